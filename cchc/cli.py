@@ -1,0 +1,193 @@
+"""The `cchc` command line: one entry point for coordinators, unit officers and auditors."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from models.findings import Finding, InputError
+from models.messages import t
+from models.settings import DEFAULT_UNITS, get_settings
+
+app = typer.Typer(help="cchc-flow: kế hoạch truyền thông CCHC thành công việc có theo dõi / "
+                       "run a CCHC communication plan as tracked work.", no_args_is_help=True)
+plan_app = typer.Typer(help="Kế hoạch: kiểm tra, nạp, xem / plans: check, load, show.", no_args_is_help=True)
+app.add_typer(plan_app, name="plan")
+
+out = Console()
+err = Console(stderr=True)
+
+UnitsOpt = Annotated[Path, typer.Option("--units", help="Danh mục đơn vị / unit directory")]
+FormatOpt = Annotated[str, typer.Option("--format", help="table | json")]
+REFERENCE_PLAN = DEFAULT_UNITS.parent / "plans" / "byt-3723-2013-2015.yaml"
+
+
+def actor() -> str:
+    """Who is acting: CCHC_ACTOR, else the login name."""
+    return os.environ.get("CCHC_ACTOR") or getpass.getuser()
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    err.print(f"[bold red]✗[/] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+def print_findings(findings: list[Finding]) -> None:
+    for f in findings:
+        colour = "red" if f.level == "error" else "yellow"
+        label = t("errors") if f.level == "error" else t("warnings")
+        err.print(f"[{colour}]{label}[/]: {f}", highlight=False, soft_wrap=True, markup=True)
+
+
+def read_checked(path: Path, units: Path):  # type: ignore[no-untyped-def]
+    """Directory and plan read and checked; exits 2 with every error when they are not usable."""
+    from models.plan import read_directory, read_plan
+
+    try:
+        directory = read_directory(units)
+        plan, warnings = read_plan(path, directory)
+    except InputError as exc:
+        print_findings(exc.findings)
+        fail(t("check.failed", path=path, errors=len(exc.errors)))
+    return directory, plan, warnings
+
+
+@plan_app.command("check")
+def plan_check(path: Path, units: UnitsOpt = DEFAULT_UNITS) -> None:
+    """Kiểm tra tệp kế hoạch (lỗi: mã thoát 2) / check a plan file (errors exit 2)."""
+    _, plan, warnings = read_checked(path, units)
+    print_findings(warnings)
+    out.print(t("check.ok", path=path, activities=len(plan.activities), warnings=len(warnings)))
+
+
+@plan_app.command("load")
+def plan_load(path: Path, units: UnitsOpt = DEFAULT_UNITS) -> None:
+    """Nạp kế hoạch vào cơ sở dữ liệu (nạp lại không đổi gì) / load a plan (idempotent)."""
+    from models.db import session
+    from models.loading import load_plan
+
+    directory, plan, warnings = read_checked(path, units)
+    print_findings(warnings)
+    with session() as s:
+        result = load_plan(s, plan, directory, actor=actor())
+    if result.status == "created":
+        out.print(t("load.created", code=plan.code, activities=len(plan.activities)))
+    elif result.status == "unchanged":
+        out.print(t("load.unchanged", code=plan.code))
+    else:
+        out.print(t("load.amended", code=plan.code, changes=len(result.changes)))
+        for c in result.changes:
+            out.print(f"  • {c}", highlight=False)
+
+
+def _plan_dict(code: str) -> dict:
+    from models.db import session
+    from models.queries import UnknownPlan, plan_as_dict
+
+    with session() as s:
+        try:
+            return plan_as_dict(s, code)
+        except UnknownPlan as exc:
+            fail(str(exc))
+
+
+@plan_app.command("show")
+def plan_show(code: str, fmt: FormatOpt = "table") -> None:
+    """Xem kế hoạch đã nạp / show a loaded plan."""
+    data = _plan_dict(code)
+    if fmt == "json":
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    show_plan(data)
+
+
+def show_plan(data: dict) -> None:
+    """Print a plan (as plan_as_dict gives it) as a Rich tree of phases with an activity table each."""
+    from models.plan import short_title
+
+    info = data["plan"]
+    tree = Tree(f"[bold]{info['number']}[/] — {info['title']} ({t('plan.signed')} {info['signed']})")
+    for phase in data["phases"]:
+        review = phase["review"]
+        label = f"[bold]{phase['name']}[/] {phase['start']} → {phase['end']}"
+        if review:
+            label += f" · {t('plan.review')} {review['activity']}"
+        node = tree.add(label)
+        table = Table(show_lines=False)
+        for col in ("col.id", "col.activity", "col.window", "col.lead", "col.partners", "col.state"):
+            table.add_column(t(col), no_wrap=col in ("col.id", "col.window"))
+        for a in phase["activities"]:
+            table.add_row(a["id"], short_title(a["title"], 60), a["window"]["as_written"], ", ".join(a["lead"]) or "—",
+                          ", ".join(a["partners"]) or "—", a["state"])
+        node.add(table)
+    out.print(tree)
+
+
+@app.command("units")
+def units_cmd(units: UnitsOpt = DEFAULT_UNITS, fmt: FormatOpt = "table") -> None:
+    """Danh mục đơn vị / the unit directory."""
+    from models.plan import read_directory
+
+    try:
+        directory = read_directory(units)
+    except InputError as exc:
+        print_findings(exc.findings)
+        fail(t("check.failed", path=units, errors=len(exc.errors)))
+    members = _group_members()
+    rows = []
+    for u in directory.units.values():
+        row = {"code": u.code, "name": u.name, "english": u.english, "kind": u.kind, "aliases": list(u.aliases),
+               "tags": list(u.tags), "note": u.note}
+        if u.kind == "group":
+            row["members"] = members.get(u.code, {})
+        rows.append(row)
+    if fmt == "json":
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(show_lines=False)
+    for col in ("col.code", "col.name", "col.kind", "col.aliases", "col.tags"):
+        table.add_column(t(col))
+    for r in rows:
+        name = r["name"] or "—"
+        if r["kind"] == "group":
+            listed = "; ".join(f"{plan}: {', '.join(m) or t('group.empty')}" for plan, m in r["members"].items())
+            name += f"\n{t('group.members')}: {listed or t('group.empty')}"
+        table.add_row(r["code"], name, r["kind"], ", ".join(r["aliases"]), ", ".join(r["tags"]))
+    out.print(table)
+
+
+def _group_members() -> dict[str, dict[str, list[str]]]:
+    """group code -> plan code -> member codes, for every loaded plan (empty lists say 'no members')."""
+    from sqlmodel import select
+
+    from models.db import session
+    from models.tables import GroupMemberRow, PlanRow
+
+    result: dict[str, dict[str, list[str]]] = {}
+    with session() as s:
+        for plan in s.exec(select(PlanRow)):
+            for code in plan.spec.get("groups", {}) or {}:
+                result.setdefault(code, {})[plan.code] = []
+        for m, plan_code in s.exec(select(GroupMemberRow, PlanRow.code).join(PlanRow)):
+            result.setdefault(m.group_code, {}).setdefault(plan_code, []).append(m.unit_code)
+    return result
+
+
+@app.command("demo")
+def demo() -> None:
+    """Chạy thử trên cấu hình mặc định / run the demo on embedded defaults."""
+    plan_load(REFERENCE_PLAN, DEFAULT_UNITS)
+    plan_show("byt-3723-2013-2015")
+    out.print(t("demo.where", db=get_settings().database_url))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,675 @@
+"""Apprise plumbing for cchc-flow: custom routes, masking and per-route delivery.
+
+Importing this module registers two custom Apprise schemas:
+
+* ``outbox://[unit]`` -- the default offline route. Each message becomes one
+  JSON file under ``$CCHC_HOME/outbox/`` (directory 0700, files 0600).
+* ``zalo://{bot_token}/{chat_id}`` -- the Zalo Bot API ``sendMessage`` call
+  (``POST {base}/bot{token}/sendMessage`` with ``chat_id`` and ``text``).
+
+Routes live in an Apprise YAML configuration file (``urls:`` entries with a
+``tag:``); :func:`deliver` sends one message to every route carrying a tag and
+reports the outcome of each route separately, with secrets masked.
+
+Environment variables (read at send time):
+
+* ``CCHC_HOME`` -- data folder, default ``~/.local/share/cchc``.
+* ``CCHC_ZALO_API_URL`` -- Zalo Bot API base URL, default
+  ``https://bot-api.zaloplatforms.com``.
+* ``CCHC_NOTIFY_TIMEOUT`` -- per-route network timeout in seconds, default 10.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+import logging
+import os
+import re
+import uuid
+import weakref
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import quote, unquote
+
+import apprise
+import requests
+import yaml
+from apprise.decorators import notify
+
+__all__ = [
+    "RouteResult",
+    "deliver",
+    "load_routes",
+    "mask_url",
+    "route_tags",
+    "validate_routes",
+    "cchc_home",
+    "outbox_dir",
+    "notify_timeout",
+]
+
+CCHC_HOME_ENV = "CCHC_HOME"
+ZALO_API_URL_ENV = "CCHC_ZALO_API_URL"
+TIMEOUT_ENV = "CCHC_NOTIFY_TIMEOUT"
+
+DEFAULT_CCHC_HOME = "~/.local/share/cchc"
+DEFAULT_ZALO_API_URL = "https://bot-api.zaloplatforms.com"
+DEFAULT_TIMEOUT = 10.0
+
+# Zalo Bot API limit for one sendMessage text.
+ZALO_MAX_CHARS = 2000
+
+# Upper bound on routes delivered at the same time by one deliver() call.
+MAX_WORKERS = 16
+
+MASK = "****"
+
+# Schemas registered by this module.
+_CUSTOM_SCHEMAS = frozenset({"outbox", "zalo"})
+
+# Apprise's logger; messages for a failed route are captured from it.
+_APPRISE_LOGGER = logging.getLogger("apprise")
+
+_SCHEMA_RE = re.compile(r"^\s*(?P<schema>[a-z][a-z0-9+.-]*)://", re.IGNORECASE)
+_USERINFO_RE = re.compile(r"^(?P<head>[a-z][a-z0-9+.-]*://[^/?#@:]*):(?P<pw>[^/?#@]*)@", re.I)
+_SAFE_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+_TOKEN_SPLIT_RE = re.compile(r"[/:@?&=#,;\s]+")
+_SECRET_QUERY_KEYS = {"token", "password", "pass", "pwd", "secret", "key", "apikey", "api_key"}
+
+
+# --------------------------------------------------------------------------
+# Settings
+# --------------------------------------------------------------------------
+
+
+def cchc_home() -> Path:
+    """Return the cchc data folder ($CCHC_HOME or ~/.local/share/cchc)."""
+    return Path(os.environ.get(CCHC_HOME_ENV) or DEFAULT_CCHC_HOME).expanduser()
+
+
+def outbox_dir() -> Path:
+    """Return the folder the outbox:// route writes to."""
+    return cchc_home() / "outbox"
+
+
+def notify_timeout() -> float:
+    """Return the per-route network timeout in seconds ($CCHC_NOTIFY_TIMEOUT)."""
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        _APPRISE_LOGGER.warning("Ignoring invalid %s=%r; using %ss.", TIMEOUT_ENV, raw, DEFAULT_TIMEOUT)
+        return DEFAULT_TIMEOUT
+    return value if value > 0 else DEFAULT_TIMEOUT
+
+
+# --------------------------------------------------------------------------
+# Per-route log capture
+# --------------------------------------------------------------------------
+
+# The message list of the route being delivered in the current context.
+# Apprise copies the caller's context into its worker threads, so records
+# logged there land in the right list even while routes run concurrently.
+_CAPTURE: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
+    "cchc_route_log_capture", default=None
+)
+
+
+class _RouteLogHandler(logging.Handler):
+    """Collect Apprise warnings/errors for the route active in this context."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        buffer = _CAPTURE.get()
+        if buffer is None or not getattr(record, "apprise_capture", True):
+            return
+        try:
+            buffer.append(record.getMessage())
+        except Exception:  # pragma: no cover - malformed log call
+            self.handleError(record)
+
+
+def _install_capture_handler() -> None:
+    """Attach the route capture handler to Apprise's logger once."""
+    if not any(isinstance(h, _RouteLogHandler) for h in _APPRISE_LOGGER.handlers):
+        _APPRISE_LOGGER.addHandler(_RouteLogHandler(level=logging.WARNING))
+
+
+_install_capture_handler()
+
+
+# --------------------------------------------------------------------------
+# Masking
+# --------------------------------------------------------------------------
+
+
+def _schema_of(url: str) -> str | None:
+    match = _SCHEMA_RE.match(url or "")
+    return match.group("schema").lower() if match else None
+
+
+def _mask_userinfo(url: str) -> str:
+    """Replace the password in ``schema://user:password@`` with the mask."""
+    return _USERINFO_RE.sub(lambda m: f"{m.group('head')}:{MASK}@", url, count=1)
+
+
+def _mask_query(url: str) -> str:
+    """Mask values of secret-looking query parameters."""
+    if "?" not in url:
+        return url
+    head, _, query = url.partition("?")
+    parts = []
+    for item in query.split("&"):
+        key, sep, value = item.partition("=")
+        if sep and key.lower() in _SECRET_QUERY_KEYS and value:
+            value = MASK
+        parts.append(f"{key}{sep}{value}")
+    return f"{head}?{'&'.join(parts)}"
+
+
+def _mask_custom(url: str, schema: str) -> str:
+    """Mask one of our own custom-schema URLs."""
+    url = _mask_query(_mask_userinfo(url.strip()))
+    if schema == "zalo":
+        # zalo://{bot_token}/{chat_id}: the whole host part is the token.
+        match = re.match(r"^(zalo://)([^/?#]*)(.*)$", url, re.I | re.S)
+        if match and match.group(2):
+            return f"{match.group(1)}{MASK}{match.group(3)}"
+    return url
+
+
+def mask_url(url: str) -> str:
+    """Return ``url`` with passwords and tokens masked, for any route.
+
+    Built-in Apprise plugins use their own ``url(privacy=True)``; Apprise's
+    custom (decorator) plugins print only ``schema://`` there, so our own
+    schemas are masked here (the zalo:// bot token is replaced by ``****``).
+    Anything Apprise cannot load is reduced to ``schema://****``.
+    """
+    text = str(url).strip()
+    schema = _schema_of(text)
+    if schema is None:
+        return "(not a URL)"
+    if schema in _CUSTOM_SCHEMAS:
+        return _mask_custom(text, schema)
+    try:
+        plugin = apprise.Apprise.instantiate(text, suppress_exceptions=True)
+    except Exception:
+        plugin = None
+    if plugin is None:
+        return f"{schema}://{MASK}"
+    return _plugin_route(plugin)
+
+
+def _plugin_route(plugin: apprise.NotifyBase) -> str:
+    """Return the masked URL that identifies a loaded plugin."""
+    schema = (getattr(plugin, "secure_protocol", "") or "").lower()
+    if isinstance(schema, str) and schema in _CUSTOM_SCHEMAS:
+        raw = getattr(plugin, "_default_args", {}).get("url")
+        if raw:
+            return _mask_custom(raw, schema)
+    try:
+        return plugin.url(privacy=True)
+    except Exception:  # pragma: no cover - defensive
+        return f"{schema or 'unknown'}://{MASK}"
+
+
+def _url_tokens(url: str) -> set[str]:
+    return {t for t in _TOKEN_SPLIT_RE.split(unquote(url)) if t}
+
+
+def _plugin_secrets(plugin: apprise.NotifyBase) -> set[str]:
+    """Return strings of a plugin's URL that must never appear in output."""
+    secrets: set[str] = set()
+    password = getattr(plugin, "password", None)
+    if isinstance(password, str) and password:
+        secrets.add(password)
+    schema = (getattr(plugin, "secure_protocol", "") or "").lower()
+    if isinstance(schema, str) and schema in _CUSTOM_SCHEMAS:
+        meta = getattr(plugin, "_default_args", {})
+        raw = meta.get("url") or ""
+        if schema == "zalo" and meta.get("host"):
+            secrets.add(str(meta["host"]))
+        masked = _mask_custom(raw, schema)
+    else:
+        try:
+            raw = plugin.url(privacy=False)
+            masked = plugin.url(privacy=True)
+        except Exception:  # pragma: no cover - defensive
+            return secrets
+    # Whatever privacy mode removed from the URL is a secret.
+    secrets |= {t for t in _url_tokens(raw) - _url_tokens(masked) if len(t) >= 4}
+    return secrets
+
+
+def _scrub(text: str, secrets: Iterable[str]) -> str:
+    """Replace every secret (plain or URL-quoted) in ``text`` with the mask."""
+    variants: set[str] = set()
+    for secret in secrets:
+        if secret:
+            variants.update({secret, quote(secret, safe=""), quote(secret)})
+    for secret in sorted(variants, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
+
+
+# --------------------------------------------------------------------------
+# Custom schema: outbox://
+# --------------------------------------------------------------------------
+
+
+def _attachment_names(attach) -> list[str]:
+    names = []
+    for item in attach or []:
+        name = getattr(item, "name", None) or os.path.basename(str(getattr(item, "path", "") or ""))
+        names.append(name or "attachment")
+    return names
+
+
+@notify(on="outbox", name="CCHC outbox")
+def _send_outbox(body, title, notify_type, *args, meta=None, attach=None, **kwargs):
+    """Write one message as a JSON file under $CCHC_HOME/outbox/."""
+    meta = meta or {}
+    unit = unquote(str(meta.get("host") or "")).strip()
+    if unit and not _SAFE_NAME_RE.match(unit):
+        _APPRISE_LOGGER.warning("outbox:// unit name %r is not a safe file name part.", unit)
+        return False
+
+    now = datetime.now(timezone.utc)
+    folder = outbox_dir()
+    stem = "-".join(p for p in (now.strftime("%Y%m%dT%H%M%S%fZ"), unit, uuid.uuid4().hex[:8]) if p)
+    record = {
+        "created_at": now.isoformat(),
+        "unit": unit or None,
+        "tags": sorted(str(t) for t in meta.get("tag") or ()),
+        "notify_type": str(notify_type),
+        "title": title or "",
+        "body": body or "",
+        "attachments": _attachment_names(attach),
+    }
+    data = (json.dumps(record, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.chmod(folder, 0o700)
+        final = folder / f"{stem}.json"
+        temp = folder / f".{stem}.tmp"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        # Readers never see a half-written message.
+        os.replace(temp, final)
+    except OSError as exc:
+        _APPRISE_LOGGER.warning("Could not write outbox message in %s: %s", folder, exc.strerror or exc)
+        return False
+    _APPRISE_LOGGER.info("Wrote outbox message %s", final.name)
+    return True
+
+
+# --------------------------------------------------------------------------
+# Custom schema: zalo://
+# --------------------------------------------------------------------------
+
+
+def _zalo_target(meta: dict) -> tuple[str, str]:
+    """Return (bot_token, chat_id) parsed from a zalo:// URL's meta."""
+    token = unquote(str(meta.get("host") or "")).strip()
+    path = [p for p in str(meta.get("fullpath") or "").split("/") if p]
+    chat_id = unquote(path[0]) if path else ""
+    if not chat_id:
+        chat_id = str((meta.get("qsd") or {}).get("to") or "")
+    return token, chat_id.strip()
+
+
+def _split_text(text: str, limit: int = ZALO_MAX_CHARS) -> list[str]:
+    """Split ``text`` into chunks of at most ``limit`` characters.
+
+    Prefers line breaks, then spaces, then a hard cut.
+    """
+    chunks: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = window.rfind("\n")
+        if cut < limit // 2:
+            cut = window.rfind(" ")
+        if cut < limit // 2:
+            cut = limit
+        chunk = rest[:cut].rstrip()
+        if chunk:
+            chunks.append(chunk)
+        rest = rest[cut:].lstrip("\n ")
+    if rest.strip() or not chunks:
+        chunks.append(rest)
+    return chunks
+
+
+@notify(on="zalo", name="Zalo Bot")
+def _send_zalo(body, title, notify_type, *args, meta=None, attach=None, **kwargs):
+    """Send the message through the Zalo Bot API sendMessage method."""
+    meta = meta or {}
+    token, chat_id = _zalo_target(meta)
+    if not token or not chat_id:
+        _APPRISE_LOGGER.warning("zalo:// needs a bot token and a chat id: zalo://{bot_token}/{chat_id}")
+        return False
+    if attach:
+        _APPRISE_LOGGER.info("zalo:// sends text only; %d attachment(s) not sent.", len(attach))
+
+    base = (os.environ.get(ZALO_API_URL_ENV) or DEFAULT_ZALO_API_URL).rstrip("/")
+    endpoint = f"{base}/bot{token}/sendMessage"
+    timeout = notify_timeout()
+    text = f"{title}\n{body}" if title else (body or "")
+    chunks = _split_text(text)
+
+    for index, chunk in enumerate(chunks, start=1):
+        part = f" (part {index}/{len(chunks)})" if len(chunks) > 1 else ""
+        try:
+            response = requests.post(
+                endpoint,
+                json={"chat_id": chat_id, "text": chunk},
+                headers={"User-Agent": "cchc-flow"},
+                timeout=(timeout, timeout),
+                verify=bool(meta.get("verify", True)),
+            )
+        except requests.RequestException as exc:
+            detail = _scrub(f"{type(exc).__name__}: {exc}", [token])
+            _APPRISE_LOGGER.warning("Zalo Bot API request failed for chat %s%s: %s", chat_id, part, detail)
+            return False
+
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        ok = response.status_code == 200 and isinstance(payload, dict) and payload.get("ok") is True
+        if not ok:
+            description = ""
+            if isinstance(payload, dict):
+                description = str(payload.get("description") or payload.get("message") or "")
+                code = payload.get("error_code")
+                if code is not None:
+                    description = f"error_code={code} {description}".strip()
+            description = description or (response.reason or "")
+            _APPRISE_LOGGER.warning(
+                "Failed to send Zalo notification to chat %s%s: HTTP %s %s",
+                chat_id,
+                part,
+                response.status_code,
+                _scrub(description, [token]),
+            )
+            return False
+    _APPRISE_LOGGER.info("Sent Zalo notification to chat %s (%d message(s)).", chat_id, len(chunks))
+    return True
+
+
+# --------------------------------------------------------------------------
+# Route files
+# --------------------------------------------------------------------------
+
+# AppriseConfig objects built by load_routes(); already validated.
+_VALIDATED: weakref.WeakSet = weakref.WeakSet()
+
+
+def _services(config: apprise.AppriseConfig) -> list:
+    """Plugins of a config (``services()`` in Apprise 2.x, ``servers()`` before)."""
+    method = getattr(config, "services", None) or config.servers
+    return list(method())
+
+
+def _read_text(path: str | Path) -> str:
+    return Path(path).expanduser().read_text(encoding="utf-8")
+
+
+def _entry_url(item) -> str | None:
+    """Return the URL string of one ``urls:`` entry, if any."""
+    if isinstance(item, str):
+        return item
+    if isinstance(item, dict):
+        for key in item:
+            if isinstance(key, str) and _schema_of(key):
+                return key
+    return None
+
+
+_NOISE_PREFIXES = ("Failed to load Apprise configuration", "Could not load Apprise YAML configuration entry")
+
+
+def _entry_problems(item, globals_: dict, where: str) -> list[str]:
+    """Load one ``urls:`` entry through Apprise and report what is wrong."""
+    url = _entry_url(item)
+    if url is None:
+        return [f"{where}: no URL found in this entry"]
+    if _schema_of(url) is None:
+        return [f"{where}: not a URL"]
+    shown = mask_url(url)
+
+    doc = dict(globals_)
+    doc["urls"] = [item]
+    messages: list[str] = []
+    token = _CAPTURE.set(messages)
+    try:
+        config = apprise.AppriseConfig()
+        config.add_config(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), format="yaml")
+        plugins = _services(config)
+    except Exception as exc:  # pragma: no cover - defensive
+        plugins = []
+        messages.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        _CAPTURE.reset(token)
+
+    secrets = _url_tokens(url) - _url_tokens(shown)
+    if not plugins:
+        # Drop summary lines that refer to the temporary one-entry document.
+        useful = [m for m in messages if m and not m.startswith(_NOISE_PREFIXES)]
+        detail = "; ".join(dict.fromkeys(useful))
+        detail = _scrub(detail, {s for s in secrets if len(s) >= 3})
+        return [f"{where}: invalid or unsupported URL {shown}" + (f" ({detail})" if detail else "")]
+
+    problems = []
+    for plugin in plugins:
+        schema = (getattr(plugin, "secure_protocol", "") or "").lower()
+        if schema == "zalo":
+            bot_token, chat_id = _zalo_target(getattr(plugin, "_default_args", {}))
+            if not bot_token or not chat_id:
+                problems.append(f"{where}: {shown} needs zalo://{{bot_token}}/{{chat_id}}")
+        elif schema == "outbox":
+            unit = unquote(str(getattr(plugin, "_default_args", {}).get("host") or ""))
+            if unit and not _SAFE_NAME_RE.match(unit):
+                problems.append(f"{where}: {shown}: unit name may use only letters, digits, '.', '_' and '-'")
+        if not plugin.tags:
+            problems.append(f"{where}: {shown} has no tag, so no unit is routed to it")
+    return problems
+
+
+def _content_problems(content: str) -> list[str]:
+    """Return the problems of an Apprise YAML route file's content."""
+    try:
+        root_node = yaml.compose(content)
+        data = yaml.safe_load(content)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
+        return [f"{where}: YAML syntax error ({getattr(exc, 'problem', None) or 'unreadable'})"]
+
+    if not isinstance(data, dict) or not isinstance(root_node, yaml.MappingNode):
+        return ["file: expected an Apprise YAML mapping with a 'urls:' list"]
+    problems = []
+    if "include" in data:
+        problems.append("file: 'include:' is not supported in route files")
+    urls = data.get("urls")
+    if not isinstance(urls, list) or not urls:
+        return problems + ["file: no routes: expected a non-empty 'urls:' list"]
+
+    # Source line of each entry, for messages.
+    lines: list[int] = []
+    for key_node, value_node in root_node.value:
+        if getattr(key_node, "value", None) == "urls" and isinstance(value_node, yaml.SequenceNode):
+            lines = [node.start_mark.line + 1 for node in value_node.value]
+    globals_ = {k: v for k, v in data.items() if k not in ("urls", "include")}
+    for index, item in enumerate(urls):
+        line = lines[index] if index < len(lines) else None
+        where = f"line {line} (entry #{index + 1})" if line else f"entry #{index + 1}"
+        problems.extend(_entry_problems(item, globals_, where))
+    return problems
+
+
+def validate_routes(path: str | Path) -> list[str]:
+    """Return human-readable problems of a route file (empty when valid).
+
+    URLs in the messages are masked.
+    """
+    try:
+        content = _read_text(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        return [f"{path}: cannot read route file ({reason})"]
+    return _content_problems(content)
+
+
+def load_routes(path: str | Path) -> apprise.AppriseConfig:
+    """Load an Apprise YAML route file; raise ValueError if it has problems."""
+    content = _read_text(path)
+    problems = _content_problems(content)
+    if problems:
+        raise ValueError(f"invalid route file {path}: " + "; ".join(problems))
+    config = apprise.AppriseConfig()
+    config.add_config(content, format="yaml")
+    _VALIDATED.add(config)
+    return config
+
+
+def route_tags(path: str | Path) -> set[str]:
+    """Return every tag used in a route file (lowercase, as Apprise stores them)."""
+    return {str(tag) for plugin in _services(load_routes(path)) for tag in plugin.tags}
+
+
+def _check_config(config: apprise.AppriseConfig) -> None:
+    """Validate an AppriseConfig not built by load_routes(); raise ValueError."""
+    if config in _VALIDATED:
+        return
+    problems = []
+    for source in getattr(config, "configs", []):
+        try:
+            content = source.read()
+        except Exception:  # pragma: no cover - defensive
+            content = None
+        if isinstance(content, str):
+            problems.extend(_content_problems(content))
+    if problems:
+        raise ValueError("invalid routes: " + "; ".join(problems))
+    _VALIDATED.add(config)
+
+
+# --------------------------------------------------------------------------
+# Delivery
+# --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RouteResult:
+    """Outcome of delivering one message to one route (URL and error masked)."""
+
+    route: str
+    ok: bool
+    error: str | None = None
+
+
+def _tune(plugin: apprise.NotifyBase, timeout: float) -> None:
+    """Disable the per-plugin throttle and apply our network timeout."""
+    plugin.request_rate_per_sec = 0
+    plugin.socket_connect_timeout = timeout
+    plugin.socket_read_timeout = timeout
+
+
+def _result_messages(result) -> list[str]:
+    """Warnings/errors recorded in an Apprise 2.x result (if available)."""
+    messages = []
+    logs = getattr(result, "logs", None)
+    if callable(logs):
+        try:
+            for entry in logs():
+                if getattr(entry, "level", "") in ("WARNING", "ERROR", "CRITICAL"):
+                    messages.append(str(entry.message))
+        except Exception:  # pragma: no cover - defensive
+            pass
+    return messages
+
+
+def _deliver_one(plugin, title: str, body: str, attach: list[str], timeout: float) -> RouteResult:
+    route = _plugin_route(plugin)
+    messages: list[str] = []
+    token = _CAPTURE.set(messages)
+    result = None
+    try:
+        sender = apprise.Apprise(asset=plugin.asset)
+        sender.add(plugin)
+        attachments = apprise.AppriseAttachment(attach) if attach else None
+        try:
+            # Apprise >= 2.0: stop waiting for a stuck route after a deadline.
+            result = sender.notify(body=body, title=title, attach=attachments, timeout=2 * timeout + 1)
+        except TypeError:
+            result = sender.notify(body=body, title=title, attach=attachments)
+        ok = bool(result)
+    except Exception as exc:  # never raise for a delivery failure
+        ok = False
+        messages.append(f"{type(exc).__name__}: {exc}")
+    finally:
+        _CAPTURE.reset(token)
+    if ok:
+        return RouteResult(route=route, ok=True, error=None)
+    found = list(messages) or _result_messages(result)
+    error = "; ".join(dict.fromkeys(m.strip() for m in found if m and m.strip())) or "delivery failed"
+    return RouteResult(route=route, ok=False, error=_scrub(error, _plugin_secrets(plugin)))
+
+
+def deliver(
+    routes: apprise.AppriseConfig | str | Path,
+    tag: str,
+    title: str,
+    body: str,
+    attach: list[Path] | None = None,
+) -> list[RouteResult]:
+    """Send one message to every route carrying ``tag``; one result per route.
+
+    Routes run concurrently with the Apprise throttle disabled and the
+    $CCHC_NOTIFY_TIMEOUT timeout. Returns [] when no route carries ``tag``.
+    Never raises for a delivery failure; raises ValueError for an invalid
+    route file and FileNotFoundError for a missing attachment.
+    """
+    if isinstance(routes, apprise.AppriseConfig):
+        config = routes
+        _check_config(config)
+    else:
+        config = load_routes(routes)
+
+    wanted = str(tag).strip().lower()
+    plugins = [p for p in _services(config) if wanted and wanted in p.tags]
+    if not plugins:
+        return []
+
+    files = []
+    for item in attach or []:
+        file = Path(item)
+        if not file.is_file():
+            raise FileNotFoundError(f"attachment not found: {file}")
+        files.append(str(file))
+
+    timeout = notify_timeout()
+    for plugin in plugins:
+        _tune(plugin, timeout)
+
+    workers = min(len(plugins), MAX_WORKERS)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cchc-route") as pool:
+        futures = [pool.submit(_deliver_one, p, title, body, files, timeout) for p in plugins]
+        return [f.result() for f in futures]

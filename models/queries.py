@@ -1,0 +1,71 @@
+"""Reading the stored plan back: the shapes the CLI, the flows and the web pages show."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlmodel import Session, select
+
+from models.messages import t
+from models.tables import ActivityRow, ActivityUnitRow, ContentRow, PhaseRow, PlanRow, UnitRow
+
+
+class UnknownPlan(LookupError):
+    """No plan with that code was loaded."""
+
+
+def get_plan(session: Session, code: str) -> PlanRow:
+    """The stored plan ``code``, or UnknownPlan with a message naming the known codes."""
+    row = session.exec(select(PlanRow).where(PlanRow.code == code)).first()
+    if row is None:
+        known = ", ".join(session.exec(select(PlanRow.code)).all()) or "-"
+        raise UnknownPlan(t("plan.unknown", code=code, known=known))
+    return row
+
+
+def roles_by_activity(session: Session, plan_id: int) -> dict[int, dict[str, list[str]]]:
+    """activity id -> {"lead": [codes], "partner": [codes]} in the plan's order."""
+    rows = session.exec(
+        select(ActivityUnitRow).join(ActivityRow, ActivityRow.id == ActivityUnitRow.activity_id)
+        .where(ActivityRow.plan_id == plan_id).order_by(ActivityUnitRow.activity_id, ActivityUnitRow.position)
+    ).all()
+    out: dict[int, dict[str, list[str]]] = {}
+    for r in rows:
+        out.setdefault(r.activity_id, {"lead": [], "partner": []})[r.role].append(r.unit_code)
+    return out
+
+
+def plan_as_dict(session: Session, code: str) -> dict[str, Any]:
+    """The plan in the documented JSON shape: {"plan": {...}, "phases": [{..., "activities": [...]}]}."""
+    plan = get_plan(session, code)
+    phases = session.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id).order_by(PhaseRow.number)).all()
+    contents = {c.id: c for c in session.exec(
+        select(ContentRow).join(PhaseRow, PhaseRow.id == ContentRow.phase_id).where(PhaseRow.plan_id == plan.id))}
+    acts = session.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)
+                        .order_by(ActivityRow.phase_id, ActivityRow.content_id, ActivityRow.position)).all()
+    roles = roles_by_activity(session, plan.id)
+    info = dict(plan.spec.get("plan", {}))
+    info.update(code=plan.code, number=plan.number, title=plan.title, issuer=plan.issuer,
+                signed=plan.signed.isoformat(), focal_unit=plan.focal_unit, leadership=plan.leadership)
+    out_phases = []
+    for p in phases:
+        out_phases.append({
+            "number": p.number, "name": p.name, "start": p.window_start.isoformat(), "end": p.window_end.isoformat(),
+            "window_as_written": p.window_as_written,
+            "review": {"activity": p.review_activity, "kind": p.review_kind, "title": p.review_title}
+            if p.review_activity else None,
+            "activities": [{
+                "id": a.key, "content": contents[a.content_id].title, "content_number": contents[a.content_id].number,
+                "title": a.text, "window": {"start": a.window_start.isoformat(), "end": a.window_end.isoformat(),
+                                            "as_written": a.window_as_written},
+                "funding": a.funding, "lead": roles.get(a.id, {}).get("lead", []),
+                "partners": roles.get(a.id, {}).get("partner", []), "state": a.state,
+            } for a in acts if a.phase_id == p.id],
+        })
+    return {"plan": info, "reminders": plan.spec.get("reminders"), "reporting": plan.spec.get("reporting", []),
+            "phases": out_phases}
+
+
+def units(session: Session) -> list[UnitRow]:
+    """Every unit in the directory, by code."""
+    return list(session.exec(select(UnitRow).order_by(UnitRow.code)))

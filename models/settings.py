@@ -1,0 +1,43 @@
+"""Runtime settings, read from the environment each time they are asked for."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = REPO_ROOT / "config"
+DEFAULT_UNITS = CONFIG_DIR / "units.yaml"
+DEFAULT_NOTIFY = CONFIG_DIR / "notify.example.yaml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where cchc-flow keeps its data and how it speaks."""
+
+    home: Path
+    database_url: str
+    notify_config: Path
+    lang: str
+
+    @property
+    def outbox(self) -> Path:
+        return self.home / "outbox"
+
+    @property
+    def reports(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def attachments(self) -> Path:
+        return self.home / "attachments"
+
+
+def get_settings() -> Settings:
+    """Settings from CCHC_HOME, CCHC_DATABASE_URL, CCHC_NOTIFY_CONFIG and CCHC_LANG."""
+    home = Path(os.environ.get("CCHC_HOME") or Path.home() / ".local/share/cchc").expanduser()
+    url = os.environ.get("CCHC_DATABASE_URL") or f"sqlite:///{home / 'cchc.db'}"
+    notify = Path(os.environ.get("CCHC_NOTIFY_CONFIG") or DEFAULT_NOTIFY)
+    lang = (os.environ.get("CCHC_LANG") or "vi").lower()
+    return Settings(home=home, database_url=url, notify_config=notify, lang="en" if lang.startswith("en") else "vi")

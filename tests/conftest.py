@@ -1,0 +1,63 @@
+"""Shared fixtures: every test gets its own CCHC_HOME and database (SQLite, or PostgreSQL with CCHC_TEST_POSTGRES)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from pgserver import fresh_database, pg_server_url  # noqa: F401  (fixture)
+
+os.environ["COLUMNS"] = "200"  # wide tables: Rich output is read as a user would, without wrapping
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).parent / "data"
+REFERENCE_PLAN = REPO / "config/plans/byt-3723-2013-2015.yaml"
+UNITS = REPO / "config/units.yaml"
+
+
+@pytest.fixture
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty database for this test."""
+    if os.environ.get("CCHC_TEST_POSTGRES"):
+        server = request.getfixturevalue("pg_server_url")
+        name = "t_" + re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:40] + f"_{os.getpid()}_{id(request)}"
+        return fresh_database(server, name[:63])
+    return f"sqlite:///{tmp_path / 'cchc.db'}"
+
+
+@pytest.fixture(autouse=True)
+def cchc_env(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """CCHC_HOME and CCHC_DATABASE_URL pointed at this test's own places; Vietnamese messages."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("CCHC_HOME", str(home))
+    monkeypatch.setenv("CCHC_DATABASE_URL", db_url)
+    monkeypatch.setenv("CCHC_LANG", "vi")
+    monkeypatch.setenv("CCHC_ACTOR", "tester")
+    monkeypatch.delenv("CCHC_NOTIFY_CONFIG", raising=False)
+    yield home
+
+
+class Cli:
+    """Runs `cchc` in-process, as a user would type it."""
+
+    def __init__(self) -> None:
+        from cchc.cli import app
+
+        self.app, self.runner = app, CliRunner()
+
+    def __call__(self, *args: str, expect: int | None = 0):  # type: ignore[no-untyped-def]
+        result = self.runner.invoke(self.app, [str(a) for a in args])
+        if expect is not None and result.exit_code != expect:
+            raise AssertionError(f"cchc {' '.join(map(str, args))} exited {result.exit_code}, expected {expect}\n"
+                                 f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}\n{result.exception!r}")
+        return result
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
