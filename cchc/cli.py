@@ -131,6 +131,63 @@ def show_plan(data: dict) -> None:
     out.print(tree)
 
 
+phase_app = typer.Typer(help="Giai đoạn: chạy luồng Prefect / phases: run the Prefect flow.", no_args_is_help=True)
+app.add_typer(phase_app, name="phase")
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD hoặc DD/MM/YYYY; mặc định: hôm nay")]
+
+
+def as_of_value(value: str | None) -> str | None:
+    """--as-of checked early: a clear error for an unreadable date, ISO text otherwise."""
+    from models.calendar import DateError, parse_date
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value).isoformat()
+    except DateError as exc:
+        fail(t("cli.bad_date", value=value, detail=str(exc)))
+
+
+@phase_app.command("run")
+def phase_run(plan: str, phase: int, as_of: AsOfOpt = None) -> None:
+    """Chạy một giai đoạn tới ngày đã cho / run one phase as of a date."""
+    from flows.phase import run_phase
+    from models.db import session
+    from models.queries import UnknownPlan
+
+    as_of = as_of_value(as_of)
+    try:
+        with session() as s:
+            from models.activities import phase_view
+
+            phase_view(s, plan, phase)
+    except (UnknownPlan, LookupError) as exc:
+        fail(str(exc))
+    summary = run_phase(plan, phase, as_of)
+    show_phase_summary(summary)
+
+
+def show_phase_summary(summary) -> None:  # type: ignore[no-untyped-def]
+    """The Rich summary printed at the end of a phase run."""
+    table = Table(title=t("phase.summary", phase=summary.phase_name, date=summary.as_of))
+    for col in ("col.id", "col.activity", "col.lead", "col.due", "col.state", "col.events", "col.queued"):
+        table.add_column(t(col), no_wrap=col == "col.id")
+    for o in summary.activities:
+        table.add_row(o.key, o.title, ", ".join(o.leads) or "—", o.end, t(f"state.{o.state}"),
+                      ", ".join(t(f"event.{e}") for e in o.events), str(o.queued or ""))
+    out.print(table)
+    sent = sum(d.sent for d in summary.deliveries)
+    failed = [f"{d.unit}: {', '.join(d.failed_routes)}" for d in summary.deliveries if d.failed_routes]
+    unrouted = [d.unit for d in summary.deliveries if d.unrouted]
+    out.print(t("phase.delivered", sent=sent, units=len(summary.deliveries), pending=summary.pending))
+    for line in failed:
+        err.print(f"[yellow]![/] {line}", highlight=False)
+    if unrouted:
+        err.print(f"[yellow]![/] {t('phase.unrouted', units=', '.join(unrouted))}", highlight=False)
+    if summary.flow_run_id:
+        out.print(t("phase.run_id", id=summary.flow_run_id))
+
+
 @app.command("units")
 def units_cmd(units: UnitsOpt = DEFAULT_UNITS, fmt: FormatOpt = "table") -> None:
     """Danh mục đơn vị / the unit directory."""

@@ -28,7 +28,7 @@ import os
 import re
 import uuid
 import weakref
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -206,11 +206,19 @@ def mask_url(url: str) -> str:
     return _plugin_route(plugin)
 
 
+def _custom_schema(plugin: apprise.NotifyBase) -> str | None:
+    """Return our custom schema name if ``plugin`` is one of ours."""
+    schema = getattr(plugin, "secure_protocol", None)
+    if isinstance(schema, str) and schema.lower() in _CUSTOM_SCHEMAS and hasattr(plugin, "_default_args"):
+        return schema.lower()
+    return None
+
+
 def _plugin_route(plugin: apprise.NotifyBase) -> str:
     """Return the masked URL that identifies a loaded plugin."""
-    schema = (getattr(plugin, "secure_protocol", "") or "").lower()
-    if isinstance(schema, str) and schema in _CUSTOM_SCHEMAS:
-        raw = getattr(plugin, "_default_args", {}).get("url")
+    schema = _custom_schema(plugin)
+    if schema:
+        raw = plugin._default_args.get("url")
         if raw:
             return _mask_custom(raw, schema)
     try:
@@ -229,9 +237,9 @@ def _plugin_secrets(plugin: apprise.NotifyBase) -> set[str]:
     password = getattr(plugin, "password", None)
     if isinstance(password, str) and password:
         secrets.add(password)
-    schema = (getattr(plugin, "secure_protocol", "") or "").lower()
-    if isinstance(schema, str) and schema in _CUSTOM_SCHEMAS:
-        meta = getattr(plugin, "_default_args", {})
+    schema = _custom_schema(plugin)
+    if schema:
+        meta = plugin._default_args
         raw = meta.get("url") or ""
         if schema == "zalo" and meta.get("host"):
             secrets.add(str(meta["host"]))
@@ -371,6 +379,7 @@ def _send_zalo(body, title, notify_type, *args, meta=None, attach=None, **kwargs
     endpoint = f"{base}/bot{token}/sendMessage"
     timeout = notify_timeout()
     text = f"{title}\n{body}" if title else (body or "")
+    # Over-long text is split rather than truncated: no plan content is lost.
     chunks = _split_text(text)
 
     for index, chunk in enumerate(chunks, start=1):
@@ -453,6 +462,10 @@ def _entry_problems(item, globals_: dict, where: str) -> list[str]:
     if _schema_of(url) is None:
         return [f"{where}: not a URL"]
     shown = mask_url(url)
+    if _schema_of(url) in _CUSTOM_SCHEMAS and "?" in url:
+        # Apprise 2.0.1 raises KeyError('password') while loading a YAML entry
+        # of a @notify schema with a query string, failing the whole file.
+        return [f"{where}: {shown}: query options are not supported on {_schema_of(url)}:// routes"]
 
     doc = dict(globals_)
     doc["urls"] = [item]
@@ -478,7 +491,7 @@ def _entry_problems(item, globals_: dict, where: str) -> list[str]:
 
     problems = []
     for plugin in plugins:
-        schema = (getattr(plugin, "secure_protocol", "") or "").lower()
+        schema = _custom_schema(plugin)
         if schema == "zalo":
             bot_token, chat_id = _zalo_target(getattr(plugin, "_default_args", {}))
             if not bot_token or not chat_id:
@@ -633,14 +646,21 @@ def _deliver_one(plugin, title: str, body: str, attach: list[str], timeout: floa
     return RouteResult(route=route, ok=False, error=_scrub(error, _plugin_secrets(plugin)))
 
 
+def routes_for(routes: apprise.AppriseConfig, tag: str) -> list[str]:
+    """The masked URLs of the routes carrying ``tag`` (how deliveries are recorded)."""
+    wanted = str(tag).strip().lower()
+    return [_plugin_route(p) for p in _services(routes) if wanted and wanted in p.tags]
+
+
 def deliver(
     routes: apprise.AppriseConfig | str | Path,
     tag: str,
     title: str,
     body: str,
     attach: list[Path] | None = None,
+    only: Collection[str] | None = None,
 ) -> list[RouteResult]:
-    """Send one message to every route carrying ``tag``; one result per route.
+    """Send one message to every route carrying ``tag`` (or only those whose masked URL is in ``only``).
 
     Routes run concurrently with the Apprise throttle disabled and the
     $CCHC_NOTIFY_TIMEOUT timeout. Returns [] when no route carries ``tag``.
@@ -655,6 +675,8 @@ def deliver(
 
     wanted = str(tag).strip().lower()
     plugins = [p for p in _services(config) if wanted and wanted in p.tags]
+    if only is not None:
+        plugins = [p for p in plugins if _plugin_route(p) in only]
     if not plugins:
         return []
 

@@ -112,3 +112,11 @@ def working_day_on_or_before(day: date) -> date:
     while not is_working_day(d):
         d = d.subtract(days=1)
     return date(d.year, d.month, d.day)
+
+
+def working_day_on_or_after(day: date) -> date:
+    """The earliest working day not before ``day``: an escalation due on a holiday goes out the next working day."""
+    d = pendulum.date(day.year, day.month, day.day)
+    while not is_working_day(d):
+        d = d.add(days=1)
+    return date(d.year, d.month, d.day)

@@ -29,8 +29,9 @@ def _engine(url: str) -> sa.Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        # let BEGIN take the write lock only when we ask for it (see sqlite docs on pysqlite transactions)
-        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # Take the write lock when the transaction starts: a deferred transaction that reads and then writes
+        # fails at once with "database is locked" when another writer committed meanwhile (WAL snapshot).
+        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
@@ -10,6 +10,25 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Column, Field, SQLModel
 
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timestamp stored in UTC and always read back aware (SQLite would hand back naive values)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: cchc stores aware timestamps only")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
 
 
 def _json(**kw: Any) -> Any:
@@ -47,7 +66,7 @@ class PlanRow(SQLModel, table=True):
     leadership: str = Field(foreign_key="unit.code")
     digest: str = Field(max_length=64)
     spec: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
-    loaded_at: datetime = Field(default_factory=_utc_now, sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    loaded_at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class PhaseRow(SQLModel, table=True):
@@ -127,9 +146,51 @@ class TransitionRow(SQLModel, table=True):
     event: str = Field(max_length=32)
     from_state: str | None = Field(default=None, max_length=32)
     to_state: str | None = Field(default=None, max_length=32)
-    at: datetime = Field(default_factory=_utc_now, sa_column=Column(sa.DateTime(timezone=True), nullable=False))
+    at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     actor: str = Field(max_length=100)
     source: str = Field(max_length=32)
     note: str | None = None
     flow_run_id: str | None = Field(default=None, max_length=36)
     task_run_id: str | None = Field(default=None, max_length=36)
+
+
+class NotificationRow(SQLModel, table=True):
+    """Something a unit must be told, once: the idempotency key is unique, so it is never queued twice."""
+
+    __tablename__ = "notification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    key: str = Field(unique=True, max_length=250)
+    entity: str = Field(max_length=32)            # activity, review, report...
+    entity_key: str = Field(max_length=100)
+    notice: str = Field(max_length=32)
+    recipient: str = Field(foreign_key="unit.code", max_length=32)
+    role: str = Field(max_length=32)
+    offset: int = 0
+    as_of: date
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    status: str = Field(default="pending", max_length=16, index=True)   # pending | sent
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    claimed_by: str | None = Field(default=None, max_length=64)   # the sender holding it, until claimed_until
+    claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    flow_run_id: str | None = Field(default=None, max_length=36)
+
+
+class DeliveryRow(SQLModel, table=True):
+    """One attempt to deliver a notification on one route (masked URL): append-only."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (sa.Index("ux_delivery_ok", "notification_id", "route", unique=True,
+                               sqlite_where=sa.text("ok"), postgresql_where=sa.text("ok")),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: int = Field(foreign_key="notification.id", index=True)
+    route: str = Field(max_length=500)
+    ok: bool
+    error: str | None = None
+    at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    flow_run_id: str | None = Field(default=None, max_length=36)

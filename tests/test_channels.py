@@ -8,6 +8,7 @@ import stat
 import time
 from pathlib import Path
 
+import apprise
 import pytest
 from endpoints import HttpRecorder, SmtpRecorder, http_endpoint, refused_url, smtp_endpoint  # noqa: F401
 
@@ -307,14 +308,17 @@ def test_validate_routes_reports_problems_masked(tmp_path, http_endpoint):
         (f"nosuchschema://cchc:{PASSWORD}@host/TOKEN123secret", "vpb"),
         ("zalo://TOKEN123secret", "vpb"),
         ("json://127.0.0.1/untagged", None),
+        (f"zalo://{ZALO_TOKEN}/chat1?overflow=truncate", "vpb"),
         name="bad.yml",
     )
     problems = validate_routes(bad)
 
-    assert len(problems) == 3, problems
+    assert len(problems) == 4, problems
     assert problems[0].startswith("line 5 (entry #2): invalid or unsupported URL nosuchschema://****")
     assert "zalo://****" in problems[1] and "chat_id" in problems[1]
     assert "no tag" in problems[2]
+    # Apprise 2.0.1 would crash loading the whole file on this entry.
+    assert problems[3].startswith("line 10 (entry #5): zalo://****/chat1?overflow=truncate: query options")
     assert not any(secret in p for p in problems for secret in SECRETS)
     assert validate_routes(tmp_path / "absent.yml")[0].endswith("cannot read route file (No such file or directory)")
     (tmp_path / "broken.yml").write_text("urls: [\n", encoding="utf-8")
@@ -330,3 +334,11 @@ def test_deliver_refuses_invalid_route_file(tmp_path):
     assert "line 5" in str(info.value) and "nosuchschema://****" in str(info.value)
     assert PASSWORD not in str(info.value)
     assert not (tmp_path / "home" / "outbox").exists()
+
+    # An AppriseConfig not built by load_routes() is checked too.
+    config = apprise.AppriseConfig()
+    config.add_config(bad.read_text(encoding="utf-8"), format="yaml")
+    with pytest.raises(ValueError, match=r"nosuchschema://\*\*\*\*"):
+        deliver(config, "vpb", VI_TITLE, VI_BODY)
+    with pytest.raises(ValueError):
+        load_routes(bad)

@@ -1,0 +1,119 @@
+"""Moving activities through their life cycle: the one place where an activity's state changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models.due import Facts, Parties
+from models.history import record
+from models.lifecycle import next_state
+from models.messages import t
+from models.plan import short_title
+from models.queries import get_plan, roles_by_activity
+from models.tables import ActivityRow, GroupMemberRow, PhaseRow, PlanRow
+
+
+class ConcurrentChange(RuntimeError):
+    """Someone changed the activity between reading and writing it; read it again and re-decide."""
+
+
+def apply_event(session: Session, activity: ActivityRow, event: str, *, actor: str, source: str,
+                note: str | None = None) -> str:
+    """Move ``activity`` by ``event`` inside the caller's transaction and record it; returns the new state.
+
+    Raises IllegalTransition when the state does not allow the event, ConcurrentChange when the stored
+    state is no longer the one the caller read.
+    """
+    old = activity.state
+    new = next_state(old, event)
+    result = session.execute(sa.update(ActivityRow).where(ActivityRow.id == activity.id, ActivityRow.state == old)
+                             .values(state=new.value).execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        raise ConcurrentChange(t("transition.concurrent", id=activity.key))
+    record(session, plan_id=activity.plan_id, entity="activity", key=activity.key, event=event, from_state=old,
+           to_state=new.value, actor=actor, source=source, note=note)
+    activity.state = new.value
+    return new.value
+
+
+@dataclass(frozen=True)
+class ActivityView:
+    """An activity as the phase flow sees it: its facts for deciding and the words for messages."""
+
+    id: int
+    facts: Facts
+    title: str
+    details: dict
+
+
+@dataclass(frozen=True)
+class PhaseView:
+    plan_id: int
+    plan_code: str
+    plan_number: str
+    plan_title: str
+    phase_number: int
+    phase_name: str
+    start: date
+    end: date
+    parties: Parties
+    activities: tuple[ActivityView, ...]
+
+
+def expand_groups(session: Session, plan_id: int) -> dict[str, tuple[str, ...]]:
+    """group code -> member unit codes, for this plan."""
+    out: dict[str, list[str]] = {}
+    for m in session.exec(select(GroupMemberRow).where(GroupMemberRow.plan_id == plan_id)):
+        out.setdefault(m.group_code, []).append(m.unit_code)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _expand(codes: list[str], groups: dict[str, tuple[str, ...]], group_codes: set[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for c in codes:
+        for member in (groups.get(c, ()) if c in group_codes else (c,)):
+            if member not in out:
+                out.append(member)
+    return tuple(out)
+
+
+def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView:
+    """Everything a phase run needs, read in a few queries."""
+    from models.tables import UnitRow
+
+    plan = get_plan(session, plan_code)
+    phase = session.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id, PhaseRow.number == phase_number)).first()
+    if phase is None:
+        numbers = session.exec(select(PhaseRow.number).where(PhaseRow.plan_id == plan.id)).all()
+        raise LookupError(t("phase.unknown", plan=plan_code, phase=phase_number, known=", ".join(map(str, numbers))))
+    reminders = plan.spec.get("reminders", {})
+    parties = Parties(coordinator=plan.focal_unit, leadership=plan.leadership,
+                      reminder_days=tuple(reminders.get("before_due_days", (30, 7, 1))),
+                      escalate_after_days=reminders.get("escalate_after_days", 30))
+    groups = expand_groups(session, plan.id)
+    group_codes = set(session.exec(select(UnitRow.code).where(UnitRow.kind == "group")).all())
+    roles = roles_by_activity(session, plan.id)
+    rows = session.exec(select(ActivityRow).where(ActivityRow.phase_id == phase.id, ActivityRow.in_plan)
+                        .order_by(ActivityRow.content_id, ActivityRow.position)).all()
+    views = []
+    for a in rows:
+        r = roles.get(a.id, {"lead": [], "partner": []})
+        leads = _expand(r["lead"], groups, group_codes)
+        facts = Facts(key=a.key, state=a.state, start=a.window_start, end=a.window_end, leads=leads,
+                      partners=tuple(p for p in _expand(r["partner"], groups, group_codes) if p not in leads))
+        title = short_title(a.text)
+        details = {"phase": phase.name, "title": title, "start": a.window_start.isoformat(),
+                   "end": a.window_end.isoformat(), "leads": list(r["lead"])}
+        views.append(ActivityView(a.id, facts, title, details))
+    return PhaseView(plan.id, plan.code, plan.number, plan.title, phase.number, phase.name, phase.window_start,
+                     phase.window_end, parties, tuple(views))
+
+
+def plan_row(session: Session, plan_id: int) -> PlanRow:
+    row = session.get(PlanRow, plan_id)
+    assert row is not None
+    return row

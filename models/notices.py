@@ -1,0 +1,158 @@
+"""Notifications as records: queued once per idempotency key, composed as one digest per unit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import pendulum
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models.due import Message
+from models.messages import MESSAGES, t
+from models.tables import DeliveryRow, NotificationRow
+
+LEASE = timedelta(minutes=10)
+
+
+def notification_key(plan: str, entity_key: str, notice: str, recipient: str, offset: int) -> str:
+    """The idempotency key: (plan, activity, event, recipient, offset)."""
+    return f"{plan}|{entity_key}|{notice}|{recipient}|{offset}"
+
+
+def enqueue(session: Session, *, plan_id: int, plan_code: str, entity: str, entity_key: str,
+            messages: Iterable[Message], as_of: date, details: dict[str, Any],
+            flow_run_id: str | None = None) -> int:
+    """Queue each message unless its key was queued before (by anyone, ever); returns how many are new."""
+    rows = [dict(plan_id=plan_id, key=notification_key(plan_code, entity_key, m.notice, m.recipient, m.offset),
+                 entity=entity, entity_key=entity_key, notice=str(m.notice), recipient=m.recipient, role=str(m.role),
+                 offset=m.offset, as_of=as_of, details=details, status="pending", attempts=0,
+                 created_at=pendulum.now("UTC"), flow_run_id=flow_run_id) for m in messages]
+    if not rows:
+        return 0
+    insert = _insert_for(session)
+    result = session.execute(insert(NotificationRow).values(rows).on_conflict_do_nothing(index_elements=["key"]))
+    return result.rowcount or 0
+
+
+def _insert_for(session: Session):  # type: ignore[no-untyped-def]
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def pending(session: Session, plan_id: int) -> dict[str, list[NotificationRow]]:
+    """Pending notifications of a plan, by recipient unit, oldest first."""
+    rows = session.exec(select(NotificationRow).where(NotificationRow.plan_id == plan_id,
+                                                      NotificationRow.status == "pending")
+                        .order_by(NotificationRow.id)).all()
+    out: dict[str, list[NotificationRow]] = {}
+    for r in rows:
+        out.setdefault(r.recipient, []).append(r)
+    return out
+
+
+def claim(session: Session, ids: Sequence[int], sender: str) -> list[int]:
+    """Take the notifications ``ids`` for ``sender`` unless another sender holds them; returns those taken.
+
+    Runs in the caller's transaction: commit it before sending.
+    """
+    now = pendulum.now("UTC")
+    taken = []
+    for nid in ids:
+        result = session.execute(
+            sa.update(NotificationRow)
+            .where(NotificationRow.id == nid, NotificationRow.status == "pending",
+                   sa.or_(NotificationRow.claimed_until.is_(None), NotificationRow.claimed_until < now,
+                          NotificationRow.claimed_by == sender))
+            .values(claimed_by=sender, claimed_until=now + LEASE)
+            .execution_options(synchronize_session=False))
+        if result.rowcount:
+            taken.append(nid)
+    return taken
+
+
+def delivered_routes(session: Session, ids: Sequence[int]) -> dict[int, set[str]]:
+    """notification id -> routes it was already delivered on."""
+    out: dict[int, set[str]] = {i: set() for i in ids}
+    for nid, route in session.execute(sa.select(DeliveryRow.notification_id, DeliveryRow.route)
+                                      .where(DeliveryRow.notification_id.in_(ids), DeliveryRow.ok)):
+        out[nid].add(route)
+    return out
+
+
+@dataclass(frozen=True)
+class Outcome:
+    route: str
+    ok: bool
+    error: str | None
+
+
+def record_outcomes(session: Session, notifications: Sequence[NotificationRow], routes: Sequence[str],
+                    outcomes: dict[tuple[int, str], Outcome], flow_run_id: str | None,
+                    unrouted_error: str | None = None) -> None:
+    """Append each attempt to the delivery log and settle each notification: sent once every route has it.
+
+    Runs in the caller's transaction.
+    """
+    now = pendulum.now("UTC")
+    done = delivered_routes(session, [n.id for n in notifications])  # type: ignore[misc]
+    for (nid, route), o in outcomes.items():
+        if o.ok and route in done[nid]:
+            continue
+        session.add(DeliveryRow(notification_id=nid, route=route, ok=o.ok, error=o.error, at=now,
+                                flow_run_id=flow_run_id))
+        if o.ok:
+            done[nid].add(route)
+    session.flush()
+    for n in notifications:
+        tried = [o for (nid, _), o in outcomes.items() if nid == n.id]
+        errors = [f"{o.route}: {o.error}" for o in tried if not o.ok]
+        values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
+        if tried:
+            values["attempts"] = NotificationRow.attempts + 1
+        if routes and set(routes) <= done[n.id]:  # type: ignore[index]
+            values.update(status="sent", sent_at=now, last_error=None)
+        elif errors or unrouted_error:
+            values["last_error"] = "; ".join(errors) or unrouted_error
+        session.execute(sa.update(NotificationRow).where(NotificationRow.id == n.id).values(**values)
+                        .execution_options(synchronize_session=False))
+
+
+def _d(day: str | date | None) -> str:
+    if day is None:
+        return "—"
+    value = day if isinstance(day, date) else date.fromisoformat(day)
+    return value.strftime("%d/%m/%Y")
+
+
+def compose_digest(*, plan_number: str, plan_title: str, unit_code: str, unit_name: str,
+                   items: Sequence[NotificationRow], today: date, lang: str | None = None) -> tuple[str, str]:
+    """The one message a unit receives for ``items``: title and plain-text body, in the configured language."""
+    title = t("digest.title", lang, number=plan_number, unit=unit_name, n=len(items), date=_d(today))
+    lines = [t("digest.greeting", lang, unit=unit_name), t("digest.plan", lang, number=plan_number, title=plan_title),
+             ""]
+    for i, n in enumerate(items, 1):
+        d = n.details
+        values = dict(end=_d(d.get("end")), leads=", ".join(d.get("leads") or []) or "—", offset=n.offset)
+        expected_key = next(k for k in (f"expect.{n.notice}.{n.role}", f"expect.{n.notice}.lead", f"expect.{n.notice}")
+                            if k in MESSAGES)
+        lines += [
+            t("digest.item", lang, i=i, headline=t(f"headline.{n.notice}", lang, offset=n.offset), id=n.entity_key,
+              phase=d.get("phase", "")),
+            f"   {d.get('title', '')}",
+            "   " + t("digest.window", lang, start=_d(d.get("start")), end=_d(d.get("end"))),
+            "   " + t("digest.role", lang, role=t(f"role.{n.role}", lang)),
+            "   " + t("digest.expected", lang, text=t(expected_key, lang, **values)),
+        ]
+        if n.role == "lead" and n.notice != "escalation":
+            lines.append("   " + t("digest.how", lang, id=n.entity_key, unit=unit_code))
+        lines.append("")
+    lines.append(t("digest.footer", lang))
+    return title, "\n".join(lines)
+
