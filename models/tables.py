@@ -194,3 +194,69 @@ class DeliveryRow(SQLModel, table=True):
     error: str | None = None
     at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     flow_run_id: str | None = Field(default=None, max_length=36)
+
+
+class EvidenceRow(SQLModel, table=True):
+    """What a unit sent with a report or a note: text and stored attachments (name, size, sha256). Append-only."""
+
+    __tablename__ = "evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    unit_code: str = Field(foreign_key="unit.code", max_length=32)
+    kind: str = Field(max_length=16)               # report | note | accept | return | cancel
+    text: str
+    attachments: list[dict[str, Any]] = _json()
+    at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str = Field(max_length=100)
+    transition_id: int | None = Field(default=None, foreign_key="transition.id")
+
+
+class ReviewRow(SQLModel, table=True):
+    """A phase's review (sơ kết / tổng kết): open until held, with its report files."""
+
+    __tablename__ = "review"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "phase_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    phase_number: int
+    kind: str = Field(max_length=16)                # preliminary | final
+    state: str = Field(default="open", max_length=16)
+    held_on: date | None = None
+    report_markdown: str | None = None
+    report_docx: str | None = None
+    flow_run_id: str | None = Field(default=None, max_length=36)
+
+
+class SubmissionRow(SQLModel, table=True):
+    """A unit's periodic report (e.g. 2014-H1) submitted under a plan's reporting duty. Append-only."""
+
+    __tablename__ = "submission"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    duty: str = Field(max_length=100)
+    period: str = Field(max_length=16)
+    unit_code: str = Field(foreign_key="unit.code", max_length=32)
+    file_name: str
+    sha256: str = Field(max_length=64)
+    size: int
+    stored_path: str
+    at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str = Field(max_length=100)
+
+
+class TokenRow(SQLModel, table=True):
+    """An access token, stored only as its hash: a unit officer's, the coordinator's or an auditor's."""
+
+    __tablename__ = "token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    role: str = Field(max_length=16)                # unit | coordinator | auditor
+    unit_code: str | None = Field(default=None, foreign_key="unit.code", max_length=32)
+    label: str | None = None
+    created_at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))

@@ -21,8 +21,15 @@ def run() -> None:
         _run(connection)
 
 
+def _render_item(type_: str, obj, autogen_context):  # type: ignore[no-untyped-def]
+    """Write our UTCDateTime as the plain column type it stores (migrations must not import models)."""
+    if type_ == "type" and isinstance(obj, models.tables.UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
-    context.configure(connection=connection, target_metadata=target_metadata,
+    context.configure(connection=connection, target_metadata=target_metadata, render_item=_render_item,
                       render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():
         context.run_migrations()
