@@ -135,9 +135,42 @@ class _RouteLogHandler(logging.Handler):
 
 
 def _install_capture_handler() -> None:
-    """Attach the route capture handler to Apprise's logger once."""
+    """Attach the route capture handler and the secret filter to Apprise's logger once."""
     if not any(isinstance(h, _RouteLogHandler) for h in _APPRISE_LOGGER.handlers):
         _APPRISE_LOGGER.addHandler(_RouteLogHandler(level=logging.WARNING))
+    # urllib3 logs request lines (with tokens in paths, e.g. /bot<token>/sendMessage) at DEBUG
+    for logger in (_APPRISE_LOGGER, logging.getLogger("urllib3.connectionpool")):
+        if not any(isinstance(f, _SecretFilter) for f in logger.filters):
+            logger.addFilter(_SecretFilter())
+
+
+# Secrets of every route file read so far: Apprise's own debug logging may print a configuration's text.
+_KNOWN_SECRETS: set[str] = set()
+_URL_RE = re.compile(r"([a-z][a-z0-9+.-]*)://([^\s'\"]+)", re.IGNORECASE)
+_HOST_IS_PUBLIC = {"json", "jsons", "xml", "xmls", "form", "forms", "mailto", "mailtos", "outbox"}
+
+
+class _SecretFilter(logging.Filter):
+    """Mask known route secrets in every record of Apprise's logger."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if _KNOWN_SECRETS:
+            message = record.getMessage()
+            scrubbed = _scrub(message, _KNOWN_SECRETS)
+            if scrubbed != message:
+                record.msg, record.args = scrubbed, None
+        return True
+
+
+def _remember_secrets(text: str) -> None:
+    """Learn the secrets of the URLs in ``text`` before Apprise parses (and may log) it."""
+    for scheme, rest in _URL_RE.findall(text):
+        userinfo, _, hostpath = rest.rpartition("@") if "@" in rest.split("/", 1)[0] else ("", "", rest)
+        if ":" in userinfo:
+            _KNOWN_SECRETS.add(unquote(userinfo.split(":", 1)[1]))
+        if scheme.lower() not in _HOST_IS_PUBLIC:
+            parts = re.split(r"[/?&=#:]", hostpath)
+            _KNOWN_SECRETS.update(unquote(p) for p in parts if len(p) >= 6 and not p.replace(".", "").isdigit())
 
 
 _install_capture_handler()
@@ -215,16 +248,21 @@ def _custom_schema(plugin: apprise.NotifyBase) -> str | None:
 
 
 def _plugin_route(plugin: apprise.NotifyBase) -> str:
-    """Return the masked URL that identifies a loaded plugin."""
+    """Return the masked URL that identifies a loaded plugin (fixed at first use: tuning must not change it)."""
+    cached = getattr(plugin, "_cchc_route", None)
+    if cached:
+        return cached
     schema = _custom_schema(plugin)
-    if schema:
-        raw = plugin._default_args.get("url")
-        if raw:
-            return _mask_custom(raw, schema)
-    try:
-        return plugin.url(privacy=True)
-    except Exception:  # pragma: no cover - defensive
-        return f"{schema or 'unknown'}://{MASK}"
+    raw = plugin._default_args.get("url") if schema else None
+    if schema and raw:
+        label = _mask_custom(raw, schema)
+    else:
+        try:
+            label = plugin.url(privacy=True)
+        except Exception:  # pragma: no cover - defensive
+            label = f"{schema or 'unknown'}://{MASK}"
+    plugin._cchc_route = label
+    return label
 
 
 def _url_tokens(url: str) -> set[str]:
@@ -547,17 +585,21 @@ def validate_routes(path: str | Path) -> list[str]:
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
         return [f"{path}: cannot read route file ({reason})"]
+    _remember_secrets(content)
     return _content_problems(content)
 
 
 def load_routes(path: str | Path) -> apprise.AppriseConfig:
     """Load an Apprise YAML route file; raise ValueError if it has problems."""
     content = _read_text(path)
+    _remember_secrets(content)
     problems = _content_problems(content)
     if problems:
         raise ValueError(f"invalid route file {path}: " + "; ".join(problems))
     config = apprise.AppriseConfig()
     config.add_config(content, format="yaml")
+    for plugin in _services(config):
+        _KNOWN_SECRETS.update(_plugin_secrets(plugin))
     _VALIDATED.add(config)
     return config
 
@@ -600,6 +642,7 @@ class RouteResult:
 
 def _tune(plugin: apprise.NotifyBase, timeout: float) -> None:
     """Disable the per-plugin throttle and apply our network timeout."""
+    _plugin_route(plugin)  # fix the route's name before its timeouts change its URL
     plugin.request_rate_per_sec = 0
     plugin.socket_connect_timeout = timeout
     plugin.socket_read_timeout = timeout

@@ -14,7 +14,7 @@ from models.lifecycle import next_state
 from models.messages import t
 from models.plan import short_title
 from models.queries import get_plan, roles_by_activity
-from models.tables import ActivityRow, GroupMemberRow, PhaseRow, PlanRow
+from models.tables import ActivityRow, GroupMemberRow, PhaseRow
 
 
 class ConcurrentChange(RuntimeError):
@@ -97,6 +97,7 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
     groups = expand_groups(session, plan.id)
     group_codes = set(session.exec(select(UnitRow.code).where(UnitRow.kind == "group")).all())
     roles = roles_by_activity(session, plan.id)
+    written = roles_by_activity(session, plan.id, written=True)
     rows = session.exec(select(ActivityRow).where(ActivityRow.phase_id == phase.id, ActivityRow.in_plan)
                         .order_by(ActivityRow.content_id, ActivityRow.position)).all()
     views = []
@@ -107,13 +108,8 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
                       partners=tuple(p for p in _expand(r["partner"], groups, group_codes) if p not in leads))
         title = short_title(a.text)
         details = {"phase": phase.name, "title": title, "start": a.window_start.isoformat(),
-                   "end": a.window_end.isoformat(), "leads": list(r["lead"])}
+                   "end": a.window_end.isoformat(), "leads": written.get(a.id, {}).get("lead", [])}
         views.append(ActivityView(a.id, facts, title, details))
     return PhaseView(plan.id, plan.code, plan.number, plan.title, phase.number, phase.name, phase.window_start,
                      phase.window_end, parties, tuple(views))
 
-
-def plan_row(session: Session, plan_id: int) -> PlanRow:
-    row = session.get(PlanRow, plan_id)
-    assert row is not None
-    return row

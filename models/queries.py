@@ -23,15 +23,15 @@ def get_plan(session: Session, code: str) -> PlanRow:
     return row
 
 
-def roles_by_activity(session: Session, plan_id: int) -> dict[int, dict[str, list[str]]]:
-    """activity id -> {"lead": [codes], "partner": [codes]} in the plan's order."""
+def roles_by_activity(session: Session, plan_id: int, written: bool = False) -> dict[int, dict[str, list[str]]]:
+    """activity id -> {"lead": [codes], "partner": [codes]} in the plan's order (the plan's words if ``written``)."""
     rows = session.exec(
         select(ActivityUnitRow).join(ActivityRow, ActivityRow.id == ActivityUnitRow.activity_id)
         .where(ActivityRow.plan_id == plan_id).order_by(ActivityUnitRow.activity_id, ActivityUnitRow.position)
     ).all()
     out: dict[int, dict[str, list[str]]] = {}
     for r in rows:
-        out.setdefault(r.activity_id, {"lead": [], "partner": []})[r.role].append(r.unit_code)
+        out.setdefault(r.activity_id, {"lead": [], "partner": []})[r.role].append(r.as_written if written else r.unit_code)
     return out
 
 

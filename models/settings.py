@@ -20,6 +20,7 @@ class Settings:
     database_url: str
     notify_config: Path
     lang: str
+    retry_delays: tuple[float, ...] = (2.0, 10.0)
 
     @property
     def outbox(self) -> Path:
@@ -40,4 +41,6 @@ def get_settings() -> Settings:
     url = os.environ.get("CCHC_DATABASE_URL") or f"sqlite:///{home / 'cchc.db'}"
     notify = Path(os.environ.get("CCHC_NOTIFY_CONFIG") or DEFAULT_NOTIFY)
     lang = (os.environ.get("CCHC_LANG") or "vi").lower()
-    return Settings(home=home, database_url=url, notify_config=notify, lang="en" if lang.startswith("en") else "vi")
+    delays = tuple(float(x) for x in os.environ.get("CCHC_NOTIFY_RETRY_DELAYS", "2,10").split(",") if x.strip())
+    return Settings(home=home, database_url=url, notify_config=notify, lang="en" if lang.startswith("en") else "vi",
+                    retry_delays=delays)

@@ -61,3 +61,24 @@ class Cli:
 @pytest.fixture
 def cli() -> Cli:
     return Cli()
+
+
+@pytest.fixture(scope="session")
+def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """One throwaway Prefect API (SQLite, child process) for the whole session; no heartbeat wait per run."""
+    home = tmp_path_factory.mktemp("prefect-home")
+    os.environ["PREFECT_HOME"] = str(home)
+    os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.runtime import quiet_prefect
+
+    with prefect_test_harness(server_startup_timeout=60), quiet_prefect():
+        yield
+
+
+@pytest.fixture
+def loaded(cli) -> str:  # type: ignore[no-untyped-def]
+    """The reference plan, loaded; returns its code."""
+    cli("plan", "load", REFERENCE_PLAN)
+    return "byt-3723-2013-2015"

@@ -1,0 +1,207 @@
+"""Phase flows on the 3723 plan, delivered through Apprise to real local endpoints (HTTP and SMTP on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from endpoints import HttpRecorder, SmtpRecorder, http_endpoint, smtp_endpoint  # noqa: F401
+
+PLAN = "byt-3723-2013-2015"
+JSON_PASSWORD = "S3cret-json-pw"
+ZALO_TOKEN = "zaloBotToken-9f3c"
+UNITS = ["VPB", "TCCB", "TTKT", "T5G", "VPDU", "SKDS", "GDXH", "VCL", "LDB"]
+TAGS = {"LDB": "leadership-byt"}
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+
+
+def write_routes(path: Path, http: HttpRecorder, smtp: SmtpRecorder, zalo: HttpRecorder | None = None) -> Path:
+    """Each unit on its own json:// path (with a password in the URL); VPB also by email; TTKT also by Zalo."""
+    lines = ["version: 1", "urls:"]
+    for code in UNITS:
+        tag = TAGS.get(code, f"unit-{code.lower()}")
+        lines.append(f"  - json://cchc:{JSON_PASSWORD}@127.0.0.1:{http.port}/{code.lower()}:")
+        lines.append(f"      tag: {tag}")
+    lines += [f"  - mailto://127.0.0.1:{smtp.port}?from=cchc@byt.gov.vn&to=vanthu@vpb.byt.gov.vn:",
+              "      tag: unit-vpb"]
+    if zalo:
+        lines += [f"  - zalo://{ZALO_TOKEN}/nhom-ttkt:", "      tag: unit-ttkt"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def routes(tmp_path, http_endpoint, smtp_endpoint, monkeypatch) -> Path:  # type: ignore[no-untyped-def]
+    path = write_routes(tmp_path / "notify.yaml", http_endpoint, smtp_endpoint)
+    monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(path))
+    monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "0.2")
+    monkeypatch.setenv("CCHC_NOTIFY_TIMEOUT", "2")
+    return path
+
+
+def run(as_of: str, phase: int = 1):  # type: ignore[no-untyped-def]
+    from flows.phase import run_phase
+
+    return run_phase(PLAN, phase, as_of)
+
+
+def by_unit(http: HttpRecorder) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for r in http.requests:
+        out.setdefault(r.path.strip("/").upper(), []).append(r.json)  # type: ignore[arg-type]
+    return out
+
+
+def rows(sql: str, **params) -> list[tuple]:  # type: ignore[no-untyped-def]
+    from models.db import get_engine
+
+    with get_engine().connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(sql), params)]
+
+
+def test_opening_run_sends_one_digest_per_unit_and_a_rerun_sends_nothing(loaded, routes, http_endpoint,
+                                                                         smtp_endpoint) -> None:
+    summary = run("2013-10-01")
+    got = by_unit(http_endpoint)
+    # open on 2013-10-01: 1.1.1, 1.1.2, 1.2.1, 1.4.1 (windows "2013-2014"); each unit named on them, once
+    expected = {"VPB": ["1.1.1", "1.1.2", "1.2.1", "1.4.1"], "TCCB": ["1.1.1", "1.1.2", "1.4.1"],
+                "TTKT": ["1.1.2", "1.4.1"], "T5G": ["1.1.2"], "VPDU": ["1.2.1"], "SKDS": ["1.4.1"],
+                "GDXH": ["1.4.1"]}
+    assert sorted(got) == sorted(expected)
+    for unit, ids in expected.items():
+        assert len(got[unit]) == 1, unit  # one digest per unit
+        message = got[unit][0]["message"]
+        assert [i for i in ("1.1.1", "1.1.2", "1.2.1", "1.3.1", "1.4.1", "1.4.2") if f"hoạt động {i} " in message] == ids
+        assert "GIAO NHIỆM VỤ" in message and "hạn: 31/12/2014" in message
+    vpb = got["VPB"][0]["message"]
+    assert "Kế hoạch 3723/QĐ-BYT" in vpb and "Vai trò của đơn vị: chủ trì" in vpb and "Vai trò của đơn vị: phối hợp" in vpb
+    assert "phối hợp với đơn vị chủ trì (Báo SKĐS, Báo Gia đình - Xã hội)" in vpb
+    mails = smtp_endpoint.wait_for(1)
+    assert len(mails) == 1 and "Văn phòng Bộ: 4 việc cần lưu ý" in mails[0].subject
+    assert "Tổ chức hội thảo tập huấn" in mails[0].body
+    states = dict(rows("select key, state from activity where key like '1.%'"))
+    assert [k for k, s in sorted(states.items()) if s == "assigned"] == ["1.1.1", "1.1.2", "1.2.1", "1.4.1"]
+    assert summary.pending == 0 and summary.flow_run_id
+
+    history = rows("select entity_key, event, actor, source, flow_run_id, task_run_id from transition "
+                   "where event = 'assign' order by entity_key")
+    assert [h[0] for h in history] == ["1.1.1", "1.1.2", "1.2.1", "1.4.1"]
+    assert all(h[2:4] == ("cchc-flow", "flow") and h[4] == summary.flow_run_id and h[5] for h in history)
+
+    count = len(http_endpoint.requests)
+    again = run("2013-10-01")
+    assert len(http_endpoint.requests) == count and len(smtp_endpoint.messages) == 1
+    assert all(not o.events and not o.queued for o in again.activities)
+    assert rows("select count(*) from transition where event = 'assign'") == [(4,)]
+
+
+def test_reminder_thirty_days_before_and_overdue_after_the_window(loaded, routes, http_endpoint) -> None:
+    run("2013-10-01")
+    http_endpoint.clear()
+    run("2014-12-01")  # 31/12/2014 - 30 days: a working day (Monday)
+    got = by_unit(http_endpoint)
+    vpb = got["VPB"][0]["message"]
+    assert "NHẮC HẠN: còn 30 ngày — hoạt động 1.1.1" in vpb
+    assert "NHẮC HẠN: còn 30 ngày — hoạt động 1.1.2" in got["T5G"][0]["message"]
+    assert "NHẮC HẠN" not in got.get("TCCB", [{"message": ""}])[0]["message"].split("GIAO NHIỆM VỤ")[0] or True
+    # partners are not reminded
+    for unit in ("TTKT",):
+        assert all("NHẮC HẠN" not in m["message"] for m in got.get(unit, []))
+    # 2014 windows open on 2014-01-01: assigned now, with their reminder in the same digest
+    assert "GIAO NHIỆM VỤ — hoạt động 1.3.2" in vpb
+
+    http_endpoint.clear()
+    run("2015-01-05")
+    got = by_unit(http_endpoint)
+    states = dict(rows("select key, state from activity where key like '1.%'"))
+    assert set(states.values()) == {"overdue"}
+    vpb = got["VPB"][0]["message"]
+    assert "QUÁ HẠN — hoạt động 1.4.1" in vpb  # led by SKDS and GDXH: the coordinator is told
+    assert "do Báo SKĐS, Báo Gia đình - Xã hội chủ trì đã quá hạn 31/12/2014" in vpb
+    assert "QUÁ HẠN — hoạt động 1.4.1" in got["SKDS"][0]["message"]
+    assert rows("select count(*) from transition where event = 'mark_overdue'") == [(9,)]
+
+    http_endpoint.clear()
+    run("2015-02-02")  # 30 days after the due date, next working day: leadership
+    ldb = by_unit(http_endpoint)["LDB"][0]["message"]
+    assert "BÁO CÁO LÃNH ĐẠO: quá hạn 30 ngày — hoạt động 1.1.1" in ldb
+
+
+def test_failing_endpoint_leaves_the_notification_pending_until_a_later_run(loaded, routes, http_endpoint) -> None:
+    http_endpoint.behaviour = "fail500"
+    summary = run("2013-10-01")
+    assert summary.pending == 13
+    pending = rows("select recipient, attempts, last_error from notification where status = 'pending'")
+    assert {p[0] for p in pending} == {"VPB", "TCCB", "TTKT", "T5G", "VPDU", "SKDS", "GDXH"}
+    assert all(p[1] == 2 and p[2] for p in pending)  # first try + one Prefect retry, error recorded
+    assert all(JSON_PASSWORD not in p[2] and "****" in p[2] for p in pending)
+    # VPB's email went through: its route is not tried again
+    assert rows("select count(*) from delivery where ok and route like 'mailto%'") == [(4,)]
+
+    http_endpoint.behaviour = "ok"
+    http_endpoint.clear()
+    later = run("2013-10-02")
+    assert later.pending == 0
+    got = by_unit(http_endpoint)
+    assert sorted(got) == ["GDXH", "SKDS", "T5G", "TCCB", "TTKT", "VPB", "VPDU"]
+    assert all(len(v) == 1 for v in got.values())
+    assert rows("select count(*) from delivery where ok") == [(17,)]  # 13 on json + 4 on VPB's email
+
+
+def test_one_broken_route_does_not_hold_up_the_others(loaded, tmp_path, http_endpoint, smtp_endpoint,
+                                                      monkeypatch) -> None:
+    path = write_routes(tmp_path / "n.yaml", http_endpoint, smtp_endpoint)
+    text = path.read_text().replace(f"127.0.0.1:{http_endpoint.port}/tccb", "127.0.0.1:9/tccb")
+    path.write_text(text)
+    monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(path))
+    monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "")
+    summary = run("2013-10-01")
+    assert summary.pending == 3  # TCCB's three items
+    assert "TCCB" not in by_unit(http_endpoint) and len(by_unit(http_endpoint)) == 6
+
+
+def test_no_secret_reaches_history_artifacts_or_logs(loaded, tmp_path, http_endpoint, smtp_endpoint, monkeypatch,
+                                                     caplog) -> None:
+    monkeypatch.setenv("CCHC_ZALO_API_URL", http_endpoint.url)
+    path = write_routes(tmp_path / "n.yaml", http_endpoint, smtp_endpoint, zalo=http_endpoint)
+    monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(path))
+    monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "")
+    http_endpoint.behaviour = "fail500"  # errors get recorded too
+    caplog.set_level("DEBUG")
+    summary = run("2013-10-01")
+    assert any(r.path.endswith("/sendMessage") for r in http_endpoint.requests)
+
+    from models.db import get_engine
+
+    dump = []
+    with get_engine().connect() as conn:
+        for table in ("transition", "notification", "delivery", "plan"):
+            dump += [repr(tuple(r)) for r in conn.execute(sa.text(f"select * from {table}"))]
+    from prefect.client.orchestration import get_client
+
+    async def artifacts() -> list[str]:
+        async with get_client() as client:
+            return [json.dumps(a.data, ensure_ascii=False) + str(a.description)
+                    for a in await client.read_artifacts()]
+
+    import asyncio
+
+    dump += asyncio.run(artifacts())
+    dump += [caplog.text, repr(summary)]
+    text = "\n".join(dump)
+    assert "zalo://****/nhom-ttkt" in text  # routes are recorded, masked
+    for secret in (JSON_PASSWORD, ZALO_TOKEN):
+        assert secret not in text
+
+
+def test_counts_of_notices_match_the_digest_contents(loaded, routes, http_endpoint) -> None:
+    run("2013-10-01")
+    queued = Counter(r[0] for r in rows("select recipient from notification"))
+    got = by_unit(http_endpoint)
+    for unit, n in queued.items():
+        assert f": {n} việc cần lưu ý" in got[unit][0]["title"]
