@@ -188,6 +188,140 @@ def show_phase_summary(summary) -> None:  # type: ignore[no-untyped-def]
         out.print(t("phase.run_id", id=summary.flow_run_id))
 
 
+activity_app = typer.Typer(help="Hoạt động: báo cáo, ghi chú, công nhận, trả lại, hủy, liệt kê / activities.",
+                           no_args_is_help=True)
+app.add_typer(activity_app, name="activity")
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="mã kế hoạch (khi đã nạp nhiều kế hoạch)")]
+AttachOpt = Annotated[list[Path] | None, typer.Option("--attach", help="tệp minh chứng (lặp lại được)")]
+
+
+def _act(fn, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    """Run a unit or coordinator action, deliver what it queued, and print the outcome."""
+    from models.actions import ActionInputError, ActionRefused
+    from models.attachments import AttachmentError
+    from models.db import session
+    from models.lifecycle import IllegalTransition
+    from models.queries import UnknownPlan
+
+    try:
+        with session() as s:
+            result = fn(s, actor=actor(), **kwargs)
+    except (ActionInputError, ActionRefused, AttachmentError, IllegalTransition, UnknownPlan) as exc:
+        fail(str(exc))
+    out.print(t("action.done", id=result.activity, state=t(f"state.{result.state}")))
+    deliver_now(result.plan_id, result.notified)
+
+
+def deliver_now(plan_id: int, units: tuple[str, ...]) -> None:
+    """Send the queued notifications of ``units`` at once; what fails stays queued for the next flow run."""
+    from flows.delivery import DeliveryFailed, send_to_unit
+    from models.calendar import today
+
+    for unit in units:
+        try:
+            send_to_unit(plan_id, unit, today())
+        except DeliveryFailed as exc:
+            err.print(f"[yellow]![/] {exc}", highlight=False)
+
+
+@activity_app.command("done")
+def activity_done(activity_id: str, unit: Annotated[str, typer.Option("--unit")],
+                  evidence: Annotated[str, typer.Option("--evidence")], attach: AttachOpt = None,
+                  plan: PlanOpt = None) -> None:
+    """Đơn vị chủ trì báo cáo hoàn thành, kèm minh chứng / a lead unit reports the activity done."""
+    from models.actions import report_done
+
+    _act(report_done, plan_code=plan, key=activity_id, unit=unit, evidence=evidence, attachments=attach or [])
+
+
+@activity_app.command("note")
+def activity_note(activity_id: str, unit: Annotated[str, typer.Option("--unit")],
+                  text: Annotated[str, typer.Option("--text")], attach: AttachOpt = None,
+                  plan: PlanOpt = None) -> None:
+    """Đơn vị phối hợp (hoặc chủ trì) thêm ghi chú / a partner or lead adds a note."""
+    from models.actions import add_note
+
+    _act(add_note, plan_code=plan, key=activity_id, unit=unit, text=text, attachments=attach or [])
+
+
+def _decide(event: str, activity_id: str, by: str | None, note: str | None, plan: str | None) -> None:
+    from models.actions import coordinator_decides
+
+    _act(coordinator_decides, plan_code=plan, key=activity_id, event=event, by=by or _coordinator(plan), note=note)
+
+
+def _coordinator(plan: str | None) -> str:
+    from models.actions import ActionInputError, resolve_plan
+    from models.db import session
+
+    with session() as s:
+        try:
+            return resolve_plan(s, plan).focal_unit
+        except ActionInputError as exc:
+            fail(str(exc))
+
+
+ByOpt = Annotated[str, typer.Option("--by", help="đơn vị đầu mối (điều phối) của kế hoạch, ví dụ VPB")]
+
+
+@activity_app.command("accept")
+def activity_accept(activity_id: str, by: ByOpt, note: Annotated[str | None, typer.Option("--note")] = None,
+                    plan: PlanOpt = None) -> None:
+    """Đầu mối công nhận kết quả / the coordinator accepts a report."""
+    _decide("accept", activity_id, by, note, plan)
+
+
+@activity_app.command("return")
+def activity_return(activity_id: str, by: ByOpt, note: Annotated[str, typer.Option("--note")],
+                    plan: PlanOpt = None) -> None:
+    """Đầu mối trả lại báo cáo, kèm lý do / the coordinator returns a report, with a note."""
+    _decide("return", activity_id, by, note, plan)
+
+
+@activity_app.command("cancel")
+def activity_cancel(activity_id: str, reason: Annotated[str, typer.Option("--reason")],
+                    by: Annotated[str | None, typer.Option("--by")] = None, plan: PlanOpt = None) -> None:
+    """Đầu mối hủy hoạt động, kèm lý do / the coordinator cancels an activity, with a reason."""
+    _decide("cancel", activity_id, by, reason, plan)
+
+
+@activity_app.command("list")
+def activity_list(plan: str, unit: Annotated[str | None, typer.Option("--unit")] = None,
+                  state: Annotated[str | None, typer.Option("--state")] = None,
+                  due_before: Annotated[str | None, typer.Option("--due-before")] = None,
+                  as_of: AsOfOpt = None, fmt: FormatOpt = "table") -> None:
+    """Việc mỗi đơn vị phải làm / what each unit owes."""
+    from models.calendar import parse_date, today
+    from models.db import session
+    from models.lifecycle import State
+    from models.queries import UnknownPlan, activities_owed
+
+    if state and state not in State.__members__.values():
+        fail(t("cli.bad_state", state=state, known=", ".join(State)))
+    before = parse_date(as_of_value(due_before)) if due_before else None
+    day = today(as_of_value(as_of))
+    try:
+        with session() as s:
+            rows = activities_owed(s, plan, unit=unit.upper() if unit else None, state=state, due_before=before,
+                                   today=day)
+    except UnknownPlan as exc:
+        fail(str(exc))
+    if fmt == "json":
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2, default=str))
+        return
+    from models.plan import short_title
+
+    table = Table(title=t("list.title", plan=plan, date=day.isoformat()))
+    for col in ("col.id", "col.activity", "col.role", "col.lead", "col.state", "col.due", "col.days_left"):
+        table.add_column(t(col), no_wrap=col in ("col.id", "col.due"))
+    for r in rows:
+        days = r["days_left"]
+        left = t("list.overdue", days=-days) if days < 0 and r["state"] not in ("accepted", "cancelled") else str(days)
+        table.add_row(r["id"], short_title(r["title"], 50), t(f"role.{r['role']}") if r["role"] else "",
+                      ", ".join(r["lead"]) or "—", t(f"state.{r['state']}"), r["end"].isoformat(), left)
+    out.print(table)
+
+
 @app.command("units")
 def units_cmd(units: UnitsOpt = DEFAULT_UNITS, fmt: FormatOpt = "table") -> None:
     """Danh mục đơn vị / the unit directory."""

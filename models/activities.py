@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -81,10 +82,17 @@ def _expand(codes: list[str], groups: dict[str, tuple[str, ...]], group_codes: s
     return tuple(out)
 
 
-def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView:
-    """Everything a phase run needs, read in a few queries."""
+def unit_expander(session: Session, plan_id: int) -> Callable[[list[str]], tuple[str, ...]]:
+    """A function turning unit codes into units, a group becoming its members in this plan (maybe none)."""
     from models.tables import UnitRow
 
+    groups = expand_groups(session, plan_id)
+    group_codes = set(session.exec(select(UnitRow.code).where(UnitRow.kind == "group")).all())
+    return lambda codes: _expand(codes, groups, group_codes)
+
+
+def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView:
+    """Everything a phase run needs, read in a few queries."""
     plan = get_plan(session, plan_code)
     phase = session.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id, PhaseRow.number == phase_number)).first()
     if phase is None:
@@ -94,8 +102,7 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
     parties = Parties(coordinator=plan.focal_unit, leadership=plan.leadership,
                       reminder_days=tuple(reminders.get("before_due_days", (30, 7, 1))),
                       escalate_after_days=reminders.get("escalate_after_days", 30))
-    groups = expand_groups(session, plan.id)
-    group_codes = set(session.exec(select(UnitRow.code).where(UnitRow.kind == "group")).all())
+    expand = unit_expander(session, plan.id)
     roles = roles_by_activity(session, plan.id)
     written = roles_by_activity(session, plan.id, written=True)
     rows = session.exec(select(ActivityRow).where(ActivityRow.phase_id == phase.id, ActivityRow.in_plan)
@@ -103,9 +110,9 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
     views = []
     for a in rows:
         r = roles.get(a.id, {"lead": [], "partner": []})
-        leads = _expand(r["lead"], groups, group_codes)
+        leads = expand(r["lead"])
         facts = Facts(key=a.key, state=a.state, start=a.window_start, end=a.window_end, leads=leads,
-                      partners=tuple(p for p in _expand(r["partner"], groups, group_codes) if p not in leads))
+                      partners=tuple(p for p in expand(r["partner"]) if p not in leads))
         title = short_title(a.text)
         details = {"phase": phase.name, "title": title, "start": a.window_start.isoformat(),
                    "end": a.window_end.isoformat(), "leads": written.get(a.id, {}).get("lead", [])}

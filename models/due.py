@@ -15,6 +15,11 @@ class Notice(StrEnum):
     REMINDER = "reminder"        # N days before the due date: the lead is reminded
     OVERDUE = "overdue"          # the window closed unreported: lead and coordinator are told
     ESCALATION = "escalation"    # still overdue N days later: leadership is told
+    REPORTED = "reported"        # a lead reported it done: the coordinator is told
+    ACCEPTED = "accepted"        # the coordinator accepted it: the leads are told
+    RETURNED = "returned"        # the coordinator sent it back: the leads are told
+    CANCELLED = "cancelled"      # the coordinator cancelled it: leads and partners are told
+    NOTE = "note"                # a unit added a note: the leads are told
 
 
 class Role(StrEnum):

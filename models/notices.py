@@ -139,7 +139,10 @@ def compose_digest(*, plan_number: str, plan_title: str, unit_code: str, unit_na
              ""]
     for i, n in enumerate(items, 1):
         d = n.details
-        values = dict(end=_d(d.get("end")), leads=", ".join(d.get("leads") or []) or "—", offset=n.offset)
+        values = {**d, "end": _d(d.get("end")), "leads": ", ".join(d.get("leads") or []) or "—",
+                  "offset": n.offset, "id": n.entity_key}
+        if "on_time" in d:
+            values["on_time"] = t("on_time" if d["on_time"] else "late", lang)
         expected_key = next(k for k in (f"expect.{n.notice}.{n.role}", f"expect.{n.notice}.lead", f"expect.{n.notice}")
                             if k in MESSAGES)
         lines += [
@@ -150,7 +153,7 @@ def compose_digest(*, plan_number: str, plan_title: str, unit_code: str, unit_na
             "   " + t("digest.role", lang, role=t(f"role.{n.role}", lang)),
             "   " + t("digest.expected", lang, text=t(expected_key, lang, **values)),
         ]
-        if n.role == "lead" and n.notice != "escalation":
+        if n.role == "lead" and n.notice in ("assigned", "reminder", "overdue", "returned"):
             lines.append("   " + t("digest.how", lang, id=n.entity_key, unit=unit_code))
         lines.append("")
     lines.append(t("digest.footer", lang))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from sqlmodel import Session, select
@@ -69,3 +70,33 @@ def plan_as_dict(session: Session, code: str) -> dict[str, Any]:
 def units(session: Session) -> list[UnitRow]:
     """Every unit in the directory, by code."""
     return list(session.exec(select(UnitRow).order_by(UnitRow.code)))
+
+
+def activities_owed(session: Session, plan_code: str, *, unit: str | None = None, state: str | None = None,
+                    due_before: date | None = None, today: date | None = None) -> list[dict[str, Any]]:
+    """Activities of a plan with their units, window, state and days left (negative: overdue), by due date.
+
+    With ``unit``, only the activities where it is lead or partner (groups expanded), with its role.
+    """
+    from models.activities import unit_expander
+
+    plan = get_plan(session, plan_code)
+    roles = roles_by_activity(session, plan.id)
+    expand = unit_expander(session, plan.id)
+    rows = session.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)
+                        .order_by(ActivityRow.window_end, ActivityRow.key)).all()
+    out = []
+    for a in rows:
+        r = roles.get(a.id, {"lead": [], "partner": []})
+        leads, partners = expand(r["lead"]), expand(r["partner"])
+        role = None
+        if unit:
+            role = "lead" if unit in leads else "partner" if unit in partners else None
+            if role is None:
+                continue
+        if (state and a.state != state) or (due_before and a.window_end >= due_before):
+            continue
+        out.append({"id": a.key, "title": a.text, "lead": r["lead"], "partners": r["partner"], "role": role,
+                    "state": a.state, "start": a.window_start, "end": a.window_end,
+                    "days_left": (a.window_end - today).days if today else None})
+    return out

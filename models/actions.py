@@ -1,0 +1,192 @@
+"""What people do: a lead reports, a partner notes, the coordinator accepts, returns or cancels.
+
+The CLI and the web portal call these functions; each checks who may act, records the transition and the
+evidence in one transaction, and queues the notifications for whom it concerns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pendulum
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models.activities import apply_event, unit_expander
+from models.attachments import check_files, store
+from models.calendar import TZ
+from models.due import Message, Notice, Role
+from models.history import record
+from models.lifecycle import Event
+from models.messages import t
+from models.notices import enqueue
+from models.plan import short_title
+from models.queries import get_plan, roles_by_activity
+from models.tables import ActivityRow, EvidenceRow, PhaseRow, PlanRow, TransitionRow, UnitRow
+
+
+class ActionRefused(PermissionError):
+    """The acting unit may not do this; the message says who may."""
+
+
+class ActionInputError(ValueError):
+    """Unknown plan, activity or unit, or missing text."""
+
+
+@dataclass(frozen=True)
+class ActionResult:
+    plan_id: int
+    activity: str
+    state: str
+    notified: tuple[str, ...]
+
+
+def resolve_plan(session: Session, plan_code: str | None) -> PlanRow:
+    """The plan named, or the only one loaded; a clear error otherwise."""
+    if plan_code:
+        return get_plan(session, plan_code)
+    plans = session.exec(select(PlanRow)).all()
+    if not plans:
+        raise ActionInputError(t("action.no_plan"))
+    if len(plans) > 1:
+        raise ActionInputError(t("action.which_plan", plans=", ".join(p.code for p in plans)))
+    return plans[0]
+
+
+def _activity(session: Session, plan: PlanRow, key: str) -> ActivityRow:
+    row = session.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.key == key)).first()
+    if row is None or not row.in_plan:
+        raise ActionInputError(t("action.unknown_activity", id=key, plan=plan.code))
+    return row
+
+
+def _unit(session: Session, code: str) -> UnitRow:
+    unit = session.get(UnitRow, code.upper())
+    if unit is None:
+        raise ActionInputError(t("action.unknown_unit", unit=code))
+    return unit
+
+
+def roles_of(session: Session, plan: PlanRow, activity: ActivityRow) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(lead codes, partner codes) of an activity, groups expanded to this plan's members."""
+    roles = roles_by_activity(session, plan.id).get(activity.id, {"lead": [], "partner": []})
+    expand = unit_expander(session, plan.id)
+    return expand(roles["lead"]), expand(roles["partner"])
+
+
+def _details(session: Session, activity: ActivityRow, **extra: object) -> dict:
+    phase = session.get(PhaseRow, activity.phase_id)
+    written = roles_by_activity(session, activity.plan_id, written=True).get(activity.id, {}).get("lead", [])
+    return {"phase": phase.name if phase else "", "title": short_title(activity.text),
+            "start": activity.window_start.isoformat(), "end": activity.window_end.isoformat(),
+            "leads": written, **extra}
+
+
+def _today() -> date:
+    return pendulum.now(TZ).date()
+
+
+def _record_evidence(session: Session, plan: PlanRow, activity: ActivityRow, unit: str, kind: str, text: str,
+                     files: list[Path], actor: str) -> list[dict]:
+    stored = [store(f) for f in files]
+    session.add(EvidenceRow(plan_id=plan.id, activity_id=activity.id, unit_code=unit, kind=kind, text=text,
+                            attachments=stored, actor=actor))
+    return stored
+
+
+def _notify(session: Session, plan: PlanRow, activity: ActivityRow, notice: str, recipients: tuple[str, ...],
+            role: Role, seq: int, details: dict, today: date) -> tuple[str, ...]:
+    messages = [Message(Notice(notice), r, role, seq) for r in dict.fromkeys(recipients)]
+    enqueue(session, plan_id=plan.id, plan_code=plan.code, entity="activity", entity_key=activity.key,
+            messages=messages, as_of=today, details=details)
+    return tuple(dict.fromkeys(recipients))
+
+
+def _need(text: str, what: str) -> str:
+    if not text or not text.strip():
+        raise ActionInputError(t("action.empty_text", what=what))
+    return text.strip()
+
+
+def report_done(session: Session, *, plan_code: str | None, key: str, unit: str, evidence: str,
+                attachments: list[Path] = (), actor: str, source: str = "cli",  # type: ignore[assignment]
+                today: date | None = None) -> ActionResult:
+    """A lead unit reports the activity done, with evidence; the coordinator is told."""
+    evidence = _need(evidence, "--evidence")
+    check_files(list(attachments))
+    today = today or _today()
+    with session.begin():
+        plan = resolve_plan(session, plan_code)
+        act = _activity(session, plan, key)
+        code = _unit(session, unit).code
+        leads, _ = roles_of(session, plan, act)
+        allowed = leads or (plan.focal_unit,)  # no lead in the plan: the coordinator reports for it
+        if code not in allowed:
+            raise ActionRefused(t("action.not_lead", leads=", ".join(allowed), id=key, unit=code))
+        apply_event(session, act, Event.REPORT, actor=actor, source=source, note=f"{code}: {evidence}")
+        session.flush()
+        stored = _record_evidence(session, plan, act, code, "report", evidence, list(attachments), actor)
+        on_time = today <= act.window_end
+        seq = _sequence(session, act)
+        details = _details(session, act, unit=code, text=evidence, on_time=on_time, coordinator=plan.focal_unit,
+                           attachments=[s["name"] for s in stored])
+        told = _notify(session, plan, act, "reported", (plan.focal_unit,), Role.COORDINATOR, seq, details, today)
+        return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
+
+
+def add_note(session: Session, *, plan_code: str | None, key: str, unit: str, text: str,
+             attachments: list[Path] = (), actor: str, source: str = "cli",  # type: ignore[assignment]
+             today: date | None = None) -> ActionResult:
+    """A lead or partner unit adds a note (and files) to an activity; the leads are told."""
+    text = _need(text, "--text")
+    check_files(list(attachments))
+    today = today or _today()
+    with session.begin():
+        plan = resolve_plan(session, plan_code)
+        act = _activity(session, plan, key)
+        code = _unit(session, unit).code
+        leads, partners = roles_of(session, plan, act)
+        if code not in leads + partners + (plan.focal_unit,):
+            raise ActionRefused(t("action.not_concerned", unit=code, id=key))
+        record(session, plan_id=plan.id, entity="activity", key=key, event="note", from_state=act.state,
+               to_state=act.state, actor=actor, source=source, note=f"{code}: {text}")
+        _record_evidence(session, plan, act, code, "note", text, list(attachments), actor)
+        session.flush()
+        told = _notify(session, plan, act, "note", tuple(u for u in leads if u != code) or (plan.focal_unit,),
+                       Role.LEAD, _sequence(session, act), _details(session, act, unit=code, text=text), today)
+        return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
+
+
+def coordinator_decides(session: Session, *, plan_code: str | None, key: str, event: str, by: str,
+                        note: str | None, actor: str, source: str = "cli",
+                        today: date | None = None) -> ActionResult:
+    """The coordinator accepts, returns (with a note) or cancels (with a reason); the units concerned are told."""
+    if event in (Event.RETURN, Event.CANCEL):
+        note = _need(note or "", "--note" if event == Event.RETURN else "--reason")
+    today = today or _today()
+    with session.begin():
+        plan = resolve_plan(session, plan_code)
+        act = _activity(session, plan, key)
+        code = _unit(session, by).code
+        if code != plan.focal_unit:
+            raise ActionRefused(t("action.not_coordinator", coordinator=plan.focal_unit, event=t(f"event.{event}"),
+                                  unit=code))
+        apply_event(session, act, event, actor=actor, source=source, note=f"{code}: {note}" if note else code)
+        session.flush()
+        _record_evidence(session, plan, act, code, str(event), note or "", [], actor)
+        leads, partners = roles_of(session, plan, act)
+        notice = {"accept": "accepted", "return": "returned", "cancel": "cancelled"}[str(event)]
+        recipients = leads + (partners if event == Event.CANCEL else ())
+        details = _details(session, act, unit=code, text=note or "", note=f": {note}" if note else "")
+        told = _notify(session, plan, act, notice, recipients or (plan.focal_unit,), Role.LEAD,
+                       _sequence(session, act), details, today)
+        return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
+
+
+def _sequence(session: Session, activity: ActivityRow) -> int:
+    """A number that grows with every recorded step of the activity (keeps repeated events distinct)."""
+    return session.exec(select(func.count()).select_from(TransitionRow).where(
+        TransitionRow.plan_id == activity.plan_id, TransitionRow.entity == "activity",
+        TransitionRow.entity_key == activity.key)).one()

@@ -1,0 +1,88 @@
+"""The review report (sơ kết / tổng kết) as data: built from the recorded history, rendered elsewhere."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+
+@dataclass(frozen=True)
+class Attachment:
+    name: str
+    sha256: str
+    size: int
+
+
+@dataclass(frozen=True)
+class Evidence:
+    at: date                      # day it was given, Asia/Ho_Chi_Minh
+    unit: str                     # unit code
+    kind: str                     # report | note | accept | return | cancel
+    text: str
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class ActivityLine:
+    key: str                      # "1.3.2"
+    title: str                    # the plan's text, shortened
+    content: int                  # content item number
+    leads: tuple[str, ...]        # unit codes
+    partners: tuple[str, ...]
+    window_start: date
+    due: date
+    state: str                    # planned | assigned | reported | accepted | overdue | returned | cancelled
+    assigned: date | None
+    reported: date | None         # the last report (after a return, the re-report)
+    accepted: date | None
+    on_time: bool | None          # reported on or before the due date; None when never reported
+    completed: bool               # accepted or cancelled
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class UnitTotals:
+    unit: str
+    name: str
+    activities: int               # activities where the unit is a lead
+    accepted: int
+    reported_on_time: int
+    reported_late: int
+    not_reported: int
+    cancelled: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Share of the unit's reported activities that were reported by their due date."""
+        reported = self.reported_on_time + self.reported_late
+        return self.reported_on_time / reported if reported else None
+
+
+@dataclass(frozen=True)
+class ContentSection:
+    number: int
+    title: str
+    activities: tuple[ActivityLine, ...]
+
+
+@dataclass(frozen=True)
+class ReviewReport:
+    plan_code: str
+    plan_number: str              # "3723/QĐ-BYT"
+    plan_title: str
+    issuer: str
+    kind: str                     # preliminary | final
+    title: str                    # the review's title as the plan writes it
+    phase_number: int
+    phase_name: str
+    phase_start: date
+    phase_end: date
+    held_on: date                 # the as-of date of the review run
+    coordinator: str              # unit code (VPB)
+    contents: tuple[ContentSection, ...]
+    units: tuple[UnitTotals, ...]
+    not_completed: tuple[str, ...] = field(default=())   # activity keys neither accepted nor cancelled
+
+    @property
+    def activities(self) -> list[ActivityLine]:
+        return [a for c in self.contents for a in c.activities]
