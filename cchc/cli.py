@@ -192,11 +192,15 @@ activity_app = typer.Typer(help="Hoạt động: báo cáo, ghi chú, công nh�
                            no_args_is_help=True)
 app.add_typer(activity_app, name="activity")
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="mã kế hoạch (khi đã nạp nhiều kế hoạch)")]
+StepDayOpt = Annotated[str | None, typer.Option("--as-of", help="ngày ghi nhận (khi nhập lại công văn cũ); mặc định: hôm nay")]
 AttachOpt = Annotated[list[Path] | None, typer.Option("--attach", help="tệp minh chứng (lặp lại được)")]
 
 
-def _act(fn, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def _act(fn, as_of: str | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
     """Run a unit or coordinator action, deliver what it queued, and print the outcome."""
+    from models.calendar import today
+
+    kwargs["today"] = today(as_of_value(as_of))
     from models.actions import ActionInputError, ActionRefused
     from models.attachments import AttachmentError
     from models.db import session
@@ -209,45 +213,38 @@ def _act(fn, **kwargs) -> None:  # type: ignore[no-untyped-def]
     except (ActionInputError, ActionRefused, AttachmentError, IllegalTransition, UnknownPlan) as exc:
         fail(str(exc))
     out.print(t("action.done", id=result.activity, state=t(f"state.{result.state}")))
-    deliver_now(result.plan_id, result.notified)
+    from flows.delivery import deliver_now
 
-
-def deliver_now(plan_id: int, units: tuple[str, ...]) -> None:
-    """Send the queued notifications of ``units`` at once; what fails stays queued for the next flow run."""
-    from flows.delivery import DeliveryFailed, send_to_unit
-    from models.calendar import today
-
-    for unit in units:
-        try:
-            send_to_unit(plan_id, unit, today())
-        except DeliveryFailed as exc:
-            err.print(f"[yellow]![/] {exc}", highlight=False)
+    for problem in deliver_now(result.plan_id, result.notified, kwargs["today"]):
+        err.print(f"[yellow]![/] {problem}", highlight=False)
 
 
 @activity_app.command("done")
 def activity_done(activity_id: str, unit: Annotated[str, typer.Option("--unit")],
                   evidence: Annotated[str, typer.Option("--evidence")], attach: AttachOpt = None,
-                  plan: PlanOpt = None) -> None:
+                  plan: PlanOpt = None, as_of: StepDayOpt = None) -> None:
     """Đơn vị chủ trì báo cáo hoàn thành, kèm minh chứng / a lead unit reports the activity done."""
     from models.actions import report_done
 
-    _act(report_done, plan_code=plan, key=activity_id, unit=unit, evidence=evidence, attachments=attach or [])
+    _act(report_done, as_of, plan_code=plan, key=activity_id, unit=unit, evidence=evidence, attachments=attach or [])
 
 
 @activity_app.command("note")
 def activity_note(activity_id: str, unit: Annotated[str, typer.Option("--unit")],
                   text: Annotated[str, typer.Option("--text")], attach: AttachOpt = None,
-                  plan: PlanOpt = None) -> None:
+                  plan: PlanOpt = None, as_of: StepDayOpt = None) -> None:
     """Đơn vị phối hợp (hoặc chủ trì) thêm ghi chú / a partner or lead adds a note."""
     from models.actions import add_note
 
-    _act(add_note, plan_code=plan, key=activity_id, unit=unit, text=text, attachments=attach or [])
+    _act(add_note, as_of, plan_code=plan, key=activity_id, unit=unit, text=text, attachments=attach or [])
 
 
-def _decide(event: str, activity_id: str, by: str | None, note: str | None, plan: str | None) -> None:
+def _decide(event: str, activity_id: str, by: str | None, note: str | None, plan: str | None,
+            as_of: str | None) -> None:
     from models.actions import coordinator_decides
 
-    _act(coordinator_decides, plan_code=plan, key=activity_id, event=event, by=by or _coordinator(plan), note=note)
+    _act(coordinator_decides, as_of, plan_code=plan, key=activity_id, event=event, by=by or _coordinator(plan),
+         note=note)
 
 
 def _coordinator(plan: str | None) -> str:
@@ -266,23 +263,24 @@ ByOpt = Annotated[str, typer.Option("--by", help="đơn vị đầu mối (đi�
 
 @activity_app.command("accept")
 def activity_accept(activity_id: str, by: ByOpt, note: Annotated[str | None, typer.Option("--note")] = None,
-                    plan: PlanOpt = None) -> None:
+                    plan: PlanOpt = None, as_of: StepDayOpt = None) -> None:
     """Đầu mối công nhận kết quả / the coordinator accepts a report."""
-    _decide("accept", activity_id, by, note, plan)
+    _decide("accept", activity_id, by, note, plan, as_of)
 
 
 @activity_app.command("return")
 def activity_return(activity_id: str, by: ByOpt, note: Annotated[str, typer.Option("--note")],
-                    plan: PlanOpt = None) -> None:
+                    plan: PlanOpt = None, as_of: StepDayOpt = None) -> None:
     """Đầu mối trả lại báo cáo, kèm lý do / the coordinator returns a report, with a note."""
-    _decide("return", activity_id, by, note, plan)
+    _decide("return", activity_id, by, note, plan, as_of)
 
 
 @activity_app.command("cancel")
 def activity_cancel(activity_id: str, reason: Annotated[str, typer.Option("--reason")],
-                    by: Annotated[str | None, typer.Option("--by")] = None, plan: PlanOpt = None) -> None:
+                    by: Annotated[str | None, typer.Option("--by")] = None, plan: PlanOpt = None,
+                    as_of: StepDayOpt = None) -> None:
     """Đầu mối hủy hoạt động, kèm lý do / the coordinator cancels an activity, with a reason."""
-    _decide("cancel", activity_id, by, reason, plan)
+    _decide("cancel", activity_id, by, reason, plan, as_of)
 
 
 @activity_app.command("list")

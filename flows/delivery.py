@@ -93,6 +93,20 @@ def send_to_unit(plan_id: int, unit_code: str, today: date, sender: str | None =
     return result
 
 
+def deliver_now(plan_id: int, units: tuple[str, ...], today: date) -> list[str]:
+    """Send the queued notifications of ``units`` at once (after a unit's or coordinator's action).
+
+    Returns the problems; what failed stays queued for the next flow run.
+    """
+    problems = []
+    for unit in units:
+        try:
+            send_to_unit(plan_id, unit, today)
+        except DeliveryFailed as exc:
+            problems.append(str(exc))
+    return problems
+
+
 def units_with_pending(s: Session, plan_id: int) -> list[str]:
     """Units that have something waiting to be delivered for this plan."""
     return sorted(pending(s, plan_id))

@@ -71,7 +71,7 @@ def reconcile_activity(plan_id: int, plan_code: str, parties: Parties, view: Act
                 if row.state != facts.state:  # changed since the flow read it: decide again on what is stored
                     decision = decide(replace(facts, state=row.state), today, parties)
                 for event in decision.events:
-                    apply_event(s, row, event, actor=SYSTEM_ACTOR, source="flow", note=f"as-of {today.isoformat()}")
+                    apply_event(s, row, event, actor=SYSTEM_ACTOR, source="flow", on=today)
                 queued = enqueue(s, plan_id=plan_id, plan_code=plan_code, entity="activity",
                                  entity_key=facts.key, messages=decision.messages, as_of=today, details=view.details,
                                  flow_run_id=run_id)

@@ -89,10 +89,10 @@ def _today() -> date:
 
 
 def _record_evidence(session: Session, plan: PlanRow, activity: ActivityRow, unit: str, kind: str, text: str,
-                     files: list[Path], actor: str) -> list[dict]:
+                     files: list[Path], actor: str, step: TransitionRow) -> list[dict]:
     stored = [store(f) for f in files]
     session.add(EvidenceRow(plan_id=plan.id, activity_id=activity.id, unit_code=unit, kind=kind, text=text,
-                            attachments=stored, actor=actor))
+                            attachments=stored, actor=actor, transition_id=step.id))
     return stored
 
 
@@ -125,9 +125,9 @@ def report_done(session: Session, *, plan_code: str | None, key: str, unit: str,
         allowed = leads or (plan.focal_unit,)  # no lead in the plan: the coordinator reports for it
         if code not in allowed:
             raise ActionRefused(t("action.not_lead", leads=", ".join(allowed), id=key, unit=code))
-        apply_event(session, act, Event.REPORT, actor=actor, source=source, note=f"{code}: {evidence}")
+        step = apply_event(session, act, Event.REPORT, actor=actor, source=source, note=f"{code}: {evidence}", on=today)
         session.flush()
-        stored = _record_evidence(session, plan, act, code, "report", evidence, list(attachments), actor)
+        stored = _record_evidence(session, plan, act, code, "report", evidence, list(attachments), actor, step)
         on_time = today <= act.window_end
         seq = _sequence(session, act)
         details = _details(session, act, unit=code, text=evidence, on_time=on_time, coordinator=plan.focal_unit,
@@ -150,9 +150,10 @@ def add_note(session: Session, *, plan_code: str | None, key: str, unit: str, te
         leads, partners = roles_of(session, plan, act)
         if code not in leads + partners + (plan.focal_unit,):
             raise ActionRefused(t("action.not_concerned", unit=code, id=key))
-        record(session, plan_id=plan.id, entity="activity", key=key, event="note", from_state=act.state,
-               to_state=act.state, actor=actor, source=source, note=f"{code}: {text}")
-        _record_evidence(session, plan, act, code, "note", text, list(attachments), actor)
+        step = record(session, plan_id=plan.id, entity="activity", key=key, event="note", from_state=act.state,
+                      to_state=act.state, actor=actor, source=source, note=f"{code}: {text}", on=today)
+        session.flush()
+        _record_evidence(session, plan, act, code, "note", text, list(attachments), actor, step)
         session.flush()
         told = _notify(session, plan, act, "note", tuple(u for u in leads if u != code) or (plan.focal_unit,),
                        Role.LEAD, _sequence(session, act), _details(session, act, unit=code, text=text), today)
@@ -173,9 +174,10 @@ def coordinator_decides(session: Session, *, plan_code: str | None, key: str, ev
         if code != plan.focal_unit:
             raise ActionRefused(t("action.not_coordinator", coordinator=plan.focal_unit, event=t(f"event.{event}"),
                                   unit=code))
-        apply_event(session, act, event, actor=actor, source=source, note=f"{code}: {note}" if note else code)
+        step = apply_event(session, act, event, actor=actor, source=source, note=f"{code}: {note}" if note else code,
+                           on=today)
         session.flush()
-        _record_evidence(session, plan, act, code, str(event), note or "", [], actor)
+        _record_evidence(session, plan, act, code, str(event), note or "", [], actor, step)
         leads, partners = roles_of(session, plan, act)
         notice = {"accept": "accepted", "return": "returned", "cancel": "cancelled"}[str(event)]
         recipients = leads + (partners if event == Event.CANCEL else ())

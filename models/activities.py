@@ -15,7 +15,7 @@ from models.lifecycle import next_state
 from models.messages import t
 from models.plan import short_title
 from models.queries import get_plan, roles_by_activity
-from models.tables import ActivityRow, GroupMemberRow, PhaseRow
+from models.tables import ActivityRow, GroupMemberRow, PhaseRow, TransitionRow
 
 
 class ConcurrentChange(RuntimeError):
@@ -23,11 +23,11 @@ class ConcurrentChange(RuntimeError):
 
 
 def apply_event(session: Session, activity: ActivityRow, event: str, *, actor: str, source: str,
-                note: str | None = None) -> str:
-    """Move ``activity`` by ``event`` inside the caller's transaction and record it; returns the new state.
+                note: str | None = None, on: date | None = None) -> TransitionRow:
+    """Move ``activity`` by ``event`` inside the caller's transaction and record it (``on``: the day it counts for).
 
     Raises IllegalTransition when the state does not allow the event, ConcurrentChange when the stored
-    state is no longer the one the caller read.
+    state is no longer the one the caller read. Returns the recorded transition.
     """
     old = activity.state
     new = next_state(old, event)
@@ -35,10 +35,10 @@ def apply_event(session: Session, activity: ActivityRow, event: str, *, actor: s
                              .values(state=new.value).execution_options(synchronize_session=False))
     if result.rowcount != 1:
         raise ConcurrentChange(t("transition.concurrent", id=activity.key))
-    record(session, plan_id=activity.plan_id, entity="activity", key=activity.key, event=event, from_state=old,
-           to_state=new.value, actor=actor, source=source, note=note)
+    row = record(session, plan_id=activity.plan_id, entity="activity", key=activity.key, event=event,
+                 from_state=old, to_state=new.value, actor=actor, source=source, note=note, on=on)
     activity.state = new.value
-    return new.value
+    return row
 
 
 @dataclass(frozen=True)

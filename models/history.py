@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 
+import pendulum
 from sqlmodel import Session
+
+from models.calendar import TZ
 
 from models.tables import TransitionRow
 
@@ -24,11 +28,15 @@ def prefect_run_ids() -> tuple[str | None, str | None]:
 
 
 def record(session: Session, *, plan_id: int, entity: str, key: str, event: str, actor: str, source: str,
-           from_state: str | None = None, to_state: str | None = None, note: str | None = None) -> TransitionRow:
-    """Append one step to the history (inside the caller's transaction) and return it."""
+           from_state: str | None = None, to_state: str | None = None, note: str | None = None,
+           on: date | None = None) -> TransitionRow:
+    """Append one step to the history (inside the caller's transaction) and return it.
+
+    ``on`` is the day the step counts for (default: today in Asia/Ho_Chi_Minh); ``at`` is always the real time.
+    """
     flow_id, task_id = prefect_run_ids()
     row = TransitionRow(plan_id=plan_id, entity=entity, entity_key=key, event=event, from_state=from_state,
                         to_state=to_state, actor=actor, source=source, note=note, flow_run_id=flow_id,
-                        task_run_id=task_id)
+                        task_run_id=task_id, effective_day=on or pendulum.now(TZ).date())
     session.add(row)
     return row

@@ -147,6 +147,7 @@ class TransitionRow(SQLModel, table=True):
     from_state: str | None = Field(default=None, max_length=32)
     to_state: str | None = Field(default=None, max_length=32)
     at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    effective_day: date | None = None    # the day the step counts for (Asia/Ho_Chi_Minh): today, or the --as-of of a replay
     actor: str = Field(max_length=100)
     source: str = Field(max_length=32)
     note: str | None = None
