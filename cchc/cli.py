@@ -320,6 +320,93 @@ def activity_list(plan: str, unit: Annotated[str | None, typer.Option("--unit")]
     out.print(table)
 
 
+review_app = typer.Typer(help="Sơ kết, tổng kết / the phase reviews.", no_args_is_help=True)
+app.add_typer(review_app, name="review")
+
+
+@review_app.command("run")
+def review_run(plan: str, phase: Annotated[int, typer.Option("--phase")], as_of: AsOfOpt = None) -> None:
+    """Tổ chức sơ kết/tổng kết của một giai đoạn và lập báo cáo / hold a phase's review and file its report."""
+    from flows.review import run_review
+    from models.queries import UnknownPlan
+    from models.reviews import ReviewRefused
+
+    try:
+        outcome = run_review(plan, phase, as_of_value(as_of))
+    except (ReviewRefused, UnknownPlan) as exc:
+        fail(str(exc))
+    out.print(t("review.held", title=outcome.title, date=outcome.held_on, md=outcome.markdown, docx=outcome.docx))
+
+
+report_app = typer.Typer(help="Báo cáo định kỳ 6 tháng, hằng năm / periodic reports.", no_args_is_help=True)
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("submit")
+def report_submit(unit: Annotated[str, typer.Option("--unit")], period: Annotated[str, typer.Option("--period")],
+                  file: Annotated[Path, typer.Option("--file")], plan: PlanOpt = None,
+                  as_of: StepDayOpt = None) -> None:
+    """Đơn vị nộp báo cáo định kỳ (ví dụ --period 2014-H1) / a unit submits its periodic report."""
+    from flows.delivery import deliver_now
+    from models.actions import ActionInputError
+    from models.attachments import AttachmentError
+    from models.calendar import today
+    from models.db import session
+    from models.periodic import ReportInputError, submit_report
+    from models.queries import UnknownPlan
+
+    day = today(as_of_value(as_of))
+    try:
+        with session() as s:
+            plan_id, p, on_time = submit_report(s, plan_code=plan, unit=unit, period=period, file=file,
+                                                actor=actor(), today=day)
+    except (ReportInputError, AttachmentError, ActionInputError, UnknownPlan) as exc:
+        fail(str(exc))
+    out.print(t("report.recorded", period=p.label, unit=unit.upper(), on_time=t("on_time" if on_time else "late")))
+    for problem in deliver_now(plan_id, (p.to,), day):
+        err.print(f"[yellow]![/] {problem}", highlight=False)
+
+
+@report_app.command("run")
+def report_run(plan: str, as_of: AsOfOpt = None) -> None:
+    """Nhắc nộp báo cáo định kỳ và báo danh sách còn thiếu / remind and list missing periodic reports."""
+    from flows.reporting import run_reporting
+
+    outcome = run_reporting(plan, as_of_value(as_of))
+    out.print(t("report.run", queued=outcome.queued, date=outcome.as_of))
+    for period, units in outcome.missing.items():
+        out.print(t("report.missing", period=period, units=", ".join(units)))
+
+
+@report_app.command("status")
+def report_status(plan: str, fmt: FormatOpt = "table") -> None:
+    """Kỳ báo cáo và đơn vị đã nộp / which unit submitted which period."""
+    from models.db import session
+    from models.periodic import plan_periods, reporters, submitted
+    from models.queries import UnknownPlan, get_plan
+
+    try:
+        with session() as s:
+            row = get_plan(s, plan)
+            periods = plan_periods(s, row)
+            owing = {p.duty: reporters(s, row, p.duty) for p in periods}
+            done = submitted(s, row.id)
+    except UnknownPlan as exc:
+        fail(str(exc))
+    rows = [{"period": p.label, "due": p.due.isoformat(), "to": p.to,
+             "submitted": [u for u in owing[p.duty] if (p.duty, p.label, u) in done],
+             "missing": [u for u in owing[p.duty] if (p.duty, p.label, u) not in done]} for p in periods]
+    if fmt == "json":
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table()
+    for col in ("col.period", "col.due", "col.submitted", "col.missing"):
+        table.add_column(t(col))
+    for r in rows:
+        table.add_row(r["period"], r["due"], ", ".join(r["submitted"]) or "—", ", ".join(r["missing"]) or "—")
+    out.print(table)
+
+
 @app.command("units")
 def units_cmd(units: UnitsOpt = DEFAULT_UNITS, fmt: FormatOpt = "table") -> None:
     """Danh mục đơn vị / the unit directory."""

@@ -12,7 +12,7 @@ import apprise
 from sqlmodel import Session, select
 
 from flows.channels import deliver, load_routes, routes_for
-from models.db import session
+from models.db import session, write_transaction
 from models.messages import t
 from models.notices import Outcome, claim, compose_digest, delivered_routes, pending, record_outcomes
 from models.settings import get_settings
@@ -49,7 +49,7 @@ def send_to_unit(plan_id: int, unit_code: str, today: date, sender: str | None =
     sender = sender or uuid.uuid4().hex
     config = routes()
     with session() as s:
-        with s.begin():
+        with write_transaction(s):
             plan = s.get(PlanRow, plan_id)
             unit = s.get(UnitRow, unit_code)
             assert plan is not None and unit is not None
@@ -62,7 +62,7 @@ def send_to_unit(plan_id: int, unit_code: str, today: date, sender: str | None =
             return result
         unit_routes = sorted({r for tag in unit.tags for r in routes_for(config, tag)})
         if not unit_routes:
-            with s.begin():
+            with write_transaction(s):
                 record_outcomes(s, items, [], {}, flow_run_id,
                                 unrouted_error=t("unrouted", tags=", ".join(unit.tags) or "—",
                                                  config=get_settings().notify_config))
@@ -79,11 +79,13 @@ def send_to_unit(plan_id: int, unit_code: str, today: date, sender: str | None =
             batch = [n for n in items if n.id in missing]
             title, body = compose_digest(plan_number=plan.number, plan_title=plan.title, unit_code=unit.code,
                                          unit_name=unit.name or unit.code, items=batch, today=today)
-            results = [r for tag in unit.tags for r in deliver(config, tag, title, body, only=group)]
+            attach = [Path(p) for n in batch for p in n.details.get("attach", []) if Path(p).is_file()]
+            results = [r for tag in unit.tags
+                       for r in deliver(config, tag, title, body, attach=list(dict.fromkeys(attach)), only=group)]
             for r in {r.route: r for r in results}.values():
                 for n in batch:
                     outcomes[(n.id, r.route)] = Outcome(r.route, r.ok, r.error)  # type: ignore[index]
-        with s.begin():
+        with write_transaction(s):
             record_outcomes(s, items, unit_routes, outcomes, flow_run_id)
         result.failed_routes = sorted({o.route for o in outcomes.values() if not o.ok})
         result.sent = sum(1 for n in items if all(outcomes.get((n.id, r), Outcome(r, True, None)).ok  # type: ignore[arg-type]

@@ -14,7 +14,7 @@ from prefect.futures import wait
 from flows.delivery import DeliveryFailed, UnitDelivery, pending_count, send_to_unit, units_with_pending
 from models.activities import ActivityView, ConcurrentChange, apply_event, phase_view
 from models.calendar import today as resolve_today
-from models.db import session
+from models.db import session, write_transaction
 from models.due import Parties, decide
 from models.messages import t
 from models.notices import enqueue
@@ -65,7 +65,7 @@ def reconcile_activity(plan_id: int, plan_code: str, parties: Parties, view: Act
     run_id = str(ctx.flow_run.id) if ctx and ctx.flow_run else None
     for attempt in range(attempts):
         try:
-            with session() as s, s.begin():
+            with session() as s, write_transaction(s):
                 row = s.get(ActivityRow, view.id, with_for_update=True)
                 assert row is not None
                 if row.state != facts.state:  # changed since the flow read it: decide again on what is stored

@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 from models.activities import apply_event, unit_expander
 from models.attachments import check_files, store
 from models.calendar import TZ
+from models.db import write_transaction
 from models.due import Message, Notice, Role
 from models.history import record
 from models.lifecycle import Event
@@ -117,7 +118,7 @@ def report_done(session: Session, *, plan_code: str | None, key: str, unit: str,
     evidence = _need(evidence, "--evidence")
     check_files(list(attachments))
     today = today or _today()
-    with session.begin():
+    with write_transaction(session):
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
         code = _unit(session, unit).code
@@ -143,7 +144,7 @@ def add_note(session: Session, *, plan_code: str | None, key: str, unit: str, te
     text = _need(text, "--text")
     check_files(list(attachments))
     today = today or _today()
-    with session.begin():
+    with write_transaction(session):
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
         code = _unit(session, unit).code
@@ -167,7 +168,7 @@ def coordinator_decides(session: Session, *, plan_code: str | None, key: str, ev
     if event in (Event.RETURN, Event.CANCEL):
         note = _need(note or "", "--note" if event == Event.RETURN else "--reason")
     today = today or _today()
-    with session.begin():
+    with write_transaction(session):
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
         code = _unit(session, by).code

@@ -29,11 +29,15 @@ def _engine(url: str) -> sa.Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         engine = sa.create_engine(url, connect_args={"timeout": 30})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
-        # Take the write lock when the transaction starts: a deferred transaction that reads and then writes
-        # fails at once with "database is locked" when another writer committed meanwhile (WAL snapshot).
-        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    # A write transaction takes the write lock when it starts: a deferred one that reads and then writes fails at
+    # once with "database is locked" when another writer committed in between (WAL snapshot). Reads stay deferred.
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("cchc_write") else "BEGIN")
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -41,7 +45,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=" + __import__("os").environ.get("CCHC_BUSY_MS", "30000"))
+    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 
 
@@ -70,6 +74,14 @@ def migrate(url: str | None = None) -> None:
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+@contextmanager
+def write_transaction(s: Session) -> Iterator[Session]:
+    """A transaction that will write: commits on success, rolls back on error (takes SQLite's lock up front)."""
+    with s.begin():
+        s.connection(execution_options={"cchc_write": True})
+        yield s
 
 
 @contextmanager

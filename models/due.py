@@ -20,6 +20,10 @@ class Notice(StrEnum):
     RETURNED = "returned"        # the coordinator sent it back: the leads are told
     CANCELLED = "cancelled"      # the coordinator cancelled it: leads and partners are told
     NOTE = "note"                # a unit added a note: the leads are told
+    REVIEW = "review"            # a review was held: leadership and the coordinator get its report
+    REPORT_REMINDER = "report_reminder"    # a periodic report is due soon and not yet submitted
+    REPORT_MISSING = "report_missing"      # the due date passed: the recipient gets the list of missing units
+    REPORT_SUBMITTED = "report_submitted"  # a unit submitted its periodic report: the recipient is told
 
 
 class Role(StrEnum):
@@ -27,6 +31,7 @@ class Role(StrEnum):
     PARTNER = "partner"
     COORDINATOR = "coordinator"
     LEADERSHIP = "leadership"
+    REPORTER = "reporter"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session, select
 
+from models.db import write_transaction
 from models.history import record
 from models.plan import Activity, Directory, Plan
 from models.tables import (ActivityRow, ActivityUnitRow, ContentRow, GroupMemberRow, PhaseRow, PlanRow,
@@ -46,7 +47,7 @@ def _roles(a: Activity) -> list[tuple[str, str, str]]:
 
 def load_plan(session: Session, plan: Plan, directory: Directory, actor: str, source: str = "cli") -> LoadResult:
     """Insert ``plan`` or bring the stored one up to date, in one transaction; unchanged files write nothing."""
-    with session.begin():
+    with write_transaction(session):
         sync_units(session, directory)
         row = session.exec(select(PlanRow).where(PlanRow.code == plan.code)).first()
         if row is not None and row.digest == plan.digest and _groups(session, row.id) == _nonempty(plan.groups):

@@ -146,14 +146,15 @@ def compose_digest(*, plan_number: str, plan_title: str, unit_code: str, unit_na
         expected_key = next(k for k in (f"expect.{n.notice}.{n.role}", f"expect.{n.notice}.lead", f"expect.{n.notice}")
                             if k in MESSAGES)
         lines += [
-            t("digest.item", lang, i=i, headline=t(f"headline.{n.notice}", lang, offset=n.offset), id=n.entity_key,
-              phase=d.get("phase", "")),
+            t("digest.item" if n.entity == "activity" else "digest.item_other", lang, i=i,
+              headline=t(f"headline.{n.notice}", lang, **values), id=n.entity_key, phase=d.get("phase", "")),
             f"   {d.get('title', '')}",
-            "   " + t("digest.window", lang, start=_d(d.get("start")), end=_d(d.get("end"))),
+            "   " + (t("digest.window", lang, start=_d(d.get("start")), end=_d(d.get("end"))) if d.get("start")
+                     else t("digest.due", lang, end=_d(d.get("end")))),
             "   " + t("digest.role", lang, role=t(f"role.{n.role}", lang)),
             "   " + t("digest.expected", lang, text=t(expected_key, lang, **values)),
         ]
-        if n.role == "lead" and n.notice in ("assigned", "reminder", "overdue", "returned"):
+        if n.role == "lead" and n.entity == "activity" and n.notice in ("assigned", "reminder", "overdue", "returned"):
             lines.append("   " + t("digest.how", lang, id=n.entity_key, unit=unit_code))
         lines.append("")
     lines.append(t("digest.footer", lang))

@@ -1,0 +1,69 @@
+"""The reporting flow: periodic reports (6-monthly, yearly) reminded before their due date, missing ones listed after."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+
+from flows.phase import deliver_pending
+from models.calendar import today as resolve_today
+from models.db import session, write_transaction
+from models.notices import enqueue
+from models.periodic import period_details, periodic_due, plan_periods, reporters, submitted
+from models.queries import get_plan
+
+
+@dataclass
+class ReportingOutcome:
+    plan: str
+    as_of: str
+    queued: int
+    reminders: list[str]
+    missing: dict[str, list[str]]
+
+
+@task(name="periodic-reports", task_run_name="{plan} periodic reports", cache_policy=NO_CACHE)
+def reconcile_reports(plan: str, today: date, flow_run_id: str | None = None) -> ReportingOutcome:
+    """Queue what is due for every period of the plan as of ``today`` (idempotently)."""
+    outcome = ReportingOutcome(plan, today.isoformat(), 0, [], {})
+    with session() as s, write_transaction(s):
+        row = get_plan(s, plan)
+        done = submitted(s, row.id)
+        all_periods = plan_periods(s, row)
+        for duty in dict.fromkeys(p.duty for p in all_periods):
+            owing = reporters(s, row, duty)
+            for period, message in periodic_due([p for p in all_periods if p.duty == duty], owing, done, today):
+                missing = [u for u in owing if (period.duty, period.label, u) not in done]
+                details = period_details(period, to=period.to, unit=message.recipient, missing=", ".join(missing))
+                outcome.queued += enqueue(s, plan_id=row.id, plan_code=plan, entity="report",
+                                          entity_key=f"{period.duty}/{period.label}", messages=[message], as_of=today,
+                                          details=details, flow_run_id=flow_run_id)
+                if message.notice == "report_missing":
+                    outcome.missing[period.label] = missing
+                else:
+                    outcome.reminders.append(f"{period.label}:{message.recipient}")
+    return outcome
+
+
+@flow(name="báo cáo định kỳ", flow_run_name="{plan} · reports · {as_of}", persist_result=False)
+def reporting_flow(plan: str, as_of: str | None = None) -> ReportingOutcome:
+    """Remind units of periodic reports due and list the missing ones to the recipient, as of ``as_of``."""
+    today = resolve_today(as_of)
+    ctx = FlowRunContext.get()
+    outcome = reconcile_reports(plan, today, str(ctx.flow_run.id) if ctx and ctx.flow_run else None)
+    with session() as s:
+        deliver_pending(get_plan(s, plan).id, today)
+    return outcome
+
+
+def run_reporting(plan: str, as_of: str | None = None) -> ReportingOutcome:
+    from prefect import tags
+
+    from flows.runtime import quiet_prefect
+
+    with quiet_prefect(), tags(plan, "periodic-reports"):
+        return reporting_flow(plan=plan, as_of=as_of)

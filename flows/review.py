@@ -1,0 +1,113 @@
+"""The review flow: hold a phase's review (sơ kết / tổng kết) once it may be held, file its report, tell leadership."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
+from sqlmodel import select
+
+from flows.phase import SYSTEM_ACTOR, deliver_pending
+from models.calendar import today as resolve_today
+from models.db import session, write_transaction
+from models.due import Message, Notice, Role
+from models.history import record
+from models.lifecycle import ReviewState
+from models.messages import t
+from models.notices import enqueue
+from models.queries import get_plan
+from models.review_render import render_markdown, write_docx
+from models.reviews import build_report, check_review
+from models.settings import get_settings
+from models.tables import ReviewRow
+
+
+@dataclass
+class ReviewOutcome:
+    plan: str
+    phase: int
+    kind: str
+    title: str
+    held_on: str
+    markdown: str
+    docx: str
+    not_completed: list[str]
+    flow_run_id: str | None
+
+
+def report_paths(plan: str, phase: int, kind: str) -> tuple[Path, Path]:
+    """Where a review's report is filed: CCHC_HOME/reports/<plan>/<so-ket|tong-ket>-giai-doan-<n>.{md,docx}."""
+    stem = {"preliminary": "so-ket", "final": "tong-ket"}.get(kind, kind)
+    folder = get_settings().reports / plan
+    return folder / f"{stem}-giai-doan-{phase}.md", folder / f"{stem}-giai-doan-{phase}.docx"
+
+
+@task(name="hold-review", task_run_name="{plan} review {phase}", cache_policy=NO_CACHE)
+def hold_review(plan: str, phase: int, today: date, flow_run_id: str | None) -> ReviewOutcome:
+    """Record the review open → held, write its report (Markdown and Word) and queue it for leadership."""
+    with session() as s, write_transaction(s):
+        phase_row, kind = check_review(s, plan, phase, today)
+        plan_row = get_plan(s, plan)
+        key = f"phase-{phase}"
+        row = s.exec(select(ReviewRow).where(ReviewRow.plan_id == plan_row.id, ReviewRow.phase_number == phase)).first()
+        if row is None:
+            row = ReviewRow(plan_id=plan_row.id, phase_number=phase, kind=kind, state=ReviewState.OPEN)
+            s.add(row)
+            record(s, plan_id=plan_row.id, entity="review", key=key, event="open", to_state=ReviewState.OPEN,
+                   actor=SYSTEM_ACTOR, source="flow", note=phase_row.review_title, on=today)
+        report = build_report(s, plan, phase, today)
+        markdown = render_markdown(report)
+        md_path, docx_path = report_paths(plan, phase, kind)
+        md_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        md_path.write_text(markdown, encoding="utf-8")
+        md_path.chmod(0o600)
+        write_docx(report, docx_path)
+        row.state, row.held_on, row.flow_run_id = ReviewState.HELD, today, flow_run_id
+        row.report_markdown, row.report_docx = str(md_path), str(docx_path)
+        record(s, plan_id=plan_row.id, entity="review", key=key, event="hold", from_state=ReviewState.OPEN,
+               to_state=ReviewState.HELD, actor=SYSTEM_ACTOR, source="flow", note=str(docx_path.name), on=today)
+        accepted = sum(1 for a in report.activities if a.state == "accepted")
+        details = {"phase": phase_row.name, "title": report.title, "start": phase_row.window_start.isoformat(),
+                   "end": phase_row.window_end.isoformat(), "leads": [],
+                   "files": f"{md_path.name}, {docx_path.name}", "attach": [str(docx_path), str(md_path)],
+                   "summary": t("review.summary_line", accepted=accepted, total=len(report.activities),
+                                open=len(report.not_completed))}
+        recipients = dict.fromkeys((plan_row.leadership, plan_row.focal_unit))
+        roles = {plan_row.leadership: Role.LEADERSHIP, plan_row.focal_unit: Role.COORDINATOR}
+        enqueue(s, plan_id=plan_row.id, plan_code=plan, entity="review", entity_key=key,
+                messages=[Message(Notice.REVIEW, u, roles[u], 0) for u in recipients], as_of=today, details=details,
+                flow_run_id=flow_run_id)
+    return ReviewOutcome(plan, phase, kind, report.title, today.isoformat(), str(md_path), str(docx_path),
+                         list(report.not_completed), flow_run_id)
+
+
+@flow(name="review", flow_run_name="{plan} · review {phase} · {as_of}", persist_result=False)
+def review_flow(plan: str, phase: int, as_of: str | None = None) -> ReviewOutcome:
+    """Hold the phase's review as of ``as_of`` (refused, with the reason, while it may not be held)."""
+    today = resolve_today(as_of)
+    ctx = FlowRunContext.get()
+    run_id = str(ctx.flow_run.id) if ctx and ctx.flow_run else None
+    outcome = hold_review(plan, phase, today, run_id)
+    create_markdown_artifact(key=f"{plan}-review-{phase}"[:100], markdown=Path(outcome.markdown).read_text("utf-8"),
+                             description=outcome.title)
+    with session() as s:
+        deliver_pending(get_plan(s, plan).id, today)
+    return outcome
+
+
+def run_review(plan: str, phase: int, as_of: str | None = None) -> ReviewOutcome:
+    """Check that the review may be held (ReviewRefused otherwise), then run the review flow under its title."""
+    from prefect import tags
+
+    from flows.runtime import quiet_prefect
+
+    today = resolve_today(as_of)
+    with session() as s:
+        phase_row, _ = check_review(s, plan, phase, today)
+    with quiet_prefect(), tags(plan, f"review-{phase}"):
+        return review_flow.with_options(name=phase_row.review_title or "review")(plan=plan, phase=phase, as_of=as_of)

@@ -1,0 +1,119 @@
+"""Phase reviews (sơ kết, tổng kết): when they may be held, and the report built from the recorded history."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from models.activities import unit_expander
+from models.lifecycle import State
+from models.messages import t
+from models.plan import short_title
+from models.queries import get_plan, roles_by_activity
+from models.review_report import (ActivityLine, Attachment, ContentSection, Evidence, ReviewReport,
+                                  UnitTotals)
+from models.tables import (ActivityRow, ContentRow, EvidenceRow, PhaseRow, ReviewRow, TransitionRow,
+                           UnitRow)
+
+DONE = (State.ACCEPTED, State.CANCELLED)
+
+
+class ReviewRefused(RuntimeError):
+    """The review may not be held yet; the message says why and what is still open."""
+
+
+def review_gate(*, kind: str, states: dict[str, str], review_activity: str | None, phase_end: date, today: date,
+                preliminary_held: bool, already_held: date | None) -> str | None:
+    """Why the review may not be held as of ``today``, or None when it may (a pure rule).
+
+    It may be held once every activity of the phase (but the review's own) is accepted or cancelled, or once the
+    phase's window has ended; the final review only after the preliminary one.
+    """
+    if already_held:
+        return t("review.already", date=already_held.strftime("%d/%m/%Y"))
+    if kind == "final" and not preliminary_held:
+        return t("review.needs_preliminary")
+    open_ = sorted(k for k, s in states.items() if k != review_activity and s not in DONE)
+    if open_ and today <= phase_end:
+        return t("review.open_activities", n=len(open_), ids=", ".join(open_), end=phase_end.strftime("%d/%m/%Y"))
+    return None
+
+
+def check_review(session: Session, plan_code: str, phase_number: int, today: date) -> tuple[PhaseRow, str]:
+    """The phase and its review kind if the review may be held as of ``today``; ReviewRefused otherwise."""
+    plan = get_plan(session, plan_code)
+    phase = session.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id, PhaseRow.number == phase_number)).first()
+    if phase is None or not phase.review_kind:
+        raise ReviewRefused(t("review.none", plan=plan_code, phase=phase_number))
+    states = dict(session.exec(select(ActivityRow.key, ActivityRow.state)
+                               .where(ActivityRow.phase_id == phase.id, ActivityRow.in_plan)).all())
+    reviews = {r.phase_number: r for r in session.exec(select(ReviewRow).where(ReviewRow.plan_id == plan.id))}
+    kinds = dict(session.exec(select(PhaseRow.number, PhaseRow.review_kind).where(PhaseRow.plan_id == plan.id)).all())
+    preliminary_held = any(r.state == "held" for n, r in reviews.items() if kinds.get(n) == "preliminary")
+    mine = reviews.get(phase_number)
+    reason = review_gate(kind=phase.review_kind, states=states, review_activity=phase.review_activity,
+                         phase_end=phase.window_end, today=today, preliminary_held=preliminary_held,
+                         already_held=mine.held_on if mine and mine.state == "held" else None)
+    if reason:
+        raise ReviewRefused(reason)
+    return phase, phase.review_kind
+
+
+def build_report(session: Session, plan_code: str, phase_number: int, held_on: date) -> ReviewReport:
+    """The review report of a phase, read from the activities, their history and their evidence."""
+    plan = get_plan(session, plan_code)
+    phase = session.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id, PhaseRow.number == phase_number)).one()
+    contents = session.exec(select(ContentRow).where(ContentRow.phase_id == phase.id).order_by(ContentRow.number)).all()
+    acts = session.exec(select(ActivityRow).where(ActivityRow.phase_id == phase.id, ActivityRow.in_plan)
+                        .order_by(ActivityRow.content_id, ActivityRow.position)).all()
+    roles = roles_by_activity(session, plan.id)
+    expand = unit_expander(session, plan.id)
+    keys = [a.key for a in acts]
+    steps = session.exec(select(TransitionRow).where(TransitionRow.plan_id == plan.id,
+                                                     TransitionRow.entity == "activity",
+                                                     TransitionRow.entity_key.in_(keys))
+                         .order_by(TransitionRow.id)).all()
+    days: dict[tuple[str, str], date] = {}
+    for s in steps:
+        day = s.effective_day or s.at.date()
+        if s.event == "assign":
+            days.setdefault((s.entity_key, "assign"), day)
+        else:
+            days[(s.entity_key, s.event)] = day  # the last report / accept counts
+    step_day = {s.id: s.effective_day or s.at.date() for s in steps}
+    evidence: dict[int, list[Evidence]] = {}
+    for e in session.exec(select(EvidenceRow).where(EvidenceRow.plan_id == plan.id).order_by(EvidenceRow.id)):
+        evidence.setdefault(e.activity_id, []).append(Evidence(
+            at=step_day.get(e.transition_id, e.at.date()), unit=e.unit_code, kind=e.kind, text=e.text,
+            attachments=tuple(Attachment(a["name"], a["sha256"], a["size"]) for a in e.attachments)))
+    lines: dict[int, list[ActivityLine]] = {}
+    for a in acts:
+        r = roles.get(a.id, {"lead": [], "partner": []})
+        reported = days.get((a.key, "report"))
+        lines.setdefault(a.content_id, []).append(ActivityLine(
+            key=a.key, title=short_title(a.text, 120), content=next(c.number for c in contents if c.id == a.content_id),
+            leads=expand(r["lead"]), partners=expand(r["partner"]), window_start=a.window_start, due=a.window_end,
+            state=a.state, assigned=days.get((a.key, "assign")), reported=reported,
+            accepted=days.get((a.key, "accept")), on_time=None if reported is None else reported <= a.window_end,
+            completed=a.state in DONE, evidence=tuple(evidence.get(a.id, ()))))
+    sections = tuple(ContentSection(c.number, c.title, tuple(lines.get(c.id, ()))) for c in contents)
+    all_lines = [line for sec in sections for line in sec.activities]
+    names = dict(session.exec(select(UnitRow.code, UnitRow.name)).all())
+    units = sorted({u for line in all_lines for u in line.leads})
+    totals = tuple(_totals(u, names.get(u) or u, [line for line in all_lines if u in line.leads]) for u in units)
+    return ReviewReport(
+        plan_code=plan.code, plan_number=plan.number, plan_title=plan.title, issuer=plan.issuer,
+        kind=phase.review_kind or "", title=phase.review_title or phase.name, phase_number=phase.number,
+        phase_name=phase.name, phase_start=phase.window_start, phase_end=phase.window_end, held_on=held_on,
+        coordinator=plan.focal_unit, contents=sections, units=totals,
+        not_completed=tuple(line.key for line in all_lines if not line.completed and line.key != phase.review_activity))
+
+
+def _totals(unit: str, name: str, lines: list[ActivityLine]) -> UnitTotals:
+    return UnitTotals(unit=unit, name=name, activities=len(lines),
+                      accepted=sum(1 for x in lines if x.state == State.ACCEPTED),
+                      reported_on_time=sum(1 for x in lines if x.on_time is True),
+                      reported_late=sum(1 for x in lines if x.on_time is False),
+                      not_reported=sum(1 for x in lines if x.reported is None and x.state != State.CANCELLED),
+                      cancelled=sum(1 for x in lines if x.state == State.CANCELLED))
