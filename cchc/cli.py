@@ -15,7 +15,7 @@ from rich.tree import Tree
 
 from models.findings import Finding, InputError
 from models.messages import t
-from models.settings import DEFAULT_UNITS, get_settings
+from models.settings import DEFAULT_UNITS
 
 app = typer.Typer(help="cchc-flow: kế hoạch truyền thông CCHC thành công việc có theo dõi / "
                        "run a CCHC communication plan as tracked work.", no_args_is_help=True)
@@ -27,7 +27,6 @@ err = Console(stderr=True)
 
 UnitsOpt = Annotated[Path, typer.Option("--units", help="Danh mục đơn vị / unit directory")]
 FormatOpt = Annotated[str, typer.Option("--format", help="table | json")]
-REFERENCE_PLAN = DEFAULT_UNITS.parent / "plans" / "byt-3723-2013-2015.yaml"
 
 
 def actor() -> str:
@@ -458,11 +457,44 @@ def _group_members() -> dict[str, dict[str, list[str]]]:
 
 
 @app.command("demo")
-def demo() -> None:
-    """Chạy thử trên cấu hình mặc định / run the demo on embedded defaults."""
-    plan_load(REFERENCE_PLAN, DEFAULT_UNITS)
-    plan_show("byt-3723-2013-2015")
-    out.print(t("demo.where", db=get_settings().database_url))
+def demo(home: Annotated[Path | None, typer.Option("--home", help="thư mục riêng của bản chạy thử")] = None,
+         fmt: FormatOpt = "table") -> None:
+    """Chạy thử toàn bộ Kế hoạch 3723/QĐ-BYT từ 2013 đến hết 2015 / replay the whole reference plan."""
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from flows.demo import END, START, run_demo, steps_between, summary
+
+    total = len(steps_between(START, END))
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err) as progress:
+        bar = progress.add_task(t("demo.progress", date=START.isoformat()), total=total)
+        run_demo(home, advance=lambda day: progress.update(bar, advance=1,
+                                                           description=t("demo.progress", date=day.isoformat())))
+    data = summary()
+    if fmt == "json":
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    show_summary(data)
+
+
+def show_summary(data: dict) -> None:
+    """The final Rich summary of the demo: where the plan ended and where its files are."""
+    table = Table(title=t("demo.title", plan=data["plan"]))
+    table.add_column(t("col.state"))
+    for phase in data["phases"].values():
+        table.add_column(phase["name"], justify="right")
+    for state in ("planned", "assigned", "reported", "accepted", "overdue", "returned", "cancelled"):
+        table.add_row(t(f"state.{state}"), *(str(p["states"].get(state, 0)) for p in data["phases"].values()))
+    table.add_row(t("demo.review"), *(t("demo.held", date=data["reviews"][n]["held_on"]) if n in data["reviews"]
+                                      else "—" for n in data["phases"]))
+    out.print(table)
+    n = data["notifications"]
+    out.print(t("demo.counts", transitions=data["transitions"], sent=n.get("sent", 0), pending=n.get("pending", 0),
+                reports=data["periodic_reports"]))
+    for review in data["reviews"].values():
+        out.print(t("demo.report", path=review["docx"]), highlight=False)
+    out.print(t("demo.outbox", path=data["outbox"], n=data["outbox_files"]), highlight=False)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from models.calendar import today as resolve_today
 from models.db import session, write_transaction
 from models.due import Parties, decide
 from models.messages import t
-from models.notices import enqueue
+from models.notices import enqueue, notification_key, unqueued
 from models.settings import get_settings
 from models.tables import ActivityRow
 
@@ -141,6 +141,19 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSumma
             "events": ", ".join(o.events), "queued": o.queued} for o in outcomes],
         description=t("artifact.phase", plan=plan, phase=view.phase_name, date=today.isoformat()))
     return summary
+
+
+def phase_has_work(plan: str, phase: int, today: date) -> bool:
+    """Whether a phase run as of ``today`` would change anything: a transition, a new message, or a pending one."""
+    with session() as s:
+        view = phase_view(s, plan, phase)
+        keys = []
+        for act in view.activities:
+            decision = decide(act.facts, today, view.parties)
+            if decision.events:
+                return True
+            keys += [notification_key(plan, act.facts.key, m.notice, m.recipient, m.offset) for m in decision.messages]
+        return bool(unqueued(s, keys)) or pending_count(s, view.plan_id) > 0
 
 
 def run_phase(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSummary:

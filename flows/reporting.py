@@ -60,6 +60,22 @@ def reporting_flow(plan: str, as_of: str | None = None) -> ReportingOutcome:
     return outcome
 
 
+def reporting_has_work(plan: str, today: date) -> bool:
+    """Whether a reporting run as of ``today`` would queue anything new or has something pending."""
+    from flows.delivery import pending_count
+    from models.notices import notification_key, unqueued
+
+    with session() as s:
+        row = get_plan(s, plan)
+        done = submitted(s, row.id)
+        all_periods = plan_periods(s, row)
+        keys = [notification_key(plan, f"{p.duty}/{p.label}", m.notice, m.recipient, m.offset)
+                for duty in dict.fromkeys(p.duty for p in all_periods)
+                for p, m in periodic_due([p for p in all_periods if p.duty == duty], reporters(s, row, duty), done,
+                                         today)]
+        return bool(unqueued(s, keys)) or pending_count(s, row.id) > 0
+
+
 def run_reporting(plan: str, as_of: str | None = None) -> ReportingOutcome:
     from prefect import tags
 

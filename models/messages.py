@@ -275,7 +275,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.missing": ("Còn thiếu", "Missing"),
     "report.run": ("Báo cáo định kỳ ngày {date}: {queued} thông báo mới", "Periodic reports as of {date}: {queued} new notices"),
     "report.missing": ("Kỳ {period} còn thiếu: {units}", "Missing for {period}: {units}"),
-    "demo.where": ("Cơ sở dữ liệu: {db}", "Database: {db}"),
+    "demo.progress": ("Chạy thử kế hoạch, ngày {date}", "Replaying the plan, {date}"),
+    "demo.title": ("Kế hoạch {plan}: kết thúc chạy thử", "Plan {plan}: where the replay ended"),
+    "demo.phase": ("Giai đoạn", "Phase"),
+    "demo.review": ("Sơ kết / tổng kết", "Review"),
+    "demo.held": ("đã tổ chức {date}", "held {date}"),
+    "demo.counts": ("{transitions} bước đã ghi vào lịch sử; {sent} thông báo đã gửi, {pending} còn chờ; {reports} báo cáo định kỳ đã nộp",
+                    "{transitions} steps recorded; {sent} notifications sent, {pending} pending; {reports} periodic reports submitted"),
+    "demo.report": ("Báo cáo: {path}", "Report: {path}"),
+    "demo.outbox": ("Hộp thư đi (outbox): {path} ({n} thư)", "Outbox: {path} ({n} messages)"),
 }
 
 

@@ -11,6 +11,7 @@ import pendulum
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from models.audit import seal_deliveries
 from models.due import Message
 from models.messages import MESSAGES, t
 from models.tables import DeliveryRow, NotificationRow
@@ -36,6 +37,15 @@ def enqueue(session: Session, *, plan_id: int, plan_code: str, entity: str, enti
     insert = _insert_for(session)
     result = session.execute(insert(NotificationRow).values(rows).on_conflict_do_nothing(index_elements=["key"]))
     return result.rowcount or 0
+
+
+def unqueued(session: Session, keys: Iterable[str]) -> set[str]:
+    """The idempotency keys among ``keys`` that were never queued."""
+    wanted = set(keys)
+    if not wanted:
+        return set()
+    found = session.exec(select(NotificationRow.key).where(NotificationRow.key.in_(wanted))).all()
+    return wanted - set(found)
 
 
 def _insert_for(session: Session):  # type: ignore[no-untyped-def]
@@ -102,13 +112,16 @@ def record_outcomes(session: Session, notifications: Sequence[NotificationRow], 
     """
     now = pendulum.now("UTC")
     done = delivered_routes(session, [n.id for n in notifications])  # type: ignore[misc]
+    attempts = []
     for (nid, route), o in outcomes.items():
         if o.ok and route in done[nid]:
             continue
-        session.add(DeliveryRow(notification_id=nid, route=route, ok=o.ok, error=o.error, at=now,
-                                flow_run_id=flow_run_id))
+        attempts.append(DeliveryRow(notification_id=nid, route=route, ok=o.ok, error=o.error, at=now,
+                                    flow_run_id=flow_run_id))
         if o.ok:
             done[nid].add(route)
+    seal_deliveries(session, attempts, {n.id: n for n in notifications})  # type: ignore[misc]  # locks the chains
+    session.add_all(attempts)
     session.flush()
     for n in notifications:
         tried = [o for (nid, _), o in outcomes.items() if nid == n.id]
