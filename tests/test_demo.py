@@ -1,0 +1,49 @@
+"""The demo replays 3723/QĐ-BYT to the end of 2015; its printed summary agrees with the database."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import docx
+import pytest
+import sqlalchemy as sa
+
+
+@pytest.mark.usefixtures("prefect_api")
+def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    home = tmp_path / "demo"
+    for var in ("CCHC_HOME", "CCHC_DATABASE_URL", "CCHC_NOTIFY_CONFIG"):  # the demo points these at its own home
+        monkeypatch.setenv(var, "unset")
+    out = cli("demo", "--home", home).stdout
+    engine = sa.create_engine(f"sqlite:///{home / 'cchc.db'}")
+    with engine.connect() as conn:
+        def q(sql: str) -> list[tuple]:
+            return [tuple(r) for r in conn.execute(sa.text(sql))]
+
+        states = dict(((p, s), n) for p, s, n in q(
+            "select p.number, a.state, count(*) from activity a join phase p on p.id = a.phase_id group by 1, 2"))
+        sent = q("select count(*) from notification where status = 'sent'")[0][0]
+        pending = q("select count(*) from notification where status = 'pending'")[0][0]
+        steps = q("select count(*) from transition")[0][0]
+        submissions = q("select count(*) from submission")[0][0]
+        reviews = q("select phase_number, held_on, report_docx from review where state = 'held' order by 1")
+        history_112 = [r[0] for r in q("select event from transition where entity_key = '1.1.2' order by id")]
+        escalated = q("select recipient from notification where entity_key = '1.4.2' and notice = 'escalation'")
+    engine.dispose()
+
+    for label, state in (("đã công nhận", "accepted"), ("quá hạn", "overdue")):
+        row = re.search(rf"│ {label}\s+│\s+(\d+) │\s+(\d+) │", out)
+        assert row, out
+        assert (int(row[1]), int(row[2])) == (states.get((1, state), 0), states.get((2, state), 0))
+    assert (states[(1, "accepted")], states[(1, "overdue")], states[(2, "accepted")]) == (8, 1, 8)
+    assert f"{steps} bước đã ghi vào lịch sử; {sent} thông báo đã gửi, {pending} còn chờ; {submissions} báo cáo" in out
+    assert pending == 0 and submissions == 28
+    assert [r[0] for r in reviews] == [1, 2] and "đã tổ chức 2015-01-26" in out and "đã tổ chức 2015-12-21" in out
+    for _, _, path in reviews:
+        assert path in out.replace("\n", "") and docx.Document(path).tables
+    outbox = list((home / "outbox").glob("*.json"))
+    assert f"({len(outbox)} thư)" in out and len(outbox) > 100
+    assert history_112 == ["assign", "note", "report", "return", "report", "accept"]  # returned and re-reported
+    assert {r[0] for r in escalated} == {"LDB", "VPB", "T5G"}  # 1.4.2 was never reported
+    assert json.loads((outbox[0]).read_text("utf-8"))["body"].startswith("Kính gửi")
