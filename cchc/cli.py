@@ -39,6 +39,16 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+def check_routes_or_fail() -> None:
+    """Refuse, before anything is recorded or sent, a routes file (CCHC_NOTIFY_CONFIG) that cannot be used."""
+    from flows.delivery import RoutesInvalid, check_routes
+
+    try:
+        check_routes()
+    except RoutesInvalid as exc:
+        fail(str(exc))
+
+
 def print_findings(findings: list[Finding]) -> None:
     for f in findings:
         colour = "red" if f.level == "error" else "yellow"
@@ -155,6 +165,7 @@ def phase_run(plan: str, phase: int, as_of: AsOfOpt = None) -> None:
     from models.queries import UnknownPlan
 
     as_of = as_of_value(as_of)
+    check_routes_or_fail()
     try:
         with session() as s:
             from models.activities import phase_view
@@ -183,6 +194,9 @@ def show_phase_summary(summary) -> None:  # type: ignore[no-untyped-def]
         err.print(f"[yellow]![/] {line}", highlight=False)
     if unrouted:
         err.print(f"[yellow]![/] {t('phase.unrouted', units=', '.join(unrouted))}", highlight=False)
+    doubtful = [f"{d.unit} ({d.doubtful})" for d in summary.deliveries if getattr(d, "doubtful", 0)]
+    if doubtful:
+        err.print(f"[yellow]![/] {t('phase.doubt', units=', '.join(doubtful), plan=summary.plan)}", highlight=False)
     if summary.flow_run_id:
         out.print(t("phase.run_id", id=summary.flow_run_id))
 
@@ -200,16 +214,19 @@ def _act(fn, as_of: str | None = None, **kwargs) -> None:  # type: ignore[no-unt
     from models.calendar import today
 
     kwargs["today"] = today(as_of_value(as_of))
+    from cchc.token_cli import principal
     from models.actions import ActionInputError, ActionRefused
     from models.attachments import AttachmentError
+    from models.auth import AuthError
     from models.db import session
     from models.lifecycle import IllegalTransition
     from models.queries import UnknownPlan
 
+    check_routes_or_fail()
     try:
-        with session() as s:
-            result = fn(s, actor=actor(), **kwargs)
-    except (ActionInputError, ActionRefused, AttachmentError, IllegalTransition, UnknownPlan) as exc:
+        with session() as s:  # who acts is the token's holder; --unit/--by only confirm it
+            result = fn(s, principal=principal(s), actor=actor(), **kwargs)
+    except (ActionInputError, ActionRefused, AttachmentError, AuthError, IllegalTransition, UnknownPlan) as exc:
         fail(str(exc))
     out.print(t("action.done", id=result.activity, state=t(f"state.{result.state}")))
     from flows.delivery import deliver_now
@@ -242,19 +259,7 @@ def _decide(event: str, activity_id: str, by: str | None, note: str | None, plan
             as_of: str | None) -> None:
     from models.actions import coordinator_decides
 
-    _act(coordinator_decides, as_of, plan_code=plan, key=activity_id, event=event, by=by or _coordinator(plan),
-         note=note)
-
-
-def _coordinator(plan: str | None) -> str:
-    from models.actions import ActionInputError, resolve_plan
-    from models.db import session
-
-    with session() as s:
-        try:
-            return resolve_plan(s, plan).focal_unit
-        except ActionInputError as exc:
-            fail(str(exc))
+    _act(coordinator_decides, as_of, plan_code=plan, key=activity_id, event=event, by=by, note=note)
 
 
 ByOpt = Annotated[str, typer.Option("--by", help="đơn vị đầu mối (điều phối) của kế hoạch, ví dụ VPB")]
@@ -330,6 +335,7 @@ def review_run(plan: str, phase: Annotated[int, typer.Option("--phase")], as_of:
     from models.queries import UnknownPlan
     from models.reviews import ReviewRefused
 
+    check_routes_or_fail()
     try:
         outcome = run_review(plan, phase, as_of_value(as_of))
     except (ReviewRefused, UnknownPlan) as exc:
@@ -346,20 +352,23 @@ def report_submit(unit: Annotated[str, typer.Option("--unit")], period: Annotate
                   file: Annotated[Path, typer.Option("--file")], plan: PlanOpt = None,
                   as_of: StepDayOpt = None) -> None:
     """Đơn vị nộp báo cáo định kỳ (ví dụ --period 2014-H1) / a unit submits its periodic report."""
+    from cchc.token_cli import principal
     from flows.delivery import deliver_now
-    from models.actions import ActionInputError
+    from models.actions import ActionInputError, ActionRefused
     from models.attachments import AttachmentError
+    from models.auth import AuthError
     from models.calendar import today
     from models.db import session
     from models.periodic import ReportInputError, submit_report
     from models.queries import UnknownPlan
 
     day = today(as_of_value(as_of))
+    check_routes_or_fail()
     try:
         with session() as s:
-            plan_id, p, on_time = submit_report(s, plan_code=plan, unit=unit, period=period, file=file,
-                                                actor=actor(), today=day)
-    except (ReportInputError, AttachmentError, ActionInputError, UnknownPlan) as exc:
+            plan_id, p, on_time = submit_report(s, principal=principal(s), plan_code=plan, unit=unit, period=period,
+                                                file=file, actor=actor(), today=day)
+    except (ReportInputError, AttachmentError, ActionInputError, ActionRefused, AuthError, UnknownPlan) as exc:
         fail(str(exc))
     out.print(t("report.recorded", period=p.label, unit=unit.upper(), on_time=t("on_time" if on_time else "late")))
     for problem in deliver_now(plan_id, (p.to,), day):
@@ -371,7 +380,9 @@ def report_run(plan: str, as_of: AsOfOpt = None) -> None:
     """Nhắc nộp báo cáo định kỳ và báo danh sách còn thiếu / remind and list missing periodic reports."""
     from flows.reporting import run_reporting
 
-    outcome = run_reporting(plan, as_of_value(as_of))
+    as_of = as_of_value(as_of)
+    check_routes_or_fail()
+    outcome = run_reporting(plan, as_of)
     out.print(t("report.run", queued=outcome.queued, date=outcome.as_of))
     for period, units in outcome.missing.items():
         out.print(t("report.missing", period=period, units=", ".join(units)))
@@ -496,6 +507,27 @@ def show_summary(data: dict) -> None:
         out.print(t("demo.report", path=review["docx"]), highlight=False)
     out.print(t("demo.outbox", path=data["outbox"], n=data["outbox_files"]), highlight=False)
 
+
+@app.command("serve")
+def serve(host: Annotated[str, typer.Option("--host", help="địa chỉ lắng nghe")] = "127.0.0.1",
+          port: Annotated[int, typer.Option("--port", help="cổng")] = 8080,
+          as_of: Annotated[str | None, typer.Option("--as-of", help="chạy thử: ngày cổng coi là hôm nay")] = None) -> None:
+    """Cổng thông tin web cho đơn vị, đầu mối và kiểm toán / start the web portal (web/, issue 7)."""
+    from web.app import serve as run_portal
+
+    run_portal(host, port, as_of_value(as_of))
+
+
+from cchc.audit_cli import audit_app, history_command  # noqa: E402  (auditors: issue 5)
+
+app.add_typer(audit_app, name="audit")
+app.command("history")(history_command)
+
+from cchc.notice_cli import notice_app  # noqa: E402  (issue 6)
+from cchc.token_cli import token_app  # noqa: E402  (issue 6)
+
+app.add_typer(token_app, name="token")
+app.add_typer(notice_app, name="notice")
 
 if __name__ == "__main__":
     app()

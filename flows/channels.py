@@ -22,6 +22,7 @@ Environment variables (read at send time):
 from __future__ import annotations
 
 import contextvars
+import copy
 import json
 import logging
 import os
@@ -29,7 +30,7 @@ import re
 import uuid
 import weakref
 from collections.abc import Collection, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -119,6 +120,13 @@ def notify_timeout() -> float:
 _CAPTURE: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
     "cchc_route_log_capture", default=None
 )
+
+
+# The key of the message being delivered (same notifications, same key): the outbox writes a key once, and
+# json/xml/form webhooks receive it as an Idempotency-Key header, so a repeat can be recognised at the other end.
+_DELIVERY_KEY: contextvars.ContextVar[str | None] = contextvars.ContextVar("cchc_delivery_key", default=None)
+_KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_HEADER_SCHEMAS = {"json", "jsons", "xml", "xmls", "form", "forms"}
 
 
 class _RouteLogHandler(logging.Handler):
@@ -328,12 +336,20 @@ def _send_outbox(body, title, notify_type, *args, meta=None, attach=None, **kwar
 
     now = datetime.now(timezone.utc)
     folder = outbox_dir()
-    stem = "-".join(p for p in (now.strftime("%Y%m%dT%H%M%S%fZ"), unit, uuid.uuid4().hex[:8]) if p)
+    key = _DELIVERY_KEY.get()
+    if key and not _KEY_RE.match(key):
+        key = None
+    if key and folder.is_dir() and any(folder.glob(f"*-{unit or 'all'}-{key}.json")):
+        _APPRISE_LOGGER.info("Outbox message %s was written before; not written again.", key)
+        return True
+    stem = "-".join(p for p in (now.strftime("%Y%m%dT%H%M%S%fZ"), unit or ("all" if key else ""),
+                                key or uuid.uuid4().hex[:8]) if p)
     record = {
         "created_at": now.isoformat(),
         "unit": unit or None,
         "tags": sorted(str(t) for t in meta.get("tag") or ()),
         "notify_type": str(notify_type),
+        "key": key,
         "title": title or "",
         "body": body or "",
         "attachments": _attachment_names(attach),
@@ -522,12 +538,16 @@ def _entry_problems(item, globals_: dict, where: str) -> list[str]:
     secrets = _url_tokens(url) - _url_tokens(shown)
     if not plugins:
         # Drop summary lines that refer to the temporary one-entry document.
-        useful = [m for m in messages if m and not m.startswith(_NOISE_PREFIXES)]
+        # Apprise echoes the URL in some messages, eliding secrets to their first and last character: drop those
+        useful = [m for m in messages if m and not m.startswith(_NOISE_PREFIXES) and "://" not in m]
         detail = "; ".join(dict.fromkeys(useful))
         detail = _scrub(detail, {s for s in secrets if len(s) >= 3})
         return [f"{where}: invalid or unsupported URL {shown}" + (f" ({detail})" if detail else "")]
 
     problems = []
+    if _schema_of(url) not in _CUSTOM_SCHEMAS and apprise.Apprise.instantiate(url, suppress_exceptions=True) is None:
+        # Apprise's YAML loader keeps some URLs it cannot parse (json://host:notaport/ becomes json:///)
+        return [f"{where}: invalid or unsupported URL {shown}"]
     for plugin in plugins:
         schema = _custom_schema(plugin)
         if schema == "zalo":
@@ -586,7 +606,12 @@ def validate_routes(path: str | Path) -> list[str]:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
         return [f"{path}: cannot read route file ({reason})"]
     _remember_secrets(content)
-    return _content_problems(content)
+    # The problems are returned, worded and masked; Apprise's own lines about them stay off the console.
+    propagate, _APPRISE_LOGGER.propagate = _APPRISE_LOGGER.propagate, False
+    try:
+        return _content_problems(content)
+    finally:
+        _APPRISE_LOGGER.propagate = propagate
 
 
 def load_routes(path: str | Path) -> apprise.AppriseConfig:
@@ -596,12 +621,24 @@ def load_routes(path: str | Path) -> apprise.AppriseConfig:
     problems = _content_problems(content)
     if problems:
         raise ValueError(f"invalid route file {path}: " + "; ".join(problems))
-    config = apprise.AppriseConfig()
+    config = apprise.AppriseConfig(asset=_asset())
     config.add_config(content, format="yaml")
     for plugin in _services(config):
         _KNOWN_SECRETS.update(_plugin_secrets(plugin))
     _VALIDATED.add(config)
     return config
+
+
+def _asset() -> apprise.AppriseAsset:
+    """Plugins that send in the calling thread: deliver() runs the routes concurrently and bounds them itself.
+
+    Apprise's own deadline (service_timeout, 60 s by default) runs every send in one process-wide pool of
+    min(32, cores + 4) threads: routes of other units wait there, unsent, while their claims say "sending".
+    """
+    try:
+        return apprise.AppriseAsset(service_timeout=0)
+    except TypeError:  # Apprise < 2.0: no service timeout, sends run in the calling thread anyway
+        return apprise.AppriseAsset()
 
 
 def route_tags(path: str | Path) -> set[str]:
@@ -662,26 +699,31 @@ def _result_messages(result) -> list[str]:
     return messages
 
 
-def _deliver_one(plugin, title: str, body: str, attach: list[str], timeout: float) -> RouteResult:
+def _deliver_one(plugin, title: str, body: str, attach: list[str], timeout: float,
+                 key: str | None = None) -> RouteResult:
     route = _plugin_route(plugin)
     messages: list[str] = []
     token = _CAPTURE.set(messages)
+    key_token = _DELIVERY_KEY.set(key)
+    if key and isinstance(getattr(plugin, "headers", None), dict) and _schema_of(route) in _HEADER_SCHEMAS:
+        plugin = copy.copy(plugin)  # the route's plugin is shared by concurrent sends: header on a copy
+        plugin.headers = {**plugin.headers, "Idempotency-Key": key}
     result = None
     try:
         sender = apprise.Apprise(asset=plugin.asset)
         sender.add(plugin)
         attachments = apprise.AppriseAttachment(attach) if attach else None
-        try:
-            # Apprise >= 2.0: stop waiting for a stuck route after a deadline.
-            result = sender.notify(body=body, title=title, attach=attachments, timeout=2 * timeout + 1)
-        except TypeError:
-            result = sender.notify(body=body, title=title, attach=attachments)
+        # Sent in this thread, bounded by the plugin's socket timeouts (set by _tune). Not with notify(timeout=):
+        # Apprise then queues the send in its shared pool of min(32, cores + 4) threads, so a route could wait
+        # there unsent, after its claim was committed -- and a crash would leave it "in doubt" without reason.
+        result = sender.notify(body=body, title=title, attach=attachments)
         ok = bool(result)
     except Exception as exc:  # never raise for a delivery failure
         ok = False
         messages.append(f"{type(exc).__name__}: {exc}")
     finally:
         _CAPTURE.reset(token)
+        _DELIVERY_KEY.reset(key_token)
     if ok:
         return RouteResult(route=route, ok=True, error=None)
     found = list(messages) or _result_messages(result)
@@ -702,13 +744,16 @@ def deliver(
     body: str,
     attach: list[Path] | None = None,
     only: Collection[str] | None = None,
+    key: str | None = None,
 ) -> list[RouteResult]:
     """Send one message to every route carrying ``tag`` (or only those whose masked URL is in ``only``).
 
     Routes run concurrently with the Apprise throttle disabled and the
     $CCHC_NOTIFY_TIMEOUT timeout. Returns [] when no route carries ``tag``.
     Never raises for a delivery failure; raises ValueError for an invalid
-    route file and FileNotFoundError for a missing attachment.
+    route file and FileNotFoundError for a missing attachment. ``key``
+    names the message (same notifications, same key): the outbox writes
+    it once; json/xml/form webhooks get it as an Idempotency-Key header.
     """
     if isinstance(routes, apprise.AppriseConfig):
         config = routes
@@ -735,6 +780,13 @@ def deliver(
         _tune(plugin, timeout)
 
     workers = min(len(plugins), MAX_WORKERS)
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cchc-route") as pool:
-        futures = [pool.submit(_deliver_one, p, title, body, files, timeout) for p in plugins]
-        return [f.result() for f in futures]
+    deadline = 2 * timeout + 1  # the sockets time out after `timeout`; this bounds a plugin that ignores them
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cchc-route")
+    try:
+        futures = [pool.submit(_deliver_one, p, title, body, files, timeout, key) for p in plugins]
+        finished, _ = wait(futures, timeout=deadline)
+        return [f.result() if f in finished else
+                RouteResult(route=_plugin_route(p), ok=False, error=f"no answer within {deadline:g} s")
+                for p, f in zip(plugins, futures)]
+    finally:
+        pool.shutdown(wait=False)

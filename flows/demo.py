@@ -143,6 +143,7 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
     plan, _ = read_plan(CONFIG_DIR / "plans" / f"{PLAN}.yaml", directory)
     with session() as s:
         load_plan(s, plan, directory, actor="demo")
+    officers = demo_principals()  # each unit acts with its own token, as a real officer would
     days = steps_between(START, END)
     result = DemoResult(home, len(days))
     pending = sorted(SCRIPT, key=lambda s: s.day)
@@ -151,7 +152,7 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
         while submissions and submissions[0][2] <= day:
             period, unit, on = submissions.pop(0)
             with session() as s:
-                plan_id, p, _ = submit_report(s, plan_code=PLAN, unit=unit, period=period,
+                plan_id, p, _ = submit_report(s, principal=officers[unit], plan_code=PLAN, unit=unit, period=period,
                                               file=evidence_file(home, Step(on, "submit", period, unit, period)),
                                               actor=unit.lower(), today=on)
             deliver_now(plan_id, (p.to,), on)
@@ -164,13 +165,16 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
                 continue
             with session() as s:
                 if step.kind == "done":
-                    r = report_done(s, plan_code=PLAN, key=step.target, unit=step.unit, evidence=step.text,
+                    r = report_done(s, principal=officers[step.unit], plan_code=PLAN, key=step.target,
+                                    unit=step.unit, evidence=step.text,
                                     attachments=[evidence_file(home, step)], actor=step.unit.lower(), today=step.day)
                 elif step.kind == "note":
-                    r = add_note(s, plan_code=PLAN, key=step.target, unit=step.unit, text=step.text,
+                    r = add_note(s, principal=officers[step.unit], plan_code=PLAN, key=step.target, unit=step.unit,
+                                 text=step.text,
                                  actor=step.unit.lower(), today=step.day)
                 else:
-                    r = coordinator_decides(s, plan_code=PLAN, key=step.target, event=step.kind, by=COORDINATOR,
+                    r = coordinator_decides(s, principal=officers[COORDINATOR], plan_code=PLAN, key=step.target,
+                                            event=step.kind, by=COORDINATOR,
                                             note=step.text or None, actor="vpb", today=step.day)
             deliver_now(r.plan_id, r.notified, step.day)
         # a daily schedule runs every flow every day; a run with nothing to do changes nothing, so it is skipped
@@ -184,6 +188,22 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
         if advance:
             advance(day)
     return result
+
+
+def demo_principals() -> dict:
+    """Tokens for the demo's fresh database: the coordinator's (VPB) and one per unit that acts; their principals."""
+    from models.auth import authenticate, issue_token
+    from models.db import session
+
+    units = {s.unit for s in SCRIPT} | {unit for _, unit, _ in SUBMISSIONS}
+    out = {}
+    with session() as s:
+        for unit in sorted(units | {COORDINATOR}):
+            role = "coordinator" if unit == COORDINATOR else "unit"
+            _, token = issue_token(s, role, unit, label="demo")
+            out[unit] = authenticate(s, token)
+            s.rollback()
+    return out
 
 
 def summary(plan_code: str = PLAN) -> dict:

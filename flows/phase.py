@@ -11,7 +11,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.futures import wait
 
-from flows.delivery import DeliveryFailed, UnitDelivery, pending_count, send_to_unit, units_with_pending
+from flows.delivery import (DeliveryFailed, UnitDelivery, check_routes, pending_count, send_to_unit,
+                            units_with_pending)
 from models.activities import ActivityView, ConcurrentChange, apply_event, phase_view
 from models.calendar import today as resolve_today
 from models.db import session, write_transaction
@@ -123,6 +124,7 @@ def deliver_pending(plan_id: int, today: date) -> list[UnitDelivery]:
 @flow(name="phase", flow_run_name="{plan} · {phase} · {as_of}", persist_result=False, log_prints=False)
 def phase_flow(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSummary:
     """Reconcile one phase with the calendar as of ``as_of`` (default: today in Asia/Ho_Chi_Minh) and end."""
+    check_routes()  # an unusable routes file stops the run before anything is recorded
     today = resolve_today(as_of)
     with session() as s:
         view = phase_view(s, plan, phase)
@@ -157,7 +159,11 @@ def phase_has_work(plan: str, phase: int, today: date) -> bool:
 
 
 def run_phase(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSummary:
-    """Run the phase flow under the phase's own name (as the coordinator sees it in the Prefect UI)."""
+    """Run the phase flow under the phase's own name (as the coordinator sees it in the Prefect UI).
+
+    Raises RoutesInvalid before any run starts when the routes file (CCHC_NOTIFY_CONFIG) cannot be used.
+    """
+    check_routes()
     with session() as s:
         view = phase_view(s, plan, phase)
     name = view.phase_name

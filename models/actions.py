@@ -14,8 +14,10 @@ import pendulum
 from sqlalchemy import func
 from sqlmodel import Session, select
 
+from models.access import ActionRefused, Refusal, acting_unit, check_coordinator, refusals_recorded
 from models.activities import apply_event, unit_expander
 from models.attachments import check_files, store
+from models.auth import Principal
 from models.calendar import TZ
 from models.db import write_transaction
 from models.due import Message, Notice, Role
@@ -28,8 +30,7 @@ from models.queries import get_plan, roles_by_activity
 from models.tables import ActivityRow, EvidenceRow, PhaseRow, PlanRow, TransitionRow, UnitRow
 
 
-class ActionRefused(PermissionError):
-    """The acting unit may not do this; the message says who may."""
+# ActionRefused (imported above from models.access) is raised by every refusal here; callers catch it from either.
 
 
 class ActionInputError(ValueError):
@@ -111,21 +112,30 @@ def _need(text: str, what: str) -> str:
     return text.strip()
 
 
-def report_done(session: Session, *, plan_code: str | None, key: str, unit: str, evidence: str,
-                attachments: list[Path] = (), actor: str, source: str = "cli",  # type: ignore[assignment]
+def report_done(session: Session, *, principal: Principal, plan_code: str | None, key: str, unit: str | None = None,
+                evidence: str, attachments: list[Path] = (), actor: str, source: str = "cli",  # type: ignore[assignment]
                 today: date | None = None) -> ActionResult:
-    """A lead unit reports the activity done, with evidence; the coordinator is told."""
+    """A lead unit reports the activity done, with evidence; the coordinator is told.
+
+    ``principal`` acts for its own unit only; ``unit``, when given, must be that unit. Refusals are recorded.
+    """
     evidence = _need(evidence, "--evidence")
     check_files(list(attachments))
     today = today or _today()
-    with write_transaction(session):
+    what = t("event.report")
+    with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
+            write_transaction(session):
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
-        code = _unit(session, unit).code
+        if unit:
+            _unit(session, unit)
+        code = acting_unit(principal, unit, what, plan_id=plan.id, entity="activity", key=key,  # type: ignore[arg-type]
+                           state=act.state)
         leads, _ = roles_of(session, plan, act)
         allowed = leads or (plan.focal_unit,)  # no lead in the plan: the coordinator reports for it
         if code not in allowed:
-            raise ActionRefused(t("action.not_lead", leads=", ".join(allowed), id=key, unit=code))
+            raise Refusal(plan.id, "activity", key, act.state,  # type: ignore[arg-type]
+                          t("action.not_lead", leads=", ".join(allowed), id=key, unit=code))
         step = apply_event(session, act, Event.REPORT, actor=actor, source=source, note=f"{code}: {evidence}", on=today)
         session.flush()
         stored = _record_evidence(session, plan, act, code, "report", evidence, list(attachments), actor, step)
@@ -137,20 +147,26 @@ def report_done(session: Session, *, plan_code: str | None, key: str, unit: str,
         return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
 
 
-def add_note(session: Session, *, plan_code: str | None, key: str, unit: str, text: str,
-             attachments: list[Path] = (), actor: str, source: str = "cli",  # type: ignore[assignment]
+def add_note(session: Session, *, principal: Principal, plan_code: str | None, key: str, unit: str | None = None,
+             text: str, attachments: list[Path] = (), actor: str, source: str = "cli",  # type: ignore[assignment]
              today: date | None = None) -> ActionResult:
-    """A lead or partner unit adds a note (and files) to an activity; the leads are told."""
+    """A lead or partner unit adds a note (and files) to an activity; the leads are told (principal as above)."""
     text = _need(text, "--text")
     check_files(list(attachments))
     today = today or _today()
-    with write_transaction(session):
+    what = t("event.note")
+    with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
+            write_transaction(session):
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
-        code = _unit(session, unit).code
+        if unit:
+            _unit(session, unit)
+        code = acting_unit(principal, unit, what, plan_id=plan.id, entity="activity", key=key,  # type: ignore[arg-type]
+                           state=act.state)
         leads, partners = roles_of(session, plan, act)
         if code not in leads + partners + (plan.focal_unit,):
-            raise ActionRefused(t("action.not_concerned", unit=code, id=key))
+            raise Refusal(plan.id, "activity", key, act.state,  # type: ignore[arg-type]
+                          t("action.not_concerned", unit=code, id=key))
         step = record(session, plan_id=plan.id, entity="activity", key=key, event="note", from_state=act.state,
                       to_state=act.state, actor=actor, source=source, note=f"{code}: {text}", on=today)
         session.flush()
@@ -161,20 +177,24 @@ def add_note(session: Session, *, plan_code: str | None, key: str, unit: str, te
         return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
 
 
-def coordinator_decides(session: Session, *, plan_code: str | None, key: str, event: str, by: str,
-                        note: str | None, actor: str, source: str = "cli",
+def coordinator_decides(session: Session, *, principal: Principal, plan_code: str | None, key: str, event: str,
+                        by: str | None = None, note: str | None, actor: str, source: str = "cli",
                         today: date | None = None) -> ActionResult:
-    """The coordinator accepts, returns (with a note) or cancels (with a reason); the units concerned are told."""
+    """The coordinator accepts, returns (with a note) or cancels (with a reason); the units concerned are told.
+
+    Only a coordinator principal of the plan's focal unit may; ``by``, when given, must be that unit.
+    """
     if event in (Event.RETURN, Event.CANCEL):
         note = _need(note or "", "--note" if event == Event.RETURN else "--reason")
     today = today or _today()
-    with write_transaction(session):
+    what = t(f"event.{event}")
+    with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
+            write_transaction(session):
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
-        code = _unit(session, by).code
-        if code != plan.focal_unit:
-            raise ActionRefused(t("action.not_coordinator", coordinator=plan.focal_unit, event=t(f"event.{event}"),
-                                  unit=code))
+        if by:
+            _unit(session, by)
+        code = check_coordinator(principal, plan, by, what, entity="activity", key=key, state=act.state)
         step = apply_event(session, act, event, actor=actor, source=source, note=f"{code}: {note}" if note else code,
                            on=today)
         session.flush()

@@ -58,10 +58,10 @@ def issue_token(session: Session, role: str, unit: str | None = None, label: str
     if role not in ROLES:
         raise AuthError(t("auth.bad_role", role=role, roles=", ".join(ROLES)))
     code = unit.upper() if unit else None
-    if role in ("unit", "coordinator") and (code is None or session.get(UnitRow, code) is None):
-        raise AuthError(t("auth.unit_needed", unit=unit or "—"))
     token = "cchc_" + secrets.token_urlsafe(32)
-    with write_transaction(session):
+    with write_transaction(session):  # the unit is read inside it: a read before would leave a transaction open
+        if role in ("unit", "coordinator") and (code is None or session.get(UnitRow, code) is None):
+            raise AuthError(t("auth.unit_needed", unit=unit or "—"))
         row = TokenRow(token_hash=_hash(token), role=role, unit_code=code if role != "auditor" else None, label=label)
         session.add(row)
         session.flush()

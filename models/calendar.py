@@ -23,18 +23,38 @@ class DateError(ValueError):
     """A date or window that cannot be read; the message says what is accepted."""
 
 
+_SHORT_YEAR = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}$")
+_YEAR_FIRST = re.compile(r"^\d{4}[/.]\d{1,2}[/.]\d{1,2}$")
+_OTHER_SEP = re.compile(r"^\d{1,2}([.-])\d{1,2}\1\d{4}$")
+
+
 def parse_date(text: str) -> date:
-    """Read YYYY-MM-DD (ISO) or DD/MM/YYYY (as Vietnamese documents write); refuse anything else."""
+    """Read YYYY-MM-DD (ISO) or DD/MM/YYYY (as Vietnamese documents write); refuse anything else.
+
+    Ambiguous forms are refused with what to write instead: a two-digit year, a year first with slashes or dots,
+    day and month in US order (12/25/2014), other separators; and dates that do not exist (31/02/2014).
+    """
+    from models.messages import t
+
     s = str(text).strip()
+    if _ISO.match(s):
+        year, month, day = (int(g) for g in s.split("-"))
+    elif m := _DMY.match(s):
+        day, month, year = (int(g) for g in m.groups())
+        if month > 12 and day <= 12:
+            raise DateError(f"'{s}': " + t("date.us_order", fixed=f"{month:02d}/{day:02d}/{year}"))
+    elif _SHORT_YEAR.match(s):
+        raise DateError(f"'{s}': " + t("date.short_year"))
+    elif _YEAR_FIRST.match(s):
+        raise DateError(f"'{s}': " + t("date.year_first"))
+    elif m := _OTHER_SEP.match(s):
+        raise DateError(f"'{s}': " + t("date.separator", sep=m[1]))
+    else:
+        raise DateError(f"'{s}': " + t("date.form"))
     try:
-        if _ISO.match(s):
-            return date.fromisoformat(s)
-        if m := _DMY.match(s):
-            day, month, year = (int(g) for g in m.groups())
-            return date(year, month, day)
-    except ValueError as exc:
-        raise DateError(f"'{s}': {exc}") from None
-    raise DateError(f"'{s}'")
+        return date(year, month, day)
+    except ValueError:
+        raise DateError(f"'{s}': " + t("date.impossible")) from None
 
 
 @dataclass(frozen=True)

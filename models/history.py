@@ -8,6 +8,7 @@ from datetime import date
 import pendulum
 from sqlmodel import Session
 
+from models.audit import chain_head, seal_transition
 from models.calendar import TZ
 
 from models.tables import TransitionRow
@@ -33,10 +34,13 @@ def record(session: Session, *, plan_id: int, entity: str, key: str, event: str,
     """Append one step to the history (inside the caller's transaction) and return it.
 
     ``on`` is the day the step counts for (default: today in Asia/Ho_Chi_Minh); ``at`` is always the real time.
+    The row is sealed into the plan's hash chain (models/audit.py) and flushed.
     """
     flow_id, task_id = prefect_run_ids()
+    head = chain_head(session, "transition", plan_id)  # locks the plan's chain until this transaction ends
     row = TransitionRow(plan_id=plan_id, entity=entity, entity_key=key, event=event, from_state=from_state,
                         to_state=to_state, actor=actor, source=source, note=note, flow_run_id=flow_id,
                         task_run_id=task_id, effective_day=on or pendulum.now(TZ).date())
-    session.add(row)
+    session.add(seal_transition(row, head))
+    session.flush()
     return row

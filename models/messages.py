@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from models.settings import get_settings
 
 # key -> (Vietnamese, English). Placeholders use str.format names.
@@ -111,10 +115,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
                            "or moved to another plan"),
     "audit.stray": ("nhật ký gửi thông báo: dòng id {id} không thuộc chuỗi nào (không có kế hoạch) — được chèn "
                     "ngoài cchc", "delivery log: row id {id} belongs to no chain (no plan) — inserted outside cchc"),
+    "audit.truncated": ("{plan} · {chain}: mốc đã ghi ở số thứ tự {seq} không còn — chuỗi chỉ còn {rows} dòng: các "
+                        "dòng cuối đã bị xóa",
+                        "{plan} · {chain}: the anchor at seq {seq} is gone — the chain has only {rows} rows: rows "
+                        "were removed from its end"),
+    "audit.anchor": ("{plan} · {chain}: dòng số thứ tự {seq} không còn mã băm {expected}… như mốc đã ghi",
+                     "{plan} · {chain}: the row at seq {seq} no longer has the anchored hash {expected}…"),
+    "audit.bad_anchor": ("mốc '{value}' không đọc được; hãy viết CHUỖI:SỐ_THỨ_TỰ:MÃ_BĂM, ví dụ transition:120:3f9a…"
+                         " (in ra bởi lần kiểm tra trước)",
+                         "unreadable anchor '{value}'; write CHAIN:SEQ:HASH, e.g. transition:120:3f9a… (printed by "
+                         "an earlier verify)"),
     "audit.triggers": ("cơ sở dữ liệu không còn chặn sửa/xóa lịch sử: thiếu trigger {names}",
                        "the database no longer refuses changes to the history: triggers missing: {names}"),
-    "audit.chain_line": ("{plan} · {chain}: {rows} dòng, mã băm cuối {head}",
-                         "{plan} · {chain}: {rows} rows, head hash {head}"),
+    "audit.chain_line": ("{plan} · {chain}: {rows} dòng; mốc để đối chiếu lần sau: {anchor}",
+                         "{plan} · {chain}: {rows} rows; anchor for a later check: {anchor}"),
     "audit.whole": ("Lịch sử nguyên vẹn: {chains} chuỗi, {rows} dòng đã kiểm tra",
                     "History intact: {chains} chains, {rows} rows checked"),
     "audit.broken": ("Lịch sử KHÔNG nguyên vẹn: {n} vấn đề", "History NOT intact: {n} problem(s)"),
@@ -220,8 +234,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "action.not_lead": ("chỉ đơn vị chủ trì ({leads}) được báo cáo hoàn thành hoạt động {id}; {unit} có thể thêm ghi chú bằng 'cchc activity note'",
                         "only the lead unit(s) ({leads}) may report activity {id} done; {unit} can add a note with 'cchc activity note'"),
     "action.not_concerned": ("đơn vị {unit} không chủ trì cũng không phối hợp hoạt động {id}", "unit {unit} neither leads nor partners activity {id}"),
-    "action.not_coordinator": ("chỉ đơn vị đầu mối của kế hoạch ({coordinator}) được {event}; {unit} không được phép",
-                               "only the plan's coordinator ({coordinator}) may {event}; {unit} may not"),
+    "action.not_coordinator": ("chỉ đơn vị đầu mối của kế hoạch ({coordinator}), bằng mã truy cập vai trò coordinator, "
+                               "được {event}; {unit} không được phép",
+                               "only the plan's coordinator ({coordinator}), with a coordinator token, may {event}; "
+                               "{unit} may not"),
     "action.unknown_unit": ("không có đơn vị '{unit}' trong danh mục; hãy xem 'cchc units'", "no unit '{unit}' in the directory; see 'cchc units'"),
     "action.unknown_activity": ("không có hoạt động '{id}' trong kế hoạch {plan}; hãy xem 'cchc plan show {plan}'",
                                 "no activity '{id}' in plan {plan}; see 'cchc plan show {plan}'"),
@@ -386,11 +402,222 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "{transitions} steps recorded; {sent} notifications sent, {pending} pending; {reports} periodic reports submitted"),
     "demo.report": ("Báo cáo: {path}", "Report: {path}"),
     "demo.outbox": ("Hộp thư đi (outbox): {path} ({n} thư)", "Outbox: {path} ({n} messages)"),
+    # web portal (issue 7)
+    "digest.portal": ("Mở cổng thông tin để xem và báo cáo (đường dẫn riêng của đơn vị, có hạn 14 ngày): {url}",
+                      "Open the portal to see and report it (your unit's own link, valid for 14 days): {url}"),
+    "web.title": ("Cổng theo dõi kế hoạch CCHC", "CCHC plan portal"),
+    "web.footer": ("cchc-flow · số liệu tính đến ngày {date} (giờ Việt Nam)", "cchc-flow · figures as of {date} (Vietnam time)"),
+    "web.nav.inbox": ("Việc của đơn vị", "My unit's work"),
+    "web.nav.board": ("Bảng theo dõi", "Board"),
+    "web.nav.timeline": ("Tiến độ", "Timeline"),
+    "web.nav.history": ("Lịch sử", "History"),
+    "web.nav.audit": ("Kiểm tra chuỗi", "Chain check"),
+    "web.nav.reviews": ("Sơ kết, tổng kết", "Reviews"),
+    "web.logout": ("Đăng xuất", "Sign out"),
+    "web.role.unit": ("Cán bộ đơn vị", "Unit officer"),
+    "web.role.coordinator": ("Đầu mối điều phối", "Coordinator"),
+    "web.role.auditor": ("Kiểm toán (chỉ xem)", "Auditor (read only)"),
+    "web.sign_in_needed": ("cần đăng nhập: hãy dùng đường dẫn trong thông báo hoặc mã truy cập",
+                           "please sign in: use the link in a message or your token"),
+    "web.csrf": ("biểu mẫu đã hết hạn hoặc không hợp lệ (mã chống giả mạo CSRF không khớp); hãy tải lại trang rồi gửi lại",
+                 "this form is stale or invalid (its CSRF token does not match); reload the page and send it again"),
+    "web.role_refused": ("vai trò {role} không được dùng trang này (chỉ: {roles})",
+                         "the {role} role may not use this page (only: {roles})"),
+    "web.not_coordinator": ("chỉ đầu mối của kế hoạch {plan} ({unit}) được dùng trang này",
+                            "only the coordinator of plan {plan} ({unit}) may use this page"),
+    "web.not_found": ("không tìm thấy", "not found"),
+    "web.body_too_big": ("Dữ liệu gửi lên quá lớn; hãy gửi tệp nhỏ hơn hoặc ít tệp hơn.",
+                         "The request is too large; send smaller or fewer files."),
+    "web.upload_too_big": ("tệp {name} lớn hơn giới hạn {limit}; hãy nén hoặc chia nhỏ",
+                           "{name} is larger than the {limit} limit; compress or split it"),
+    "web.upload_type": ("không nhận loại tệp của {name}; chỉ nhận: {allowed}", "{name}: this type of file is not accepted; only: {allowed}"),
+    "web.upload_content": ("nội dung tệp {name} không phải là tệp {kind} thật; hãy kiểm tra lại tệp",
+                           "{name} does not contain what a {kind} file should; check the file"),
+    "web.upload_count": ("chỉ gửi tối đa {n} tệp mỗi lần", "send at most {n} files at a time"),
+    "web.upload.rules": ("Nhận các tệp: {allowed}.", "Accepted files: {allowed}."),
+    "web.upload.rules_size": ("Nhận các tệp: {allowed}; mỗi tệp tối đa {limit}.", "Accepted files: {allowed}; at most {limit} each."),
+    "web.file_needed": ("hãy chọn một tệp báo cáo", "choose one report file"),
+    "web.reported": ("Đã ghi báo cáo hoàn thành hoạt động {id} → {state}; đầu mối đã được thông báo",
+                     "Recorded: activity {id} reported done → {state}; the coordinator was told"),
+    "web.noted": ("Đã ghi chú vào hoạt động {id}; đơn vị chủ trì đã được thông báo", "Note added to activity {id}; the lead units were told"),
+    "web.today_line": ("hôm nay {date}", "today {date}"),
+    "web.days_left": ("còn {days} ngày", "{days} days left"),
+    "web.login.title": ("Đăng nhập", "Sign in"),
+    "web.login.link_hint": ("Đơn vị mở đường dẫn riêng trong thông báo nhận được để vào thẳng trang của mình. "
+                            "Hoặc nhập mã truy cập được cấp:",
+                            "Units open the personal link in the messages they receive to come straight in. "
+                            "Or enter the token you were issued:"),
+    "web.login.token": ("Mã truy cập", "Token"),
+    "web.login.submit": ("Đăng nhập", "Sign in"),
+    "web.login.roles": ("Cán bộ đơn vị: việc của đơn vị mình. Đầu mối: bảng theo dõi, công nhận/trả lại. Kiểm toán: chỉ xem lịch sử.",
+                        "Unit officers: their own unit's work. Coordinator: the board, accept/return. Auditors: read the history."),
+    "web.error.title": ("Không thực hiện được", "That did not work"),
+    "web.error.home": ("Về trang chính", "Back to the start"),
+    "web.inbox.title": ("Việc của {unit}", "Work of {unit}"),
+    "web.inbox.lead": ("Kế hoạch {plan} · hoạt động đơn vị chủ trì hoặc phối hợp, theo hạn; tính đến ngày {date}",
+                       "Plan {plan} · activities your unit leads or partners, by due date; as of {date}"),
+    "web.inbox.activities": ("Hoạt động", "Activities"),
+    "web.inbox.none": ("Đơn vị không chủ trì hay phối hợp hoạt động nào của kế hoạch này.", "Your unit neither leads nor partners any activity of this plan."),
+    "web.inbox.reports": ("Báo cáo định kỳ", "Periodic reports"),
+    "web.inbox.no_reports": ("Đơn vị không có nghĩa vụ báo cáo định kỳ trong kế hoạch này.", "Your unit owes no periodic report under this plan."),
+    "web.col.days": ("Còn lại", "Time left"),
+    "web.col.to": ("Gửi về", "To"),
+    "web.col.send": ("Gửi báo cáo", "Send a report"),
+    "web.col.overdue": ("Quá hạn", "Overdue"),
+    "web.col.overdue_full": ("Quá hạn mà chưa báo cáo", "Past the due date, never reported"),
+    "web.col.led": ("Chủ trì", "Led"),
+    "web.report.file": ("Tệp báo cáo", "Report file"),
+    "web.report.submit": ("Gửi", "Send"),
+    "web.activity.text": ("Nội dung theo kế hoạch", "The plan's text"),
+    "web.activity.no_lead": ("kế hoạch không ghi; đầu mối {unit} báo cáo thay", "none in the plan; the coordinator {unit} reports for it"),
+    "web.activity.report": ("Báo cáo hoàn thành", "Report it done"),
+    "web.activity.evidence": ("Minh chứng (đã làm gì, khi nào, ở đâu, kết quả)", "Evidence (what was done, when, where, the result)"),
+    "web.activity.files": ("Tệp minh chứng", "Evidence files"),
+    "web.activity.report_submit": ("Gửi báo cáo hoàn thành", "Send the report"),
+    "web.activity.note": ("Ghi chú của đơn vị", "Add a note"),
+    "web.activity.note_text": ("Nội dung ghi chú", "Note"),
+    "web.activity.note_submit": ("Gửi ghi chú", "Send the note"),
+    "web.activity.decide": ("Xem xét báo cáo", "Review the report"),
+    "web.activity.accept_note": ("nhận xét (không bắt buộc)", "comment (optional)"),
+    "web.activity.history": ("Các bước đã ghi", "Recorded steps"),
+    "web.activity.needs_token": ("Báo cáo này đang chờ đầu mối xem xét: để công nhận hoặc trả lại, hãy đăng nhập bằng mã truy cập của đầu mối.",
+                                 "This report waits for the coordinator: to accept or return it, sign in with the coordinator's token."),
+    "web.accept": ("Công nhận", "Accept"),
+    "web.return": ("Trả lại", "Return"),
+    "web.return_note": ("lý do trả lại (bắt buộc)", "why it is returned (required)"),
+    "web.board.title": ("Bảng theo dõi kế hoạch", "Plan board"),
+    "web.board.as_of": ("tính đến ngày {date}", "as of {date}"),
+    "web.board.progress": ("Tiến độ theo giai đoạn và nội dung", "Progress by phase and content item"),
+    "web.board.units": ("Tỷ lệ báo cáo đúng hạn theo đơn vị chủ trì", "On-time reporting by lead unit"),
+    "web.board.queue": ("Báo cáo chờ công nhận", "Reports waiting for acceptance"),
+    "web.board.queue_empty": ("Không có báo cáo nào đang chờ.", "No report is waiting."),
+    "web.board.report": ("Báo cáo", "Report"),
+    "web.board.runs": ("Chạy ngay", "Run now"),
+    "web.board.no_runs": ("Chưa chạy lần nào từ cổng này.", "Nothing was run from this portal yet."),
+    "web.run_phase": ("Chạy giai đoạn", "Run the phase"),
+    "web.run_review": ("Tổ chức ngay", "Hold it now"),
+    "web.run.what": ("Lần chạy", "Run"),
+    "web.run.started": ("Bắt đầu", "Started"),
+    "web.run.kind.phase": ("Giai đoạn {phase}", "Phase {phase}"),
+    "web.run.kind.review": ("Sơ kết/tổng kết giai đoạn {phase}", "Review of phase {phase}"),
+    "web.run.status.running": ("đang chạy", "running"),
+    "web.run.status.done": ("xong", "done"),
+    "web.run.status.failed": ("lỗi", "failed"),
+    "web.run_started": ("Đã bắt đầu: {title}; kết quả hiện ở mục Chạy ngay", "Started: {title}; the outcome shows under Run now"),
+    "web.run_done": ("Đã chạy xong {title}: {summary}", "{title} ran: {summary}"),
+    "web.run_failed": ("{title} không chạy được: {error}", "{title} failed: {error}"),
+    "web.run_busy": ("{title} đang chạy; hãy đợi lần chạy này kết thúc", "{title} is already running; wait for it to end"),
+    "web.bad_phase": ("giai đoạn '{phase}' không hợp lệ", "no phase '{phase}'"),
+    "web.timeline.title": ("Tiến độ các hoạt động", "Activity timeline"),
+    "web.timeline.lead": ("thời gian thực hiện của từng hoạt động, màu theo trạng thái; đường đỏ: ngày {date}",
+                          "each activity's window, coloured by state; the red line: {date}"),
+    "web.filter.activity": ("Hoạt động", "Activity"),
+    "web.filter.unit": ("Đơn vị", "Unit"),
+    "web.filter.actor": ("Người thực hiện", "Actor"),
+    "web.filter.state": ("Trạng thái sau bước", "State after"),
+    "web.filter.since": ("Từ ngày", "Since"),
+    "web.filter.until": ("Đến ngày", "Until"),
+    "web.filter.apply": ("Lọc", "Filter"),
+    "web.filter.clear": ("Bỏ lọc", "Clear"),
+    "web.export": ("Xuất", "Export"),
+    "web.history.more": ("Chỉ hiện {n} dòng đầu; hãy lọc thêm hoặc xuất tệp để xem tất cả",
+                         "Only the first {n} rows are shown; filter further or export to see them all"),
+    "web.audit.title": ("Kiểm tra tính toàn vẹn của lịch sử", "History integrity"),
+    "web.audit.chain": ("Chuỗi", "Chain"),
+    "web.audit.rows": ("Số dòng", "Rows"),
+    "web.audit.head": ("Mã băm cuối", "Head hash"),
+    "web.audit.how": ("Mỗi dòng lịch sử được băm nối tiếp dòng trước; sửa, xóa hay chèn dòng nào đều làm đứt chuỗi. "
+                      "Cùng phép kiểm tra với 'cchc audit verify'.",
+                      "Each history row is hashed onto the one before; altering, removing or inserting a row breaks "
+                      "the chain. The same check as 'cchc audit verify'."),
+    "web.reviews.title": ("Báo cáo sơ kết, tổng kết", "Review reports"),
+    "web.reviews.files": ("Tệp báo cáo", "Report files"),
+    "web.reviews.file_md": ("Markdown", "Markdown"),
+    "web.reviews.file_docx": ("Word (.docx)", "Word (.docx)"),
+    # reliability and access (issue 6)
+    "event.note": ("ghi chú", "note"),
+    "event.submit": ("nộp báo cáo định kỳ", "submit a periodic report"),
+    "event.refused": ("bị từ chối", "refused"),
+    "auth.prompt": ("Mã truy cập (CCHC_TOKEN)", "Access token (CCHC_TOKEN)"),
+    "auth.auditor": ("người kiểm tra (auditor) chỉ được xem, không được {what}", "an auditor reads only and may not {what}"),
+    "auth.not_for_unit": ("{who} không được {what} thay cho đơn vị {unit}: mỗi đơn vị chỉ hành động cho chính mình "
+                          "({own}); hãy dùng mã truy cập của {unit}, hoặc sửa --unit/--by",
+                          "{who} may not {what} for unit {unit}: a unit acts only for itself ({own}); "
+                          "use {unit}'s own token, or fix --unit/--by"),
+    "auth.not_focal": ("mã vai trò coordinator chỉ cấp cho đơn vị đầu mối của một kế hoạch đã nạp (đầu mối: {focal}); "
+                       "{unit} không phải", "a coordinator token is only for the focal unit of a loaded plan "
+                       "(focal units: {focal}); {unit} is not one"),
+    "auth.first_coordinator": ("chưa có mã truy cập của người điều phối: mã đầu tiên phải là "
+                               "'cchc token issue --role coordinator --unit <đơn vị đầu mối>'",
+                               "there is no coordinator token yet: the first token must be "
+                               "'cchc token issue --role coordinator --unit <focal unit>'"),
+    "auth.issuer": ("chỉ người điều phối được cấp hoặc thu hồi mã truy cập; hãy đặt CCHC_TOKEN là mã vai trò "
+                    "coordinator", "only the coordinator issues or revokes tokens; set CCHC_TOKEN to a coordinator token"),
+    "refused.note": ("{who} bị từ chối {what}: {reason}", "{who} was refused {what}: {reason}"),
+    "token.issued": ("Đã cấp mã truy cập số {id} ({role}, {unit}). Mã chỉ hiện MỘT LẦN: hãy lưu lại và trao tận tay "
+                     "người dùng; khi dùng, đặt CCHC_TOKEN hoặc nhập khi được hỏi:",
+                     "Issued token {id} ({role}, {unit}). It is shown ONCE: keep it and hand it over in person; "
+                     "use it through CCHC_TOKEN or type it when asked:"),
+    "token.revoked": ("Đã thu hồi mã truy cập số {id}", "Revoked token {id}"),
+    "col.token": ("Số", "Id"),
+    "col.label": ("Ghi chú", "Label"),
+    "col.created": ("Cấp ngày", "Issued"),
+    "col.revoked": ("Thu hồi ngày", "Revoked"),
+    "delivery.in_doubt": ("chưa rõ đã tới đơn vị hay chưa: lần gửi trước ({holder}) đã dừng sau khi bắt đầu gửi và "
+                          "trước khi ghi kết quả; không gửi lại tự động để tránh gửi trùng — hãy hỏi đơn vị, rồi chạy "
+                          "'cchc notice resend {id}' hoặc 'cchc notice confirm {id}'",
+                          "not known whether it reached the unit: the earlier sender ({holder}) stopped after it "
+                          "began sending and before it recorded the answer; not sent again automatically, to avoid "
+                          "a duplicate — ask the unit, then run 'cchc notice resend {id}' or 'cchc notice confirm {id}'"),
+    "phase.doubt": ("chưa rõ đã tới hay chưa (không gửi lại tự động): {units}; xem 'cchc notice list {plan} "
+                    "--status doubt'", "not known whether these arrived (not sent again automatically): {units}; "
+                    "see 'cchc notice list {plan} --status doubt'"),
+    "routes.invalid": ("tệp kênh thông báo {path} (CCHC_NOTIFY_CONFIG) có lỗi: {problems}. Hãy sửa các dòng này "
+                       "(mẫu: config/notify.example.yaml) rồi chạy lại; chưa có gì được ghi hay gửi",
+                       "the notification routes file {path} (CCHC_NOTIFY_CONFIG) has errors: {problems}. Fix these "
+                       "lines (see config/notify.example.yaml) and run again; nothing was recorded or sent"),
+    "notice.unknown": ("không có thông báo số {id}; xem 'cchc notice list <mã kế hoạch>'",
+                       "no notification {id}; see 'cchc notice list <plan code>'"),
+    "notice.not_doubt": ("thông báo số {id} không ở trạng thái chưa rõ (đang: {status}); chỉ gửi lại hoặc xác nhận "
+                         "được thông báo chưa rõ", "notification {id} is not in doubt (it is {status}); only "
+                         "notifications in doubt can be resent or confirmed"),
+    "notice.resend": ("Thông báo số {id} được đưa lại vào hàng chờ và gửi ngay", "Notification {id} queued again and sent now"),
+    "notice.confirmed": ("Đã ghi nhận đơn vị đã nhận thông báo số {id}", "Recorded that the unit received notification {id}"),
+    "notice.confirm_error": ("xác nhận đã nhận bởi {who}", "receipt confirmed by {who}"),
+    "notice.what_resend": ("gửi lại thông báo", "resend a notification"),
+    "notice.what_confirm": ("xác nhận thông báo đã tới", "confirm a notification arrived"),
+    "col.notice": ("Thông báo", "Notice"),
+    "col.recipient": ("Gửi tới", "To"),
+    "col.status": ("Trạng thái gửi", "Delivery"),
+    "col.attempts": ("Số lần", "Attempts"),
+    "col.error": ("Lỗi gần nhất", "Last error"),
+    "date.impossible": ("ngày không có thật", "no such date"),
+    "date.us_order": ("có vẻ viết theo thứ tự tháng/ngày (kiểu Mỹ); theo thứ tự Việt Nam là {fixed}",
+                      "looks like month/day order (US style); in Vietnamese day/month order it is {fixed}"),
+    "date.short_year": ("năm viết hai chữ số, không rõ thế kỷ (năm cần đủ bốn chữ số)",
+                        "a two-digit year is ambiguous (write the year with four digits)"),
+    "date.year_first": ("năm đứng trước nhưng không theo ISO nên không rõ đâu là tháng, đâu là ngày",
+                        "year first but not ISO, so month and day are unclear"),
+    "date.separator": ("ngày viết với dấu '{sep}' không được đọc", "dates written with '{sep}' are not read"),
+    "date.form": ("không phải một ngày", "not a date"),
 }
 
 
+_LANG: ContextVar[str | None] = ContextVar("cchc_lang", default=None)
+
+
+@contextmanager
+def language(lang: str | None) -> Iterator[None]:
+    """Speak ``lang`` in this context (a web request); None: the configured language (CCHC_LANG)."""
+    token = _LANG.set(lang)
+    try:
+        yield
+    finally:
+        _LANG.reset(token)
+
+
 def t(key: str, lang: str | None = None, **values: object) -> str:
-    """The message ``key`` in the configured language (CCHC_LANG), filled with ``values``."""
+    """The message ``key`` in ``lang``, else the context's language (language()), else CCHC_LANG, filled in."""
     vi, en = MESSAGES[key]
-    text = en if (lang or get_settings().lang) == "en" else vi
+    text = en if (lang or _LANG.get() or get_settings().lang) == "en" else vi
     return text.format(**values)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
@@ -72,19 +72,44 @@ def claim(session: Session, ids: Sequence[int], sender: str) -> list[int]:
 
     Runs in the caller's transaction: commit it before sending.
     """
+    return take(session, ids, sender).taken
+
+
+@dataclass
+class Claim:
+    """What a sender took: ``taken`` ids, and among them ``in_doubt``: id -> the earlier holder, which stopped
+    (or ran past its lease) after claiming it and before recording an answer, so it may have sent it already."""
+
+    taken: list[int] = field(default_factory=list)
+    in_doubt: dict[int, str] = field(default_factory=dict)
+
+
+def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
+    """Claim ``ids`` for ``sender`` (compare-and-set per row); a claim whose holder is known dead or whose lease
+    ended is taken over and reported in doubt. Runs in the caller's transaction: commit it before sending."""
+    from models.senders import known_dead
+
     now = pendulum.now("UTC")
-    taken = []
-    for nid in ids:
+    out = Claim()
+    if not ids:
+        return out
+    rows = session.execute(sa.select(NotificationRow.id, NotificationRow.claimed_by, NotificationRow.claimed_until)
+                           .where(NotificationRow.id.in_(list(ids)), NotificationRow.status == "pending")).all()
+    for nid, holder, until in sorted(rows):
+        stale = holder is not None and holder != sender and (until is None or until < now or known_dead(holder))
+        if holder is not None and holder != sender and not stale:
+            continue  # another sender is at work on it
+        same = NotificationRow.claimed_by.is_(None) if holder is None else NotificationRow.claimed_by == holder
         result = session.execute(
             sa.update(NotificationRow)
-            .where(NotificationRow.id == nid, NotificationRow.status == "pending",
-                   sa.or_(NotificationRow.claimed_until.is_(None), NotificationRow.claimed_until < now,
-                          NotificationRow.claimed_by == sender))
+            .where(NotificationRow.id == nid, NotificationRow.status == "pending", same)
             .values(claimed_by=sender, claimed_until=now + LEASE)
             .execution_options(synchronize_session=False))
         if result.rowcount:
-            taken.append(nid)
-    return taken
+            out.taken.append(nid)
+            if stale:
+                out.in_doubt[nid] = holder  # type: ignore[assignment]
+    return out
 
 
 def delivered_routes(session: Session, ids: Sequence[int]) -> dict[int, set[str]]:
@@ -101,6 +126,7 @@ class Outcome:
     route: str
     ok: bool
     error: str | None
+    doubt: bool = False     # not sent again: an earlier sender may have sent it (see models/senders.py)
 
 
 def record_outcomes(session: Session, notifications: Sequence[NotificationRow], routes: Sequence[str],
@@ -131,6 +157,8 @@ def record_outcomes(session: Session, notifications: Sequence[NotificationRow], 
             values["attempts"] = NotificationRow.attempts + 1
         if routes and set(routes) <= done[n.id]:  # type: ignore[index]
             values.update(status="sent", sent_at=now, last_error=None)
+        elif any(o.doubt and o.route not in done[n.id] for o in tried):  # type: ignore[index]
+            values.update(status="doubt", last_error="; ".join(errors))
         elif errors or unrouted_error:
             values["last_error"] = "; ".join(errors) or unrouted_error
         session.execute(sa.update(NotificationRow).where(NotificationRow.id == n.id).values(**values)
@@ -170,6 +198,25 @@ def compose_digest(*, plan_number: str, plan_title: str, unit_code: str, unit_na
         if n.role == "lead" and n.entity == "activity" and n.notice in ("assigned", "reminder", "overdue", "returned"):
             lines.append("   " + t("digest.how", lang, id=n.entity_key, unit=unit_code))
         lines.append("")
+    if link := portal_link(unit_code, items):
+        lines += [t("digest.portal", lang, url=link), ""]
     lines.append(t("digest.footer", lang))
     return title, "\n".join(lines)
 
+
+def portal_link(unit_code: str, items: Sequence[NotificationRow]) -> str | None:
+    """The unit's personal, signed, expiring sign-in link to the web portal (CCHC_PORTAL_URL; set empty: none), which
+    opens the activity itself when the message is about one activity only."""
+    from urllib.parse import urlencode
+
+    from models.auth import sign_link
+    from models.settings import get_settings
+
+    base = get_settings().portal_url
+    if not base:
+        return None
+    params = {"link": sign_link(unit_code)}
+    keys = {n.entity_key for n in items if n.entity == "activity"}
+    if len(keys) == 1 and all(n.entity == "activity" for n in items):
+        params["next"] = f"/activities/{keys.pop()}"
+    return f"{base}/login?{urlencode(params)}"

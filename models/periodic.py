@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 
 from models.activities import unit_expander
 from models.attachments import check_files, store
+from models.auth import Principal
 from models.calendar import working_day_on_or_after, working_day_on_or_before
 from models.db import write_transaction
 from models.due import Message, Notice, Role
@@ -103,20 +104,28 @@ def submitted(session: Session, plan_id: int) -> set[tuple[str, str, str]]:
             session.exec(select(SubmissionRow).where(SubmissionRow.plan_id == plan_id))}
 
 
-def submit_report(session: Session, *, plan_code: str | None, unit: str, period: str, file: Path, actor: str,
-                  today: date, source: str = "cli") -> tuple[int, Period, bool]:
-    """Record a unit's periodic report (the file is stored with its hash); returns (plan id, period, on time)."""
+def submit_report(session: Session, *, principal: Principal, plan_code: str | None, unit: str | None = None,
+                  period: str, file: Path, actor: str, today: date,
+                  source: str = "cli") -> tuple[int, Period, bool]:
+    """Record a unit's periodic report (the file is stored with its hash); returns (plan id, period, on time).
+
+    ``principal`` submits for its own unit only; ``unit``, when given, must be that unit. Refusals are recorded.
+    """
+    from models.access import acting_unit, refusals_recorded
     from models.actions import resolve_plan
 
     check_files([file])
-    with write_transaction(session):
+    what = t("event.submit")
+    with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
+            write_transaction(session):
         plan = resolve_plan(session, plan_code)
-        code = unit.upper()
         matches = [p for p in plan_periods(session, plan) if p.label == period]
         if not matches:
             raise ReportInputError(t("report.unknown_period", period=period, known=", ".join(
                 dict.fromkeys(p.label for p in plan_periods(session, plan)))))
         p = matches[0]
+        code = acting_unit(principal, unit, what, plan_id=plan.id, entity="report",  # type: ignore[arg-type]
+                           key=f"{p.duty}/{p.label}/{(unit or principal.unit or '?').upper()}", state=None)
         if code not in reporters(session, plan, p.duty):
             raise ReportInputError(t("report.not_reporter", unit=code, plan=plan.code))
         stored = store(file, "submissions")

@@ -21,6 +21,7 @@ class Settings:
     notify_config: Path
     lang: str
     retry_delays: tuple[float, ...] = (2.0, 10.0)
+    portal_url: str | None = "http://127.0.0.1:8080"   # the web portal the messages link to; None: no link
 
     @property
     def outbox(self) -> Path:
@@ -36,11 +37,12 @@ class Settings:
 
 
 def get_settings() -> Settings:
-    """Settings from CCHC_HOME, CCHC_DATABASE_URL, CCHC_NOTIFY_CONFIG and CCHC_LANG."""
+    """Settings from CCHC_HOME, CCHC_DATABASE_URL, CCHC_NOTIFY_CONFIG, CCHC_LANG and CCHC_PORTAL_URL."""
     home = Path(os.environ.get("CCHC_HOME") or Path.home() / ".local/share/cchc").expanduser()
     url = os.environ.get("CCHC_DATABASE_URL") or f"sqlite:///{home / 'cchc.db'}"
     notify = Path(os.environ.get("CCHC_NOTIFY_CONFIG") or DEFAULT_NOTIFY)
     lang = (os.environ.get("CCHC_LANG") or "vi").lower()
     delays = tuple(float(x) for x in os.environ.get("CCHC_NOTIFY_RETRY_DELAYS", "2,10").split(",") if x.strip())
+    portal = os.environ.get("CCHC_PORTAL_URL", "http://127.0.0.1:8080").strip().rstrip("/") or None
     return Settings(home=home, database_url=url, notify_config=notify, lang="en" if lang.startswith("en") else "vi",
-                    retry_delays=delays)
+                    retry_delays=delays, portal_url=portal)

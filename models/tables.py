@@ -138,6 +138,13 @@ class TransitionRow(SQLModel, table=True):
     """One recorded step: append-only; never updated or deleted."""
 
     __tablename__ = "transition"
+    __table_args__ = (  # chain walk and head (unique: a race can never fork a chain); history filters; audit runs
+        sa.Index("ux_transition_chain", "plan_id", "seq", unique=True),
+        sa.Index("ix_transition_day", "plan_id", "effective_day", "seq"),
+        sa.Index("ix_transition_entity", "plan_id", "entity", "entity_key", "effective_day", "seq"),
+        sa.Index("ix_transition_actor", "plan_id", "actor", "effective_day", "seq"),
+        sa.Index("ix_transition_run", "plan_id", "flow_run_id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
@@ -153,12 +160,20 @@ class TransitionRow(SQLModel, table=True):
     note: str | None = None
     flow_run_id: str | None = Field(default=None, max_length=36)
     task_run_id: str | None = Field(default=None, max_length=36)
+    seq: int | None = None                                       # place in the plan's chain (models/chain.py)
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str | None = Field(default=None, max_length=64)
 
 
 class NotificationRow(SQLModel, table=True):
     """Something a unit must be told, once: the idempotency key is unique, so it is never queued twice."""
 
     __tablename__ = "notification"
+    __table_args__ = (  # the notices part of the history, filtered like the steps (models/history_query.py)
+        sa.Index("ix_notification_entity", "plan_id", "entity", "entity_key", "as_of"),
+        sa.Index("ix_notification_recipient", "plan_id", "recipient", "as_of"),
+        sa.Index("ix_notification_day", "plan_id", "as_of"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
@@ -186,7 +201,8 @@ class DeliveryRow(SQLModel, table=True):
 
     __tablename__ = "delivery"
     __table_args__ = (sa.Index("ux_delivery_ok", "notification_id", "route", unique=True,
-                               sqlite_where=sa.text("ok"), postgresql_where=sa.text("ok")),)
+                               sqlite_where=sa.text("ok"), postgresql_where=sa.text("ok")),
+                      sa.Index("ux_delivery_chain", "plan_id", "seq", unique=True))
 
     id: int | None = Field(default=None, primary_key=True)
     notification_id: int = Field(foreign_key="notification.id", index=True)
@@ -195,6 +211,10 @@ class DeliveryRow(SQLModel, table=True):
     error: str | None = None
     at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     flow_run_id: str | None = Field(default=None, max_length=36)
+    plan_id: int | None = Field(default=None, foreign_key="plan.id")  # the notification's plan: its chain
+    seq: int | None = None
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str | None = Field(default=None, max_length=64)
 
 
 class EvidenceRow(SQLModel, table=True):
@@ -261,3 +281,8 @@ class TokenRow(SQLModel, table=True):
     label: str | None = None
     created_at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+from models.append_only import guard  # noqa: E402
+
+guard(TransitionRow, DeliveryRow)

@@ -50,8 +50,11 @@ class Cli:
 
         self.app, self.runner = app, CliRunner()
 
-    def __call__(self, *args: str, expect: int | None = 0):  # type: ignore[no-untyped-def]
-        result = self.runner.invoke(self.app, [str(a) for a in args])
+    def __call__(self, *args: str, expect: int | None = 0, token: str | None = None,  # type: ignore[no-untyped-def]
+                 input: str | None = None):
+        """``token``: CCHC_TOKEN for this call only (who acts); ``input``: what is typed at prompts."""
+        env = {"CCHC_TOKEN": token} if token is not None else None
+        result = self.runner.invoke(self.app, [str(a) for a in args], env=env, input=input)
         if expect is not None and result.exit_code != expect:
             raise AssertionError(f"cchc {' '.join(map(str, args))} exited {result.exit_code}, expected {expect}\n"
                                  f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}\n{result.exception!r}")
@@ -82,3 +85,33 @@ def loaded(cli) -> str:  # type: ignore[no-untyped-def]
     """The reference plan, loaded; returns its code."""
     cli("plan", "load", REFERENCE_PLAN)
     return "byt-3723-2013-2015"
+
+
+@pytest.fixture
+def tokens(loaded) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """One unit token per unit of the directory, VPB's being the coordinator's (VPB is 3723's focal unit), and an
+    auditor's under "auditor". Pass one as ``cli(..., token=tokens["T5G"])``; ``principals`` gives them resolved."""
+    from sqlmodel import select
+
+    from models.auth import issue_token
+    from models.db import session
+    from models.tables import UnitRow
+
+    out: dict[str, str] = {}
+    with session() as s:
+        codes = [u.code for u in s.exec(select(UnitRow).where(UnitRow.kind != "group"))]
+        s.rollback()
+        for code in sorted(codes):
+            out[code] = issue_token(s, "coordinator" if code == "VPB" else "unit", code, label=f"test {code}")[1]
+        out["auditor"] = issue_token(s, "auditor", None, label="test auditor")[1]
+    return out
+
+
+@pytest.fixture
+def principals(tokens):  # type: ignore[no-untyped-def]
+    """The principals of ``tokens``, for calling models.actions / models.periodic directly."""
+    from models.auth import authenticate
+    from models.db import session
+
+    with session() as s:
+        return {code: authenticate(s, token) for code, token in tokens.items()}

@@ -38,13 +38,14 @@ def outbox(home) -> list[dict]:  # type: ignore[no-untyped-def]
     return [json.loads(p.read_text("utf-8")) for p in sorted((home / "outbox").glob("*.json"))]
 
 
-def test_only_a_lead_unit_may_report_done(assigned, cli, cchc_env) -> None:  # type: ignore[no-untyped-def]
-    refused = cli("activity", "done", "1.1.2", "--unit", "TCCB", "--evidence", "x", expect=2)
+def test_only_a_lead_unit_may_report_done(assigned, cli, tokens, cchc_env) -> None:  # type: ignore[no-untyped-def]
+    refused = cli("activity", "done", "1.1.2", "--unit", "TCCB", "--evidence", "x", expect=2, token=tokens["TCCB"])
     assert "chỉ đơn vị chủ trì (VPB, T5G)" in refused.stderr and "cchc activity note" in refused.stderr
+    assert rows("select event, actor from transition where entity_key = '1.1.2'") == [("refused", "tester")]
     assert rows("select state from activity where key = '1.1.2'") == [("assigned",)]
     assert rows("select count(*) from transition where event = 'report'") == [(0,)]
     cli("activity", "done", "1.1.2", "--unit", "t5g", "--evidence", "Đã đăng 5 bài trên Báo SKĐS",
-        "--as-of", "2014-03-02")
+        "--as-of", "2014-03-02", token=tokens["T5G"])
     assert rows("select state from activity where key = '1.1.2'") == [("reported",)]
     step = rows("select actor, source, effective_day, note from transition where event = 'report'")
     assert step == [("tester", "cli", step[0][2], "T5G: Đã đăng 5 bài trên Báo SKĐS")]
@@ -54,12 +55,13 @@ def test_only_a_lead_unit_may_report_done(assigned, cli, cchc_env) -> None:  # t
     assert "T5G báo cáo (đúng hạn): Đã đăng 5 bài trên Báo SKĐS" in mail["body"]
 
 
-def test_evidence_files_are_stored_with_their_hash_owner_only(assigned, cli, cchc_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_evidence_files_are_stored_with_their_hash_owner_only(assigned, cli, tokens, cchc_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import hashlib
 
     f = tmp_path / "biên-bản.pdf"
     f.write_bytes(b"%PDF-1.4 bien ban hoi thao")
-    cli("activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "Biên bản hội thảo", "--attach", f)
+    cli("activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "Biên bản hội thảo", "--attach", f,
+        token=tokens["VPB"])
     ((attachments,),) = rows("select attachments from evidence where kind = 'report'")
     (a,) = json.loads(attachments) if isinstance(attachments, str) else attachments
     assert a["name"] == "biên-bản.pdf" and a["sha256"] == hashlib.sha256(f.read_bytes()).hexdigest()
@@ -67,39 +69,41 @@ def test_evidence_files_are_stored_with_their_hash_owner_only(assigned, cli, cch
     assert stat.S_IMODE(stored.st_mode) == 0o600
     assert stat.S_IMODE(os.stat(cchc_env / "attachments").st_mode) == 0o700
     missing = cli("activity", "done", "1.1.2", "--unit", "VPB", "--evidence", "x", "--attach", tmp_path / "không-có.pdf",
-                  expect=2)
+                  expect=2, token=tokens["VPB"])
     assert "không tìm thấy tệp đính kèm" in missing.stderr
     assert rows("select state from activity where key = '1.1.2'") == [("assigned",)]
 
 
-def test_partners_note_and_strangers_are_refused(assigned, cli, cchc_env) -> None:  # type: ignore[no-untyped-def]
-    cli("activity", "note", "1.1.2", "--unit", "TCCB", "--text", "Vụ TCCB đã cung cấp số liệu")
+def test_partners_note_and_strangers_are_refused(assigned, cli, tokens, cchc_env) -> None:  # type: ignore[no-untyped-def]
+    cli("activity", "note", "1.1.2", "--unit", "TCCB", "--text", "Vụ TCCB đã cung cấp số liệu", token=tokens["TCCB"])
     assert rows("select unit_code, kind, text from evidence") == [("TCCB", "note", "Vụ TCCB đã cung cấp số liệu")]
     assert rows("select state from activity where key = '1.1.2'") == [("assigned",)]
     told = {m["unit"] for m in outbox(cchc_env)}
     assert told == {"vpb", "t5g"}  # the leads hear of it
-    refused = cli("activity", "note", "1.1.2", "--unit", "VCL", "--text", "x", expect=2)
+    refused = cli("activity", "note", "1.1.2", "--unit", "VCL", "--text", "x", expect=2, token=tokens["VCL"])
     assert "không chủ trì cũng không phối hợp" in refused.stderr
 
 
-def test_accept_return_and_cancel_are_the_coordinators(assigned, cli, cchc_env) -> None:  # type: ignore[no-untyped-def]
-    cli("activity", "done", "1.4.1", "--unit", "SKDS", "--evidence", "Cuộc thi đã tổ chức")
-    assert "chỉ đơn vị đầu mối của kế hoạch (VPB)" in cli("activity", "accept", "1.4.1", "--by", "SKDS", expect=2).stderr
-    assert "--note" in cli("activity", "return", "1.4.1", "--by", "VPB", "--note", " ", expect=2).stderr
-    cli("activity", "return", "1.4.1", "--by", "VPB", "--note", "Thiếu danh sách đoạt giải")
+def test_accept_return_and_cancel_are_the_coordinators(assigned, cli, tokens, cchc_env) -> None:  # type: ignore[no-untyped-def]
+    vpb = tokens["VPB"]  # the coordinator's
+    cli("activity", "done", "1.4.1", "--unit", "SKDS", "--evidence", "Cuộc thi đã tổ chức", token=tokens["SKDS"])
+    assert "chỉ đơn vị đầu mối của kế hoạch (VPB)" in cli("activity", "accept", "1.4.1", "--by", "SKDS", expect=2,
+                                                          token=tokens["SKDS"]).stderr
+    assert "--note" in cli("activity", "return", "1.4.1", "--by", "VPB", "--note", " ", expect=2, token=vpb).stderr
+    cli("activity", "return", "1.4.1", "--by", "VPB", "--note", "Thiếu danh sách đoạt giải", token=vpb)
     assert rows("select state from activity where key = '1.4.1'") == [("returned",)]
     last = [m for m in outbox(cchc_env) if m["unit"] == "skds"][-1]
     assert "BỊ TRẢ LẠI" in last["body"] and "Thiếu danh sách đoạt giải" in last["body"]
-    illegal = cli("activity", "accept", "1.4.1", "--by", "VPB", expect=2)
+    illegal = cli("activity", "accept", "1.4.1", "--by", "VPB", expect=2, token=vpb)
     assert "không thể công nhận khi hoạt động đang ở trạng thái 'bị trả lại'" in illegal.stderr
-    cli("activity", "done", "1.4.1", "--unit", "GDXH", "--evidence", "Bổ sung danh sách")
-    cli("activity", "accept", "1.4.1", "--by", "VPB")
+    cli("activity", "done", "1.4.1", "--unit", "GDXH", "--evidence", "Bổ sung danh sách", token=tokens["GDXH"])
+    cli("activity", "accept", "1.4.1", "--by", "VPB", token=vpb)
     assert rows("select state from activity where key = '1.4.1'") == [("accepted",)]
-    assert "không thể hủy" in cli("activity", "cancel", "1.4.1", "--reason", "x", expect=2).stderr
-    cli("activity", "cancel", "1.1.1", "--reason", "Gộp vào 1.1.2")
+    assert "không thể hủy" in cli("activity", "cancel", "1.4.1", "--reason", "x", expect=2, token=vpb).stderr
+    cli("activity", "cancel", "1.1.1", "--reason", "Gộp vào 1.1.2", token=vpb)
     assert rows("select state from activity where key = '1.1.1'") == [("cancelled",)]
     events = [r[0] for r in rows("select event from transition where entity_key = '1.4.1' order by id")]
-    assert events == ["report", "return", "report", "accept"]
+    assert events == ["report", "refused", "return", "report", "accept"]  # SKDS's accept was refused, and recorded
 
 
 def test_list_shows_what_a_unit_owes(assigned, cli) -> None:  # type: ignore[no-untyped-def]

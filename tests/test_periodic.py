@@ -43,14 +43,17 @@ def test_reminders_go_only_to_units_that_have_not_submitted(today: date, expecte
     assert periodic_due([p], ("TCCB",), {("d", "2014-H1", "TCCB")}, today) == []  # everyone submitted
 
 
-def test_submission_through_the_cli_and_the_status(loaded, cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_submission_through_the_cli_and_the_status(loaded, cli, tokens, tmp_path) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "bao-cao-6-thang.docx"
     f.write_bytes(b"PK bao cao")
     assert "các kỳ: 2013, 2014-H1" in cli("report", "submit", "--unit", "TCCB", "--period", "2014-H3", "--file", f,
-                                         expect=2).stderr
+                                         expect=2, token=tokens["TCCB"]).stderr
     assert "không có nghĩa vụ" in cli("report", "submit", "--unit", "LDB", "--period", "2014-H1", "--file", f,
-                                      expect=2).stderr
-    out = cli("report", "submit", "--unit", "tccb", "--period", "2014-H1", "--file", f, "--as-of", "2014-06-20")
+                                      expect=2, token=tokens["LDB"]).stderr
+    assert "thay cho đơn vị TCCB" in cli("report", "submit", "--unit", "TCCB", "--period", "2014-H1", "--file", f,
+                                         expect=2, token=tokens["TTKT"]).stderr  # not for another unit
+    out = cli("report", "submit", "--unit", "tccb", "--period", "2014-H1", "--file", f, "--as-of", "2014-06-20",
+              token=tokens["TCCB"])
     assert "2014-H1 của TCCB (trễ hạn)" in out.stdout
     import json
 

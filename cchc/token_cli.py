@@ -1,0 +1,124 @@
+"""`cchc token`: access tokens for unit officers, the coordinator and auditors; and who the CLI user is.
+
+The token is read from CCHC_TOKEN, else asked for (hidden input). Only its hash is stored (models/auth.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlmodel import Session, select
+
+from models.auth import AuthError, Principal, authenticate
+from models.messages import t
+
+token_app = typer.Typer(help="Mã truy cập: cấp, liệt kê, thu hồi / access tokens: issue, list, revoke.",
+                        no_args_is_help=True)
+
+
+def read_token(required: bool = True) -> str | None:
+    """CCHC_TOKEN, else the token typed at a hidden prompt (None when nothing can be read)."""
+    token = os.environ.get("CCHC_TOKEN", "").strip()
+    if token or not required:
+        return token or None
+    if not sys.stdin.isatty():  # piped in (echo "$TOKEN" | cchc ...): one line, nothing to hide
+        return sys.stdin.readline().strip() or None
+    try:
+        typed = typer.prompt(t("auth.prompt"), hide_input=True, default="", show_default=False)
+    except (typer.Abort, EOFError):
+        return None
+    return typed.strip() or None
+
+
+def principal(session: Session) -> Principal:
+    """The person at the keyboard, as their token says; AuthError when it is missing, unknown or revoked.
+
+    Ends the read transaction it opened, so that the action can start its own write transaction.
+    """
+    try:
+        return authenticate(session, read_token())
+    finally:
+        if session.in_transaction():
+            session.rollback()
+
+
+@token_app.command("issue")
+def token_issue(unit: Annotated[str | None, typer.Option("--unit", help="mã đơn vị / unit code")] = None,
+                role: Annotated[str, typer.Option("--role", help="unit | coordinator | auditor")] = "unit",
+                label: Annotated[str | None, typer.Option("--label", help="người nhận / who holds it")] = None) -> None:
+    """Cấp mã truy cập (chỉ hiện một lần) / issue a token (printed once)."""
+    from cchc.cli import fail, out
+    from models.access import may_issue
+    from models.auth import issue_token
+    from models.db import session
+
+    try:
+        with session() as s:
+            token = read_token(required=_has_coordinator(s))  # the very first token needs none
+            issuer = authenticate(s, token) if token else None
+            may_issue(s, issuer, role, unit)
+            s.rollback()  # end the reads above: issue_token writes in its own transaction
+            token_id, token = issue_token(s, role, unit, label)
+    except AuthError as exc:
+        fail(str(exc))
+    out.print(t("token.issued", id=token_id, role=role, unit=(unit or "—").upper()), highlight=False)
+    typer.echo(token)
+
+
+def _has_coordinator(s: Session) -> bool:
+    from models.access import active_coordinators
+
+    return bool(active_coordinators(s))
+
+
+@token_app.command("list")
+def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table") -> None:
+    """Các mã đã cấp (không hiện mã) / tokens issued (never the tokens themselves)."""
+    from cchc.cli import out
+    from models.calendar import TZ
+    from models.db import session
+    from models.tables import TokenRow
+
+    with session() as s:
+        rows = [{"id": r.id, "role": r.role, "unit": r.unit_code, "label": r.label,
+                 "created": _local(r.created_at, TZ),
+                 "revoked": _local(r.revoked_at, TZ)} for r in s.exec(select(TokenRow).order_by(TokenRow.id))]
+    if fmt == "json":
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table()
+    for col in ("col.token", "col.role", "col.unit", "col.label", "col.created", "col.revoked"):
+        table.add_column(t(col))
+    for r in rows:
+        table.add_row(str(r["id"]), r["role"], r["unit"] or "—", r["label"] or "", r["created"] or "",
+                      r["revoked"] or "")
+    out.print(table)
+
+
+def _local(value, tz: str) -> str | None:  # type: ignore[no-untyped-def]
+    import pendulum
+
+    return pendulum.instance(value).in_tz(tz).to_datetime_string() if value else None
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="số mã (xem 'cchc token list') / token id")]) -> None:
+    """Thu hồi mã truy cập ngay / revoke a token at once."""
+    from cchc.cli import fail, out
+    from models.db import session
+    from models.auth import revoke_token
+
+    try:
+        with session() as s:
+            issuer = principal(s)
+            if issuer.role != "coordinator":
+                raise AuthError(t("auth.issuer"))
+            revoke_token(s, token_id)
+    except AuthError as exc:
+        fail(str(exc))
+    out.print(t("token.revoked", id=token_id))

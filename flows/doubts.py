@@ -1,0 +1,90 @@
+"""Notifications in doubt: a sender stopped between sending and recording the answer, so nobody knows whether the
+unit got them. They are not sent again automatically; the coordinator asks the unit, then resends or confirms.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pendulum
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from models.access import check_coordinator, refusals_recorded, who
+from models.auth import Principal
+from models.calendar import TZ
+from models.db import write_transaction
+from models.history import record
+from models.messages import t
+from models.notices import Outcome, delivered_routes, record_outcomes
+from models.tables import NotificationRow, PlanRow, UnitRow
+
+
+class NoticeInputError(ValueError):
+    """Unknown notification id."""
+
+
+def _doubtful(session: Session, notice_id: int) -> tuple[NotificationRow, PlanRow]:
+    n = session.get(NotificationRow, notice_id)
+    if n is None:
+        raise NoticeInputError(t("notice.unknown", id=notice_id))
+    plan = session.get(PlanRow, n.plan_id)
+    assert plan is not None
+    return n, plan
+
+
+def resend(session: Session, *, principal: Principal, notice_id: int, actor: str, source: str = "cli",
+           today: date | None = None) -> NotificationRow:
+    """Put a notification in doubt back in the queue (the coordinator decided a repeat is better than a gap)."""
+    today = today or pendulum.now(TZ).date()
+    what = t("notice.what_resend")
+    with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
+            write_transaction(session):
+        n, plan = _doubtful(session, notice_id)
+        check_coordinator(principal, plan, None, what, entity="notification", key=str(n.id), state=n.status)
+        if n.status != "doubt":
+            raise NoticeInputError(t("notice.not_doubt", id=n.id, status=n.status))
+        session.execute(sa.update(NotificationRow).where(NotificationRow.id == n.id, NotificationRow.status == "doubt")
+                        .values(status="pending", claimed_by=None, claimed_until=None)
+                        .execution_options(synchronize_session=False))
+        record(session, plan_id=plan.id, entity="notification", key=str(n.id), event="resend", from_state="doubt",
+               to_state="pending", actor=actor, source=source, on=today, note=f"{who(principal)}: {n.key}")
+    return n
+
+
+def confirm(session: Session, *, principal: Principal, notice_id: int, routes: list[str], actor: str,
+            source: str = "cli", today: date | None = None) -> NotificationRow:
+    """Record that the unit did receive a notification in doubt: delivered on ``routes`` (the unit's routes)."""
+    today = today or pendulum.now(TZ).date()
+    what = t("notice.what_confirm")
+    with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
+            write_transaction(session):
+        n, plan = _doubtful(session, notice_id)
+        check_coordinator(principal, plan, None, what, entity="notification", key=str(n.id), state=n.status)
+        if n.status != "doubt":
+            raise NoticeInputError(t("notice.not_doubt", id=n.id, status=n.status))
+        done = delivered_routes(session, [n.id])[n.id]  # type: ignore[list-item,index]
+        outcomes = {(n.id, r): Outcome(r, True, None) for r in routes if r not in done}
+        record_outcomes(session, [n], routes, outcomes, None)  # type: ignore[arg-type]
+        record(session, plan_id=plan.id, entity="notification", key=str(n.id), event="confirm", from_state="doubt",
+               to_state="sent", actor=actor, source=source, on=today,
+               note=t("notice.confirm_error", who=who(principal)) + f": {n.key}")
+    return n
+
+
+def unit_routes(session: Session, unit_code: str) -> list[str]:
+    """The masked routes of a unit in the current routes file."""
+    from flows.channels import routes_for
+    from flows.delivery import routes
+
+    unit = session.get(UnitRow, unit_code)
+    config = routes()
+    return sorted({r for tag in (unit.tags if unit else []) for r in routes_for(config, tag)})
+
+
+def notices(session: Session, plan: PlanRow, status: str | None = None) -> list[NotificationRow]:
+    query = select(NotificationRow).where(NotificationRow.plan_id == plan.id)
+    if status:
+        query = query.where(NotificationRow.status == status)
+    return list(session.exec(query.order_by(NotificationRow.id)))
+

@@ -1,0 +1,62 @@
+"""The hash chains of the append-only tables, as pure functions (stdlib only).
+
+This is a stored format: migration 0005 and every later verification use these exact functions, so changing
+a field, its order or its rendering breaks every chain already stored. Add a new chain version instead.
+
+Each plan has two chains: its ``transition`` rows and its ``delivery`` rows, each numbered 1, 2, 3... by
+``seq``. A row's ``row_hash`` is sha256 over the canonical JSON of its content, its chain, its place (plan,
+seq) and the previous row's hash (``prev_hash``; the first row's is GENESIS).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from datetime import date, datetime, timezone
+from typing import Any
+
+GENESIS = "0" * 64
+
+# The columns a row's hash covers, in addition to plan_id, seq and prev_hash.
+TRANSITION_FIELDS = ("entity", "entity_key", "event", "from_state", "to_state", "at", "effective_day", "actor",
+                     "source", "note", "flow_run_id", "task_run_id")
+DELIVERY_FIELDS = ("notification_id", "route", "ok", "error", "at", "flow_run_id")
+# What the delivered notification was (from the notification table, whose other columns change while it is sent).
+NOTIFICATION_FIELDS = ("key", "entity", "entity_key", "notice", "recipient", "role")
+
+
+def canonical_time(value: datetime) -> str:
+    """A timestamp as UTC text with microseconds (a naive value is taken as UTC, as SQLite stores it)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return canonical_time(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def row_hash(chain: str, plan_id: int, seq: int, prev_hash: str, content: Mapping[str, Any]) -> str:
+    """sha256 (hex) of one row of ``chain`` at (plan_id, seq), linked to ``prev_hash``."""
+    body = {"v": 1, "chain": chain, "plan_id": int(plan_id), "seq": int(seq), "prev": prev_hash,
+            "row": {k: _plain(v) for k, v in content.items()}}
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def transition_content(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The hashed content of a transition row, from any mapping with its column names."""
+    return {k: values[k] for k in TRANSITION_FIELDS}
+
+
+def delivery_content(values: Mapping[str, Any], notification: Mapping[str, Any]) -> dict[str, Any]:
+    """The hashed content of a delivery row and of the notification it delivered."""
+    out = {k: values[k] for k in DELIVERY_FIELDS}
+    out["ok"] = bool(out["ok"])
+    out["notification"] = {k: notification[k] for k in NOTIFICATION_FIELDS}
+    return out

@@ -1,0 +1,293 @@
+"""Issue 5: the history is append-only at the database, hash-chained per plan, and `cchc audit verify` names
+the first row that was altered, removed or reordered. Runs on SQLite and, in the PostgreSQL pass, on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import threading
+from datetime import date, datetime, timezone
+
+import pytest
+import sqlalchemy as sa
+
+from history_data import PLAN, history, history_template, record_steps  # noqa: F401  (fixtures)
+
+
+def sql(statement: str, **params) -> list[tuple]:  # type: ignore[no-untyped-def]
+    """Raw SQL on the test database, committed (what someone with database access could type)."""
+    from models.db import get_engine
+
+    with get_engine().begin() as conn:
+        result = conn.execute(sa.text(statement), params)
+        return [tuple(r) for r in result] if result.returns_rows else []
+
+
+def dialect() -> str:
+    from models.db import get_engine
+
+    return get_engine().dialect.name
+
+
+def drop_guards(table: str) -> None:
+    """What an intruder with the database owner's rights does first."""
+    if dialect() == "postgresql":
+        sql(f"DROP TRIGGER {table}_append_only ON {table}")
+    else:
+        sql(f"DROP TRIGGER {table}_append_only_update")
+        sql(f"DROP TRIGGER {table}_append_only_delete")
+
+
+def chain(table: str) -> list[tuple[int, int]]:
+    return sql(f"SELECT id, seq FROM {table} ORDER BY seq")
+
+
+def verify():  # type: ignore[no-untyped-def]
+    from models.audit import verify as run
+    from models.db import session
+
+    with session() as s:
+        return run(s, PLAN)
+
+
+# ---------------------------------------------------------------------------------------------- append-only
+
+def test_update_or_delete_fails_at_the_database(history) -> None:  # type: ignore[no-untyped-def]
+    for table in ("transition", "delivery"):
+        rows = chain(table)
+        for statement in ("UPDATE {table} SET flow_run_id = 'x' WHERE id = :id", "DELETE FROM {table} WHERE id = :id",
+                          "UPDATE {table} SET seq = seq + 1", "DELETE FROM {table}"):
+            with pytest.raises(sa.exc.DBAPIError, match=f"{table} is append-only"):
+                sql(statement.format(table=table), id=rows[-1][0])
+        assert chain(table) == rows
+    assert verify().whole
+
+
+@pytest.mark.skipif(not os.environ.get("CCHC_TEST_POSTGRES"), reason="SQLite has no TRUNCATE")
+def test_truncate_fails_on_postgresql(history) -> None:  # type: ignore[no-untyped-def]
+    for table in ("transition", "delivery"):
+        with pytest.raises(sa.exc.DBAPIError, match=f"{table} is append-only: TRUNCATE refused"):
+            sql(f"TRUNCATE {table} CASCADE")
+    with pytest.raises(sa.exc.DBAPIError, match="is append-only: TRUNCATE refused"):
+        sql("TRUNCATE plan CASCADE")  # a cascade reaches the history too
+    assert len(chain("transition")) == 6 and len(chain("delivery")) == 4
+
+
+def test_the_orm_refuses_updates_and_deletes(history) -> None:  # type: ignore[no-untyped-def]
+    from models.append_only import AppendOnlyViolation
+    from models.db import session
+    from models.tables import DeliveryRow, TransitionRow
+
+    with session() as s:
+        row = s.get(TransitionRow, chain("transition")[-1][0])
+        row.note = "đã sửa"
+        with pytest.raises(AppendOnlyViolation, match="transition is append-only: UPDATE"):
+            s.commit()
+        s.rollback()
+        with pytest.raises(AppendOnlyViolation, match="delivery is append-only: DELETE"):
+            s.execute(sa.delete(DeliveryRow))
+        s.rollback()
+        s.delete(s.get(DeliveryRow, chain("delivery")[0][0]))
+        with pytest.raises(AppendOnlyViolation, match="delivery is append-only: DELETE"):
+            s.flush()
+
+
+# ---------------------------------------------------------------------------------------------- the chain
+
+def test_a_whole_history_verifies(cli, history) -> None:  # type: ignore[no-untyped-def]
+    assert [seq for _, seq in chain("transition")] == [1, 2, 3, 4, 5, 6]
+    assert [seq for _, seq in chain("delivery")] == [1, 2, 3, 4]  # 1.1.2 has two leads
+    result = cli("audit", "verify", PLAN)
+    assert "Lịch sử nguyên vẹn: 2 chuỗi, 10 dòng đã kiểm tra" in result.stdout
+    assert "lịch sử các bước: 6 dòng" in result.stdout
+    cli("audit", "verify")  # every plan
+
+
+def test_a_note_edited_after_dropping_the_trigger_is_named(cli, history) -> None:  # type: ignore[no-untyped-def]
+    drop_guards("transition")
+    target = chain("transition")[3][0]
+    sql("UPDATE transition SET note = 'Đã hoàn thành đúng hạn' WHERE id = :id", id=target)
+    result = cli("audit", "verify", PLAN, expect=1)
+    assert f"lịch sử các bước: dòng id {target} (số thứ tự 4) đã bị sửa sau khi ghi" in result.stderr
+    assert "không còn chặn sửa/xóa lịch sử: thiếu trigger" in result.stderr
+    assert "Lịch sử KHÔNG nguyên vẹn" in result.stderr
+    found = verify().breaks
+    assert [(b.chain, b.row_id, b.problem) for b in found] == [("transition", target, "altered")]
+
+
+def test_an_edit_re_hashed_by_someone_who_knows_the_format_breaks_the_next_link(history) -> None:  # type: ignore[no-untyped-def]
+    from models.chain import row_hash, transition_content
+
+    drop_guards("transition")
+    rows = sql("SELECT id FROM transition ORDER BY seq")
+    target, after = rows[2][0], rows[3][0]
+    from models.db import session
+    from models.tables import TransitionRow
+
+    with session() as s:
+        row = s.get(TransitionRow, target)
+        values = {**{k: getattr(row, k) for k in ("entity", "entity_key", "event", "from_state", "to_state", "at",
+                                                   "effective_day", "actor", "source", "note", "flow_run_id",
+                                                   "task_run_id")}, "note": "nội dung khác"}
+        forged = row_hash("transition", row.plan_id, row.seq, row.prev_hash, transition_content(values))
+    sql("UPDATE transition SET note = 'nội dung khác', row_hash = :h WHERE id = :id", h=forged, id=target)
+    [b] = verify().breaks
+    assert (b.row_id, b.problem) == (after, "reordered")
+    assert "dòng trước đã bị sửa rồi băm lại" in b.message
+
+
+@pytest.mark.parametrize("table", ["transition", "delivery"])
+def test_a_deleted_row_is_caught(cli, history, table: str) -> None:  # type: ignore[no-untyped-def]
+    drop_guards(table)
+    rows = chain(table)
+    k = 3 if table == "transition" else 1       # an amendment (no evidence refers to it) / a delivery
+    (victim, victim_seq), (after, _) = rows[k], rows[k + 1]
+    sql(f"DELETE FROM {table} WHERE id = :id", id=victim)
+    result = cli("audit", "verify", PLAN, expect=1)
+    assert f"thiếu 1 dòng (từ số thứ tự {victim_seq}) ngay trước dòng id {after}" in result.stderr
+    [b] = verify().breaks
+    assert (b.chain, b.row_id, b.problem) == (table, after, "removed")
+
+
+def test_rows_removed_from_the_end_are_caught_by_an_anchor(cli, history) -> None:  # type: ignore[no-untyped-def]
+    noted = [line.split(": ")[-1] for line in cli("audit", "verify", PLAN).stdout.splitlines() if "mốc" in line]
+    assert [a.split(":")[:2] for a in noted] == [["transition", "6"], ["delivery", "4"]]
+    drop_guards("transition")
+    last = chain("transition")[-1][0]
+    sql("DELETE FROM evidence WHERE transition_id = :id", id=last)
+    sql("DELETE FROM transition WHERE id = :id", id=last)
+    cli("audit", "verify", PLAN, expect=1)  # the triggers are gone; the chain alone still looks whole
+    assert not verify().breaks
+    result = cli("audit", "verify", PLAN, *[x for a in noted for x in ("--anchor", a)], expect=1)
+    assert "mốc đã ghi ở số thứ tự 6 không còn — chuỗi chỉ còn 5 dòng" in result.stderr
+    assert "không đọc được" in cli("audit", "verify", PLAN, "--anchor", "transition:x:y", expect=2).stderr
+
+
+def test_swapped_rows_are_caught(history) -> None:  # type: ignore[no-untyped-def]
+    drop_guards("transition")
+    rows = chain("transition")
+    (a, seq_a), (b, seq_b) = rows[2], rows[3]
+    sql("UPDATE transition SET seq = -1 WHERE id = :a", a=a)
+    sql("UPDATE transition SET seq = :s WHERE id = :b", s=seq_a, b=b)
+    sql("UPDATE transition SET seq = :s WHERE id = :a", s=seq_b, a=a)
+    [found] = verify().breaks
+    assert (found.row_id, found.seq, found.problem) == (b, seq_a, "reordered")
+
+
+def test_swapped_contents_are_caught(history) -> None:  # type: ignore[no-untyped-def]
+    drop_guards("transition")
+    rows = chain("transition")
+    (a, _), (b, _) = rows[2], rows[3]
+    notes = dict(sql("SELECT id, note FROM transition WHERE id IN (:a, :b)", a=a, b=b))
+    sql("UPDATE transition SET note = :n WHERE id = :id", n=notes[b], id=a)
+    sql("UPDATE transition SET note = :n WHERE id = :id", n=notes[a], id=b)
+    [found] = verify().breaks
+    assert (found.row_id, found.problem) == (a, "altered")
+
+
+def test_a_delivery_moved_to_another_notification_is_caught(history) -> None:  # type: ignore[no-untyped-def]
+    drop_guards("delivery")
+    (first, _), _, (to_t5g, _), _ = chain("delivery")
+    other = sql("SELECT notification_id FROM delivery WHERE id = :id", id=to_t5g)[0][0]
+    sql("UPDATE delivery SET notification_id = :n WHERE id = :id", n=other, id=first)
+    [found] = verify().breaks
+    assert (found.chain, found.row_id, found.problem) == ("delivery", first, "altered")
+
+
+def test_rows_inserted_around_the_code_are_caught(history) -> None:  # type: ignore[no-untyped-def]
+    plan_id = sql("SELECT id FROM plan")[0][0]
+    sql("INSERT INTO transition (plan_id, entity, entity_key, event, at, actor, source, note) "
+        "VALUES (:p, 'activity', '1.1.1', 'accept', :at, 'intruder', 'sql', 'công nhận')",
+        p=plan_id, at=datetime(2014, 1, 1, tzinfo=timezone.utc))
+    [found] = verify().breaks
+    assert (found.problem, found.chain) == ("unsealed", "transition")
+
+
+def test_missing_triggers_alone_fail_verify(cli, history) -> None:  # type: ignore[no-untyped-def]
+    drop_guards("delivery")
+    result = cli("audit", "verify", PLAN, expect=1)
+    assert "delivery_append_only" in result.stderr
+    assert not verify().breaks
+
+
+def test_concurrent_writers_keep_one_chain(history) -> None:  # type: ignore[no-untyped-def]
+    errors: list[BaseException] = []
+
+    def write(i: int) -> None:
+        try:
+            for _ in range(5):
+                record_steps(2, note=f"người ghi {i}")
+        except BaseException as exc:  # noqa: BLE001  (reported below)
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(i,)) for i in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not errors
+    assert [seq for _, seq in chain("transition")] == list(range(1, 6 + 40 + 1))
+    assert verify().whole
+
+
+# ---------------------------------------------------------------------------------------------- upgrading
+
+def test_an_upgraded_database_gets_its_stored_rows_chained(db_url: str) -> None:
+    """Rows written before migration 0005 are chained by it, plan by plan, and new rows continue each chain."""
+    from alembic import command
+
+    from models.db import _alembic_config, get_engine, migrate
+
+    cfg = _alembic_config(db_url)
+    with get_engine(db_url).begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+    at = datetime(2013, 9, 30, 20, 0, tzinfo=timezone.utc)   # 1 October 2013, 03:00 in Hà Nội
+    utc = sa.DateTime(timezone=True)
+    unit = sa.table("unit", *(sa.column(c) for c in ("code", "kind", "aliases", "tags")))
+    plan = sa.table("plan", *(sa.column(c) for c in ("id", "code", "number", "title", "issuer", "signed",
+                                                     "focal_unit", "leadership", "digest", "spec")),
+                    sa.column("loaded_at", utc))
+    transition = sa.table("transition", *(sa.column(c) for c in ("plan_id", "entity", "entity_key", "event",
+                                                                 "actor", "source", "note", "effective_day")),
+                          sa.column("at", utc))
+    notification = sa.table("notification", *(sa.column(c) for c in (
+        "id", "plan_id", "key", "entity", "entity_key", "notice", "recipient", "role", "offset", "as_of",
+        "details", "status", "attempts")), sa.column("created_at", utc))
+    delivery = sa.table("delivery", *(sa.column(c) for c in ("notification_id", "route", "ok", "flow_run_id")),
+                        sa.column("at", utc))
+    with get_engine(db_url).begin() as conn:
+        conn.execute(unit.insert(), [{"code": "VPB", "kind": "office", "aliases": "[]", "tags": "[]"}])
+        conn.execute(plan.insert(), [{"id": i, "code": f"p{i}", "number": f"{i}/QĐ-BYT", "title": "Kế hoạch",
+                                      "issuer": "Bộ Y tế", "signed": date(2013, 9, 1), "focal_unit": "VPB",
+                                      "leadership": "VPB", "digest": "d", "spec": "{}", "loaded_at": at}
+                                     for i in (1, 2)])
+        conn.execute(transition.insert(), [
+            {"plan_id": p, "entity": "activity", "entity_key": "1.1.1", "event": "assign", "actor": "cchc-flow",
+             "source": "flow", "note": f"bước {n} — kế hoạch {p}", "effective_day": None if n == 0 else date(2013, 10, 2),
+             "at": at} for n in range(3) for p in (1, 2)])
+        conn.execute(notification.insert(), [
+            {"id": p, "plan_id": p, "key": f"p{p}|1.1.1|assigned|VPB|0", "entity": "activity", "entity_key": "1.1.1",
+             "notice": "assigned", "recipient": "VPB", "role": "lead", "offset": 0, "as_of": date(2013, 10, 1),
+             "details": "{}", "status": "sent", "attempts": 1, "created_at": at} for p in (1, 2)])
+        conn.execute(delivery.insert(), [{"notification_id": p, "route": "outbox://vpb", "ok": True,
+                                          "flow_run_id": None, "at": at} for p in (2, 1)])
+
+    migrate(db_url)
+
+    assert sql("SELECT plan_id, seq FROM transition ORDER BY id") == [(1, 1), (2, 1), (1, 2), (2, 2), (1, 3), (2, 3)]
+    assert sql("SELECT plan_id, seq FROM delivery ORDER BY id") == [(2, 1), (1, 1)]
+    assert {r[0] for r in sql("SELECT effective_day FROM transition WHERE note LIKE 'bước 0%'")} in (
+        {date(2013, 10, 1)}, {"2013-10-01"})
+    from models.audit import verify as run
+    from models.db import session
+    from models.history import record
+
+    with session() as s:
+        assert run(s).whole
+    with session() as s, s.begin():
+        record(s, plan_id=1, entity="plan", key="p1", event="amended", actor="tester", source="cli", note="tiếp")
+    assert sql("SELECT seq FROM transition WHERE note = 'tiếp'") == [(4,)]
+    with session() as s:
+        assert run(s).whole
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        sql("DELETE FROM delivery")

@@ -1,0 +1,74 @@
+"""One unit's channel refuses connections, answers 500, or hangs past CCHC_NOTIFY_TIMEOUT: the run still ends within
+the timeout bound, the other units are not held up, the notification stays pending with its attempts and a masked
+error, and a later run delivers it. (test_phase_flow.py covers a 500 from every endpoint and a refused port.)"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+import pytest
+
+from endpoints import HttpRecorder, free_port
+from faults import OPENING_UNITS, PLAN, rows, write_json_routes
+
+pytestmark = pytest.mark.usefixtures("prefect_api")
+PASSWORD = "Broken-Route-pw-77"
+TIMEOUT = 1.0          # CCHC_NOTIFY_TIMEOUT
+RETRY = 0.3            # one Prefect retry after 0.3 s
+
+
+@pytest.mark.parametrize("failure", ["refused", "fail500", "hang"])
+def test_a_broken_route_is_bounded_isolated_recorded_and_retried_later(loaded, tmp_path, monkeypatch,
+                                                                        failure: str) -> None:  # type: ignore[no-untyped-def]
+    from flows.phase import run_phase
+
+    good = HttpRecorder().start()
+    broken = HttpRecorder(behaviour="hang" if failure == "hang" else "ok", hang_seconds=60).start()
+    try:
+        if failure == "fail500":
+            broken.behaviour = "fail500"
+        bad_base = (f"json://cchc:{PASSWORD}@127.0.0.1:{free_port()}" if failure == "refused"
+                    else f"json://cchc:{PASSWORD}@127.0.0.1:{broken.port}")
+        path = write_json_routes(tmp_path / "routes.yaml", good.port, units={"TCCB": bad_base})
+        monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(path))
+        monkeypatch.setenv("CCHC_NOTIFY_TIMEOUT", str(TIMEOUT))
+        monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", str(RETRY))
+
+        began = time.monotonic()
+        summary = run_phase(PLAN, 1, "2013-10-01")
+        elapsed = time.monotonic() - began
+        # two attempts of at most 2 x timeout + 1 each, the retry delay, and the flow's own few seconds;
+        # without the timeout a hang would hold the run for the endpoint's 60 s
+        assert elapsed < 2 * (2 * TIMEOUT + 1) + RETRY + 8, elapsed
+
+        got = Counter(r.path.strip("/").upper() for r in good.requests)
+        assert got == {u: 1 for u in OPENING_UNITS if u != "TCCB"}  # everybody else, once
+        tccb = rows("select status, attempts, last_error from notification where recipient = 'TCCB'")
+        assert len(tccb) == 3 and all(s == "pending" and a == 2 for s, a, _ in tccb)  # first try + one retry
+        assert all(PASSWORD not in e and "json://cchc:****@127.0.0.1" in e for _, _, e in tccb)
+        assert summary.pending == 3 and [d.unit for d in summary.deliveries if d.failed_routes] == ["TCCB"]
+        # the others were not held up: all delivered before TCCB's first attempt had failed
+        ((others_done,),) = rows("select max(d.at) from delivery d join notification n on n.id = d.notification_id "
+                                 "where d.ok and n.recipient != 'TCCB'")
+        ((first_failure,),) = rows("select min(d.at) from delivery d join notification n on n.id = d.notification_id "
+                                   "where not d.ok and n.recipient = 'TCCB'")
+        if failure == "hang":
+            assert str(others_done) < str(first_failure)
+        failed = rows("select route, error from delivery where not ok")
+        assert len(failed) == 6 and all(PASSWORD not in f"{r} {e}" for r, e in failed)
+
+        # a later run, the channel mended, delivers it once
+        if failure == "refused":
+            write_json_routes(path, good.port)
+        else:
+            broken.behaviour = "ok"
+            broken.clear()
+        later = run_phase(PLAN, 1, "2013-10-02")
+        assert later.pending == 0
+        mended = good if failure == "refused" else broken
+        assert [r.path for r in mended.requests if r.path == "/tccb"] == ["/tccb"]
+        assert rows("select count(*) from notification where recipient = 'TCCB' and status = 'sent'") == [(3,)]
+    finally:
+        good.stop()
+        broken.stop()

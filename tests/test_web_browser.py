@@ -1,0 +1,178 @@
+"""The portal in a real browser (headless Debian chromium driven by Playwright): a unit follows the link in the
+message a local endpoint received, reports its activity done with a file, the coordinator accepts it on the board,
+and the history shows both steps. Saves the screenshots linked from the README (docs/screenshots/).
+
+Needs /usr/bin/chromium (`apt-get install chromium`, as .ci/run does) and the playwright package; skipped
+otherwise. Never `playwright install`: the browser is Debian's.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from endpoints import HttpRecorder, free_port, http_endpoint  # noqa: F401  (fixture)
+from portal import PLAN, issue, rows
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=vi"]
+SCREENSHOTS = REPO / "docs" / "screenshots"
+AS_OF = date(2014, 3, 14)
+LINK = re.compile(r"(http://127\.0\.0\.1:\d+/login\?link=\S+)")
+
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: install Debian's chromium package "
+                                                     "(apt-get install -y chromium; .ci/run does it as root)"),
+    pytest.mark.usefixtures("prefect_api"),
+]
+
+
+def write_routes(path: Path, http: HttpRecorder) -> Path:
+    """Every unit's tags on its own json:// path of the local endpoint."""
+    from sqlmodel import select
+
+    from models.db import session
+    from models.tables import UnitRow
+
+    lines = ["version: 1", "urls:"]
+    with session() as s:
+        for unit in s.exec(select(UnitRow).order_by(UnitRow.code)):
+            for tag in unit.tags:
+                lines += [f"  - json://127.0.0.1:{http.port}/{unit.code.lower()}:", f"      tag: {tag}"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+class Portal:
+    """The portal served by uvicorn on a thread, on 127.0.0.1:port."""
+
+    def __init__(self, port: int) -> None:
+        import uvicorn
+
+        from web.app import create_app
+
+        self.url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(create_app(as_of=AS_OF, background_runs=False), host="127.0.0.1", port=port,
+                                log_level="warning", lifespan="off")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="portal", daemon=True)
+
+    def __enter__(self) -> "Portal":
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not self.server.started:
+            assert time.monotonic() < deadline, "the portal did not start"
+            time.sleep(0.02)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=5)
+
+
+def arrange_other_work() -> None:
+    """Some activities further along, as the CLI would have recorded them (for a board worth looking at)."""
+    from models.actions import coordinator_decides, report_done
+    from models.auth import Principal
+    from models.db import session
+
+    vpb, coordinator = Principal("unit", "VPB"), Principal("coordinator", "VPB")
+    skds = Principal("unit", "SKDS")
+    steps = [
+        (report_done, vpb, dict(key="1.1.1", evidence="Đã tổ chức 2 lớp tập huấn", today=date(2014, 2, 20))),
+        (coordinator_decides, coordinator, dict(key="1.1.1", event="accept", note=None, today=date(2014, 2, 24))),
+        (report_done, skds, dict(key="1.4.1", evidence="Cuộc thi đã phát động", today=date(2014, 3, 3))),
+        (coordinator_decides, coordinator, dict(key="1.4.1", event="return", note="Thiếu thể lệ cuộc thi",
+                                                today=date(2014, 3, 5))),
+        (coordinator_decides, coordinator, dict(key="1.2.1", event="cancel", note="Gộp vào 1.1.1",
+                                                today=date(2014, 3, 6))),
+    ]
+    for fn, who, kwargs in steps:
+        with session() as s:
+            fn(s, principal=who, plan_code=PLAN, actor="cchc-demo", **kwargs)
+
+
+def test_unit_reports_from_its_link_and_the_coordinator_accepts_on_the_board(
+        loaded, tmp_path, http_endpoint, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("playwright", reason="pip install playwright (the test extras)")
+    from playwright.sync_api import expect, sync_playwright
+
+    from flows.phase import run_phase
+
+    port = free_port()
+    monkeypatch.setenv("CCHC_PORTAL_URL", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(write_routes(tmp_path / "notify.yaml", http_endpoint)))
+    monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "")
+    run_phase(PLAN, 1, "2013-10-01")           # the opening run: each unit gets its digest, with its link
+    t5g = [r.json["message"] for r in http_endpoint.requests if r.path == "/t5g"]
+    assert len(t5g) == 1 and "GIAO NHIỆM VỤ — hoạt động 1.1.2" in t5g[0]
+    (link,) = LINK.findall(t5g[0])
+    assert "next=%2Factivities%2F1.1.2" in link  # the message is about one activity: the link opens it
+    run_phase(PLAN, 1, "2014-01-06")           # the 2014 windows open
+    arrange_other_work()
+    _, coordinator_token = issue("coordinator", "VPB")
+    evidence = tmp_path / "lịch-phát-sóng.pdf"
+    evidence.write_bytes(b"%PDF-1.4\n% lich phat song VTV1\n")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    http_endpoint.clear()
+
+    with Portal(port) as portal, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            unit = browser.new_context(viewport={"width": 1280, "height": 760}, locale="vi-VN")
+            page = unit.new_page()
+            page.goto(link)                    # one click from the message
+            assert page.url == f"{portal.url}/activities/1.1.2"
+            expect(page.locator("h1")).to_contain_text("1.1.2")
+            expect(page.locator("h1")).to_contain_text("đã giao")
+            page.goto(f"{portal.url}/inbox")
+            expect(page.locator("main")).to_contain_text("Việc của")
+            page.screenshot(path=str(SCREENSHOTS / "inbox.png"))
+            page.click("a[href='/activities/1.1.2'] >> nth=0")
+            page.fill("#evidence", "Đã đăng 5 phóng sự trên VTV1 và Cổng thông tin điện tử Bộ Y tế")
+            page.set_input_files("#files", str(evidence))
+            page.click("#report-form button[type=submit]")
+            expect(page.locator(".flash")).to_contain_text("Đã ghi báo cáo hoàn thành hoạt động 1.1.2")
+            expect(page.locator("h1")).to_contain_text("đã báo cáo")
+
+            office = browser.new_context(viewport={"width": 1280, "height": 1000}, locale="vi-VN")
+            board = office.new_page()
+            board.goto(f"{portal.url}/login")
+            board.fill("#token", coordinator_token)
+            board.click("form[action='/login'] button[type=submit]")
+            assert board.url == f"{portal.url}/board"
+            queue = board.locator("#queue")
+            expect(queue).to_contain_text("Đã đăng 5 phóng sự trên VTV1")
+            expect(queue).to_contain_text("lịch-phát-sóng.pdf")
+            board.screenshot(path=str(SCREENSHOTS / "board.png"), full_page=True)
+            board.click("#queue button[name=accept][value='1.1.2']")
+            expect(board.locator(".flash")).to_contain_text("1.1.2 → đã công nhận")
+            expect(board.locator("#queue")).to_contain_text("Không có báo cáo nào đang chờ")
+
+            board.set_viewport_size({"width": 1280, "height": 620})
+            board.goto(f"{portal.url}/timeline")
+            expect(board.locator("svg.gantt")).to_be_visible()
+            board.screenshot(path=str(SCREENSHOTS / "timeline.png"), full_page=True)
+
+            board.goto(f"{portal.url}/history?activity=1.1.2")
+            steps = board.locator("table.history tr.step")
+            expect(steps.filter(has_text="báo cáo hoàn thành")).to_contain_text("unit:T5G")
+            expect(steps.filter(has_text="công nhận")).to_contain_text("coordinator:VPB")
+        finally:
+            browser.close()
+
+    assert rows("select event, source from transition where entity_key = '1.1.2' and source = 'web' order by id") \
+        == [("report", "web"), ("accept", "web")]
+    told = [(r.path, r.json["message"]) for r in http_endpoint.requests]
+    assert any(p == "/vpb" and "ĐÃ BÁO CÁO HOÀN THÀNH — hoạt động 1.1.2" in m for p, m in told)  # the coordinator
+    assert any(p == "/t5g" and "ĐÃ ĐƯỢC CÔNG NHẬN — hoạt động 1.1.2" in m for p, m in told)      # and T5G
+    for name in ("inbox", "board", "timeline"):
+        shot = SCREENSHOTS / f"{name}.png"
+        assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size < 600_000

@@ -1,0 +1,170 @@
+"""The portal's application factory, its middleware and `cchc serve`.
+
+    create_app()                      # FastAPI app on the configured database (CCHC_DATABASE_URL), migrated
+    serve("127.0.0.1", 8080)          # uvicorn, as `cchc serve` runs it
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from models.attachments import MAX_BYTES
+from models.messages import language, t
+from models.settings import get_settings
+from web.runs import Runs
+from web.uploads import MAX_FILES
+from web.security import LANG_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE, PortalError, SignInNeeded, session_key
+
+HERE = Path(__file__).resolve().parent
+LANGS = ("vi", "en")
+SECURITY_HEADERS = [
+    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+                                 b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),   # a sign-in link in the address bar never leaks to another site
+]
+
+
+class PortalMiddleware:
+    """Language (?lang=en, then the cookie, then CCHC_LANG) for the whole request, security headers, no caching of
+    signed-in pages, and a limit on the request body (413 before anything is parsed)."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        asked = request.query_params.get("lang")
+        cookie = request.cookies.get(LANG_COOKIE)
+        lang = asked if asked in LANGS else cookie if cookie in LANGS else get_settings().lang
+        scope.setdefault("state", {})["lang"] = lang
+        length = request.headers.get("content-length")
+        if length and length.isdigit() and int(length) > self.max_body:
+            await self._too_large(send, lang)
+            return
+        received = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise _BodyTooLarge()
+            return message
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+                headers = list(message.get("headers", []))
+                headers += SECURITY_HEADERS
+                if not scope["path"].startswith("/static/"):
+                    headers.append((b"cache-control", b"no-store"))
+                if asked in LANGS and asked != cookie:
+                    jar: SimpleCookie = SimpleCookie()
+                    jar[LANG_COOKIE] = asked
+                    jar[LANG_COOKIE].update({"path": "/", "max-age": str(365 * 86400), "samesite": "Lax",
+                                             "httponly": True})
+                    headers.append((b"set-cookie", jar[LANG_COOKIE].OutputString().encode()))
+                message["headers"] = headers
+            await send(message)
+
+        with language(lang):
+            try:
+                await self.app(scope, limited_receive, send_with_headers)
+            except _BodyTooLarge:
+                if not started:
+                    await self._too_large(send, lang)
+
+    async def _too_large(self, send: Send, lang: str) -> None:
+        body = f"<!doctype html><meta charset='utf-8'><p>{t('web.body_too_big', lang)}</p>".encode()
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8"),
+                                (b"content-length", str(len(body)).encode()), *SECURITY_HEADERS]})
+        await send({"type": "http.response.body", "body": body})
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def create_app(*, as_of: date | None = None, background_runs: bool = True, max_upload_bytes: int = MAX_BYTES,
+               secure_cookies: bool | None = None) -> FastAPI:
+    """The portal on the configured database (migrated first).
+
+    ``as_of``: the day the portal counts as today (replays and demos; actions are recorded on it, as with the CLI's
+    --as-of); ``background_runs=False`` makes the board's run buttons wait for their flow (tests);
+    ``max_upload_bytes``: the largest file accepted (default: the CLI's limit); ``secure_cookies``: mark the
+    session cookie Secure (default: when CCHC_PORTAL_URL is https).
+    """
+    from models.db import migrate
+    from web import pages
+
+    migrate()
+    if secure_cookies is None:
+        secure_cookies = (get_settings().portal_url or "").startswith("https://")
+    app = FastAPI(title="cchc-flow", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.as_of = as_of
+    app.state.runs = Runs(background=background_runs)
+    app.state.max_upload = max_upload_bytes
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.add_exception_handler(PortalError, _portal_error)  # type: ignore[arg-type]
+    app.add_middleware(SessionMiddleware, secret_key=session_key(), session_cookie=SESSION_COOKIE,
+                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=secure_cookies)
+    # outermost: the body limit applies before the session or the form is read
+    app.add_middleware(PortalMiddleware, max_body=max_upload_bytes * MAX_FILES + 1024 * 1024)
+    return app
+
+
+async def _portal_error(request: Request, exc: PortalError) -> Response:
+    from web.pages import render
+
+    if isinstance(exc, SignInNeeded) and request.method == "GET":
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+    try:
+        return render(request, "error.html", status=exc.status, message=exc.message)
+    except Exception:  # the error page itself could not be drawn (no plan, no database): plain text
+        return HTMLResponse(f"<!doctype html><meta charset='utf-8'><p>{exc.message}</p>", status_code=exc.status)
+
+
+class _MaskLinks(logging.Filter):
+    """Keep sign-in links out of the access log: ``link=…`` is written ``link=****``."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(_LINK.sub(r"\1****", a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+_LINK = re.compile(r"((?:^|[?&])link=)[^&\s]+")
+
+
+def serve(host: str = "127.0.0.1", port: int = 8080, as_of: str | None = None) -> None:
+    """Run the portal with uvicorn until interrupted."""
+    import uvicorn
+
+    from models.calendar import parse_date
+
+    app = create_app(as_of=parse_date(as_of) if as_of else None)
+    logging.getLogger("uvicorn.access").addFilter(_MaskLinks())
+    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)

@@ -1,0 +1,544 @@
+"""The portal's pages and forms. Every route says who may use it (web/security.py); every change goes through the
+same functions as the CLI: report_done, add_note, coordinator_decides (models/actions.py), submit_report
+(models/periodic.py), run_phase (flows/phase.py), run_review (flows/review.py), then deliver_now (flows/delivery.py).
+
+| route                                   | who                                                               |
+|-----------------------------------------|-------------------------------------------------------------------|
+| GET  /login, POST /login                | anyone (a signed link, or a token; the form has CSRF)             |
+| POST /logout                            | anyone (CSRF)                                                     |
+| GET  /inbox                             | unit officer, coordinator (their own unit)                        |
+| GET  /activities/{id}                   | units leading or partnering it, the coordinator, auditors         |
+| GET  /evidence/{id}/{n}                 | as the activity page                                              |
+| POST /activities/{id}/done, /note       | signed in (CSRF); report_done / add_note decide: a lead (note: a  |
+|                                         | unit concerned), for its own unit only; refusals recorded         |
+| POST /activities/{id}/accept, /return   | signed in (CSRF); coordinator_decides decides: the coordinator    |
+| POST /reports/{period}                  | signed in (CSRF); submit_report decides: a unit owing it          |
+| GET  /board, /timeline                  | the plan's coordinator, auditors (read only)                      |
+| POST /runs/phase, /runs/review          | the plan's coordinator (CSRF)                                     |
+| GET  /history, /history/export.{fmt}    | the plan's coordinator, auditors                                  |
+| GET  /audit, /reviews, /reviews/{n}.{f} | the plan's coordinator, auditors                                  |
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlmodel import Session, select
+from starlette.background import BackgroundTask
+
+from models.auth import ROLES, AuthError, Principal, authenticate, verify_link
+from models.calendar import DateError, parse_date
+from models.calendar import today as calendar_today
+from models.db import get_engine
+from models.messages import MESSAGES, language, t
+from models.tables import ActivityRow, PlanRow, UnitRow
+from web import views
+from web.gantt import STATE_COLOURS
+from web.security import (PortalError, actor_of, check_csrf, csrf_token, principal_of, require,
+                          require_coordinator, require_reader, safe_next, sign_in, sign_out)
+from web.uploads import ALLOWED, given, limit_text, saved
+
+router = APIRouter()
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+TEMPLATES.env.filters["d"] = lambda day: day.strftime("%d/%m/%Y") if day else ""
+TEMPLATES.env.filters["local"] = views.local_time
+TEMPLATES.env.globals["STATE_COLOURS"] = STATE_COLOURS
+HOME = {"unit": "/inbox", "coordinator": "/board", "auditor": "/history"}
+CsrfField = Annotated[str | None, Form(alias="csrf")]
+
+
+# ------------------------------------------------------------------------------------------------ plumbing
+
+@contextmanager
+def reading() -> Iterator[Session]:
+    """A session for reading (closed before any action opens its own write transaction)."""
+    with Session(get_engine(), expire_on_commit=False) as s:
+        yield s
+
+
+def signed_in(request: Request, s: Session) -> Principal | None:
+    who = principal_of(request, s)
+    request.state.who = who
+    return who
+
+
+def current_plan(request: Request, s: Session) -> PlanRow:
+    """The plan in view: ?plan=, else the one chosen before (session), else the latest loaded."""
+    plans = list(s.exec(select(PlanRow).order_by(PlanRow.id)))
+    if not plans:
+        raise PortalError(404, t("action.no_plan"))
+    request.state.plans = [p.code for p in plans]
+    wanted = request.query_params.get("plan") or request.session.get("plan")
+    plan = next((p for p in plans if p.code == wanted), plans[-1])
+    if request.query_params.get("plan") == plan.code and len(plans) > 1:
+        request.session["plan"] = plan.code
+    request.state.plan = plan
+    return plan
+
+
+def today(request: Request) -> date:
+    return request.app.state.as_of or calendar_today(None)
+
+
+def flash(request: Request, text: str, level: str = "ok") -> None:
+    request.session["flash"] = [*request.session.get("flash", []), [level, text]]
+
+
+def back(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+def notice_label(code: str, lang: str) -> str:
+    """A notice's headline without its figures (REMINDER, OVERDUE...), or its code."""
+    key = f"headline.{code}"
+    return t(key, lang, offset="", title="").split(":")[0].strip() if key in MESSAGES else code
+
+
+def render(request: Request, name: str, status: int = 200, **ctx: Any) -> Response:
+    lang = request.state.lang
+    messages = request.session.pop("flash", []) if "flash" in request.session else []
+    switch = {code: request.url.include_query_params(lang=code) for code in ("vi", "en")}
+    context = {"lang": lang, "_": partial(t, lang=lang), "has": MESSAGES.__contains__,
+               "notice": partial(notice_label, lang=lang),
+               "who": getattr(request.state, "who", None), "plan": getattr(request.state, "plan", None),
+               "plans": getattr(request.state, "plans", []), "csrf": csrf_token(request), "flash": messages,
+               "switch": {k: f"{u.path}?{u.query}" for k, u in switch.items()},
+               "today": today(request), "path": request.url.path, **ctx}
+    return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+
+
+def routes_usable() -> None:
+    """Refuse to act when the routes file cannot be used, as the CLI does (flows.delivery.check_routes)."""
+    from flows.delivery import RoutesInvalid, check_routes
+
+    try:
+        check_routes()
+    except RoutesInvalid as exc:
+        raise PortalError(503, str(exc)) from None
+
+
+def act(request: Request, fn: Callable[..., Any], who: Principal, **kwargs: Any) -> Any:
+    """Run a unit's or the coordinator's action as the signed-in principal, then deliver what it queued (in the
+    configured language). The action decides who may (and records a refusal, models/access.py): the portal does
+    not decide it a second time."""
+    from flows.delivery import deliver_now
+    from models.actions import ActionInputError, ActionRefused
+    from models.activities import ConcurrentChange
+    from models.attachments import AttachmentError
+    from models.lifecycle import IllegalTransition
+
+    routes_usable()
+    try:
+        with reading() as s:
+            result = fn(s, principal=who, actor=actor_of(who), source="web", today=today(request), **kwargs)
+    except (ActionRefused, AuthError, PermissionError) as exc:
+        raise PortalError(403, str(exc)) from None
+    except (IllegalTransition, ConcurrentChange) as exc:
+        raise PortalError(409, str(exc)) from None
+    except AttachmentError as exc:
+        raise PortalError(413, str(exc)) from None
+    except ActionInputError as exc:
+        raise PortalError(400, str(exc)) from None
+    with language(None):  # messages to units speak the configured language, not the page's
+        problems = deliver_now(result.plan_id, result.notified, today(request))
+    for problem in problems:
+        flash(request, problem, "warn")
+    return result
+
+
+# ------------------------------------------------------------------------------------------------ signing in
+
+@router.get("/")
+def home(request: Request) -> Response:
+    with reading() as s:
+        who = signed_in(request, s)
+    return back(HOME[who.role] if who else "/login")
+
+
+@router.get("/login")
+def login_page(request: Request, link: str | None = None, next: str | None = None) -> Response:  # noqa: A002
+    """A signed link from a message opens a session for its unit at once; otherwise the token form."""
+    with reading() as s:
+        if link:
+            try:
+                who = verify_link(link)
+                if s.get(UnitRow, who.unit) is None:
+                    raise AuthError(t("auth.forged"))
+            except AuthError as exc:
+                return render(request, "login.html", status=401, error=str(exc), next=safe_next(next))
+            sign_in(request, who, "link")
+            return back(safe_next(next) or HOME[who.role])
+        signed_in(request, s)
+    return render(request, "login.html", next=safe_next(next))
+
+
+@router.post("/login")
+def login_token(request: Request, token: Annotated[str, Form()] = "", csrf: CsrfField = None,
+                next: Annotated[str | None, Form()] = None) -> Response:  # noqa: A002
+    check_csrf(request, csrf)
+    with reading() as s:
+        try:
+            who = authenticate(s, token)
+        except AuthError as exc:
+            return render(request, "login.html", status=401, error=str(exc), next=safe_next(next))
+    sign_in(request, who, "token")
+    return back(safe_next(next) or HOME[who.role])
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: CsrfField = None) -> Response:
+    check_csrf(request, csrf)
+    sign_out(request)
+    return back("/login")
+
+
+# ------------------------------------------------------------------------------------------------ unit inbox
+
+@router.get("/inbox")
+def inbox(request: Request) -> Response:
+    with reading() as s:
+        who = require(signed_in(request, s), "unit", "coordinator")
+        plan = current_plan(request, s)
+        day = today(request)
+        assert who.unit is not None
+        rows = views.inbox(s, plan, who.unit, day)
+        reports = views.periodic(s, plan, who.unit, day)
+        unit = s.get(UnitRow, who.unit)
+    return render(request, "inbox.html", rows=rows, reports=reports, unit=unit, allowed=", ".join(ALLOWED))
+
+
+def _may_open(who: Principal, page: views.ActivityPage) -> None:
+    if who.role == "auditor" or who.is_coordinator_of(page.plan):
+        return
+    if who.unit not in page.concerned:
+        raise PortalError(403, t("action.not_concerned", unit=who.unit, id=page.row.key))
+
+
+@router.get("/activities/{key}")
+def activity(request: Request, key: str) -> Response:
+    with reading() as s:
+        who = require(signed_in(request, s), "unit", "coordinator", "auditor")
+        plan = current_plan(request, s)
+        page = views.activity_page(s, plan, key)
+        _may_open(who, page)
+    acting = who.role in ("unit", "coordinator")
+    return render(request, "activity.html", page=page, a=page.row,
+                  may_report=acting and who.unit in page.reporters and page.may_be_reported,
+                  may_note=acting and who.unit in page.concerned,
+                  may_decide=who.is_coordinator_of(plan) and page.may_be_decided,
+                  allowed=", ".join(ALLOWED), limit=limit_text(request.app.state.max_upload))
+
+
+@router.post("/activities/{key}/done")
+def report_done(request: Request, key: str, evidence: Annotated[str, Form()] = "", csrf: CsrfField = None,
+                files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+    from models.actions import report_done as shared
+
+    return _unit_action(request, key, csrf, files, shared, evidence=evidence, done="web.reported")
+
+
+@router.post("/activities/{key}/note")
+def add_note(request: Request, key: str, text: Annotated[str, Form()] = "", csrf: CsrfField = None,
+             files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+    from models.actions import add_note as shared
+
+    return _unit_action(request, key, csrf, files, shared, text=text, done="web.noted")
+
+
+def _unit_action(request: Request, key: str, csrf: str | None, files: list[UploadFile] | None,
+                 fn: Callable[..., Any], done: str, **fields: str) -> Response:
+    with reading() as s:
+        who = require(signed_in(request, s), *ROLES)  # who may: report_done / add_note decide, and record refusals
+        plan = current_plan(request, s)
+    check_csrf(request, csrf)
+    with saved(given(files), request.app.state.max_upload) as paths:
+        result = act(request, fn, who, plan_code=plan.code, key=key, attachments=paths, **fields)
+    flash(request, t(done, id=key, state=t(f"state.{result.state}")))
+    return back(f"/activities/{key}")
+
+
+@router.post("/activities/{key}/accept")
+def accept(request: Request, key: str, csrf: CsrfField = None, note: Annotated[str, Form()] = "",
+           next: Annotated[str | None, Form()] = None) -> Response:  # noqa: A002
+    return _decide(request, key, "accept", note, csrf, next)
+
+
+@router.post("/activities/{key}/return")
+def return_(request: Request, key: str, csrf: CsrfField = None, note: Annotated[str, Form()] = "",
+            next: Annotated[str | None, Form()] = None) -> Response:  # noqa: A002
+    return _decide(request, key, "return", note, csrf, next)
+
+
+def _decide(request: Request, key: str, event: str, note: str, csrf: str | None, next_url: str | None) -> Response:
+    from models.actions import coordinator_decides
+
+    with reading() as s:
+        plan = current_plan(request, s)
+        who = require(signed_in(request, s), *ROLES)  # coordinator_decides decides who may, and records refusals
+    check_csrf(request, csrf)
+    result = act(request, coordinator_decides, who, plan_code=plan.code, key=key, event=event,
+                 note=note.strip() or None)
+    flash(request, t("action.done", id=key, state=t(f"state.{result.state}")))
+    return back(safe_next(next_url) or f"/activities/{key}")
+
+
+@router.get("/evidence/{evidence_id}/{index}")
+def evidence_file(request: Request, evidence_id: int, index: int) -> Response:
+    with reading() as s:
+        who = require(signed_in(request, s), "unit", "coordinator", "auditor")
+        plan = current_plan(request, s)
+        ev, path, name = views.evidence_file(s, evidence_id, index)
+        if ev.plan_id != plan.id:
+            raise PortalError(404, t("web.not_found"))
+        row = s.get(ActivityRow, ev.activity_id)
+        assert row is not None
+        _may_open(who, views.activity_page(s, plan, row.key))
+    return FileResponse(path, filename=name, media_type="application/octet-stream")
+
+
+@router.post("/reports/{period}")
+def submit_report(request: Request, period: str, csrf: CsrfField = None,
+                  file: Annotated[UploadFile | None, File()] = None) -> Response:
+    from flows.delivery import deliver_now
+    from models.actions import ActionInputError
+    from models.attachments import AttachmentError
+    from models.periodic import ReportInputError
+    from models.periodic import submit_report as shared
+
+    with reading() as s:
+        who = require(signed_in(request, s), *ROLES)  # submit_report decides who may, and records refusals
+        plan = current_plan(request, s)
+    check_csrf(request, csrf)
+    uploads = given([file] if file else [])
+    if len(uploads) != 1:
+        raise PortalError(400, t("web.file_needed"))
+    day = today(request)
+    routes_usable()
+    with saved(uploads, request.app.state.max_upload) as paths, language(None):
+        # in the configured language: the message it queues carries a title made here
+        try:
+            with reading() as s:
+                plan_id, p, on_time = shared(s, principal=who, plan_code=plan.code, period=period, file=paths[0],
+                                             actor=actor_of(who), today=day, source="web")
+        except (AuthError, PermissionError) as exc:
+            raise PortalError(403, str(exc)) from None
+        except (ReportInputError, ActionInputError, AttachmentError) as exc:
+            raise PortalError(400, str(exc)) from None
+        problems = deliver_now(plan_id, (p.to,), day)
+    for problem in problems:
+        flash(request, problem, "warn")
+    flash(request, t("report.recorded", period=p.label, unit=who.unit, on_time=t("on_time" if on_time else "late")))
+    return back("/inbox")
+
+
+# ------------------------------------------------------------------------------------------------ coordinator
+
+@router.get("/board")
+def board(request: Request) -> Response:
+    with reading() as s:
+        plan = current_plan(request, s)
+        who = require_reader(signed_in(request, s), plan)
+        data = views.board(s, plan, today(request), request.state.lang)
+    return render(request, "board.html", runs=request.app.state.runs.recent(plan.code),
+                  may_act=who.is_coordinator_of(plan), **data)
+
+
+@router.get("/timeline")
+def timeline(request: Request) -> Response:
+    with reading() as s:
+        plan = current_plan(request, s)
+        require_reader(signed_in(request, s), plan)
+        svg = views.timeline(s, plan, today(request), request.state.lang)
+    return render(request, "timeline.html", svg=svg)
+
+
+def _phase_number(value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise PortalError(400, t("web.bad_phase", phase=value)) from None
+
+
+@router.post("/runs/phase")
+def run_phase(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfField = None) -> Response:
+    from models.activities import phase_view
+
+    with reading() as s:
+        plan = current_plan(request, s)
+        require_coordinator(signed_in(request, s), plan)
+        check_csrf(request, csrf)
+        number = _phase_number(phase)
+        try:
+            view = phase_view(s, plan.code, number)
+        except LookupError as exc:
+            raise PortalError(404, str(exc)) from None
+    return _start(request, "phase", plan.code, number, view.phase_name, _phase_body)
+
+
+def _phase_body(plan: str, phase: int, as_of: str | None) -> tuple[str, str | None]:
+    from flows.phase import run_phase as shared
+
+    summary = shared(plan, phase, as_of)
+    sent = sum(d.sent for d in summary.deliveries)
+    return t("phase.delivered", sent=sent, units=len(summary.deliveries), pending=summary.pending), summary.flow_run_id
+
+
+@router.post("/runs/review")
+def run_review(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfField = None) -> Response:
+    from models.reviews import ReviewRefused, check_review
+
+    with reading() as s:
+        plan = current_plan(request, s)
+        require_coordinator(signed_in(request, s), plan)
+        check_csrf(request, csrf)
+        number = _phase_number(phase)
+        try:
+            phase_row, _ = check_review(s, plan.code, number, today(request))
+        except ReviewRefused as exc:
+            raise PortalError(409, str(exc)) from None
+    return _start(request, "review", plan.code, number, phase_row.review_title or phase_row.name, _review_body)
+
+
+def _review_body(plan: str, phase: int, as_of: str | None) -> tuple[str, str | None]:
+    from flows.review import run_review as shared
+
+    outcome = shared(plan, phase, as_of)
+    return (t("review.held", title=outcome.title, date=outcome.held_on, md=Path(outcome.markdown).name,
+              docx=Path(outcome.docx).name), outcome.flow_run_id)
+
+
+def _start(request: Request, kind: str, plan: str, phase: int, title: str,
+           body: Callable[[str, int, str | None], tuple[str, str | None]]) -> Response:
+    routes_usable()
+    runs = request.app.state.runs
+    if runs.running(kind, plan, phase):
+        flash(request, t("web.run_busy", title=title), "warn")
+        return back("/board")
+    as_of = request.app.state.as_of.isoformat() if request.app.state.as_of else None
+    run = runs.start(kind, plan, phase, as_of, lambda: body(plan, phase, as_of))
+    if run.status == "failed":
+        flash(request, t("web.run_failed", title=title, error=run.message), "error")
+    elif run.status == "done":
+        flash(request, t("web.run_done", title=title, summary=run.message))
+    else:
+        flash(request, t("web.run_started", title=title))
+    return back("/board")
+
+
+# ------------------------------------------------------------------------------------------------ auditors
+
+FILTERS = ("activity", "unit", "actor", "state", "since", "until")
+
+
+def _history_filter(request: Request, plan: PlanRow) -> tuple[Any, dict[str, str]]:
+    from models.history_query import HistoryFilter
+
+    raw = {k: request.query_params.get(k, "").strip() for k in FILTERS}
+    days = {}
+    for k in ("since", "until"):
+        try:
+            days[k] = parse_date(raw[k]) if raw[k] else None
+        except DateError as exc:
+            raise PortalError(400, t("cli.bad_date", value=raw[k], detail=str(exc))) from None
+    f = HistoryFilter(plan.code, raw["activity"] or None, raw["unit"].upper() or None, raw["actor"] or None,
+                      raw["state"] or None, days["since"], days["until"])
+    return f, raw
+
+
+@router.get("/history")
+def history(request: Request) -> Response:
+    from models.history_query import HistoryInputError, check_filter
+    from models.history_query import history as read_history
+
+    limit = 500
+    with reading() as s:
+        plan = current_plan(request, s)
+        require_reader(signed_in(request, s), plan)
+        f, raw = _history_filter(request, plan)
+        try:
+            check_filter(s, f)
+        except HistoryInputError as exc:
+            raise PortalError(400, str(exc)) from None
+        entries = list(read_history(s, f, limit + 1))
+    query = urlencode({k: v for k, v in raw.items() if v})
+    return render(request, "history.html", entries=entries[:limit], more=len(entries) > limit, limit=limit,
+                  filters=raw, query=query, states=list(STATE_COLOURS))
+
+
+@router.get("/history/export.{fmt}")
+def history_export(request: Request, fmt: str) -> Response:
+    from models.history_query import HistoryInputError, check_filter, write_csv, write_json, write_xlsx
+    from models.history_query import history as read_history
+    from models.settings import get_settings
+
+    if fmt not in ("csv", "json", "xlsx"):
+        raise PortalError(404, t("history.bad_format", fmt=fmt))
+    with reading() as s:
+        plan = current_plan(request, s)
+        require_reader(signed_in(request, s), plan)
+        f, _ = _history_filter(request, plan)
+        try:
+            check_filter(s, f)
+        except HistoryInputError as exc:
+            raise PortalError(400, str(exc)) from None
+        root = get_settings().home / "tmp"
+        root.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="history-", suffix=f".{fmt}", dir=root)
+        os.close(fd)
+        path = Path(name)
+        try:
+            entries = read_history(s, f)  # streamed from the database to the file (models/history_query.py)
+            if fmt == "xlsx":
+                write_xlsx(entries, path)
+            else:
+                with path.open("w", encoding="utf-8", newline="") as out:
+                    (write_csv if fmt == "csv" else write_json)(entries, out)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+    media = {"csv": "text/csv; charset=utf-8", "json": "application/json",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[fmt]
+    return FileResponse(path, media_type=media, filename=f"{plan.code}-history.{fmt}",
+                        background=BackgroundTask(path.unlink, missing_ok=True))
+
+
+@router.get("/audit")
+def audit(request: Request) -> Response:
+    from models.audit import verify
+
+    with reading() as s:
+        plan = current_plan(request, s)
+        require_reader(signed_in(request, s), plan)
+        report = verify(s, plan.code)
+    return render(request, "audit.html", report=report)
+
+
+@router.get("/reviews")
+def reviews(request: Request) -> Response:
+    with reading() as s:
+        plan = current_plan(request, s)
+        require_reader(signed_in(request, s), plan)
+        rows = views.reviews(s, plan, today(request))
+    return render(request, "reviews.html", reviews=rows)
+
+
+@router.get("/reviews/{phase}.{fmt}")
+def review_file(request: Request, phase: int, fmt: str) -> Response:
+    with reading() as s:
+        plan = current_plan(request, s)
+        require_reader(signed_in(request, s), plan)
+        path = views.review_file(s, plan, phase, fmt)
+    media = "text/markdown; charset=utf-8" if fmt == "md" else \
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    return FileResponse(path, media_type=media, filename=path.name)

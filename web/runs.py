@@ -1,0 +1,77 @@
+"""Phase and review runs started from the board: the same Prefect flows as `cchc phase run` / `cchc review run`.
+
+A run goes on a thread of its own (a fresh context: the portal's language never leaks into the messages the flows
+compose); the board lists the recent ones with their outcome and, when the Prefect UI is known, a link to the run.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import pendulum
+
+
+@dataclass
+class Run:
+    id: int
+    kind: str                   # phase | review
+    plan: str
+    phase: int
+    as_of: str | None
+    started: datetime
+    status: str = "running"     # running | done | failed
+    message: str = ""
+    flow_run_id: str | None = None
+    url: str | None = None
+    ended: datetime | None = None
+
+
+@dataclass
+class Runs:
+    """The runs started from this portal process (newest first); ``background=False`` waits for each (tests)."""
+
+    background: bool = True
+    keep: int = 20
+    _runs: list[Run] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def recent(self, plan: str) -> list[Run]:
+        with self._lock:
+            return [r for r in self._runs if r.plan == plan]
+
+    def running(self, kind: str, plan: str, phase: int) -> Run | None:
+        with self._lock:
+            return next((r for r in self._runs if (r.kind, r.plan, r.phase) == (kind, plan, phase)
+                         and r.status == "running"), None)
+
+    def start(self, kind: str, plan: str, phase: int, as_of: str | None,
+              body: Callable[[], tuple[str, str | None]]) -> Run:
+        """Run ``body`` (returns a summary line and the flow-run id) on its own thread."""
+        with self._lock:
+            run = Run(next(self._ids), kind, plan, phase, as_of, pendulum.now("UTC"))
+            self._runs.insert(0, run)
+            del self._runs[self.keep:]
+        thread = threading.Thread(target=self._execute, args=(run, body), name=f"cchc-{kind}-{phase}", daemon=True)
+        thread.start()
+        if not self.background:
+            thread.join()
+        return run
+
+    @staticmethod
+    def _execute(run: Run, body: Callable[[], tuple[str, str | None]]) -> None:
+        try:
+            message, flow_run_id = body()
+            run.message, run.flow_run_id, run.status = message, flow_run_id, "done"
+            if flow_run_id:
+                from models.history_query import run_url_maker
+
+                run.url = run_url_maker()(flow_run_id)
+        except Exception as exc:  # shown on the board; the flow's own record is in Prefect
+            run.message, run.status = str(exc) or type(exc).__name__, "failed"
+        finally:
+            run.ended = pendulum.now("UTC")

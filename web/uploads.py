@@ -1,0 +1,102 @@
+"""Files sent through the portal: limited in size and type before anything is stored.
+
+The size limit is models.attachments.MAX_BYTES (the CLI's) unless the portal is given a smaller one; the type is
+judged by the extension and the file's first bytes (a ".pdf" must start like a PDF). Accepted files are written
+to a private temporary folder under CCHC_HOME under their own (cleaned) name, handed to the same functions as the
+CLI (which store them with their hash), and the folder is removed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from fastapi import UploadFile
+
+from models.messages import t
+from models.settings import get_settings
+from web.security import PortalError
+
+OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)   # .doc, .xls, .ppt
+ZIP = (b"PK\x03\x04",)                          # .docx, .xlsx, .pptx, .odt, .ods, .odp, .zip
+TEXT = ()                                       # no signature: UTF-8 text without NUL bytes
+SIGNATURES: dict[str, tuple[bytes, ...]] = {
+    ".pdf": (b"%PDF-",), ".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
+    ".doc": OLE, ".xls": OLE, ".ppt": OLE, ".docx": ZIP, ".xlsx": ZIP, ".pptx": ZIP, ".odt": ZIP, ".ods": ZIP,
+    ".odp": ZIP, ".zip": ZIP, ".rtf": (b"{\\rtf",), ".txt": TEXT, ".csv": TEXT,
+}
+ALLOWED = tuple(SIGNATURES)
+MAX_FILES = 10
+
+
+def clean_name(name: str | None) -> str:
+    """The file's own name without any folder, control characters or leading dots (Vietnamese letters kept)."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = "".join(c for c in unicodedata.normalize("NFC", base) if unicodedata.category(c)[0] != "C").strip()
+    base = base.lstrip(".").strip()
+    return base[:150] or "tep"
+
+
+def check_upload(upload: UploadFile, limit: int) -> str:
+    """The cleaned name of an acceptable upload; PortalError 413 (too big) or 415 (type) otherwise."""
+    name = clean_name(upload.filename)
+    size = upload.size if upload.size is not None else _size(upload)
+    if size > limit:
+        raise PortalError(413, t("web.upload_too_big", name=name, limit=limit_text(limit)))
+    suffix = Path(name).suffix.lower()
+    if suffix not in SIGNATURES:
+        raise PortalError(415, t("web.upload_type", name=name, allowed=", ".join(ALLOWED)))
+    upload.file.seek(0)
+    head = upload.file.read(4096)
+    upload.file.seek(0)
+    signatures = SIGNATURES[suffix]
+    if signatures and not any(head.startswith(sig) for sig in signatures):
+        raise PortalError(415, t("web.upload_content", name=name, kind=suffix))
+    if not signatures and b"\x00" in head:
+        raise PortalError(415, t("web.upload_content", name=name, kind=suffix))
+    return name
+
+
+def _size(upload: UploadFile) -> int:
+    upload.file.seek(0, 2)
+    size = upload.file.tell()
+    upload.file.seek(0)
+    return size
+
+
+def limit_text(limit: int) -> str:
+    return f"{limit / (1024 * 1024):.0f} MB" if limit >= 1024 * 1024 else f"{limit} B"
+
+
+def given(uploads: list[UploadFile] | None) -> list[UploadFile]:
+    """The uploads a form really carried (browsers send one empty part when no file is chosen)."""
+    return [u for u in uploads or [] if u.filename]
+
+
+@contextmanager
+def saved(uploads: list[UploadFile], limit: int) -> Iterator[list[Path]]:
+    """Check every upload, then write them to a private temporary folder; yields their paths, removes the folder."""
+    if len(uploads) > MAX_FILES:
+        raise PortalError(413, t("web.upload_count", n=MAX_FILES))
+    names = [check_upload(u, limit) for u in uploads]
+    root = get_settings().home / "tmp"
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="upload-", dir=root))
+    try:
+        paths = []
+        for i, (u, name) in enumerate(zip(uploads, names)):
+            target = folder / str(i)
+            target.mkdir(mode=0o700)
+            path = target / name
+            with path.open("wb") as out:
+                u.file.seek(0)
+                shutil.copyfileobj(u.file, out, 1 << 20)
+            paths.append(path)
+        yield paths
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

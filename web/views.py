@@ -1,0 +1,257 @@
+"""What the pages show, read through the shared queries (models/queries.py, models/periodic.py, models/reviews.py):
+the portal adds no rule of its own about activities, reports or reviews."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pendulum
+from sqlmodel import Session, select
+
+from models.actions import roles_of
+from models.calendar import TZ
+from models.lifecycle import FINAL, TRANSITIONS, Event
+from models.messages import t
+from models.periodic import plan_periods, reporters
+from models.plan import short_title
+from models.queries import activities_owed, plan_as_dict, roles_by_activity
+from models.review_report import UnitTotals
+from models.reviews import ReviewRefused, build_report, check_review
+from models.settings import get_settings
+from models.tables import (ActivityRow, ContentRow, EvidenceRow, PhaseRow, PlanRow, ReviewRow, SubmissionRow,
+                           TransitionRow, UnitRow)
+from web.gantt import STATES, Band, Bar, progress_svg, rate_svg, timeline_svg
+from web.security import PortalError
+
+
+def unit_names(s: Session) -> dict[str, str]:
+    return {u.code: u.name or u.code for u in s.exec(select(UnitRow))}
+
+
+def state_labels(lang: str) -> dict[str, str]:
+    return {state: t(f"state.{state}", lang) for state in STATES}
+
+
+# ------------------------------------------------------------------------------------------------ unit inbox
+
+def inbox(s: Session, plan: PlanRow, unit: str, today: date) -> list[dict[str, Any]]:
+    """The unit's activities as lead and partner, by due date (activities_owed, as `cchc activity list --unit`)."""
+    rows = activities_owed(s, plan.code, unit=unit, today=today)
+    for r in rows:
+        r["short"] = short_title(r["title"], 110)
+        r["done"] = r["state"] in FINAL
+        r["late"] = r["days_left"] is not None and r["days_left"] < 0 and not r["done"] and r["state"] != "reported"
+    return rows
+
+
+def periodic(s: Session, plan: PlanRow, unit: str, today: date) -> list[dict[str, Any]]:
+    """The periodic reports the unit owes under the plan's duties, with what it already sent."""
+    sent: dict[tuple[str, str], list[SubmissionRow]] = {}
+    for sub in s.exec(select(SubmissionRow).where(SubmissionRow.plan_id == plan.id, SubmissionRow.unit_code == unit)
+                      .order_by(SubmissionRow.id)):
+        sent.setdefault((sub.duty, sub.period), []).append(sub)
+    owing: dict[str, tuple[str, ...]] = {}
+    out = []
+    for p in plan_periods(s, plan):
+        if p.duty not in owing:
+            owing[p.duty] = reporters(s, plan, p.duty)
+        if unit not in owing[p.duty]:
+            continue
+        subs = sent.get((p.duty, p.label), [])
+        out.append({"label": p.label, "due": p.due, "to": p.to, "text": p.text, "submissions": subs,
+                    "days_left": (p.due - today).days})
+    return out
+
+
+# ------------------------------------------------------------------------------------------------ activity page
+
+@dataclass
+class ActivityPage:
+    plan: PlanRow
+    row: ActivityRow
+    phase: PhaseRow
+    content: ContentRow
+    leads: tuple[str, ...]
+    partners: tuple[str, ...]
+    written: dict[str, list[str]]
+    names: dict[str, str]
+    steps: list[TransitionRow]
+    evidence: list[EvidenceRow]
+
+    @property
+    def concerned(self) -> tuple[str, ...]:
+        """Units that may open the activity and add a note (add_note's rule: leads, partners, the coordinator)."""
+        return self.leads + self.partners + (self.plan.focal_unit,)
+
+    @property
+    def reporters(self) -> tuple[str, ...]:
+        """Who report_done lets report it: its leads, or the coordinator when the plan names none (a hint for the
+        page; report_done decides)."""
+        return self.leads or (self.plan.focal_unit,)
+
+    @property
+    def may_be_reported(self) -> bool:
+        return self.row.state in TRANSITIONS[Event.REPORT]
+
+    @property
+    def may_be_decided(self) -> bool:
+        return self.row.state in TRANSITIONS[Event.ACCEPT]
+
+
+def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
+    row = s.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.key == key,
+                                           ActivityRow.in_plan)).first()
+    if row is None:
+        raise PortalError(404, t("action.unknown_activity", id=key, plan=plan.code))
+    phase = s.get(PhaseRow, row.phase_id)
+    content = s.get(ContentRow, row.content_id)
+    assert phase is not None and content is not None
+    leads, partners = roles_of(s, plan, row)
+    written = roles_by_activity(s, plan.id, written=True).get(row.id, {"lead": [], "partner": []})
+    steps = list(s.exec(select(TransitionRow).where(TransitionRow.plan_id == plan.id, TransitionRow.entity == "activity",
+                                                    TransitionRow.entity_key == key).order_by(TransitionRow.id)))
+    evidence = list(s.exec(select(EvidenceRow).where(EvidenceRow.activity_id == row.id).order_by(EvidenceRow.id)))
+    return ActivityPage(plan, row, phase, content, leads, tuple(p for p in partners if p not in leads), written,
+                        unit_names(s), steps, evidence)
+
+
+def evidence_file(s: Session, evidence_id: int, index: int) -> tuple[EvidenceRow, Path, str]:
+    """An attachment stored with a report or note: (its evidence row, stored path, name)."""
+    ev = s.get(EvidenceRow, evidence_id)
+    if ev is None or not 0 <= index < len(ev.attachments):
+        raise PortalError(404, t("web.not_found"))
+    a = ev.attachments[index]
+    path = Path(str(a["path"])).resolve()
+    root = get_settings().attachments.resolve()
+    if root not in path.parents or not path.is_file():
+        raise PortalError(404, t("web.not_found"))
+    return ev, path, str(a["name"])
+
+
+# ------------------------------------------------------------------------------------------------ coordinator board
+
+def board(s: Session, plan: PlanRow, today: date, lang: str) -> dict[str, Any]:
+    """Progress by phase and content item, per-unit on-time rates, the acceptance queue and the reviews."""
+    data = plan_as_dict(s, plan.code)
+    labels = state_labels(lang)
+    phases = []
+    for p in data["phases"]:
+        contents: dict[int, dict[str, Any]] = {}
+        for a in p["activities"]:
+            c = contents.setdefault(a["content_number"], {"number": a["content_number"], "title": a["content"],
+                                                          "states": Counter()})
+            c["states"][a["state"]] += 1
+        states = Counter(a["state"] for a in p["activities"])
+        total = sum(states.values())
+        done = sum(n for st, n in states.items() if st in FINAL)
+        phases.append({"number": p["number"], "name": p["name"], "start": date.fromisoformat(p["start"]),
+                       "end": date.fromisoformat(p["end"]), "states": states, "total": total, "done": done,
+                       "bar": progress_svg(states, labels, width=320, height=16),
+                       "contents": [{**c, "total": sum(c["states"].values()),
+                                     "done": sum(n for st, n in c["states"].items() if st in FINAL),
+                                     "bar": progress_svg(c["states"], labels)} for c in contents.values()]})
+    return {"phases": phases, "units": unit_rates(s, plan, today), "queue": queue(s, plan),
+            "reviews": reviews(s, plan, today)}
+
+
+def unit_rates(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
+    """Per lead unit, over every phase: the review report's totals (models/reviews.py), their on-time rate, and the
+    activities past their due date that were never reported."""
+    names = unit_names(s)
+    totals: dict[str, list[int]] = {}
+    overdue: Counter[str] = Counter()
+    numbers = s.exec(select(PhaseRow.number).where(PhaseRow.plan_id == plan.id).order_by(PhaseRow.number)).all()
+    for n in numbers:
+        report = build_report(s, plan.code, n, today)
+        for u in report.units:
+            acc = totals.setdefault(u.unit, [0] * 6)
+            for i, v in enumerate((u.activities, u.accepted, u.reported_on_time, u.reported_late, u.not_reported,
+                                   u.cancelled)):
+                acc[i] += v
+        for line in report.activities:
+            if line.reported is None and not line.completed and line.due < today:
+                for u in line.leads:
+                    overdue[u] += 1
+    out = []
+    for code, v in sorted(totals.items()):
+        u = UnitTotals(code, names.get(code, code), *v)
+        out.append({"unit": code, "name": u.name, "totals": u, "rate": u.on_time_rate, "overdue": overdue[code],
+                    "bar": rate_svg(u.on_time_rate)})
+    return out
+
+
+def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
+    """Activities reported and waiting for the coordinator, oldest report first, with that report."""
+    acts = s.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan,
+                                            ActivityRow.state == "reported")).all()
+    out = []
+    for a in acts:
+        report = s.exec(select(EvidenceRow).where(EvidenceRow.activity_id == a.id, EvidenceRow.kind == "report")
+                        .order_by(EvidenceRow.id.desc())).first()  # type: ignore[union-attr]
+        step = s.get(TransitionRow, report.transition_id) if report and report.transition_id else None
+        day = step.effective_day if step and step.effective_day else (report.at.date() if report else None)
+        out.append({"key": a.key, "title": short_title(a.text, 100), "end": a.window_end, "report": report,
+                    "day": day, "on_time": day <= a.window_end if day else None})
+    return sorted(out, key=lambda r: (r["day"] or date.max, r["key"]))
+
+
+def reviews(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
+    """Each phase's review: held (with its report files) or not, and why it may not be held yet (check_review)."""
+    held = {r.phase_number: r for r in s.exec(select(ReviewRow).where(ReviewRow.plan_id == plan.id))}
+    out = []
+    for p in s.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id).order_by(PhaseRow.number)):
+        if not p.review_kind:
+            continue
+        row = held.get(p.number)
+        reason = None
+        if row is None or row.state != "held":
+            try:
+                check_review(s, plan.code, p.number, today)
+            except ReviewRefused as exc:
+                reason = str(exc)
+        out.append({"phase": p.number, "name": p.name, "kind": p.review_kind, "title": p.review_title or p.name,
+                    "row": row, "reason": reason,
+                    "files": [f for f in ("md", "docx") if row and _report_path(row, f)]})
+    return out
+
+
+def _report_path(row: ReviewRow, fmt: str) -> Path | None:
+    value = row.report_markdown if fmt == "md" else row.report_docx
+    if not value:
+        return None
+    path = Path(value).resolve()
+    root = get_settings().reports.resolve()
+    return path if root in path.parents and path.is_file() else None
+
+
+def review_file(s: Session, plan: PlanRow, phase: int, fmt: str) -> Path:
+    row = s.exec(select(ReviewRow).where(ReviewRow.plan_id == plan.id, ReviewRow.phase_number == phase)).first()
+    path = _report_path(row, fmt) if row and fmt in ("md", "docx") else None
+    if path is None:
+        raise PortalError(404, t("web.not_found"))
+    return path
+
+
+def timeline(s: Session, plan: PlanRow, today: date, lang: str, prefix: str = "") -> str:
+    """The Gantt of every activity's window, by phase, as SVG."""
+    data = plan_as_dict(s, plan.code)
+    labels = state_labels(lang)
+    bands = []
+    for p in data["phases"]:
+        bars = tuple(Bar(a["id"], short_title(a["title"], 80), date.fromisoformat(a["window"]["start"]),
+                         date.fromisoformat(a["window"]["end"]), a["state"], labels.get(a["state"], a["state"]),
+                         f"{prefix}/activities/{a['id']}", ", ".join(a["lead"]) or "—") for a in p["activities"])
+        bands.append(Band(p["name"], date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), bars))
+    return timeline_svg(bands, today, today_label=t("web.today_line", lang, date=today.strftime("%d/%m/%Y")),
+                        lang=lang)
+
+
+def local_time(value: Any) -> str:
+    """A stored (UTC) timestamp in Asia/Ho_Chi_Minh, as Vietnamese documents write it."""
+    if value is None:
+        return ""
+    return pendulum.instance(value).in_tz(TZ).format("DD/MM/YYYY HH:mm")
