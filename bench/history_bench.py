@@ -256,6 +256,8 @@ def export_heap(fmt: str, until: date | None) -> tuple[float, int]:
     from models.db import session
     from models.history_query import HistoryFilter, history, write_csv, write_json, write_xlsx
 
+    import openpyxl  # noqa: F401  (imported before the measure: its import is not the export's memory)
+
     f = HistoryFilter(PLAN, until=until)
     with session(URL) as s:
         tracemalloc.start()

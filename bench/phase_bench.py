@@ -3,7 +3,7 @@
 
 Run by hand from the repository root (not a test; it prints figures and PASS/MISS and exits 0):
 
-    .venv/bin/python bench/phase_bench.py              # full run, about 4-6 minutes on 2 cores
+    .venv/bin/python bench/phase_bench.py              # full run, 5-10 minutes on 2 cores (see README)
     .venv/bin/python bench/phase_bench.py --quick      # one repetition of each, shorter caps
     .venv/bin/python bench/phase_bench.py --profile    # also cProfile the project code outside Prefect
 
@@ -531,6 +531,16 @@ def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float
                        route_loads=int(marks["loads"]), done=done, task_failures=fails.counts)
 
 
+def run_phase_tag_count(world: World) -> int:
+    """How many tags flows.phase.run_phase puts on the flow run (the plan, the phase, each lead unit)."""
+    from models.activities import phase_view
+    from models.db import session
+
+    with session() as s:
+        view = phase_view(s, world.plan_code, 1)
+    return 2 + len({code for a in view.activities for code in a.facts.leads})
+
+
 def show_failures(t: PhaseTiming) -> None:
     for error, n in t.task_failures.most_common(4):
         print(f"       {n} task runs failed with {error}")
@@ -623,15 +633,16 @@ def run_wide_delivery(world: World, template: Path, endpoint: SlowEndpoint, api_
         try:
             child.wait(timeout=cap)
             finished = child.returncode == 0
+            stopped = time.perf_counter() - t0
         except subprocess.TimeoutExpired:
             finished = False
+            stopped = time.perf_counter() - t0
             child.terminate()
             try:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
-        stopped = time.perf_counter() - t0
         reader.join(timeout=5)
     posts = endpoint.snapshot()
     sent = db_count(url, "select count(*) from notification where status = 'sent'")
@@ -844,7 +855,8 @@ def main() -> None:
                 show_failures(rerun)
                 reruns.append(rerun)
             cli_rerun = run_phase_once(world, endpoint, url, cap=args.cap, cli=True)
-            print(f"    c2 {cli_rerun.line()}; idle after {settle(args.settle):.1f} s")
+            print(f"    c2 {cli_rerun.line()}; idle after {settle(args.settle):.1f} s; run_phase puts "
+                  f"{run_phase_tag_count(world)} tags on the flow run")
             show_failures(cli_rerun)
             _dispose(url)
             first_best = min(firsts, key=lambda x: (x.aborted, x.total))
@@ -904,7 +916,7 @@ def main() -> None:
         r = f"{ratio:6.2f}x" if ratio is not None else "      -"
         print(f"{name:58s} {seconds:8.2f} {r}  {target:13s} {result}")
     # 1,000 tasks: seconds per run == milliseconds per task
-    if not first_best.error:
+    if not (first_best.error or first_best.aborted or rerun_best.aborted):
         print(f"per activity (1,000 tasks: seconds = ms per task): bare {bare_best:.1f} ms; b activity step "
               f"{first_best.activities:.1f} ms; c activity step {rerun_best.activities:.1f} ms")
     print(f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine "

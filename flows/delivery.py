@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 from flows.channels import RouteResult, deliver, load_routes, routes_for, validate_routes
 from models.db import session, write_transaction
 from models.messages import t
-from models.notices import Outcome, compose_digest, delivered_routes, pending, record_outcomes, take
+from models.notices import (Outcome, compose_digest, delivered_routes, pending, pending_units, record_outcomes,
+                            take)
 from models.senders import sender_name
 from models.settings import get_settings
 from models.tables import NotificationRow, PlanRow, UnitRow
@@ -82,7 +83,7 @@ def send_to_unit(plan_id: int, unit_code: str, today: date, sender: str | None =
             plan = s.get(PlanRow, plan_id)
             unit = s.get(UnitRow, unit_code)
             assert plan is not None and unit is not None
-            queued = pending(s, plan_id).get(unit_code, [])
+            queued = pending(s, plan_id, unit_code).get(unit_code, [])
             got = take(s, [n.id for n in queued], sender)  # type: ignore[misc]
             items = [n for n in queued if n.id in got.taken]
             done = delivered_routes(s, got.taken)
@@ -181,7 +182,7 @@ def deliver_now(plan_id: int, units: tuple[str, ...], today: date) -> list[str]:
 
 def units_with_pending(s: Session, plan_id: int) -> list[str]:
     """Units that have something waiting to be delivered for this plan."""
-    return sorted(pending(s, plan_id))
+    return pending_units(s, plan_id)
 
 
 def pending_count(s: Session, plan_id: int) -> int:

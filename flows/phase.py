@@ -11,7 +11,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.futures import wait
 
-from flows.delivery import (DeliveryFailed, UnitDelivery, check_routes, pending_count, send_to_unit,
+from flows.delivery import (DeliveryFailed, UnitDelivery, check_routes, pending_count, routes, send_to_unit,
                             units_with_pending)
 from models.activities import ActivityView, ConcurrentChange, apply_event, phase_view
 from models.calendar import today as resolve_today
@@ -107,6 +107,8 @@ def deliver_pending(plan_id: int, today: date) -> list[UnitDelivery]:
     """Submit one delivery task per unit with something pending; units are delivered concurrently."""
     with session() as s:
         units = units_with_pending(s, plan_id)
+    if units:
+        routes()  # load the routes file once, before the unit threads start
     delays = list(get_settings().retry_delays)
     notify = notify_unit_task.with_options(retries=len(delays), retry_delay_seconds=delays or 0)
     futures = {u: notify.submit(plan_id, u, today) for u in units}
@@ -167,9 +169,8 @@ def run_phase(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSummar
     with session() as s:
         view = phase_view(s, plan, phase)
     name = view.phase_name
-    units = sorted({code for a in view.activities for code in a.facts.leads})
     from flows.runtime import quiet_prefect
 
-    with quiet_prefect(), tags(plan, f"phase-{phase}", *units):
+    with quiet_prefect(), tags(plan, f"phase-{phase}"):
         return phase_flow.with_options(name=name)(plan=plan, phase=phase, as_of=as_of)
 

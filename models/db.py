@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -58,13 +59,26 @@ def _alembic_config(url: str):  # type: ignore[no-untyped-def]
     return cfg
 
 
+_MIGRATED: set[str] = set()
+_MIGRATE_LOCK = threading.Lock()
+
+
 def migrate(url: str | None = None) -> None:
-    """Create or upgrade the schema to the newest migration (quick when it is already there)."""
+    """Create or upgrade the schema to the newest migration, once per database and process."""
+    url = url or get_settings().database_url
+    if url in _MIGRATED:
+        return
+    with _MIGRATE_LOCK:
+        if url not in _MIGRATED:
+            _migrate(url)
+            _MIGRATED.add(url)
+
+
+def _migrate(url: str) -> None:
     from alembic import command
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    url = url or get_settings().database_url
     engine = get_engine(url)
     cfg = _alembic_config(url)
     heads = set(ScriptDirectory.from_config(cfg).get_heads())

@@ -56,15 +56,21 @@ def _insert_for(session: Session):  # type: ignore[no-untyped-def]
     return insert
 
 
-def pending(session: Session, plan_id: int) -> dict[str, list[NotificationRow]]:
-    """Pending notifications of a plan, by recipient unit, oldest first."""
-    rows = session.exec(select(NotificationRow).where(NotificationRow.plan_id == plan_id,
-                                                      NotificationRow.status == "pending")
-                        .order_by(NotificationRow.id)).all()
+def pending(session: Session, plan_id: int, unit: str | None = None) -> dict[str, list[NotificationRow]]:
+    """Pending notifications of a plan (of one recipient unit if given), by recipient, oldest first."""
+    query = select(NotificationRow).where(NotificationRow.plan_id == plan_id, NotificationRow.status == "pending")
+    if unit:
+        query = query.where(NotificationRow.recipient == unit)
     out: dict[str, list[NotificationRow]] = {}
-    for r in rows:
+    for r in session.exec(query.order_by(NotificationRow.id)).all():
         out.setdefault(r.recipient, []).append(r)
     return out
+
+
+def pending_units(session: Session, plan_id: int) -> list[str]:
+    """Units with something pending for a plan."""
+    return sorted(session.exec(select(NotificationRow.recipient).distinct().where(
+        NotificationRow.plan_id == plan_id, NotificationRow.status == "pending")).all())
 
 
 def claim(session: Session, ids: Sequence[int], sender: str) -> list[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,7 +26,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty database for this test."""
     if os.environ.get("CCHC_TEST_POSTGRES"):
         server = request.getfixturevalue("pg_server_url")
-        name = "t_" + re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:40] + f"_{os.getpid()}_{id(request)}"
+        # unique per test (id(request) can come back, and long names cut it off: databases left over then clash)
+        name = "t_" + re.sub(r"[^a-z0-9]", "_", request.node.name.lower())[:40] + f"_{uuid.uuid4().hex[:16]}"
         return fresh_database(server, name[:63])
     return f"sqlite:///{tmp_path / 'cchc.db'}"
 

@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 from endpoints import HttpRecorder
-from faults import OPENING_UNITS, PLAN, finish, release, rows, start_phase, write_json_routes
+from faults import PLAN, finish, release, rows, start_phase, write_json_routes
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
