@@ -14,7 +14,7 @@ import pendulum
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from models.access import ActionRefused, Refusal, acting_unit, check_coordinator, refusals_recorded
+from models.access import ActionRefused, Refusal, acting_unit, check_coordinator, refusals_recorded  # noqa: F401 (re-exported)
 from models.activities import apply_event, unit_expander
 from models.attachments import check_files, store
 from models.auth import Principal

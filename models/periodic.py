@@ -17,7 +17,7 @@ from models.due import Message, Notice, Role
 from models.history import record
 from models.messages import t
 from models.notices import enqueue
-from models.queries import get_plan, roles_by_activity
+from models.queries import roles_by_activity
 from models.tables import PhaseRow, PlanRow, SubmissionRow, UnitRow
 
 REMINDER_DAYS = (7, 1)

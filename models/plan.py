@@ -245,7 +245,6 @@ def read_plan(path: Path, directory: Directory) -> tuple[Plan, list[Finding]]:
     except ValidationError as exc:
         raise InputError(_schema_findings(doc, exc)) from None
     check = _Checker(doc, directory)
-    signed = spec.plan.signed
     check.unit(("plan", "focal_unit"), spec.plan.focal_unit)
     check.unit(("plan", "leadership"), spec.plan.leadership)
     groups: dict[str, tuple[str, ...]] = {}
