@@ -112,6 +112,19 @@ def _need(text: str, what: str) -> str:
     return text.strip()
 
 
+def _unit_step(session: Session, principal: Principal, plan_code: str | None, key: str, unit: str | None,
+               what: str) -> tuple[PlanRow, ActivityRow, str, tuple[str, ...], tuple[str, ...]]:
+    """The plan, activity, acting unit (checked against the principal) and the activity's leads and partners."""
+    plan = resolve_plan(session, plan_code)
+    act = _activity(session, plan, key)
+    if unit:
+        _unit(session, unit)
+    code = acting_unit(principal, unit, what, plan_id=plan.id, entity="activity", key=key,  # type: ignore[arg-type]
+                       state=act.state)
+    leads, partners = roles_of(session, plan, act)
+    return plan, act, code, leads, partners
+
+
 def report_done(session: Session, *, principal: Principal, plan_code: str | None, key: str, unit: str | None = None,
                 evidence: str, attachments: list[Path] = (), actor: str, source: str = "cli",  # type: ignore[assignment]
                 today: date | None = None) -> ActionResult:
@@ -125,13 +138,7 @@ def report_done(session: Session, *, principal: Principal, plan_code: str | None
     what = t("event.report")
     with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
             write_transaction(session):
-        plan = resolve_plan(session, plan_code)
-        act = _activity(session, plan, key)
-        if unit:
-            _unit(session, unit)
-        code = acting_unit(principal, unit, what, plan_id=plan.id, entity="activity", key=key,  # type: ignore[arg-type]
-                           state=act.state)
-        leads, _ = roles_of(session, plan, act)
+        plan, act, code, leads, _ = _unit_step(session, principal, plan_code, key, unit, what)
         allowed = leads or (plan.focal_unit,)  # no lead in the plan: the coordinator reports for it
         if code not in allowed:
             raise Refusal(plan.id, "activity", key, act.state,  # type: ignore[arg-type]
@@ -157,13 +164,7 @@ def add_note(session: Session, *, principal: Principal, plan_code: str | None, k
     what = t("event.note")
     with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
             write_transaction(session):
-        plan = resolve_plan(session, plan_code)
-        act = _activity(session, plan, key)
-        if unit:
-            _unit(session, unit)
-        code = acting_unit(principal, unit, what, plan_id=plan.id, entity="activity", key=key,  # type: ignore[arg-type]
-                           state=act.state)
-        leads, partners = roles_of(session, plan, act)
+        plan, act, code, leads, partners = _unit_step(session, principal, plan_code, key, unit, what)
         if code not in leads + partners + (plan.focal_unit,):
             raise Refusal(plan.id, "activity", key, act.state,  # type: ignore[arg-type]
                           t("action.not_concerned", unit=code, id=key))
