@@ -33,6 +33,15 @@ def _doubtful(session: Session, notice_id: int) -> tuple[NotificationRow, PlanRo
     return n, plan
 
 
+def _in_doubt_for_coordinator(session: Session, principal: Principal, notice_id: int, what: str):  # type: ignore[no-untyped-def]
+    """The notification (still in doubt) and its plan, once the principal is checked to be its coordinator."""
+    n, plan = _doubtful(session, notice_id)
+    check_coordinator(principal, plan, None, what, entity="notification", key=str(n.id), state=n.status)
+    if n.status != "doubt":
+        raise NoticeInputError(t("notice.not_doubt", id=n.id, status=n.status))
+    return n, plan
+
+
 def resend(session: Session, *, principal: Principal, notice_id: int, actor: str, source: str = "cli",
            today: date | None = None) -> NotificationRow:
     """Put a notification in doubt back in the queue (the coordinator decided a repeat is better than a gap)."""
@@ -40,10 +49,7 @@ def resend(session: Session, *, principal: Principal, notice_id: int, actor: str
     what = t("notice.what_resend")
     with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
             write_transaction(session):
-        n, plan = _doubtful(session, notice_id)
-        check_coordinator(principal, plan, None, what, entity="notification", key=str(n.id), state=n.status)
-        if n.status != "doubt":
-            raise NoticeInputError(t("notice.not_doubt", id=n.id, status=n.status))
+        n, plan = _in_doubt_for_coordinator(session, principal, notice_id, what)
         session.execute(sa.update(NotificationRow).where(NotificationRow.id == n.id, NotificationRow.status == "doubt")
                         .values(status="pending", claimed_by=None, claimed_until=None)
                         .execution_options(synchronize_session=False))
@@ -59,10 +65,7 @@ def confirm(session: Session, *, principal: Principal, notice_id: int, routes: l
     what = t("notice.what_confirm")
     with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
             write_transaction(session):
-        n, plan = _doubtful(session, notice_id)
-        check_coordinator(principal, plan, None, what, entity="notification", key=str(n.id), state=n.status)
-        if n.status != "doubt":
-            raise NoticeInputError(t("notice.not_doubt", id=n.id, status=n.status))
+        n, plan = _in_doubt_for_coordinator(session, principal, notice_id, what)
         done = delivered_routes(session, [n.id])[n.id]  # type: ignore[list-item,index]
         outcomes = {(n.id, r): Outcome(r, True, None) for r in routes if r not in done}
         record_outcomes(session, [n], routes, outcomes, None)  # type: ignore[arg-type]
