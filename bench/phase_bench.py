@@ -20,8 +20,11 @@ import cProfile
 import io
 import json
 import logging
+import multiprocessing
+import multiprocessing.connection
 import os
 import platform
+import queue
 import pstats
 import re
 import shutil
@@ -71,7 +74,8 @@ TARGET_DELIVERY = 10.0  # 1,000 notifications to a 100 ms endpoint in <= 10 s
 
 
 # --------------------------------------------------------------------------------------------------------------
-# The endpoint: a threaded HTTP server on 127.0.0.1 that answers every POST after ENDPOINT_DELAY seconds
+# The endpoint: a threaded HTTP server on 127.0.0.1, in its own process (as a real endpoint would be: its threads
+# do not compete with the flow for this process's interpreter lock), that answers every POST after ENDPOINT_DELAY s
 # --------------------------------------------------------------------------------------------------------------
 
 class _SlowHandler(BaseHTTPRequestHandler):
@@ -95,10 +99,10 @@ class _SlowHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except OSError:
             self.close_connection = True
-        self.server.record(self.path, body, arrived, time.monotonic())
+        self.server.posts.put((self.path, len(body), arrived, time.monotonic()))
 
 
-class SlowEndpoint(ThreadingHTTPServer):
+class _Server(ThreadingHTTPServer):
     """One thread per connection and a deep accept queue: 1,000 simultaneous connects are not dropped."""
 
     daemon_threads = True
@@ -106,37 +110,52 @@ class SlowEndpoint(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 2048
 
-    def __init__(self, delay: float):
+    def __init__(self, delay: float, posts: "multiprocessing.Queue") -> None:
         super().__init__(("127.0.0.1", 0), _SlowHandler)
-        self.delay = delay
-        self._lock = threading.Lock()
-        self.posts: list[tuple[str, int, float, float]] = []  # (path, body bytes, arrived, answered)
-        self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True,
-                                       name="bench-endpoint")
+        self.delay, self.posts = delay, posts
 
-    def record(self, path: str, body: bytes, arrived: float, answered: float) -> None:
-        with self._lock:
-            self.posts.append((path, len(body), arrived, answered))
+
+def _serve(delay: float, posts: "multiprocessing.Queue", port: "multiprocessing.connection.Connection") -> None:
+    server = _Server(delay, posts)
+    port.send(server.server_address[1])
+    server.serve_forever(poll_interval=0.05)
+
+
+class SlowEndpoint:
+    """The endpoint's process; what it received, as (path, body bytes, arrived, answered) in monotonic seconds
+    (one clock for every process of the machine)."""
+
+    def __init__(self, delay: float) -> None:
+        ctx = multiprocessing.get_context("fork")  # started before any thread or Prefect import
+        self._queue = ctx.Queue()
+        self._port, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_serve, args=(delay, self._queue, child), daemon=True, name="bench-endpoint")
+        self.posts: list[tuple[str, int, float, float]] = []
+        self.port = 0
+
+    def _drain(self, linger: float = 0.0) -> None:
+        while True:
+            try:
+                self.posts.append(self._queue.get(timeout=linger) if linger else self._queue.get_nowait())
+            except queue.Empty:
+                return
 
     def clear(self) -> None:
-        with self._lock:
-            self.posts.clear()
+        self._drain()
+        self.posts.clear()
 
     def snapshot(self) -> list[tuple[str, int, float, float]]:
-        with self._lock:
-            return list(self.posts)
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
+        self._drain(linger=0.3)  # the last records may still be on their way from the endpoint's process
+        return list(self.posts)
 
     def start(self) -> "SlowEndpoint":
-        self.thread.start()
+        self._proc.start()
+        self.port = self._port.recv()
         return self
 
     def stop(self) -> None:
-        self.shutdown()
-        self.server_close()
+        self._proc.terminate()
+        self._proc.join(timeout=10)
 
 
 def post_span(posts: list[tuple[str, int, float, float]]) -> float:
@@ -267,42 +286,23 @@ def fresh_database(world: World, template: Path | None = None) -> str:
     return _use_home(home, world.routes_path)
 
 
-@contextlib.contextmanager
-def _migrate_once() -> object:
-    """Setup only: models.db.session() migrates on every call; while queueing a template database it is
-    enough to do it once (the measured runs never use this)."""
-    import models.db as db
-
-    original, seen = db.migrate, set()
-
-    def once(url=None):  # type: ignore[no-untyped-def]
-        key = url or db.get_settings().database_url
-        if key not in seen:
-            original(url)
-            seen.add(key)
-
-    db.migrate = once
-    try:
-        yield
-    finally:
-        db.migrate = original
-
-
 def queued_template(world: World) -> Path:
-    """A template where every activity of the phase has been reconciled as of AS_OF (the project's own
-    reconcile_activity, outside Prefect): everything assigned and queued, nothing delivered yet."""
-    from flows.phase import reconcile_activity
+    """A template where every activity of the phase has been decided and recorded as of AS_OF (the project's own
+    models.due.decide and models.reconcile.record_decisions, outside Prefect): everything assigned and queued,
+    nothing delivered yet."""
     from models.activities import phase_view
     from models.calendar import today as resolve_today
     from models.db import session
+    from models.due import decide
+    from models.reconcile import Decided, record_decisions
 
     url = fresh_database(world)
     today = resolve_today(AS_OF)
-    with _migrate_once():
-        with session() as s:
-            view = phase_view(s, world.plan_code, 1)
-        queued = sum(reconcile_activity(view.plan_id, view.plan_code, view.parties, a, today).queued
-                     for a in view.activities)
+    with session() as s:
+        view = phase_view(s, world.plan_code, 1)
+    decided = [Decided(a.facts, decide(a.facts, today, view.parties)) for a in view.activities]
+    with session() as s:
+        queued = sum(r.queued for r in record_decisions(s, view, decided, today).values())
     assert queued == world.expected_notifications, queued
     _dispose(url)
     return _closed_copy(Path(os.environ["CCHC_HOME"]) / "cchc.db")
@@ -479,7 +479,7 @@ class _FailureCounter(logging.Handler):
 
 def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float, cli: bool = False) -> PhaseTiming:
     """One phase run of ``world`` as of AS_OF: flows.phase.phase_flow called directly, or (``cli``) through
-    flows.phase.run_phase as `cchc phase run` does (flow-run tags: the plan, the phase and every lead unit)."""
+    flows.phase.run_phase as `cchc phase run` does (the flow run named after the phase, tagged with plan and phase)."""
     import flows.delivery as delivery
     import flows.phase as phase
 
@@ -502,7 +502,7 @@ def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float
         return counted
 
     summary, error = None, ""
-    with _Wrap(phase, "deliver_pending", clock), _Wrap(delivery, "load_routes", count), _FailureCounter() as fails:
+    with _Wrap(phase, "deliver_pending", clock), _Wrap(delivery, "read_routes", count), _FailureCounter() as fails:
         with Deadline(cap) as deadline:
             t0 = time.perf_counter()
             try:
@@ -529,16 +529,6 @@ def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float
                        sent=sum(d.sent for d in summary.deliveries), left=summary.pending,
                        failed_units=sum(1 for d in summary.deliveries if d.failed_routes),
                        route_loads=int(marks["loads"]), done=done, task_failures=fails.counts)
-
-
-def run_phase_tag_count(world: World) -> int:
-    """How many tags flows.phase.run_phase puts on the flow run (the plan, the phase, each lead unit)."""
-    from models.activities import phase_view
-    from models.db import session
-
-    with session() as s:
-        view = phase_view(s, world.plan_code, 1)
-    return 2 + len({code for a in view.activities for code in a.facts.leads})
 
 
 def show_failures(t: PhaseTiming) -> None:
@@ -690,13 +680,14 @@ def _print_profile(title: str, prof: cProfile.Profile, limit: int = 25) -> None:
 
 
 def profile_project(world: World, endpoint: SlowEndpoint) -> None:
-    """cProfile reconcile_activity x1,000 and send_to_unit x10 outside Prefect; time the suspects alone."""
-    from flows.delivery import routes, send_to_unit
-    from flows.phase import reconcile_activity
+    """cProfile the two steps of a first run outside Prefect: deciding and recording 1,000 activities
+    (models.reconcile.record_decisions), then delivering 100 digests (flows.delivery.deliver)."""
+    from flows.delivery import deliver, routes
     from models.activities import phase_view
     from models.calendar import today as resolve_today
-    from models.db import migrate, session
-    from models.notices import pending
+    from models.db import session
+    from models.due import decide
+    from models.reconcile import Decided, record_decisions
 
     url = fresh_database(world)
     today = resolve_today(AS_OF)
@@ -705,34 +696,20 @@ def profile_project(world: World, endpoint: SlowEndpoint) -> None:
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
-    for act in view.activities:
-        reconcile_activity(view.plan_id, view.plan_code, view.parties, act, today)
+    decided = [Decided(a.facts, decide(a.facts, today, view.parties)) for a in view.activities]
+    with session() as s:
+        record_decisions(s, view, decided, today)
     prof.disable()
-    _print_profile(f"reconcile_activity x{len(view.activities)} (the activity task body), "
+    _print_profile(f"decide + record_decisions, {len(view.activities)} activities, "
                    f"{time.perf_counter() - t0:.1f} s under the profiler", prof)
     routes()
-    with session() as s:
-        units = sorted(pending(s, view.plan_id))
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
-    for unit in units[:10]:
-        send_to_unit(view.plan_id, unit, today)
+    results = deliver(view.plan_id, today)
     prof.disable()
-    _print_profile(f"send_to_unit x10 in a row (routes cache warm), {time.perf_counter() - t0:.1f} s "
-                   "under the profiler", prof)
-    t0 = time.perf_counter()
-    for _ in range(50):
-        migrate()
-    t_migrate = (time.perf_counter() - t0) / 50
-    with session() as s:
-        t0 = time.perf_counter()
-        rows = sum(len(v) for v in pending(s, view.plan_id).values())
-        t_pending = time.perf_counter() - t0
-    print(f"\nmodels.db.migrate() on an up-to-date database: {t_migrate * 1000:.1f} ms per call "
-          f"(models.db.session() calls it every time)")
-    print(f"models.notices.pending(plan) with {rows} pending rows: {t_pending * 1000:.0f} ms per call "
-          f"(send_to_unit calls it once per unit)")
+    _print_profile(f"deliver: {len(results)} units, {time.perf_counter() - t0:.1f} s under the profiler "
+                   "(routes cache warm; the sending threads are not profiled, only the recording thread)", prof)
     endpoint.clear()
     _dispose(url)
 
@@ -769,7 +746,7 @@ def main() -> None:
     ap.add_argument("--cap", type=float, default=100.0, help="seconds after which one phase run is stopped")
     ap.add_argument("--wide-cap", type=float, default=45.0,
                     help="seconds after which the 1,000-unit delivery (d2) is stopped")
-    ap.add_argument("--settle", type=float, default=5.0,
+    ap.add_argument("--settle", type=float, default=60.0,
                     help="at most this many seconds of waiting for the Prefect API to go idle between runs")
     ap.add_argument("--no-wide", action="store_true", help="skip d2 and d3 (the 1,000-unit deliveries)")
     ap.add_argument("--child-deliver", type=int, help=argparse.SUPPRESS)
@@ -835,7 +812,7 @@ def main() -> None:
                     break
                 attempts += 1
                 # the API is still writing the task runs of earlier runs: give it time, then start on a fresh copy
-                print(f"    waited {settle(max(args.settle, 30.0)):.1f} s for the API to go idle")
+                print(f"    waited {settle(args.settle):.1f} s for the API to go idle")
                 if url:
                     _dispose(url)
                 url = fresh_database(world)
@@ -855,8 +832,7 @@ def main() -> None:
                 show_failures(rerun)
                 reruns.append(rerun)
             cli_rerun = run_phase_once(world, endpoint, url, cap=args.cap, cli=True)
-            print(f"    c2 {cli_rerun.line()}; idle after {settle(args.settle):.1f} s; run_phase puts "
-                  f"{run_phase_tag_count(world)} tags on the flow run")
+            print(f"    c2 {cli_rerun.line()}; idle after {settle(args.settle):.1f} s")
             show_failures(cli_rerun)
             _dispose(url)
             first_best = min(firsts, key=lambda x: (x.aborted, x.total))
@@ -895,7 +871,7 @@ def main() -> None:
         ("a  bare flow, 1,000 no-op tasks", bare_best, 1.0, "baseline", ""),
         ratio_row("b  phase_flow first run (1,000 assign, 100 digests)", first_best, TARGET_FIRST),
         ratio_row("c  phase_flow re-run, same date (nothing new)", rerun_best, TARGET_RERUN),
-        ratio_row("c2 re-run through run_phase (CLI, flow-run tags)", cli_rerun, TARGET_RERUN),
+        ratio_row("c2 re-run through run_phase (as the CLI runs it)", cli_rerun, TARGET_RERUN),
         (f"d1 delivery step of b: 100 digests, {world.expected_notifications} notif."
          + (" (cut)" if first_best.aborted else ""), first_best.delivery, None, "info",
          f"{first_best.posts} POSTs; {first_best.left if not first_best.aborted else '?'} notif. left"),

@@ -595,37 +595,43 @@ def _content_problems(content: str) -> list[str]:
     return problems
 
 
-def validate_routes(path: str | Path) -> list[str]:
-    """Return human-readable problems of a route file (empty when valid).
-
-    URLs in the messages are masked.
-    """
+def read_routes(path: str | Path) -> tuple[apprise.AppriseConfig | None, list[str]]:
+    """Read and check a route file once: (its routes, or None when it has problems; the problems, URLs masked)."""
     try:
         content = _read_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         reason = getattr(exc, "strerror", None) or type(exc).__name__
-        return [f"{path}: cannot read route file ({reason})"]
+        return None, [f"{path}: cannot read route file ({reason})"]
     _remember_secrets(content)
     # The problems are returned, worded and masked; Apprise's own lines about them stay off the console.
     propagate, _APPRISE_LOGGER.propagate = _APPRISE_LOGGER.propagate, False
     try:
-        return _content_problems(content)
+        problems = _content_problems(content)
     finally:
         _APPRISE_LOGGER.propagate = propagate
-
-
-def load_routes(path: str | Path) -> apprise.AppriseConfig:
-    """Load an Apprise YAML route file; raise ValueError if it has problems."""
-    content = _read_text(path)
-    _remember_secrets(content)
-    problems = _content_problems(content)
     if problems:
-        raise ValueError(f"invalid route file {path}: " + "; ".join(problems))
+        return None, problems
     config = apprise.AppriseConfig(asset=_asset())
     config.add_config(content, format="yaml")
     for plugin in _services(config):
         _KNOWN_SECRETS.update(_plugin_secrets(plugin))
     _VALIDATED.add(config)
+    return config, []
+
+
+def validate_routes(path: str | Path) -> list[str]:
+    """Return human-readable problems of a route file (empty when valid).
+
+    URLs in the messages are masked.
+    """
+    return read_routes(path)[1]
+
+
+def load_routes(path: str | Path) -> apprise.AppriseConfig:
+    """Load an Apprise YAML route file; raise ValueError if it has problems."""
+    config, problems = read_routes(path)
+    if config is None:
+        raise ValueError(f"invalid route file {path}: " + "; ".join(problems))
     return config
 
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import os
+from collections.abc import Collection
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 
 import apprise
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from flows.channels import RouteResult, deliver, load_routes, routes_for, validate_routes
+from flows import channels
+from flows.channels import RouteResult, read_routes, routes_for, validate_routes
 from models.db import session, write_transaction
 from models.messages import t
 from models.notices import (Outcome, compose_digest, delivered_routes, pending, pending_units, record_outcomes,
@@ -35,99 +40,150 @@ class UnitDelivery:
     doubtful: int = 0          # in doubt: an earlier run may have sent them; not sent again (see send_to_unit)
 
 
-@lru_cache(maxsize=4)
-def _routes(path: str, mtime: float) -> apprise.AppriseConfig:
-    return load_routes(path)
-
-
 class RoutesInvalid(ValueError):
     """The routes file cannot be used; the message names the file and each bad line, URLs masked."""
 
 
 @lru_cache(maxsize=4)
-def _route_problems(path: str, mtime: float) -> tuple[str, ...]:
-    return tuple(validate_routes(path))
+def _read(path: str, mtime: float) -> tuple[apprise.AppriseConfig | None, tuple[str, ...]]:
+    config, problems = read_routes(path)
+    return config, tuple(problems)
 
 
-def check_routes() -> None:
-    """Refuse (RoutesInvalid) a routes file that is missing or has an invalid Apprise URL, before anything runs."""
+def _current() -> tuple[apprise.AppriseConfig | None, tuple[str, ...]]:
+    """The routes file named by the settings, read and checked once per version of the file."""
     path = get_settings().notify_config
     try:
         mtime = Path(path).stat().st_mtime
     except OSError:
-        mtime = -1.0
-    problems = _route_problems(str(path), mtime) if mtime >= 0 else tuple(validate_routes(path))
-    if problems:
-        raise RoutesInvalid(t("routes.invalid", path=path, problems="; ".join(problems)))
+        return None, tuple(validate_routes(path))
+    return _read(str(path), mtime)
+
+
+def check_routes() -> None:
+    """Refuse (RoutesInvalid) a routes file that is missing or has an invalid Apprise URL, before anything runs."""
+    routes()
 
 
 def routes() -> apprise.AppriseConfig:
-    """The Apprise routes from CCHC_NOTIFY_CONFIG (default: config/notify.example.yaml, the local outbox)."""
-    path = get_settings().notify_config
-    return _routes(str(path), Path(path).stat().st_mtime)
+    """The Apprise routes from CCHC_NOTIFY_CONFIG (default: config/notify.example.yaml, the local outbox); raises
+    RoutesInvalid when the file is missing or has a problem."""
+    config, problems = _current()
+    if config is None:
+        raise RoutesInvalid(t("routes.invalid", path=get_settings().notify_config, problems="; ".join(problems)))
+    return config
 
 
-def send_to_unit(plan_id: int, unit_code: str, today: date, sender: str | None = None,
-                 flow_run_id: str | None = None) -> UnitDelivery:
-    """Deliver the unit's pending notifications as one message per route; raise DeliveryFailed if a route failed.
+@dataclass
+class _UnitJob:
+    """One unit's share of a delivery: what was claimed for it, and on which routes it is still missing."""
 
-    The claim taken (and committed) before sending is the record of the attempt; it names this process
-    (models/senders.py). Notifications whose earlier claim belongs to a sender that stopped before recording
-    its answer are *in doubt*: they are sent again only on routes where a repeat is harmless (the outbox: same
-    key, same file), and otherwise recorded as in doubt for the coordinator to resend or confirm.
+    unit: UnitRow
+    items: list[NotificationRow]
+    in_doubt: dict[int, str]
+    done: dict[int, set[str]]
+    routes: list[str]
+    outcomes: dict[tuple[int, str], Outcome] = field(default_factory=dict)
+    error: Exception | None = None
+
+
+def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sender: str | None = None,
+            flow_run_id: str | None = None) -> list[UnitDelivery]:
+    """Deliver the plan's pending notifications (of ``units`` if given): one message per unit and route.
+
+    One transaction claims everything (the claim, committed before sending, is the record of the attempt; it names
+    this process, models/senders.py); the units are then sent to concurrently, up to CCHC_NOTIFY_WORKERS at once,
+    by threads that do not touch the database; each answer is recorded as soon as it comes, the answers that
+    arrived together in one transaction. Notifications whose earlier claim belongs to a sender that stopped before
+    recording its answer are *in doubt*: they are sent again only on routes where a repeat is harmless (the
+    outbox: same key, same file), and otherwise recorded as in doubt for the coordinator to resend or confirm.
+    Failed routes are reported in the result (they stay pending); an unexpected error is raised once every
+    answer received has been recorded.
     """
     sender = sender_name(sender)
     config = routes()
     with session() as s:
         with write_transaction(s):
             plan = s.get(PlanRow, plan_id)
-            unit = s.get(UnitRow, unit_code)
-            assert plan is not None and unit is not None
-            queued = pending(s, plan_id, unit_code).get(unit_code, [])
-            got = take(s, [n.id for n in queued], sender)  # type: ignore[misc]
-            items = [n for n in queued if n.id in got.taken]
+            assert plan is not None
+            queued = pending(s, plan_id, units)
+            got = take(s, [n.id for ns in queued.values() for n in ns], sender)  # type: ignore[misc]
             done = delivered_routes(s, got.taken)
-        result = UnitDelivery(unit_code, len(items))
-        if not items:
-            return result
-        unit_routes = sorted({r for tag in unit.tags for r in routes_for(config, tag)})
-        if not unit_routes:
-            with write_transaction(s):
-                record_outcomes(s, items, [], {}, flow_run_id,
-                                unrouted_error=t("unrouted", tags=", ".join(unit.tags) or "—",
+            unit_rows = {u.code: u for u in s.exec(select(UnitRow).where(UnitRow.code.in_(list(queued))))}
+            taken = set(got.taken)
+            jobs = []
+            for code, ns in queued.items():
+                items = [n for n in ns if n.id in taken]
+                if not items:
+                    continue
+                unit = unit_rows[code]
+                unit_routes = sorted({r for tag in unit.tags for r in routes_for(config, tag)})
+                jobs.append(_UnitJob(unit, items, got.in_doubt, done, unit_routes))
+            unrouted = [j for j in jobs if not j.routes]
+            for job in unrouted:  # nothing to send: said on each notification, which stays pending
+                record_outcomes(s, job.items, {}, {}, flow_run_id,
+                                unrouted_error=t("unrouted", tags=", ".join(job.unit.tags) or "—",
                                                  config=get_settings().notify_config))
-            result.unrouted = True
-            return result
-        outcomes: dict[tuple[int, str], Outcome] = {}
-        batches = list(_batches(items, got.in_doubt, unit_routes, done, outcomes))  # in doubt: decided first
-        try:
-            for batch, group in batches:
-                title, body = compose_digest(plan_number=plan.number, plan_title=plan.title, unit_code=unit.code,
-                                             unit_name=unit.name or unit.code, items=batch, today=today)
-                attach = [Path(p) for n in batch for p in n.details.get("attach", []) if Path(p).is_file()]
-                results: dict[str, RouteResult] = {}
-                for tag in unit.tags:  # a route carrying two of the unit's tags is sent to once
-                    left = [r for r in group if r not in results]
-                    if left:
-                        results.update((r.route, r) for r in deliver(config, tag, title, body, only=left,
-                                                                     attach=list(dict.fromkeys(attach)),
-                                                                     key=batch_key(batch)))
-                for r in results.values():
-                    for n in batch:
-                        outcomes[(n.id, r.route)] = Outcome(r.route, r.ok, r.error)  # type: ignore[index]
-        except Exception:
-            with write_transaction(s):  # what was sent is recorded; the claims of the rest are given back
-                record_outcomes(s, items, unit_routes, outcomes, flow_run_id)
-            raise
-        with write_transaction(s):
-            record_outcomes(s, items, unit_routes, outcomes, flow_run_id)
-        result.failed_routes = sorted({o.route for o in outcomes.values() if not o.ok and not o.doubt})
-        result.doubtful = len({nid for (nid, _), o in outcomes.items() if o.doubt})
-        result.sent = sum(1 for n in items if all(outcomes.get((n.id, r), Outcome(r, True, None)).ok  # type: ignore[arg-type]
-                                                  for r in unit_routes))
-    if result.failed_routes:
-        raise DeliveryFailed(t("delivery.failed", unit=unit_code, routes=", ".join(result.failed_routes)))
-    return result
+        results = [UnitDelivery(j.unit.code, len(j.items), unrouted=True) for j in unrouted]
+        jobs = [j for j in jobs if j.routes]
+        if not jobs:
+            return results
+        workers = min(len(jobs), notify_workers())
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cchc-unit") as pool:
+            waiting = {pool.submit(_send_unit, job, plan, config, today) for job in jobs}
+            while waiting:
+                wait(waiting, return_when=FIRST_COMPLETED)
+                answered, waiting = wait(waiting, timeout=RECORD_EVERY)  # the answers that came meanwhile too
+                finished = [f.result() for f in answered]
+                with write_transaction(s):  # what was sent is recorded; the claims of the rest are given back
+                    record_outcomes(s, [n for job in finished for n in job.items],
+                                    {n.id: job.routes for job in finished for n in job.items},  # type: ignore[misc]
+                                    {k: o for job in finished for k, o in job.outcomes.items()}, flow_run_id)
+                results += [_result(job) for job in finished]
+    errors = [job.error for job in jobs if job.error is not None]
+    if errors:
+        raise errors[0]
+    return sorted(results, key=lambda r: r.unit)
+
+
+RECORD_EVERY = 0.1  # seconds: answers are recorded at least this often, those that came together at once
+
+
+def notify_workers() -> int:
+    """How many units are sent to at once (CCHC_NOTIFY_WORKERS, default 64)."""
+    return max(1, int(os.environ.get("CCHC_NOTIFY_WORKERS") or 64))
+
+
+def _send_unit(job: _UnitJob, plan: PlanRow, config: apprise.AppriseConfig, today: date) -> _UnitJob:
+    """Compose and send one unit's messages (no database here); outcomes and any error are kept on the job."""
+    try:
+        for batch, group in _batches(job.items, job.in_doubt, job.routes, job.done, job.outcomes):
+            title, body = compose_digest(plan_number=plan.number, plan_title=plan.title, unit_code=job.unit.code,
+                                         unit_name=job.unit.name or job.unit.code, items=batch, today=today)
+            attach = [Path(p) for n in batch for p in n.details.get("attach", []) if Path(p).is_file()]
+            results: dict[str, RouteResult] = {}
+            for tag in job.unit.tags:  # a route carrying two of the unit's tags is sent to once
+                left = [r for r in group if r not in results]
+                if left:
+                    results.update((r.route, r) for r in channels.deliver(config, tag, title, body, only=left,
+                                                                          attach=list(dict.fromkeys(attach)),
+                                                                          key=batch_key(batch)))
+            for r in results.values():
+                for n in batch:
+                    job.outcomes[(n.id, r.route)] = Outcome(r.route, r.ok, r.error)  # type: ignore[index]
+    except Exception as exc:  # recorded by the caller with what was sent before it
+        job.error = exc
+    return job
+
+
+def _result(job: _UnitJob) -> UnitDelivery:
+    outcomes = job.outcomes
+    return UnitDelivery(
+        job.unit.code, len(job.items),
+        sent=sum(1 for n in job.items
+                 if all(outcomes.get((n.id, r), Outcome(r, True, None)).ok for r in job.routes)),  # type: ignore[arg-type]
+        failed_routes=sorted({o.route for o in outcomes.values() if not o.ok and not o.doubt}),
+        doubtful=len({nid for (nid, _), o in outcomes.items() if o.doubt}))
 
 
 def batch_key(batch: list[NotificationRow]) -> str:
@@ -171,13 +227,8 @@ def deliver_now(plan_id: int, units: tuple[str, ...], today: date) -> list[str]:
 
     Returns the problems; what failed stays queued for the next flow run.
     """
-    problems = []
-    for unit in units:
-        try:
-            send_to_unit(plan_id, unit, today)
-        except DeliveryFailed as exc:
-            problems.append(str(exc))
-    return problems
+    return [t("delivery.failed", unit=d.unit, routes=", ".join(d.failed_routes))
+            for d in deliver(plan_id, today, units=units) if d.failed_routes]
 
 
 def units_with_pending(s: Session, plan_id: int) -> list[str]:
@@ -186,5 +237,6 @@ def units_with_pending(s: Session, plan_id: int) -> list[str]:
 
 
 def pending_count(s: Session, plan_id: int) -> int:
-    return len(s.exec(select(NotificationRow.id).where(NotificationRow.plan_id == plan_id,
-                                                       NotificationRow.status == "pending")).all())
+    """How many notifications of the plan are waiting to be delivered."""
+    return s.exec(select(sa.func.count()).where(NotificationRow.plan_id == plan_id,
+                                                NotificationRow.status == "pending")).one()

@@ -68,7 +68,7 @@ def confirm(session: Session, *, principal: Principal, notice_id: int, routes: l
         n, plan = _in_doubt_for_coordinator(session, principal, notice_id, what)
         done = delivered_routes(session, [n.id])[n.id]  # type: ignore[list-item,index]
         outcomes = {(n.id, r): Outcome(r, True, None) for r in routes if r not in done}
-        record_outcomes(session, [n], routes, outcomes, None)  # type: ignore[arg-type]
+        record_outcomes(session, [n], {n.id: routes}, outcomes, None)  # type: ignore[arg-type]
         record(session, plan_id=plan.id, entity="notification", key=str(n.id), event="confirm", from_state="doubt",
                to_state="sent", actor=actor, source=source, on=today,
                note=t("notice.confirm_error", who=who(principal)) + f": {n.key}")

@@ -1,28 +1,26 @@
-"""The phase flow: one task per activity decides and records what is due; then each unit gets one digest."""
+"""The phase flow: one task per activity decides what is due, one task records it all; then each unit gets one
+digest."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 
 from prefect import flow, tags, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.context import FlowRunContext
-from prefect.futures import wait
+from prefect.context import FlowRunContext, TagsContext, TaskRunContext
+from prefect.utilities.annotations import quote
 
-from flows.delivery import (DeliveryFailed, UnitDelivery, check_routes, pending_count, routes, send_to_unit,
-                            units_with_pending)
-from models.activities import ActivityView, ConcurrentChange, apply_event, phase_view
+from flows.delivery import DeliveryFailed, UnitDelivery, check_routes, deliver, pending_count, units_with_pending
+from models.activities import PhaseView, phase_view
 from models.calendar import today as resolve_today
-from models.db import session, write_transaction
-from models.due import Parties, decide
+from models.db import session
+from models.due import Facts, Parties, decide
 from models.messages import t
-from models.notices import enqueue, notification_key, unqueued
+from models.notices import notification_key, unqueued
+from models.reconcile import Decided, Recorded, record_decisions
 from models.settings import get_settings
-from models.tables import ActivityRow
-
-SYSTEM_ACTOR = "cchc-flow"
 
 
 @dataclass
@@ -48,49 +46,38 @@ class PhaseRunSummary:
     pending: int
 
 
-@task(name="activity", task_run_name="{view.facts.key} {view.title}", cache_policy=NO_CACHE)
-def activity_task(plan_id: int, plan_code: str, parties: Parties, view: ActivityView, today: date) -> ActivityOutcome:
-    """Decide what is due for one activity as of ``today``; record its transitions and queue its messages."""
-    return reconcile_activity(plan_id, plan_code, parties, view, today)
+@task(name="activity", task_run_name="{key} {title}", cache_policy=NO_CACHE)
+def activity_task(key: str, title: str, facts: Facts, parties: Parties, today: date) -> Decided:
+    """Decide what is due for one activity as of ``today`` (pure: models/due.py); the record task writes it."""
+    ctx = TaskRunContext.get()
+    return Decided(facts, decide(facts, today, parties), str(ctx.task_run.id) if ctx else None)
 
 
-def reconcile_activity(plan_id: int, plan_code: str, parties: Parties, view: ActivityView, today: date,
-                       attempts: int = 3) -> ActivityOutcome:
-    """The body of an activity task: decide on the stored state, apply it, queue the messages (idempotently)."""
-    facts = view.facts
-    outcome = ActivityOutcome(facts.key, view.title, list(facts.leads), facts.end.isoformat(), facts.state)
-    decision = decide(facts, today, parties)
-    if decision.empty:
-        return outcome
-    ctx = FlowRunContext.get()
-    run_id = str(ctx.flow_run.id) if ctx and ctx.flow_run else None
-    for attempt in range(attempts):
-        try:
-            with session() as s, write_transaction(s):
-                row = s.get(ActivityRow, view.id, with_for_update=True)
-                assert row is not None
-                if row.state != facts.state:  # changed since the flow read it: decide again on what is stored
-                    decision = decide(replace(facts, state=row.state), today, parties)
-                for event in decision.events:
-                    apply_event(s, row, event, actor=SYSTEM_ACTOR, source="flow", on=today)
-                queued = enqueue(s, plan_id=plan_id, plan_code=plan_code, entity="activity",
-                                 entity_key=facts.key, messages=decision.messages, as_of=today, details=view.details,
-                                 flow_run_id=run_id)
-            outcome.state, outcome.events, outcome.queued = row.state, [str(e) for e in decision.events], queued
-            return outcome
-        except ConcurrentChange:
-            if attempt == attempts - 1:
-                raise
-    return outcome
+@task(name="record", cache_policy=NO_CACHE)
+def record_task(view: PhaseView, decided: list[Decided], today: date) -> dict[str, Recorded]:
+    """Record every activity's transitions and queue its messages, in one transaction (models/reconcile.py)."""
+    with session() as s:
+        return record_decisions(s, view, decided, today, flow_run_id=_flow_run_id())
 
 
-@task(name="notify-unit", task_run_name="notify {unit}", cache_policy=NO_CACHE,
+@task(name="deliver", cache_policy=NO_CACHE,
       retry_condition_fn=lambda task, run, state: _is_delivery_failure(state))
-def notify_unit_task(plan_id: int, unit: str, today: date) -> UnitDelivery:
-    """Deliver one unit's digest on each of its routes (Prefect retries the routes that failed)."""
+def deliver_task(plan_id: int, today: date, attempts: list[list[UnitDelivery]]) -> list[UnitDelivery]:
+    """Deliver what is pending, one digest per unit and route; Prefect retries while a route fails (the next
+    attempt sends only what is still missing). Each attempt's results are appended to ``attempts``."""
+    run_id = _flow_run_id()
+    results = deliver(plan_id, today, sender=run_id, flow_run_id=run_id)
+    attempts.append(results)
+    failed = [d for d in results if d.failed_routes]
+    if failed:
+        raise DeliveryFailed("; ".join(t("delivery.failed", unit=d.unit, routes=", ".join(d.failed_routes))
+                                       for d in failed))
+    return results
+
+
+def _flow_run_id() -> str | None:
     ctx = FlowRunContext.get()
-    run_id = str(ctx.flow_run.id) if ctx and ctx.flow_run else None
-    return send_to_unit(plan_id, unit, today, sender=run_id, flow_run_id=run_id)
+    return str(ctx.flow_run.id) if ctx and ctx.flow_run else None
 
 
 def _is_delivery_failure(state) -> bool:  # type: ignore[no-untyped-def]
@@ -104,22 +91,33 @@ def _is_delivery_failure(state) -> bool:  # type: ignore[no-untyped-def]
 
 
 def deliver_pending(plan_id: int, today: date) -> list[UnitDelivery]:
-    """Submit one delivery task per unit with something pending; units are delivered concurrently."""
+    """Run the delivery task (with CCHC_NOTIFY_RETRY_DELAYS as its retries) and merge its attempts by unit."""
     with session() as s:
-        units = units_with_pending(s, plan_id)
-    if units:
-        routes()  # load the routes file once, before the unit threads start
+        if not units_with_pending(s, plan_id):
+            return []
     delays = list(get_settings().retry_delays)
-    notify = notify_unit_task.with_options(retries=len(delays), retry_delay_seconds=delays or 0)
-    futures = {u: notify.submit(plan_id, u, today) for u in units}
-    wait(list(futures.values()))
-    out = []
-    for unit, fut in futures.items():
-        state = fut.state
-        if state.is_completed():
-            out.append(fut.result())
-        else:
-            out.append(UnitDelivery(unit, 0, failed_routes=[t("delivery.pending")]))
+    attempts: list[list[UnitDelivery]] = []
+    task_ = deliver_task.with_options(retries=len(delays), retry_delay_seconds=delays or 0)
+    state = task_(plan_id, today, quote(attempts), return_state=True)
+    merged = merge_attempts(attempts)
+    if not state.is_completed() and not any(d.failed_routes for d in merged.values()):
+        with session() as s:  # stopped by an unexpected error: what is still pending is said so
+            for unit in units_with_pending(s, plan_id):
+                merged.setdefault(unit, UnitDelivery(unit, 0)).failed_routes.append(t("delivery.pending"))
+    return [merged[u] for u in sorted(merged)]
+
+
+def merge_attempts(attempts: list[list[UnitDelivery]]) -> dict[str, UnitDelivery]:
+    """One result per unit over the delivery attempts: counts added up, failed routes as the last attempt left them."""
+    out: dict[str, UnitDelivery] = {}
+    for results in attempts:
+        for d in results:
+            m = out.setdefault(d.unit, UnitDelivery(d.unit, 0))
+            m.notifications = max(m.notifications, d.notifications)
+            m.sent += d.sent
+            m.doubtful += d.doubtful
+            m.unrouted = d.unrouted
+            m.failed_routes = list(d.failed_routes)
     return out
 
 
@@ -130,10 +128,16 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSumma
     today = resolve_today(as_of)
     with session() as s:
         view = phase_view(s, plan, phase)
-    # Lead units tag the flow run, not each task run: Prefect 3.9 checks tag concurrency limits for every tagged
-    # task run, about 1 s per distinct tag set inside a flow on the local API (README, "Prefect notes").
-    outcomes = [activity_task(view.plan_id, view.plan_code, view.parties, act, today) for act in view.activities]
-    deliveries = deliver_pending(view.plan_id, today)
+    # No task run is tagged: Prefect 3.9 checks tag concurrency limits for every tagged task run, about 1 s each
+    # inside a flow on the local API (README, "Prefect notes").
+    parties = quote(view.parties)  # quoted: Prefect does not walk through them on every call
+    with TagsContext(current_tags=set()):  # the flow run's tags are not the task runs' (README, "Prefect notes")
+        decided = [activity_task(a.facts.key, a.title, quote(a.facts), parties, today) for a in view.activities]
+        recorded = record_task(quote(view), quote(decided), today)
+        deliveries = deliver_pending(view.plan_id, today)
+    outcomes = [ActivityOutcome(a.facts.key, a.title, list(a.facts.leads), a.facts.end.isoformat(),
+                                recorded[a.facts.key].state, recorded[a.facts.key].events, recorded[a.facts.key].queued)
+                for a in view.activities]
     with session() as s:
         left = pending_count(s, view.plan_id)
     ctx = FlowRunContext.get()

@@ -12,7 +12,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from sqlmodel import select
 
-from flows.phase import SYSTEM_ACTOR, deliver_pending
+from flows.phase import deliver_pending
+from models.reconcile import SYSTEM_ACTOR
 from models.calendar import today as resolve_today
 from models.db import session, write_transaction
 from models.due import Message, Notice, Role

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.due import Facts, Parties
-from models.history import record
+from models.history import append, step
 from models.lifecycle import next_state
 from models.messages import t
 from models.plan import short_title
@@ -29,16 +29,45 @@ def apply_event(session: Session, activity: ActivityRow, event: str, *, actor: s
     Raises IllegalTransition when the state does not allow the event, ConcurrentChange when the stored
     state is no longer the one the caller read. Returns the recorded transition.
     """
-    old = activity.state
-    new = next_state(old, event)
-    result = session.execute(sa.update(ActivityRow).where(ActivityRow.id == activity.id, ActivityRow.state == old)
-                             .values(state=new.value).execution_options(synchronize_session=False))
-    if result.rowcount != 1:
-        raise ConcurrentChange(t("transition.concurrent", id=activity.key))
-    row = record(session, plan_id=activity.plan_id, entity="activity", key=activity.key, event=event,
-                 from_state=old, to_state=new.value, actor=actor, source=source, note=note, on=on)
-    activity.state = new.value
-    return row
+    return apply_changes(session, [Change(activity, (event,))], actor=actor, source=source, note=note, on=on)[0]
+
+
+@dataclass(frozen=True)
+class Change:
+    """Events to apply to one activity, in order; ``run_ids``: the Prefect flow and task runs that decided them."""
+
+    activity: ActivityRow
+    events: tuple[str, ...]
+    run_ids: tuple[str | None, str | None] | None = None
+
+
+def apply_changes(session: Session, changes: Sequence[Change], *, actor: str, source: str,
+                  note: str | None = None, on: date | None = None) -> list[TransitionRow]:
+    """Apply each change inside the caller's transaction and record every step, in order; all or nothing.
+
+    Each activity moves from the state the caller read (compare-and-set: ConcurrentChange if it is no longer the
+    stored one); an event its state does not allow raises IllegalTransition. Returns the recorded transitions.
+    """
+    steps: list[TransitionRow] = []
+    moves: dict[tuple[str, str], list[ActivityRow]] = {}
+    for change in changes:
+        row, state = change.activity, change.activity.state
+        for event in change.events:
+            new = next_state(state, event).value
+            steps.append(step(plan_id=row.plan_id, entity="activity", key=row.key, event=event, from_state=state,
+                              to_state=new, actor=actor, source=source, note=note, on=on, run_ids=change.run_ids))
+            state = new
+        moves.setdefault((row.state, state), []).append(row)
+    for (old, new), rows in moves.items():
+        result = session.execute(sa.update(ActivityRow).where(ActivityRow.id.in_([r.id for r in rows]),
+                                                              ActivityRow.state == old)
+                                 .values(state=new).execution_options(synchronize_session=False))
+        if result.rowcount != len(rows):
+            raise ConcurrentChange(t("transition.concurrent", id=", ".join(r.key for r in rows)))
+        for r in rows:
+            r.state = new
+    append(session, steps)
+    return steps
 
 
 @dataclass(frozen=True)

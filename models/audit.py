@@ -49,28 +49,29 @@ def seal_transition(row: TransitionRow, head: tuple[int, str]) -> TransitionRow:
     """Give ``row`` (not yet added) its place and hash after ``head``, its chain's head as chain_head() locked it."""
     seq, prev = head
     row.seq, row.prev_hash = seq + 1, prev
-    row.row_hash = row_hash("transition", row.plan_id, row.seq, prev, transition_content(_values(row)))
+    content = transition_content({k: getattr(row, k) for k in TRANSITION_FIELDS})
+    row.row_hash = row_hash("transition", row.plan_id, row.seq, prev, content)
     return row
 
 
-def seal_deliveries(session: Session, rows: Sequence[DeliveryRow],
+def seal_deliveries(session: Session, rows: Sequence[dict[str, Any]],
                     notifications: Mapping[int, NotificationRow]) -> None:
-    """Give each delivery row (not yet added, in order) its plan, place and hash; ``notifications`` by id."""
+    """Give each delivery row (column values, not yet inserted, in order) its plan, place and hash;
+    ``notifications`` by id."""
     heads: dict[int, tuple[int, str]] = {}
+    delivered: dict[int, dict[str, Any]] = {}
     for row in rows:
-        n = notifications[row.notification_id]
-        row.plan_id = n.plan_id
+        n = notifications[row["notification_id"]]
+        if n.id not in delivered:
+            delivered[n.id] = {k: getattr(n, k) for k in NOTIFICATION_FIELDS}  # type: ignore[index]
+        row["plan_id"] = n.plan_id
         if n.plan_id not in heads:
             heads[n.plan_id] = chain_head(session, "delivery", n.plan_id)
         seq, prev = heads[n.plan_id]
-        row.seq, row.prev_hash = seq + 1, prev
-        row.row_hash = row_hash("delivery", n.plan_id, row.seq, prev, delivery_content(_values(row), _values(n)))
-        heads[n.plan_id] = (row.seq, row.row_hash)
-
-
-def _values(obj: Any) -> dict[str, Any]:
-    return {k: getattr(obj, k) for k in (*TRANSITION_FIELDS, *DELIVERY_FIELDS, *NOTIFICATION_FIELDS)
-            if hasattr(obj, k)}
+        row["seq"], row["prev_hash"] = seq + 1, prev
+        row["row_hash"] = row_hash("delivery", n.plan_id, seq + 1, prev,
+                                   delivery_content(row, delivered[n.id]))  # type: ignore[index]
+        heads[n.plan_id] = (seq + 1, row["row_hash"])
 
 
 # ---------------------------------------------------------------------------------------------- verification

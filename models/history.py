@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
 from datetime import date
+from typing import Any
 
 import pendulum
 from sqlmodel import Session
@@ -28,19 +30,35 @@ def prefect_run_ids() -> tuple[str | None, str | None]:
     return flow_id, task_id
 
 
-def record(session: Session, *, plan_id: int, entity: str, key: str, event: str, actor: str, source: str,
-           from_state: str | None = None, to_state: str | None = None, note: str | None = None,
-           on: date | None = None) -> TransitionRow:
-    """Append one step to the history (inside the caller's transaction) and return it.
+def step(*, plan_id: int, entity: str, key: str, event: str, actor: str, source: str,
+         from_state: str | None = None, to_state: str | None = None, note: str | None = None,
+         on: date | None = None, run_ids: tuple[str | None, str | None] | None = None) -> TransitionRow:
+    """One step of the history, not yet in its chain: append() seals and adds it.
 
     ``on`` is the day the step counts for (default: today in Asia/Ho_Chi_Minh); ``at`` is always the real time.
-    The row is sealed into the plan's hash chain (models/audit.py) and flushed.
+    ``run_ids`` (flow run, task run) names the Prefect runs that decided the step (default: the runs we are in).
     """
-    flow_id, task_id = prefect_run_ids()
-    head = chain_head(session, "transition", plan_id)  # locks the plan's chain until this transaction ends
-    row = TransitionRow(plan_id=plan_id, entity=entity, entity_key=key, event=event, from_state=from_state,
-                        to_state=to_state, actor=actor, source=source, note=note, flow_run_id=flow_id,
-                        task_run_id=task_id, effective_day=on or pendulum.now(TZ).date())
-    session.add(seal_transition(row, head))
+    flow_id, task_id = run_ids or prefect_run_ids()
+    return TransitionRow(plan_id=plan_id, entity=entity, entity_key=key, event=event, from_state=from_state,
+                         to_state=to_state, actor=actor, source=source, note=note, flow_run_id=flow_id,
+                         task_run_id=task_id, effective_day=on or pendulum.now(TZ).date())
+
+
+def append(session: Session, steps: Sequence[TransitionRow]) -> None:
+    """Append ``steps``, in order, to the history inside the caller's transaction: each is sealed into its plan's
+    hash chain (models/audit.py, which locks the chain until the transaction ends), then all are flushed at once."""
+    heads: dict[int, tuple[int, str]] = {}
+    for row in steps:
+        if row.plan_id not in heads:
+            heads[row.plan_id] = chain_head(session, "transition", row.plan_id)
+        seal_transition(row, heads[row.plan_id])
+        heads[row.plan_id] = (row.seq, row.row_hash)  # type: ignore[assignment]
+    session.add_all(steps)
     session.flush()
+
+
+def record(session: Session, **fields: Any) -> TransitionRow:
+    """Append one step (the keyword arguments of step()) to the history and return it."""
+    row = step(**fields)
+    append(session, [row])
     return row

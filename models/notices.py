@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pendulum
 import sqlalchemy as sa
@@ -17,6 +17,7 @@ from models.messages import MESSAGES, t
 from models.tables import DeliveryRow, NotificationRow
 
 LEASE = timedelta(minutes=10)
+T = TypeVar("T")
 
 
 def notification_key(plan: str, entity_key: str, notice: str, recipient: str, offset: int) -> str:
@@ -28,24 +29,49 @@ def enqueue(session: Session, *, plan_id: int, plan_code: str, entity: str, enti
             messages: Iterable[Message], as_of: date, details: dict[str, Any],
             flow_run_id: str | None = None) -> int:
     """Queue each message unless its key was queued before (by anyone, ever); returns how many are new."""
-    rows = [dict(plan_id=plan_id, key=notification_key(plan_code, entity_key, m.notice, m.recipient, m.offset),
-                 entity=entity, entity_key=entity_key, notice=str(m.notice), recipient=m.recipient, role=str(m.role),
-                 offset=m.offset, as_of=as_of, details=details, status="pending", attempts=0,
-                 created_at=pendulum.now("UTC"), flow_run_id=flow_run_id) for m in messages]
-    if not rows:
-        return 0
-    insert = _insert_for(session)
-    result = session.execute(insert(NotificationRow).values(rows).on_conflict_do_nothing(index_elements=["key"]))
-    return result.rowcount or 0
+    return len(queue(session, [notification(plan_id=plan_id, plan_code=plan_code, entity=entity, entity_key=entity_key,
+                                            message=m, as_of=as_of, details=details, flow_run_id=flow_run_id)
+                               for m in messages]))
+
+
+def notification(*, plan_id: int, plan_code: str, entity: str, entity_key: str, message: Message, as_of: date,
+                 details: dict[str, Any], flow_run_id: str | None = None) -> dict[str, Any]:
+    """The row of one new notification, as queue() takes it."""
+    m = message
+    return {"plan_id": plan_id, "key": notification_key(plan_code, entity_key, m.notice, m.recipient, m.offset),
+            "entity": entity, "entity_key": entity_key, "notice": str(m.notice), "recipient": m.recipient,
+            "role": str(m.role), "offset": m.offset, "as_of": as_of, "details": details, "status": "pending",
+            "attempts": 0, "created_at": pendulum.now("UTC"), "flow_run_id": flow_run_id}
+
+
+def queue(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert the notification ``rows`` whose key was never queued, in one statement; returns their keys.
+
+    Runs in the caller's transaction (a write transaction: on SQLite it holds the lock, so the keys it reads as
+    new are the keys it inserts).
+    """
+    new = unqueued(session, [r["key"] for r in rows])
+    fresh = [r for r in rows if r["key"] in new]
+    if fresh:
+        insert = _insert_for(session)
+        session.connection().execute(insert(NotificationRow.__table__).on_conflict_do_nothing(index_elements=["key"]),
+                                     fresh)
+    return new
 
 
 def unqueued(session: Session, keys: Iterable[str]) -> set[str]:
     """The idempotency keys among ``keys`` that were never queued."""
     wanted = set(keys)
-    if not wanted:
-        return set()
-    found = session.exec(select(NotificationRow.key).where(NotificationRow.key.in_(wanted))).all()
-    return wanted - set(found)
+    found: set[str] = set()
+    for part in chunks(sorted(wanted)):
+        found.update(session.exec(select(NotificationRow.key).where(NotificationRow.key.in_(part))))
+    return wanted - found
+
+
+def chunks(values: Sequence[T], size: int = 5000) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``size``: bounded IN (...) lists, whatever the size of the plan."""
+    for i in range(0, len(values), size):
+        yield list(values[i:i + size])
 
 
 def _insert_for(session: Session):  # type: ignore[no-untyped-def]
@@ -56,11 +82,11 @@ def _insert_for(session: Session):  # type: ignore[no-untyped-def]
     return insert
 
 
-def pending(session: Session, plan_id: int, unit: str | None = None) -> dict[str, list[NotificationRow]]:
-    """Pending notifications of a plan (of one recipient unit if given), by recipient, oldest first."""
+def pending(session: Session, plan_id: int, units: Collection[str] | None = None) -> dict[str, list[NotificationRow]]:
+    """Pending notifications of a plan (of the recipient ``units`` if given), by recipient, oldest first."""
     query = select(NotificationRow).where(NotificationRow.plan_id == plan_id, NotificationRow.status == "pending")
-    if unit:
-        query = query.where(NotificationRow.recipient == unit)
+    if units is not None:
+        query = query.where(NotificationRow.recipient.in_(list(units)))
     out: dict[str, list[NotificationRow]] = {}
     for r in session.exec(query.order_by(NotificationRow.id)).all():
         out.setdefault(r.recipient, []).append(r)
@@ -99,31 +125,41 @@ def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
     out = Claim()
     if not ids:
         return out
-    rows = session.execute(sa.select(NotificationRow.id, NotificationRow.claimed_by, NotificationRow.claimed_until)
-                           .where(NotificationRow.id.in_(list(ids)), NotificationRow.status == "pending")).all()
-    for nid, holder, until in sorted(rows):
-        stale = holder is not None and holder != sender and (until is None or until < now or known_dead(holder))
-        if holder is not None and holder != sender and not stale:
-            continue  # another sender is at work on it
-        same = NotificationRow.claimed_by.is_(None) if holder is None else NotificationRow.claimed_by == holder
-        result = session.execute(
+    rows = [r for part in chunks(ids) for r in session.execute(
+        sa.select(NotificationRow.id, NotificationRow.claimed_by, NotificationRow.claimed_until)
+        .where(NotificationRow.id.in_(part), NotificationRow.status == "pending"))]
+    for part in chunks([nid for nid, holder, _ in rows if holder is None or holder == sender]):
+        out.taken += session.execute(  # unclaimed (or ours already): taken together, compare-and-set
             sa.update(NotificationRow)
-            .where(NotificationRow.id == nid, NotificationRow.status == "pending", same)
+            .where(NotificationRow.id.in_(part), NotificationRow.status == "pending",
+                   sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender))
+            .values(claimed_by=sender, claimed_until=now + LEASE)
+            .returning(NotificationRow.id)
+            .execution_options(synchronize_session=False)).scalars().all()
+    for nid, holder, until in sorted(rows):
+        if holder is None or holder == sender:
+            continue
+        if until is not None and until >= now and not known_dead(holder):
+            continue  # another sender is at work on it
+        result = session.execute(  # a stale claim: taken over, and what it may have sent is in doubt
+            sa.update(NotificationRow)
+            .where(NotificationRow.id == nid, NotificationRow.status == "pending", NotificationRow.claimed_by == holder)
             .values(claimed_by=sender, claimed_until=now + LEASE)
             .execution_options(synchronize_session=False))
         if result.rowcount:
             out.taken.append(nid)
-            if stale:
-                out.in_doubt[nid] = holder  # type: ignore[assignment]
+            out.in_doubt[nid] = holder
+    out.taken.sort()
     return out
 
 
 def delivered_routes(session: Session, ids: Sequence[int]) -> dict[int, set[str]]:
     """notification id -> routes it was already delivered on."""
     out: dict[int, set[str]] = {i: set() for i in ids}
-    for nid, route in session.execute(sa.select(DeliveryRow.notification_id, DeliveryRow.route)
-                                      .where(DeliveryRow.notification_id.in_(ids), DeliveryRow.ok)):
-        out[nid].add(route)
+    for part in chunks(ids):
+        for nid, route in session.execute(sa.select(DeliveryRow.notification_id, DeliveryRow.route)
+                                          .where(DeliveryRow.notification_id.in_(part), DeliveryRow.ok)):
+            out[nid].add(route)
     return out
 
 
@@ -135,40 +171,47 @@ class Outcome:
     doubt: bool = False     # not sent again: an earlier sender may have sent it (see models/senders.py)
 
 
-def record_outcomes(session: Session, notifications: Sequence[NotificationRow], routes: Sequence[str],
-                    outcomes: dict[tuple[int, str], Outcome], flow_run_id: str | None,
+def record_outcomes(session: Session, notifications: Sequence[NotificationRow], routes: Mapping[int, Sequence[str]],
+                    outcomes: Mapping[tuple[int, str], Outcome], flow_run_id: str | None,
                     unrouted_error: str | None = None) -> None:
-    """Append each attempt to the delivery log and settle each notification: sent once every route has it.
+    """Append each attempt to the delivery log and settle each notification: sent once every one of its ``routes``
+    (notification id -> routes) has it; the claims are given back.
 
     Runs in the caller's transaction.
     """
     now = pendulum.now("UTC")
     done = delivered_routes(session, [n.id for n in notifications])  # type: ignore[misc]
-    attempts = []
+    attempts: list[dict[str, Any]] = []
+    tried: dict[int, list[Outcome]] = {}
     for (nid, route), o in outcomes.items():
+        tried.setdefault(nid, []).append(o)
         if o.ok and route in done[nid]:
             continue
-        attempts.append(DeliveryRow(notification_id=nid, route=route, ok=o.ok, error=o.error, at=now,
-                                    flow_run_id=flow_run_id))
+        attempts.append({"notification_id": nid, "route": route, "ok": o.ok, "error": o.error, "at": now,
+                         "flow_run_id": flow_run_id})
         if o.ok:
             done[nid].add(route)
-    seal_deliveries(session, attempts, {n.id: n for n in notifications})  # type: ignore[misc]  # locks the chains
-    session.add_all(attempts)
-    session.flush()
+    if attempts:
+        seal_deliveries(session, attempts, {n.id: n for n in notifications})  # type: ignore[misc]  # locks the chains
+        session.connection().execute(sa.insert(DeliveryRow.__table__), attempts)
+    settled: dict[tuple[bool, tuple[tuple[str, Any], ...]], list[int]] = {}  # same new values: one UPDATE
     for n in notifications:
-        tried = [o for (nid, _), o in outcomes.items() if nid == n.id]
-        errors = [f"{o.route}: {o.error}" for o in tried if not o.ok]
+        mine = tried.get(n.id, [])  # type: ignore[arg-type]
+        errors = [f"{o.route}: {o.error}" for o in mine if not o.ok]
         values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
-        if tried:
-            values["attempts"] = NotificationRow.attempts + 1
-        if routes and set(routes) <= done[n.id]:  # type: ignore[index]
+        wanted = routes.get(n.id, ())  # type: ignore[arg-type]
+        if wanted and set(wanted) <= done[n.id]:  # type: ignore[index]
             values.update(status="sent", sent_at=now, last_error=None)
-        elif any(o.doubt and o.route not in done[n.id] for o in tried):  # type: ignore[index]
+        elif any(o.doubt and o.route not in done[n.id] for o in mine):  # type: ignore[index]
             values.update(status="doubt", last_error="; ".join(errors))
         elif errors or unrouted_error:
             values["last_error"] = "; ".join(errors) or unrouted_error
-        session.execute(sa.update(NotificationRow).where(NotificationRow.id == n.id).values(**values)
-                        .execution_options(synchronize_session=False))
+        settled.setdefault((bool(mine), tuple(sorted(values.items()))), []).append(n.id)  # type: ignore[arg-type]
+    for (bump, values_), ids in settled.items():
+        extra = {"attempts": NotificationRow.attempts + 1} if bump else {}
+        for part in chunks(ids):
+            session.execute(sa.update(NotificationRow).where(NotificationRow.id.in_(part))
+                            .values(**dict(values_), **extra).execution_options(synchronize_session=False))
 
 
 def _d(day: str | date | None) -> str:

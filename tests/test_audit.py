@@ -186,8 +186,11 @@ def test_swapped_contents_are_caught(history) -> None:  # type: ignore[no-untype
 
 def test_a_delivery_moved_to_another_notification_is_caught(history) -> None:  # type: ignore[no-untyped-def]
     drop_guards("delivery")
-    (first, _), _, (to_t5g, _), _ = chain("delivery")
-    other = sql("SELECT notification_id FROM delivery WHERE id = :id", id=to_t5g)[0][0]
+    (first, _), *_ = chain("delivery")
+    # another notification, not delivered on the first row's route (one delivery per notification and route)
+    other = sql("SELECT notification_id FROM delivery WHERE notification_id NOT IN (SELECT notification_id FROM "
+                "delivery WHERE route = (SELECT route FROM delivery WHERE id = :id)) ORDER BY seq LIMIT 1",
+                id=first)[0][0]
     sql("UPDATE delivery SET notification_id = :n WHERE id = :id", n=other, id=first)
     [found] = verify().breaks
     assert (found.chain, found.row_id, found.problem) == ("delivery", first, "altered")
