@@ -150,8 +150,8 @@ RECORD_EVERY = 0.1  # seconds: answers are recorded at least this often, those t
 
 
 def notify_workers() -> int:
-    """How many units are sent to at once (CCHC_NOTIFY_WORKERS, default 64)."""
-    return max(1, int(os.environ.get("CCHC_NOTIFY_WORKERS") or 64))
+    """How many units are sent to at once (CCHC_NOTIFY_WORKERS, default 128)."""
+    return max(1, int(os.environ.get("CCHC_NOTIFY_WORKERS") or 128))
 
 
 def _send_unit(job: _UnitJob, plan: PlanRow, config: apprise.AppriseConfig, today: date) -> _UnitJob:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from models.settings import get_settings
+from models.settings import configured_lang
 
 # key -> (Vietnamese, English). Placeholders use str.format names.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -616,8 +616,13 @@ def language(lang: str | None) -> Iterator[None]:
         _LANG.reset(token)
 
 
+def current_lang() -> str:
+    """The language spoken here: the context's (language()), else CCHC_LANG."""
+    return _LANG.get() or configured_lang()
+
+
 def t(key: str, lang: str | None = None, **values: object) -> str:
     """The message ``key`` in ``lang``, else the context's language (language()), else CCHC_LANG, filled in."""
     vi, en = MESSAGES[key]
-    text = en if (lang or _LANG.get() or get_settings().lang) == "en" else vi
+    text = en if (lang or current_lang()) == "en" else vi
     return text.format(**values)

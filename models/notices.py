@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from models.audit import seal_deliveries
 from models.due import Message
-from models.messages import MESSAGES, t
+from models.messages import MESSAGES, current_lang, t
 from models.tables import DeliveryRow, NotificationRow
 
 LEASE = timedelta(minutes=10)
@@ -224,6 +224,7 @@ def _d(day: str | date | None) -> str:
 def compose_digest(*, plan_number: str, plan_title: str, unit_code: str, unit_name: str,
                    items: Sequence[NotificationRow], today: date, lang: str | None = None) -> tuple[str, str]:
     """The one message a unit receives for ``items``: title and plain-text body, in the configured language."""
+    lang = lang or current_lang()  # asked once for the whole digest
     title = t("digest.title", lang, number=plan_number, unit=unit_name, n=len(items), date=_d(today))
     lines = [t("digest.greeting", lang, unit=unit_name), t("digest.plan", lang, number=plan_number, title=plan_title),
              ""]

@@ -36,13 +36,17 @@ class Settings:
         return self.home / "attachments"
 
 
+def configured_lang() -> str:
+    """CCHC_LANG as a language code: "en" or "vi" (the default); read alone, it is cheap to ask for each message."""
+    return "en" if (os.environ.get("CCHC_LANG") or "vi").lower().startswith("en") else "vi"
+
+
 def get_settings() -> Settings:
     """Settings from CCHC_HOME, CCHC_DATABASE_URL, CCHC_NOTIFY_CONFIG, CCHC_LANG and CCHC_PORTAL_URL."""
     home = Path(os.environ.get("CCHC_HOME") or Path.home() / ".local/share/cchc").expanduser()
     url = os.environ.get("CCHC_DATABASE_URL") or f"sqlite:///{home / 'cchc.db'}"
     notify = Path(os.environ.get("CCHC_NOTIFY_CONFIG") or DEFAULT_NOTIFY)
-    lang = (os.environ.get("CCHC_LANG") or "vi").lower()
     delays = tuple(float(x) for x in os.environ.get("CCHC_NOTIFY_RETRY_DELAYS", "2,10").split(",") if x.strip())
     portal = os.environ.get("CCHC_PORTAL_URL", "http://127.0.0.1:8080").strip().rstrip("/") or None
-    return Settings(home=home, database_url=url, notify_config=notify, lang="en" if lang.startswith("en") else "vi",
+    return Settings(home=home, database_url=url, notify_config=notify, lang=configured_lang(),
                     retry_delays=delays, portal_url=portal)

@@ -100,6 +100,33 @@ def test_opening_run_sends_one_digest_per_unit_and_a_rerun_sends_nothing(loaded,
     assert rows("select count(*) from transition where event = 'assign'") == [(4,)]
 
 
+def test_each_step_names_the_activity_task_that_decided_it_and_task_runs_carry_no_tags(loaded, routes) -> None:
+    """The history links every transition to its activity's task run; the run's tags stay on the flow run (a tagged
+    task run costs a tag-concurrency check per task in Prefect 3.9: a 1,000-activity phase would take minutes)."""
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    summary = run("2013-10-01")
+    expected = len(summary.activities) + 2  # one task per activity, then "record" and "deliver"
+    deadline = time.monotonic() + 60  # task runs reach the API as events, after the flow has returned
+    with get_client(sync_client=True) as client:
+        flow_run = client.read_flow_run(summary.flow_run_id)
+        while True:
+            task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id])))
+            if len(task_runs) >= expected or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    assert set(flow_run.tags) == {PLAN, "phase-1"}
+    assert len(task_runs) == expected and all(tr.tags == [] for tr in task_runs)
+    names = {str(tr.id): tr.name for tr in task_runs}
+    assert sorted(n.split()[0] for n in names.values() if n[0].isdigit()) == sorted(o.key for o in summary.activities)
+    steps = rows("select entity_key, task_run_id, flow_run_id from transition where event = 'assign'")
+    assert len(steps) == 4 and len({task for _, task, _ in steps}) == 4
+    assert all(names[task].startswith(f"{key} ") and flow == summary.flow_run_id for key, task, flow in steps)
+
+
 def test_reminder_thirty_days_before_and_overdue_after_the_window(loaded, routes, http_endpoint) -> None:
     run("2013-10-01")
     http_endpoint.clear()
