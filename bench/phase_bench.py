@@ -484,6 +484,7 @@ def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float
     import flows.phase as phase
 
     endpoint.clear()
+    delivery._read.cache_clear()  # each `cchc phase run` (or scheduled run) is a new process: the routes are read
     marks = {"start": 0.0, "end": 0.0, "loads": 0}
 
     def clock(original):  # type: ignore[no-untyped-def]

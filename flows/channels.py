@@ -544,22 +544,56 @@ def _entry_problems(item, globals_: dict, where: str) -> list[str]:
         detail = _scrub(detail, {s for s in secrets if len(s) >= 3})
         return [f"{where}: invalid or unsupported URL {shown}" + (f" ({detail})" if detail else "")]
 
-    problems = []
     if _schema_of(url) not in _CUSTOM_SCHEMAS and apprise.Apprise.instantiate(url, suppress_exceptions=True) is None:
         # Apprise's YAML loader keeps some URLs it cannot parse (json://host:notaport/ becomes json:///)
         return [f"{where}: invalid or unsupported URL {shown}"]
-    for plugin in plugins:
-        schema = _custom_schema(plugin)
-        if schema == "zalo":
-            bot_token, chat_id = _zalo_target(getattr(plugin, "_default_args", {}))
-            if not bot_token or not chat_id:
-                problems.append(f"{where}: {shown} needs zalo://{{bot_token}}/{{chat_id}}")
-        elif schema == "outbox":
-            unit = unquote(str(getattr(plugin, "_default_args", {}).get("host") or ""))
-            if unit and not _SAFE_NAME_RE.match(unit):
-                problems.append(f"{where}: {shown}: unit name may use only letters, digits, '.', '_' and '-'")
-        if not plugin.tags:
-            problems.append(f"{where}: {shown} has no tag, so no unit is routed to it")
+    return [p for plugin in plugins for p in _plugin_problems(plugin, where, shown)]
+
+
+def _plugin_problems(plugin: apprise.NotifyBase, where: str, shown: str) -> list[str]:
+    """What is wrong with one loaded route: an incomplete zalo:// or outbox:// target, or no tag."""
+    problems = []
+    schema = _custom_schema(plugin)
+    if schema == "zalo":
+        bot_token, chat_id = _zalo_target(getattr(plugin, "_default_args", {}))
+        if not bot_token or not chat_id:
+            problems.append(f"{where}: {shown} needs zalo://{{bot_token}}/{{chat_id}}")
+    elif schema == "outbox":
+        unit = unquote(str(getattr(plugin, "_default_args", {}).get("host") or ""))
+        if unit and not _SAFE_NAME_RE.match(unit):
+            problems.append(f"{where}: {shown}: unit name may use only letters, digits, '.', '_' and '-'")
+    if not plugin.tags:
+        problems.append(f"{where}: {shown} has no tag, so no unit is routed to it")
+    return problems
+
+
+def _whole_file_problems(content: str, urls: list, wheres: list[str]) -> list[str] | None:
+    """The problems of a route file found by loading it once, or None when that load cannot vouch for every
+    entry (an entry Apprise dropped or complained about): then each entry is loaded alone to say which and why."""
+    entries = [_entry_url(item) for item in urls]
+    if any(u is None or _schema_of(u) is None or (_schema_of(u) in _CUSTOM_SCHEMAS and "?" in u) for u in entries):
+        return None
+    messages: list[str] = []
+    token = _CAPTURE.set(messages)
+    try:
+        config = apprise.AppriseConfig()
+        config.add_config(content, format="yaml")
+        plugins = _services(config)
+    except Exception:  # pragma: no cover - defensive: the entry by entry check says what it is
+        return None
+    finally:
+        _CAPTURE.reset(token)
+    if messages or len(plugins) != len(entries):
+        return None
+    problems = []
+    for url, plugin, where in zip(entries, plugins, wheres, strict=True):
+        schema = _schema_of(url)
+        if schema not in _CUSTOM_SCHEMAS and apprise.Apprise.instantiate(url, suppress_exceptions=True) is None:
+            return None
+        if _custom_schema(plugin) != (schema if schema in _CUSTOM_SCHEMAS else None):
+            return None  # not the entry's own plugin: let the entry by entry check decide
+        if not plugin.tags or _custom_schema(plugin):  # the only routes with something to check (masking costs)
+            problems += _plugin_problems(plugin, where, mask_url(url))
     return problems
 
 
@@ -588,9 +622,11 @@ def _content_problems(content: str) -> list[str]:
         if getattr(key_node, "value", None) == "urls" and isinstance(value_node, yaml.SequenceNode):
             lines = [node.start_mark.line + 1 for node in value_node.value]
     globals_ = {k: v for k, v in data.items() if k not in ("urls", "include")}
-    for index, item in enumerate(urls):
-        line = lines[index] if index < len(lines) else None
-        where = f"line {line} (entry #{index + 1})" if line else f"entry #{index + 1}"
+    wheres = [f"line {lines[i]} (entry #{i + 1})" if i < len(lines) else f"entry #{i + 1}" for i in range(len(urls))]
+    found = _whole_file_problems(content, urls, wheres)
+    if found is not None:
+        return problems + found
+    for item, where in zip(urls, wheres, strict=True):
         problems.extend(_entry_problems(item, globals_, where))
     return problems
 
