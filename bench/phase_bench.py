@@ -29,6 +29,7 @@ import pstats
 import re
 import shutil
 import signal
+import statistics
 import sqlite3
 import subprocess
 import sys
@@ -454,6 +455,19 @@ class PhaseTiming:
                 f"routes file loaded {self.route_loads}x")
 
 
+@dataclass
+class Round:
+    """One round of measurements, made within a minute of each other."""
+
+    bare: float
+    first: "PhaseTiming"
+    rerun: "PhaseTiming"
+    cli_rerun: "PhaseTiming"
+
+    def ratio(self, which: str) -> float:
+        return getattr(self, which).total / self.bare
+
+
 class _FailureCounter(logging.Handler):
     """Counts task runs that ended Failed, by exception (Prefect logs one ERROR record for each)."""
 
@@ -793,56 +807,41 @@ def main() -> None:
             bare(n=10)  # warm-up: imports, client, first flow run
             settle(args.settle)
 
-            print("(a) bare flow")
-            bare_times = []
-            for _ in range(reps):
+            # Rounds: a bare flow, then b (first run on a fresh database), c (re-run) and c2 (re-run as the CLI runs
+            # it), each on an idle API. Each round's ratios compare runs made within a minute of each other: the
+            # machine's speed drifts by a third between minutes (other work), which best-of-N across rounds hides.
+            rounds: list[Round] = []
+            url = ""
+            for i in range(reps):
+                print(f"round {i + 1}: (a) bare flow, (b) first run on a fresh database, (c) re-run, (c2) re-run as "
+                      "the CLI runs it; each after the API went idle")
+                settle(args.settle)
                 t = time.perf_counter()
                 assert bare(n=1000) == sum(range(1000))
-                bare_times.append(time.perf_counter() - t)
-                print(f"    {bare_times[-1]:6.2f} s; then waited {settle(args.settle):.1f} s for the API to go idle")
-            bare_best = min(bare_times)
-
-            print("(b) first run, fresh database; (c) re-runs of the same date on it")
-            firsts: list[PhaseTiming] = []
-            reruns: list[PhaseTiming] = []
-            url = ""
-            attempts = 0
-            while len(firsts) < reps and attempts < reps + 1:
-                if firsts and (firsts[-1].aborted or firsts[-1].total > 2 * TARGET_FIRST * bare_best):
-                    print("    (no more first runs: the last one took more than twice the target)")
-                    break
-                attempts += 1
-                # the API is still writing the task runs of earlier runs: give it time, then start on a fresh copy
-                print(f"    waited {settle(args.settle):.1f} s for the API to go idle")
+                bare_s = time.perf_counter() - t
+                print(f"    a  {bare_s:6.2f} s")
+                settle(args.settle)
                 if url:
                     _dispose(url)
                 url = fresh_database(world)
-                run = run_phase_once(world, endpoint, url, cap=args.cap)
-                print(f"    b  {run.line()}")
-                show_failures(run)
-                if run.error and run.done == 0:
-                    print("       (the flow run did not start: the Prefect API refused it; trying again)")
-                    continue
-                firsts.append(run)
-            if not firsts:
-                firsts.append(run)
-            print(f"    waited {settle(args.settle):.1f} s for the API to go idle")
-            for _ in range(reps):
+                first = run_phase_once(world, endpoint, url, cap=args.cap)
+                print(f"    b  {first.line()}  ({first.total / bare_s:.2f}x a)")
+                show_failures(first)
+                settle(args.settle)
                 rerun = run_phase_once(world, endpoint, url, cap=args.cap)
                 note = "" if rerun.queued == 0 and rerun.sent == 0 else " (not a clean re-run: it sent what b left)"
-                print(f"    c  {rerun.line()}{note}; idle after {settle(args.settle):.1f} s")
+                print(f"    c  {rerun.line()}{note}  ({rerun.total / bare_s:.2f}x a)")
                 show_failures(rerun)
-                reruns.append(rerun)
-            cli_reruns = []
-            for _ in range(reps):
-                cli_reruns.append(run_phase_once(world, endpoint, url, cap=args.cap, cli=True))
-                print(f"    c2 {cli_reruns[-1].line()}; idle after {settle(args.settle):.1f} s")
-                show_failures(cli_reruns[-1])
-            cli_rerun = min(cli_reruns, key=lambda x: (bool(x.error), x.aborted, x.total))
+                settle(args.settle)
+                cli_rerun = run_phase_once(world, endpoint, url, cap=args.cap, cli=True)
+                print(f"    c2 {cli_rerun.line()}  ({cli_rerun.total / bare_s:.2f}x a)")
+                show_failures(cli_rerun)
+                rounds.append(Round(bare_s, first, rerun, cli_rerun))
+                if first.aborted or first.error:
+                    print("    (no more rounds: the first run failed or was stopped)")
+                    break
             _dispose(url)
-            first_best = min(firsts, key=lambda x: (x.aborted, x.total))
-            clean = [x for x in reruns if x.queued == 0 and x.sent == 0 and not x.aborted] or reruns
-            rerun_best = min(clean, key=lambda x: (x.aborted, x.total))
+            settle(args.settle)
 
             wide_result = channel = None
             if wide is not None and wide_template is not None:
@@ -865,21 +864,24 @@ def main() -> None:
         endpoint.stop()
 
     # -------------------------------------------------------------------------------------------------- report
-    def ratio_row(name: str, t: PhaseTiming, target: float) -> tuple:
-        if t.error:
-            return (name, t.total, None, f"<= {target:.1f}x bare", "MISS (the run failed)")
-        if t.aborted:
-            return (name, t.total, t.total / bare_best, f"<= {target:.1f}x bare", "MISS (stopped at cap)")
-        return (name, t.total, t.total / bare_best, f"<= {target:.1f}x bare", verdict(t.total <= target * bare_best))
+    def ratio_row(name: str, pick: str, target: float) -> tuple:
+        runs = [getattr(r, pick) for r in rounds]
+        if any(t.error for t in runs):
+            return (name, None, None, f"<= {target:.1f}x a", "MISS (a run failed)")
+        if any(t.aborted for t in runs):
+            return (name, None, None, f"<= {target:.1f}x a", "MISS (stopped at cap)")
+        ratio = statistics.median(r.ratio(pick) for r in rounds)
+        seconds = statistics.median(t.total for t in runs)
+        return (name, seconds, ratio, f"<= {target:.1f}x a", verdict(ratio <= target))
 
+    first_mid = sorted((r.first for r in rounds), key=lambda t: t.total)[len(rounds) // 2]
     rows = [
-        ("a  bare flow, 1,000 no-op tasks", bare_best, 1.0, "baseline", ""),
-        ratio_row("b  phase_flow first run (1,000 assign, 100 digests)", first_best, TARGET_FIRST),
-        ratio_row("c  phase_flow re-run, same date (nothing new)", rerun_best, TARGET_RERUN),
-        ratio_row("c2 re-run through run_phase (as the CLI runs it)", cli_rerun, TARGET_RERUN),
-        (f"d1 delivery step of b: 100 digests, {world.expected_notifications} notif."
-         + (" (cut)" if first_best.aborted else ""), first_best.delivery, None, "info",
-         f"{first_best.posts} POSTs; {first_best.left if not first_best.aborted else '?'} notif. left"),
+        ("a  bare flow, 1,000 no-op tasks", statistics.median(r.bare for r in rounds), 1.0, "baseline", ""),
+        ratio_row("b  phase_flow first run (1,000 assign, 100 digests)", "first", TARGET_FIRST),
+        ratio_row("c  phase_flow re-run, same date (nothing new)", "rerun", TARGET_RERUN),
+        ratio_row("c2 re-run through run_phase (as the CLI runs it)", "cli_rerun", TARGET_RERUN),
+        (f"d1 delivery step of b: 100 digests, {world.expected_notifications} notif.", first_mid.delivery, None,
+         "info", f"{first_mid.posts} POSTs; {first_mid.left if not first_mid.aborted else '?'} notif. left"),
     ]
     if wide_result is not None:
         rows.append(("d2 delivery step: 1,000 units x 1 notification", wide_result.seconds, None,
@@ -890,17 +892,15 @@ def main() -> None:
     if channel is not None:
         rows.append(("d3 channels.deliver x1,000, no DB, no Prefect", channel[0], None,
                      f"<= {TARGET_DELIVERY:.0f} s", verdict(channel[0] <= TARGET_DELIVERY and channel[1] >= 1000)))
-    print(f"\nResults: a best of {len(bare_times)}, b best of {len(firsts)}, c best of {len(clean)}, c2 best of "
-          f"{len(cli_reruns)}, the rest once. "
-          f"The endpoint answers each POST after {ENDPOINT_DELAY * 1000:.0f} ms.")
-    print(f"{'measurement':58s} {'seconds':>8s} {'x bare':>7s}  {'target':13s} result")
+    print(f"\nResults: medians over {len(rounds)} round(s) (x a: the median of each round's own ratio); d2 and d3 "
+          f"once. The endpoint answers each POST after {ENDPOINT_DELAY * 1000:.0f} ms.")
+    print(f"{'measurement':58s} {'seconds':>8s} {'x a':>7s}  {'target':13s} result")
     for name, seconds, ratio, target, result in rows:
         r = f"{ratio:6.2f}x" if ratio is not None else "      -"
-        print(f"{name:58s} {seconds:8.2f} {r}  {target:13s} {result}")
-    # 1,000 tasks: seconds per run == milliseconds per task
-    if not (first_best.error or first_best.aborted or rerun_best.aborted):
-        print(f"per activity (1,000 tasks: seconds = ms per task): bare {bare_best:.1f} ms; b activity step "
-              f"{first_best.activities:.1f} ms; c activity step {rerun_best.activities:.1f} ms")
+        sec = f"{seconds:8.2f}" if seconds is not None else "       -"
+        print(f"{name:58s} {sec} {r}  {target:13s} {result}")
+    print("per round, x a:  " + "   ".join(f"b {r.ratio('first'):.2f} c {r.ratio('rerun'):.2f} "
+                                          f"c2 {r.ratio('cli_rerun'):.2f}" for r in rounds))
     print(f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine "
           "slows every line alike; compare ratios)")
     print(f"total bench time {time.monotonic() - began:.0f} s")

@@ -13,12 +13,13 @@ from prefect.context import FlowRunContext, TagsContext, TaskRunContext
 from prefect.utilities.annotations import quote
 
 from flows.delivery import DeliveryFailed, UnitDelivery, check_routes, deliver, pending_count, units_with_pending
-from models.activities import PhaseView, phase_view
+from models.activities import PhaseView, get_phase, phase_view
 from models.calendar import today as resolve_today
 from models.db import session
 from models.due import Facts, Parties, decide
 from models.messages import t
 from models.notices import notification_key, unqueued
+from models.queries import get_plan
 from models.reconcile import Decided, Recorded, record_decisions
 from models.settings import get_settings
 
@@ -171,8 +172,7 @@ def run_phase(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSummar
     """
     check_routes()
     with session() as s:
-        view = phase_view(s, plan, phase)
-    name = view.phase_name
+        name = get_phase(s, get_plan(s, plan), phase).name
     from flows.runtime import quiet_prefect
 
     with quiet_prefect(), tags(plan, f"phase-{phase}"):

@@ -15,7 +15,7 @@ from models.lifecycle import next_state
 from models.messages import t
 from models.plan import short_title
 from models.queries import get_plan, roles_by_activity
-from models.tables import ActivityRow, GroupMemberRow, PhaseRow, TransitionRow
+from models.tables import ActivityRow, GroupMemberRow, PhaseRow, PlanRow, TransitionRow
 
 
 class ConcurrentChange(RuntimeError):
@@ -120,13 +120,19 @@ def unit_expander(session: Session, plan_id: int) -> Callable[[list[str]], tuple
     return lambda codes: _expand(codes, groups, group_codes)
 
 
+def get_phase(session: Session, plan: PlanRow, number: int) -> PhaseRow:
+    """Phase ``number`` of ``plan``; LookupError (naming the phases there are) when it has none."""
+    phase = session.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id, PhaseRow.number == number)).first()
+    if phase is None:
+        numbers = session.exec(select(PhaseRow.number).where(PhaseRow.plan_id == plan.id)).all()
+        raise LookupError(t("phase.unknown", plan=plan.code, phase=number, known=", ".join(map(str, numbers))))
+    return phase
+
+
 def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView:
     """Everything a phase run needs, read in a few queries."""
     plan = get_plan(session, plan_code)
-    phase = session.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id, PhaseRow.number == phase_number)).first()
-    if phase is None:
-        numbers = session.exec(select(PhaseRow.number).where(PhaseRow.plan_id == plan.id)).all()
-        raise LookupError(t("phase.unknown", plan=plan_code, phase=phase_number, known=", ".join(map(str, numbers))))
+    phase = get_phase(session, plan, phase_number)
     reminders = plan.spec.get("reminders", {})
     parties = Parties(coordinator=plan.focal_unit, leadership=plan.leadership,
                       reminder_days=tuple(reminders.get("before_due_days", (30, 7, 1))),

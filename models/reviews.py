@@ -6,7 +6,7 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from models.activities import unit_expander
+from models.activities import get_phase, unit_expander
 from models.lifecycle import State
 from models.messages import t
 from models.plan import short_title
@@ -63,7 +63,7 @@ def check_review(session: Session, plan_code: str, phase_number: int, today: dat
 def build_report(session: Session, plan_code: str, phase_number: int, held_on: date) -> ReviewReport:
     """The review report of a phase, read from the activities, their history and their evidence."""
     plan = get_plan(session, plan_code)
-    phase = session.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id, PhaseRow.number == phase_number)).one()
+    phase = get_phase(session, plan, phase_number)
     contents = session.exec(select(ContentRow).where(ContentRow.phase_id == phase.id).order_by(ContentRow.number)).all()
     acts = session.exec(select(ActivityRow).where(ActivityRow.phase_id == phase.id, ActivityRow.in_plan)
                         .order_by(ActivityRow.content_id, ActivityRow.position)).all()
