@@ -26,13 +26,15 @@ def get_plan(session: Session, code: str) -> PlanRow:
 
 def roles_by_activity(session: Session, plan_id: int, written: bool = False) -> dict[int, dict[str, list[str]]]:
     """activity id -> {"lead": [codes], "partner": [codes]} in the plan's order (the plan's words if ``written``)."""
-    rows = session.exec(
-        select(ActivityUnitRow).join(ActivityRow, ActivityRow.id == ActivityUnitRow.activity_id)
+    name = ActivityUnitRow.as_written if written else ActivityUnitRow.unit_code
+    rows = session.exec(  # columns, not rows: a plan has thousands of them
+        select(ActivityUnitRow.activity_id, ActivityUnitRow.role, name)
+        .join(ActivityRow, ActivityRow.id == ActivityUnitRow.activity_id)
         .where(ActivityRow.plan_id == plan_id).order_by(ActivityUnitRow.activity_id, ActivityUnitRow.position)
     ).all()
     out: dict[int, dict[str, list[str]]] = {}
-    for r in rows:
-        out.setdefault(r.activity_id, {"lead": [], "partner": []})[r.role].append(r.as_written if written else r.unit_code)
+    for activity_id, role, unit in rows:
+        out.setdefault(activity_id, {"lead": [], "partner": []})[role].append(unit)
     return out
 
 
