@@ -146,7 +146,7 @@ def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sen
     return sorted(results, key=lambda r: r.unit)
 
 
-RECORD_EVERY = 0.1  # seconds: answers are recorded at least this often, those that came together at once
+RECORD_EVERY = 0.05  # seconds: answers are recorded at least this often, those that came together at once
 
 
 def notify_workers() -> int:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.due import Facts, Parties
-from models.history import append, step
+from models.history import Step, append, step
 from models.lifecycle import next_state
 from models.messages import t
 from models.plan import short_title
@@ -29,7 +29,8 @@ def apply_event(session: Session, activity: ActivityRow, event: str, *, actor: s
     Raises IllegalTransition when the state does not allow the event, ConcurrentChange when the stored
     state is no longer the one the caller read. Returns the recorded transition.
     """
-    return apply_changes(session, [Change(activity, (event,))], actor=actor, source=source, note=note, on=on)[0]
+    [row] = apply_changes(session, [Change(activity, (event,))], actor=actor, source=source, note=note, on=on)
+    return TransitionRow(**row)
 
 
 @dataclass(frozen=True)
@@ -42,13 +43,13 @@ class Change:
 
 
 def apply_changes(session: Session, changes: Sequence[Change], *, actor: str, source: str,
-                  note: str | None = None, on: date | None = None) -> list[TransitionRow]:
+                  note: str | None = None, on: date | None = None) -> list[Step]:
     """Apply each change inside the caller's transaction and record every step, in order; all or nothing.
 
     Each activity moves from the state the caller read (compare-and-set: ConcurrentChange if it is no longer the
-    stored one); an event its state does not allow raises IllegalTransition. Returns the recorded transitions.
+    stored one); an event its state does not allow raises IllegalTransition. Returns the recorded steps.
     """
-    steps: list[TransitionRow] = []
+    steps: list[Step] = []
     moves: dict[tuple[str, str], list[ActivityRow]] = {}
     for change in changes:
         row, state = change.activity, change.activity.state

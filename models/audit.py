@@ -45,13 +45,12 @@ def chain_head(session: Session, chain: str, plan_id: int) -> tuple[int, str]:
     return (head[0], head[1]) if head else (0, GENESIS)
 
 
-def seal_transition(row: TransitionRow, head: tuple[int, str]) -> TransitionRow:
-    """Give ``row`` (not yet added) its place and hash after ``head``, its chain's head as chain_head() locked it."""
+def seal_transition(row: dict[str, Any], head: tuple[int, str]) -> None:
+    """Give ``row`` (a transition's column values, not yet inserted) its place and hash after ``head``, its chain's
+    head as chain_head() locked it."""
     seq, prev = head
-    row.seq, row.prev_hash = seq + 1, prev
-    content = transition_content({k: getattr(row, k) for k in TRANSITION_FIELDS})
-    row.row_hash = row_hash("transition", row.plan_id, row.seq, prev, content)
-    return row
+    row["seq"], row["prev_hash"] = seq + 1, prev
+    row["row_hash"] = row_hash("transition", row["plan_id"], seq + 1, prev, transition_content(row))
 
 
 def seal_deliveries(session: Session, rows: Sequence[dict[str, Any]],

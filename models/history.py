@@ -8,12 +8,13 @@ from datetime import date
 from typing import Any
 
 import pendulum
+import sqlalchemy as sa
 from sqlmodel import Session
 
 from models.audit import chain_head, seal_transition
 from models.calendar import TZ
 
-from models.tables import TransitionRow
+from models.tables import TransitionRow, utc_now
 
 
 def prefect_run_ids() -> tuple[str | None, str | None]:
@@ -30,35 +31,44 @@ def prefect_run_ids() -> tuple[str | None, str | None]:
     return flow_id, task_id
 
 
+Step = dict[str, Any]  # one transition as column values (what is hashed and inserted)
+
+
 def step(*, plan_id: int, entity: str, key: str, event: str, actor: str, source: str,
          from_state: str | None = None, to_state: str | None = None, note: str | None = None,
-         on: date | None = None, run_ids: tuple[str | None, str | None] | None = None) -> TransitionRow:
-    """One step of the history, not yet in its chain: append() seals and adds it.
+         on: date | None = None, run_ids: tuple[str | None, str | None] | None = None) -> Step:
+    """One step of the history, not yet in its chain: append() seals and inserts it.
 
     ``on`` is the day the step counts for (default: today in Asia/Ho_Chi_Minh); ``at`` is always the real time.
     ``run_ids`` (flow run, task run) names the Prefect runs that decided the step (default: the runs we are in).
     """
     flow_id, task_id = run_ids or prefect_run_ids()
-    return TransitionRow(plan_id=plan_id, entity=entity, entity_key=key, event=event, from_state=from_state,
-                         to_state=to_state, actor=actor, source=source, note=note, flow_run_id=flow_id,
-                         task_run_id=task_id, effective_day=on or pendulum.now(TZ).date())
+    return {"plan_id": plan_id, "entity": entity, "entity_key": key, "event": event, "from_state": from_state,
+            "to_state": to_state, "at": utc_now(), "effective_day": on or pendulum.now(TZ).date(), "actor": actor,
+            "source": source, "note": note, "flow_run_id": flow_id, "task_run_id": task_id}
 
 
-def append(session: Session, steps: Sequence[TransitionRow]) -> None:
+def append(session: Session, steps: Sequence[Step]) -> None:
     """Append ``steps``, in order, to the history inside the caller's transaction: each is sealed into its plan's
-    hash chain (models/audit.py, which locks the chain until the transaction ends), then all are flushed at once."""
+    hash chain (models/audit.py, which locks the chain until the transaction ends), then all are inserted in one
+    statement; each step gets its ``id``."""
     heads: dict[int, tuple[int, str]] = {}
     for row in steps:
-        if row.plan_id not in heads:
-            heads[row.plan_id] = chain_head(session, "transition", row.plan_id)
-        seal_transition(row, heads[row.plan_id])
-        heads[row.plan_id] = (row.seq, row.row_hash)  # type: ignore[assignment]
-    session.add_all(steps)
-    session.flush()
+        if row["plan_id"] not in heads:
+            heads[row["plan_id"]] = chain_head(session, "transition", row["plan_id"])
+        seal_transition(row, heads[row["plan_id"]])
+        heads[row["plan_id"]] = (row["seq"], row["row_hash"])
+    if not steps:
+        return
+    table = TransitionRow.__table__
+    ids = session.connection().execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                       list(steps)).scalars().all()
+    for row, id_ in zip(steps, ids, strict=True):
+        row["id"] = id_
 
 
 def record(session: Session, **fields: Any) -> TransitionRow:
     """Append one step (the keyword arguments of step()) to the history and return it."""
     row = step(**fields)
     append(session, [row])
-    return row
+    return TransitionRow(**row)

@@ -117,7 +117,7 @@ class Claim:
 
 
 def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
-    """Claim ``ids`` for ``sender`` (compare-and-set per row); a claim whose holder is known dead or whose lease
+    """Claim ``ids`` for ``sender`` (compare-and-set); a claim whose holder is known dead or whose lease
     ended is taken over and reported in doubt. Runs in the caller's transaction: commit it before sending."""
     from models.senders import known_dead
 
@@ -125,17 +125,18 @@ def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
     out = Claim()
     if not ids:
         return out
-    rows = [r for part in chunks(ids) for r in session.execute(
-        sa.select(NotificationRow.id, NotificationRow.claimed_by, NotificationRow.claimed_until)
-        .where(NotificationRow.id.in_(part), NotificationRow.status == "pending"))]
-    for part in chunks([nid for nid, holder, _ in rows if holder is None or holder == sender]):
-        out.taken += session.execute(  # unclaimed (or ours already): taken together, compare-and-set
+    for part in chunks(ids):  # unclaimed (or ours already): taken together, compare-and-set
+        out.taken += session.execute(
             sa.update(NotificationRow)
             .where(NotificationRow.id.in_(part), NotificationRow.status == "pending",
                    sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender))
             .values(claimed_by=sender, claimed_until=now + LEASE)
             .returning(NotificationRow.id)
             .execution_options(synchronize_session=False)).scalars().all()
+    rest = sorted(set(ids) - set(out.taken))  # held by another sender (or no longer pending)
+    rows = [r for part in chunks(rest) for r in session.execute(
+        sa.select(NotificationRow.id, NotificationRow.claimed_by, NotificationRow.claimed_until)
+        .where(NotificationRow.id.in_(part), NotificationRow.status == "pending"))]
     for nid, holder, until in sorted(rows):
         if holder is None or holder == sender:
             continue

@@ -35,7 +35,7 @@ def _json(**kw: Any) -> Any:
     return Field(default_factory=list, sa_column=Column(JSONType, nullable=False), **kw)
 
 
-def _utc_now() -> datetime:
+def utc_now() -> datetime:
     import pendulum
 
     return pendulum.now("UTC")
@@ -66,7 +66,7 @@ class PlanRow(SQLModel, table=True):
     leadership: str = Field(foreign_key="unit.code")
     digest: str = Field(max_length=64)
     spec: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
-    loaded_at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    loaded_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
 
 
 class PhaseRow(SQLModel, table=True):
@@ -153,7 +153,7 @@ class TransitionRow(SQLModel, table=True):
     event: str = Field(max_length=32)
     from_state: str | None = Field(default=None, max_length=32)
     to_state: str | None = Field(default=None, max_length=32)
-    at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     effective_day: date | None = None    # the day the step counts for (Asia/Ho_Chi_Minh): today, or the --as-of of a replay
     actor: str = Field(max_length=100)
     source: str = Field(max_length=32)
@@ -189,7 +189,7 @@ class NotificationRow(SQLModel, table=True):
     status: str = Field(default="pending", max_length=16, index=True)   # pending | sent
     attempts: int = 0
     last_error: str | None = None
-    created_at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     claimed_by: str | None = Field(default=None, max_length=64)   # the sender holding it, until claimed_until
     claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
@@ -209,7 +209,7 @@ class DeliveryRow(SQLModel, table=True):
     route: str = Field(max_length=500)
     ok: bool
     error: str | None = None
-    at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     flow_run_id: str | None = Field(default=None, max_length=36)
     plan_id: int | None = Field(default=None, foreign_key="plan.id")  # the notification's plan: its chain
     seq: int | None = None
@@ -229,7 +229,7 @@ class EvidenceRow(SQLModel, table=True):
     kind: str = Field(max_length=16)               # report | note | accept | return | cancel
     text: str
     attachments: list[dict[str, Any]] = _json()
-    at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     actor: str = Field(max_length=100)
     transition_id: int | None = Field(default=None, foreign_key="transition.id")
 
@@ -265,7 +265,7 @@ class SubmissionRow(SQLModel, table=True):
     sha256: str = Field(max_length=64)
     size: int
     stored_path: str
-    at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     actor: str = Field(max_length=100)
 
 
@@ -279,7 +279,7 @@ class TokenRow(SQLModel, table=True):
     role: str = Field(max_length=16)                # unit | coordinator | auditor
     unit_code: str | None = Field(default=None, foreign_key="unit.code", max_length=32)
     label: str | None = None
-    created_at: datetime = Field(default_factory=_utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
