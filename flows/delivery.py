@@ -37,7 +37,7 @@ class UnitDelivery:
     sent: int = 0
     failed_routes: list[str] = field(default_factory=list)
     unrouted: bool = False
-    doubtful: int = 0          # in doubt: an earlier run may have sent them; not sent again (see send_to_unit)
+    doubtful: int = 0          # in doubt: an earlier run may have sent them; not sent again (see deliver)
 
 
 class RoutesInvalid(ValueError):
