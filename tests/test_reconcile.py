@@ -1,0 +1,65 @@
+"""Recording what a phase run decided (models/reconcile.py), without Prefect: all of it in one transaction, or none."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+PLAN = "byt-3723-2013-2015"
+OPENING = date(2013, 10, 1)
+
+
+def rows(sql: str) -> list[tuple]:
+    from models.db import get_engine
+
+    with get_engine().connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(sql))]
+
+
+def decided_as_of(day: date):  # type: ignore[no-untyped-def]
+    from models.activities import phase_view
+    from models.db import session
+    from models.due import decide
+    from models.reconcile import Decided
+
+    with session() as s:
+        view = phase_view(s, PLAN, 1)
+    return view, [Decided(a.facts, decide(a.facts, day, view.parties), task_run_id=f"task-{a.facts.key}")
+                  for a in view.activities]
+
+
+def test_a_failure_while_queueing_leaves_no_transition_behind(loaded, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import models.reconcile as reconcile
+    from models.db import session
+
+    view, decided = decided_as_of(OPENING)
+
+    def broken(session, notices):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the disk is full")
+
+    monkeypatch.setattr(reconcile, "queue", broken)
+    with session() as s, pytest.raises(RuntimeError, match="disk is full"):
+        reconcile.record_decisions(s, view, decided, OPENING)
+    assert rows("select count(*) from transition where entity = 'activity'") == [(0,)]
+    assert rows("select count(*) from notification") == [(0,)]
+    assert {state for (state,) in rows("select state from activity")} == {"planned"}
+
+
+def test_each_step_keeps_the_task_run_that_decided_it_and_a_second_recording_adds_nothing(loaded) -> None:  # type: ignore[no-untyped-def]
+    from models.db import session
+    from models.reconcile import record_decisions
+
+    view, decided = decided_as_of(OPENING)
+    with session() as s:
+        first = record_decisions(s, view, decided, OPENING, flow_run_id="flow-1")
+    assert sorted(k for k, r in first.items() if r.events) == ["1.1.1", "1.1.2", "1.2.1", "1.4.1"]
+    assert rows("select entity_key, task_run_id, flow_run_id from transition where event = 'assign' "
+                "order by entity_key") == [(k, f"task-{k}", "flow-1") for k in ("1.1.1", "1.1.2", "1.2.1", "1.4.1")]
+    queued = sum(r.queued for r in first.values())
+    assert queued == rows("select count(*) from notification")[0][0] > 0
+    with session() as s:  # the same decisions again (a second run that read the same states): re-decided, nothing new
+        again = record_decisions(s, view, decided, OPENING, flow_run_id="flow-2")
+    assert all(not r.events and not r.queued for r in again.values())
+    assert rows("select count(*) from transition where event = 'assign'") == [(4,)]
