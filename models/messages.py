@@ -485,6 +485,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.accept": ("Công nhận", "Accept"),
     "web.return": ("Trả lại", "Return"),
     "web.return_note": ("lý do trả lại (bắt buộc)", "why it is returned (required)"),
+    "web.cancel": ("Hủy hoạt động", "Cancel the activity"),
+    "web.cancel_reason": ("lý do hủy (bắt buộc)", "why it is cancelled (required)"),
     "web.board.title": ("Bảng theo dõi kế hoạch", "Plan board"),
     "web.board.as_of": ("tính đến ngày {date}", "as of {date}"),
     "web.board.progress": ("Tiến độ theo giai đoạn và nội dung", "Progress by phase and content item"),

@@ -351,6 +351,23 @@ def test_report_accept_and_return_through_the_board(app, client, creds, cchc_env
     assert "đã công nhận" in page and "Thiếu lịch phát sóng" in page
 
 
+def test_the_coordinator_cancels_an_activity_with_a_reason(app, client, creds, cchc_env) -> None:  # type: ignore[no-untyped-def]
+    c, tccb = client("coordinator", creds), client("TCCB", creds)
+    assert "/activities/1.4.1/cancel" in c.get("/activities/1.4.1").text
+    assert "/activities/1.4.1/cancel" not in tccb.get("/activities/1.4.1").text   # a lead unit: no such form
+    assert post(tccb, "/activities/1.4.1/cancel", {"note": "Không cần nữa"}, page="/activities/1.4.1").status_code == 403
+    assert post(c, "/activities/1.4.1/cancel", {"note": "  "}, page="/activities/1.4.1").status_code == 400  # a reason
+    assert post(c, "/activities/1.4.1/cancel", {"note": "Đã gộp vào hoạt động 1.4.2"},
+                page="/activities/1.4.1").status_code == 303
+    assert rows("select state from activity where key = '1.4.1'") == [("cancelled",)]
+    assert rows("select event, actor, source from transition where entity_key = '1.4.1' and event = 'cancel'") == \
+        [("cancel", f"coordinator:VPB #{creds['coordinator'][0]}", "web")]
+    page = c.get("/activities/1.4.1").text
+    assert "/activities/1.4.1/cancel" not in page and "Đã gộp vào hoạt động 1.4.2" in text_of(page)
+    told = [json.loads(p.read_text("utf-8")) for p in sorted((cchc_env / "outbox").glob("*.json"))]
+    assert {m["unit"] for m in told if "1.4.1" in m["body"] and "Đã gộp vào hoạt động 1.4.2" in m["body"]} >= {"tccb"}
+
+
 def test_board_shows_progress_rates_and_the_timeline(app, client, creds) -> None:  # type: ignore[no-untyped-def]
     set_states(PLAN, "accepted", ["1.1.1"])
     c = client("coordinator", creds)

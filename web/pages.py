@@ -11,7 +11,8 @@ same functions as the CLI: report_done, add_note, coordinator_decides (models/ac
 | GET  /evidence/{id}/{n}                 | as the activity page                                              |
 | POST /activities/{id}/done, /note       | signed in (CSRF); report_done / add_note decide: a lead (note: a  |
 |                                         | unit concerned), for its own unit only; refusals recorded         |
-| POST /activities/{id}/accept, /return   | signed in (CSRF); coordinator_decides decides: the coordinator    |
+| POST /activities/{id}/accept, /return,  | signed in (CSRF); coordinator_decides decides: the coordinator    |
+|      /cancel                            | (a return needs a note, a cancellation a reason)                  |
 | POST /reports/{period}                  | signed in (CSRF); submit_report decides: a unit owing it          |
 | GET  /board, /timeline                  | the plan's coordinator, auditors (read only)                      |
 | POST /runs/phase, /runs/review          | the plan's coordinator (CSRF)                                     |
@@ -237,6 +238,7 @@ def activity(request: Request, key: str) -> Response:
                   may_report=acting and who.unit in page.reporters and page.may_be_reported,
                   may_note=acting and who.unit in page.concerned,
                   may_decide=who.is_coordinator_of(plan) and page.may_be_decided,
+                  may_cancel=who.is_coordinator_of(plan) and page.may_be_cancelled,
                   allowed=", ".join(ALLOWED), limit=limit_text(request.app.state.max_upload))
 
 
@@ -278,6 +280,12 @@ def accept(request: Request, key: str, csrf: CsrfField = None, note: Annotated[s
 def return_(request: Request, key: str, csrf: CsrfField = None, note: Annotated[str, Form()] = "",
             next: Annotated[str | None, Form()] = None) -> Response:  # noqa: A002
     return _decide(request, key, "return", note, csrf, next)
+
+
+@router.post("/activities/{key}/cancel")
+def cancel(request: Request, key: str, csrf: CsrfField = None, note: Annotated[str, Form()] = "",
+           next: Annotated[str | None, Form()] = None) -> Response:  # noqa: A002
+    return _decide(request, key, "cancel", note, csrf, next)
 
 
 def _decide(request: Request, key: str, event: str, note: str, csrf: str | None, next_url: str | None) -> Response:

@@ -101,6 +101,10 @@ class ActivityPage:
     def may_be_decided(self) -> bool:
         return self.row.state in TRANSITIONS[Event.ACCEPT]
 
+    @property
+    def may_be_cancelled(self) -> bool:
+        return self.row.state in TRANSITIONS[Event.CANCEL]
+
 
 def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
     row = s.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.key == key,
