@@ -13,7 +13,6 @@ from sqlmodel import Session
 
 from models.audit import chain_head, seal_transition
 from models.calendar import TZ
-
 from models.tables import TransitionRow, utc_now
 
 
