@@ -380,7 +380,7 @@ def _phase_number(value: str) -> int:
 
 @router.post("/runs/phase")
 def run_phase(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfField = None) -> Response:
-    from models.activities import phase_view
+    from models.activities import get_phase
 
     with reading() as s:
         plan = current_plan(request, s)
@@ -388,10 +388,10 @@ def run_phase(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfFi
         check_csrf(request, csrf)
         number = _phase_number(phase)
         try:
-            view = phase_view(s, plan.code, number)
+            name = get_phase(s, plan, number).name
         except LookupError as exc:
             raise PortalError(404, str(exc)) from None
-    return _start(request, "phase", plan.code, number, view.phase_name, _phase_body)
+    return _start(request, "phase", plan.code, number, name, _phase_body)
 
 
 def _phase_body(plan: str, phase: int, as_of: str | None) -> tuple[str, str | None]:
