@@ -261,7 +261,7 @@ def _load_template(world: World) -> Path:
     assert len(plan.activities) == world.activities, len(plan.activities)
     t0 = time.perf_counter()
     with session() as s:
-        result = load_plan(s, plan, directory, actor="bench")
+        result = load_plan(s, plan, directory, stated_name="bench")
     assert result.status == "created", result
     world.load_seconds = time.perf_counter() - t0
     _dispose(url)

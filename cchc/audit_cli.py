@@ -11,7 +11,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from models.access import DATABASE_OWNER, NO_TOKEN
+from models.history_query import backdated_mark
 from models.messages import MESSAGES, t
+from models.reconcile import SYSTEM_ACTOR
+from models.text import printable
 
 audit_app = typer.Typer(help="Kiểm toán: kiểm tra chuỗi băm, đối chiếu với Prefect / audit: verify the history, "
                              "cross-check with Prefect.", no_args_is_help=True)
@@ -98,6 +102,22 @@ def _notice_label(code: str) -> str:
     return t(key, offset="", title="").split(":")[0].strip() if key in MESSAGES else code
 
 
+TOKENLESS = (NO_TOKEN, DATABASE_OWNER, SYSTEM_ACTOR)   # who acts where no token is needed
+
+
+def actor_text(e) -> str:  # type: ignore[no-untyped-def]
+    """Who acted, as the history shows it: the token's principal and its label; an act that needs no token says so;
+    the name the person typed only as such (unverified)."""
+    text = e.actor or ""
+    if e.actor_label:
+        text += f" «{e.actor_label}»"
+    if e.actor in TOKENLESS:
+        text += f" ({t('history.no_token')})"
+    if e.stated_name:
+        text += "\n" + t("history.stated", name=e.stated_name)
+    return text
+
+
 def _print_history(plan: str, entries: list, limit: int) -> None:  # type: ignore[type-arg]
     if not entries:
         out.print(t("history.empty"))
@@ -108,10 +128,12 @@ def _print_history(plan: str, entries: list, limit: int) -> None:  # type: ignor
         table.add_column(t(key), overflow="fold", ratio=ratio)
     for e in entries[:limit]:
         when = e.local_at.format("DD/MM/YYYY HH:mm:ss")
-        if e.day and e.day != e.local_at.date():
+        if e.backdated:
+            when += f"\n({backdated_mark(e)})"
+        elif e.day and e.day != e.local_at.date():
             when += f"\n({t('hcol.day').lower()} {e.day.strftime('%d/%m/%Y')})"
         if e.kind == "step":
-            event, who = _label("event", e.event), e.actor or ""
+            event, who = _label("event", e.event), actor_text(e)
             if e.to_state:
                 event += f"\n{_label('state', e.from_state) or '∅'} → {_label('state', e.to_state)}"
         else:
@@ -120,7 +142,7 @@ def _print_history(plan: str, entries: list, limit: int) -> None:  # type: ignor
         run = escape(e.flow_run_id or "")
         if run and e.flow_run_url:
             run = f"[link={e.flow_run_url}]{run}[/link]"
-        table.add_row(when, escape(e.key), escape(event), escape(who), escape(e.note or ""), run)
+        table.add_row(*(escape(printable(c)) for c in (when, e.key, event, who, e.note or "")), run)
     out.print(table)
     if len(entries) > limit:
         err.print(t("history.more", n=limit), highlight=False)
@@ -134,19 +156,33 @@ def audit_verify(
         plan: Annotated[str | None, typer.Argument(help="mã kế hoạch (mặc định: mọi kế hoạch)")] = None,
         anchor: Annotated[list[str] | None, typer.Option(
             "--anchor", help="CHUỖI:SỐ_THỨ_TỰ:MÃ_BĂM in ra bởi lần kiểm tra trước (lặp lại được; cần PLAN)")] = None,
+        anchors_from: Annotated[list[Path] | None, typer.Option(
+            "--anchors-from", help="báo cáo sơ kết/tổng kết, thư đã nhận (tệp hoặc thư mục) chứa mốc chuỗi băm / "
+                                   "review reports, messages received (file or folder) carrying chain anchors")] = None,
 ) -> None:
     """Kiểm tra chuỗi băm của lịch sử; mã thoát 0 chỉ khi nguyên vẹn / verify the hash chains (exit 0 only if whole)."""
+    from models.anchors import read_anchors
     from models.audit import CHAINS, verify
     from models.db import session
     from models.queries import UnknownPlan
 
-    anchors: dict[str, tuple[int, str]] = {}
+    anchors: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for value in anchor or []:
         chain, _, rest = value.partition(":")
         seq, _, digest = rest.partition(":")
         if chain not in CHAINS or not seq.isdigit() or len(digest) < 12 or plan is None:
             fail(t("audit.bad_anchor", value=value))
-        anchors[chain] = (int(seq), digest)
+        anchors.setdefault((plan, chain), []).append((int(seq), digest))
+    if anchors_from:
+        for path in anchors_from:
+            if not path.exists():
+                fail(t("yaml.not_found") + f": {path}")
+        found, files = read_anchors(anchors_from)
+        if not found:
+            fail(t("audit.anchors_none", path=", ".join(map(str, anchors_from))))
+        for key, values in found.items():
+            anchors.setdefault(key, []).extend(values)
+        out.print(t("audit.anchors_read", n=sum(map(len, found.values())), files=files), highlight=False)
     with session() as s:
         try:
             report = verify(s, plan, anchors)

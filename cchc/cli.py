@@ -29,9 +29,16 @@ UnitsOpt = Annotated[Path, typer.Option("--units", help="Danh mục đơn vị /
 FormatOpt = Annotated[str, typer.Option("--format", help="table | json")]
 
 
-def actor() -> str:
-    """Who is acting: CCHC_ACTOR, else the login name."""
-    return os.environ.get("CCHC_ACTOR") or getpass.getuser()
+def stated_name() -> str:
+    """The name the person at the keyboard gives (CCHC_ACTOR, else the login name): recorded beside the acting
+    token's principal, never as the actor. Control characters are refused."""
+    from models.text import ControlCharacters, check_text
+
+    name = os.environ.get("CCHC_ACTOR") or getpass.getuser()
+    try:
+        return check_text(name, "CCHC_ACTOR") or ""
+    except ControlCharacters as exc:
+        fail(str(exc))
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -86,7 +93,7 @@ def plan_load(path: Path, units: UnitsOpt = DEFAULT_UNITS) -> None:
     directory, plan, warnings = read_checked(path, units)
     print_findings(warnings)
     with session() as s:
-        result = load_plan(s, plan, directory, actor=actor())
+        result = load_plan(s, plan, directory, stated_name=stated_name())
     if result.status == "created":
         out.print(t("load.created", code=plan.code, activities=len(plan.activities)))
     elif result.status == "unchanged":
@@ -205,15 +212,33 @@ activity_app = typer.Typer(help="Hoạt động: báo cáo, ghi chú, công nh�
                            no_args_is_help=True)
 app.add_typer(activity_app, name="activity")
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="mã kế hoạch (khi đã nạp nhiều kế hoạch)")]
-StepDayOpt = Annotated[str | None, typer.Option("--as-of", help="ngày ghi nhận (khi nhập lại công văn cũ); mặc định: hôm nay")]
+StepDayOpt = Annotated[str | None, typer.Option(
+    "--as-of", help="người điều phối ghi một bước theo công văn đến muộn: ngày bước được tính (cần --letter) / "
+                    "the coordinator records a step from a late letter: the day it counts for (needs --letter)")]
+LetterOpt = Annotated[str | None, typer.Option(
+    "--letter", help="số, ngày của công văn đến muộn (đi cùng --as-of) / the late letter's reference (with --as-of)")]
 AttachOpt = Annotated[list[Path] | None, typer.Option("--attach", help="tệp minh chứng (lặp lại được)")]
 
 
-def _act(fn, as_of: str | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    """Run a unit or coordinator action, deliver what it queued, and print the outcome."""
+def late_letter(as_of: str | None, letter: str | None):  # type: ignore[no-untyped-def]
+    """--as-of with --letter: the coordinator records a step from a letter that arrived late (LateLetter)."""
+    from models.backdating import LateLetter
+    from models.calendar import parse_date
+
+    if as_of is None and letter is None:
+        return None
+    day = as_of_value(as_of)
+    if day is None or not (letter or "").strip():
+        fail(t("backdate.needs_both"))
+    return LateLetter(parse_date(day), letter)  # type: ignore[arg-type]
+
+
+def _act(fn, as_of: str | None = None, letter: str | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    """Run a unit or coordinator action today (or from a late letter), deliver what it queued, print the outcome."""
     from models.calendar import today
 
-    kwargs["today"] = today(as_of_value(as_of))
+    kwargs["letter"] = late_letter(as_of, letter)
+    kwargs["today"] = today(None)
     from cchc.token_cli import principal
     from models.actions import ActionInputError, ActionRefused
     from models.attachments import AttachmentError
@@ -223,9 +248,10 @@ def _act(fn, as_of: str | None = None, **kwargs) -> None:  # type: ignore[no-unt
     from models.queries import UnknownPlan
 
     check_routes_or_fail()
+    name = stated_name()
     try:
         with session() as s:  # who acts is the token's holder; --unit/--by only confirm it
-            result = fn(s, principal=principal(s), actor=actor(), **kwargs)
+            result = fn(s, principal=principal(s), stated_name=name, **kwargs)
     except (ActionInputError, ActionRefused, AttachmentError, AuthError, IllegalTransition, UnknownPlan) as exc:
         fail(str(exc))
     out.print(t("action.done", id=result.activity, state=t(f"state.{result.state}")))
@@ -238,28 +264,28 @@ def _act(fn, as_of: str | None = None, **kwargs) -> None:  # type: ignore[no-unt
 @activity_app.command("done")
 def activity_done(activity_id: str, unit: Annotated[str, typer.Option("--unit")],
                   evidence: Annotated[str, typer.Option("--evidence")], attach: AttachOpt = None,
-                  plan: PlanOpt = None, as_of: StepDayOpt = None) -> None:
+                  plan: PlanOpt = None, as_of: StepDayOpt = None, letter: LetterOpt = None) -> None:
     """Đơn vị chủ trì báo cáo hoàn thành, kèm minh chứng / a lead unit reports the activity done."""
     from models.actions import report_done
 
-    _act(report_done, as_of, plan_code=plan, key=activity_id, unit=unit, evidence=evidence, attachments=attach or [])
+    _act(report_done, as_of, letter, plan_code=plan, key=activity_id, unit=unit, evidence=evidence, attachments=attach or [])
 
 
 @activity_app.command("note")
 def activity_note(activity_id: str, unit: Annotated[str, typer.Option("--unit")],
                   text: Annotated[str, typer.Option("--text")], attach: AttachOpt = None,
-                  plan: PlanOpt = None, as_of: StepDayOpt = None) -> None:
+                  plan: PlanOpt = None, as_of: StepDayOpt = None, letter: LetterOpt = None) -> None:
     """Đơn vị phối hợp (hoặc chủ trì) thêm ghi chú / a partner or lead adds a note."""
     from models.actions import add_note
 
-    _act(add_note, as_of, plan_code=plan, key=activity_id, unit=unit, text=text, attachments=attach or [])
+    _act(add_note, as_of, letter, plan_code=plan, key=activity_id, unit=unit, text=text, attachments=attach or [])
 
 
 def _decide(event: str, activity_id: str, by: str | None, note: str | None, plan: str | None,
-            as_of: str | None) -> None:
+            as_of: str | None, letter: str | None) -> None:
     from models.actions import coordinator_decides
 
-    _act(coordinator_decides, as_of, plan_code=plan, key=activity_id, event=event, by=by, note=note)
+    _act(coordinator_decides, as_of, letter, plan_code=plan, key=activity_id, event=event, by=by, note=note)
 
 
 ByOpt = Annotated[str, typer.Option("--by", help="đơn vị đầu mối (điều phối) của kế hoạch, ví dụ VPB")]
@@ -267,24 +293,24 @@ ByOpt = Annotated[str, typer.Option("--by", help="đơn vị đầu mối (đi�
 
 @activity_app.command("accept")
 def activity_accept(activity_id: str, by: ByOpt, note: Annotated[str | None, typer.Option("--note")] = None,
-                    plan: PlanOpt = None, as_of: StepDayOpt = None) -> None:
+                    plan: PlanOpt = None, as_of: StepDayOpt = None, letter: LetterOpt = None) -> None:
     """Đầu mối công nhận kết quả / the coordinator accepts a report."""
-    _decide("accept", activity_id, by, note, plan, as_of)
+    _decide("accept", activity_id, by, note, plan, as_of, letter)
 
 
 @activity_app.command("return")
 def activity_return(activity_id: str, by: ByOpt, note: Annotated[str, typer.Option("--note")],
-                    plan: PlanOpt = None, as_of: StepDayOpt = None) -> None:
+                    plan: PlanOpt = None, as_of: StepDayOpt = None, letter: LetterOpt = None) -> None:
     """Đầu mối trả lại báo cáo, kèm lý do / the coordinator returns a report, with a note."""
-    _decide("return", activity_id, by, note, plan, as_of)
+    _decide("return", activity_id, by, note, plan, as_of, letter)
 
 
 @activity_app.command("cancel")
 def activity_cancel(activity_id: str, reason: Annotated[str, typer.Option("--reason")],
                     by: Annotated[str | None, typer.Option("--by")] = None, plan: PlanOpt = None,
-                    as_of: StepDayOpt = None) -> None:
+                    as_of: StepDayOpt = None, letter: LetterOpt = None) -> None:
     """Đầu mối hủy hoạt động, kèm lý do / the coordinator cancels an activity, with a reason."""
-    _decide("cancel", activity_id, by, reason, plan, as_of)
+    _decide("cancel", activity_id, by, reason, plan, as_of, letter)
 
 
 @activity_app.command("list")
@@ -350,7 +376,7 @@ app.add_typer(report_app, name="report")
 @report_app.command("submit")
 def report_submit(unit: Annotated[str, typer.Option("--unit")], period: Annotated[str, typer.Option("--period")],
                   file: Annotated[Path, typer.Option("--file")], plan: PlanOpt = None,
-                  as_of: StepDayOpt = None) -> None:
+                  as_of: StepDayOpt = None, letter: LetterOpt = None) -> None:
     """Đơn vị nộp báo cáo định kỳ (ví dụ --period 2014-H1) / a unit submits its periodic report."""
     from cchc.token_cli import principal
     from flows.delivery import deliver_now
@@ -362,12 +388,13 @@ def report_submit(unit: Annotated[str, typer.Option("--unit")], period: Annotate
     from models.periodic import ReportInputError, submit_report
     from models.queries import UnknownPlan
 
-    day = today(as_of_value(as_of))
+    day, late = today(None), late_letter(as_of, letter)
     check_routes_or_fail()
+    name = stated_name()
     try:
         with session() as s:
             plan_id, p, on_time = submit_report(s, principal=principal(s), plan_code=plan, unit=unit, period=period,
-                                                file=file, actor=actor(), today=day)
+                                                file=file, stated_name=name, today=day, letter=late)
     except (ReportInputError, AttachmentError, ActionInputError, ActionRefused, AuthError, UnknownPlan) as exc:
         fail(str(exc))
     out.print(t("report.recorded", period=p.label, unit=unit.upper(), on_time=t("on_time" if on_time else "late")))

@@ -43,7 +43,7 @@ def notice_list(plan: str, status: Annotated[str | None, typer.Option("--status"
 
 
 def _coordinator_does(fn, notice_id: int, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    from cchc.cli import actor, fail
+    from cchc.cli import fail, stated_name
     from cchc.token_cli import principal
     from flows.doubts import NoticeInputError
     from models.access import ActionRefused
@@ -52,7 +52,7 @@ def _coordinator_does(fn, notice_id: int, **kwargs) -> None:  # type: ignore[no-
 
     try:
         with session() as s:
-            return fn(s, principal=principal(s), notice_id=notice_id, actor=actor(), **kwargs)
+            return fn(s, principal=principal(s), notice_id=notice_id, stated_name=stated_name(), **kwargs)
     except (AuthError, ActionRefused, NoticeInputError) as exc:
         fail(str(exc))
 

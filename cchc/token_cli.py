@@ -52,28 +52,67 @@ def token_issue(unit: Annotated[str | None, typer.Option("--unit", help="mã đ�
                 role: Annotated[str, typer.Option("--role", help="unit | coordinator | auditor")] = "unit",
                 label: Annotated[str | None, typer.Option("--label", help="người nhận / who holds it")] = None) -> None:
     """Cấp mã truy cập (chỉ hiện một lần) / issue a token (printed once)."""
-    from cchc.cli import fail, out
-    from models.access import may_issue
+    from cchc.cli import fail, out, stated_name
+    from models.access import bootstrap, bootstrapped, may_issue
     from models.auth import issue_token
     from models.db import session
 
+    label = _label(label)
     try:
         with session() as s:
-            token = read_token(required=_has_coordinator(s))  # the very first token needs none
+            first = not bootstrapped(s)  # the very first token of a database needs none, once
+            token = read_token(required=not first)
             issuer = authenticate(s, token) if token else None
             may_issue(s, issuer, role, unit)
-            s.rollback()  # end the reads above: issue_token writes in its own transaction
-            token_id, token = issue_token(s, role, unit, label)
+            s.rollback()  # end the reads above: issuing writes in its own transaction
+            if first and issuer is None:
+                token_id, token = bootstrap(s, unit or "", label, stated_name())
+            else:
+                token_id, token = issue_token(s, role, unit, label)
     except AuthError as exc:
         fail(str(exc))
     out.print(t("token.issued", id=token_id, role=role, unit=(unit or "—").upper()), highlight=False)
     typer.echo(token)
 
 
-def _has_coordinator(s: Session) -> bool:
-    from models.access import active_coordinators
+def _label(label: str | None) -> str | None:
+    from cchc.cli import fail
+    from models.text import ControlCharacters, check_text
 
-    return bool(active_coordinators(s))
+    try:
+        return check_text(label, "--label")
+    except ControlCharacters as exc:
+        fail(str(exc))
+
+
+@token_app.command("recover")
+def token_recover(
+        unit: Annotated[str, typer.Option("--unit", help="đơn vị đầu mối / the focal unit")],
+        confirm_database: Annotated[str | None, typer.Option(
+            "--confirm-database", help="tên cơ sở dữ liệu (tệp SQLite hoặc tên cơ sở PostgreSQL) / the database's name")] = None,
+        label: Annotated[str | None, typer.Option("--label", help="người nhận / who holds it")] = None) -> None:
+    """Chủ sở hữu cơ sở dữ liệu cấp lại mã người điều phối khi không còn mã nào dùng được (ghi vào lịch sử) /
+    the database owner issues a new coordinator token when none can be used (recorded in the history)."""
+    from cchc.cli import fail, out, stated_name
+    from models.access import recover
+    from models.db import session
+    from models.ownership import database_name, owner_problem
+
+    label = _label(label)
+    try:
+        with session() as s:
+            name = database_name(s)
+            if confirm_database != name:
+                fail(t("recover.confirm", name=name))
+            owner, problem = owner_problem(s)
+            s.rollback()
+            if problem:
+                fail(t("recover.not_owner", detail=problem))
+            token_id, token = recover(s, unit, label, stated_name(), owner)
+    except AuthError as exc:
+        fail(str(exc))
+    out.print(t("token.issued", id=token_id, role="coordinator", unit=unit.upper()), highlight=False)
+    typer.echo(token)
 
 
 @token_app.command("list")

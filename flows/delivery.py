@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from flows import channels
 from flows.channels import RouteResult, read_routes, routes_for, validate_routes
+from models.anchors import anchor_lines
 from models.db import session, write_transaction
 from models.messages import t
 from models.notices import (Outcome, compose_digest, delivered_routes, pending, pending_units, record_outcomes,
@@ -85,6 +86,7 @@ class _UnitJob:
     routes: list[str]
     outcomes: dict[tuple[int, str], Outcome] = field(default_factory=dict)
     error: Exception | None = None
+    anchors: list[str] = field(default_factory=list)   # the leadership's messages carry the history's chain heads
 
 
 def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sender: str | None = None,
@@ -118,7 +120,8 @@ def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sen
                     continue
                 unit = unit_rows[code]
                 unit_routes = sorted({r for tag in unit.tags for r in routes_for(config, tag)})
-                jobs.append(_UnitJob(unit, items, got.in_doubt, done, unit_routes))
+                jobs.append(_UnitJob(unit, items, got.in_doubt, done, unit_routes,
+                                     anchors=anchor_lines(s, plan_id, plan.code) if code == plan.leadership else []))
             unrouted = [j for j in jobs if not j.routes]
             for job in unrouted:  # nothing to send: said on each notification, which stays pending
                 record_outcomes(s, job.items, {}, {}, flow_run_id,
@@ -159,7 +162,8 @@ def _send_unit(job: _UnitJob, plan: PlanRow, config: apprise.AppriseConfig, toda
     try:
         for batch, group in _batches(job.items, job.in_doubt, job.routes, job.done, job.outcomes):
             title, body = compose_digest(plan_number=plan.number, plan_title=plan.title, unit_code=job.unit.code,
-                                         unit_name=job.unit.name or job.unit.code, items=batch, today=today)
+                                         unit_name=job.unit.name or job.unit.code, items=batch, today=today,
+                                         anchors=job.anchors)
             attach = [Path(p) for n in batch for p in n.details.get("attach", []) if Path(p).is_file()]
             results: dict[str, RouteResult] = {}
             for tag in job.unit.tags:  # a route carrying two of the unit's tags is sent to once

@@ -142,8 +142,8 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
     directory = read_directory(CONFIG_DIR / "units.yaml")
     plan, _ = read_plan(CONFIG_DIR / "plans" / f"{PLAN}.yaml", directory)
     with session() as s:
-        load_plan(s, plan, directory, actor="demo")
-    officers = demo_principals()  # each unit acts with its own token, as a real officer would
+        load_plan(s, plan, directory, stated_name="demo")
+    officers = demo_principals()  # each unit acts with its own token, as a real officer would, on the replay's day
     days = steps_between(START, END)
     result = DemoResult(home, len(days))
     pending = sorted(SCRIPT, key=lambda s: s.day)
@@ -154,7 +154,7 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
             with session() as s:
                 plan_id, p, _ = submit_report(s, principal=officers[unit], plan_code=PLAN, unit=unit, period=period,
                                               file=evidence_file(home, Step(on, "submit", period, unit, period)),
-                                              actor=unit.lower(), today=on)
+                                              today=on)
             deliver_now(plan_id, (p.to,), on)
         while pending and pending[0].day <= day:
             step = pending.pop(0)
@@ -167,15 +167,14 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
                 if step.kind == "done":
                     r = report_done(s, principal=officers[step.unit], plan_code=PLAN, key=step.target,
                                     unit=step.unit, evidence=step.text,
-                                    attachments=[evidence_file(home, step)], actor=step.unit.lower(), today=step.day)
+                                    attachments=[evidence_file(home, step)], today=step.day)
                 elif step.kind == "note":
                     r = add_note(s, principal=officers[step.unit], plan_code=PLAN, key=step.target, unit=step.unit,
-                                 text=step.text,
-                                 actor=step.unit.lower(), today=step.day)
+                                 text=step.text, today=step.day)
                 else:
                     r = coordinator_decides(s, principal=officers[COORDINATOR], plan_code=PLAN, key=step.target,
                                             event=step.kind, by=COORDINATOR,
-                                            note=step.text or None, actor="vpb", today=step.day)
+                                            note=step.text or None, today=step.day)
             deliver_now(r.plan_id, r.notified, step.day)
         # a daily schedule runs every flow every day; a run with nothing to do changes nothing, so it is skipped
         for phase in (1, 2):

@@ -10,7 +10,7 @@ import pendulum
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from models.access import check_coordinator, refusals_recorded, who
+from models.access import acted_by, check_coordinator, refusals_recorded, who
 from models.auth import Principal
 from models.calendar import TZ
 from models.db import write_transaction
@@ -42,36 +42,37 @@ def _in_doubt_for_coordinator(session: Session, principal: Principal, notice_id:
     return n, plan
 
 
-def resend(session: Session, *, principal: Principal, notice_id: int, actor: str, source: str = "cli",
+def resend(session: Session, *, principal: Principal, notice_id: int, stated_name: str | None = None, source: str = "cli",
            today: date | None = None) -> NotificationRow:
     """Put a notification in doubt back in the queue (the coordinator decided a repeat is better than a gap)."""
     today = today or pendulum.now(TZ).date()
     what = t("notice.what_resend")
-    with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
+    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
             write_transaction(session):
         n, plan = _in_doubt_for_coordinator(session, principal, notice_id, what)
         session.execute(sa.update(NotificationRow).where(NotificationRow.id == n.id, NotificationRow.status == "doubt")
                         .values(status="pending", claimed_by=None, claimed_until=None)
                         .execution_options(synchronize_session=False))
         record(session, plan_id=plan.id, entity="notification", key=str(n.id), event="resend", from_state="doubt",
-               to_state="pending", actor=actor, source=source, on=today, note=f"{who(principal)}: {n.key}")
+               to_state="pending", source=source, on=today, note=f"{who(principal)}: {n.key}",
+               **acted_by(principal, stated_name))
     return n
 
 
-def confirm(session: Session, *, principal: Principal, notice_id: int, routes: list[str], actor: str,
+def confirm(session: Session, *, principal: Principal, notice_id: int, routes: list[str], stated_name: str | None = None,
             source: str = "cli", today: date | None = None) -> NotificationRow:
     """Record that the unit did receive a notification in doubt: delivered on ``routes`` (the unit's routes)."""
     today = today or pendulum.now(TZ).date()
     what = t("notice.what_confirm")
-    with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
+    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
             write_transaction(session):
         n, plan = _in_doubt_for_coordinator(session, principal, notice_id, what)
         done = delivered_routes(session, [n.id])[n.id]  # type: ignore[list-item,index]
         outcomes = {(n.id, r): Outcome(r, True, None) for r in routes if r not in done}
         record_outcomes(session, [n], {n.id: routes}, outcomes, None)  # type: ignore[arg-type]
         record(session, plan_id=plan.id, entity="notification", key=str(n.id), event="confirm", from_state="doubt",
-               to_state="sent", actor=actor, source=source, on=today,
-               note=t("notice.confirm_error", who=who(principal)) + f": {n.key}")
+               to_state="sent", source=source, on=today,
+               note=t("notice.confirm_error", who=who(principal)) + f": {n.key}", **acted_by(principal, stated_name))
     return n
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from sqlmodel import select
 from flows.phase import deliver_pending
 from models.reconcile import SYSTEM_ACTOR
 from models.calendar import today as resolve_today
+from models.anchors import anchor_lines
 from models.db import session, write_transaction
 from models.due import Message, Notice, Role
 from models.history import record
@@ -61,7 +62,7 @@ def hold_review(plan: str, phase: int, today: date, flow_run_id: str | None) -> 
             s.add(row)
             record(s, plan_id=plan_row.id, entity="review", key=key, event="open", to_state=ReviewState.OPEN,
                    actor=SYSTEM_ACTOR, source="flow", note=phase_row.review_title, on=today)
-        report = build_report(s, plan, phase, today)
+        report = replace(build_report(s, plan, phase, today), anchors=tuple(anchor_lines(s, plan_row.id, plan)))
         markdown = render_markdown(report)
         md_path, docx_path = report_paths(plan, phase, kind)
         md_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -36,9 +36,36 @@ class Refusal(Exception):
         self.plan_id, self.entity, self.key, self.state, self.message = plan_id, entity, key, state, message
 
 
+NO_TOKEN = "no-token"              # the actor of a step that needs no token (loading a plan, the first token)
+DATABASE_OWNER = "database-owner"  # the actor of a recovery: whoever holds the database owner's access
+STATED_MAX = 200
+
+
 def who(principal: Principal) -> str:
     """How a principal is named in messages and the history: role:UNIT and its token number."""
     return principal.label + (f" #{principal.token_id}" if principal.token_id is not None else "")
+
+
+def stated(name: str | None) -> str | None:
+    """The name a person typed (CCHC_ACTOR, the login name): kept beside the actor, never as the actor.
+
+    Control characters are refused (ControlCharacters); a long name is cut to 200 characters.
+    """
+    from models.text import check_text
+
+    name = (check_text(name, "CCHC_ACTOR") or "").strip()
+    return name[:STATED_MAX] or None
+
+
+def acted_by(principal: Principal, stated_name: str | None = None) -> dict[str, str | None]:
+    """Who the history records as acting: the token's principal (role:UNIT #id) and the token's label; the name
+    the person typed only as ``stated_name`` (models.history.step's keywords)."""
+    return {"actor": who(principal), "actor_label": principal.token_label, "stated_name": stated(stated_name)}
+
+
+def tokenless(stated_name: str | None, actor: str = NO_TOKEN) -> dict[str, str | None]:
+    """Who the history records for an act that needs no token: says so (``actor``), with the name typed beside."""
+    return {"actor": actor, "actor_label": None, "stated_name": stated(stated_name)}
 
 
 def acting_unit(principal: Principal, named: str | None, what: str, *, plan_id: int, entity: str, key: str,
@@ -71,7 +98,7 @@ def check_coordinator(principal: Principal, plan: PlanRow, by: str | None, what:
 
 
 @contextmanager
-def refusals_recorded(session: Session, principal: Principal, what: str, *, actor: str, source: str,
+def refusals_recorded(session: Session, principal: Principal, what: str, *, stated_name: str | None, source: str,
                       today: date | None) -> Iterator[None]:
     """Turn a Refusal raised inside into a ``refused`` step in the history, then ActionRefused."""
     from models.history import record
@@ -83,27 +110,85 @@ def refusals_recorded(session: Session, principal: Principal, what: str, *, acto
             session.rollback()
         with write_transaction(session):
             record(session, plan_id=r.plan_id, entity=r.entity, key=r.key, event="refused", from_state=r.state,
-                   to_state=r.state, actor=actor, source=source, on=today,
+                   to_state=r.state, source=source, on=today, **acted_by(principal, stated_name),
                    note=t("refused.note", who=who(principal), what=what, reason=r.message))
         raise ActionRefused(r.message) from None
 
 
 def may_issue(session: Session, issuer: Principal | None, role: str, unit: str | None) -> None:
-    """Tokens are handed out by the coordinator; on a fresh database the first one is a coordinator's.
+    """Tokens are handed out by the coordinator; once per database, on a database that never had a token, the
+    first one is a coordinator's and needs none (bootstrap()).
 
     Raises AuthError. A coordinator token must be for the focal unit of a loaded plan.
     """
     if role == "coordinator":
-        focal = set(session.exec(select(PlanRow.focal_unit)).all())
-        if (unit or "").upper() not in focal:
-            raise AuthError(t("auth.not_focal", unit=unit or "—", focal=", ".join(sorted(focal)) or "—"))
-    if not active_coordinators(session):
+        check_focal(session, unit)
+    if not bootstrapped(session):
         if role != "coordinator":
             raise AuthError(t("auth.first_coordinator"))
         return
+    if issuer is None and not active_coordinators(session):
+        raise AuthError(t("auth.recovery_needed"))
     if issuer is None or issuer.role != "coordinator":
         raise AuthError(t("auth.issuer"))
 
 
+def check_focal(session: Session, unit: str | None) -> None:
+    """AuthError unless ``unit`` is the focal unit of a loaded plan (who a coordinator token may be for)."""
+    focal = set(session.exec(select(PlanRow.focal_unit)).all())
+    if (unit or "").upper() not in focal:
+        raise AuthError(t("auth.not_focal", unit=unit or "—", focal=", ".join(sorted(focal)) or "—"))
+
+
 def active_coordinators(session: Session) -> list[TokenRow]:
     return list(session.exec(select(TokenRow).where(TokenRow.role == "coordinator", TokenRow.revoked_at.is_(None))))
+
+
+def bootstrapped(session: Session) -> bool:
+    """Whether this database ever had a token (or recorded its first one): after that, tokens need a coordinator."""
+    from models.tables import TransitionRow
+
+    return (session.exec(select(TokenRow.id).limit(1)).first() is not None
+            or session.exec(select(TransitionRow.id).where(TransitionRow.entity == "token",
+                                                           TransitionRow.event == "bootstrap").limit(1)).first()
+            is not None)
+
+
+def bootstrap(session: Session, unit: str, label: str | None, stated_name: str | None,
+              source: str = "cli") -> tuple[int, str]:
+    """The database's first token, a coordinator's, issued without a token and recorded in the history of every
+    plan the unit coordinates; AuthError when the database already had one. Returns (id, token)."""
+    from models.auth import add_token
+
+    with write_transaction(session):  # SQLite: the write lock is taken first, so two first tokens cannot both pass
+        if bootstrapped(session):
+            raise AuthError(t("auth.recovery_needed"))
+        check_focal(session, unit)
+        token_id, token = add_token(session, "coordinator", unit.upper(), label)
+        _record_token_step(session, unit.upper(), token_id, label, "bootstrap", tokenless(stated_name), source,
+                           t("token.bootstrap_note", id=token_id, unit=unit.upper()))
+    return token_id, token
+
+
+def recover(session: Session, unit: str, label: str | None, stated_name: str | None, owner: str,
+            source: str = "cli") -> tuple[int, str]:
+    """A new coordinator token issued by the database's owner (``owner``: who the database says they are) when no
+    coordinator token can be used; recorded in the history of every plan the unit coordinates."""
+    from models.auth import add_token
+
+    with write_transaction(session):
+        check_focal(session, unit)
+        token_id, token = add_token(session, "coordinator", unit.upper(), label)
+        _record_token_step(session, unit.upper(), token_id, label, "recover",
+                           tokenless(stated_name, DATABASE_OWNER), source,
+                           t("token.recover_note", id=token_id, unit=unit.upper(), owner=owner))
+    return token_id, token
+
+
+def _record_token_step(session: Session, unit: str, token_id: int, label: str | None, event: str,
+                       actor: dict[str, str | None], source: str, note: str) -> None:
+    from models.history import record
+
+    for plan_id in session.exec(select(PlanRow.id).where(PlanRow.focal_unit == unit)).all():
+        record(session, plan_id=plan_id, entity="token", key=str(token_id), event=event, source=source,
+               note=note + (f" — {label}" if label else ""), **actor)

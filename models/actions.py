@@ -14,10 +14,12 @@ import pendulum
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from models.access import ActionRefused, Refusal, acting_unit, check_coordinator, refusals_recorded  # noqa: F401 (re-exported)
+from models.access import (ActionRefused, Refusal, acted_by, acting_unit, check_coordinator,  # noqa: F401 (re-exported)
+                           refusals_recorded)
 from models.activities import apply_event, unit_expander
 from models.attachments import check_files, store
 from models.auth import Principal
+from models.backdating import LateLetter, backdate_problem
 from models.calendar import TZ
 from models.db import write_transaction
 from models.due import Message, Notice, Role
@@ -91,10 +93,10 @@ def _today() -> date:
 
 
 def _record_evidence(session: Session, plan: PlanRow, activity: ActivityRow, unit: str, kind: str, text: str,
-                     files: list[Path], actor: str, step: TransitionRow) -> list[dict]:
+                     files: list[Path], step: TransitionRow) -> list[dict]:
     stored = [store(f) for f in files]
     session.add(EvidenceRow(plan_id=plan.id, activity_id=activity.id, unit_code=unit, kind=kind, text=text,
-                            attachments=stored, actor=actor, transition_id=step.id))
+                            attachments=stored, actor=step.actor, transition_id=step.id))
     return stored
 
 
@@ -107,46 +109,91 @@ def _notify(session: Session, plan: PlanRow, activity: ActivityRow, notice: str,
 
 
 def _need(text: str, what: str) -> str:
-    if not text or not text.strip():
+    text = checked(text, what) or ""
+    if not text.strip():
         raise ActionInputError(t("action.empty_text", what=what))
     return text.strip()
 
 
+def checked(text: str | None, what: str) -> str | None:
+    """Typed text with no control character but newlines and tabs (models/text.py); ActionInputError otherwise."""
+    from models.text import ControlCharacters, check_text
+
+    try:
+        return check_text(text, what)
+    except ControlCharacters as exc:
+        raise ActionInputError(str(exc)) from None
+
+
+def checked_letter(letter: LateLetter | None) -> LateLetter | None:
+    """The late letter with its reference checked (some text, no control characters)."""
+    if letter is None:
+        return None
+    return LateLetter(letter.day, _need(letter.reference, "--letter"))
+
+
+def step_day(session: Session, principal: Principal, plan: PlanRow, entity: str, key: str, state: str | None,
+             letter: LateLetter | None, today: date, what: str, opens: date | None = None) -> date:
+    """The day a step counts for: ``today``, or the day of a late letter the coordinator records (a Refusal for
+    anyone else, ActionInputError for a day that could not have been: backdating.backdate_problem)."""
+    if letter is None:
+        return today
+    check_coordinator(principal, plan, None, t("backdate.what", what=what), entity=entity, key=key, state=state)
+    latest = session.exec(select(func.max(TransitionRow.effective_day)).where(
+        TransitionRow.plan_id == plan.id, TransitionRow.entity == entity, TransitionRow.entity_key == key,
+        TransitionRow.event != "refused")).one()
+    problem = backdate_problem(letter.day, today=today, signed=plan.signed, opens=opens, latest=latest)
+    if problem:
+        raise ActionInputError(t("backdate.refused", day=letter.day.strftime("%d/%m/%Y"), reason=problem))
+    return letter.day
+
+
 def _unit_step(session: Session, principal: Principal, plan_code: str | None, key: str, unit: str | None,
-               what: str) -> tuple[PlanRow, ActivityRow, str, tuple[str, ...], tuple[str, ...]]:
-    """The plan, activity, acting unit (checked against the principal) and the activity's leads and partners."""
+               what: str, letter: LateLetter | None,
+               today: date) -> tuple[PlanRow, ActivityRow, str, tuple[str, ...], tuple[str, ...], date]:
+    """The plan, activity, acting unit (checked against the principal), the activity's leads and partners, and the
+    day the step counts for. A step from a late letter is the coordinator's, for the unit named by ``unit``."""
     plan = resolve_plan(session, plan_code)
     act = _activity(session, plan, key)
     if unit:
         _unit(session, unit)
-    code = acting_unit(principal, unit, what, plan_id=plan.id, entity="activity", key=key,  # type: ignore[arg-type]
-                       state=act.state)
+    day = step_day(session, principal, plan, "activity", key, act.state, letter, today, what, act.window_start)
+    if letter is not None:
+        if not unit:
+            raise ActionInputError(t("backdate.unit_needed"))
+        code = unit.strip().upper()
+    else:
+        code = acting_unit(principal, unit, what, plan_id=plan.id, entity="activity", key=key,  # type: ignore[arg-type]
+                           state=act.state)
     leads, partners = roles_of(session, plan, act)
-    return plan, act, code, leads, partners
+    return plan, act, code, leads, partners, day
 
 
 def report_done(session: Session, *, principal: Principal, plan_code: str | None, key: str, unit: str | None = None,
-                evidence: str, attachments: list[Path] = (), actor: str, source: str = "cli",  # type: ignore[assignment]
-                today: date | None = None) -> ActionResult:
+                evidence: str, attachments: list[Path] = (), stated_name: str | None = None,  # type: ignore[assignment]
+                source: str = "cli", today: date | None = None, letter: LateLetter | None = None) -> ActionResult:
     """A lead unit reports the activity done, with evidence; the coordinator is told.
 
     ``principal`` acts for its own unit only; ``unit``, when given, must be that unit. Refusals are recorded.
+    ``letter``: the coordinator records the report of ``unit`` from a letter that arrived late (step_day()).
     """
     evidence = _need(evidence, "--evidence")
+    letter = checked_letter(letter)
     check_files(list(attachments))
     today = today or _today()
     what = t("event.report")
-    with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
+    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
             write_transaction(session):
-        plan, act, code, leads, _ = _unit_step(session, principal, plan_code, key, unit, what)
+        plan, act, code, leads, _, day = _unit_step(session, principal, plan_code, key, unit, what, letter, today)
         allowed = leads or (plan.focal_unit,)  # no lead in the plan: the coordinator reports for it
         if code not in allowed:
             raise Refusal(plan.id, "activity", key, act.state,  # type: ignore[arg-type]
                           t("action.not_lead", leads=", ".join(allowed), id=key, unit=code))
-        step = apply_event(session, act, Event.REPORT, actor=actor, source=source, note=f"{code}: {evidence}", on=today)
+        step = apply_event(session, act, Event.REPORT, source=source, note=f"{code}: {evidence}", on=day,
+                           letter_ref=letter.reference if letter else None, **acted_by(principal, stated_name))
         session.flush()
-        stored = _record_evidence(session, plan, act, code, "report", evidence, list(attachments), actor, step)
-        on_time = today <= act.window_end
+        stored = _record_evidence(session, plan, act, code, "report", evidence, list(attachments), step)
+        on_time = day <= act.window_end
         seq = _sequence(session, act)
         details = _details(session, act, unit=code, text=evidence, on_time=on_time, coordinator=plan.focal_unit,
                            attachments=[s["name"] for s in stored])
@@ -155,23 +202,27 @@ def report_done(session: Session, *, principal: Principal, plan_code: str | None
 
 
 def add_note(session: Session, *, principal: Principal, plan_code: str | None, key: str, unit: str | None = None,
-             text: str, attachments: list[Path] = (), actor: str, source: str = "cli",  # type: ignore[assignment]
-             today: date | None = None) -> ActionResult:
-    """A lead or partner unit adds a note (and files) to an activity; the leads are told (principal as above)."""
+             text: str, attachments: list[Path] = (), stated_name: str | None = None,  # type: ignore[assignment]
+             source: str = "cli", today: date | None = None, letter: LateLetter | None = None) -> ActionResult:
+    """A lead or partner unit adds a note (and files) to an activity; the leads are told (principal and
+    ``letter`` as in report_done)."""
     text = _need(text, "--text")
+    letter = checked_letter(letter)
     check_files(list(attachments))
     today = today or _today()
     what = t("event.note")
-    with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
+    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
             write_transaction(session):
-        plan, act, code, leads, partners = _unit_step(session, principal, plan_code, key, unit, what)
+        plan, act, code, leads, partners, day = _unit_step(session, principal, plan_code, key, unit, what, letter,
+                                                           today)
         if code not in leads + partners + (plan.focal_unit,):
             raise Refusal(plan.id, "activity", key, act.state,  # type: ignore[arg-type]
                           t("action.not_concerned", unit=code, id=key))
         step = record(session, plan_id=plan.id, entity="activity", key=key, event="note", from_state=act.state,
-                      to_state=act.state, actor=actor, source=source, note=f"{code}: {text}", on=today)
+                      to_state=act.state, source=source, note=f"{code}: {text}", on=day,
+                      letter_ref=letter.reference if letter else None, **acted_by(principal, stated_name))
         session.flush()
-        _record_evidence(session, plan, act, code, "note", text, list(attachments), actor, step)
+        _record_evidence(session, plan, act, code, "note", text, list(attachments), step)
         session.flush()
         told = _notify(session, plan, act, "note", tuple(u for u in leads if u != code) or (plan.focal_unit,),
                        Role.LEAD, _sequence(session, act), _details(session, act, unit=code, text=text), today)
@@ -179,27 +230,32 @@ def add_note(session: Session, *, principal: Principal, plan_code: str | None, k
 
 
 def coordinator_decides(session: Session, *, principal: Principal, plan_code: str | None, key: str, event: str,
-                        by: str | None = None, note: str | None, actor: str, source: str = "cli",
-                        today: date | None = None) -> ActionResult:
+                        by: str | None = None, note: str | None, stated_name: str | None = None, source: str = "cli",
+                        today: date | None = None, letter: LateLetter | None = None) -> ActionResult:
     """The coordinator accepts, returns (with a note) or cancels (with a reason); the units concerned are told.
 
-    Only a coordinator principal of the plan's focal unit may; ``by``, when given, must be that unit.
+    Only a coordinator principal of the plan's focal unit may; ``by``, when given, must be that unit. ``letter``:
+    the decision counts for an earlier day, from a letter that arrived late (step_day()).
     """
     if event in (Event.RETURN, Event.CANCEL):
         note = _need(note or "", "--note" if event == Event.RETURN else "--reason")
+    else:
+        note = checked(note, "--note")
+    letter = checked_letter(letter)
     today = today or _today()
     what = t(f"event.{event}")
-    with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
+    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
             write_transaction(session):
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
         if by:
             _unit(session, by)
         code = check_coordinator(principal, plan, by, what, entity="activity", key=key, state=act.state)
-        step = apply_event(session, act, event, actor=actor, source=source, note=f"{code}: {note}" if note else code,
-                           on=today)
+        day = step_day(session, principal, plan, "activity", key, act.state, letter, today, what, act.window_start)
+        step = apply_event(session, act, event, source=source, note=f"{code}: {note}" if note else code, on=day,
+                           letter_ref=letter.reference if letter else None, **acted_by(principal, stated_name))
         session.flush()
-        _record_evidence(session, plan, act, code, str(event), note or "", [], actor, step)
+        _record_evidence(session, plan, act, code, str(event), note or "", [], step)
         leads, partners = roles_of(session, plan, act)
         notice = {"accept": "accepted", "return": "returned", "cancel": "cancelled"}[str(event)]
         recipients = leads + (partners if event == Event.CANCEL else ())

@@ -23,13 +23,15 @@ class ConcurrentChange(RuntimeError):
 
 
 def apply_event(session: Session, activity: ActivityRow, event: str, *, actor: str, source: str,
-                note: str | None = None, on: date | None = None) -> TransitionRow:
-    """Move ``activity`` by ``event`` inside the caller's transaction and record it (``on``: the day it counts for).
+                note: str | None = None, on: date | None = None, **details: str | None) -> TransitionRow:
+    """Move ``activity`` by ``event`` inside the caller's transaction and record it (``on``: the day it counts for;
+    ``details``: the step's actor_label, stated_name, letter_ref, as models.history.step takes them).
 
     Raises IllegalTransition when the state does not allow the event, ConcurrentChange when the stored
     state is no longer the one the caller read. Returns the recorded transition.
     """
-    [row] = apply_changes(session, [Change(activity, (event,))], actor=actor, source=source, note=note, on=on)
+    [row] = apply_changes(session, [Change(activity, (event,))], actor=actor, source=source, note=note, on=on,
+                          **details)
     return TransitionRow(**row)
 
 
@@ -43,7 +45,7 @@ class Change:
 
 
 def apply_changes(session: Session, changes: Sequence[Change], *, actor: str, source: str,
-                  note: str | None = None, on: date | None = None) -> list[Step]:
+                  note: str | None = None, on: date | None = None, **details: str | None) -> list[Step]:
     """Apply each change inside the caller's transaction and record every step, in order; all or nothing.
 
     Each activity moves from the state the caller read (compare-and-set: ConcurrentChange if it is no longer the
@@ -56,7 +58,8 @@ def apply_changes(session: Session, changes: Sequence[Change], *, actor: str, so
         for event in change.events:
             new = next_state(state, event).value
             steps.append(step(plan_id=row.plan_id, entity="activity", key=row.key, event=event, from_state=state,
-                              to_state=new, actor=actor, source=source, note=note, on=on, run_ids=change.run_ids))
+                              to_state=new, actor=actor, source=source, note=note, on=on, run_ids=change.run_ids,
+                              **details))
             state = new
         moves.setdefault((row.state, state), []).append(row)
     for (old, new), rows in moves.items():

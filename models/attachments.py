@@ -18,8 +18,15 @@ class AttachmentError(ValueError):
 
 
 def check_files(paths: list[Path], limit: int = MAX_BYTES) -> None:
-    """Refuse missing, non-regular or oversized files before anything is written."""
+    """Refuse missing, non-regular or oversized files, and names with control characters, before anything is
+    written."""
+    from models.text import ControlCharacters, check_text
+
     for p in paths:
+        try:
+            check_text(p.name, "--attach")
+        except ControlCharacters as exc:
+            raise AttachmentError(str(exc)) from None
         if not p.exists():
             raise AttachmentError(t("attach.missing", path=p))
         if not p.is_file():

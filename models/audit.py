@@ -17,17 +17,17 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from models.chain import (DELIVERY_FIELDS, GENESIS, NOTIFICATION_FIELDS, TRANSITION_FIELDS, delivery_content,
-                          row_hash, transition_content)
+from models.chain import (DELIVERY_FIELDS, GENESIS, NOTIFICATION_FIELDS, STEP_DETAILS, TRANSITION_FIELDS,
+                          delivery_content, row_hash, transition_content)
 from models.messages import t
 from models.tables import DeliveryRow, NotificationRow, PlanRow, TransitionRow
 
 CHAINS = ("transition", "delivery")
 _LOCK_SPACE = {"transition": 0x63630001, "delivery": 0x63630002}   # first key of pg_advisory_xact_lock(int, int)
-_MODEL = {"transition": TransitionRow, "delivery": DeliveryRow}
-TRIGGERS = {  # what migration 0005 creates, per dialect
-    "sqlite": {f"{table}_append_only_{op}" for table in CHAINS for op in ("update", "delete")},
-    "postgresql": {f"{table}_{kind}" for table in CHAINS for kind in ("append_only", "no_truncate")},
+MODELS = {"transition": TransitionRow, "delivery": DeliveryRow}
+TRIGGERS = {  # what migrations 0005 and 0006 create, per dialect
+    "sqlite": {f"{table}_append_only_{op}" for table in CHAINS for op in ("update", "delete", "insert")},
+    "postgresql": {f"{table}_{kind}" for table in CHAINS for kind in ("append_only", "no_truncate", "no_overwrite")},
 }
 VERIFY_BATCH = 5000
 
@@ -39,7 +39,7 @@ def chain_head(session: Session, chain: str, plan_id: int) -> tuple[int, str]:
     if session.get_bind().dialect.name == "postgresql":
         session.execute(sa.text("SELECT pg_advisory_xact_lock(:space, :plan)"),
                         {"space": _LOCK_SPACE[chain], "plan": plan_id})
-    model = _MODEL[chain]
+    model = MODELS[chain]
     head = session.execute(select(model.seq, model.row_hash).where(model.plan_id == plan_id)
                            .order_by(model.seq.desc()).limit(1)).first()
     return (head[0], head[1]) if head else (0, GENESIS)
@@ -93,8 +93,8 @@ class ChainState:
     chain: str
     rows: int = 0
     head: str = GENESIS
-    watch: int | None = None          # an anchored seq: its hash is kept in ``watched``
-    watched: str | None = None
+    watch: frozenset[int] = frozenset()                      # anchored seqs: their hashes are kept in ``watched``
+    watched: dict[int, str] = field(default_factory=dict)
 
     @property
     def anchor(self) -> str:
@@ -113,12 +113,15 @@ class VerifyReport:
         return not self.breaks and not self.missing_triggers
 
 
-def verify(session: Session, plan_code: str | None = None,
-           anchors: Mapping[str, tuple[int, str]] | None = None) -> VerifyReport:
+Anchors = Mapping[tuple[str, str], Sequence[tuple[int, str]]]   # (plan code, chain) -> [(seq, hash or its prefix)]
+
+
+def verify(session: Session, plan_code: str | None = None, anchors: Anchors | None = None) -> VerifyReport:
     """Walk every chain (of one plan, or of all plans) and report the first break of each, streaming the rows.
 
-    ``anchors`` (chain -> (seq, hash or its first 12+ characters)), noted from an earlier verification of
-    ``plan_code``, also catch rows removed from the end of a chain, which the chain alone cannot show.
+    ``anchors`` ((plan code, chain) -> [(seq, hash or its first 12+ characters)]), noted by an earlier
+    verification or read from the reports the leadership received (read_anchors), also catch rows removed from
+    the end of a chain and a chain re-hashed from an altered row on, which the chain alone cannot show.
     """
     report = VerifyReport(missing_triggers=sorted(missing_triggers(session)))
     plans = select(PlanRow.id, PlanRow.code).order_by(PlanRow.id)
@@ -130,10 +133,10 @@ def verify(session: Session, plan_code: str | None = None,
         plans = plans.where(PlanRow.id == only)
     for plan_id, code in session.execute(plans).all():
         for chain in CHAINS:
-            anchor = (anchors or {}).get(chain) if plan_code is not None else None
-            state = ChainState(code, chain, watch=anchor[0] if anchor else None)
+            noted = sorted(set((anchors or {}).get((code, chain), ())))
+            state = ChainState(code, chain, watch=frozenset(seq for seq, _ in noted))
             found = _walk(chain, code, plan_id, _rows(session, chain, plan_id), state)
-            found = found or (_check_anchor(chain, code, anchor, state) if anchor else None)
+            found = found or next(filter(None, (_check_anchor(chain, code, a, state) for a in noted)), None)
             report.chains.append(state)
             if found:
                 report.breaks.append(found)
@@ -146,7 +149,7 @@ def _rows(session: Session, chain: str, plan_id: int) -> Iterator[Mapping[str, A
     if chain == "transition":
         T = TransitionRow.__table__.c
         query = sa.select(T.id, T.plan_id, T.seq, T.prev_hash, T.row_hash,
-                          *[T[k] for k in TRANSITION_FIELDS]).where(T.plan_id == plan_id).order_by(T.seq, T.id)
+                          *[T[k] for k in TRANSITION_FIELDS + STEP_DETAILS]).where(T.plan_id == plan_id).order_by(T.seq, T.id)
     else:
         delivery, notification = DeliveryRow.__table__, NotificationRow.__table__
         D, N = delivery.c, notification.c
@@ -165,7 +168,7 @@ def _check_anchor(chain: str, plan: str, anchor: tuple[int, str], state: ChainSt
     if seq > state.rows:
         return Break(plan, chain, None, seq, "removed", t("audit.truncated", plan=plan, chain=t(f"chain.{chain}"),
                                                           seq=seq, rows=state.rows))
-    if not (state.watched or "").startswith(digest.lower()):
+    if not state.watched.get(seq, "").startswith(digest.lower()):
         return Break(plan, chain, None, seq, "altered", t("audit.anchor", plan=plan, chain=t(f"chain.{chain}"),
                                                           seq=seq, expected=digest[:16]))
     return None
@@ -182,8 +185,8 @@ def _walk(chain: str, plan: str, plan_id: int, rows: Iterable[Mapping[str, Any]]
                                                                  id=r["id"], seq=r["seq"], **values))
         expected_seq, prev, prev_id = expected_seq + 1, r["row_hash"], r["id"]
         state.rows, state.head = state.rows + 1, prev
-        if r["seq"] == state.watch:
-            state.watched = prev
+        if r["seq"] in state.watch:
+            state.watched[r["seq"]] = prev
     return None
 
 
@@ -225,7 +228,7 @@ def _strays(session: Session, plan_id: int | None) -> list[Break]:
 
 
 def missing_triggers(session: Session) -> set[str]:
-    """The append-only triggers of migration 0005 that the database no longer has (or has disabled)."""
+    """The append-only triggers of migrations 0005 and 0006 that the database no longer has (or has disabled)."""
     dialect = session.get_bind().dialect.name
     expected = TRIGGERS.get(dialect)
     if expected is None:

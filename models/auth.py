@@ -36,6 +36,7 @@ class Principal:
     role: str
     unit: str | None
     token_id: int | None = None
+    token_label: str | None = None      # the label the coordinator gave the token when issuing it
 
     def may_act_for(self, unit: str) -> bool:
         """A unit officer (or the coordinator's officer) acts for its own unit only; an auditor never acts."""
@@ -58,14 +59,19 @@ def issue_token(session: Session, role: str, unit: str | None = None, label: str
     if role not in ROLES:
         raise AuthError(t("auth.bad_role", role=role, roles=", ".join(ROLES)))
     code = unit.upper() if unit else None
-    token = "cchc_" + secrets.token_urlsafe(32)
     with write_transaction(session):  # the unit is read inside it: a read before would leave a transaction open
-        if role in ("unit", "coordinator") and (code is None or session.get(UnitRow, code) is None):
-            raise AuthError(t("auth.unit_needed", unit=unit or "—"))
-        row = TokenRow(token_hash=_hash(token), role=role, unit_code=code if role != "auditor" else None, label=label)
-        session.add(row)
-        session.flush()
-        return int(row.id), token  # type: ignore[arg-type]
+        return add_token(session, role, code, label)
+
+
+def add_token(session: Session, role: str, code: str | None, label: str | None) -> tuple[int, str]:
+    """Insert a new token inside the caller's write transaction; returns (id, token)."""
+    if role in ("unit", "coordinator") and (code is None or session.get(UnitRow, code) is None):
+        raise AuthError(t("auth.unit_needed", unit=code or "—"))
+    token = "cchc_" + secrets.token_urlsafe(32)
+    row = TokenRow(token_hash=_hash(token), role=role, unit_code=code if role != "auditor" else None, label=label)
+    session.add(row)
+    session.flush()
+    return int(row.id), token  # type: ignore[arg-type]
 
 
 def revoke_token(session: Session, token_id: int) -> None:
@@ -86,7 +92,7 @@ def authenticate(session: Session, token: str | None) -> Principal:
         raise AuthError(t("auth.unknown"))
     if row.revoked_at is not None:
         raise AuthError(t("auth.revoked"))
-    return Principal(row.role, row.unit_code, row.id)
+    return Principal(row.role, row.unit_code, row.id, row.label)
 
 
 def _secret() -> bytes:

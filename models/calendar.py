@@ -12,10 +12,10 @@ import pendulum
 
 TZ = "Asia/Ho_Chi_Minh"
 
-_ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_DMY = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_YEAR = re.compile(r"^(\d{4})$")
-_YEARS = re.compile(r"^(\d{4})\s*[-–]\s*(\d{4})$")
+_ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+_DMY = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+_YEAR = re.compile(r"^([0-9]{4})$")
+_YEARS = re.compile(r"^([0-9]{4})\s*[-–]\s*([0-9]{4})$")
 _RANGE = re.compile(r"^(.+?)\s*(?:\.\.|→|\s[-–]\s)\s*(.+)$")
 
 
@@ -23,9 +23,9 @@ class DateError(ValueError):
     """A date or window that cannot be read; the message says what is accepted."""
 
 
-_SHORT_YEAR = re.compile(r"^\d{1,2}[/.-]\d{1,2}[/.-]\d{2}$")
-_YEAR_FIRST = re.compile(r"^\d{4}[/.]\d{1,2}[/.]\d{1,2}$")
-_OTHER_SEP = re.compile(r"^\d{1,2}([.-])\d{1,2}\1\d{4}$")
+_SHORT_YEAR = re.compile(r"^[0-9]{1,2}[/.-][0-9]{1,2}[/.-][0-9]{2}$")
+_YEAR_FIRST = re.compile(r"^[0-9]{4}[/.][0-9]{1,2}[/.][0-9]{1,2}$")
+_OTHER_SEP = re.compile(r"^[0-9]{1,2}([.-])[0-9]{1,2}\1[0-9]{4}$")
 
 
 def parse_date(text: str) -> date:
@@ -37,6 +37,8 @@ def parse_date(text: str) -> date:
     from models.messages import t
 
     s = str(text).strip()
+    if any(c.isdigit() and not c.isascii() for c in s):
+        raise DateError(f"'{s}': " + t("date.ascii_digits"))
     if _ISO.match(s):
         year, month, day = (int(g) for g in s.split("-"))
     elif m := _DMY.match(s):

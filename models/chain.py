@@ -6,6 +6,9 @@ a field, its order or its rendering breaks every chain already stored. Add a new
 Each plan has two chains: its ``transition`` rows and its ``delivery`` rows, each numbered 1, 2, 3... by
 ``seq``. A row's ``row_hash`` is sha256 over the canonical JSON of its content, its chain, its place (plan,
 seq) and the previous row's hash (``prev_hash``; the first row's is GENESIS).
+
+Version 2 (migration 0006) adds the transition fields of STEP_DETAILS, hashed only when set: a row that has
+none of them keeps its version-1 hash, and one that has any is hashed as version 2.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ GENESIS = "0" * 64
 # The columns a row's hash covers, in addition to plan_id, seq and prev_hash.
 TRANSITION_FIELDS = ("entity", "entity_key", "event", "from_state", "to_state", "at", "effective_day", "actor",
                      "source", "note", "flow_run_id", "task_run_id")
+# Version 2: the token's label, the name the person gave (unverified) and a back-dated step's letter.
+STEP_DETAILS = ("actor_label", "stated_name", "letter_ref")
 DELIVERY_FIELDS = ("notification_id", "route", "ok", "error", "at", "flow_run_id")
 # What the delivered notification was (from the notification table, whose other columns change while it is sent).
 NOTIFICATION_FIELDS = ("key", "entity", "entity_key", "notice", "recipient", "role")
@@ -43,15 +48,17 @@ def _plain(value: Any) -> Any:
 
 def row_hash(chain: str, plan_id: int, seq: int, prev_hash: str, content: Mapping[str, Any]) -> str:
     """sha256 (hex) of one row of ``chain`` at (plan_id, seq), linked to ``prev_hash``."""
-    body = {"v": 1, "chain": chain, "plan_id": int(plan_id), "seq": int(seq), "prev": prev_hash,
+    body = {"v": 2 if any(k in content for k in STEP_DETAILS) else 1, "chain": chain, "plan_id": int(plan_id), "seq": int(seq), "prev": prev_hash,
             "row": {k: _plain(v) for k, v in content.items()}}
     text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def transition_content(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The hashed content of a transition row, from any mapping with its column names."""
-    return {k: values[k] for k in TRANSITION_FIELDS}
+    """The hashed content of a transition row, from any mapping with its column names (STEP_DETAILS when set)."""
+    content = {k: values[k] for k in TRANSITION_FIELDS}
+    content.update((k, values[k]) for k in STEP_DETAILS if k in values and values[k] is not None)
+    return content
 
 
 def delivery_content(values: Mapping[str, Any], notification: Mapping[str, Any]) -> dict[str, Any]:

@@ -35,16 +35,21 @@ Step = dict[str, Any]  # one transition as column values (what is hashed and ins
 
 def step(*, plan_id: int, entity: str, key: str, event: str, actor: str, source: str,
          from_state: str | None = None, to_state: str | None = None, note: str | None = None,
-         on: date | None = None, run_ids: tuple[str | None, str | None] | None = None) -> Step:
+         on: date | None = None, run_ids: tuple[str | None, str | None] | None = None,
+         actor_label: str | None = None, stated_name: str | None = None, letter_ref: str | None = None) -> Step:
     """One step of the history, not yet in its chain: append() seals and inserts it.
 
     ``on`` is the day the step counts for (default: today in Asia/Ho_Chi_Minh); ``at`` is always the real time.
     ``run_ids`` (flow run, task run) names the Prefect runs that decided the step (default: the runs we are in).
+    ``actor`` is who acted (models.access.acted_by: the token's principal), ``actor_label`` that token's label,
+    ``stated_name`` the name the person typed (unverified); ``letter_ref`` marks a step the coordinator back-dated
+    from a letter that arrived late.
     """
     flow_id, task_id = run_ids or prefect_run_ids()
     return {"plan_id": plan_id, "entity": entity, "entity_key": key, "event": event, "from_state": from_state,
             "to_state": to_state, "at": utc_now(), "effective_day": on or pendulum.now(TZ).date(), "actor": actor,
-            "source": source, "note": note, "flow_run_id": flow_id, "task_run_id": task_id}
+            "source": source, "note": note, "flow_run_id": flow_id, "task_run_id": task_id,
+            "actor_label": actor_label, "stated_name": stated_name, "letter_ref": letter_ref}
 
 
 def append(session: Session, steps: Sequence[Step]) -> None:

@@ -78,6 +78,14 @@ class Entry(NamedTuple):
     flow_run_url: str | None
     task_run_id: str | None
     row_hash: str | None
+    actor_label: str | None = None  # the acting token's label
+    stated_name: str | None = None  # the name the person typed: unverified, never the actor
+    letter_ref: str | None = None   # set on a step the coordinator back-dated from a late letter
+
+    @property
+    def backdated(self) -> bool:
+        """A step the coordinator recorded for an earlier day, from a letter that arrived late."""
+        return self.letter_ref is not None
 
     @property
     def local_at(self) -> pendulum.DateTime:
@@ -85,7 +93,7 @@ class Entry(NamedTuple):
 
 
 COLUMNS: tuple[str, ...] = Entry._fields
-_AT, _DAY = COLUMNS.index("at"), COLUMNS.index("day")
+_AT, _DAY, _LETTER = COLUMNS.index("at"), COLUMNS.index("day"), COLUMNS.index("letter_ref")
 
 
 def headers(lang: str | None = None) -> list[str]:
@@ -118,8 +126,18 @@ def unit_activity_keys(session: Session, plan_id: int, unit: str) -> list[str]:
     return sorted(rows.scalars())
 
 
+def step_states() -> tuple[str, ...]:
+    """Every state a step can lead to: an activity's, a review's, a loaded plan's, a notice's after the coordinator."""
+    from models.lifecycle import ReviewState, State
+
+    return (*State, *ReviewState, "loaded", "pending", "sent")
+
+
 def check_filter(session: Session, f: HistoryFilter) -> None:
-    """HistoryInputError when the filter names an activity or unit that does not exist (UnknownPlan for the plan)."""
+    """HistoryInputError when the filter names a state, activity or unit that does not exist (UnknownPlan for the
+    plan)."""
+    if f.state and f.state not in step_states():
+        raise HistoryInputError(t("history.bad_state", state=f.state, known=", ".join(step_states())))
     plan = get_plan(session, f.plan)
     if f.unit and session.get(UnitRow, f.unit) is None:
         raise HistoryInputError(t("history.unknown_unit", unit=f.unit))
@@ -132,7 +150,8 @@ def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> list[sa.S
     """The queries whose rows make the steps part, each ordered by (effective day, seq)."""
     T = TransitionRow.__table__.c  # Core columns: ORM row processing would cost ~4x per row
     base = sa.select(T.id, T.seq, T.at, T.effective_day, T.entity, T.entity_key, T.event, T.from_state, T.to_state,
-                     T.actor, T.source, T.note, T.flow_run_id, T.task_run_id, T.row_hash).where(T.plan_id == plan_id)
+                     T.actor, T.source, T.note, T.flow_run_id, T.task_run_id, T.row_hash, T.actor_label, T.stated_name,
+                     T.letter_ref).where(T.plan_id == plan_id)
     if f.actor:
         base = base.where(T.actor == f.actor)
     if f.state:
@@ -183,9 +202,10 @@ def _steps(session: Session, plan_id: int, f: HistoryFilter, limit: int | None,
     if not streams:
         return
     rows = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda r: (r[3] or date.min, r[1]))
-    for id_, seq, at, day, entity, key, event, from_state, to_state, actor, source, note, run, task, digest in rows:
+    for (id_, seq, at, day, entity, key, event, from_state, to_state, actor, source, note, run, task, digest, label,
+         stated, letter) in rows:
         yield Entry("step", id_, seq, at, day, entity, key, event, from_state, to_state, actor, source, None, None,
-                    None, None, note, run, url(run), task, digest)
+                    None, None, note, run, url(run), task, digest, label, stated, letter)
 
 
 def _notices(session: Session, plan_id: int, f: HistoryFilter, limit: int | None,
@@ -244,6 +264,20 @@ def _row(e: Entry) -> list[Any]:
     return row
 
 
+def backdated_mark(e: Entry) -> str | None:
+    """"recorded on …, counts from … (letter …)" for a back-dated step, None for any other row."""
+    from models.backdating import marked
+
+    return marked(e.local_at.date(), e.day, e.letter_ref) if e.backdated and e.day else None
+
+
+def _marked(row: list[Any], e: Entry) -> list[Any]:
+    """A row for people (CSV, XLSX): a back-dated step says so in its letter column."""
+    if e.backdated:
+        row[_LETTER] = backdated_mark(e)
+    return row
+
+
 def as_record(e: Entry) -> dict[str, Any]:
     """An entry as plain JSON values (English keys, as in Entry)."""
     return dict(zip(COLUMNS, _row(e)))
@@ -256,7 +290,7 @@ def write_csv(entries: Iterable[Entry], out: IO[str]) -> int:
     writer.writerow(headers())
     n = 0
     for e in entries:
-        writer.writerow(_row(e))   # None is written as an empty field
+        writer.writerow(_marked(_row(e), e))   # None is written as an empty field
         n += 1
     return n
 
@@ -293,7 +327,7 @@ def write_xlsx(entries: Iterable[Entry], path: Path) -> int:
     for e in entries:
         if rows_here == XLSX_MAX_ROWS:
             sheet, rows_here = new_sheet(), 0
-        row = list(e)
+        row = _marked(list(e), e)
         row[_AT] = e.at.astimezone(VN).replace(tzinfo=None)   # Excel has no time zones: Vietnam time
         sheet.append(row)
         rows_here, n = rows_here + 1, n + 1

@@ -555,6 +555,61 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "'cchc token issue --role coordinator --unit <focal unit>'"),
     "auth.issuer": ("chỉ người điều phối được cấp hoặc thu hồi mã truy cập; hãy đặt CCHC_TOKEN là mã vai trò "
                     "coordinator", "only the coordinator issues or revokes tokens; set CCHC_TOKEN to a coordinator token"),
+    "backdate.what": ("ghi bước tính từ ngày trước (--as-of) khi {what}", "record a step for an earlier day (--as-of) to {what}"),
+    "backdate.needs_both": ("--as-of ghi một bước theo công văn đến muộn: cần cả --as-of NGÀY và --letter \"số, ngày "
+                            "công văn\", bằng mã truy cập của người điều phối; đơn vị tự báo cáo thì không dùng --as-of",
+                            "--as-of records a step from a letter that arrived late: it needs both --as-of DAY and "
+                            "--letter \"the letter's number and date\", with the coordinator's token; a unit reporting "
+                            "itself does not use --as-of"),
+    "backdate.unit_needed": ("khi ghi theo công văn đến muộn, hãy ghi đơn vị gửi công văn bằng --unit",
+                             "when recording from a late letter, name the unit that sent it with --unit"),
+    "backdate.refused": ("không ghi được bước tính từ ngày {day}: {reason}", "cannot record a step counting from {day}: {reason}"),
+    "backdate.future": ("ngày đó còn ở tương lai (hôm nay là {today})", "that day is in the future (today is {today})"),
+    "backdate.before_signed": ("trước ngày kế hoạch được ký ({signed})", "it is before the plan was signed ({signed})"),
+    "backdate.before_window": ("trước khi thời gian thực hiện hoạt động bắt đầu ({opens})",
+                               "it is before the activity's window opened ({opens})"),
+    "backdate.before_latest": ("trước bước mới nhất đã ghi của hoạt động này ({latest}); lịch sử không được viết lại "
+                               "từ phía sau", "it is before the latest step already recorded for it ({latest}); the "
+                               "history is not rewritten from behind"),
+    "backdate.mark": ("ghi nhận ngày {recorded}, tính từ ngày {day} (công văn: {letter})",
+                      "recorded on {recorded}, counts from {day} (letter: {letter})"),
+    "event.bootstrap": ("cấp mã người điều phối đầu tiên", "first coordinator token"),
+    "event.recover": ("khôi phục mã người điều phối", "coordinator token recovered"),
+    "auth.recovery_needed": ("cơ sở dữ liệu này đã cấp mã truy cập (việc cấp mã đầu tiên chỉ làm một lần): cần mã "
+                             "của người điều phối (CCHC_TOKEN). Nếu không còn mã coordinator nào dùng được, người giữ "
+                             "quyền chủ sở hữu cơ sở dữ liệu chạy 'cchc token recover --unit <đơn vị đầu mối> "
+                             "--confirm-database <tên cơ sở dữ liệu>' (được ghi vào lịch sử)",
+                             "this database has issued tokens before (the first token is issued once): a coordinator "
+                             "token is needed (CCHC_TOKEN). If no coordinator token can be used, whoever holds the "
+                             "database owner's access runs 'cchc token recover --unit <focal unit> "
+                             "--confirm-database <database name>' (recorded in the history)"),
+    "token.bootstrap_note": ("mã đầu tiên của cơ sở dữ liệu: coordinator:{unit} #{id}, cấp không cần mã",
+                             "the database's first token: coordinator:{unit} #{id}, issued without a token"),
+    "token.recover_note": ("khôi phục: coordinator:{unit} #{id} do chủ sở hữu cơ sở dữ liệu ({owner}) cấp, không cần mã",
+                           "recovery: coordinator:{unit} #{id} issued by the database owner ({owner}), without a token"),
+    "recover.confirm": ("hãy xác nhận bằng --confirm-database {name} (tên của cơ sở dữ liệu sẽ được ghi)",
+                        "confirm with --confirm-database {name} (the name of the database that will be written)"),
+    "recover.not_owner": ("chỉ người giữ quyền chủ sở hữu cơ sở dữ liệu được khôi phục mã người điều phối: {detail}",
+                          "only whoever holds the database owner's access may recover a coordinator token: {detail}"),
+    "recover.sqlite_owner": ("tệp {path} thuộc người dùng số {owner}, không phải người đang chạy lệnh (số {uid})",
+                             "the file {path} belongs to user {owner}, not to the user running this (user {uid})"),
+    "recover.pg_owner": ("vai trò {user} không sở hữu bảng transition (chủ: {owner})",
+                         "role {user} does not own the transition table (owner: {owner})"),
+    "history.no_token": ("không cần mã truy cập", "no token needed"),
+    "history.stated": ("tên tự khai (không kiểm chứng): {name}", "name given (unverified): {name}"),
+    "hcol.actor_label": ("Nhãn mã truy cập", "Token label"),
+    "hcol.stated_name": ("Tên tự khai (không kiểm chứng)", "Name given (unverified)"),
+    "hcol.letter_ref": ("Công văn đến muộn (ghi lùi ngày)", "Late letter (back-dated)"),
+    "anchor.heading": ("Mốc chuỗi băm của lịch sử (để kiểm tra: cchc audit verify --anchors-from <tệp này>)",
+                       "Hash-chain anchors of the history (to check: cchc audit verify --anchors-from <this file>)"),
+    "audit.anchors_none": ("không tìm thấy mốc chuỗi băm nào trong {path}", "no hash-chain anchor found in {path}"),
+    "audit.anchors_read": ("Đã đọc {n} mốc từ {files} tệp", "Read {n} anchors from {files} files"),
+    "history.bad_state": ("trạng thái '{state}' không có; hãy dùng một trong: {known}",
+                          "no state '{state}'; use one of: {known}"),
+    "text.control": ("{field} chứa ký tự điều khiển {char} (ký tự thứ {pos}); chỉ được dùng chữ, số, dấu câu, "
+                     "xuống dòng và tab — hãy gõ lại nội dung", "{field} contains the control character {char} "
+                     "(character {pos}); only letters, digits, punctuation, newlines and tabs are accepted — type "
+                     "the text again"),
     "refused.note": ("{who} bị từ chối {what}: {reason}", "{who} was refused {what}: {reason}"),
     "token.issued": ("Đã cấp mã truy cập số {id} ({role}, {unit}). Mã chỉ hiện MỘT LẦN: hãy lưu lại và trao tận tay "
                      "người dùng; khi dùng, đặt CCHC_TOKEN hoặc nhập khi được hỏi:",
@@ -602,6 +657,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "year first but not ISO, so month and day are unclear"),
     "date.separator": ("ngày viết với dấu '{sep}' không được đọc", "dates written with '{sep}' are not read"),
     "date.form": ("không phải một ngày", "not a date"),
+    "date.ascii_digits": ("ngày phải viết bằng chữ số thường 0-9 (không dùng chữ số toàn độ rộng hay chữ số khác)",
+                          "write the date with the digits 0-9 (not full-width or other digits)"),
 }
 
 

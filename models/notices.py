@@ -223,8 +223,10 @@ def _d(day: str | date | None) -> str:
 
 
 def compose_digest(*, plan_number: str, plan_title: str, unit_code: str, unit_name: str,
-                   items: Sequence[NotificationRow], today: date, lang: str | None = None) -> tuple[str, str]:
-    """The one message a unit receives for ``items``: title and plain-text body, in the configured language."""
+                   items: Sequence[NotificationRow], today: date, lang: str | None = None,
+                   anchors: Sequence[str] = ()) -> tuple[str, str]:
+    """The one message a unit receives for ``items``: title and plain-text body, in the configured language;
+    ``anchors`` (the leadership's messages): the history's chain heads, as models/anchors.py writes them."""
     lang = lang or current_lang()  # asked once for the whole digest
     title = t("digest.title", lang, number=plan_number, unit=unit_name, n=len(items), date=_d(today))
     lines = [t("digest.greeting", lang, unit=unit_name), t("digest.plan", lang, number=plan_number, title=plan_title),
@@ -251,6 +253,8 @@ def compose_digest(*, plan_number: str, plan_title: str, unit_code: str, unit_na
         lines.append("")
     if link := portal_link(unit_code, items):
         lines += [t("digest.portal", lang, url=link), ""]
+    if anchors:
+        lines += [t("anchor.heading", lang), *anchors, ""]
     lines.append(t("digest.footer", lang))
     return title, "\n".join(lines)
 

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from models.activities import unit_expander
 from models.attachments import check_files, store
 from models.auth import Principal
+from models.backdating import LateLetter
 from models.calendar import working_day_on_or_after, working_day_on_or_before
 from models.db import write_transaction
 from models.due import Message, Notice, Role
@@ -105,18 +106,20 @@ def submitted(session: Session, plan_id: int) -> set[tuple[str, str, str]]:
 
 
 def submit_report(session: Session, *, principal: Principal, plan_code: str | None, unit: str | None = None,
-                  period: str, file: Path, actor: str, today: date,
-                  source: str = "cli") -> tuple[int, Period, bool]:
+                  period: str, file: Path, stated_name: str | None = None, today: date, source: str = "cli",
+                  letter: LateLetter | None = None) -> tuple[int, Period, bool]:
     """Record a unit's periodic report (the file is stored with its hash); returns (plan id, period, on time).
 
     ``principal`` submits for its own unit only; ``unit``, when given, must be that unit. Refusals are recorded.
+    ``letter``: the coordinator records ``unit``'s report from a letter that arrived late (actions.step_day()).
     """
-    from models.access import acting_unit, refusals_recorded
-    from models.actions import resolve_plan
+    from models.access import acted_by, acting_unit, refusals_recorded
+    from models.actions import ActionInputError, checked_letter, resolve_plan, step_day
 
     check_files([file])
+    letter = checked_letter(letter)
     what = t("event.submit")
-    with refusals_recorded(session, principal, what, actor=actor, source=source, today=today), \
+    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
             write_transaction(session):
         plan = resolve_plan(session, plan_code)
         matches = [p for p in plan_periods(session, plan) if p.label == period]
@@ -124,18 +127,26 @@ def submit_report(session: Session, *, principal: Principal, plan_code: str | No
             raise ReportInputError(t("report.unknown_period", period=period, known=", ".join(
                 dict.fromkeys(p.label for p in plan_periods(session, plan)))))
         p = matches[0]
-        code = acting_unit(principal, unit, what, plan_id=plan.id, entity="report",  # type: ignore[arg-type]
-                           key=f"{p.duty}/{p.label}/{(unit or principal.unit or '?').upper()}", state=None)
+        named = (unit or principal.unit or "?").upper()
+        day = step_day(session, principal, plan, "report", f"{p.duty}/{p.label}/{named}", None, letter, today, what)
+        if letter is not None:
+            if not unit:
+                raise ActionInputError(t("backdate.unit_needed"))
+            code = named
+        else:
+            code = acting_unit(principal, unit, what, plan_id=plan.id, entity="report",  # type: ignore[arg-type]
+                               key=f"{p.duty}/{p.label}/{named}", state=None)
         if code not in reporters(session, plan, p.duty):
             raise ReportInputError(t("report.not_reporter", unit=code, plan=plan.code))
         stored = store(file, "submissions")
+        by = acted_by(principal, stated_name)
         session.add(SubmissionRow(plan_id=plan.id, duty=p.duty, period=p.label, unit_code=code,
                                   file_name=str(stored["name"]), sha256=str(stored["sha256"]),
-                                  size=int(stored["size"]), stored_path=str(stored["path"]), actor=actor))
-        on_time = today < p.due
+                                  size=int(stored["size"]), stored_path=str(stored["path"]), actor=str(by["actor"])))
+        on_time = day < p.due
         step = record(session, plan_id=plan.id, entity="report", key=f"{p.duty}/{p.label}/{code}", event="submit",
-                      actor=actor, source=source, note=f"{stored['name']} sha256 {str(stored['sha256'])[:12]}",
-                      on=today)
+                      source=source, note=f"{stored['name']} sha256 {str(stored['sha256'])[:12]}", on=day,
+                      letter_ref=letter.reference if letter else None, **by)
         session.flush()
         enqueue(session, plan_id=plan.id, plan_code=plan.code, entity="report", entity_key=f"{p.duty}/{p.label}",
                 messages=[Message(Notice.REPORT_SUBMITTED, p.to, Role.COORDINATOR, step.id or 0)], as_of=today,

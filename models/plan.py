@@ -18,7 +18,7 @@ from models.plan_spec import DirectorySpec, PhaseSpec, PlanInfo, PlanSpec, Remin
 from models.yamlfile import Loc, YamlDocument, read_yaml
 
 _UNNUMBERED_DECISION = re.compile(r"(?:Quyết định|Nghị quyết|Chỉ thị)\s+số\s*/[^\s,;]+")
-_LABEL_YEARS = re.compile(r"(\d{4})(?:\s*[-–]\s*(\d{4}))?")
+_LABEL_YEARS = re.compile(r"([0-9]{4})(?:\s*[-–]\s*([0-9]{4}))?")
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ class Reminders(Spec):
 
 
 class ActivitySpec(Spec):
-    id: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    id: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")]
     text: Text
     window: WindowValue
     funding: Text
@@ -97,7 +97,7 @@ class ContentSpec(Spec):
 
 
 class ReviewSpec(Spec):
-    activity: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    activity: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")]
     kind: Literal["preliminary", "final"]
     title: Text
 
@@ -114,7 +114,7 @@ class PhaseSpec(Spec):
 
 class Deadline(Spec):
     period: Literal["half-year", "year"]
-    due: Annotated[str, Field(pattern=r"^\d{2}-\d{2}$", description="MM-DD: reports are due before this day")]
+    due: Annotated[str, Field(pattern=r"^[0-9]{2}-[0-9]{2}$", description="MM-DD: reports are due before this day")]
 
 
 class ReportingSpec(Spec):

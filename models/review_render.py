@@ -15,6 +15,7 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 from docx.table import Table
 
+from models.backdating import marked
 from models.messages import MESSAGES
 from models.messages import t as _t
 from models.review_report import ActivityLine, ContentSection, Evidence, ReviewReport, UnitTotals
@@ -59,6 +60,8 @@ def _evidence(item: Evidence, lang: str) -> str:
     if item.attachments:
         files = ", ".join(f"{a.name} (sha256 {a.sha256[:8]})" for a in item.attachments)
         text += f" — {_t('review.files', lang)}: {files}"
+    if item.recorded:
+        text += f" [{marked(item.recorded, item.at, item.letter, lang)}]"
     return text
 
 
@@ -160,6 +163,8 @@ def render_markdown(report: ReviewReport, lang: str | None = None) -> str:
     for section in report.contents:
         out += _md_section(section, lang)
     out += _md_units(report, lang)
+    if report.anchors:
+        out += ["", f"## {_t('anchor.heading', lang)}", "", *(f"- `{line}`" for line in report.anchors)]
     return "\n".join(out) + "\n"
 
 
@@ -237,5 +242,9 @@ def write_docx(report: ReviewReport, path: Path, lang: str | None = None) -> Pat
             _para(doc, _t("review.unit_none", lang))
     _para(doc, _t("review.totals", lang), bold=True)
     _docx_table(doc, header(lang, UNIT_COLUMNS), [unit_row(u, lang) for u in report.units])
+    if report.anchors:
+        _para(doc, _t("anchor.heading", lang), bold=True)
+        for line in report.anchors:
+            _para(doc, line)
     _save(doc, path)
     return path

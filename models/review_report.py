@@ -20,6 +20,8 @@ class Evidence:
     kind: str                     # report | note | accept | return | cancel
     text: str
     attachments: tuple[Attachment, ...] = ()
+    recorded: date | None = None  # back-dated by the coordinator from a late letter: the day it was recorded
+    letter: str | None = None     # ... and the letter's reference
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ class ReviewReport:
     contents: tuple[ContentSection, ...]
     units: tuple[UnitTotals, ...]
     not_completed: tuple[str, ...] = field(default=())   # activity keys neither accepted nor cancelled
+    anchors: tuple[str, ...] = field(default=())         # the history's chain heads when filed (models/anchors.py)
 
     @property
     def activities(self) -> list[ActivityLine]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
+import pendulum
 from sqlmodel import Session, select
 
 from models.activities import get_phase, unit_expander
+from models.calendar import TZ
 from models.lifecycle import State
 from models.messages import t
 from models.plan import short_title
@@ -82,11 +84,15 @@ def build_report(session: Session, plan_code: str, phase_number: int, held_on: d
         else:
             days[(s.entity_key, s.event)] = day  # the last report / accept counts
     step_day = {s.id: s.effective_day or s.at.date() for s in steps}
+    late = {s.id: s for s in steps if s.letter_ref}   # back-dated from a late letter: shown as such
     evidence: dict[int, list[Evidence]] = {}
     for e in session.exec(select(EvidenceRow).where(EvidenceRow.plan_id == plan.id).order_by(EvidenceRow.id)):
+        letter = late.get(e.transition_id)  # type: ignore[arg-type]
         evidence.setdefault(e.activity_id, []).append(Evidence(
             at=step_day.get(e.transition_id, e.at.date()), unit=e.unit_code, kind=e.kind, text=e.text,
-            attachments=tuple(Attachment(a["name"], a["sha256"], a["size"]) for a in e.attachments)))
+            attachments=tuple(Attachment(a["name"], a["sha256"], a["size"]) for a in e.attachments),
+            recorded=pendulum.instance(letter.at).in_tz(TZ).date() if letter else None,
+            letter=letter.letter_ref if letter else None))
     lines: dict[int, list[ActivityLine]] = {}
     for a in acts:
         r = roles.get(a.id, {"lead": [], "partner": []})

@@ -154,8 +154,8 @@ class TransitionRow(SQLModel, table=True):
     from_state: str | None = Field(default=None, max_length=32)
     to_state: str | None = Field(default=None, max_length=32)
     at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
-    effective_day: date | None = None    # the day the step counts for (Asia/Ho_Chi_Minh): today, or the --as-of of a replay
-    actor: str = Field(max_length=100)
+    effective_day: date | None = None    # the day the step counts for (Asia/Ho_Chi_Minh); ``at`` is when it was recorded
+    actor: str = Field(max_length=100)   # who acted: the token's principal (role:UNIT #id), or what acted without one
     source: str = Field(max_length=32)
     note: str | None = None
     flow_run_id: str | None = Field(default=None, max_length=36)
@@ -163,6 +163,9 @@ class TransitionRow(SQLModel, table=True):
     seq: int | None = None                                       # place in the plan's chain (models/chain.py)
     prev_hash: str | None = Field(default=None, max_length=64)
     row_hash: str | None = Field(default=None, max_length=64)
+    actor_label: str | None = Field(default=None, max_length=200)   # the acting token's label (its issuer's words)
+    stated_name: str | None = Field(default=None, max_length=200)   # the name typed (CCHC_ACTOR): unverified, not who
+    letter_ref: str | None = Field(default=None, max_length=200)    # back-dated by the coordinator: the late letter
 
 
 class NotificationRow(SQLModel, table=True):

@@ -40,19 +40,38 @@ def record_steps(n: int, note: str = AMENDMENT) -> list[int]:
 def build(cli: Cli) -> None:
     """Steps: 1 loaded, 2-3 notes, 4-5 amendments, 6 a note; deliveries: 4 (1.1.2 has two leads).
 
-    The notes count for 01/10/2013, 15/10/2013 and 06/01/2014 (--as-of); the load and amendments for today.
+    The notes are made by the units on 01/10/2013, 15/10/2013 and 06/01/2014 (a replay: that day is their today,
+    as in the demo); the load and amendments count for today.
     """
-    from models.auth import issue_token
+    cli("plan", "load", REFERENCE_PLAN)
+    officers = unit_principals("TCCB", "TTKT")
+    for note in NOTES[:2]:
+        replay_note(officers, *note)
+    record_steps(2)
+    replay_note(officers, *NOTES[2])
+
+
+def unit_principals(*units: str) -> dict:
+    """A unit token for each of ``units`` (ids 1, 2, … in order), as the principals they stand for."""
+    from models.auth import authenticate, issue_token
     from models.db import session
 
-    cli("plan", "load", REFERENCE_PLAN)
     with session() as s:
-        tokens = {u: issue_token(s, "unit", u, label=f"test {u}")[1] for u in ("TCCB", "TTKT")}
-    for key, unit, text, day in NOTES[:2]:
-        cli("activity", "note", key, "--unit", unit, "--text", text, "--as-of", day, token=tokens[unit])
-    record_steps(2)
-    key, unit, text, day = NOTES[2]
-    cli("activity", "note", key, "--unit", unit, "--text", text, "--as-of", day, token=tokens[unit])
+        tokens = {u: issue_token(s, "unit", u, label=f"test {u}")[1] for u in units}
+        return {u: authenticate(s, token) for u, token in tokens.items()}
+
+
+def replay_note(officers: dict, key: str, unit: str, text: str, day: str) -> None:
+    """``unit`` adds a note on ``day`` (its today in a replay), and the leads are told, as the CLI does it."""
+    from flows.delivery import deliver_now
+    from models.actions import add_note
+    from models.calendar import parse_date
+    from models.db import session
+
+    on = parse_date(day)
+    with session() as s:
+        result = add_note(s, principal=officers[unit], plan_code=PLAN, key=key, unit=unit, text=text, today=on)
+    deliver_now(result.plan_id, result.notified, on)
 
 
 @pytest.fixture(scope="module")

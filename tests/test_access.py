@@ -66,8 +66,10 @@ def test_a_unit_cannot_act_for_another_and_the_refusal_is_recorded(cli, tokens, 
     assert "không được nộp báo cáo định kỳ thay cho đơn vị TTKT" in submit.stderr
     unchanged_but_refusals(before, dump())
     got = refusals()
-    assert [(e, k, a) for e, k, a, _ in got] == [("activity", "1.1.2", "tester"), ("activity", "1.4.1", "tester"),
-                                                  ("report", "bao-cao-dinh-ky/2014-H1/TTKT", "tester")]
+    tccb, skds = (rows(f"select id from token where unit_code = '{u}'")[0][0] for u in ("TCCB", "SKDS"))
+    assert [(e, k, a) for e, k, a, _ in got] == [("activity", "1.1.2", f"unit:TCCB #{tccb}"),
+                                                  ("activity", "1.4.1", f"unit:SKDS #{skds}"),
+                                                  ("report", "bao-cao-dinh-ky/2014-H1/TTKT", f"unit:TCCB #{tccb}")]
     assert got[0][3].startswith("unit:TCCB #") and "bị từ chối báo cáo hoàn thành" in got[0][3] and "T5G" in got[0][3]
     # the token's own unit may (--unit only confirms it)
     cli("activity", "done", "1.1.2", "--unit", "T5G", "--evidence", "Đã đăng bài", token=tokens["T5G"])
@@ -171,11 +173,10 @@ def test_the_same_checks_serve_a_signed_link(principals) -> None:  # type: ignor
 
     t5g = verify_link(sign_link("T5G"))
     with session() as s:
-        add_note(s, principal=t5g, plan_code=PLAN, key="1.1.2", text="Qua cổng thông tin", actor="web", source="web")
+        add_note(s, principal=t5g, plan_code=PLAN, key="1.1.2", text="Qua cổng thông tin", source="web")
         with pytest.raises(ActionRefused, match="thay cho đơn vị VPB"):
-            report_done(s, principal=t5g, plan_code=PLAN, key="1.1.1", unit="VPB", evidence="x", actor="web",
-                        source="web")
+            report_done(s, principal=t5g, plan_code=PLAN, key="1.1.1", unit="VPB", evidence="x", source="web")
         with pytest.raises(ActionRefused, match="chỉ đơn vị chủ trì \\(VPB\\)"):
-            report_done(s, principal=t5g, plan_code=PLAN, key="1.1.1", evidence="x", actor="web", source="web")
+            report_done(s, principal=t5g, plan_code=PLAN, key="1.1.1", evidence="x", source="web")
     assert [(k, a, src) for k, a, src in rows("select entity_key, actor, source from transition "
-                                              "where event = 'refused'")] == [("1.1.1", "web", "web")] * 2
+                                              "where event = 'refused'")] == [("1.1.1", "unit:T5G", "web")] * 2

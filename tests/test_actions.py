@@ -41,14 +41,19 @@ def outbox(home) -> list[dict]:  # type: ignore[no-untyped-def]
 def test_only_a_lead_unit_may_report_done(assigned, cli, tokens, cchc_env) -> None:  # type: ignore[no-untyped-def]
     refused = cli("activity", "done", "1.1.2", "--unit", "TCCB", "--evidence", "x", expect=2, token=tokens["TCCB"])
     assert "chỉ đơn vị chủ trì (VPB, T5G)" in refused.stderr and "cchc activity note" in refused.stderr
-    assert rows("select event, actor from transition where entity_key = '1.1.2'") == [("refused", "tester")]
+    ((tccb,),) = rows("select id from token where unit_code = 'TCCB'")
+    assert rows("select event, actor, stated_name from transition where entity_key = '1.1.2'") == [
+        ("refused", f"unit:TCCB #{tccb}", "tester")]
     assert rows("select state from activity where key = '1.1.2'") == [("assigned",)]
     assert rows("select count(*) from transition where event = 'report'") == [(0,)]
+    # T5G's letter of 02/03/2014 reached the coordinator late: the coordinator records it for that day
     cli("activity", "done", "1.1.2", "--unit", "t5g", "--evidence", "Đã đăng 5 bài trên Báo SKĐS",
-        "--as-of", "2014-03-02", token=tokens["T5G"])
+        "--as-of", "2014-03-02", "--letter", "Công văn 12/T5G ngày 02/03/2014", token=tokens["VPB"])
     assert rows("select state from activity where key = '1.1.2'") == [("reported",)]
-    step = rows("select actor, source, effective_day, note from transition where event = 'report'")
-    assert step == [("tester", "cli", step[0][2], "T5G: Đã đăng 5 bài trên Báo SKĐS")]
+    ((vpb,),) = rows("select id from token where unit_code = 'VPB'")
+    step = rows("select actor, source, effective_day, note, letter_ref from transition where event = 'report'")
+    assert step == [(f"coordinator:VPB #{vpb}", "cli", step[0][2], "T5G: Đã đăng 5 bài trên Báo SKĐS",
+                     "Công văn 12/T5G ngày 02/03/2014")]
     assert str(step[0][2]) == "2014-03-02"
     mail = outbox(cchc_env)[-1]  # the coordinator is told, in Vietnamese
     assert mail["unit"] == "vpb" and "ĐÃ BÁO CÁO HOÀN THÀNH — hoạt động 1.1.2" in mail["body"]

@@ -115,7 +115,7 @@ def test_a_note_edited_after_dropping_the_trigger_is_named(cli, history) -> None
 
 
 def test_an_edit_re_hashed_by_someone_who_knows_the_format_breaks_the_next_link(history) -> None:  # type: ignore[no-untyped-def]
-    from models.chain import row_hash, transition_content
+    from models.chain import STEP_DETAILS, TRANSITION_FIELDS, row_hash, transition_content
 
     drop_guards("transition")
     rows = sql("SELECT id FROM transition ORDER BY seq")
@@ -125,9 +125,7 @@ def test_an_edit_re_hashed_by_someone_who_knows_the_format_breaks_the_next_link(
 
     with session() as s:
         row = s.get(TransitionRow, target)
-        values = {**{k: getattr(row, k) for k in ("entity", "entity_key", "event", "from_state", "to_state", "at",
-                                                   "effective_day", "actor", "source", "note", "flow_run_id",
-                                                   "task_run_id")}, "note": "nội dung khác"}
+        values = {**{k: getattr(row, k) for k in TRANSITION_FIELDS + STEP_DETAILS}, "note": "nội dung khác"}
         forged = row_hash("transition", row.plan_id, row.seq, row.prev_hash, transition_content(values))
     sql("UPDATE transition SET note = 'nội dung khác', row_hash = :h WHERE id = :id", h=forged, id=target)
     [b] = verify().breaks

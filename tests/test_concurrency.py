@@ -46,7 +46,7 @@ def test_two_processes_run_the_same_phase_at_once_while_a_unit_reports(loaded, p
         def unit_reports() -> None:  # VPB reports 1.1.1 while the runs mark it overdue (either order is right)
             with session() as s:
                 reported.append(report_done(s, principal=principals["VPB"], plan_code=PLAN, key="1.1.1",
-                                            evidence="Đã tổ chức 2 lớp tập huấn", actor="vpb"))
+                                            evidence="Đã tổ chức 2 lớp tập huấn"))
 
         unit = threading.Thread(target=unit_reports)
         unit.start()
@@ -95,8 +95,7 @@ def test_a_report_between_the_flows_read_and_its_write_is_kept(loaded, principal
         if FlowRunContext.get() is None:  # run_phase reads the view for the run's name: not this one
             return view
         with session() as other:
-            report_done(other, principal=principals["VPB"], plan_code=PLAN, key="1.1.1", evidence="Biên bản",
-                        actor="vpb")
+            report_done(other, principal=principals["VPB"], plan_code=PLAN, key="1.1.1", evidence="Biên bản")
         return view
 
     monkeypatch.setattr(phase, "phase_view", view_then_unit_reports)

@@ -53,7 +53,7 @@ def test_submission_through_the_cli_and_the_status(loaded, cli, tokens, tmp_path
     assert "thay cho đơn vị TCCB" in cli("report", "submit", "--unit", "TCCB", "--period", "2014-H1", "--file", f,
                                          expect=2, token=tokens["TTKT"]).stderr  # not for another unit
     out = cli("report", "submit", "--unit", "tccb", "--period", "2014-H1", "--file", f, "--as-of", "2014-06-20",
-              token=tokens["TCCB"])
+              "--letter", "Công văn 31/TCCB ngày 20/06/2014", token=tokens["VPB"])  # a late letter, entered now
     assert "2014-H1 của TCCB (trễ hạn)" in out.stdout
     import json
 

@@ -22,22 +22,27 @@ def rows(sql: str) -> list[tuple]:
 
 @pytest.fixture
 def phase_one(loaded, cli, tokens):  # type: ignore[no-untyped-def]
-    """Phase 1 opened in 2013 and 2014; 1.1.1 reported on time, 1.1.2 returned, re-reported late, accepted."""
+    """Phase 1 opened in 2013 and 2014; 1.1.1 reported on time, 1.1.2 returned, re-reported late, accepted.
+
+    The units' letters and the coordinator's decisions of 2014-2015 are entered now by the coordinator, each for
+    the day of its letter (--as-of with --letter).
+    """
     from flows.phase import run_phase
 
     run_phase(PLAN, 1, "2013-10-01")
     run_phase(PLAN, 1, "2014-01-06")
-    vpb, t5g = tokens["VPB"], tokens["T5G"]  # VPB's is the coordinator's
-    cli("activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "Đã tổ chức 2 lớp tập huấn", "--as-of", "2014-03-14",
-        token=vpb)
-    cli("activity", "accept", "1.1.1", "--by", "VPB", "--as-of", "2014-03-20", token=vpb)
-    cli("activity", "done", "1.1.2", "--unit", "T5G", "--evidence", "4 phóng sự VTV1", "--as-of", "2014-12-20", token=t5g)
-    cli("activity", "return", "1.1.2", "--by", "VPB", "--note", "Thiếu lịch phát sóng", "--as-of", "2014-12-22",
-        token=vpb)
-    cli("activity", "done", "1.1.2", "--unit", "T5G", "--evidence", "Bổ sung lịch phát sóng", "--as-of", "2015-01-02",
-        token=t5g)
-    cli("activity", "accept", "1.1.2", "--by", "VPB", "--as-of", "2015-01-05", token=vpb)
-    cli("activity", "cancel", "1.2.1", "--reason", "Gộp vào 1.1.1", "--as-of", "2014-05-05", token=vpb)
+    vpb = tokens["VPB"]  # the coordinator's
+
+    def late(*args: str, day: str) -> None:
+        cli("activity", *args, "--as-of", day, "--letter", f"Công văn ngày {day}", token=vpb)
+
+    late("done", "1.1.1", "--unit", "VPB", "--evidence", "Đã tổ chức 2 lớp tập huấn", day="2014-03-14")
+    late("accept", "1.1.1", "--by", "VPB", day="2014-03-20")
+    late("cancel", "1.2.1", "--reason", "Gộp vào 1.1.1", day="2014-05-05")
+    late("done", "1.1.2", "--unit", "T5G", "--evidence", "4 phóng sự VTV1", day="2014-12-20")
+    late("return", "1.1.2", "--by", "VPB", "--note", "Thiếu lịch phát sóng", day="2014-12-22")
+    late("done", "1.1.2", "--unit", "T5G", "--evidence", "Bổ sung lịch phát sóng", day="2015-01-02")
+    late("accept", "1.1.2", "--by", "VPB", day="2015-01-05")
     return PLAN
 
 

@@ -98,10 +98,11 @@ def test_planted_secrets_appear_nowhere(loaded, tokens, cli, tmp_path, cchc_env,
         evidence = tmp_path / "bien-ban.pdf"
         evidence.write_bytes(b"%PDF-1.4 bien ban")
         run("activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "Biên bản", "--attach", evidence,
-            "--as-of", "2014-03-14", token=tokens["VPB"])
-        run("activity", "accept", "1.1.1", "--by", "VPB", "--as-of", "2014-03-20", token=tokens["VPB"])
+            "--as-of", "2014-03-14", "--letter", "Công văn 5/VPB", token=tokens["VPB"])
+        run("activity", "accept", "1.1.1", "--by", "VPB", "--as-of", "2014-03-20", "--letter", "Công văn 6/VPB",
+            token=tokens["VPB"])
         run("report", "submit", "--unit", "TTKT", "--period", "2014-H1", "--file", evidence, "--as-of", "2014-06-10",
-            token=tokens["TTKT"])
+            "--letter", "Công văn 9/TTKT", token=tokens["VPB"])
         run("phase", "run", PLAN, "1", "--as-of", "2015-01-05")
         run("review", "run", PLAN, "--phase", "1", "--as-of", "2015-01-06")
         run("notice", "list", PLAN)

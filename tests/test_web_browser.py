@@ -96,7 +96,7 @@ def arrange_other_work() -> None:
     ]
     for fn, who, kwargs in steps:
         with session() as s:
-            fn(s, principal=who, plan_code=PLAN, actor="cchc-demo", **kwargs)
+            fn(s, principal=who, plan_code=PLAN, stated_name="cchc-demo", **kwargs)
 
 
 def test_unit_reports_from_its_link_and_the_coordinator_accepts_on_the_board(

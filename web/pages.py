@@ -46,7 +46,7 @@ from models.messages import MESSAGES, language, t
 from models.tables import ActivityRow, PlanRow, UnitRow
 from web import views
 from web.gantt import STATE_COLOURS
-from web.security import (PortalError, actor_of, check_csrf, csrf_token, principal_of, require,
+from web.security import (PortalError, check_csrf, csrf_token, principal_of, require,
                           require_coordinator, require_reader, safe_next, sign_in, sign_out)
 from web.uploads import ALLOWED, given, limit_text, saved
 
@@ -54,6 +54,7 @@ router = APIRouter()
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 TEMPLATES.env.filters["d"] = lambda day: day.strftime("%d/%m/%Y") if day else ""
 TEMPLATES.env.filters["local"] = views.local_time
+TEMPLATES.env.globals["backdated"] = views.backdated
 TEMPLATES.env.globals["STATE_COLOURS"] = STATE_COLOURS
 HOME = {"unit": "/inbox", "coordinator": "/board", "auditor": "/history"}
 CsrfField = Annotated[str | None, Form(alias="csrf")]
@@ -142,7 +143,7 @@ def act(request: Request, fn: Callable[..., Any], who: Principal, **kwargs: Any)
     routes_usable()
     try:
         with reading() as s:
-            result = fn(s, principal=who, actor=actor_of(who), source="web", today=today(request), **kwargs)
+            result = fn(s, principal=who, source="web", today=today(request), **kwargs)
     except (ActionRefused, AuthError, PermissionError) as exc:
         raise PortalError(403, str(exc)) from None
     except (IllegalTransition, ConcurrentChange) as exc:
@@ -338,7 +339,7 @@ def submit_report(request: Request, period: str, csrf: CsrfField = None,
         try:
             with reading() as s:
                 plan_id, p, on_time = shared(s, principal=who, plan_code=plan.code, period=period, file=paths[0],
-                                             actor=actor_of(who), today=day, source="web")
+                                             today=day, source="web")
         except (AuthError, PermissionError) as exc:
             raise PortalError(403, str(exc)) from None
         except (ReportInputError, ActionInputError, AttachmentError) as exc:

@@ -82,13 +82,14 @@ def principal_of(request: Request, s: Session) -> Principal | None:
     role = data.get("role")
     if role not in ROLES:
         return None
-    token_id = data.get("token")
+    token_id, label = data.get("token"), None
     if token_id is not None:
         row = s.get(TokenRow, token_id)
         if row is None or row.revoked_at is not None or row.role != role:
             sign_out(request)
             return None
-    return Principal(role, data.get("unit"), token_id)
+        label = row.label
+    return Principal(role, data.get("unit"), token_id, label)
 
 
 def require(who: Principal | None, *roles: str) -> Principal:
@@ -115,13 +116,6 @@ def require_reader(who: Principal | None, plan: PlanRow) -> Principal:
     if who.role == "coordinator":
         require_coordinator(who, plan)
     return who
-
-
-def actor_of(who: Principal) -> str:
-    """How the history names a portal user, as models/access.py names principals (coordinator:VPB #3, unit:T5G)."""
-    from models.access import who as name
-
-    return name(who)
 
 
 def safe_next(value: str | None) -> str | None:

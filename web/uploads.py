@@ -24,7 +24,7 @@ from web.security import PortalError
 
 OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)   # .doc, .xls, .ppt
 ZIP = (b"PK\x03\x04",)                          # .docx, .xlsx, .pptx, .odt, .ods, .odp, .zip
-TEXT = ()                                       # no signature: UTF-8 text without NUL bytes
+TEXT = ()                                       # no signature: text, without a NUL byte anywhere
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
     ".pdf": (b"%PDF-",), ".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
     ".doc": OLE, ".xls": OLE, ".ppt": OLE, ".docx": ZIP, ".xlsx": ZIP, ".pptx": ZIP, ".odt": ZIP, ".ods": ZIP,
@@ -57,9 +57,18 @@ def check_upload(upload: UploadFile, limit: int) -> str:
     signatures = SIGNATURES[suffix]
     if signatures and not any(head.startswith(sig) for sig in signatures):
         raise PortalError(415, t("web.upload_content", name=name, kind=suffix))
-    if not signatures and b"\x00" in head:
+    if not signatures and _has_nul(upload):
         raise PortalError(415, t("web.upload_content", name=name, kind=suffix))
     return name
+
+
+def _has_nul(upload: UploadFile) -> bool:
+    """Whether a text upload has a NUL byte anywhere (read whole, 1 MiB at a time): then it is not text."""
+    upload.file.seek(0)
+    try:
+        return any(b"\x00" in chunk for chunk in iter(lambda: upload.file.read(1 << 20), b""))
+    finally:
+        upload.file.seek(0)
 
 
 def _size(upload: UploadFile) -> int:

@@ -199,7 +199,8 @@ def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
         step = s.get(TransitionRow, report.transition_id) if report and report.transition_id else None
         day = step.effective_day if step and step.effective_day else (report.at.date() if report else None)
         out.append({"key": a.key, "title": short_title(a.text, 100), "end": a.window_end, "report": report,
-                    "day": day, "on_time": day <= a.window_end if day else None})
+                    "day": day, "on_time": day <= a.window_end if day else None,
+                    "backdated": backdated(step.at, step.effective_day, step.letter_ref) if step else None})
     return sorted(out, key=lambda r: (r["day"] or date.max, r["key"]))
 
 
@@ -252,6 +253,15 @@ def timeline(s: Session, plan: PlanRow, today: date, lang: str, prefix: str = ""
         bands.append(Band(p["name"], date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), bars))
     return timeline_svg(bands, today, today_label=t("web.today_line", lang, date=today.strftime("%d/%m/%Y")),
                         lang=lang)
+
+
+def backdated(at: Any, day: date | None, letter: str | None) -> str | None:
+    """"recorded on …, counts from … (letter …)" for a step the coordinator back-dated from a late letter."""
+    from models.backdating import marked
+
+    if not letter or day is None:
+        return None
+    return marked(pendulum.instance(at).in_tz(TZ).date(), day, letter)
 
 
 def local_time(value: Any) -> str:
