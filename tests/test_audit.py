@@ -292,3 +292,111 @@ def test_an_upgraded_database_gets_its_stored_rows_chained(db_url: str) -> None:
         assert run(s).whole
     with pytest.raises(sa.exc.DBAPIError, match="append-only"):
         sql("DELETE FROM delivery")
+
+
+# ---------------------------------------------------------------------------------------------- insert over a row
+
+def copy_of(table: str, row_id: int, **changes: object) -> tuple[str, dict]:
+    """The columns and values of a stored row, with ``changes``: what an intruder re-inserts over it."""
+    values = {**dict(zip(*_row(table, row_id))), **changes}
+    return ", ".join(values), values
+
+
+def _row(table: str, row_id: int) -> tuple[list[str], list]:  # type: ignore[type-arg]
+    from models.db import get_engine
+
+    with get_engine().connect() as conn:
+        result = conn.execute(sa.text(f"SELECT * FROM {table} WHERE id = :id"), {"id": row_id})
+        return list(result.keys()), list(result.one())
+
+
+@pytest.mark.parametrize("table", ["transition", "delivery"])
+@pytest.mark.parametrize("form", ["INSERT OR REPLACE INTO", "REPLACE INTO", "upsert", "same place, new id"])
+def test_an_insert_over_a_stored_row_is_refused(history, table: str, form: str) -> None:  # type: ignore[no-untyped-def]
+    """SQLite's REPLACE deletes the stored row without firing its DELETE trigger; an upsert overwrites it."""
+    if form.endswith("INTO") and dialect() != "sqlite":
+        pytest.skip("REPLACE is SQLite's")
+    rows = chain(table)
+    text = "note" if table == "transition" else "error"
+    victim = rows[2][0]
+    columns, values = copy_of(table, victim, **{text: "đã thay"})
+    if form == "same place, new id":
+        values["id"] = rows[-1][0] + 100
+    params = ", ".join(f":{c}" for c in values)
+    statement = (f"INSERT INTO {table} ({columns}) VALUES ({params}) ON CONFLICT (id) DO UPDATE SET {text} = "
+                 f"excluded.{text}" if form == "upsert" else
+                 f"{'INSERT OR REPLACE INTO' if form.startswith('same') and dialect() == 'sqlite' else form} "
+                 f"{table} ({columns}) VALUES ({params})")
+    if form.startswith("same") and dialect() != "sqlite":
+        statement = f"INSERT INTO {table} ({columns}) VALUES ({params})"
+    with pytest.raises(sa.exc.DBAPIError, match=f"{table} is append-only"):
+        sql(statement, **values)
+    assert chain(table) == rows
+    assert verify().whole
+
+
+# ---------------------------------------------------------------------------------------------- anchors outside
+
+def without_triggers(table: str):  # type: ignore[no-untyped-def]
+    """Drop every trigger of ``table`` (what the database owner can do); returns how to put them back."""
+    if dialect() == "sqlite":
+        found = sql("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t", t=table)
+        for name, _ in found:
+            sql(f"DROP TRIGGER {name}")
+    else:
+        found = sql(f"SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = '{table}'::regclass "
+                    "AND NOT tgisinternal")
+        for name, _ in found:
+            sql(f"DROP TRIGGER {name} ON {table}")
+    return lambda: [sql(definition) for _, definition in found]
+
+
+def rehash_from(seq: int) -> None:
+    """Recompute seq, prev_hash and row_hash of every transition row from ``seq`` on, as verify expects them."""
+    from models.chain import STEP_DETAILS, TRANSITION_FIELDS, row_hash, transition_content
+    from models.db import get_engine
+
+    with get_engine().connect() as conn:
+        rows = [dict(r) for r in conn.execute(sa.text("SELECT * FROM transition ORDER BY seq")).mappings()]
+    prev = next(r["row_hash"] for r in rows if r["seq"] == seq - 1)
+    for r in (r for r in rows if r["seq"] >= seq):
+        r["at"] = r["at"] if not isinstance(r["at"], str) else datetime.fromisoformat(r["at"])
+        r["effective_day"] = (date.fromisoformat(r["effective_day"]) if isinstance(r["effective_day"], str)
+                              else r["effective_day"])
+        content = transition_content({k: r[k] for k in TRANSITION_FIELDS + STEP_DETAILS})
+        digest = row_hash("transition", r["plan_id"], r["seq"], prev, content)
+        sql("UPDATE transition SET prev_hash = :p, row_hash = :h WHERE id = :id", p=prev, h=digest, id=r["id"])
+        prev = digest
+
+
+def test_a_rehashed_chain_is_caught_by_the_anchors_the_leadership_received(cli, history, cchc_env) -> None:  # type: ignore[no-untyped-def]
+    """The review report (Markdown and Word) and the message the leadership received carry the chain heads; an
+    intruder who rewrites a step and re-hashes the chain after it passes `verify`, not `verify --anchors-from`."""
+    from flows.delivery import deliver
+    from flows.review import hold_review
+    from models.anchors import TAG
+
+    outcome = hold_review.fn(PLAN, 1, date(2015, 1, 26), None)
+    plan_id = sql("SELECT id FROM plan")[0][0]
+    deliver(plan_id, date(2015, 1, 26))
+    reports, outbox = cchc_env / "reports", cchc_env / "outbox"
+    markdown = open(outcome.markdown, encoding="utf-8").read()
+    assert f"{TAG} {PLAN} transition:7:" in markdown and f"{TAG} {PLAN} delivery:4:" in markdown  # 7: review opened
+    to_leaders = [p for p in outbox.glob("*.json") if f"{TAG} {PLAN} transition:" in p.read_text("utf-8")]
+    assert to_leaders and all('"ldb"' in p.read_text("utf-8") for p in to_leaders)
+    honest = cli("audit", "verify", PLAN, "--anchors-from", reports, "--anchors-from", outbox)
+    assert "Đã đọc 6 mốc từ 3 tệp" in honest.stdout  # the .md, the .docx and the leadership's message
+
+    victim = sql("SELECT id FROM transition WHERE seq = 3")[0][0]
+    restore = without_triggers("transition")
+    sql("UPDATE transition SET note = 'Thanh tra Bộ không góp ý' WHERE id = :id", id=victim)
+    rehash_from(3)
+    restore()
+    assert verify().whole                 # the chain alone, and the triggers, show nothing
+    cli("audit", "verify", PLAN)
+    for source, seq in ((reports, 7), (outcome.docx, 7), (outbox, 8)):  # the message was sent after the hold step
+        caught = cli("audit", "verify", PLAN, "--anchors-from", source, expect=1)
+        assert f"dòng số thứ tự {seq} không còn mã băm" in caught.stderr
+    nothing = cchc_env / "ghi-chu.txt"
+    nothing.write_text("không có mốc nào", encoding="utf-8")
+    assert "không tìm thấy mốc chuỗi băm" in cli("audit", "verify", PLAN, "--anchors-from", nothing, expect=2).stderr
