@@ -6,9 +6,11 @@ import json
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from models.messages import t
+from models.text import printable
 
 notice_app = typer.Typer(help="Thông báo: xem, gửi lại hoặc xác nhận thông báo chưa rõ / notifications: list, "
                               "resend or confirm those in doubt.", no_args_is_help=True)
@@ -38,7 +40,7 @@ def notice_list(plan: str, status: Annotated[str | None, typer.Option("--status"
         table.add_column(t(col))
     for r in rows:
         table.add_row(str(r["id"]), r["entity"], r["notice"], r["recipient"], r["status"], str(r["attempts"]),
-                      r["error"] or "")
+                      escape(printable(r["error"])))
     out.print(table)
 
 

@@ -11,11 +11,13 @@ import sys
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session, select
 
 from models.auth import AuthError, Principal, authenticate
 from models.messages import t
+from models.text import printable
 
 token_app = typer.Typer(help="Mã truy cập: cấp, liệt kê, thu hồi / access tokens: issue, list, revoke.",
                         no_args_is_help=True)
@@ -134,7 +136,7 @@ def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")
     for col in ("col.token", "col.role", "col.unit", "col.label", "col.created", "col.revoked"):
         table.add_column(t(col))
     for r in rows:
-        table.add_row(str(r["id"]), r["role"], r["unit"] or "—", r["label"] or "", r["created"] or "",
+        table.add_row(str(r["id"]), r["role"], r["unit"] or "—", escape(printable(r["label"])), r["created"] or "",
                       r["revoked"] or "")
     out.print(table)
 

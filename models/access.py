@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.auth import AuthError, Principal
@@ -36,6 +37,7 @@ class Refusal(Exception):
         self.plan_id, self.entity, self.key, self.state, self.message = plan_id, entity, key, state, message
 
 
+BOOTSTRAP_LOCK = 0x63630003        # pg_advisory_xact_lock key serializing first tokens
 NO_TOKEN = "no-token"              # the actor of a step that needs no token (loading a plan, the first token)
 DATABASE_OWNER = "database-owner"  # the actor of a recovery: whoever holds the database owner's access
 STATED_MAX = 200
@@ -161,6 +163,8 @@ def bootstrap(session: Session, unit: str, label: str | None, stated_name: str |
     from models.auth import add_token
 
     with write_transaction(session):  # SQLite: the write lock is taken first, so two first tokens cannot both pass
+        if session.get_bind().dialect.name == "postgresql":  # PostgreSQL: the same, by a lock of its own
+            session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": BOOTSTRAP_LOCK})
         if bootstrapped(session):
             raise AuthError(t("auth.recovery_needed"))
         check_focal(session, unit)
