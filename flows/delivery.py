@@ -86,7 +86,8 @@ class _UnitJob:
     routes: list[str]
     outcomes: dict[tuple[int, str], Outcome] = field(default_factory=dict)
     error: Exception | None = None
-    anchors: list[str] = field(default_factory=list)   # the leadership's messages carry the history's chain heads
+    anchors: list[str] = field(default_factory=list)   # the history's chain heads, in the leadership's messages and
+                                                       # those about periodic reports (models/anchors.py)
 
 
 def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sender: str | None = None,
@@ -120,8 +121,9 @@ def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sen
                     continue
                 unit = unit_rows[code]
                 unit_routes = sorted({r for tag in unit.tags for r in routes_for(config, tag)})
+                witness = code == plan.leadership or any(n.entity == "report" for n in items)
                 jobs.append(_UnitJob(unit, items, got.in_doubt, done, unit_routes,
-                                     anchors=anchor_lines(s, plan_id, plan.code) if code == plan.leadership else []))
+                                     anchors=anchor_lines(s, plan_id, plan.code) if witness else []))
             unrouted = [j for j in jobs if not j.routes]
             for job in unrouted:  # nothing to send: said on each notification, which stays pending
                 record_outcomes(s, job.items, {}, {}, flow_run_id,

@@ -1,8 +1,8 @@
 """Chain anchors outside the database: written into what the leadership receives, read back by `audit verify`.
 
 Whoever holds the database owner's rights can drop the triggers, change a step and re-hash the chain from there
-on: the chain alone then looks whole. Every review report and every message the plan's leadership receives carries
-the heads of the plan's chains at that moment, one line each::
+on: the chain alone then looks whole. Every review report, every message the plan's leadership receives and every
+message about periodic reports carries the heads of the plan's chains at that moment, one line each::
 
     cchc-anchor <plan code> <chain>:<seq>:<row hash>
 

@@ -43,7 +43,7 @@ def test_reminders_go_only_to_units_that_have_not_submitted(today: date, expecte
     assert periodic_due([p], ("TCCB",), {("d", "2014-H1", "TCCB")}, today) == []  # everyone submitted
 
 
-def test_submission_through_the_cli_and_the_status(loaded, cli, tokens, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_submission_through_the_cli_and_the_status(loaded, cli, tokens, tmp_path, cchc_env) -> None:  # type: ignore[no-untyped-def]
     f = tmp_path / "bao-cao-6-thang.docx"
     f.write_bytes(b"PK bao cao")
     assert "các kỳ: 2013, 2014-H1" in cli("report", "submit", "--unit", "TCCB", "--period", "2014-H3", "--file", f,
@@ -55,6 +55,11 @@ def test_submission_through_the_cli_and_the_status(loaded, cli, tokens, tmp_path
     out = cli("report", "submit", "--unit", "tccb", "--period", "2014-H1", "--file", f, "--as-of", "2014-06-20",
               "--letter", "Công văn 31/TCCB ngày 20/06/2014", token=tokens["VPB"])  # a late letter, entered now
     assert "2014-H1 của TCCB (trễ hạn)" in out.stdout
+    # the coordinator's message about it carries the history's chain heads: a witness outside the database
+    told = [p.read_text("utf-8") for p in (cchc_env / "outbox").glob("*.json")]
+    assert any("cchc-anchor byt-3723-2013-2015 transition:" in m and '"vpb"' in m for m in told)
+    assert "Đã đọc 1 mốc từ 1 tệp" in cli("audit", "verify", "byt-3723-2013-2015", "--anchors-from",
+                                          cchc_env / "outbox").stdout
     import json
 
     status = {r["period"]: r for r in json.loads(cli("report", "status", "byt-3723-2013-2015", "--format", "json").stdout)}
