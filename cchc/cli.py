@@ -104,6 +104,30 @@ def plan_load(path: Path, units: UnitsOpt = DEFAULT_UNITS) -> None:
             out.print(f"  • {c}", highlight=False)
 
 
+@plan_app.command("import")
+def plan_import(path: Path, units: UnitsOpt = DEFAULT_UNITS,
+                output: Annotated[Path | None, typer.Option("--output", help="bản nháp / the draft (DRAFT.yaml)")] = None,
+                code: Annotated[str | None, typer.Option("--code", help="mã kế hoạch / plan code")] = None) -> None:
+    """Nhập phụ lục của văn bản (.docx, .pdf, .txt/.md, .doc) thành bản nháp kế hoạch; không ghi cơ sở dữ liệu
+    (0: bản nháp hợp lệ, 1: cần người sửa, 2: không đọc được tệp) / import a document's appendix into a plan draft."""
+    from models.plan import read_directory
+    from models.plan_import import ImportRefused, import_document
+
+    try:
+        directory = read_directory(units)
+    except InputError as exc:
+        print_findings(exc.findings)
+        fail(t("check.failed", path=units, errors=len(exc.errors)))
+    target = output or Path(f"{path.stem}.draft.yaml")
+    try:
+        result = import_document(path, directory, target, str(units), code)
+    except ImportRefused as exc:
+        fail(str(exc))
+    for line in result.report:
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
+    raise typer.Exit(result.exit_code)
+
+
 def _plan_dict(code: str) -> dict:
     from models.db import session
     from models.queries import UnknownPlan, plan_as_dict
