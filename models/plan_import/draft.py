@@ -159,7 +159,7 @@ class _Builder:
         for row in rows:
             filled = [i for i, c in enumerate(row.cells) if c.text and not c.continued]
             if row.across or self._section(row, cols, act_col, filled):
-                text = row.cells[filled[0]].text if filled else ""
+                text = row.text(act_col) or (row.cells[filled[0]].text if filled else "")
                 if "giai đoạn" in text.casefold() and phase_col is None:
                     phase, content = self._new_phase(_lines(text).replace("\n", " "), where(row)), None
                 else:
@@ -191,7 +191,7 @@ class _Builder:
         """A section row not merged across: one text cell (and maybe its number), nothing else, and the text a
         numbered heading in capitals or after a Roman numeral."""
         others = [i for i in filled if i != cols.get("number")]
-        if len(others) != 1 or others[0] not in (act_col, cols.get("content")) or others[0] == cols.get("content"):
+        if len(others) != 1 or others[0] != act_col:
             return False
         text = row.cells[others[0]].text
         number = row.text(cols.get("number"))

@@ -20,6 +20,7 @@ _PARENT = re.compile(r"^\s*(?:Thực hiện|Triển khai)\s+(?:Kế hoạch|Quy�
 _BASIS = re.compile(r"^\s*(?:[-+•]\s*)?(?:Căn cứ\s+)?(?:Luật|Nghị quyết|Nghị định|Chỉ thị|Quyết định|Thông tư|"
                     r"Kế hoạch|Công văn)\s+(?:số\s*)?\S*/\S+", re.IGNORECASE)
 _NOT_OWN = re.compile(r"^\s*(?:[-+•]|căn cứ|thực hiện|triển khai)", re.IGNORECASE)   # lines citing others
+_MOTTO = ("CỘNG HÒA", "CỘNG HOÀ", "ĐỘC LẬP", "KẾ HOẠCH", "QUYẾT ĐỊNH")
 _TITLE_HEAD = re.compile(r"^(KẾ HOẠCH|CHƯƠNG TRÌNH)$")
 _YEARS = re.compile(r"\b((?:19|20)\d{2})\s*(?:[-–]\s*((?:19|20)\d{2}))?")
 
@@ -63,10 +64,13 @@ def read_identity(paragraphs: list[str]) -> Identity:
         if found.number is None and (m := _NUMBER.search(line)) and not _NOT_OWN.match(line):
             found.number = m[1]
             found.found_in["number"] = line
+            heads = [x for x in lines[:i] if x.isupper() and not x.startswith(_MOTTO)]
+            if heads and found.issuer is None:
+                found.issuer = heads[-1]
             found.signed = _signed(line[m.end():]) or _signed(line)
             if found.signed is None and i + 1 < len(lines):
                 found.signed = _signed(lines[i + 1])
-        if found.issuer is None and (m := _ISSUER.search(line)):
+        if (found.issuer is None or "issuer" not in found.found_in) and (m := _ISSUER.search(line)):
             found.issuer = m[2].strip().rstrip(").")
             found.found_in["issuer"] = line
         if found.title is None and _TITLE_HEAD.match(line) and i + 1 < len(lines):
