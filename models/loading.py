@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from sqlmodel import Session, select
 
+from models.auth import Principal
 from models.db import write_transaction
 from models.history import record
 from models.plan import Activity, Directory, Plan
@@ -46,14 +47,17 @@ def _roles(a: Activity) -> list[tuple[str, str, str]]:
 
 
 def load_plan(session: Session, plan: Plan, directory: Directory, stated_name: str | None = None,
-              source: str = "cli") -> LoadResult:
+              source: str = "cli", origin: str | None = None, by: Principal | None = None) -> LoadResult:
     """Insert ``plan`` or bring the stored one up to date, in one transaction; unchanged files write nothing.
 
-    Loading needs no token: the history says so (models.access.tokenless), with ``stated_name`` beside it.
+    Loading from the CLI needs no token: the history says so (models.access.tokenless), with ``stated_name`` beside
+    it; from the portal, ``by`` (the signed-in coordinator) is recorded. ``origin`` (the document a draft was
+    imported from: its name and SHA-256) is added to each recorded note.
     """
-    from models.access import tokenless
+    from models.access import acted_by, tokenless
 
-    actor = tokenless(stated_name)
+    actor = acted_by(by) if by is not None else tokenless(stated_name)
+    suffix = f" — {origin}" if origin else ""
     with write_transaction(session):
         sync_units(session, directory)
         row = session.exec(select(PlanRow).where(PlanRow.code == plan.code)).first()
@@ -81,14 +85,14 @@ def load_plan(session: Session, plan: Plan, directory: Directory, stated_name: s
         if created:
             record(session, plan_id=row.id, entity="plan", key=plan.code, event="loaded", to_state="loaded",
                    source=source, **actor,
-                   note=f"{plan.info.number}: {len(plan.phases)} giai đoạn, {len(plan.activities)} hoạt động")
+                   note=f"{plan.info.number}: {len(plan.phases)} giai đoạn, {len(plan.activities)} hoạt động{suffix}")
             return LoadResult("created", row.id)
         for entity, key, what in changes:
-            record(session, plan_id=row.id, entity=entity, key=key, event="amended", source=source, note=what,
-                   **actor)
+            record(session, plan_id=row.id, entity=entity, key=key, event="amended", source=source,
+                   note=what + suffix, **actor)
         if not changes:  # only wording outside the tables changed (objectives, remarks...)
             record(session, plan_id=row.id, entity="plan", key=plan.code, event="amended", source=source,
-                   note="digest " + plan.digest[:12], **actor)
+                   note="digest " + plan.digest[:12] + suffix, **actor)
             changes.append(("plan", plan.code, "digest"))
         return LoadResult("amended", row.id, [f"{k}: {w}" for _, k, w in changes])
 

@@ -116,7 +116,7 @@ def create_app(*, as_of: date | None = None, background_runs: bool = True, max_u
     session cookie Secure (default: when CCHC_PORTAL_URL is https).
     """
     from models.db import migrate
-    from web import pages
+    from web import pages, plan_import
 
     migrate()
     if secure_cookies is None:
@@ -126,6 +126,7 @@ def create_app(*, as_of: date | None = None, background_runs: bool = True, max_u
     app.state.runs = Runs(background=background_runs)
     app.state.max_upload = max_upload_bytes
     app.include_router(pages.router)
+    app.include_router(plan_import.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(PortalError, _portal_error)  # type: ignore[arg-type]
     app.add_middleware(SessionMiddleware, secret_key=session_key(), session_cookie=SESSION_COOKIE,

@@ -131,6 +131,31 @@ WORDS: dict[str, tuple[str, str]] = {
                          "và nhập lại.",
                          "Suggested unit directory entries for {name}: check code, name and kind, copy them into "
                          "{units} and import again."),
+    "imp.no_draft": ("không có bản nháp này (đã nạp hoặc chưa tải lên); hãy tải văn bản lên lại",
+                     "no such draft (loaded already, or never uploaded); upload the document again"),
+    "imp.web.title": ("Nhập kế hoạch từ văn bản", "Import a plan from its document"),
+    "imp.web.intro": ("Tải lên quyết định/kế hoạch có phụ lục dạng bảng (.docx, .pdf có lớp chữ, .txt, .md, .doc). "
+                      "Bản nháp hiện cạnh các hàng của văn bản; sửa nếu cần rồi nạp. Chưa có gì được ghi cho tới khi nạp.",
+                      "Upload the decision or plan with its appendix table (.docx, .pdf with a text layer, .txt, .md, "
+                      ".doc). The draft is shown beside the document's rows; fix it if needed, then load it. Nothing "
+                      "is recorded until you load."),
+    "imp.web.file": ("Văn bản", "Document"),
+    "imp.web.upload": ("Đọc văn bản", "Read the document"),
+    "imp.web.report": ("Báo cáo nhập", "Import report"),
+    "imp.web.rows": ("Các hàng của văn bản và hoạt động tương ứng", "The document's rows and their activities"),
+    "imp.web.where": ("Vị trí trong văn bản", "Where in the document"),
+    "imp.web.cells": ("Các ô của hàng", "The row's cells"),
+    "imp.web.activity": ("Hoạt động trong bản nháp", "Activity in the draft"),
+    "imp.web.section": ("(hàng tiêu đề mục)", "(section row)"),
+    "imp.web.units": ("Đơn vị chưa có trong danh mục: đề xuất bổ sung vào {units}",
+                      "Units not in the directory: suggested entries for {units}"),
+    "imp.web.draft": ("Bản nháp (YAML, sửa được)", "The draft (YAML, editable)"),
+    "imp.web.load": ("Kiểm tra và nạp kế hoạch", "Check and load the plan"),
+    "imp.web.check_failed": ("Bản nháp chưa hợp lệ ({errors} lỗi); chưa nạp gì",
+                             "The draft does not pass the check ({errors} errors); nothing loaded"),
+    "imp.web.not_focal": ("chỉ đầu mối của kế hoạch ({unit}) được nạp kế hoạch này",
+                          "only the plan's focal unit ({unit}) may load this plan"),
+    "imp.web.too_big": ("tệp lớn hơn {limit}", "the file is larger than {limit}"),
     "imp.loaded_from": ("nạp từ tệp {name} (SHA-256 {sha})", "loaded from file {name} (SHA-256 {sha})"),
 }
 

@@ -1,0 +1,121 @@
+"""The portal's plan import: the coordinator uploads a decision, sees the draft beside the document's rows and the
+unknown units with suggested entries, edits the draft if needed, and loads it (models/plan_import/workspace.py;
+the same importer and loader as `cchc plan import` and `cchc plan load`).
+
+| route                                 | who                                              |
+|---------------------------------------|--------------------------------------------------|
+| GET  /plans/import                    | coordinators                                     |
+| POST /plans/import                    | coordinators (CSRF): read the upload into a draft |
+| GET  /plans/import/{sha256}           | coordinators: the draft beside the document      |
+| POST /plans/import/{sha256}/load      | the plan's focal unit's coordinator (CSRF)       |
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi.responses import Response
+from sqlmodel import select
+
+from models.db import session
+from models.findings import InputError
+from models.messages import t
+from models.plan import read_directory
+from models.plan_import.source import MAX_BYTES, ImportRefused
+from models.plan_import.workspace import check_edited, import_upload, load_checked, stored
+from models.settings import DEFAULT_UNITS, get_settings
+from models.tables import PlanRow
+from web.pages import CsrfField, back, flash, reading, render, signed_in
+from web.security import PortalError, check_csrf, require
+from web.uploads import clean_name, limit_text
+
+router = APIRouter()
+
+
+def _directory():  # type: ignore[no-untyped-def]
+    try:
+        return read_directory(DEFAULT_UNITS)
+    except InputError as exc:
+        raise PortalError(500, str(exc)) from None
+
+
+def _page(request: Request, sha: str, status: int = 200, findings=None, draft: str | None = None) -> Response:  # type: ignore[no-untyped-def]
+    try:
+        item = stored(sha)
+    except ImportRefused as exc:
+        raise PortalError(404, str(exc)) from None
+    return render(request, "plan_import.html", status=status, item=item, findings=findings or [],
+                  draft=item.draft if draft is None else draft, units_file="config/units.yaml")
+
+
+@router.get("/plans/import")
+def import_form(request: Request) -> Response:
+    with reading() as s:
+        require(signed_in(request, s), "coordinator")
+    return render(request, "plan_import.html", item=None, limit=limit_text(min(MAX_BYTES, request.app.state.max_upload)))
+
+
+@router.post("/plans/import")
+def import_post(request: Request, csrf: CsrfField = None, file: Annotated[UploadFile | None, File()] = None) -> Response:
+    with reading() as s:
+        require(signed_in(request, s), "coordinator")
+    check_csrf(request, csrf)
+    if file is None or not file.filename:
+        raise PortalError(400, t("web.file_needed"))
+    name = clean_name(file.filename)
+    limit = min(MAX_BYTES, request.app.state.max_upload)
+    root = get_settings().home / "tmp"
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="import-", dir=root))
+    try:
+        path = folder / name
+        with path.open("wb") as out:
+            file.file.seek(0)
+            shutil.copyfileobj(file.file, out, 1 << 20)
+        if path.stat().st_size > limit:
+            raise PortalError(413, t("imp.web.too_big", limit=limit_text(limit)))
+        try:
+            item = import_upload(path, name, _directory(), "config/units.yaml")
+        except ImportRefused as exc:
+            raise PortalError(400, str(exc)) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return back(f"/plans/import/{item.sha256}")
+
+
+@router.get("/plans/import/{sha}")
+def import_page(request: Request, sha: str) -> Response:
+    with reading() as s:
+        require(signed_in(request, s), "coordinator")
+    return _page(request, sha)
+
+
+@router.post("/plans/import/{sha}/load")
+def import_load(request: Request, sha: str, draft: Annotated[str, Form()] = "", csrf: CsrfField = None) -> Response:
+    with reading() as s:
+        who = require(signed_in(request, s), "coordinator")
+    check_csrf(request, csrf)
+    directory = _directory()
+    try:
+        plan, findings = check_edited(sha, draft, directory)
+    except ImportRefused as exc:
+        raise PortalError(400, str(exc)) from None
+    if plan is None:
+        errors = [f for f in findings if f.level == "error"]
+        flash(request, t("imp.web.check_failed", errors=len(errors)), "error")
+        return _page(request, sha, status=400, findings=findings, draft=draft)
+    focal = directory.resolve(plan.info.focal_unit)
+    with reading() as s:
+        existing = s.exec(select(PlanRow).where(PlanRow.code == plan.code)).first()
+        owner = existing.focal_unit if existing else (focal[0] if focal else None)
+    if who.unit != owner:
+        raise PortalError(403, t("imp.web.not_focal", unit=owner))
+    with session() as s:
+        result = load_checked(s, sha, plan, directory, by=who)
+    key = {"created": "load.created", "unchanged": "load.unchanged", "amended": "load.amended"}[result.status]
+    flash(request, t(key, code=plan.code, activities=len(plan.activities), changes=len(result.changes)))
+    return back(f"/board?plan={plan.code}")
