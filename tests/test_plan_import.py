@@ -70,6 +70,10 @@ def test_the_text_form_of_3723_imports_to_the_reference_plan(directory, tmp_path
     assert (info["code"], info["number"], info["signed"], info["issuer"], info["focal_unit"]) == \
         ("byt-3723-2013-2015", "3723/QĐ-BYT", "2013-09-25", "Bộ trưởng Bộ Y tế", "Văn phòng Bộ")
     assert not (tmp_path / "draft.units.yaml").exists()
+    plan, _ = read_plan(tmp_path / "draft.yaml", directory)
+    reference, _ = read_plan(REFERENCE, directory)
+    assert [d.model_dump(exclude={"id"}) for d in plan.reporting] == \
+        [d.model_dump(exclude={"id"}) for d in reference.reporting]        # "Định kỳ 6 tháng … trước ngày 15 tháng 6 …"
 
 
 def test_a_word_file_of_3723_with_merged_cells_imports_to_the_reference_plan(directory, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -138,6 +142,9 @@ def test_recurring_and_unreadable_times_are_flagged_per_row(directory, tmp_path)
     assert acts[0]["window"] == "2022-2023" and "hằng tháng" in acts[0]["remarks"][0]
     assert acts[1]["window"] == "2022-2023" and "Trước ngày 05/6 và 05/12" in acts[1]["remarks"][0]
     assert acts[2]["window"] == "khi có yêu cầu"             # kept as written, and the check fails on it
+    assert result.draft.spec["reporting"] == [
+        {"id": "bao-cao-1-1-2", "text": "Báo cáo kết quả", "to": "Văn phòng Bộ", "reporters": ["VPB"],
+         "deadlines": [{"period": "half-year", "due": "06-05"}, {"period": "year", "due": "12-05"}]}]
     assert any("khi có yêu cầu" in str(f) for f in result.checked.errors)
     assert result.exit_code == 1
 
@@ -159,6 +166,21 @@ def test_unknown_units_are_listed_with_suggested_entries_and_pass_once_added(dir
     (tmp_path / "units.yaml").write_text(yaml.safe_dump(units, allow_unicode=True), encoding="utf-8")
     again = import_document(path, read_directory(tmp_path / "units.yaml"), tmp_path / "again.yaml", "units.yaml")
     assert again.exit_code == 0, again.report
+
+
+def test_cells_merged_down_carry_their_time_funding_and_units(directory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rows = [["STT", "Nội dung", "Hoạt động", "Thời gian", "Kinh phí", "Đơn vị thực hiện", ""],
+            ["", "", "", "", "", "Chủ trì", "Phối hợp"],
+            ["1", "1. Hội nghị", "Hội nghị quán triệt", "Quý I/2022", "Ngân sách nhà nước", "- VPB\n- T5G", "TTKT"],
+            ["2", "", "Hội nghị tổng kết", "", "", "", "Vụ TCCB"]]
+    paragraphs = ["BỘ Y TẾ", "Số: 3/KH-BYT", "ngày 05 tháng 01 năm 2022", "KẾ HOẠCH", "Truyền thông năm 2022",
+                  "Mục tiêu chung: nâng cao nhận thức."]
+    result = run(docx_of(tmp_path / "m.docx", rows, paragraphs, merge_cols=(1, 3, 4, 5)), directory, tmp_path)
+    first, second = result.draft.activities
+    assert (second["window"], second["funding"], second["lead"], second["partners"]) == \
+        ("2022-01-01..2022-03-31", "Ngân sách nhà nước", ["VPB", "T5G"], ["Vụ TCCB"])
+    assert first["partners"] == ["TTKT"] and len(result.draft.spec["phases"][0]["content"]) == 1
+    assert result.exit_code == 0, result.report
 
 
 def test_a_table_split_over_pages_and_two_appendices(directory, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from models.calendar import DateError, parse_window
 from models.messages import t
 from models.plan import Directory, short_title
+from models.plan_import.duties import deadlines, duties_from_text
 from models.plan_import.headings import EXPECTED, Header, find_header, same_headings
 from models.plan_import.identity import Identity, plan_code, read_identity
 from models.plan_import.source import ImportRefused, Row, Source, Table
@@ -81,6 +82,7 @@ class _Builder:
         self.phases: list[dict[str, Any]] = []
         self.rows: list[dict[str, Any]] = []
         self.plan_years = self.identity.years()
+        self.reports: list[tuple[dict[str, Any], str]] = []   # (activity, time as written) that report on fixed days
 
     def note(self, kind: str, place: str, text: str) -> None:
         self.notes.append(Note(kind, place, text))  # type: ignore[arg-type]
@@ -181,7 +183,7 @@ class _Builder:
                     self.note("warning", where(row, heading.get(act_col)), t("imp.no_activity_text"))
                 continue
             if content is None:
-                content = self._new_content(phase, short_title(text))
+                content = self._new_content(phase, self._default_content(caption))
                 self.note("assumption", where(row), t("imp.own_content", title=content["title"]))
             activity = self.activity(row, cols, heading, phase, content, text, above)
             record["activity"] = activity["id"]
@@ -201,6 +203,10 @@ class _Builder:
     def _default_phase(self, caption: str, appendix_no: int) -> str:
         name = _one_line(caption) if caption else ""
         return name or t("imp.whole_plan")
+
+    def _default_content(self, caption: str) -> str:
+        """The one content item of a table without content cells or section rows: the appendix's or plan's title."""
+        return _one_line(caption) or self.identity.title or t("imp.whole_plan")
 
     def _context(self, phase: dict[str, Any]) -> tuple[int, int] | None:
         return years_in(phase["name"]) or self.plan_years
@@ -222,6 +228,8 @@ class _Builder:
                 self.note("person", place, t("imp.time_missing", id=act_id))
         else:
             activity["window"] = reading.window
+            if reading.recurring == "dates" and "báo cáo" in text.casefold():
+                self.reports.append((activity, written))
             if reading.recurring:
                 remarks.append(t("imp.recurring", written=written, kind=t(f"imp.every.{reading.recurring}"),
                                  window=reading.window))
@@ -259,6 +267,16 @@ class _Builder:
         if row.is_continued(col) and above is not None:
             return self._carried(above, col, None, heading) if above.is_continued(col) else above.text(col)
         return row.text(col)
+
+    def duties(self, focal: str) -> list[dict[str, Any]]:
+        """A reporting duty for each activity that reports before fixed days of the year (to the focal unit)."""
+        out = []
+        for activity, written in self.reports:
+            due = deadlines(written)
+            if due and focal:
+                out.append({"id": "bao-cao-" + activity["id"].replace(".", "-"), "text": activity["text"],
+                            "to": focal, "reporters": activity["lead"] or "all", "deadlines": due})
+        return out
 
     # ---- the plan around the tables
 
@@ -376,6 +394,9 @@ def build_draft(source: Source, directory: Directory, code: str | None = None) -
     if groups:
         spec["groups"] = {g: [] for g in groups}
     spec["phases"] = b.phases
+    reporting = duties_from_text(source.paragraphs, directory) + b.duties(info["focal_unit"])
+    if reporting:
+        spec["reporting"] = reporting
     taken = set(directory.units)
     suggestions = [{"code": suggest_code(name, taken), "name": name, "kind": suggest_kind(name), "aliases": [name]}
                    for name in b.unresolved]

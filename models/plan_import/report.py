@@ -18,7 +18,11 @@ from models.plan_import.draft import Draft
 
 
 class _Dumper(yaml.SafeDumper):
-    """Block style, the document's line breaks kept (``|-``), Vietnamese written as is."""
+    """Block style, the document's line breaks kept (``|-``), Vietnamese written as is, every value written out
+    (no anchors or aliases: the plan reader refuses them)."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:

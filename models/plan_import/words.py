@@ -62,9 +62,8 @@ WORDS: dict[str, tuple[str, str]] = {
                           "not an activity table (headings: {found}), skipped"),
     "imp.no_activity_text": ("hàng có thời gian/đơn vị nhưng không có nội dung hoạt động; không tạo hoạt động",
                              "a row with time or units but no activity text; no activity made"),
-    "imp.own_content": ("hoạt động không thuộc nội dung nào; lấy chính câu đầu làm tiêu đề nội dung: “{title}”",
-                        "an activity outside any content item; its first line is taken as the item's title: "
-                        "“{title}”"),
+    "imp.own_content": ("bảng không chia nội dung; các hoạt động được xếp vào một nội dung: “{title}”",
+                        "the table has no content items; its activities are put under one: “{title}”"),
     "imp.whole_plan": ("Toàn bộ kế hoạch", "The whole plan"),
     "imp.time_unread": ("{id}: không đọc được thời gian “{written}”; đã giữ nguyên, hãy viết lại (vd. \"2022\", "
                         "\"Quý I/2022\", \"01/03/2022 - 30/06/2022\")",
