@@ -80,6 +80,7 @@ class _Builder:
         self.notes: list[Note] = []
         self.unresolved: dict[str, list[str]] = {}
         self.phases: list[dict[str, Any]] = []
+        self.numbers: dict[int, set[int]] = {}   # content numbers used, per phase
         self.rows: list[dict[str, Any]] = []
         self.plan_years = self.identity.years()
         self.reports: list[tuple[dict[str, Any], str]] = []   # (activity, time as written) that report on fixed days
@@ -142,9 +143,10 @@ class _Builder:
 
     def _new_content(self, phase: dict[str, Any], text: str) -> dict[str, Any]:
         number, title = _numbered(_lines(text).replace("\n", " "))
-        used = {c["number"] for c in phase["content"]}
+        used = self.numbers.setdefault(phase["number"], set())
         if number is None or number in used:
             number = max(used, default=0) + 1
+        used.add(number)
         content = {"number": number, "title": title, "activities": []}
         phase["content"].append(content)
         return content

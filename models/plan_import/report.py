@@ -17,7 +17,7 @@ from models.plan import Directory, read_plan
 from models.plan_import.draft import Draft
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]  # libyaml where present
     """Block style, the document's line breaks kept (``|-``), Vietnamese written as is, every value written out
     (no anchors or aliases: the plan reader refuses them)."""
 
