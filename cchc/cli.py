@@ -123,6 +123,8 @@ def plan_import(path: Path, units: UnitsOpt = DEFAULT_UNITS,
         result = import_document(path, directory, target, str(units), code)
     except ImportRefused as exc:
         fail(str(exc))
+    except Exception as exc:  # noqa: BLE001  (a document no reader expected: said plainly, never a traceback)
+        fail(t("imp.failed", name=path.name, detail=type(exc).__name__))
     for line in result.report:
         out.print(line, highlight=False, markup=False, soft_wrap=True)
     raise typer.Exit(result.exit_code)

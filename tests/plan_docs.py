@@ -64,8 +64,9 @@ def seed_docx(path: Path) -> Path:
 
 
 def pdf_of(path: Path, rows: list[list[str]], paragraphs: list[str] = (), widths: tuple[int, ...] | None = None,
-           size: float = 7) -> Path:
-    """A PDF drawn with fpdf2 and DejaVu Sans: the paragraphs, then the table (headings repeated on each page)."""
+           size: float = 7, merge_cols: tuple[int, ...] = ()) -> Path:
+    """A PDF drawn with fpdf2 and DejaVu Sans: the paragraphs, then the table (headings repeated on each page); in
+    ``merge_cols`` a cell spans the empty cells below it (rowspan)."""
     from fpdf import FPDF
 
     pdf = FPDF(orientation="L", format="A4")
@@ -76,9 +77,15 @@ def pdf_of(path: Path, rows: list[list[str]], paragraphs: list[str] = (), widths
     for p in paragraphs:
         pdf.multi_cell(0, 5, p, new_x="LMARGIN", new_y="NEXT")
     with pdf.table(col_widths=widths, text_align="LEFT", repeat_headings=1, line_height=size * 0.5) as table:
-        for row in rows:
+        for i, row in enumerate(rows):
             r = table.row()
-            for text in row:
-                r.cell(text)
+            for j, text in enumerate(row):
+                if i == 0 or j not in merge_cols:
+                    r.cell(text)
+                elif text:
+                    n = 1
+                    while i + n < len(rows) and not rows[i + n][j]:
+                        n += 1
+                    r.cell(text, rowspan=n)
     pdf.output(str(path))
     return path

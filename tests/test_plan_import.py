@@ -89,10 +89,11 @@ def test_a_word_file_of_3723_with_merged_cells_imports_to_the_reference_plan(dir
 
 
 @pytest.mark.skipif(not FONT.is_file(), reason="no DejaVu Sans font to draw a Vietnamese PDF with")
-def test_a_pdf_of_the_3723_appendix_imports_to_the_same_activities(directory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("merge_cols", [(), (0, 1)], ids=["cells-left-empty", "phase-and-content-spanning-rows"])
+def test_a_pdf_of_the_3723_appendix_imports_to_the_same_activities(directory, tmp_path, merge_cols) -> None:  # type: ignore[no-untyped-def]
     paragraphs, rows = seed_parts()
     caption = [p for p in paragraphs if "Phụ lục kèm theo" in p]
-    path = pdf_of(tmp_path / "3723.pdf", rows, caption, widths=(14, 40, 70, 16, 24, 24, 30))
+    path = pdf_of(tmp_path / "3723.pdf", rows, caption, widths=(14, 40, 70, 16, 24, 24, 30), merge_cols=merge_cols)
     result = run(path, directory, tmp_path)
     acts, reviews = reference_activities(directory)
     assert activities_of(tmp_path / "draft.yaml", date(2013, 9, 25)) == acts
@@ -236,6 +237,8 @@ def test_a_markdown_table_with_a_phase_column(directory, tmp_path) -> None:  # t
     ("Trước ngày 05/6 và 05/12", "2022", "dates"), ("Hằng tháng", "2022", "monthly"),
     ("Hàng quý", "2022", "quarterly"), ("Hằng năm", "2022", "yearly"), ("Thường xuyên", "2022", "ongoing"),
     ("Định kỳ 6 tháng", "2022", "half-yearly"), ("khi cần", None, None), ("31/02/2022", None, None),
+    ("Quý II", "2022-04-01..2022-06-30", None), ("Tháng 12/2022 - Tháng 3/2023", "2022-12-01..2023-03-31", None),
+    ("Từ tháng 3/2022 đến tháng 5/2022", "2022-03-01..2022-05-31", None),
 ])
 def test_time_expressions(written: str, window: str | None, recurring: str | None) -> None:
     reading = read_time(written, (2022, 2022))
@@ -258,6 +261,10 @@ def test_identity_from_the_text_around() -> None:
     assert (ident.number, ident.signed) == ("99/KH-SYT", date(2022, 2, 10))
     assert ident.parent.startswith("Thực hiện Kế hoạch số 13/KH-SYT")
     assert plan_code(ident) == "syt-99-2022"
+    decision = read_identity(["BỘ Y TẾ", "Số: 12/QĐ-BYT", "Hà Nội, ngày 3 tháng 4 năm 2023", "QUYẾT ĐỊNH",
+                              "Về việc ban hành Kế hoạch truyền thông cải cách hành chính năm 2023"])
+    assert (decision.title, decision.signed, decision.issuer) == \
+        ("Kế hoạch truyền thông cải cách hành chính năm 2023", date(2023, 4, 3), "BỘ Y TẾ")
 
 
 # ---- bad input: a clear message, exit 2, nothing written anywhere
@@ -309,6 +316,7 @@ BAD: dict[str, tuple] = {
     "bomb.docx": (_zip_bomb, "có thể là tệp độc hại"),
     "no_table.docx": (lambda p: _bytes(_no_table_docx())(p), "không có bảng nào"),
     "empty.docx": (lambda p: docx_of(p, [["", ""], ["", ""]]), "bảng trống"),
+    "headings_only.docx": (lambda p: docx_of(p, [HEAD]), "không có hàng hoạt động nào"),
     "headings.docx": (lambda p: docx_of(p, [["Họ tên", "Ngày sinh", "Quê quán"], ["A", "1990", "Huế"]]),
                       "Tiêu đề tìm thấy: Họ tên | Ngày sinh | Quê quán"),
     "encrypted.pdf": (_encrypted_pdf, "được mã hóa"),

@@ -82,6 +82,8 @@ def import_post(request: Request, csrf: CsrfField = None, file: Annotated[Upload
             item = import_upload(path, name, _directory(), "config/units.yaml")
         except ImportRefused as exc:
             raise PortalError(400, str(exc)) from None
+        except Exception as exc:  # noqa: BLE001  (a document no reader expected: said plainly)
+            raise PortalError(400, t("imp.failed", name=name, detail=type(exc).__name__)) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return back(f"/plans/import/{item.sha256}")

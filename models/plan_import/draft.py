@@ -386,6 +386,8 @@ def build_draft(source: Source, directory: Directory, code: str | None = None) -
     """The plan draft of ``source`` (raises ImportRefused when it has no appendix table to read)."""
     b = _Builder(source, directory)
     b.build()
+    if not any(c["activities"] for p in b.phases for c in p["content"]):
+        raise ImportRefused(t("imp.no_activities", name=source.name))
     b.finish()
     info = b.plan_info(code)
     groups = sorted({directory.resolve(n)[0] for a in (a for p in b.phases for c in p["content"]

@@ -13,11 +13,11 @@ from models.plan_import.source import Row
 ROLE_WORDS: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = tuple(
     (role, tuple(frozenset(words.split()) for words in sets)) for role, sets in (
         ("number", ("tt", "stt", "số tt", "số thứ tự")),
-        ("lead", ("chủ trì",)),
         ("partners", ("phối hợp",)),
+        ("lead", ("chủ trì", "đơn vị thực hiện", "cơ quan thực hiện")),
         ("phase", ("giai đoạn",)),
-        ("time", ("thời gian", "thời hạn", "tiến độ")),
-        ("funding", ("kinh phí", "ngân sách", "nguồn vốn")),
+        ("time", ("thời gian", "thời hạn", "tiến độ", "thời điểm")),
+        ("funding", ("kinh phí", "ngân sách", "nguồn vốn", "dự toán")),
         ("remarks", ("ghi chú",)),
         ("content", ("nội dung",)),
         ("activity", ("hoạt động", "công việc", "nhiệm vụ")),

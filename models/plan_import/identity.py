@@ -21,6 +21,7 @@ _BASIS = re.compile(r"^\s*(?:[-+•]\s*)?(?:Căn cứ\s+)?(?:Luật|Nghị quy�
                     r"Kế hoạch|Công văn)\s+(?:số\s*)?\S*/\S+", re.IGNORECASE)
 _NOT_OWN = re.compile(r"^\s*(?:[-+•]|căn cứ|thực hiện|triển khai)", re.IGNORECASE)   # lines citing others
 _MOTTO = ("CỘNG HÒA", "CỘNG HOÀ", "ĐỘC LẬP", "KẾ HOẠCH", "QUYẾT ĐỊNH")
+_ABOUT = re.compile(r"^(?:V/v|Về việc)\s+(?:ban hành|phê duyệt)\s+(.+)$", re.IGNORECASE)
 _TITLE_HEAD = re.compile(r"^(KẾ HOẠCH|CHƯƠNG TRÌNH)$")
 _YEARS = re.compile(r"\b((?:19|20)\d{2})\s*(?:[-–]\s*((?:19|20)\d{2}))?")
 
@@ -67,9 +68,8 @@ def read_identity(paragraphs: list[str]) -> Identity:
             heads = [x for x in lines[:i] if x.isupper() and not x.startswith(_MOTTO)]
             if heads and found.issuer is None:
                 found.issuer = heads[-1]
-            found.signed = _signed(line[m.end():]) or _signed(line)
-            if found.signed is None and i + 1 < len(lines):
-                found.signed = _signed(lines[i + 1])
+            near = [line[m.end():], *lines[i + 1:i + 4], *reversed(lines[max(i - 2, 0):i])]
+            found.signed = next((d for d in map(_signed, near) if d), None)
         if (found.issuer is None or "issuer" not in found.found_in) and (m := _ISSUER.search(line)):
             found.issuer = m[2].strip().rstrip(").")
             found.found_in["issuer"] = line
@@ -79,6 +79,9 @@ def read_identity(paragraphs: list[str]) -> Identity:
                 title.append(lines[i + 2])
             found.title = f"{line.capitalize()} {' '.join(title)}"
             found.found_in["title"] = " / ".join([line, *title])
+        if found.title is None and (m := _ABOUT.match(line)):
+            found.title = m[1][0].upper() + m[1][1:]
+            found.found_in["title"] = line
         if found.parent is None and _PARENT.match(line):
             found.parent = line
             found.found_in["parent"] = line

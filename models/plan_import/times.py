@@ -20,9 +20,10 @@ _DATE = r"(\d{1,2})/(\d{1,2})/(\d{4})"
 _DASH = r"\s*(?:-|–|—|đến|tới)\s*"
 
 _YEARS = re.compile(rf"^(?:năm\s+|từ\s+(?:năm\s+)?)?{_Y}(?:{_DASH}(?:năm\s+)?{_Y})?$")
-_QUARTERS = re.compile(rf"^quý\s+{_Q}(?:\s*(?:,|-|–|và|đến)\s*(?:quý\s+)?{_Q})*\s*(?:/|năm)\s*{_Y}$")
+_QUARTERS = re.compile(rf"^quý\s+{_Q}(?:\s*(?:,|-|–|và|đến)\s*(?:quý\s+)?{_Q})*(?:\s*(?:/|năm)\s*{_Y})?$")
 _QUARTER_LIST = re.compile(rf"\b{_Q}\b")
-_MONTHS = re.compile(rf"^tháng\s+(\d{{1,2}})(?:{_DASH}(?:tháng\s+)?(\d{{1,2}}))?\s*(?:/|năm)\s*{_Y}$")
+_MONTHS = re.compile(rf"^tháng\s+(\d{{1,2}})(?:{_DASH}(?:tháng\s+)?(\d{{1,2}}))?(?:\s*(?:/|năm)\s*{_Y})?$")
+_SPLIT = re.compile(r"\s+(?:-|–|—|đến)\s+|\s*(?:-|–|—)\s*(?=(?:quý|tháng|năm|ngày)\b)")
 _HALF = re.compile(rf"^6\s+tháng\s+(đầu|cuối)\s+năm(?:\s+{_Y})?$")
 _DATES = re.compile(rf"^(?:từ\s+)?(?:ngày\s+)?{_DATE}(?:{_DASH}(?:ngày\s+)?{_DATE})?$")
 _BEFORE = re.compile(rf"^(?:trước|chậm nhất|hạn chót|hoàn thành trước)\s+(?:ngày\s+)?{_DATE}$")
@@ -84,15 +85,19 @@ def read_time(text: str, context: tuple[int, int] | None = None) -> TimeReading:
         first, last = int(m[1]), int(m[2] or m[1])
         return TimeReading(_span(date(first, 1, 1), date(last, 12, 31)) if first <= last else None)
     if m := _QUARTERS.match(s):
-        qs = [_quarter(q) for q in _QUARTER_LIST.findall(s.rsplit("/", 1)[0].split("năm")[0])]
-        year = int(m[m.lastindex])
-        first, last = min(qs), max(qs)
-        return TimeReading(_span(date(year, 3 * first - 2, 1), _month_end(year, 3 * last)))
-    if m := _MONTHS.match(s):
-        first, last, year = int(m[1]), int(m[2] or m[1]), int(m[3])
-        if not (1 <= first <= last <= 12):
+        head = s.split("/")[0].split("năm")[0]
+        qs = [_quarter(q) for q in _QUARTER_LIST.findall(head)]
+        year = _year(re.search(r"(\d{4})$", s), context)
+        if year is None:
             return TimeReading(None)
-        return TimeReading(_span(date(year, first, 1), _month_end(year, last)))
+        first, last = min(qs), max(qs)
+        return TimeReading(_span(date(year, 3 * first - 2, 1), _month_end(year, 3 * last)),
+                           year_from_context=not re.search(r"\d{4}$", s))
+    if m := _MONTHS.match(s):
+        first, last, year = int(m[1]), int(m[2] or m[1]), _year(m[3], context)
+        if year is None or not (1 <= first <= last <= 12):
+            return TimeReading(None)
+        return TimeReading(_span(date(year, first, 1), _month_end(year, last)), year_from_context=not m[3])
     if m := _HALF.match(s):
         year = int(m[2]) if m[2] else (context[0] if context and context[0] == context[1] else None)
         if year is None:
@@ -114,6 +119,13 @@ def read_time(text: str, context: tuple[int, int] | None = None) -> TimeReading:
         return TimeReading(_span(start, due), year_from_context=True)
     if _BEFORE_DAYS.match(s) and context:
         return TimeReading(_span(date(context[0], 1, 1), date(context[1], 12, 31)), recurring="dates")
+    if (parts := _SPLIT.split(s)) and len(parts) == 2 and not any(p.search(s) for p, _ in _RECURRING):
+        left, right = read_time(re.sub(r"^từ\s+", "", parts[0]), context), read_time(parts[1], context)
+        if left.window and right.window and not left.recurring and not right.recurring:
+            start, end = _bounds(left.window)[0], _bounds(right.window)[1]
+            if start <= end:
+                return TimeReading(_span(start, end), year_from_context=left.year_from_context or
+                                   right.year_from_context)
     for pattern, kind in _RECURRING:
         if pattern.search(s):
             years = [int(y) for y in re.findall(r"\b(\d{4})\b", s)]
@@ -123,6 +135,24 @@ def read_time(text: str, context: tuple[int, int] | None = None) -> TimeReading:
             return TimeReading(_span(date(span[0], 1, 1), date(span[1], 12, 31)), recurring=kind,
                                year_from_context=not years)
     return TimeReading(None)
+
+
+def _year(found: object, context: tuple[int, int] | None) -> int | None:
+    """A written year, else the context's when it is a single year."""
+    if isinstance(found, re.Match):
+        found = found[1]
+    if found:
+        return int(str(found))
+    return context[0] if context and context[0] == context[1] else None
+
+
+def _bounds(window: str) -> tuple[date, date]:
+    """First and last day of a window written by _span."""
+    if ".." in window:
+        a, b = window.split("..")
+        return date.fromisoformat(a), date.fromisoformat(b)
+    first, _, last = window.partition("-")
+    return date(int(first), 1, 1), date(int(last or first), 12, 31)
 
 
 def years_in(text: str) -> tuple[int, int] | None:

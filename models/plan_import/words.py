@@ -48,8 +48,11 @@ WORDS: dict[str, tuple[str, str]] = {
                              "có (ít nhất Hoạt động hoặc Nội dung và hai cột khác): {expected}",
                              "{name}: the table's headings are not recognised. Found: {found}. Expected (at least "
                              "Hoạt động or Nội dung and two more): {expected}"),
-    "imp.too_many_rows": ("{name}: bảng có hơn {limit} hàng; hãy tách văn bản", "{name}: more than {limit} table "
-                          "rows; split the document"),
+    "imp.no_activities": ("{name}: bảng có tiêu đề nhưng không có hàng hoạt động nào", "{name}: the table has "
+                          "headings but no activity rows"),
+    "imp.failed": ("{name}: không đọc được văn bản ({detail}); hãy lưu lại thành .docx và thử lại, hoặc gửi tệp cho "
+                   "người quản trị", "{name}: the document could not be read ({detail}); save it again as .docx and "
+                   "retry, or send the file to the administrator"),
     # places in the document
     "imp.where_line": ("dòng {line}", "line {line}"),
     "imp.where_row": ("bảng {table}, hàng {row}", "table {table}, row {row}"),

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,13 +51,12 @@ def import_upload(path: Path, name: str, directory: Directory, units_file: str) 
 
     sha = sha256_of(path.read_bytes())
     folder = _folder(sha)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    shutil.rmtree(folder, ignore_errors=True)   # the same document again: a fresh draft
+    folder.mkdir(mode=0o700, parents=True)
     try:
         result = import_document(path, directory, folder / "draft.yaml", units_file, name=name)
-    except ImportRefused:
-        for f in folder.iterdir():
-            f.unlink()
-        folder.rmdir()
+    except BaseException:   # refused, or anything else: nothing is kept
+        shutil.rmtree(folder, ignore_errors=True)
         raise
     meta = {"name": result.name, "sha256": sha, "report": result.report, "rows": result.draft.rows,
             "exit_code": result.exit_code}
