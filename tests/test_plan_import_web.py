@@ -68,6 +68,7 @@ def test_the_coordinator_sees_the_draft_beside_the_rows_and_loads_it(client, tmp
     [(note, source, actor)] = rows("select t.note, t.source, t.actor from transition t join plan p on "
                                    "p.id = t.plan_id where p.code = 'byt-99-2022' and t.event = 'loaded'")
     assert f"SHA-256 {sha}" in note and "kh-99.docx" in note and source == "web"
+    assert actor.startswith("coordinator:VPB #")                                   # the signed-in coordinator
     assert rows("select count(*) from activity a join plan p on p.id = a.plan_id "
                 "where p.code = 'byt-99-2022'") == [(2,)]
 
