@@ -32,6 +32,7 @@ import weakref
 from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from email.header import Header
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote, unquote
@@ -39,7 +40,9 @@ from urllib.parse import quote, unquote
 import apprise
 import requests
 import yaml
+from apprise.attachment.file import AttachFile
 from apprise.decorators import notify
+from apprise.plugins.email import NotifyEmail
 
 __all__ = [
     "RouteResult",
@@ -741,8 +744,35 @@ def _result_messages(result) -> list[str]:
     return messages
 
 
-def _deliver_one(plugin, title: str, body: str, attach: list[str], timeout: float,
-                 key: str | None = None) -> RouteResult:
+def _is_email(plugin: apprise.NotifyBase) -> bool:
+    """Email routes (mailto://, mailtos://) get the HTML alternative; the others get plain text."""
+    return isinstance(plugin, NotifyEmail)
+
+
+def _encoded_subject(title: str) -> str:
+    """The subject as RFC 2047 encoded words of at most 75 characters each.
+
+    Apprise writes the message with ``as_string()``, which never folds headers: given the plain subject, a
+    Vietnamese one becomes a single encoded word of any length (RFC 2047 allows 75). Words encoded here are
+    plain ASCII to Apprise, so it writes them as they are; mail readers join them back into the subject.
+    """
+    if title.isascii():
+        return title
+    return " ".join(Header(title, "utf-8").encode(maxlinelen=76).split())
+
+
+def _attachments(attach: list[tuple[str, str]]) -> apprise.AppriseAttachment | None:
+    """The files to send, each under the name its reader should see (not the name it is stored under)."""
+    if not attach:
+        return None
+    files = apprise.AppriseAttachment()
+    for path, name in attach:
+        files.add(AttachFile(path, name=name))
+    return files
+
+
+def _deliver_one(plugin, title: str, body: str, attach: list[tuple[str, str]], timeout: float,
+                 key: str | None = None, html: str | None = None) -> RouteResult:
     route = _plugin_route(plugin)
     messages: list[str] = []
     token = _CAPTURE.set(messages)
@@ -754,11 +784,17 @@ def _deliver_one(plugin, title: str, body: str, attach: list[str], timeout: floa
     try:
         sender = apprise.Apprise(asset=plugin.asset)
         sender.add(plugin)
-        attachments = apprise.AppriseAttachment(attach) if attach else None
+        attachments = _attachments(attach)
         # Sent in this thread, bounded by the plugin's socket timeouts (set by _tune). Not with notify(timeout=):
         # Apprise then queues the send in its shared pool of min(32, cores + 4) threads, so a route could wait
         # there unsent, after its claim was committed -- and a crash would leave it "in doubt" without reason.
-        result = sender.notify(body=body, title=title, attach=attachments)
+        # The format is always said: email gets the HTML (Apprise derives its text part from it, line by line);
+        # the other routes get the plain text, which Apprise escapes for those that speak HTML (Telegram).
+        if _is_email(plugin):
+            result = sender.notify(body=html or body, title=_encoded_subject(title), attach=attachments,
+                                   body_format=apprise.NotifyFormat.HTML if html else apprise.NotifyFormat.TEXT)
+        else:
+            result = sender.notify(body=body, title=title, attach=attachments, body_format=apprise.NotifyFormat.TEXT)
         ok = bool(result)
     except Exception as exc:  # never raise for a delivery failure
         ok = False
@@ -784,9 +820,10 @@ def deliver(
     tag: str,
     title: str,
     body: str,
-    attach: list[Path] | None = None,
+    attach: list[Path | tuple[Path, str]] | None = None,
     only: Collection[str] | None = None,
     key: str | None = None,
+    html: str | None = None,
 ) -> list[RouteResult]:
     """Send one message to every route carrying ``tag`` (or only those whose masked URL is in ``only``).
 
@@ -796,6 +833,8 @@ def deliver(
     route file and FileNotFoundError for a missing attachment. ``key``
     names the message (same notifications, same key): the outbox writes
     it once; json/xml/form webhooks get it as an Idempotency-Key header.
+    ``html`` is the message's HTML alternative, sent to email routes;
+    an attachment may be ``(path, name)``: sent under ``name``.
     """
     if isinstance(routes, apprise.AppriseConfig):
         config = routes
@@ -812,10 +851,10 @@ def deliver(
 
     files = []
     for item in attach or []:
-        file = Path(item)
+        file, name = (Path(item[0]), item[1]) if isinstance(item, tuple) else (Path(item), Path(item).name)
         if not file.is_file():
             raise FileNotFoundError(f"attachment not found: {file}")
-        files.append(str(file))
+        files.append((str(file), name))
 
     timeout = notify_timeout()
     for plugin in plugins:
@@ -825,7 +864,7 @@ def deliver(
     deadline = 2 * timeout + 1  # the sockets time out after `timeout`; this bounds a plugin that ignores them
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cchc-route")
     try:
-        futures = [pool.submit(_deliver_one, p, title, body, files, timeout, key) for p in plugins]
+        futures = [pool.submit(_deliver_one, p, title, body, files, timeout, key, html) for p in plugins]
         finished, _ = wait(futures, timeout=deadline)
         return [f.result() if f in finished else
                 RouteResult(route=_plugin_route(p), ok=False, error=f"no answer within {deadline:g} s")

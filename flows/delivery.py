@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 from flows import channels
 from flows.channels import RouteResult, read_routes, routes_for, validate_routes
 from models.anchors import anchor_lines
+from models.attachments import original_name
 from models.db import session, write_transaction
 from models.messages import t
 from models.notices import (Outcome, compose_digest, delivered_routes, pending, pending_units, record_outcomes,
@@ -113,6 +114,7 @@ def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sen
             got = take(s, [n.id for ns in queued.values() for n in ns], sender)  # type: ignore[misc]
             done = delivered_routes(s, got.taken)
             unit_rows = {u.code: u for u in s.exec(select(UnitRow).where(UnitRow.code.in_(list(queued))))}
+            names = dict(s.exec(select(UnitRow.code, UnitRow.name)).all())  # every unit a message may name
             taken = set(got.taken)
             jobs = []
             for code, ns in queued.items():
@@ -135,7 +137,7 @@ def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sen
             return results
         workers = min(len(jobs), notify_workers())
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cchc-unit") as pool:
-            waiting = {pool.submit(_send_unit, job, plan, config, today) for job in jobs}
+            waiting = {pool.submit(_send_unit, job, plan, config, today, names) for job in jobs}
             while waiting:
                 wait(waiting, return_when=FIRST_COMPLETED)
                 answered, waiting = wait(waiting, timeout=RECORD_EVERY)  # the answers that came meanwhile too
@@ -159,19 +161,22 @@ def notify_workers() -> int:
     return max(1, int(os.environ.get("CCHC_NOTIFY_WORKERS") or 128))
 
 
-def _send_unit(job: _UnitJob, plan: PlanRow, config: apprise.AppriseConfig, today: date) -> _UnitJob:
+def _send_unit(job: _UnitJob, plan: PlanRow, config: apprise.AppriseConfig, today: date,
+               names: dict[str, str | None]) -> _UnitJob:
     """Compose and send one unit's messages (no database here); outcomes and any error are kept on the job."""
     try:
         for batch, group in _batches(job.items, job.in_doubt, job.routes, job.done, job.outcomes):
-            title, body = compose_digest(plan_number=plan.number, plan_title=plan.title, unit_code=job.unit.code,
-                                         unit_name=job.unit.name or job.unit.code, items=batch, today=today,
-                                         anchors=job.anchors)
-            attach = [Path(p) for n in batch for p in n.details.get("attach", []) if Path(p).is_file()]
+            digest = compose_digest(plan_number=plan.number, plan_title=plan.title, unit_code=job.unit.code,
+                                    unit_name=job.unit.name, items=batch, today=today, names=names,
+                                    anchors=job.anchors)
+            attach = [(Path(p), original_name(p)) for n in batch for p in n.details.get("attach", [])
+                      if Path(p).is_file()]
             results: dict[str, RouteResult] = {}
             for tag in job.unit.tags:  # a route carrying two of the unit's tags is sent to once
                 left = [r for r in group if r not in results]
                 if left:
-                    results.update((r.route, r) for r in channels.deliver(config, tag, title, body, only=left,
+                    results.update((r.route, r) for r in channels.deliver(config, tag, digest.title, digest.body,
+                                                                          only=left, html=digest.html,
                                                                           attach=list(dict.fromkeys(attach)),
                                                                           key=batch_key(batch)))
             for r in results.values():

@@ -38,7 +38,7 @@ def reconcile_reports(plan: str, today: date, flow_run_id: str | None = None) ->
             owing = reporters(s, row, duty)
             for period, message in periodic_due([p for p in all_periods if p.duty == duty], owing, done, today):
                 missing = [u for u in owing if (period.duty, period.label, u) not in done]
-                details = period_details(period, to=period.to, unit=message.recipient, missing=", ".join(missing))
+                details = period_details(period, to=period.to, unit=message.recipient, missing=missing)
                 outcome.queued += enqueue(s, plan_id=row.id, plan_code=plan, entity="report",
                                           entity_key=f"{period.duty}/{period.label}", messages=[message], as_of=today,
                                           details=details, flow_run_id=flow_run_id)

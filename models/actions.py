@@ -27,7 +27,6 @@ from models.history import record
 from models.lifecycle import Event
 from models.messages import t
 from models.notices import enqueue
-from models.plan import short_title
 from models.queries import get_plan, roles_by_activity
 from models.tables import ActivityRow, EvidenceRow, PhaseRow, PlanRow, TransitionRow, UnitRow
 
@@ -82,10 +81,10 @@ def roles_of(session: Session, plan: PlanRow, activity: ActivityRow) -> tuple[tu
 
 def _details(session: Session, activity: ActivityRow, **extra: object) -> dict:
     phase = session.get(PhaseRow, activity.phase_id)
-    written = roles_by_activity(session, activity.plan_id, written=True).get(activity.id, {}).get("lead", [])
-    return {"phase": phase.name if phase else "", "title": short_title(activity.text),
+    roles = roles_by_activity(session, activity.plan_id).get(activity.id, {"lead": []})
+    return {"phase": phase.name if phase else "", "title": activity.text,
             "start": activity.window_start.isoformat(), "end": activity.window_end.isoformat(),
-            "leads": written, **extra}
+            "leads": list(unit_expander(session, activity.plan_id)(roles["lead"])), **extra}
 
 
 def _today() -> date:

@@ -143,7 +143,6 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
                       escalate_after_days=reminders.get("escalate_after_days", 30))
     expand = unit_expander(session, plan.id)
     roles = roles_by_activity(session, plan.id)
-    written = roles_by_activity(session, plan.id, written=True)
     A = ActivityRow
     rows = session.exec(select(A.id, A.key, A.state, A.window_start, A.window_end, A.text)  # columns: fewer objects
                         .where(A.phase_id == phase.id, A.in_plan).order_by(A.content_id, A.position)).all()
@@ -154,8 +153,8 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
         facts = Facts(key=key, state=state, start=start, end=end, leads=leads,
                       partners=tuple(p for p in expand(r["partner"]) if p not in leads))
         title = short_title(text)
-        details = {"phase": phase.name, "title": title, "start": start.isoformat(), "end": end.isoformat(),
-                   "leads": written.get(id_, {}).get("lead", [])}
+        details = {"phase": phase.name, "title": text, "start": start.isoformat(), "end": end.isoformat(),
+                   "leads": list(leads)}
         views.append(ActivityView(id_, facts, title, details))
     return PhaseView(plan.id, plan.code, plan.number, plan.title, phase.number, phase.name, phase.window_start,
                      phase.window_end, parties, tuple(views))

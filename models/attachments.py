@@ -35,6 +35,13 @@ def check_files(paths: list[Path], limit: int = MAX_BYTES) -> None:
             raise AttachmentError(t("attach.too_big", path=p, limit=limit // (1024 * 1024)))
 
 
+def original_name(stored: str | Path) -> str:
+    """The name a stored file was given by its sender: store() keeps it after the sha256 and a dash."""
+    name = Path(stored).name
+    head, sep, rest = name.partition("-")
+    return rest if sep and len(head) == 64 and all(c in "0123456789abcdef" for c in head) and rest else name
+
+
 def store(path: Path, folder: str = "attachments") -> dict[str, object]:
     """Copy ``path`` under CCHC_HOME/<folder>/<sha256[:2]>/ (0600 in 0700 dirs); returns name, sha256, size, path."""
     digest = hashlib.sha256()

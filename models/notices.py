@@ -7,12 +7,15 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+import jinja2
 import pendulum
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from models.attachments import original_name
 from models.audit import seal_deliveries
 from models.due import Message
+from models.labels import day, period_label, unit_label, units_label
 from models.messages import MESSAGES, current_lang, t
 from models.tables import DeliveryRow, NotificationRow
 
@@ -215,48 +218,109 @@ def record_outcomes(session: Session, notifications: Sequence[NotificationRow], 
                             .values(**dict(values_), **extra).execution_options(synchronize_session=False))
 
 
-def _d(day: str | date | None) -> str:
-    if day is None:
-        return "—"
-    value = day if isinstance(day, date) else date.fromisoformat(day)
-    return value.strftime("%d/%m/%Y")
+UNIT_FIELDS = ("unit", "coordinator", "to")      # details that hold one unit code
+UNITS_FIELDS = ("leads", "missing")              # details that hold several
 
 
-def compose_digest(*, plan_number: str, plan_title: str, unit_code: str, unit_name: str,
+@dataclass(frozen=True)
+class DigestItem:
+    """One thing a digest tells: its heading line and the lines under it."""
+
+    heading: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The one message a unit receives: its subject, the plain text, and the HTML alternative for email."""
+
+    title: str
+    body: str
+    html: str
+
+
+def _units(value: Any, names: Mapping[str, str | None]) -> str:
+    codes = value.split(", ") if isinstance(value, str) else list(value or [])
+    return units_label(codes, names) or "—"
+
+
+def _values(n: NotificationRow, names: Mapping[str, str | None], lang: str) -> dict[str, Any]:
+    """What the message texts of one notification are filled with: units by name, dates dd/mm/yyyy."""
+    d = n.details
+    values = {**d, "end": day(d.get("end")), "offset": n.offset, "id": n.entity_key}
+    values.update({k: unit_label(d[k], names.get(d[k])) for k in UNIT_FIELDS if isinstance(d.get(k), str)})
+    values.update({k: _units(d.get(k), names) for k in UNITS_FIELDS})
+    if n.entity == "report":
+        values["phase"] = period_label(str(d.get("phase", "")), lang)
+    if "on_time" in d:
+        values["on_time"] = t("on_time" if d["on_time"] else "late", lang)
+    return values
+
+
+def _item(n: NotificationRow, names: Mapping[str, str | None], lang: str) -> DigestItem:
+    d, values = n.details, _values(n, names, lang)
+    expected_key = next(k for k in (f"expect.{n.notice}.{n.role}", f"expect.{n.notice}.lead", f"expect.{n.notice}")
+                        if k in MESSAGES)
+    heading = t("digest.item" if n.entity == "activity" else "digest.item_other", lang,
+                headline=t(f"headline.{n.notice}", lang, **values), id=n.entity_key, phase=values.get("phase", ""))
+    lines = [str(d.get("title", "")),
+             t("digest.window", lang, start=day(d.get("start")), end=day(d.get("end"))) if d.get("start")
+             else t("digest.due", lang, end=day(d.get("end"))),
+             t("digest.role", lang, role=t(f"role.{n.role}", lang)),
+             t("digest.expected", lang, text=t(expected_key, lang, **values))]
+    if files := [original_name(f) for f in d.get("attach") or ()]:
+        lines.append(t("digest.attachments", lang, files=", ".join(files)))
+    return DigestItem(heading, tuple(line for line in lines if line))
+
+
+def digest_subject(plan_number: str, items: Sequence[NotificationRow], today: date, lang: str) -> str:
+    """What is in the message, counted by kind ("2 việc mới, 1 việc quá hạn"), and the nearest due date to come."""
+    counts: dict[str, int] = {}
+    for n in items:
+        counts[n.notice] = counts.get(n.notice, 0) + 1
+    what = ", ".join(t(f"digest.count.{notice}", lang, n=k) for notice, k in counts.items())
+    coming = sorted(d for n in items if n.notice in OPEN_NOTICES and (d := n.details.get("end")) and d >= str(today))
+    if coming:
+        what += " — " + t("digest.nearest", lang, date=day(coming[0]))
+    return t("digest.title", lang, number=plan_number, what=what)
+
+
+OPEN_NOTICES = ("assigned", "reminder", "returned", "report_reminder")   # notices that ask for something by a date
+
+
+def compose_digest(*, plan_number: str, plan_title: str, unit_code: str, unit_name: str | None,
                    items: Sequence[NotificationRow], today: date, lang: str | None = None,
-                   anchors: Sequence[str] = ()) -> tuple[str, str]:
-    """The one message a unit receives for ``items``: title and plain-text body, in the configured language;
-    ``anchors`` (the leadership's messages): the history's chain heads, as models/anchors.py writes them."""
+                   names: Mapping[str, str | None] | None = None, anchors: Sequence[str] = ()) -> Digest:
+    """The one message a unit receives for ``items``: subject, plain text and HTML, in the configured language.
+
+    ``names`` (unit code -> full name) names every unit the way people read it; no command lines: the unit's
+    own portal link is its way in. ``anchors`` (the leadership's messages): the history's chain heads, as
+    models/anchors.py writes them.
+    """
     lang = lang or current_lang()  # asked once for the whole digest
-    title = t("digest.title", lang, number=plan_number, unit=unit_name, n=len(items), date=_d(today))
-    lines = [t("digest.greeting", lang, unit=unit_name), t("digest.plan", lang, number=plan_number, title=plan_title),
-             ""]
-    for i, n in enumerate(items, 1):
-        d = n.details
-        values = {**d, "end": _d(d.get("end")), "leads": ", ".join(d.get("leads") or []) or "—",
-                  "offset": n.offset, "id": n.entity_key}
-        if "on_time" in d:
-            values["on_time"] = t("on_time" if d["on_time"] else "late", lang)
-        expected_key = next(k for k in (f"expect.{n.notice}.{n.role}", f"expect.{n.notice}.lead", f"expect.{n.notice}")
-                            if k in MESSAGES)
-        lines += [
-            t("digest.item" if n.entity == "activity" else "digest.item_other", lang, i=i,
-              headline=t(f"headline.{n.notice}", lang, **values), id=n.entity_key, phase=d.get("phase", "")),
-            f"   {d.get('title', '')}",
-            "   " + (t("digest.window", lang, start=_d(d.get("start")), end=_d(d.get("end"))) if d.get("start")
-                     else t("digest.due", lang, end=_d(d.get("end")))),
-            "   " + t("digest.role", lang, role=t(f"role.{n.role}", lang)),
-            "   " + t("digest.expected", lang, text=t(expected_key, lang, **values)),
-        ]
-        if n.role == "lead" and n.entity == "activity" and n.notice in ("assigned", "reminder", "overdue", "returned"):
-            lines.append("   " + t("digest.how", lang, id=n.entity_key, unit=unit_code))
-        lines.append("")
-    if link := portal_link(unit_code, items):
+    names = {**(names or {}), unit_code: unit_name}
+    greeting = t("digest.greeting", lang, unit=unit_label(unit_code, unit_name))
+    plan_line = t("digest.plan", lang, number=plan_number, title=plan_title)
+    entries = [_item(n, names, lang) for n in items]
+    link = portal_link(unit_code, items)
+    lines = [greeting, plan_line, ""]
+    for i, e in enumerate(entries, 1):
+        lines += [f"{i}. {e.heading}", *(f"   {line}" for line in e.lines), ""]
+    if link:
         lines += [t("digest.portal", lang, url=link), ""]
     if anchors:
         lines += [t("anchor.heading", lang), *anchors, ""]
     lines.append(t("digest.footer", lang))
-    return title, "\n".join(lines)
+    html = _TEMPLATES.get_template("digest.html").render(
+        lang=lang, greeting=greeting, plan_line=plan_line, items=entries, link=link,
+        link_note=t("digest.link_note", lang), link_text=t("digest.link_text", lang),
+        link_copy=t("digest.link_copy", lang), footer=t("digest.footer", lang),
+        anchors_heading=t("anchor.heading", lang) if anchors else "", anchors=anchors)
+    return Digest(digest_subject(plan_number, items, today, lang), "\n".join(lines), html)
+
+
+_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("models", "templates"), autoescape=True,
+                                trim_blocks=True, lstrip_blocks=True)
 
 
 def portal_link(unit_code: str, items: Sequence[NotificationRow]) -> str | None:

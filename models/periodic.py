@@ -16,6 +16,7 @@ from models.calendar import working_day_on_or_after, working_day_on_or_before
 from models.db import write_transaction
 from models.due import Message, Notice, Role
 from models.history import record
+from models.labels import period_label
 from models.messages import t
 from models.notices import enqueue
 from models.queries import roles_by_activity
@@ -157,5 +158,6 @@ def submit_report(session: Session, *, principal: Principal, plan_code: str | No
 
 def period_details(p: Period, **extra: object) -> dict:
     """What a periodic-report message needs to say."""
-    return {"phase": p.label, "title": t("report.title", period=p.label), "start": None, "end": p.due.isoformat(),
+    return {"phase": p.label, "title": t("report.title", period=period_label(p.label)), "start": None,
+            "end": p.due.isoformat(),
             "leads": [], **extra}

@@ -76,13 +76,13 @@ def test_opening_run_sends_one_digest_per_unit_and_a_rerun_sends_nothing(loaded,
     for unit, ids in expected.items():
         assert len(got[unit]) == 1, unit  # one digest per unit
         message = got[unit][0]["message"]
-        assert [i for i in ("1.1.1", "1.1.2", "1.2.1", "1.3.1", "1.4.1", "1.4.2") if f"hoạt động {i} " in message] == ids
+        assert [i for i in ("1.1.1", "1.1.2", "1.2.1", "1.3.1", "1.4.1", "1.4.2") if f"hoạt động {i}," in message] == ids
         assert "GIAO NHIỆM VỤ" in message and "hạn: 31/12/2014" in message
     vpb = got["VPB"][0]["message"]
     assert "Kế hoạch 3723/QĐ-BYT" in vpb and "Vai trò của đơn vị: chủ trì" in vpb and "Vai trò của đơn vị: phối hợp" in vpb
-    assert "phối hợp với đơn vị chủ trì (Báo SKĐS, Báo Gia đình - Xã hội)" in vpb
+    assert "phối hợp với đơn vị chủ trì: Báo Sức khỏe & Đời sống (SKDS), Báo Gia đình & Xã hội (GDXH);" in vpb
     mails = smtp_endpoint.wait_for(1)
-    assert len(mails) == 1 and "Văn phòng Bộ: 4 việc cần lưu ý" in mails[0].subject
+    assert len(mails) == 1 and mails[0].subject == "[3723/QĐ-BYT] 4 việc mới — hạn gần nhất 31/12/2014"
     assert "Tổ chức hội thảo tập huấn" in mails[0].body
     states = dict(rows("select key, state from activity where key like '1.%'"))
     assert [k for k, s in sorted(states.items()) if s == "assigned"] == ["1.1.1", "1.1.2", "1.2.1", "1.4.1"]
@@ -149,7 +149,7 @@ def test_reminder_thirty_days_before_and_overdue_after_the_window(loaded, routes
     assert set(states.values()) == {"overdue"}
     vpb = got["VPB"][0]["message"]
     assert "QUÁ HẠN — hoạt động 1.4.1" in vpb  # led by SKDS and GDXH: the coordinator is told
-    assert "do Báo SKĐS, Báo Gia đình - Xã hội chủ trì đã quá hạn 31/12/2014" in vpb
+    assert "do Báo Sức khỏe & Đời sống (SKDS), Báo Gia đình & Xã hội (GDXH) chủ trì đã quá hạn 31/12/2014" in vpb
     assert "QUÁ HẠN — hoạt động 1.4.1" in got["SKDS"][0]["message"]
     assert rows("select count(*) from transition where event = 'mark_overdue'") == [(9,)]
 
@@ -231,4 +231,4 @@ def test_counts_of_notices_match_the_digest_contents(loaded, routes, http_endpoi
     queued = Counter(r[0] for r in rows("select recipient from notification"))
     got = by_unit(http_endpoint)
     for unit, n in queued.items():
-        assert f": {n} việc cần lưu ý" in got[unit][0]["title"]
+        assert got[unit][0]["title"].startswith(f"[3723/QĐ-BYT] {n} việc mới — hạn gần nhất ")

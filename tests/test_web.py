@@ -458,16 +458,16 @@ def test_each_message_carries_the_units_own_link(app, client, monkeypatch) -> No
                            details={"phase": "Giai đoạn 1", "title": "Viết bài", "start": "2013-09-25",
                                     "end": "2014-12-31", "leads": ["VPB", "T5G"]})
     monkeypatch.setenv("CCHC_PORTAL_URL", "https://cchc.byt.gov.vn/")
-    _, body = compose_digest(plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="T5G", unit_name="T5G",
-                             items=[item], today=AS_OF)
+    body = compose_digest(plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="T5G", unit_name="T5G",
+                          items=[item], today=AS_OF).body
     line = next(x for x in body.splitlines() if "https://cchc.byt.gov.vn/login?link=" in x)
     link = line.split(": ", 1)[1]
     assert "next=%2Factivities%2F1.1.2" in link
     r = client().get(link.replace("https://cchc.byt.gov.vn", ""), follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/activities/1.1.2"
     monkeypatch.setenv("CCHC_PORTAL_URL", "")
-    _, body = compose_digest(plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="T5G", unit_name="T5G",
-                             items=[item], today=AS_OF)
+    body = compose_digest(plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="T5G", unit_name="T5G",
+                          items=[item], today=AS_OF).body
     assert "login?link=" not in body
 
 
