@@ -392,7 +392,8 @@ def review_run(plan: str, phase: Annotated[int, typer.Option("--phase")], as_of:
         outcome = run_review(plan, phase, as_of_value(as_of))
     except (ReviewRefused, UnknownPlan) as exc:
         fail(str(exc))
-    out.print(t("review.held", title=outcome.title, date=outcome.held_on, md=outcome.markdown, docx=outcome.docx))
+    out.print(t("review.held", title=outcome.title, date=outcome.held_on, md=outcome.markdown, docx=outcome.docx,
+                pdf=outcome.pdf))
 
 
 report_app = typer.Typer(help="Báo cáo định kỳ 6 tháng, hằng năm / periodic reports.", no_args_is_help=True)

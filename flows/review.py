@@ -10,23 +10,26 @@ from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from flows.phase import deliver_pending
-from models.reconcile import SYSTEM_ACTOR
+from models.activities import Change, apply_changes
 from models.calendar import today as resolve_today
 from models.anchors import anchor_lines
 from models.db import session, write_transaction
 from models.due import Message, Notice, Role
 from models.history import record
-from models.lifecycle import ReviewState
+from models.lifecycle import FINAL, ReviewState, State
 from models.messages import t
 from models.notices import enqueue
 from models.queries import get_plan
-from models.review_render import render_markdown, write_docx
+from models.reconcile import SYSTEM_ACTOR
+from models.review_docx import write_docx
+from models.review_pdf import find_font, write_pdf
+from models.review_render import render_markdown
 from models.reviews import build_report, check_review
 from models.settings import get_settings
-from models.tables import ReviewRow
+from models.tables import ActivityRow, EvidenceRow, ReviewRow
 
 
 @dataclass
@@ -38,15 +41,32 @@ class ReviewOutcome:
     held_on: str
     markdown: str
     docx: str
+    pdf: str
     not_completed: list[str]
     flow_run_id: str | None
 
 
-def report_paths(plan: str, phase: int, kind: str) -> tuple[Path, Path]:
-    """Where a review's report is filed: CCHC_HOME/reports/<plan>/<so-ket|tong-ket>-giai-doan-<n>.{md,docx}."""
+def report_paths(plan: str, phase: int, kind: str) -> tuple[Path, Path, Path]:
+    """Where a review's report is filed: CCHC_HOME/reports/<plan>/<so-ket|tong-ket>-giai-doan-<n>.{md,docx,pdf}."""
     stem = {"preliminary": "so-ket", "final": "tong-ket"}.get(kind, kind)
-    folder = get_settings().reports / plan
-    return folder / f"{stem}-giai-doan-{phase}.md", folder / f"{stem}-giai-doan-{phase}.docx"
+    base = get_settings().reports / plan / f"{stem}-giai-doan-{phase}"
+    return base.with_suffix(".md"), base.with_suffix(".docx"), base.with_suffix(".pdf")
+
+
+def complete_review_activity(s: Session, plan_id: int, key: str | None, coordinator: str, title: str,
+                             report_name: str, today: date) -> None:
+    """Holding the review is doing its activity: recorded as reported and accepted on the day, by the flow."""
+    act = s.exec(select(ActivityRow).where(ActivityRow.plan_id == plan_id, ActivityRow.key == key)).first()
+    if act is None or not act.in_plan or act.state in FINAL:
+        return
+    events = (("assign",) if act.state == State.PLANNED else ()) + \
+        (("report",) if act.state != State.REPORTED else ()) + ("accept",)
+    note = t("review.activity_done", title=title, date=today.strftime("%d/%m/%Y"), file=report_name)
+    steps = apply_changes(s, [Change(act, events)], actor=SYSTEM_ACTOR, source="flow", note=note, on=today)
+    report = next(step for step in steps if step["event"] == "report") if "report" in events else None
+    if report is not None:
+        s.add(EvidenceRow(plan_id=plan_id, activity_id=act.id, unit_code=coordinator, kind="report", text=note,
+                          attachments=[], actor=SYSTEM_ACTOR, transition_id=report["id"]))
 
 
 @task(name="hold-review", task_run_name="{plan} review {phase}", cache_policy=NO_CACHE)
@@ -62,13 +82,17 @@ def hold_review(plan: str, phase: int, today: date, flow_run_id: str | None) -> 
             s.add(row)
             record(s, plan_id=plan_row.id, entity="review", key=key, event="open", to_state=ReviewState.OPEN,
                    actor=SYSTEM_ACTOR, source="flow", note=phase_row.review_title, on=today)
+        find_font()  # no PDF without a font for Vietnamese: said before anything is recorded
+        md_path, docx_path, pdf_path = report_paths(plan, phase, kind)
+        complete_review_activity(s, plan_row.id, phase_row.review_activity, plan_row.focal_unit,
+                                 phase_row.review_title or phase_row.name, docx_path.name, today)
         report = replace(build_report(s, plan, phase, today), anchors=tuple(anchor_lines(s, plan_row.id, plan)))
         markdown = render_markdown(report)
-        md_path, docx_path = report_paths(plan, phase, kind)
         md_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         md_path.write_text(markdown, encoding="utf-8")
         md_path.chmod(0o600)
         write_docx(report, docx_path)
+        write_pdf(report, pdf_path)
         row.state, row.held_on, row.flow_run_id = ReviewState.HELD, today, flow_run_id
         row.report_markdown, row.report_docx = str(md_path), str(docx_path)
         record(s, plan_id=plan_row.id, entity="review", key=key, event="hold", from_state=ReviewState.OPEN,
@@ -76,7 +100,7 @@ def hold_review(plan: str, phase: int, today: date, flow_run_id: str | None) -> 
         accepted = sum(1 for a in report.activities if a.state == "accepted")
         details = {"phase": phase_row.name, "title": report.title, "start": phase_row.window_start.isoformat(),
                    "end": phase_row.window_end.isoformat(), "leads": [],
-                   "files": f"{md_path.name}, {docx_path.name}", "attach": [str(docx_path), str(md_path)],
+                   "files": f"{docx_path.name}, {pdf_path.name}", "attach": [str(docx_path), str(pdf_path)],
                    "summary": t("review.summary_line", accepted=accepted, total=len(report.activities),
                                 open=len(report.not_completed))}
         recipients = dict.fromkeys((plan_row.leadership, plan_row.focal_unit))
@@ -85,7 +109,7 @@ def hold_review(plan: str, phase: int, today: date, flow_run_id: str | None) -> 
                 messages=[Message(Notice.REVIEW, u, roles[u], 0) for u in recipients], as_of=today, details=details,
                 flow_run_id=flow_run_id)
     return ReviewOutcome(plan, phase, kind, report.title, today.isoformat(), str(md_path), str(docx_path),
-                         list(report.not_completed), flow_run_id)
+                         str(pdf_path), list(report.not_completed), flow_run_id)
 
 
 @flow(name="review", flow_run_name="{plan} · review {phase} · {as_of}", persist_result=False)

@@ -283,7 +283,37 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review.kind.preliminary": ("BÁO CÁO SƠ KẾT", "PRELIMINARY REVIEW REPORT"),
     "review.kind.final": ("BÁO CÁO TỔNG KẾT", "FINAL REVIEW REPORT"),
     "review.plan": ("Kế hoạch số {number}: {title}", "Plan No. {number}: {title}"),
-    "review.phase": ("Giai đoạn {number}: {name} ({start} – {end})", "Phase {number}: {name} ({start} – {end})"),
+    "review.phase": ("{name}: từ {start} đến {end}", "{name}: {start} to {end}"),
+    "review.phase_word": ("Giai đoạn", "Phase"),
+    "review.grand_total": ("Tổng cộng", "Total"),
+    "office.signer_default": ("THỦ TRƯỞNG ĐƠN VỊ", "HEAD OF UNIT"),
+    "doc.nation": ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "SOCIALIST REPUBLIC OF VIETNAM"),
+    "doc.motto": ("Độc lập - Tự do - Hạnh phúc", "Independence - Freedom - Happiness"),
+    "doc.number": ("Số:        /BC-{symbol}", "No.:        /BC-{symbol}"),
+    "doc.type": ("BÁO CÁO", "REPORT"),
+    "doc.intro": ("Thực hiện {plan} (Quyết định số {number}), {unit} báo cáo kết quả {phase}, như sau:",
+                  "Under {plan} (Decision No. {number}), {unit} reports the results of {phase}, as follows:"),
+    "doc.part.summary": ("I. KẾT QUẢ CHUNG", "I. OVERALL RESULTS"),
+    "doc.part.units": ("II. KẾT QUẢ THEO ĐƠN VỊ CHỦ TRÌ", "II. RESULTS BY LEAD UNIT"),
+    "doc.appendix": ("PHỤ LỤC: KẾT QUẢ TỪNG HOẠT ĐỘNG", "APPENDIX: ACTIVITY BY ACTIVITY"),
+    "doc.appendix_of": ("(Kèm theo Báo cáo số        /BC-{symbol} ngày {date} của {unit})",
+                        "(Attached to report No.        /BC-{symbol} of {date} by {unit})"),
+    "doc.evidence": ("Minh chứng:", "Evidence:"),
+    "doc.recipients": ("Nơi nhận:", "Distribution:"),
+    "pdf.no_font": ("không tìm thấy phông chữ có đủ chữ tiếng Việt để viết báo cáo PDF (đã tìm trong {where}); hãy cài "
+                    "phông Liberation Serif (apt-get install fonts-liberation) hoặc đặt CCHC_PDF_FONT_DIR là thư mục "
+                    "chứa bốn tệp .ttf (thường, đậm, nghiêng, đậm nghiêng) của một phông có dấu tiếng Việt",
+                    "no font with the Vietnamese letters was found to write the PDF report (looked in {where}); "
+                    "install Liberation Serif (apt-get install fonts-liberation) or set CCHC_PDF_FONT_DIR to a "
+                    "folder holding the four .ttf files (regular, bold, italic, bold italic) of a Vietnamese font"),
+    "office.to_leadership": ("{unit} (để báo cáo)", "{unit} (for information)"),
+    "office.archive": ("Lưu: VT, {symbol}", "Filed: archive, {symbol}"),
+    "review.rate_note": ("Tỷ lệ đúng hạn = số hoạt động báo cáo đúng hạn / số hoạt động đã báo cáo hoặc đã quá hạn "
+                         "mà chưa báo cáo (không tính hoạt động đã hủy). Ở dòng tổng cộng, hoạt động có nhiều đơn vị "
+                         "chủ trì được tính một lần.",
+                         "On-time rate = activities reported on time / activities reported, or past due and never "
+                         "reported (cancelled ones left out). In the total row an activity with several lead units "
+                         "counts once."),
     "review.held.preliminary": ("Ngày sơ kết: {date}", "Review held on: {date}"),
     "review.held.final": ("Ngày tổng kết: {date}", "Review held on: {date}"),
     "review.coordinator": ("Đầu mối theo dõi: {unit}", "Coordinator: {unit}"),
@@ -329,7 +359,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                "not yet: {n} activities are neither accepted nor cancelled ({ids}) and the phase runs until {end}"),
     "review.none": ("kế hoạch {plan} không có cuộc họp sơ kết/tổng kết cho giai đoạn {phase}",
                     "plan {plan} has no review for phase {phase}"),
-    "review.held": ("Đã tổ chức {title} ngày {date}. Báo cáo: {md} và {docx}", "Held {title} on {date}. Report: {md} and {docx}"),
+    "review.held": ("Đã tổ chức {title} ngày {date}. Báo cáo: {docx}, {pdf} (và bản Markdown {md})",
+                    "Held {title} on {date}. Report: {docx}, {pdf} (and the Markdown {md})"),
+    "review.activity_done": ("Đã tổ chức {title} ngày {date}; báo cáo: {file}", "{title} held on {date}; report: {file}"),
     "headline.review": ("BÁO CÁO {title}", "REPORT: {title}"),
     "expect.review": ("xem báo cáo đính kèm ({files}); {summary}", "see the attached report ({files}); {summary}"),
     "review.summary_line": ("{accepted}/{total} hoạt động đã được công nhận, {open} chưa hoàn thành",
@@ -555,6 +587,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.reviews.files": ("Tệp báo cáo", "Report files"),
     "web.reviews.file_md": ("Markdown", "Markdown"),
     "web.reviews.file_docx": ("Word (.docx)", "Word (.docx)"),
+    "web.reviews.file_pdf": ("PDF", "PDF"),
     # reliability and access (issue 6)
     "event.note": ("ghi chú", "note"),
     "event.submit": ("nộp báo cáo định kỳ", "submit a periodic report"),

@@ -59,6 +59,18 @@ class Objectives(Spec):
     specific: list[Text]
 
 
+class OfficeSpec(Spec):
+    """How the coordinating unit signs its reports (Nghị định 30/2020/NĐ-CP); each part has a default."""
+
+    ministry: Text | None = Field(None, description="the governing body, e.g. Bộ Y tế (default: from the issuer)")
+    unit: Text | None = Field(None, description="the issuing unit, e.g. Văn phòng Bộ (default: the focal unit)")
+    symbol: Text | None = Field(None, description="the unit's abbreviation in document numbers, e.g. VPB")
+    place: Text | None = Field(None, description="where documents are dated, e.g. Hà Nội")
+    signer_title: Text | None = Field(None, description="the signer's title, e.g. CHÁNH VĂN PHÒNG")
+    signer_name: Text | None = None
+    recipients: list[Text] = Field([], description="'Nơi nhận': who receives the reports")
+
+
 class PlanInfo(Spec):
     code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
     number: Text
@@ -67,6 +79,7 @@ class PlanInfo(Spec):
     title: Text
     focal_unit: Text = Field(description="the coordinator: the unit that follows and reports on the plan")
     leadership: Text = Field(description="who receives the second escalation and the review reports")
+    office: OfficeSpec | None = None
     legal_basis: list[Text] = []
     objectives: Objectives
     target_groups: list[Text] = []

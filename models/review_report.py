@@ -27,7 +27,7 @@ class Evidence:
 @dataclass(frozen=True)
 class ActivityLine:
     key: str                      # "1.3.2"
-    title: str                    # the plan's text, shortened
+    title: str                    # the plan's text, whole
     content: int                  # content item number
     leads: tuple[str, ...]        # unit codes
     partners: tuple[str, ...]
@@ -52,12 +52,17 @@ class UnitTotals:
     reported_late: int
     not_reported: int
     cancelled: int
+    due_unreported: int = 0       # never reported although their due date has passed (counted against the rate)
+
+    @property
+    def rate_base(self) -> int:
+        """What the on-time rate is counted over: the activities reported, and those past due never reported."""
+        return self.reported_on_time + self.reported_late + self.due_unreported
 
     @property
     def on_time_rate(self) -> float | None:
-        """Share of the unit's reported activities that were reported by their due date."""
-        reported = self.reported_on_time + self.reported_late
-        return self.reported_on_time / reported if reported else None
+        """Share of rate_base reported by its due date (an activity never reported is not on time)."""
+        return self.reported_on_time / self.rate_base if self.rate_base else None
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,24 @@ class ContentSection:
     number: int
     title: str
     activities: tuple[ActivityLine, ...]
+
+
+@dataclass(frozen=True)
+class Office:
+    """The issuing body as its documents name it (Nghị định 30/2020/NĐ-CP)."""
+
+    ministry: str                 # "Bộ Y tế"
+    unit: str                     # "Văn phòng Bộ"
+    symbol: str                   # "VPB": "Số: …/BC-VPB"
+    place: str                    # "Hà Nội"
+    signer_title: str             # "CHÁNH VĂN PHÒNG"
+    signer_name: str = ""
+    recipients: tuple[str, ...] = ()
+
+    @property
+    def author(self) -> str:
+        """The organisation, as a document's author: 'Văn phòng Bộ, Bộ Y tế'."""
+        return f"{self.unit}, {self.ministry}" if self.ministry and self.ministry != self.unit else self.unit
 
 
 @dataclass(frozen=True)
@@ -85,6 +108,8 @@ class ReviewReport:
     units: tuple[UnitTotals, ...]
     not_completed: tuple[str, ...] = field(default=())   # activity keys neither accepted nor cancelled
     anchors: tuple[str, ...] = field(default=())         # the history's chain heads when filed (models/anchors.py)
+    office: Office | None = None  # the issuing body; None: the plan's issuer alone
+    coordinator_name: str = ""
 
     @property
     def activities(self) -> list[ActivityLine]:

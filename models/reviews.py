@@ -10,12 +10,12 @@ from sqlmodel import Session, select
 from models.activities import get_phase, unit_expander
 from models.calendar import TZ
 from models.lifecycle import State
+from models.labels import unit_label
 from models.messages import t
-from models.plan import short_title
 from models.queries import get_plan, roles_by_activity
-from models.review_report import (ActivityLine, Attachment, ContentSection, Evidence, ReviewReport,
+from models.review_report import (ActivityLine, Attachment, ContentSection, Evidence, Office, ReviewReport,
                                   UnitTotals)
-from models.tables import (ActivityRow, ContentRow, EvidenceRow, PhaseRow, ReviewRow, TransitionRow,
+from models.tables import (ActivityRow, ContentRow, EvidenceRow, PhaseRow, PlanRow, ReviewRow, TransitionRow,
                            UnitRow)
 
 DONE = (State.ACCEPTED, State.CANCELLED)
@@ -98,7 +98,7 @@ def build_report(session: Session, plan_code: str, phase_number: int, held_on: d
         r = roles.get(a.id, {"lead": [], "partner": []})
         reported = days.get((a.key, "report"))
         lines.setdefault(a.content_id, []).append(ActivityLine(
-            key=a.key, title=short_title(a.text, 120), content=next(c.number for c in contents if c.id == a.content_id),
+            key=a.key, title=a.text, content=next(c.number for c in contents if c.id == a.content_id),
             leads=expand(r["lead"]), partners=expand(r["partner"]), window_start=a.window_start, due=a.window_end,
             state=a.state, assigned=days.get((a.key, "assign")), reported=reported,
             accepted=days.get((a.key, "accept")), on_time=None if reported is None else reported <= a.window_end,
@@ -107,19 +107,42 @@ def build_report(session: Session, plan_code: str, phase_number: int, held_on: d
     all_lines = [line for sec in sections for line in sec.activities]
     names = dict(session.exec(select(UnitRow.code, UnitRow.name)).all())
     units = sorted({u for line in all_lines for u in line.leads})
-    totals = tuple(_totals(u, names.get(u) or u, [line for line in all_lines if u in line.leads]) for u in units)
+    totals = tuple(_totals(u, names.get(u) or u, [line for line in all_lines if u in line.leads], held_on)
+                   for u in units)
     return ReviewReport(
         plan_code=plan.code, plan_number=plan.number, plan_title=plan.title, issuer=plan.issuer,
         kind=phase.review_kind or "", title=phase.review_title or phase.name, phase_number=phase.number,
         phase_name=phase.name, phase_start=phase.window_start, phase_end=phase.window_end, held_on=held_on,
-        coordinator=plan.focal_unit, contents=sections, units=totals,
+        coordinator=plan.focal_unit, contents=sections, units=totals, office=office(plan, names),
+        coordinator_name=unit_label(plan.focal_unit, names.get(plan.focal_unit)),
         not_completed=tuple(line.key for line in all_lines if not line.completed and line.key != phase.review_activity))
 
 
-def _totals(unit: str, name: str, lines: list[ActivityLine]) -> UnitTotals:
+def _totals(unit: str, name: str, lines: list[ActivityLine], as_of: date) -> UnitTotals:
     return UnitTotals(unit=unit, name=name, activities=len(lines),
+                      due_unreported=sum(1 for x in lines if x.reported is None and x.state != State.CANCELLED
+                                         and x.due < as_of),
                       accepted=sum(1 for x in lines if x.state == State.ACCEPTED),
                       reported_on_time=sum(1 for x in lines if x.on_time is True),
                       reported_late=sum(1 for x in lines if x.on_time is False),
                       not_reported=sum(1 for x in lines if x.reported is None and x.state != State.CANCELLED),
                       cancelled=sum(1 for x in lines if x.state == State.CANCELLED))
+
+
+DEFAULT_PLACE = "Hà Nội"
+
+
+def office(plan: PlanRow, names: dict[str, str | None]) -> Office:
+    """The issuing body of the plan's reports: the plan's ``office:`` block, else what the plan and the directory
+    say (the ministry from the issuer, "Bộ trưởng Bộ Y tế" -> "Bộ Y tế"; the focal unit's name and code)."""
+    given = (plan.spec.get("plan") or {}).get("office") or {}
+    issuer = plan.issuer
+    ministry = issuer.split(" ", 2)[2] if issuer.lower().startswith("bộ trưởng ") else issuer
+    leadership = names.get(plan.leadership) or plan.leadership
+    symbol = given.get("symbol") or plan.focal_unit
+    return Office(ministry=given.get("ministry") or ministry, unit=given.get("unit") or names.get(plan.focal_unit)
+                  or plan.focal_unit, symbol=symbol, place=given.get("place") or DEFAULT_PLACE,
+                  signer_title=given.get("signer_title") or t("office.signer_default"),
+                  signer_name=given.get("signer_name") or "",
+                  recipients=tuple(given.get("recipients") or (t("office.to_leadership", unit=leadership),
+                                                               t("office.archive", symbol=symbol))))

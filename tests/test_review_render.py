@@ -11,7 +11,8 @@ from pathlib import Path
 import docx
 import pytest
 
-from models.review_render import render_markdown, write_docx
+from models.review_docx import write_docx
+from models.review_render import render_markdown
 from models.review_report import (ActivityLine, Attachment, ContentSection, Evidence, ReviewReport,
                                   UnitTotals)
 

@@ -100,8 +100,16 @@ def test_report_matches_the_recorded_history(phase_one, cli, cchc_env) -> None: 
     assert {"1.1.1", "1.1.2", "1.2.1", "1.3.1", "1.3.2", "1.4.1", "1.4.2", "1.5.1", "1.6.1"} <= set(table_rows)
     assert "đã công nhận" in table_rows["1.1.1"] and "14/03/2014" in table_rows["1.1.1"]
 
+    # holding the review is doing its activity (1.6.1): recorded, and the report says so everywhere
+    steps = rows("select event, to_state, source, effective_day from transition where entity_key = '1.6.1' "
+                 "and event in ('report', 'accept') order by id")
+    assert [s[:3] for s in steps] == [("report", "reported", "flow"), ("accept", "accepted", "flow")]
+    assert all(str(s[3]) == "2015-01-06" for s in steps)
+    assert "đã công nhận" in table_rows["1.6.1"] and "06/01/2015" in table_rows["1.6.1"]
+    assert "đã công nhận" in line["1.6.1"] and "1.6.1" not in md.split("Chưa hoàn thành")[1].split("\n")[0]
+
     sent = [json.loads(p.read_text("utf-8")) for p in (cchc_env / "outbox").glob("*-ldb-*.json")]
-    assert len(sent) == 1 and sent[0]["attachments"] == ["so-ket-giai-doan-1.docx", "so-ket-giai-doan-1.md"]
+    assert len(sent) == 1 and sent[0]["attachments"] == ["so-ket-giai-doan-1.docx", "so-ket-giai-doan-1.pdf"]
     assert "BÁO CÁO Sơ kết giai đoạn I" in sent[0]["body"]
 
     from prefect.client.orchestration import get_client

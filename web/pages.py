@@ -424,7 +424,7 @@ def _review_body(plan: str, phase: int, as_of: str | None) -> tuple[str, str | N
 
     outcome = shared(plan, phase, as_of)
     return (t("review.held", title=outcome.title, date=outcome.held_on, md=Path(outcome.markdown).name,
-              docx=Path(outcome.docx).name), outcome.flow_run_id)
+              docx=Path(outcome.docx).name, pdf=Path(outcome.pdf).name), outcome.flow_run_id)
 
 
 def _start(request: Request, kind: str, plan: str, phase: int, title: str,
@@ -548,6 +548,6 @@ def review_file(request: Request, phase: int, fmt: str) -> Response:
         plan = current_plan(request, s)
         require_reader(signed_in(request, s), plan)
         path = views.review_file(s, plan, phase, fmt)
-    media = "text/markdown; charset=utf-8" if fmt == "md" else \
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    media = {"md": "text/markdown; charset=utf-8", "pdf": "application/pdf",
+             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}[fmt]
     return FileResponse(path, media_type=media, filename=path.name)

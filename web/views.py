@@ -182,7 +182,7 @@ def unit_rates(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
                     overdue[u] += 1
     out = []
     for code, v in sorted(totals.items()):
-        u = UnitTotals(code, names.get(code, code), *v)
+        u = UnitTotals(code, names.get(code, code), *v, due_unreported=overdue[code])
         out.append({"unit": code, "name": u.name, "totals": u, "rate": u.on_time_rate, "overdue": overdue[code],
                     "bar": rate_svg(u.on_time_rate)})
     return out
@@ -220,12 +220,18 @@ def reviews(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
                 reason = str(exc)
         out.append({"phase": p.number, "name": p.name, "kind": p.review_kind, "title": p.review_title or p.name,
                     "row": row, "reason": reason,
-                    "files": [f for f in ("md", "docx") if row and _report_path(row, f)]})
+                    "files": [f for f in REPORT_FORMATS if row and _report_path(row, f)]})
     return out
 
 
+REPORT_FORMATS = ("docx", "pdf", "md")
+
+
 def _report_path(row: ReviewRow, fmt: str) -> Path | None:
+    """A review's report file: Word and Markdown as recorded, the PDF filed beside the Word document."""
     value = row.report_markdown if fmt == "md" else row.report_docx
+    if value and fmt == "pdf":
+        value = str(Path(value).with_suffix(".pdf"))
     if not value:
         return None
     path = Path(value).resolve()
@@ -235,7 +241,7 @@ def _report_path(row: ReviewRow, fmt: str) -> Path | None:
 
 def review_file(s: Session, plan: PlanRow, phase: int, fmt: str) -> Path:
     row = s.exec(select(ReviewRow).where(ReviewRow.plan_id == plan.id, ReviewRow.phase_number == phase)).first()
-    path = _report_path(row, fmt) if row and fmt in ("md", "docx") else None
+    path = _report_path(row, fmt) if row and fmt in REPORT_FORMATS else None
     if path is None:
         raise PortalError(404, t("web.not_found"))
     return path
