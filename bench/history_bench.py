@@ -262,7 +262,8 @@ def export_child(fmt: str, args: list[str]) -> tuple[float, float, int, int]:
 def export_heap(fmt: str, until: date | None) -> tuple[float, int]:
     """Peak Python heap (tracemalloc, MiB) of one export in this process, and the rows written."""
     from models.db import session
-    from models.history_query import HistoryFilter, history, write_csv, write_json, write_xlsx
+    from models.history_query import HistoryFilter, history, write_csv, write_json
+    from models.history_xlsx import write_xlsx
 
     import openpyxl  # noqa: F401  (imported before the measure: its import is not the export's memory)
 

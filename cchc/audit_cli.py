@@ -79,7 +79,8 @@ def history_command(
 
 
 def _export(entries, fmt: str, output: Path | None) -> int:  # type: ignore[no-untyped-def]
-    from models.history_query import write_csv, write_json, write_xlsx
+    from models.history_query import write_csv, write_json
+    from models.history_xlsx import write_xlsx
 
     if fmt == "xlsx":
         assert output is not None

@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import islice
-from pathlib import Path
 from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -36,7 +35,6 @@ from models.tables import ActivityRow, ActivityUnitRow, DeliveryRow, Notificatio
 
 VN = ZoneInfo(TZ)
 STREAM_BATCH = 1000
-XLSX_MAX_ROWS = 1_048_576 - 1   # one sheet's rows, less the header
 
 
 class HistoryInputError(ValueError):
@@ -303,33 +301,4 @@ def write_json(entries: Iterable[Entry], out: IO[str]) -> int:
         out.write(("," if n else "") + "\n" + json.dumps(as_record(e), ensure_ascii=False))
         n += 1
     out.write("\n]\n")
-    return n
-
-
-def write_xlsx(entries: Iterable[Entry], path: Path) -> int:
-    """An Excel workbook in openpyxl's write-only mode (rows go straight to disk); a new sheet every 1,048,575 rows."""
-    from openpyxl import Workbook
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)
-    title = t("history.sheet")
-    widths = {"at": 20, "key": 14, "route": 30, "note": 50, "flow_run_id": 38, "flow_run_url": 60, "row_hash": 66}
-
-    def new_sheet() -> Any:
-        sheet = wb.create_sheet(title if not wb.sheetnames else f"{title} ({len(wb.sheetnames) + 1})")
-        sheet.freeze_panes = "A2"
-        for name, width in widths.items():
-            sheet.column_dimensions[get_column_letter(COLUMNS.index(name) + 1)].width = width
-        sheet.append(headers())
-        return sheet
-
-    sheet, rows_here, n = new_sheet(), 0, 0
-    for e in entries:
-        if rows_here == XLSX_MAX_ROWS:
-            sheet, rows_here = new_sheet(), 0
-        row = _marked(list(e), e)
-        row[_AT] = e.at.astimezone(VN).replace(tzinfo=None)   # Excel has no time zones: Vietnam time
-        sheet.append(row)
-        rows_here, n = rows_here + 1, n + 1
-    wb.save(path)
     return n

@@ -94,8 +94,12 @@ def test_exports_hold_the_same_rows_as_the_table(cli, history, tmp_path: Path) -
     assert list(xlsx_rows[0]) == headers()
     from_xlsx = [dict(zip(COLUMNS, r)) for r in xlsx_rows[1:]]
 
+    from models.history_xlsx import reader_values
+    # the workbook says it in words (codes stay in the JSON): compare it with what the reader is meant to read
+    assert [tuple(norm(r[k]) for k in KEY) for r in from_xlsx] == \
+        [tuple(norm(reader_values(e)[k]) for k in KEY) for e in entries()]
     for rows in (from_csv, from_json, from_xlsx):
-        assert [tuple(norm(r[k]) for k in KEY) for r in rows] == expected
+        assert rows is from_xlsx or [tuple(norm(r[k]) for k in KEY) for r in rows] == expected
         notes = [r["note"] for r in rows]
         for _, _, text, _ in NOTES:
             assert any(n and n.endswith(text) for n in notes)
@@ -196,3 +200,39 @@ def test_flow_run_ids_in_the_history_are_the_runs_prefect_returns(cli, loaded, m
     result = cli("audit", "runs", PLAN, expect=1)
     assert f"1 bước ghi lần chạy Prefect {ghost} mà Prefect không biết (dòng đầu: id {ghost_row})" \
         in result.stderr.replace("\n", " ")
+
+
+def test_the_workbook_prints(cli, history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Column widths, wrapped notes, real dates shown dd/mm/yyyy, A4 landscape fitted to the width with the header
+    row on every page, steps and states in Vietnamese; the portal's file name says the filters."""
+    from datetime import date
+
+    from openpyxl import load_workbook
+
+    from models.history_query import COLUMNS, HistoryFilter
+    from models.history_xlsx import export_name
+
+    path = tmp_path / "h.xlsx"
+    cli("history", PLAN, "--format", "xlsx", "--output", path)
+    sheet = load_workbook(path).worksheets[0]
+    letter = {name: chr(ord("A") + i) for i, name in enumerate(COLUMNS) if i < 26}
+    assert sheet.column_dimensions[letter["day"]].width >= 11          # no more "###" for the day
+    assert sheet.column_dimensions[letter["note"]].width >= 50
+    rows = list(sheet.iter_rows(min_row=2))
+    day = rows[0][COLUMNS.index("day")]
+    assert isinstance(day.value, datetime) and day.number_format == "dd/mm/yyyy"
+    assert rows[0][COLUMNS.index("at")].number_format.startswith("dd/mm/yyyy")
+    assert all(r[COLUMNS.index("note")].alignment.wrap_text for r in rows)
+    assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.page_setup.fitToHeight == 0 and sheet.print_title_rows == "$1:$1"
+    events = {r[COLUMNS.index("event")].value for r in rows}
+    states = {r[COLUMNS.index("to_state")].value for r in rows} - {None}
+    assert "ghi chú" in events and "note" not in events
+    assert states and all(s in {"đã giao", "đã báo cáo", "đã công nhận", "quá hạn", "bị trả lại", "đã hủy",
+                                "chưa đến thời gian"} or not s.isascii() or s == "loaded" for s in states)
+    assert {r[0].value for r in rows} <= {"bước", "thông báo"}
+    f = HistoryFilter(PLAN, activity="1.1.2", since=date(2014, 1, 1), until=date(2014, 12, 31))
+    assert export_name("3723/QĐ-BYT", f, "xlsx") == "lich-su-3723-1.1.2-2014.xlsx"
+    assert export_name("3723/QĐ-BYT", HistoryFilter(PLAN, unit="T5G", since=date(2014, 3, 1)), "csv") \
+        == "lich-su-3723-T5G-tu-20140301.csv"

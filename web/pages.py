@@ -487,7 +487,8 @@ def history(request: Request) -> Response:
 
 @router.get("/history/export.{fmt}")
 def history_export(request: Request, fmt: str) -> Response:
-    from models.history_query import HistoryInputError, check_filter, write_csv, write_json, write_xlsx
+    from models.history_query import HistoryInputError, check_filter, write_csv, write_json
+    from models.history_xlsx import export_name, write_xlsx
     from models.history_query import history as read_history
     from models.settings import get_settings
 
@@ -518,7 +519,7 @@ def history_export(request: Request, fmt: str) -> Response:
             raise
     media = {"csv": "text/csv; charset=utf-8", "json": "application/json",
              "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[fmt]
-    return FileResponse(path, media_type=media, filename=f"{plan.code}-history.{fmt}",
+    return FileResponse(path, media_type=media, filename=export_name(plan.number, f, fmt),
                         background=BackgroundTask(path.unlink, missing_ok=True))
 
 
