@@ -385,15 +385,53 @@ def review_run(plan: str, phase: Annotated[int, typer.Option("--phase")], as_of:
     """Tổ chức sơ kết/tổng kết của một giai đoạn và lập báo cáo / hold a phase's review and file its report."""
     from flows.review import run_review
     from models.queries import UnknownPlan
+    from models.review_pdf import FontMissing
     from models.reviews import ReviewRefused
 
     check_routes_or_fail()
     try:
         outcome = run_review(plan, phase, as_of_value(as_of))
-    except (ReviewRefused, UnknownPlan) as exc:
+    except (ReviewRefused, UnknownPlan, FontMissing) as exc:
         fail(str(exc))
     out.print(t("review.held", title=outcome.title, date=outcome.held_on, md=outcome.markdown, docx=outcome.docx,
                 pdf=outcome.pdf))
+
+
+@review_app.command("sign")
+def review_sign(plan: str, phase: Annotated[int, typer.Option("--phase")],
+                certificate: Annotated[Path, typer.Option("--certificate", help="tệp .p12/.pfx của cơ quan")],
+                location: Annotated[str | None, typer.Option("--location", help="nơi ký (mặc định: nơi ban hành)")]
+                = None) -> None:
+    """Ký số bản PDF của báo cáo sơ kết/tổng kết (PAdES) bằng chứng thư số của cơ quan / sign the review report's
+    PDF with the organisation's certificate. Mật khẩu: CCHC_SIGN_PASSPHRASE, hoặc nhập khi được hỏi."""
+    from sqlmodel import select
+
+    from flows.review import report_paths
+    from models.db import session
+    from models.pdf_sign import SigningError, sign_pdf
+    from models.queries import UnknownPlan, get_plan
+    from models.reviews import office
+    from models.tables import ReviewRow, UnitRow
+
+    with session() as s:
+        try:
+            row = get_plan(s, plan)
+        except UnknownPlan as exc:
+            fail(str(exc))
+        review = s.exec(select(ReviewRow).where(ReviewRow.plan_id == row.id, ReviewRow.phase_number == phase)).first()
+        if review is None or review.state != "held":
+            fail(t("sign.not_held", plan=plan, phase=phase))
+        place = office(row, dict(s.exec(select(UnitRow.code, UnitRow.name)).all())).place
+        _, _, pdf = report_paths(plan, phase, review.kind)
+    secret = os.environ.get("CCHC_SIGN_PASSPHRASE")
+    if secret is None:
+        secret = typer.prompt(t("sign.prompt"), hide_input=True, default="", show_default=False)
+    try:
+        signed = sign_pdf(pdf, certificate, secret.encode() if secret else None, reason=t("sign.reason"),
+                          location=location or place)
+    except SigningError as exc:
+        fail(str(exc))
+    out.print(t("sign.done", path=signed))
 
 
 report_app = typer.Typer(help="Báo cáo định kỳ 6 tháng, hằng năm / periodic reports.", no_args_is_help=True)

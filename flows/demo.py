@@ -73,8 +73,6 @@ SCRIPT: tuple[Step, ...] = (
     Step(d("2015-11-30"), "done", "2.4.1", "VPB", "Cập nhật đều đặn 214 ý kiến, kiến nghị và phản hồi trên Cổng TTĐT"),
     Step(d("2015-12-02"), "accept", "2.4.1"),
     Step(d("2015-12-21"), "review", "2"),
-    Step(d("2015-12-23"), "done", "2.6.1", "VPB", "Hội thảo tổng kết ngày 21/12/2015"),
-    Step(d("2015-12-28"), "accept", "2.6.1"),
 )
 # 1.4.2 (VPB, T5G) is never reported: it goes overdue and is escalated to the leadership.
 

@@ -599,6 +599,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.reviews.file_md": ("Markdown", "Markdown"),
     "web.reviews.file_docx": ("Word (.docx)", "Word (.docx)"),
     "web.reviews.file_pdf": ("PDF", "PDF"),
+    "sign.no_pdf": ("không có tệp PDF {path} để ký; hãy tổ chức sơ kết/tổng kết trước ('cchc review run')",
+                    "there is no PDF {path} to sign; hold the review first ('cchc review run')"),
+    "sign.bad_certificate": ("không mở được chứng thư số {path} ({detail}): hãy kiểm tra tệp .p12/.pfx và mật khẩu "
+                             "(CCHC_SIGN_PASSPHRASE)", "cannot open the certificate {path} ({detail}): check the "
+                             ".p12/.pfx file and its passphrase (CCHC_SIGN_PASSPHRASE)"),
+    "sign.not_held": ("kế hoạch {plan} chưa tổ chức sơ kết/tổng kết giai đoạn {phase}; chưa có báo cáo để ký",
+                      "plan {plan} has not held the review of phase {phase}; there is no report to sign"),
+    "sign.prompt": ("Mật khẩu của chứng thư số", "Certificate passphrase"),
+    "sign.reason": ("Ký ban hành báo cáo", "Report issued and signed"),
+    "sign.done": ("Đã ký số báo cáo: {path}", "Report signed: {path}"),
     # reliability and access (issue 6)
     "event.note": ("ghi chú", "note"),
     "event.submit": ("nộp báo cáo định kỳ", "submit a periodic report"),

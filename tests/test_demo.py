@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import docx
 import pytest
@@ -40,8 +41,13 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
     assert f"{steps} bước đã ghi vào lịch sử; {sent} thông báo đã gửi, {pending} còn chờ; {submissions} báo cáo" in out
     assert pending == 0 and submissions == 28
     assert [r[0] for r in reviews] == [1, 2] and "đã tổ chức 2015-01-26" in out and "đã tổ chức 2015-12-21" in out
-    for _, _, path in reviews:
-        assert path in out.replace("\n", "") and docx.Document(path).tables
+    for _, _, path in reviews:   # the reports in the administrative format, Word and PDF, each activity settled
+        document = docx.Document(path)
+        assert path in out.replace("\n", "") and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in document.tables[0].cell(0, 1).text
+        assert Path(path).with_suffix(".pdf").read_bytes().startswith(b"%PDF")
+        review_rows = [[c.text for c in r.cells] for t in document.tables for r in t.rows if r.cells[0].text[:3] in
+                       ("1.6", "2.6")]
+        assert review_rows and all("đã công nhận" in r for r in review_rows)
     outbox = list((home / "outbox").glob("*.json"))
     assert f"({len(outbox)} thư)" in out and len(outbox) > 100
     assert history_112 == ["assign", "note", "report", "return", "report", "accept"]  # returned and re-reported

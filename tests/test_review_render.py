@@ -85,7 +85,7 @@ def test_markdown_heading_and_summary() -> None:
     assert "BỘ Y TẾ" in head and "BÁO CÁO SƠ KẾT" in head
     assert "Kế hoạch số 3723/QĐ-BYT" in head
     assert "Hội thảo sơ kết thực hiện công tác thông tin, tuyên truyền về CCHC" in head
-    assert "Giai đoạn 1: Giai đoạn 2013 - 2014 (01/10/2013 – 31/12/2014)" in head
+    assert "Giai đoạn 2013 - 2014: từ 01/10/2013 đến 31/12/2014" in head   # the phase's name, said once
     assert "Ngày sơ kết: 15/01/2015" in head
     assert ("Có 4 hoạt động trong phạm vi đánh giá: 2 đã công nhận, 1 đã hủy; "
             "1 báo cáo đúng hạn, 1 báo cáo trễ hạn. Chưa hoàn thành (1): 1.2.1.") in md
@@ -124,17 +124,21 @@ def test_markdown_evidence_escaped_and_in_order() -> None:
 def test_markdown_units() -> None:
     md = render_markdown(make_report())
     units = md.split("## Theo đơn vị")[1]
-    vpb = units.split("### VPB — Văn phòng Bộ")[1].split("###")[0]
+    vpb = units.split("### Văn phòng Bộ (VPB)")[1].split("###")[0]
     assert "1.1.1 " in vpb and "1.1.2 " in vpb and "1.2.2 " in vpb and "1.2.1" not in vpb
-    tccb = units.split("### TCCB — Vụ Tổ chức cán bộ")[1].split("###")[0]
+    tccb = units.split("### Vụ Tổ chức cán bộ (TCCB)")[1].split("###")[0]
     assert "1.1.2 Biên soạn tài liệu tuyên truyền về CCHC — đã công nhận, Trễ hạn" in tccb
     assert "1.1.1" not in tccb
     assert "1.2.2 Xây dựng chuyên mục CCHC trên cổng thông tin — đã hủy\n" in vpb
     assert ("| Đơn vị | Số hoạt động chủ trì | Đã công nhận | Đúng hạn | Trễ hạn | Chưa báo cáo | Đã hủy | "
             "Tỷ lệ đúng hạn |") in units
-    assert table_row(units, "VPB — Văn phòng Bộ")[1:] == ["3", "2", "1", "1", "0", "1", "50,0 %"]
-    assert table_row(units, "TCCB — Vụ Tổ chức cán bộ")[1:] == ["1", "1", "0", "1", "0", "0", "0,0 %"]
-    assert table_row(units, "TTKT — Vụ Truyền thông và Thi đua, khen thưởng")[1:] == ["1", "0", "0", "0", "1", "0", "—"]
+    assert table_row(units, "Văn phòng Bộ (VPB)")[1:] == ["3", "2", "1", "1", "0", "1", "50,0 % (1/2)"]
+    assert table_row(units, "Vụ Tổ chức cán bộ (TCCB)")[1:] == ["1", "1", "0", "1", "0", "0", "0,0 % (0/1)"]
+    # not reported and not yet past due (as the test's report counts it): not in the rate's base
+    assert table_row(units, "Vụ Truyền thông và Thi đua, khen thưởng (TTKT)")[1:] == ["1", "0", "0", "0", "1", "0", "—"]
+    # every activity once; 1.2.1, past its due date and never reported, counts against the rate
+    assert table_row(units, "Tổng cộng")[1:] == ["4", "2", "1", "1", "1", "1", "33,3 % (1/3)"]
+    assert "Tỷ lệ đúng hạn = số hoạt động báo cáo đúng hạn / số hoạt động đã báo cáo hoặc đã quá hạn" in units
 
 
 def test_markdown_english() -> None:
@@ -146,7 +150,7 @@ def test_markdown_english() -> None:
     assert table_row(md, "1.1.2")[5:10] == ["accepted", "02/01/2014", "05/11/2014", "10/11/2014", "Late"]
     assert table_row(md, "1.1.1")[9] == "On time"
     assert table_row(md, "1.2.1")[5:10] == ["overdue", "02/01/2014", "—", "—", "Not reported"]
-    assert table_row(md, "VPB — Văn phòng Bộ")[-1] == "50.0%"
+    assert table_row(md, "Văn phòng Bộ (VPB)")[-1] == "50.0% (1/2)"
     assert "Not completed (1): 1.2.1." in md
 
 
@@ -173,16 +177,16 @@ def test_docx(tmp_path: Path) -> None:
     assert path.is_file() and stat.S_IMODE(path.stat().st_mode) == 0o600
     doc = docx.Document(str(path))
     text = "\n".join(p.text for p in doc.paragraphs)
-    assert "Kế hoạch số 3723/QĐ-BYT" in text
+    assert "(Quyết định số 3723/QĐ-BYT)" in text
     assert "Hội thảo sơ kết thực hiện công tác thông tin, tuyên truyền về CCHC của Bộ Y tế giai đoạn 2013-2014" in text
-    assert "BỘ Y TẾ" in text and "Ngày sơ kết: 15/01/2015" in text and "Chưa hoàn thành (1): 1.2.1." in text
+    assert "Ngày sơ kết: 15/01/2015" in text and "Chưa hoàn thành (1): 1.2.1." in text
     assert "Nội dung 2. Đa dạng hóa hình thức tuyên truyền" in text
     assert doc.styles["Normal"].font.name == "Times New Roman"
 
     activity_tables = [t for t in doc.tables if t.rows[0].cells[0].text == "Mã"]
     assert len(activity_tables) == 2
     for table in activity_tables:
-        assert [c.text for c in table.rows[0].cells] == VI_HEADER
+        assert [c.text for c in table.rows[0].cells] == VI_HEADER[:-1]   # the evidence follows the table
         assert all(run.bold for c in table.rows[0].cells for run in c.paragraphs[0].runs)
         assert table.style.name == "Table Grid"
     rows = {r[0]: r for t in activity_tables for r in cell_texts(t)[1:]}
@@ -192,12 +196,13 @@ def test_docx(tmp_path: Path) -> None:
     assert rows["1.1.2"][5:10] == ["đã công nhận", "02/01/2014", "05/11/2014", "10/11/2014", "Trễ hạn"]
     assert rows["1.2.1"][5:10] == ["quá hạn", "02/01/2014", "—", "—", "Chưa báo cáo"]
     assert rows["1.2.2"][5] == "đã hủy"
-    assert f"{FILE} (sha256 1a2b3c4d)" in rows["1.1.1"][10]
-    assert "Nộp bản thảo | lần 1\nchờ góp ý <Vụ PC>" in rows["1.1.2"][10]
+    assert f"1.1.1: 20/06/2014 VPB (báo cáo): Đã tổ chức hội thảo ngày 18/6/2014 — tệp: {FILE} (sha256 1a2b3c4d)" \
+        in text
+    assert "1.1.2: 25/09/2014 TCCB (báo cáo): Nộp bản thảo | lần 1\nchờ góp ý <Vụ PC>" in text
 
-    totals = doc.tables[-1]
+    totals = next(t for t in doc.tables if t.rows[0].cells[0].text == "Đơn vị")
     assert totals.rows[0].cells[-1].text == "Tỷ lệ đúng hạn"
-    assert cell_texts(totals)[1] == ["VPB — Văn phòng Bộ", "3", "2", "1", "1", "0", "1", "50,0 %"]
+    assert cell_texts(totals)[1] == ["Văn phòng Bộ (VPB)", "3", "2", "1", "1", "0", "1", "50,0 % (1/2)"]
     assert cell_texts(totals)[3][-1] == "—"
 
 
@@ -208,6 +213,10 @@ def test_docx_english_and_overwrite(tmp_path: Path) -> None:
     write_docx(make_report(), path, lang="en")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     doc = docx.Document(str(path))
-    assert "Plan No. 3723/QĐ-BYT" in "\n".join(p.text for p in doc.paragraphs)
-    assert [c.text for c in doc.tables[0].rows[0].cells][:3] == ["Id", "Activity", "Lead"]
-    assert doc.tables[-1].rows[1].cells[-1].text == "50.0%"
+    assert "(Decision No. 3723/QĐ-BYT)" in "\n".join(p.text for p in doc.paragraphs)
+    assert "SOCIALIST REPUBLIC OF VIETNAM" in doc.tables[0].cell(0, 1).text
+    activity = next(t for t in doc.tables if t.rows[0].cells[0].text == "Id")
+    assert [c.text for c in activity.rows[0].cells][:3] == ["Id", "Activity", "Lead"]
+    totals = next(t for t in doc.tables if t.rows[0].cells[0].text == "Unit")
+    assert totals.rows[1].cells[-1].text == "50.0% (1/2)"
+    assert doc.core_properties.language == "en-GB"
