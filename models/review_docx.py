@@ -41,6 +41,12 @@ ACTIVITY_TABLE = (("col.id", 13), ("col.activity", 70), ("col.lead", 26), ("col.
 UNIT_TABLE = (("col.unit", 50), ("col.led", 15), ("col.n_accepted", 15), ("col.n_on_time", 15), ("col.n_late", 14),
               ("col.n_not_reported", 15), ("col.n_cancelled", 13), ("col.on_time_rate", 28))   # 165 mm: portrait
 TABLE_PT = 10.5
+TEXT_COLUMNS = {"col.activity", "col.unit"}   # left-aligned; codes, dates and figures are centred
+
+
+def text_columns(columns: Sequence[tuple[str, float]]) -> set[int]:
+    """The positions of the columns that hold running text."""
+    return {i for i, (key, _) in enumerate(columns) if key in TEXT_COLUMNS}
 
 
 def vn_date(place: str, day: date, lang: str) -> str:
@@ -199,7 +205,7 @@ def _data_table(doc: Document, columns: Sequence[tuple[str, float]], rows: Seque
         _row_properties(row)
         last = bold_last and i == len(rows) - 1
         for j, (cell, text) in enumerate(zip(row.cells, values)):
-            _cell_paragraph(cell, text, bold=last, align=None if j in (1,) or len(text) > 12 else
+            _cell_paragraph(cell, text, bold=last, align=None if j in text_columns(columns) else
                             WD_ALIGN_PARAGRAPH.CENTER)
     _fixed(table, [w for _, w in columns])
     return table

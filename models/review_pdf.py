@@ -17,7 +17,8 @@ from fontTools.ttLib import TTFont
 from fpdf import FPDF, FontFace
 
 from models.messages import t as _t
-from models.review_docx import (ACTIVITY_TABLE, LANGUAGE, MARGINS, TABLE_PT, UNIT_TABLE, default_office, vn_date)
+from models.review_docx import (ACTIVITY_TABLE, LANGUAGE, MARGINS, TABLE_PT, UNIT_TABLE, default_office,
+                                text_columns, vn_date)
 from models.review_render import (_lang, activity_cells, evidence_lines, grand_total, header, led_by, outcome,
                                   phase_line, summary, unit_row, unit_title)
 from models.review_report import Office, ReviewReport
@@ -145,6 +146,7 @@ def _two_columns(pdf: FPDF, left: Sequence[tuple[str, str, float, str]], right: 
 def _table(pdf: FPDF, columns: Sequence[tuple[str, float]], rows: Sequence[Sequence[str]], lang: str,
            bold_last: bool = False) -> None:
     pdf.set_font(FAMILY, "", TABLE_PT)
+    left = text_columns(columns)
     with pdf.table(col_widths=[w for _, w in columns], width=sum(w for _, w in columns), line_height=TABLE_LINE,
                    text_align="LEFT", repeat_headings=1, padding=1,
                    headings_style=FontFace(emphasis="BOLD")) as table:
@@ -155,7 +157,7 @@ def _table(pdf: FPDF, columns: Sequence[tuple[str, float]], rows: Sequence[Seque
             style = FontFace(emphasis="BOLD") if bold_last and i == len(rows) - 1 else None
             row = table.row(style=style)
             for j, text in enumerate(values):
-                row.cell(text, align="L" if j == 1 or len(text) > 12 else "C")
+                row.cell(text, align="L" if j in left else "C")
     pdf.ln(2)
 
 
