@@ -142,3 +142,36 @@ def _screenshot(html: str, tmp_path: Path) -> None:
         finally:
             browser.close()
     assert (folder / "email.png").stat().st_size > 10_000
+
+
+def test_periodic_and_coordinator_messages_speak_plainly() -> None:
+    from models.periodic import Period, period_details
+
+    def report_notice(label: str, notice: str, role: str, **extra: object) -> NotificationRow:
+        period = Period("bao-cao", label, date(2014, 6, 15) if "H1" in label else date(2013, 12, 15), "VPB", "")
+        return NotificationRow(plan_id=1, key=label + notice, entity="report", entity_key=f"bao-cao/{label}",
+                               notice=notice, recipient="TCCB", role=role, as_of=TODAY,
+                               details=period_details(period, to="VPB", unit="TCCB", **extra))
+
+    digest = compose_digest(plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="TCCB",
+                            unit_name="Vụ Tổ chức cán bộ", today=date(2013, 12, 10), names=NAMES,
+                            items=[report_notice("2013", "report_reminder", "reporter"),
+                                   report_notice("2014-H1", "report_reminder", "reporter")])
+    assert "Báo cáo định kỳ năm 2013" in digest.body and "Báo cáo định kỳ 6 tháng đầu năm 2014" in digest.body
+    assert "kỳ kỳ" not in digest.body and "cchc " not in digest.body and "--period" not in digest.body
+    assert "NHẮC BÁO CÁO ĐỊNH KỲ: còn 0 ngày — năm 2013" in digest.body            # no nested brackets
+    assert "gửi báo cáo năm 2013 về Văn phòng Bộ (VPB) trước ngày 15/12/2013" in digest.body
+
+    missing = compose_digest(plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="VPB", unit_name="Văn phòng Bộ",
+                             today=date(2013, 12, 16), names=NAMES,
+                             items=[report_notice("2013", "report_missing", "coordinator", missing=["TCCB", "T5G"])])
+    assert "chưa nhận được báo cáo năm 2013 của: Vụ Tổ chức cán bộ (TCCB), T5G" in missing.body
+
+    reported = NotificationRow(plan_id=1, key="r", entity="activity", entity_key="1.1.2", notice="reported",
+                               recipient="VPB", role="coordinator", as_of=TODAY,
+                               details={**notices()[0].details, "unit": "T5G", "text": "Đã đăng 5 bài",
+                                        "on_time": True, "coordinator": "VPB"})
+    review = compose_digest(plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="VPB", unit_name="Văn phòng Bộ",
+                            items=[reported], today=TODAY, names=NAMES)
+    assert "T5G báo cáo (đúng hạn): Đã đăng 5 bài. Đề nghị xem xét, công nhận hoặc trả lại trên cổng thông tin" \
+        in review.body and "cchc activity" not in review.body
