@@ -173,13 +173,16 @@ def test_cells_merged_down_carry_their_time_funding_and_units(directory, tmp_pat
     rows = [["STT", "Nội dung", "Hoạt động", "Thời gian", "Kinh phí", "Đơn vị thực hiện", ""],
             ["", "", "", "", "", "Chủ trì", "Phối hợp"],
             ["1", "1. Hội nghị", "Hội nghị quán triệt", "Quý I/2022", "Ngân sách nhà nước", "- VPB\n- T5G", "TTKT"],
-            ["2", "", "Hội nghị tổng kết", "", "", "", "Vụ TCCB"]]
+            ["2", "", "Hội nghị sơ kết", "", "", "", "Vụ TCCB"],
+            ["3", "", "Hội nghị tổng kết", "", "", "", "Các đơn vị có liên quan"]]
     paragraphs = ["BỘ Y TẾ", "Số: 3/KH-BYT", "ngày 05 tháng 01 năm 2022", "KẾ HOẠCH", "Truyền thông năm 2022",
                   "Mục tiêu chung: nâng cao nhận thức."]
     result = run(docx_of(tmp_path / "m.docx", rows, paragraphs, merge_cols=(1, 3, 4, 5)), directory, tmp_path)
-    first, second = result.draft.activities
+    first, second, third = result.draft.activities
     assert (second["window"], second["funding"], second["lead"], second["partners"]) == \
         ("2022-01-01..2022-03-31", "Ngân sách nhà nước", ["VPB", "T5G"], ["Vụ TCCB"])
+    assert (third["window"], third["funding"], third["lead"]) == \
+        ("2022-01-01..2022-03-31", "Ngân sách nhà nước", ["VPB", "T5G"])          # merged over three rows
     assert first["partners"] == ["TTKT"] and len(result.draft.spec["phases"][0]["content"]) == 1
     assert result.exit_code == 0, result.report
 
@@ -209,6 +212,29 @@ def test_a_table_split_over_pages_and_two_appendices(directory, tmp_path) -> Non
                                            "PHỤ LỤC II HOẠT ĐỘNG TRÊN BÁO CHÍ"]
     assert [[a["text"] for c in p["content"] for a in c["activities"]] for p in phases] == \
         [["Hội nghị", "Tập huấn"], ["Viết bài"]]
+
+
+def test_number_and_date_in_the_letterhead_table(directory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from docx import Document
+
+    doc = Document()
+    head = doc.add_table(rows=2, cols=2)
+    for (i, j), text in {(0, 0): "BỘ Y TẾ", (0, 1): "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc",
+                         (1, 0): "Số: 21/KH-BYT", (1, 1): "Hà Nội, ngày 15 tháng 3 năm 2023"}.items():
+        head.cell(i, j).text = text
+    for p in ("KẾ HOẠCH", "Truyền thông cải cách hành chính năm 2023", "Mục tiêu chung: nâng cao nhận thức."):
+        doc.add_paragraph(p)
+    table = doc.add_table(rows=2, cols=len(HEAD))
+    for i, row in enumerate([HEAD, ["1", "Hội nghị", "Quý II", "VPB", "TTKT", "Ngân sách"]]):
+        for j, text in enumerate(row):
+            table.cell(i, j).text = text
+    doc.save(str(tmp_path / "lh.docx"))
+    result = run(tmp_path / "lh.docx", directory, tmp_path)
+    info = result.draft.spec["plan"]
+    assert (info["number"], info["signed"], info["issuer"], info["code"]) == \
+        ("21/KH-BYT", "2023-03-15", "BỘ Y TẾ", "byt-21-2023")
+    assert result.draft.activities[0]["window"] == "2023-04-01..2023-06-30"   # "Quý II" in the plan's year
+    assert result.exit_code == 0, result.report
 
 
 def test_a_markdown_table_with_a_phase_column(directory, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -79,5 +79,5 @@ def read_docx(path: Path, name: str, sha256: str) -> Source:
                 source.paragraphs.append(text)
         elif child.tag == qn("w:tbl"):
             source.tables.append(Table(rows=_table(child, len(source.tables) + 1),
-                                       caption=appendix_caption(source.paragraphs)))
+                                       caption=appendix_caption(source.paragraphs), at=len(source.paragraphs)))
     return source

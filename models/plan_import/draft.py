@@ -76,13 +76,14 @@ def _numbered(text: str) -> tuple[int | None, str]:
 class _Builder:
     def __init__(self, source: Source, directory: Directory):
         self.source, self.directory = source, directory
-        self.identity = read_identity(source.paragraphs)
+        self.identity = Identity()
+        self.skipped: list[Table] = []   # tables that are not the appendix (the letterhead, the signatures...)
         self.notes: list[Note] = []
         self.unresolved: dict[str, list[str]] = {}
         self.phases: list[dict[str, Any]] = []
         self.numbers: dict[int, set[int]] = {}   # content numbers used, per phase
         self.rows: list[dict[str, Any]] = []
-        self.plan_years = self.identity.years()
+        self.plan_years: tuple[int, int] | None = None
         self.reports: list[tuple[dict[str, Any], str]] = []   # (activity, time as written) that report on fixed days
 
     def note(self, kind: str, place: str, text: str) -> None:
@@ -123,6 +124,7 @@ class _Builder:
             raise ImportRefused(t("imp.unknown_headings", name=self.source.name,
                                   found=" | ".join(h.replace("\n", " ") for h in found if h) or "—",
                                   expected=", ".join(EXPECTED)))
+        self.skipped = [table for table, _ in unknown]
         for table, headings in unknown:
             if any(headings):
                 self.note("warning", t("imp.where_table", table=table.rows[0].table),
@@ -133,8 +135,19 @@ class _Builder:
 
     def build(self) -> None:
         appendices = self.appendices()
+        self.identity = read_identity(self._text_around())
+        self.plan_years = self.identity.years()
         for number, (header, rows, caption) in enumerate(appendices, 1):
             self.appendix(header, rows, caption if len(appendices) > 1 else "", number)
+
+    def _text_around(self) -> list[str]:
+        """The paragraphs with the text of the other tables where they stand: a decision's number and date often
+        sit in its letterhead table."""
+        out = list(self.source.paragraphs)
+        for table in sorted(self.skipped, key=lambda tb: tb.at, reverse=True):
+            lines = [line for row in table.rows for c in row.cells if not c.continued for line in c.text.split("\n")]
+            out[table.at:table.at] = [line.strip() for line in lines if line.strip()]
+        return out
 
     def _new_phase(self, name: str, place: str) -> dict[str, Any]:
         phase = {"number": len(self.phases) + 1, "name": name, "window": None, "content": [], "_where": place}
@@ -159,8 +172,11 @@ class _Builder:
         phase_col = cols.get("phase")
         phase: dict[str, Any] | None = None
         content: dict[str, Any] | None = None
-        above: Row | None = None
+        merged: dict[int, str] = {}   # per column, the text of the last cell that started there (merged down)
         for row in rows:
+            for i, c in enumerate(row.cells):
+                if not c.continued:
+                    merged[i] = c.text
             filled = [i for i, c in enumerate(row.cells) if c.text and not c.continued]
             if row.across or self._section(row, cols, act_col, filled):
                 text = row.text(act_col) or (row.cells[filled[0]].text if filled else "")
@@ -187,9 +203,8 @@ class _Builder:
             if content is None:
                 content = self._new_content(phase, self._default_content(caption))
                 self.note("assumption", where(row), t("imp.own_content", title=content["title"]))
-            activity = self.activity(row, cols, heading, phase, content, text, above)
+            activity = self.activity(row, cols, heading, phase, content, text, merged)
             record["activity"] = activity["id"]
-            above = row
 
     def _section(self, row: Row, cols: dict[str, int], act_col: int | None, filled: list[int]) -> bool:
         """A section row not merged across: one text cell (and maybe its number), nothing else, and the text a
@@ -214,12 +229,12 @@ class _Builder:
         return years_in(phase["name"]) or self.plan_years
 
     def activity(self, row: Row, cols: dict[str, int], heading: dict[int, str], phase: dict[str, Any],
-                 content: dict[str, Any], text: str, above: Row | None) -> dict[str, Any]:
+                 content: dict[str, Any], text: str, merged: dict[int, str]) -> dict[str, Any]:
         act_id = f"{phase['number']}.{content['number']}.{len(content['activities']) + 1}"
         activity: dict[str, Any] = {"id": act_id, "text": text}
         remarks: list[str] = []
         time_col = cols.get("time")
-        written = _one_line(self._carried(row, time_col, above, heading))
+        written = _one_line(self._carried(row, time_col, merged))
         reading = read_time(written, self._context(phase))
         place = where(row, heading.get(time_col))
         if reading.window is None:
@@ -240,13 +255,13 @@ class _Builder:
                 self.note("assumption", place, t("imp.year_from_context", id=act_id, written=written,
                                                  window=reading.window))
         funding_col = cols.get("funding")
-        activity["funding"] = _one_line(self._carried(row, funding_col, above, heading))
+        activity["funding"] = _one_line(self._carried(row, funding_col, merged))
         if not activity["funding"]:
             self.note("person", where(row, heading.get(funding_col)) if funding_col is not None else where(row),
                       t("imp.funding_missing", id=act_id))
         for role, key in (("lead", "lead"), ("partners", "partners")):
             col = cols.get(role)
-            cell = self._carried(row, col, above, heading)
+            cell = self._carried(row, col, merged)
             names = resolve_cell(cell, self.directory)
             activity[key] = [n.written for n in names]
             for n in names:
@@ -262,13 +277,12 @@ class _Builder:
         content["activities"].append(activity)
         return activity
 
-    def _carried(self, row: Row, col: int | None, above: Row | None, heading: dict[int, str]) -> str:
-        """A cell's text; a cell merged down from the row above (Word) has the text of the cell it continues."""
+    @staticmethod
+    def _carried(row: Row, col: int | None, merged: dict[int, str]) -> str:
+        """A cell's text; a cell merged down (Word, PDF) has the text of the cell it continues."""
         if col is None:
             return ""
-        if row.is_continued(col) and above is not None:
-            return self._carried(above, col, None, heading) if above.is_continued(col) else above.text(col)
-        return row.text(col)
+        return merged.get(col, "") if row.is_continued(col) else row.text(col)
 
     def duties(self, focal: str) -> list[dict[str, Any]]:
         """A reporting duty for each activity that reports before fixed days of the year (to the focal unit)."""

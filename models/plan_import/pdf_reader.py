@@ -82,4 +82,4 @@ def _page(page: Any, page_no: int, source: Source) -> None:
                           for c in row.cells)
             rows.append(Row(cells=cells, table=number, index=index, page=page_no,
                             across=len(present) == 1 and len(row.cells) > 1))
-        source.tables.append(Table(rows=rows, caption=appendix_caption(source.paragraphs)))
+        source.tables.append(Table(rows=rows, caption=appendix_caption(source.paragraphs), at=len(source.paragraphs)))

@@ -38,6 +38,7 @@ class Row:
 class Table:
     rows: list[Row]
     caption: str = ""     # the nearest text before the table ("PHỤ LỤC ...")
+    at: int = 0           # how many paragraphs come before it
 
 
 @dataclass

@@ -50,7 +50,7 @@ def _tab_table(lines: list[str], start: int, source: Source) -> int:
     caption = appendix_caption(source.paragraphs)
     table_no = len(source.tables) + 1
     texts = [(line, clean("\n".join(body)), ends) for line, body, ends in cells]
-    source.tables.append(Table(rows=_rows(texts, table_no), caption=caption))
+    source.tables.append(Table(rows=_rows(texts, table_no), caption=caption, at=len(source.paragraphs)))
     return i
 
 
@@ -97,5 +97,5 @@ def _markdown_table(lines: list[str], start: int, source: Source) -> int:
             cells = tuple(Cell(clean(p.replace("<br>", "\n").replace("<br/>", "\n"))) for p in parts)
             rows.append(Row(cells=cells, table=table_no, index=len(rows) + 1, line=i + 1))
         i += 1
-    source.tables.append(Table(rows=rows, caption=appendix_caption(source.paragraphs)))
+    source.tables.append(Table(rows=rows, caption=appendix_caption(source.paragraphs), at=len(source.paragraphs)))
     return i
