@@ -89,11 +89,13 @@ def test_a_word_file_of_3723_with_merged_cells_imports_to_the_reference_plan(dir
 
 
 @pytest.mark.skipif(not FONT.is_file(), reason="no DejaVu Sans font to draw a Vietnamese PDF with")
-@pytest.mark.parametrize("merge_cols", [(), (0, 1)], ids=["cells-left-empty", "phase-and-content-spanning-rows"])
-def test_a_pdf_of_the_3723_appendix_imports_to_the_same_activities(directory, tmp_path, merge_cols) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(("merge_cols", "repeat"), [((), 1), ((0, 1), 1), ((), 0)],
+                         ids=["cells-left-empty", "phase-and-content-spanning-rows", "headings-on-first-page-only"])
+def test_a_pdf_of_the_3723_appendix_imports_to_the_same_activities(directory, tmp_path, merge_cols, repeat) -> None:  # type: ignore[no-untyped-def]
     paragraphs, rows = seed_parts()
     caption = [p for p in paragraphs if "Phụ lục kèm theo" in p]
-    path = pdf_of(tmp_path / "3723.pdf", rows, caption, widths=(14, 40, 70, 16, 24, 24, 30), merge_cols=merge_cols)
+    path = pdf_of(tmp_path / "3723.pdf", rows, caption, widths=(14, 40, 70, 16, 24, 24, 30), merge_cols=merge_cols,
+                  repeat_headings=repeat)
     result = run(path, directory, tmp_path)
     acts, reviews = reference_activities(directory)
     assert activities_of(tmp_path / "draft.yaml", date(2013, 9, 25)) == acts
@@ -112,7 +114,9 @@ def test_other_headings_section_rows_and_quarters(directory, tmp_path) -> None: 
             ["2", "Tập huấn công chức", "Tháng 6/2022", "Vụ TCCB, TTKT", "", "Kinh phí thường xuyên"],
             ["II", "TUYÊN TRUYỀN TRÊN BÁO CHÍ", "", "", "", ""],
             ["1", "Viết bài trên báo", "6 tháng cuối năm 2022", "Báo SKĐS", "VPB", "Kinh phí thường xuyên"],
-            ["2", "Sơ kết 6 tháng", "01/07/2022 - 15/07/2022", "VPB", "Các đơn vị có liên quan", "Không"]]
+            HEAD,                                                  # the header again, as a converted table has it
+            ["2", "Sơ kết 6 tháng", "01/07/2022 - 15/07/2022", "VPB", "Các đơn vị có liên quan", "Không"],
+            ["", "Tổng cộng", "", "", "", "120.000.000"]]
     paragraphs = ["BỘ Y TẾ", "Số: 99/KH-BYT", "Hà Nội, ngày 10 tháng 02 năm 2022", "KẾ HOẠCH",
                   "Truyền thông cải cách hành chính năm 2022",
                   "Thực hiện Kế hoạch số 13/KH-SYT ngày 26/01/2022 của Sở Y tế về cải cách hành chính năm 2022",

@@ -12,7 +12,7 @@ from models.calendar import DateError, parse_window
 from models.messages import t
 from models.plan import Directory, short_title
 from models.plan_import.duties import deadlines, duties_from_text
-from models.plan_import.headings import EXPECTED, Header, find_header, same_headings
+from models.plan_import.headings import EXPECTED, NUMBERING, Header, find_header, same_headings, words
 from models.plan_import.identity import Identity, plan_code, read_identity
 from models.plan_import.source import ImportRefused, Row, Source, Table
 from models.plan_import.times import read_time, years_in
@@ -21,6 +21,7 @@ from models.plan_import.units import resolve_cell, suggest_code, suggest_kind
 _NUMBERED = re.compile(r"^\s*(\d{1,3})\s*[.)]\s*(?=\S)")
 _ROMAN = re.compile(r"^\s*([IVXLC]{1,6})\s*[.)/]\s*(?=\S)")
 _BULLET = re.compile(r"^\s*[-+•*]\s*")
+_TOTAL = re.compile(r"^\s*(?:tổng cộng|tổng số|cộng)\b", re.IGNORECASE)
 _REVIEW = (("sơ kết", "preliminary"), ("tổng kết", "final"))
 
 
@@ -173,11 +174,18 @@ class _Builder:
         phase: dict[str, Any] | None = None
         content: dict[str, Any] | None = None
         merged: dict[int, str] = {}   # per column, the text of the last cell that started there (merged down)
+        repeated = [words(h) for h in header.headings]
         for row in rows:
             for i, c in enumerate(row.cells):
                 if not c.continued:
                     merged[i] = c.text
             filled = [i for i, c in enumerate(row.cells) if c.text and not c.continued]
+            if [words(c.text) for c in row.cells] == repeated or all(NUMBERING.match(c.text) or not c.text
+                                                                    for c in row.cells):
+                continue   # the header again (a table converted from pages), or its numbering row
+            if _TOTAL.match(row.text(act_col)) and not any(row.text(cols[k]) for k in ("time", "lead") if k in cols):
+                self.note("warning", where(row), t("imp.total_row", text=_one_line(row.text(act_col))))
+                continue
             if row.across or self._section(row, cols, act_col, filled):
                 text = row.text(act_col) or (row.cells[filled[0]].text if filled else "")
                 if "giai đoạn" in text.casefold() and phase_col is None:

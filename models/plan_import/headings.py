@@ -26,7 +26,7 @@ ROLES = tuple(role for role, _ in ROLE_WORDS)
 EXPECTED = ("Giai đoạn", "Nội dung", "Hoạt động", "Thời gian", "Kinh phí", "Đơn vị chủ trì", "Đơn vị phối hợp",
             "TT/STT", "Ghi chú")
 _WORD = re.compile(r"\w+")
-_NUMBERING = re.compile(r"^\(?\s*(\d{1,2}|[a-zđ]|[ivx]{1,4})\s*\)?$", re.IGNORECASE)
+NUMBERING = re.compile(r"^\(?\s*(\d{1,2}|[a-zđ]|[ivx]{1,4})\s*\)?$", re.IGNORECASE)
 
 
 def words(text: str) -> frozenset[str]:
@@ -84,7 +84,7 @@ def find_header(rows: list[Row], search: int = 6) -> Header | None:
             best = header
     if best is None:
         return None
-    if best.end < len(rows) and all(_NUMBERING.match(c.text) or not c.text for c in rows[best.end].cells):
+    if best.end < len(rows) and all(NUMBERING.match(c.text) or not c.text for c in rows[best.end].cells):
         best = Header(best.end + 1, best.columns, best.headings)
     return best
 

@@ -63,6 +63,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "imp.table_empty": ("bảng trống, bỏ qua", "empty table, skipped"),
     "imp.table_skipped": ("bảng không phải phụ lục hoạt động (tiêu đề: {found}), bỏ qua",
                           "not an activity table (headings: {found}), skipped"),
+    "imp.total_row": ("hàng tổng cộng “{text}”, không phải hoạt động; bỏ qua", "a total row “{text}”, not an "
+                      "activity; skipped"),
     "imp.no_activity_text": ("hàng có thời gian/đơn vị nhưng không có nội dung hoạt động; không tạo hoạt động",
                              "a row with time or units but no activity text; no activity made"),
     "imp.own_content": ("bảng không chia nội dung; các hoạt động được xếp vào một nội dung: “{title}”",
