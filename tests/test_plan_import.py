@@ -167,7 +167,8 @@ def test_unknown_units_are_listed_with_suggested_entries_and_pass_once_added(dir
                                                            ("PQLHN", "Phòng Quản lý hành nghề")}
     assert any("1.1.1" in line and "Trung tâm Kiểm soát bệnh tật" in line for line in result.report)
     units = yaml.safe_load(UNITS.read_text(encoding="utf-8"))
-    units["units"] += [dict(u, tags=[u["code"].lower()]) for u in suggested]
+    assert all(u["tags"] == [f"unit-{u['code'].lower()}"] and u["aliases"] == [] for u in suggested)
+    units["units"] += suggested
     (tmp_path / "units.yaml").write_text(yaml.safe_dump(units, allow_unicode=True), encoding="utf-8")
     again = import_document(path, read_directory(tmp_path / "units.yaml"), tmp_path / "again.yaml", "units.yaml")
     assert again.exit_code == 0, again.report

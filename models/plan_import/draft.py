@@ -16,7 +16,7 @@ from models.plan_import.headings import EXPECTED, NUMBERING, Header, find_header
 from models.plan_import.identity import Identity, plan_code, read_identity
 from models.plan_import.source import ImportRefused, Row, Source, Table
 from models.plan_import.times import read_time, years_in
-from models.plan_import.units import resolve_cell, suggest_code, suggest_kind
+from models.plan_import.units import resolve_cell, suggest_entry
 
 _NUMBERED = re.compile(r"^\s*(\d{1,3})\s*[.)]\s*(?=\S)")
 _ROMAN = re.compile(r"^\s*([IVXLC]{1,6})\s*[.)/]\s*(?=\S)")
@@ -424,7 +424,6 @@ def build_draft(source: Source, directory: Directory, code: str | None = None) -
     if reporting:
         spec["reporting"] = reporting
     taken = set(directory.units)
-    suggestions = [{"code": suggest_code(name, taken), "name": name, "kind": suggest_kind(name), "aliases": [name]}
-                   for name in b.unresolved]
+    suggestions = [suggest_entry(name, taken) for name in b.unresolved]
     return Draft(spec=spec, identity=b.identity, notes=b.notes, unresolved=b.unresolved, suggestions=suggestions,
                  rows=b.rows, tables=len(source.tables))

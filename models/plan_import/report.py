@@ -101,7 +101,8 @@ def report_lines(draft: Draft, checked: Checked, source_kind: str, source_name: 
     if draft.unresolved:
         out.append(t("imp.unresolved", units=units_file, file=units_path_for(draft_path)) + ":")
         for s in draft.suggestions:
-            out.append(f"  • “{s['name']}” → {s['code']} ({s['kind']}): {'; '.join(draft.unresolved[s['name']])}")
+            written = s.get("name") or (s["aliases"] or [s["code"]])[0]
+            out.append(f"  • “{written}” → {s['code']} ({s['kind']}): {'; '.join(draft.unresolved[written])}")
     out.append(f"{t('imp.check')}:")
     out += [f"  • {t('errors')}: {f}" for f in checked.errors]
     out += [f"  • {t('warnings')}: {f}" for f in checked.warnings]

@@ -60,14 +60,14 @@ def _ascii(text: str) -> str:
 
 
 def suggest_code(name: str, taken: set[str]) -> str:
-    """A directory code for a new unit: the initials of its name ("Trung tâm Kiểm soát bệnh tật" → TTKSBT), or
-    the name itself when written as an abbreviation; made unique."""
+    """A directory code for a new unit: the initials of its name ("Trung tâm Kiểm soát bệnh tật" → TTKSBT, an
+    abbreviation kept whole: "CDC Kon Tum" → CDCKT), or the name itself when written as an abbreviation; unique."""
     plain = _ascii(name)
     words = re.findall(r"[A-Za-z0-9]+", plain)
     if len(words) == 1 or (words and all(w.isupper() for w in words)):
         base = "_".join(w.upper() for w in words)
     else:
-        base = "".join(w[0].upper() for w in words if w[0].isalnum())
+        base = "".join(w if w.isupper() and len(w) > 1 else w[0].upper() for w in words)
     base = re.sub(r"^[^A-Z]+", "", base) or "DV"
     code, n = base[:24], 2
     while code in taken:
@@ -89,3 +89,15 @@ def suggest_kind(name: str) -> str:
     if low.startswith(("các ", "những ")):
         return "group"
     return "unit"
+
+
+def suggest_entry(written: str, taken: set[str]) -> dict[str, object]:
+    """A directory entry for a name the directory does not know: code, name (unless the name is itself an
+    abbreviation, which the code then is), kind, no aliases yet, and a routing tag as config/units.yaml has."""
+    code = suggest_code(written, taken)
+    entry: dict[str, object] = {"code": code}
+    if _ascii(written).replace(" ", "_").upper() != code:
+        entry["name"] = written
+    entry.update(kind=suggest_kind(written), aliases=[] if "name" in entry or code == written else [written],
+                 tags=[f"unit-{code.lower()}"])
+    return entry
