@@ -380,6 +380,26 @@ def test_bad_input_is_refused_clearly_and_nothing_is_written(loaded, cli, tmp_pa
     assert not (tmp_path / "out.yaml").exists() and dump() == before
 
 
+def test_a_doc_goes_through_libreoffice_when_it_is_installed(directory, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """LibreOffice is not on this machine: a stand-in `soffice` on the PATH does what `soffice --headless
+    --convert-to docx --outdir DIR FILE` does (writes DIR/FILE-stem.docx), so the conversion path is exercised."""
+    converted = seed_docx(tmp_path / "converted.docx")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    script = bin_dir / "soffice"
+    script.write_text(f"""#!/bin/sh
+while [ "$1" != "--outdir" ]; do shift; done
+cp {converted} "$2/$(basename "$3" .doc).docx"
+""")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
+    doc = tmp_path / "QD 3723.doc"
+    doc.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(512))
+    result = run(doc, directory, tmp_path)
+    assert len(result.draft.activities) == 17 and result.name == "QD 3723.doc"
+    assert result.sha256 == __import__("hashlib").sha256(doc.read_bytes()).hexdigest()   # the .doc's own hash
+
+
 def test_a_docm_renamed_docx_is_still_refused(directory, tmp_path) -> None:  # type: ignore[no-untyped-def]
     path = seed_docx(tmp_path / "m.docx")
     with zipfile.ZipFile(path, "a") as z:
