@@ -138,8 +138,8 @@ class _Builder:
         appendices = self.appendices()
         self.identity = read_identity(self._text_around())
         self.plan_years = self.identity.years()
-        for number, (header, rows, caption) in enumerate(appendices, 1):
-            self.appendix(header, rows, caption if len(appendices) > 1 else "", number)
+        for header, rows, caption in appendices:
+            self.appendix(header, rows, caption if len(appendices) > 1 else "")
 
     def _text_around(self) -> list[str]:
         """The paragraphs with the text of the other tables where they stand: a decision's number and date often
@@ -165,7 +165,7 @@ class _Builder:
         phase["content"].append(content)
         return content
 
-    def appendix(self, header: Header, rows: list[Row], caption: str, appendix_no: int) -> None:
+    def appendix(self, header: Header, rows: list[Row], caption: str) -> None:
         cols = header.columns
         heading = dict(zip(range(len(header.headings)), header.headings, strict=False))
         act_col = cols.get("activity", cols.get("content"))
@@ -191,14 +191,14 @@ class _Builder:
                 if "giai đoạn" in text.casefold() and phase_col is None:
                     phase, content = self._new_phase(_lines(text).replace("\n", " "), where(row)), None
                 else:
-                    phase = phase or self._new_phase(self._default_phase(caption, appendix_no), where(row))
+                    phase = phase or self._new_phase(self._default_phase(caption), where(row))
                     content = self._new_content(phase, _ROMAN.sub("", text, count=1))
                 self.rows.append({"where": where(row), "cells": [c.text for c in row.cells], "activity": None})
                 continue
             if phase_col is not None and row.text(phase_col) and not row.is_continued(phase_col):
                 phase, content = self._new_phase(_lines(row.text(phase_col)).replace("\n", " "), where(row)), None
             if phase is None:
-                phase = self._new_phase(self._default_phase(caption, appendix_no), where(row))
+                phase = self._new_phase(self._default_phase(caption), where(row))
             if content_col is not None and row.text(content_col) and not row.is_continued(content_col):
                 content = self._new_content(phase, row.text(content_col))
             text = _lines(row.text(act_col)) if not row.is_continued(act_col) else ""
@@ -225,7 +225,7 @@ class _Builder:
         return bool(_ROMAN.match(text) or re.fullmatch(r"[IVXLC]{1,6}", number.strip()) or
                     (text.isupper() and len(text) < 200))
 
-    def _default_phase(self, caption: str, appendix_no: int) -> str:
+    def _default_phase(self, caption: str) -> str:
         name = _one_line(caption) if caption else ""
         return name or t("imp.whole_plan")
 

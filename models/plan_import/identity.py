@@ -67,10 +67,10 @@ def read_identity(paragraphs: list[str]) -> Identity:
             found.found_in["number"] = line
             heads = [x for x in lines[:i] if x.isupper() and not x.startswith(_MOTTO)]
             if heads and found.issuer is None:
-                found.issuer = heads[-1]
+                found.issuer = found.found_in["issuer"] = heads[-1]   # the letterhead; a "… của X" line wins
             near = [line[m.end():], *lines[i + 1:i + 4], *reversed(lines[max(i - 2, 0):i])]
             found.signed = next((d for d in map(_signed, near) if d), None)
-        if (found.issuer is None or "issuer" not in found.found_in) and (m := _ISSUER.search(line)):
+        if found.found_in.get("issuer") == found.issuer and (m := _ISSUER.search(line)):
             found.issuer = m[2].strip().rstrip(").")
             found.found_in["issuer"] = line
         if found.title is None and _TITLE_HEAD.match(line) and i + 1 < len(lines):

@@ -90,6 +90,7 @@ def report_lines(draft: Draft, checked: Checked, source_kind: str, source_name: 
              phases=len(spec["phases"]), contents=contents, activities=len(draft.activities), units=len(units)),
            t("imp.identity", number=info["number"] or "?", signed=info["signed"] or "?", title=info["title"] or "?",
              issuer=info["issuer"] or "?", code=info["code"] or "?")]
+    out += [f"  • plan.{key}: “{line}”" for key, line in draft.identity.found_in.items()]
     reviews = [f"{p['review']['activity']} ({p['review']['kind']})" for p in spec["phases"] if p.get("review")]
     if reviews:
         out.append(t("imp.reviews", reviews=", ".join(reviews)))
