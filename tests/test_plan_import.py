@@ -24,6 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 UNITS = ROOT / "config" / "units.yaml"
 REFERENCE = ROOT / "config" / "plans" / "byt-3723-2013-2015.yaml"
 HEAD = ["TT", "Nội dung công việc", "Thời gian hoàn thành", "Đơn vị chủ trì", "Đơn vị phối hợp", "Kinh phí"]
+PLAIN = ["BỘ Y TẾ", "Số: 8/KH-BYT", "ngày 05 tháng 01 năm 2022", "KẾ HOẠCH", "Truyền thông năm 2022",
+         "Mục tiêu chung: nâng cao nhận thức."]
 
 
 @pytest.fixture(scope="module")
@@ -133,6 +135,22 @@ def test_other_headings_section_rows_and_quarters(directory, tmp_path) -> None: 
     assert spec["plan"]["legal_basis"][0].startswith("Thực hiện Kế hoạch số 13/KH-SYT ngày 26/01/2022")
     assert phase["content"][0]["activities"][1]["lead"] == ["Vụ TCCB", "TTKT"]
     assert result.exit_code == 0, result.report
+
+
+def test_numbered_rows_without_time_or_units_head_the_activities_below(directory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rows = [HEAD,
+            ["1", "Tuyên truyền trên báo chí", "", "", "", ""],
+            ["1.1", "Viết bài về cải cách hành chính", "Quý I/2022", "Báo SKĐS", "VPB", "Kinh phí thường xuyên"],
+            ["1.2", "Đưa tin hội nghị", "Quý II/2022", "Báo SKĐS", "VPB", "Kinh phí thường xuyên"],
+            ["2", "Tập huấn", "", "", "", ""],
+            ["2.1", "Tập huấn kỹ năng", "Năm 2022", "VPB", "TTKT", "Ngân sách"],
+            ["2.2", "Hội thảo chưa rõ thời gian", "", "", "", ""]]
+    result = run(docx_of(tmp_path / "n.docx", rows, PLAIN), directory, tmp_path)
+    contents = result.draft.spec["phases"][0]["content"]
+    assert [(c["title"], [a["text"] for a in c["activities"]]) for c in contents] == [
+        ("Tuyên truyền trên báo chí", ["Viết bài về cải cách hành chính", "Đưa tin hội nghị"]),
+        ("Tập huấn", ["Tập huấn kỹ năng", "Hội thảo chưa rõ thời gian"])]   # the last row is an activity to fix
+    assert result.exit_code == 1
 
 
 def test_recurring_and_unreadable_times_are_flagged_per_row(directory, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ _NUMBERED = re.compile(r"^\s*(\d{1,3})\s*[.)]\s*(?=\S)")
 _ROMAN = re.compile(r"^\s*([IVXLC]{1,6})\s*[.)/]\s*(?=\S)")
 _BULLET = re.compile(r"^\s*[-+•*]\s*")
 _TOTAL = re.compile(r"^\s*(?:tổng cộng|tổng số|cộng)\b", re.IGNORECASE)
+_DETAILS = ("time", "funding", "lead", "partners")
 _REVIEW = (("sơ kết", "preliminary"), ("tổng kết", "final"))
 
 
@@ -175,7 +176,7 @@ class _Builder:
         content: dict[str, Any] | None = None
         merged: dict[int, str] = {}   # per column, the text of the last cell that started there (merged down)
         repeated = [words(h) for h in header.headings]
-        for row in rows:
+        for n, row in enumerate(rows):
             for i, c in enumerate(row.cells):
                 if not c.continued:
                     merged[i] = c.text
@@ -186,7 +187,7 @@ class _Builder:
             if _TOTAL.match(row.text(act_col)) and not any(row.text(cols[k]) for k in ("time", "lead") if k in cols):
                 self.note("warning", where(row), t("imp.total_row", text=_one_line(row.text(act_col))))
                 continue
-            if row.across or self._section(row, cols, act_col, filled):
+            if row.across or self._section(row, cols, act_col, filled, rows[n + 1:n + 2]):
                 text = row.text(act_col) or (row.cells[filled[0]].text if filled else "")
                 if "giai đoạn" in text.casefold() and phase_col is None:
                     phase, content = self._new_phase(_lines(text).replace("\n", " "), where(row)), None
@@ -214,16 +215,22 @@ class _Builder:
             activity = self.activity(row, cols, heading, phase, content, text, merged)
             record["activity"] = activity["id"]
 
-    def _section(self, row: Row, cols: dict[str, int], act_col: int | None, filled: list[int]) -> bool:
+    def _section(self, row: Row, cols: dict[str, int], act_col: int | None, filled: list[int],
+                 following: list[Row]) -> bool:
         """A section row not merged across: one text cell (and maybe its number), nothing else, and the text a
-        numbered heading in capitals or after a Roman numeral."""
+        heading in capitals or after a Roman numeral, or any text when the next row is an activity with its time
+        or units ("1 | Tuyên truyền trên báo" over "1.1 | Viết bài | Quý I | VPB")."""
         others = [i for i in filled if i != cols.get("number")]
         if len(others) != 1 or others[0] != act_col:
             return False
+        if any(row.is_continued(cols[k]) for k in _DETAILS if k in cols):
+            return False    # its time or units are merged from the row above: an activity
         text = row.cells[others[0]].text
         number = row.text(cols.get("number"))
-        return bool(_ROMAN.match(text) or re.fullmatch(r"[IVXLC]{1,6}", number.strip()) or
-                    (text.isupper() and len(text) < 200))
+        if _ROMAN.match(text) or re.fullmatch(r"[IVXLC]{1,6}", number.strip()) or (text.isupper() and len(text) < 200):
+            return True
+        return bool(following) and bool(following[0].text(act_col)) and \
+            any(following[0].text(cols[k]) or following[0].is_continued(cols[k]) for k in _DETAILS if k in cols)
 
     def _default_phase(self, caption: str) -> str:
         name = _one_line(caption) if caption else ""
