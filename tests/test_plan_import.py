@@ -74,6 +74,8 @@ def test_the_text_form_of_3723_imports_to_the_reference_plan(directory, tmp_path
     assert not (tmp_path / "draft.units.yaml").exists()
     plan, _ = read_plan(tmp_path / "draft.yaml", directory)
     reference, _ = read_plan(REFERENCE, directory)
+    assert [(p.name, p.window.start, p.window.end) for p in plan.phases] == \
+        [(p.name, p.window.start, p.window.end) for p in reference.phases]
     assert [d.model_dump(exclude={"id"}) for d in plan.reporting] == \
         [d.model_dump(exclude={"id"}) for d in reference.reporting]        # "Định kỳ 6 tháng … trước ngày 15 tháng 6 …"
 
@@ -151,6 +153,19 @@ def test_numbered_rows_without_time_or_units_head_the_activities_below(directory
         ("Tuyên truyền trên báo chí", ["Viết bài về cải cách hành chính", "Đưa tin hội nghị"]),
         ("Tập huấn", ["Tập huấn kỹ năng", "Hội thảo chưa rõ thời gian"])]   # the last row is an activity to fix
     assert result.exit_code == 1
+
+
+def test_section_rows_naming_a_phase_or_a_year_start_phases(directory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    rows = [HEAD,
+            ["I", "NĂM 2022", "", "", "", ""],
+            ["1", "Hội nghị", "Quý I/2022", "VPB", "TTKT", "Ngân sách"],
+            ["II", "GIAI ĐOẠN 2023 - 2024", "", "", "", ""],
+            ["1", "Tổng kết", "Quý IV/2024", "VPB", "TTKT", "Ngân sách"]]
+    result = run(docx_of(tmp_path / "y.docx", rows, PLAIN), directory, tmp_path)
+    phases = result.draft.spec["phases"]
+    assert [(p["name"], p["window"]) for p in phases] == [("NĂM 2022", "2022"),
+                                                          ("GIAI ĐOẠN 2023 - 2024", "2023-2024")]
+    assert phases[1]["review"]["kind"] == "final"
 
 
 def test_recurring_and_unreadable_times_are_flagged_per_row(directory, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -270,7 +285,7 @@ def test_a_markdown_table_with_a_phase_column(directory, tmp_path) -> None:  # t
     (tmp_path / "k.md").write_text(text, encoding="utf-8")
     result = run(tmp_path / "k.md", directory, tmp_path)
     phases = result.draft.spec["phases"]
-    assert [(p["name"], p["window"]) for p in phases] == [("Giai đoạn 1 (2022)", "2022-01-01..2022-06-30"),
+    assert [(p["name"], p["window"]) for p in phases] == [("Giai đoạn 1 (2022)", "2022"),
                                                           ("Giai đoạn 2 (2023)", "2023")]
     assert phases[1]["review"]["kind"] == "final"
 

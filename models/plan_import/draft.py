@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from models.calendar import DateError, parse_window
@@ -22,6 +23,7 @@ _NUMBERED = re.compile(r"^\s*(\d{1,3})\s*[.)]\s*(?=\S)")
 _ROMAN = re.compile(r"^\s*([IVXLC]{1,6})\s*[.)/]\s*(?=\S)")
 _BULLET = re.compile(r"^\s*[-+•*]\s*")
 _TOTAL = re.compile(r"^\s*(?:tổng cộng|tổng số|cộng)\b", re.IGNORECASE)
+_YEAR_ROW = re.compile(r"^\s*(?:năm\s+)?\d{4}(?:\s*[-–]\s*\d{4})?\s*:?\s*$", re.IGNORECASE)
 _DETAILS = ("time", "funding", "lead", "partners")
 _REVIEW = (("sơ kết", "preliminary"), ("tổng kết", "final"))
 
@@ -189,7 +191,7 @@ class _Builder:
                 continue
             if row.across or self._section(row, cols, act_col, filled, rows[n + 1:n + 2]):
                 text = row.text(act_col) or (row.cells[filled[0]].text if filled else "")
-                if "giai đoạn" in text.casefold() and phase_col is None:
+                if phase_col is None and ("giai đoạn" in text.casefold() or _YEAR_ROW.match(_ROMAN.sub("", text, 1))):
                     phase, content = self._new_phase(_lines(text).replace("\n", " "), where(row)), None
                 else:
                     phase = phase or self._new_phase(self._default_phase(caption), where(row))
@@ -318,6 +320,7 @@ class _Builder:
             phase.pop("_where", None)
 
     def _phase_window(self, phase: dict[str, Any]) -> None:
+        """The span of the years its label names ("Giai đoạn 1 (2013-2014)") and of its activities' windows."""
         starts, ends = [], []
         for c in phase["content"]:
             for a in c["activities"]:
@@ -327,18 +330,22 @@ class _Builder:
                     continue
                 starts.append(w.start)
                 ends.append(w.end)
-        label = years_in(phase["name"]) or self.plan_years
-        if starts:
-            first, last = min(starts), max(ends)
-            if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
-                phase["window"] = str(first.year) if first.year == last.year else f"{first.year}-{last.year}"
-            else:
-                phase["window"] = f"{first.isoformat()}..{last.isoformat()}"
-        elif label:
-            phase["window"] = f"{label[0]}-{label[1]}" if label[0] != label[1] else str(label[0])
-        else:
+        label = years_in(phase["name"])
+        if label:
+            starts.append(date(label[0], 1, 1))
+            ends.append(date(label[1], 12, 31))
+        elif not starts and self.plan_years:
+            starts.append(date(self.plan_years[0], 1, 1))
+            ends.append(date(self.plan_years[1], 12, 31))
+        if not starts:
             phase["window"] = ""
             self.note("person", phase["_where"], t("imp.phase_window", phase=phase["number"]))
+            return
+        first, last = min(starts), max(ends)
+        if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
+            phase["window"] = str(first.year) if first.year == last.year else f"{first.year}-{last.year}"
+        else:
+            phase["window"] = f"{first.isoformat()}..{last.isoformat()}"
 
     def _review(self, phase: dict[str, Any]) -> None:
         for c in phase["content"]:
