@@ -127,7 +127,8 @@ def review_flow(plan: str, phase: int, as_of: str | None = None) -> ReviewOutcom
 
 
 def run_review(plan: str, phase: int, as_of: str | None = None) -> ReviewOutcome:
-    """Check that the review may be held (ReviewRefused otherwise), then run the review flow under its title."""
+    """Check that the review may be held (ReviewRefused otherwise) and that its PDF can be written (FontMissing),
+    then run the review flow under its title."""
     from prefect import tags
 
     from flows.runtime import quiet_prefect
@@ -135,5 +136,6 @@ def run_review(plan: str, phase: int, as_of: str | None = None) -> ReviewOutcome
     today = resolve_today(as_of)
     with session() as s:
         phase_row, _ = check_review(s, plan, phase, today)
+    find_font()
     with quiet_prefect(), tags(plan, f"review-{phase}"):
         return review_flow.with_options(name=phase_row.review_title or "review")(plan=plan, phase=phase, as_of=as_of)

@@ -21,17 +21,19 @@ def sign_pdf(pdf: Path, pkcs12: Path, passphrase: bytes | None, *, reason: str, 
              out: Path | None = None) -> Path:
     """Sign ``pdf`` with the key and certificate of a PKCS#12 file (.p12/.pfx) as a PAdES signature; returns the
     signed file (mode 0o600). The signature covers the whole file; any later change breaks it."""
+    from cryptography.hazmat.primitives.serialization.pkcs12 import load_key_and_certificates
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
     out = out or signed_path(pdf)
     if not pdf.is_file():
         raise SigningError(t("sign.no_pdf", path=pdf))
-    try:
-        signer = signers.SimpleSigner.load_pkcs12(pfx_file=str(pkcs12), passphrase=passphrase)
-    except (OSError, ValueError) as exc:
+    try:  # opened here first: pyHanko logs a traceback and returns None for a wrong passphrase
+        key, _, _ = load_key_and_certificates(pkcs12.read_bytes(), passphrase)
+    except (OSError, ValueError, TypeError) as exc:
         raise SigningError(t("sign.bad_certificate", path=pkcs12, detail=type(exc).__name__)) from None
-    if signer is None:  # pyHanko logs the reason and returns None for a wrong passphrase or an unreadable file
+    signer = signers.SimpleSigner.load_pkcs12(pfx_file=str(pkcs12), passphrase=passphrase) if key else None
+    if signer is None:
         raise SigningError(t("sign.bad_certificate", path=pkcs12, detail="PKCS#12"))
     meta = signers.PdfSignatureMetadata(field_name="Signature1", md_algorithm="sha256", reason=reason,
                                         location=location, subfilter=fields.SigSeedSubFilter.PADES)

@@ -122,3 +122,32 @@ def test_report_matches_the_recorded_history(phase_one, cli, cchc_env) -> None: 
     import asyncio
 
     assert "Sơ kết giai đoạn I" in asyncio.run(artifact())
+
+
+def test_without_a_vietnamese_font_the_review_is_refused_and_nothing_recorded(loaded, cli, tmp_path,  # type: ignore[no-untyped-def]
+                                                                              monkeypatch) -> None:
+    monkeypatch.setenv("CCHC_PDF_FONT_DIR", str(tmp_path))   # holds no font
+    refused = cli("review", "run", PLAN, "--phase", "1", "--as-of", "2015-01-06", expect=2)
+    assert "fonts-liberation" in refused.stderr and "Traceback" not in refused.stderr
+    assert rows("select count(*) from review") == [(0,)]
+    assert rows("select count(*) from transition where entity = 'review' or entity_key = '1.6.1' "
+                "and event in ('report', 'accept')") == [(0,)]
+
+
+def test_the_coordinator_signs_the_review_pdf(loaded, cli, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from test_review_documents import make_certificate, validate
+
+    p12, root = make_certificate(tmp_path, b"mat-khau-vpb")
+    refused = cli("review", "sign", PLAN, "--phase", "1", "--certificate", p12, expect=2)
+    assert "chưa tổ chức" in refused.stderr
+    cli("review", "run", PLAN, "--phase", "1", "--as-of", "2015-01-06")
+    monkeypatch.setenv("CCHC_SIGN_PASSPHRASE", "sai")
+    wrong = cli("review", "sign", PLAN, "--phase", "1", "--certificate", p12, expect=2)
+    assert "CCHC_SIGN_PASSPHRASE" in wrong.stderr and "Traceback" not in wrong.stderr
+    monkeypatch.setenv("CCHC_SIGN_PASSPHRASE", "mat-khau-vpb")
+    done = cli("review", "sign", PLAN, "--phase", "1", "--certificate", p12)
+    [docx_path] = rows("select report_docx from review")[0]
+    signed = __import__("pathlib").Path(docx_path).with_name("so-ket-giai-doan-1.signed.pdf")
+    assert "Đã ký số báo cáo" in done.stdout and signed.is_file()
+    field, status = validate(signed, root)
+    assert status.intact and status.valid and status.trusted

@@ -405,6 +405,7 @@ def _phase_body(plan: str, phase: int, as_of: str | None) -> tuple[str, str | No
 
 @router.post("/runs/review")
 def run_review(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfField = None) -> Response:
+    from models.review_pdf import FontMissing, find_font
     from models.reviews import ReviewRefused, check_review
 
     with reading() as s:
@@ -414,7 +415,8 @@ def run_review(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfF
         number = _phase_number(phase)
         try:
             phase_row, _ = check_review(s, plan.code, number, today(request))
-        except ReviewRefused as exc:
+            find_font()
+        except (ReviewRefused, FontMissing) as exc:
             raise PortalError(409, str(exc)) from None
     return _start(request, "review", plan.code, number, phase_row.review_title or phase_row.name, _review_body)
 
