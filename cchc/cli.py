@@ -22,6 +22,15 @@ app = typer.Typer(help="cchc-flow: kế hoạch truyền thông CCHC thành côn
 plan_app = typer.Typer(help="Kế hoạch: kiểm tra, nạp, xem / plans: check, load, show.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 
+@app.callback()
+def options(verbose: Annotated[bool, typer.Option("--verbose", help="nhật ký Prefect mức INFO / Prefect's own log "
+                                                                    "lines at INFO")] = False) -> None:
+    """Prefect's analytics off and its own log lines at WARNING (INFO with --verbose), unless the user set them."""
+    from flows.runtime import prefect_defaults
+
+    prefect_defaults(verbose)
+
+
 out = Console()
 err = Console(stderr=True)
 
@@ -598,6 +607,49 @@ def show_summary(data: dict) -> None:
     for review in data["reviews"].values():
         out.print(t("demo.report", path=review["docx"]), highlight=False)
     out.print(t("demo.outbox", path=data["outbox"], n=data["outbox_files"]), highlight=False)
+
+
+@app.command("deploy")
+def deploy_cmd(pool: Annotated[str, typer.Option("--pool", help="work pool (kiểu process) / work pool")] = "cchc",
+               cron: Annotated[str, typer.Option("--cron", help="lịch chạy hằng ngày / daily schedule")] = "0 8 * * *",
+               timezone: Annotated[str, typer.Option("--timezone")] = "Asia/Ho_Chi_Minh",
+               yaml_path: Annotated[Path | None, typer.Option("--yaml", help="ghi prefect.yaml thay vì gửi lên "
+                                                                            "máy chủ / write prefect.yaml")] = None) -> None:
+    """Tạo/cập nhật deployment Prefect cho mọi kế hoạch đang chạy / create or update the Prefect deployments."""
+    from flows.deployments import deploy, planned_deployments, prefect_yaml
+
+    specs = planned_deployments(cron, timezone)
+    if yaml_path is not None:
+        import yaml
+
+        text = ("# Written by `cchc deploy --yaml` from the plans loaded (the same deployments `cchc deploy` writes).\n"
+                "# On the workers: CCHC_REPO=<this checkout>; `prefect deploy --all`; `prefect worker start --pool "
+                f"{pool}`\n" + yaml.safe_dump(prefect_yaml(specs, pool), allow_unicode=True, sort_keys=False, width=120))
+        yaml_path.write_text(text, encoding="utf-8")
+        out.print(t("deploy.yaml", n=len(specs), path=yaml_path), highlight=False)
+        return
+    from flows.runtime import on_ephemeral_api
+
+    if on_ephemeral_api():
+        fail(t("deploy.no_server"))
+    result = call_server(lambda: deploy(specs, pool))
+    out.print(t("deploy.written", n=len(result.written), pool=pool))
+    for name in result.written:
+        out.print(f"  • {name}", highlight=False)
+    if result.removed:
+        out.print(t("deploy.removed", n=len(result.removed), names=", ".join(result.removed)), highlight=False)
+
+
+def call_server(fn):  # type: ignore[no-untyped-def]
+    """``fn()``, or exit 1 with a clear message when the Prefect server is down or answers with an error."""
+    import httpx
+    from prefect.exceptions import PrefectHTTPStatusError
+    from prefect.settings import PREFECT_API_URL
+
+    try:
+        return fn()
+    except (httpx.HTTPError, PrefectHTTPStatusError, RuntimeError, OSError) as exc:
+        fail(t("deploy.server_error", url=PREFECT_API_URL.value(), error=str(exc).splitlines()[0][:300]), code=1)
 
 
 @app.command("serve")

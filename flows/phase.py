@@ -13,13 +13,13 @@ from prefect.context import FlowRunContext, TagsContext, TaskRunContext
 from prefect.utilities.annotations import quote
 
 from flows.delivery import DeliveryFailed, UnitDelivery, check_routes, deliver, pending_count, units_with_pending
-from models.activities import PhaseView, get_phase, phase_view
+from flows.naming import PHASE, phase_label, phase_run_name
+from models.activities import PhaseView, phase_view
 from models.calendar import today as resolve_today
 from models.db import session
 from models.due import Facts, Parties, decide
 from models.messages import t
 from models.notices import notification_key, unqueued
-from models.queries import get_plan
 from models.reconcile import Decided, Recorded, record_decisions
 from models.settings import get_settings
 
@@ -122,7 +122,7 @@ def merge_attempts(attempts: list[list[UnitDelivery]]) -> dict[str, UnitDelivery
     return out
 
 
-@flow(name="phase", flow_run_name="{plan} · {phase} · {as_of}", persist_result=False, log_prints=False)
+@flow(name=PHASE, flow_run_name=phase_run_name, persist_result=False, log_prints=False)
 def phase_flow(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSummary:
     """Reconcile one phase with the calendar as of ``as_of`` (default: today in Asia/Ho_Chi_Minh) and end."""
     check_routes()  # an unusable routes file stops the run before anything is recorded
@@ -166,15 +166,14 @@ def phase_has_work(plan: str, phase: int, today: date) -> bool:
 
 
 def run_phase(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSummary:
-    """Run the phase flow under the phase's own name (as the coordinator sees it in the Prefect UI).
+    """Run the phase flow in this process, its run named and tagged with the phase's title (flows/naming.py).
 
     Raises RoutesInvalid before any run starts when the routes file (CCHC_NOTIFY_CONFIG) cannot be used.
     """
     check_routes()
-    with session() as s:
-        name = get_phase(s, get_plan(s, plan), phase).name
-    from flows.runtime import quiet_prefect
+    from flows.runtime import quiet_prefect, settle
 
-    with quiet_prefect(), tags(plan, f"phase-{phase}"):
-        return phase_flow.with_options(name=name)(plan=plan, phase=phase, as_of=as_of)
-
+    with quiet_prefect(), tags(*phase_label(plan, phase).tags):
+        summary = phase_flow(plan=plan, phase=phase, as_of=as_of)
+    settle(summary.flow_run_id)
+    return summary

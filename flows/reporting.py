@@ -9,6 +9,7 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 
+from flows.naming import REPORTS, reports_label, reports_run_name
 from flows.phase import deliver_pending
 from models.calendar import today as resolve_today
 from models.db import session, write_transaction
@@ -49,7 +50,7 @@ def reconcile_reports(plan: str, today: date, flow_run_id: str | None = None) ->
     return outcome
 
 
-@flow(name="báo cáo định kỳ", flow_run_name="{plan} · reports · {as_of}", persist_result=False)
+@flow(name=REPORTS, flow_run_name=reports_run_name, persist_result=False)
 def reporting_flow(plan: str, as_of: str | None = None) -> ReportingOutcome:
     """Remind units of periodic reports due and list the missing ones to the recipient, as of ``as_of``."""
     today = resolve_today(as_of)
@@ -77,9 +78,12 @@ def reporting_has_work(plan: str, today: date) -> bool:
 
 
 def run_reporting(plan: str, as_of: str | None = None) -> ReportingOutcome:
+    """Run the reporting flow in this process, its run named and tagged with the plan's reports title."""
     from prefect import tags
 
-    from flows.runtime import quiet_prefect
+    from flows.runtime import quiet_prefect, settle
 
-    with quiet_prefect(), tags(plan, "periodic-reports"):
-        return reporting_flow(plan=plan, as_of=as_of)
+    with quiet_prefect(), tags(*reports_label(plan).tags):
+        state = reporting_flow(plan=plan, as_of=as_of, return_state=True)
+    settle(str(state.state_details.flow_run_id) if state.state_details.flow_run_id else None)
+    return state.result()

@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from sqlmodel import Session, select
 
+from flows.naming import REVIEW, review_label, review_run_name
 from flows.phase import deliver_pending
 from models.activities import Change, apply_changes
 from models.calendar import today as resolve_today
@@ -112,7 +113,7 @@ def hold_review(plan: str, phase: int, today: date, flow_run_id: str | None) -> 
                          str(pdf_path), list(report.not_completed), flow_run_id)
 
 
-@flow(name="review", flow_run_name="{plan} · review {phase} · {as_of}", persist_result=False)
+@flow(name=REVIEW, flow_run_name=review_run_name, persist_result=False)
 def review_flow(plan: str, phase: int, as_of: str | None = None) -> ReviewOutcome:
     """Hold the phase's review as of ``as_of`` (refused, with the reason, while it may not be held)."""
     today = resolve_today(as_of)
@@ -127,15 +128,22 @@ def review_flow(plan: str, phase: int, as_of: str | None = None) -> ReviewOutcom
 
 
 def run_review(plan: str, phase: int, as_of: str | None = None) -> ReviewOutcome:
-    """Check that the review may be held (ReviewRefused otherwise) and that its PDF can be written (FontMissing),
-    then run the review flow under its title."""
+    """Check that the review may be held and its PDF written (check_review_now), then run the review flow in this
+    process, its run named and tagged with the review's title."""
     from prefect import tags
 
-    from flows.runtime import quiet_prefect
+    from flows.runtime import quiet_prefect, settle
 
-    today = resolve_today(as_of)
+    check_review_now(plan, phase, as_of)
+    with quiet_prefect(), tags(*review_label(plan, phase).tags):
+        outcome = review_flow(plan=plan, phase=phase, as_of=as_of)
+    settle(outcome.flow_run_id)
+    return outcome
+
+
+def check_review_now(plan: str, phase: int, as_of: str | None = None) -> None:
+    """Raise ReviewRefused (or UnknownPlan) when the review may not be held as of ``as_of``, FontMissing when its
+    PDF cannot be written."""
     with session() as s:
-        phase_row, _ = check_review(s, plan, phase, today)
+        check_review(s, plan, phase, resolve_today(as_of))
     find_font()
-    with quiet_prefect(), tags(plan, f"review-{phase}"):
-        return review_flow.with_options(name=phase_row.review_title or "review")(plan=plan, phase=phase, as_of=as_of)

@@ -1,9 +1,30 @@
-"""Running flows from the CLI: the local ephemeral Prefect API by default, without the heartbeat wait."""
+"""Running flows from the CLI: quiet Prefect defaults, the local ephemeral Prefect API without the heartbeat wait,
+and a clean stop of that API at exit."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+
+# Set for a cchc process before Prefect is imported, unless the user set them: no analytics (on an offline machine
+# the telemetry service logs an error on every run), Prefect's own log lines at WARNING (INFO with --verbose).
+QUIET_PREFECT = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
+                 "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_LOGGING_LEVEL": "WARNING"}
+SETTLE_TIMEOUT = 10.0   # seconds at most spent waiting for the ephemeral API to record a run's task runs
+SETTLE_QUIET = 0.3      # seconds without a new task-run record after which the recording is taken as done
+
+
+def prefect_defaults(verbose: bool = False) -> None:
+    """Put QUIET_PREFECT into the environment where the user set nothing; ``verbose``: Prefect logs at INFO."""
+    for name, value in QUIET_PREFECT.items():
+        os.environ.setdefault(name, value)
+    if verbose:
+        os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
+        import logging
+
+        logging.getLogger("prefect").setLevel("INFO")  # when Prefect was configured already
 
 
 @contextmanager
@@ -16,3 +37,37 @@ def quiet_prefect() -> Iterator[None]:
         return
     with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
+
+
+def on_ephemeral_api() -> bool:
+    """Whether this process talks to Prefect's local ephemeral API (no PREFECT_API_URL): a server it started and
+    stops at exit."""
+    from prefect.settings import PREFECT_API_URL
+
+    return not PREFECT_API_URL.value()
+
+
+def settle(flow_run_id: str | None) -> None:
+    """On the ephemeral API, wait until the server has recorded every task run of the flow run in a final state.
+
+    The ephemeral server records task runs from events, after the flow has ended; stopped at exit in the middle of
+    a write, it logs `CancelledError` tracebacks and loses the task runs still queued. Waiting here (bounded by
+    SETTLE_TIMEOUT) lets it finish: the run's record in Prefect is whole and the exit is quiet.
+    """
+    if not flow_run_id or not on_ephemeral_api():
+        return
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    flt = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+    deadline = time.monotonic() + SETTLE_TIMEOUT
+    seen, since = -1, time.monotonic()
+    with get_client(sync_client=True) as client:
+        while time.monotonic() < deadline:
+            runs = client.read_task_runs(flow_run_filter=flt)
+            done = bool(runs) and all(r.state is not None and r.state.is_final() for r in runs)
+            if len(runs) != seen or not done:
+                seen, since = len(runs), time.monotonic()
+            elif time.monotonic() - since >= SETTLE_QUIET:
+                return
+            time.sleep(0.05)

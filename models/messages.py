@@ -732,6 +732,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "date.form": ("không phải một ngày", "not a date"),
     "date.ascii_digits": ("ngày phải viết bằng chữ số thường 0-9 (không dùng chữ số toàn độ rộng hay chữ số khác)",
                           "write the date with the digits 0-9 (not full-width or other digits)"),
+    # runs on a Prefect server: names, deployments, launching through the work pool
+    "run.reports_title": ("Báo cáo định kỳ của Kế hoạch {number}", "Periodic reports of plan {number}"),
+    "deploy.phase": ("Đối chiếu {phase} của Kế hoạch {plan} với lịch, mỗi ngày: giao việc, nhắc hạn, báo quá hạn, "
+                     "gửi thông báo cho các đơn vị",
+                     "Reconciles {phase} of plan {plan} with the calendar, daily: assigns, reminds, flags overdue "
+                     "activities and notifies the units"),
+    "deploy.review": ("{title} (Kế hoạch {plan}): chạy khi cần, lập báo cáo và gửi lãnh đạo",
+                      "{title} (plan {plan}): run on demand; files the report and sends it to the leadership"),
+    "deploy.reports": ("Báo cáo định kỳ của Kế hoạch {plan}, mỗi ngày: nhắc đơn vị chưa nộp, báo danh sách còn thiếu",
+                       "Periodic reports of plan {plan}, daily: reminds units that have not submitted, lists the "
+                       "missing ones"),
+    "deploy.no_server": ("chưa cấu hình máy chủ Prefect: đặt PREFECT_API_URL (ví dụ http://127.0.0.1:4200/api), "
+                         "hoặc dùng --yaml TỆP để ghi prefect.yaml",
+                         "no Prefect server configured: set PREFECT_API_URL (e.g. http://127.0.0.1:4200/api), or "
+                         "use --yaml FILE to write prefect.yaml"),
+    "deploy.server_error": ("không làm việc được với máy chủ Prefect {url}: {error}; hãy kiểm tra máy chủ rồi chạy lại",
+                            "could not work with the Prefect server {url}: {error}; check the server and run again"),
+    "deploy.written": ("Đã ghi {n} deployment vào work pool {pool}", "{n} deployments written to work pool {pool}"),
+    "deploy.removed": ("Đã gỡ {n} deployment của kế hoạch không còn hoạt động: {names}",
+                       "{n} deployments of plans no longer active removed: {names}"),
+    "deploy.yaml": ("Đã ghi {n} deployment vào {path}", "{n} deployments written to {path}"),
 }
 
 
