@@ -199,14 +199,28 @@ def as_of_value(value: str | None) -> str | None:
         fail(t("cli.bad_date", value=value, detail=str(exc)))
 
 
+def run_as_of(value: str | None) -> str | None:
+    """--as-of of a phase, review or reporting run: readable (as_of_value) and not too far ahead (run_day)."""
+    from models.calendar import FutureDateError, run_day
+
+    value = as_of_value(value)
+    try:
+        run_day(value)
+    except FutureDateError as exc:
+        fail(str(exc))
+    return value
+
+
 @phase_app.command("run")
 def phase_run(plan: str, phase: int, as_of: AsOfOpt = None) -> None:
-    """Chạy một giai đoạn tới ngày đã cho / run one phase as of a date."""
+    """Chạy một giai đoạn tới ngày đã cho (qua work pool khi đã có máy chủ Prefect và deployment) / run one phase
+    as of a date (through the work pool when a Prefect server is configured and the phase deployed)."""
+    from flows.naming import PHASE
     from flows.phase import run_phase
     from models.db import session
     from models.queries import UnknownPlan
 
-    as_of = as_of_value(as_of)
+    as_of = run_as_of(as_of)
     check_routes_or_fail()
     try:
         with session() as s:
@@ -215,8 +229,30 @@ def phase_run(plan: str, phase: int, as_of: AsOfOpt = None) -> None:
             phase_view(s, plan, phase)
     except (UnknownPlan, LookupError) as exc:
         fail(str(exc))
+    if launch_through_pool(PHASE, plan, phase, as_of):
+        return
     summary = run_phase(plan, phase, as_of)
     show_phase_summary(summary)
+
+
+def launch_through_pool(kind: str, plan: str, phase: int | None, as_of: str | None) -> bool:
+    """When a Prefect server is configured and the run is deployed: run it through the work pool, print how it
+    ended (exit 1 unless it completed) and return True; False: run it in this process."""
+    from flows.launch import describe, pool_deployment, run_through_pool
+
+    if call_server(lambda: pool_deployment(kind, plan, phase)) is None:
+        return False
+    run = call_server(lambda: run_through_pool(kind, plan, phase, as_of))
+    line, ok = describe(run, kind, plan, phase)
+    (out if ok else err).print(line, highlight=False)
+    from models.history_query import run_url_maker
+
+    url = run_url_maker()(run.flow_run_id)
+    if url:
+        out.print(url, highlight=False)
+    if not ok:
+        raise typer.Exit(1)
+    return True
 
 
 def show_phase_summary(summary) -> None:  # type: ignore[no-untyped-def]
@@ -392,14 +428,19 @@ app.add_typer(review_app, name="review")
 @review_app.command("run")
 def review_run(plan: str, phase: Annotated[int, typer.Option("--phase")], as_of: AsOfOpt = None) -> None:
     """Tổ chức sơ kết/tổng kết của một giai đoạn và lập báo cáo / hold a phase's review and file its report."""
-    from flows.review import run_review
+    from flows.naming import REVIEW
+    from flows.review import check_review_now, run_review
     from models.queries import UnknownPlan
     from models.review_pdf import FontMissing
     from models.reviews import ReviewRefused
 
     check_routes_or_fail()
+    as_of = run_as_of(as_of)
     try:
-        outcome = run_review(plan, phase, as_of_value(as_of))
+        check_review_now(plan, phase, as_of)
+        if launch_through_pool(REVIEW, plan, phase, as_of):
+            return
+        outcome = run_review(plan, phase, as_of)
     except (ReviewRefused, UnknownPlan, FontMissing) as exc:
         fail(str(exc))
     out.print(t("review.held", title=outcome.title, date=outcome.held_on, md=outcome.markdown, docx=outcome.docx,
@@ -481,8 +522,19 @@ def report_run(plan: str, as_of: AsOfOpt = None) -> None:
     """Nhắc nộp báo cáo định kỳ và báo danh sách còn thiếu / remind and list missing periodic reports."""
     from flows.reporting import run_reporting
 
-    as_of = as_of_value(as_of)
+    from flows.naming import REPORTS
+    from models.db import session
+    from models.queries import UnknownPlan, get_plan
+
+    as_of = run_as_of(as_of)
     check_routes_or_fail()
+    try:
+        with session() as s:
+            get_plan(s, plan)
+    except UnknownPlan as exc:
+        fail(str(exc))
+    if launch_through_pool(REPORTS, plan, None, as_of):
+        return
     outcome = run_reporting(plan, as_of)
     out.print(t("report.run", queued=outcome.queued, date=outcome.as_of))
     for period, units in outcome.missing.items():

@@ -15,7 +15,7 @@ from prefect.utilities.annotations import quote
 from flows.delivery import DeliveryFailed, UnitDelivery, check_routes, deliver, pending_count, units_with_pending
 from flows.naming import PHASE, phase_label, phase_run_name
 from models.activities import PhaseView, phase_view
-from models.calendar import today as resolve_today
+from models.calendar import run_day as resolve_today
 from models.db import session
 from models.due import Facts, Parties, decide
 from models.messages import t

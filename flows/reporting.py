@@ -11,7 +11,7 @@ from prefect.context import FlowRunContext
 
 from flows.naming import REPORTS, reports_label, reports_run_name
 from flows.phase import deliver_pending
-from models.calendar import today as resolve_today
+from models.calendar import run_day as resolve_today
 from models.db import session, write_transaction
 from models.notices import enqueue
 from models.periodic import period_details, periodic_due, plan_periods, reporters, submitted

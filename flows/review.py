@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 from flows.naming import REVIEW, review_label, review_run_name
 from flows.phase import deliver_pending
 from models.activities import Change, apply_changes
-from models.calendar import today as resolve_today
+from models.calendar import run_day as resolve_today
 from models.anchors import anchor_lines
 from models.db import session, write_transaction
 from models.due import Message, Notice, Role

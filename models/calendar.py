@@ -118,6 +118,24 @@ def today(as_of: str | date | None = None) -> date:
     return as_of if isinstance(as_of, date) else parse_date(as_of)
 
 
+MAX_DAYS_AHEAD = 31  # a run may act at most this many days ahead of today
+
+
+class FutureDateError(DateError):
+    """A run's date too far ahead of today."""
+
+
+def run_day(as_of: str | date | None = None) -> date:
+    """The date a phase, review or reporting run acts as of (``today(as_of)``), refused when it lies more than
+    MAX_DAYS_AHEAD days ahead of today: such a run would assign, remind and flag as overdue what is not due yet."""
+    from models.messages import t
+
+    day, now = today(as_of), today()
+    if (day - now).days > MAX_DAYS_AHEAD:
+        raise FutureDateError(t("date.too_far", day=day.isoformat(), today=now.isoformat(), days=MAX_DAYS_AHEAD))
+    return day
+
+
 @lru_cache(maxsize=64)
 def _vn_holidays(year: int) -> holidays.HolidayBase:
     return holidays.country_holidays("VN", language="vi", years=year)

@@ -733,6 +733,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "date.ascii_digits": ("ngày phải viết bằng chữ số thường 0-9 (không dùng chữ số toàn độ rộng hay chữ số khác)",
                           "write the date with the digits 0-9 (not full-width or other digits)"),
     # runs on a Prefect server: names, deployments, launching through the work pool
+    "date.too_far": ("ngày {day} ở quá xa trong tương lai (hôm nay {today}; tối đa {days} ngày tới): một lần chạy "
+                     "tới ngày đó sẽ giao việc, nhắc hạn và báo quá hạn những gì chưa tới; hãy kiểm tra lại ngày",
+                     "{day} is too far in the future (today {today}; at most {days} days ahead): a run as of that day "
+                     "would assign, remind and flag as overdue what is not due yet; check the date"),
     "run.reports_title": ("Báo cáo định kỳ của Kế hoạch {number}", "Periodic reports of plan {number}"),
     "deploy.phase": ("Đối chiếu {phase} của Kế hoạch {plan} với lịch, mỗi ngày: giao việc, nhắc hạn, báo quá hạn, "
                      "gửi thông báo cho các đơn vị",
@@ -753,6 +757,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "deploy.removed": ("Đã gỡ {n} deployment của kế hoạch không còn hoạt động: {names}",
                        "{n} deployments of plans no longer active removed: {names}"),
     "deploy.yaml": ("Đã ghi {n} deployment vào {path}", "{n} deployments written to {path}"),
+    "launch.done": ("Lần chạy {id} qua work pool ({deployment}): {state}; đã ghi {steps} bước, gửi {deliveries} lần",
+                    "Run {id} through the work pool ({deployment}): {state}; {steps} steps recorded, {deliveries} "
+                    "deliveries"),
+    "launch.failed": ("Lần chạy {id} qua work pool ({deployment}) không thành công: {state}: {reason}",
+                      "Run {id} through the work pool ({deployment}) did not succeed: {state}: {reason}"),
+    "launch.waiting": ("Lần chạy {id} qua work pool ({deployment}) chưa xong sau {seconds} giây (trạng thái {state}); "
+                       "hãy kiểm tra có worker đang chạy: prefect worker start --pool TÊN",
+                       "Run {id} through the work pool ({deployment}) not finished after {seconds} s (state {state}); "
+                       "check that a worker is running: prefect worker start --pool NAME"),
 }
 
 

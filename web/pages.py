@@ -396,8 +396,12 @@ def run_phase(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfFi
 
 
 def _phase_body(plan: str, phase: int, as_of: str | None) -> tuple[str, str | None]:
+    from flows.naming import PHASE
     from flows.phase import run_phase as shared
 
+    pooled = _through_pool(PHASE, plan, phase, as_of)
+    if pooled:
+        return pooled
     summary = shared(plan, phase, as_of)
     sent = sum(d.sent for d in summary.deliveries)
     return t("phase.delivered", sent=sent, units=len(summary.deliveries), pending=summary.pending), summary.flow_run_id
@@ -422,11 +426,29 @@ def run_review(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfF
 
 
 def _review_body(plan: str, phase: int, as_of: str | None) -> tuple[str, str | None]:
+    from flows.naming import REVIEW
     from flows.review import run_review as shared
 
+    pooled = _through_pool(REVIEW, plan, phase, as_of)
+    if pooled:
+        return pooled
     outcome = shared(plan, phase, as_of)
     return (t("review.held", title=outcome.title, date=outcome.held_on, md=Path(outcome.markdown).name,
               docx=Path(outcome.docx).name, pdf=Path(outcome.pdf).name), outcome.flow_run_id)
+
+
+def _through_pool(kind: str, plan: str, phase: int, as_of: str | None) -> tuple[str, str | None] | None:
+    """When a Prefect server is configured and the run deployed: run it through the work pool (one run per plan,
+    phase and date, flows/launch.py) and say how it ended; None: run it in this process."""
+    from flows.launch import describe, pool_deployment, run_through_pool
+
+    if pool_deployment(kind, plan, phase) is None:
+        return None
+    run = run_through_pool(kind, plan, phase, as_of)
+    line, ok = describe(run, kind, plan, phase)
+    if not ok:
+        raise RuntimeError(line)
+    return line, run.flow_run_id
 
 
 def _start(request: Request, kind: str, plan: str, phase: int, title: str,
