@@ -216,6 +216,36 @@ def test_bad_runs_fail_in_prefect_with_the_reason_and_record_nothing(topology: T
     assert topology.cchc("history", PLAN, "--format", "json").stdout == before
 
 
+def test_the_portals_run_button_goes_through_the_pool(topology: Topology, endpoint: HttpRecorder,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from datetime import date
+
+    from fastapi.testclient import TestClient
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from portal import csrf_of, issue, sign_in_with_token, text_of
+    from web.app import create_app
+
+    for name in ("CCHC_DATABASE_URL", "CCHC_HOME", "CCHC_NOTIFY_CONFIG", "CCHC_NOTIFY_RETRY_DELAYS"):
+        monkeypatch.setenv(name, topology.env[name])
+    endpoint.clear()
+    with temporary_settings(updates={PREFECT_API_URL: topology.env["PREFECT_API_URL"]}):
+        _, token = issue("coordinator", "VPB")
+        with TestClient(create_app(as_of=date(2014, 6, 8), background_runs=False)) as c:
+            assert sign_in_with_token(c, token).status_code == 303
+            r = c.post("/runs/phase", data={"phase": "1", "csrf": csrf_of(c.get("/board").text)},
+                       follow_redirects=False)
+            assert r.status_code == 303
+            page = text_of(c.get("/board").text)
+    assert f"qua work pool (phase/{PLAN}-phase-1): Completed" in page
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+
+    with _client(topology) as client:
+        runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[PLAN, "phase-1"])))
+    assert any(r.name.endswith("· 2014-06-08") and r.state.name == "Completed" for r in runs)
+    assert set(_keys(endpoint).values()) <= {1}
+
+
 def _flow_run_process(top: Topology, run_id: str) -> tuple[str, int]:
     """The worker running ``run_id`` and the pid of the run's process (PREFECT__FLOW_RUN_ID in its environment)."""
     marker = f"PREFECT__FLOW_RUN_ID={run_id}".encode()
