@@ -303,6 +303,7 @@ def test_a_markdown_table_with_a_phase_column(directory, tmp_path) -> None:  # t
     ("Định kỳ 6 tháng", "2022", "half-yearly"), ("khi cần", None, None), ("31/02/2022", None, None),
     ("Quý II", "2022-04-01..2022-06-30", None), ("Tháng 12/2022 - Tháng 3/2023", "2022-12-01..2023-03-31", None),
     ("Từ tháng 3/2022 đến tháng 5/2022", "2022-03-01..2022-05-31", None),
+    ("Cả năm", "2022", None),
 ])
 def test_time_expressions(written: str, window: str | None, recurring: str | None) -> None:
     reading = read_time(written, (2022, 2022))
@@ -313,6 +314,7 @@ def test_unit_cells_as_written(directory) -> None:  # type: ignore[no-untyped-de
     assert split_names("- VPB,\n\n- T5G") == ["VPB", "T5G"]
     assert split_names("Báo SKĐS, Báo Gia đình - Xã hội") == ["Báo SKĐS", "Báo Gia đình - Xã hội"]
     assert split_names("\xa0") == [] and split_names("") == []
+    assert split_names("Các phòng, ban chức năng; Trung tâm Y tế") == ["Các phòng, ban chức năng", "Trung tâm Y tế"]
     names = resolve_cell("-Vụ TCCB, Truyền thông và Thi đua khen thưởng", directory)
     assert [(n.written, n.code) for n in names] == [("Vụ TCCB", "TCCB"),
                                                     ("Vụ Truyền thông và Thi đua khen thưởng", "TTKT")]

@@ -29,6 +29,7 @@ _DATES = re.compile(rf"^(?:từ\s+)?(?:ngày\s+)?{_DATE}(?:{_DASH}(?:ngày\s+)?{
 _BEFORE = re.compile(rf"^(?:trước|chậm nhất|hạn chót|hoàn thành trước)\s+(?:ngày\s+)?{_DATE}$")
 _BEFORE_DAYS = re.compile(r"^(?:trước|chậm nhất)\s+(?:ngày\s+)?(\d{1,2})/(\d{1,2})((?:\s*(?:,|và|;)\s*(?:ngày\s+)?"
                           r"\d{1,2}/\d{1,2})*)(?:\s+(?:hằng|hàng)\s+năm)?$")
+_WHOLE_YEAR = re.compile(r"^(?:cả|trong|quanh|suốt)\s+năm$")
 _RECURRING = (
     (re.compile(r"\b(?:hằng|hàng)\s+tháng\b|\bđịnh kỳ\s+(?:hằng\s+|hàng\s+)?tháng\b"), "monthly"),
     (re.compile(r"\b(?:hằng|hàng)\s+quý\b|\bđịnh kỳ\s+(?:hằng\s+|hàng\s+)?quý\b"), "quarterly"),
@@ -111,6 +112,8 @@ def read_time(text: str, context: tuple[int, int] | None = None) -> TimeReading:
         if start is None or end is None or end < start:
             return TimeReading(None)
         return TimeReading(_span(start, end))
+    if _WHOLE_YEAR.match(s) and context:
+        return TimeReading(_span(date(context[0], 1, 1), date(context[1], 12, 31)), year_from_context=True)
     if m := _BEFORE.match(s):
         due = _safe_date(m[1], m[2], m[3])
         if due is None:

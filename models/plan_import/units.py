@@ -22,14 +22,21 @@ class UnitName:
 
 
 def split_names(cell: str) -> list[str]:
-    """The names in a unit cell: one per line or bullet, and between commas or semicolons."""
+    """The names in a unit cell: one per line or bullet, and between commas or semicolons (a part starting in
+    lower case goes on with the name before it)."""
     names = []
     for line in cell.split("\n"):
         line = _BULLET.sub("", line).strip()
-        for part in re.split(r"[,;]", line):
+        parts: list[str] = []
+        for part in re.split(r"([,;])", line):
+            if part in (",", ";"):
+                continue
             part = part.strip().strip(".:").strip()
-            if part:
-                names.append(part)
+            if part and parts and part[0].islower():   # "Các phòng, ban chức năng": one name written with a comma
+                parts[-1] = f"{parts[-1]}, {part}"
+            elif part:
+                parts.append(part)
+        names += parts
     return names
 
 
