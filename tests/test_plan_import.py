@@ -388,6 +388,8 @@ BAD: dict[str, tuple] = {
     "encrypted.pdf": (_encrypted_pdf, "được mã hóa"),
     "scanned.pdf": (_scanned_pdf, "không có lớp chữ"),
     "big.txt": (_bytes(b"a" * (20 * 2**20 + 1)), "quá giới hạn 20 MB"),
+    "latin1.txt": (_bytes(b"K\xe9 ho\xe1ch\tTT"), "không phải văn bản UTF-8 (byte 1)"),
+    "truncated.pdf": (_bytes(b"%PDF-1.4\n1 0 obj <<"), "không đọc được tệp PDF"),
     "plan.xlsx": (_bytes(b"PK\x03\x04"), "không đọc được loại tệp '.xlsx'"),
 }
 
