@@ -132,6 +132,8 @@ def plan_import(path: Path, units: UnitsOpt = DEFAULT_UNITS,
         result = import_document(path, directory, target, str(units), code)
     except ImportRefused as exc:
         fail(str(exc))
+    except OSError as exc:
+        fail(t("imp.cannot_write", path=target, detail=exc.strerror or type(exc).__name__))
     except Exception as exc:  # noqa: BLE001  (a document no reader expected: said plainly, never a traceback)
         fail(t("imp.failed", name=path.name, detail=type(exc).__name__))
     for line in result.report:

@@ -457,6 +457,13 @@ def test_import_exit_codes_and_no_database_write(loaded, cli, tmp_path) -> None:
     assert dump() == before
 
 
+def test_a_draft_that_cannot_be_written_is_said_plainly(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("x")
+    result = cli("plan", "import", SEED, "--units", UNITS, "--output", blocked / "d.yaml", expect=2)
+    assert "không ghi được bản nháp" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_ten_thousand_rows_are_read(directory, tmp_path) -> None:  # type: ignore[no-untyped-def]
     lines = ["KẾ HOẠCH", "Truyền thông năm 2022", "\tTT", "\tHoạt động", "\tThời gian", "\tĐơn vị chủ trì",
              "\tĐơn vị phối hợp", "\tKinh phí", ""]

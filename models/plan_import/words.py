@@ -50,6 +50,8 @@ WORDS: dict[str, tuple[str, str]] = {
                              "Hoạt động or Nội dung and two more): {expected}"),
     "imp.no_activities": ("{name}: bảng có tiêu đề nhưng không có hàng hoạt động nào", "{name}: the table has "
                           "headings but no activity rows"),
+    "imp.cannot_write": ("không ghi được bản nháp vào {path} ({detail}); hãy chọn thư mục khác với --output",
+                         "cannot write the draft to {path} ({detail}); choose another folder with --output"),
     "imp.failed": ("{name}: không đọc được văn bản ({detail}); hãy lưu lại thành .docx và thử lại, hoặc gửi tệp cho "
                    "người quản trị", "{name}: the document could not be read ({detail}); save it again as .docx and "
                    "retry, or send the file to the administrator"),
