@@ -79,6 +79,8 @@ class Entry(NamedTuple):
     actor_label: str | None = None  # the acting token's label
     stated_name: str | None = None  # the name the person typed: unverified, never the actor
     letter_ref: str | None = None   # set on a step the coordinator back-dated from a late letter
+    status: str | None = None       # an activity step: the four-way status as of its day (models/status.py)
+    days_late: int | None = None    # ... and the days late (done) or overdue (not done) then
 
     @property
     def backdated(self) -> bool:
@@ -109,8 +111,31 @@ def history(session: Session, f: HistoryFilter, limit: int | None = None) -> Ite
     streams = [_steps(session, plan.id, f, limit, url)]
     if not (f.actor or f.state):
         streams.append(_notices(session, plan.id, f, limit, url))
-    merged = heapq.merge(*streams, key=lambda e: (e.day or date.min, e.at))
+    merged = _with_status(session, plan.id, heapq.merge(*streams, key=lambda e: (e.day or date.min, e.at)))
     return islice(merged, limit) if limit is not None else merged
+
+
+def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> Iterator[Entry]:
+    """Each activity step with the activity's four-way status as of the step's day (done: its report counting for
+    that day or the latest before it)."""
+    from models.status import timeliness
+
+    windows = {k: (start, end) for k, start, end in session.execute(
+        select(ActivityRow.key, ActivityRow.window_start, ActivityRow.window_end)
+        .where(ActivityRow.plan_id == plan_id)).tuples()}
+    reports: dict[str, list[date]] = {}
+    for key, day in session.execute(select(TransitionRow.entity_key, TransitionRow.effective_day).where(
+            TransitionRow.plan_id == plan_id, TransitionRow.entity == "activity",
+            TransitionRow.event == "report")).tuples():
+        if day:
+            reports.setdefault(key, []).append(day)
+    for e in entries:
+        if e.kind == "step" and e.entity == "activity" and e.key in windows and e.to_state and e.day:
+            start, due = windows[e.key]
+            done = max((d for d in reports.get(e.key, ()) if d <= e.day), default=None)
+            st = timeliness(e.to_state, start=start, due=due, today=e.day, done_on=done)
+            e = e._replace(status=st.status.value, days_late=st.days_late)
+        yield e
 
 
 def unit_activity_keys(session: Session, plan_id: int, unit: str) -> list[str]:

@@ -28,7 +28,7 @@ TIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
 WIDTHS = {"kind": 10, "id": 8, "seq": 8, "at": 20, "day": 12, "entity": 14, "key": 12, "event": 24,
           "from_state": 16, "to_state": 16, "actor": 18, "source": 12, "unit": 10, "route": 30, "result": 10,
           "attempts": 8, "note": 60, "flow_run_id": 38, "flow_run_url": 40, "task_run_id": 38, "row_hash": 30,
-          "actor_label": 18, "stated_name": 18, "letter_ref": 40}
+          "actor_label": 18, "stated_name": 18, "letter_ref": 40, "status": 24, "days_late": 8}
 XLSX_MAX_ROWS = 1_048_576 - 1   # one sheet's rows, less the header
 WRAPPED = {"note", "event", "route", "flow_run_url", "row_hash", "actor", "actor_label", "stated_name", "letter_ref"}
 
@@ -56,6 +56,7 @@ def reader_values(e: Entry, lang: str | None = None) -> dict[str, Any]:
         event=_label("event", e.event, lang) if e.kind == "step" else _notice(e.event, lang),
         from_state=_label("state", e.from_state, lang), to_state=_label("state", e.to_state, lang),
         source=_label("source", e.source, lang), result=_label("result", e.result, lang),
+        status=_label("status", e.status, lang),
         at=e.at.astimezone(VN).replace(tzinfo=None))
     if e.backdated:   # a back-dated step says so in its letter column, as in the CSV
         values["letter_ref"] = backdated_mark(e)

@@ -8,7 +8,8 @@ from typing import Any
 from sqlmodel import Session, select
 
 from models.messages import t
-from models.tables import ActivityRow, ActivityUnitRow, ContentRow, PhaseRow, PlanRow, UnitRow
+from models.status import Timeliness, timeliness
+from models.tables import ActivityRow, ActivityUnitRow, ContentRow, PhaseRow, PlanRow, TransitionRow, UnitRow
 
 
 class UnknownPlan(LookupError):
@@ -87,6 +88,7 @@ def activities_owed(session: Session, plan_code: str, *, unit: str | None = None
     expand = unit_expander(session, plan.id)
     rows = session.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)
                         .order_by(ActivityRow.window_end, ActivityRow.key)).all()
+    reported = report_days(session, plan.id)  # type: ignore[arg-type]
     out = []
     for a in rows:
         r = roles.get(a.id, {"lead": [], "partner": []})
@@ -98,7 +100,31 @@ def activities_owed(session: Session, plan_code: str, *, unit: str | None = None
                 continue
         if (state and a.state != state) or (due_before and a.window_end >= due_before):
             continue
+        status = status_of(a, today, reported.get(a.key)) if today else None
         out.append({"id": a.key, "title": a.text, "lead": r["lead"], "partners": r["partner"], "role": role,
                     "state": a.state, "start": a.window_start, "end": a.window_end,
-                    "days_left": (a.window_end - today).days if today else None})
+                    "days_left": (a.window_end - today).days if today else None,
+                    "status": status.status.value if status else None,
+                    "days_late": status.days_late if status else None})
     return out
+
+
+def report_days(session: Session, plan_id: int) -> dict[str, date]:
+    """activity key -> the day its last report counts for (effective_day: a back-dated report, the letter's day)."""
+    T = TransitionRow
+    rows = session.exec(select(T.entity_key, T.effective_day, T.at).where(
+        T.plan_id == plan_id, T.entity == "activity", T.event == "report").order_by(T.id)).all()
+    return {key: day or at.date() for key, day, at in rows}
+
+
+def status_of(activity: ActivityRow, today: date, reported: date | None) -> Timeliness:
+    """The four-way status of a stored activity as of ``today`` (models/status.py), ``reported`` as report_days()."""
+    return timeliness(activity.state, start=activity.window_start, due=activity.window_end, today=today,
+                      done_on=reported)
+
+
+def activity_statuses(session: Session, plan: PlanRow, today: date) -> dict[str, Timeliness]:
+    """activity key -> its four-way status as of ``today``."""
+    reported = report_days(session, plan.id)  # type: ignore[arg-type]
+    rows = session.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)).all()
+    return {a.key: status_of(a, today, reported.get(a.key)) for a in rows}

@@ -12,6 +12,7 @@ from models.messages import MESSAGES
 from models.messages import t as _t
 from models.review_report import ActivityLine, ContentSection, Evidence, ReviewReport, UnitTotals
 from models.settings import get_settings
+from models.status import Status, Timeliness, status_words
 
 NONE = "—"
 ACTIVITY_COLUMNS = ("col.id", "col.activity", "col.lead", "col.partners", "col.due", "col.state", "col.assigned",
@@ -38,7 +39,11 @@ def _percent(rate: float | None, lang: str) -> str:
 
 
 def _timeliness(line: ActivityLine, lang: str) -> str:
-    """On time / late / not reported (a dash for a cancelled activity that was never reported)."""
+    """The four-way status with its days late or overdue (models/status.py) when the report computed it, else
+    on time / late / not reported (a dash for a cancelled activity that was never reported)."""
+    if line.status and line.status != "cancelled":
+        words = status_words(Timeliness(Status(line.status), line.days_late), lang)
+        return words[:1].upper() + words[1:]
     if line.on_time is None:
         return NONE if line.state == "cancelled" else _t("review.not_reported", lang)
     return _t("review.on_time" if line.on_time else "review.late", lang)

@@ -40,6 +40,8 @@ class ActivityLine:
     on_time: bool | None          # reported on or before the due date; None when never reported
     completed: bool               # accepted or cancelled
     evidence: tuple[Evidence, ...] = ()
+    status: str = ""              # the four-way status as of the review (models/status.py); "" when not computed
+    days_late: int = 0            # days late (done) or overdue (not done)
 
 
 @dataclass(frozen=True)

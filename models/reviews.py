@@ -13,6 +13,7 @@ from models.lifecycle import State
 from models.labels import unit_label
 from models.messages import t
 from models.queries import get_plan, roles_by_activity
+from models.status import on_time, timeliness
 from models.review_report import (ActivityLine, Attachment, ContentSection, Evidence, Office, ReviewReport,
                                   UnitTotals)
 from models.tables import (ActivityRow, ContentRow, EvidenceRow, PhaseRow, PlanRow, ReviewRow, TransitionRow,
@@ -97,12 +98,14 @@ def build_report(session: Session, plan_code: str, phase_number: int, held_on: d
     for a in acts:
         r = roles.get(a.id, {"lead": [], "partner": []})
         reported = days.get((a.key, "report"))
+        status = timeliness(a.state, start=a.window_start, due=a.window_end, today=held_on, done_on=reported)
         lines.setdefault(a.content_id, []).append(ActivityLine(
             key=a.key, title=a.text, content=next(c.number for c in contents if c.id == a.content_id),
             leads=expand(r["lead"]), partners=expand(r["partner"]), window_start=a.window_start, due=a.window_end,
             state=a.state, assigned=days.get((a.key, "assign")), reported=reported,
-            accepted=days.get((a.key, "accept")), on_time=None if reported is None else reported <= a.window_end,
-            completed=a.state in DONE, evidence=tuple(evidence.get(a.id, ()))))
+            accepted=days.get((a.key, "accept")), on_time=on_time(reported, a.window_end),
+            completed=a.state in DONE, evidence=tuple(evidence.get(a.id, ())), status=status.status.value,
+            days_late=status.days_late))
     sections = tuple(ContentSection(c.number, c.title, tuple(lines.get(c.id, ()))) for c in contents)
     all_lines = [line for sec in sections for line in sec.activities]
     names = dict(session.exec(select(UnitRow.code, UnitRow.name)).all())

@@ -87,10 +87,10 @@ def test_report_matches_the_recorded_history(phase_one, cli, cchc_env) -> None: 
         (day,) = rows(f"select effective_day from transition where entity_key = '{key}' and event = '{event}' "
                       "order by id desc limit 1")[0]
         assert "/".join(reversed(str(day).split("-"))) in line[key]
-    assert "14/03/2014" in line["1.1.1"] and "Đúng hạn" in line["1.1.1"] and "Đã tổ chức 2 lớp tập huấn" in line["1.1.1"]
-    assert "02/01/2015" in line["1.1.2"] and "Trễ hạn" in line["1.1.2"]  # the re-report after the return counts
+    assert "14/03/2014" in line["1.1.1"] and "Hoàn thành đúng hạn" in line["1.1.1"] and "Đã tổ chức 2 lớp tập huấn" in line["1.1.1"]
+    assert "02/01/2015" in line["1.1.2"] and "Hoàn thành trễ hạn (trễ 2 ngày)" in line["1.1.2"]  # the re-report after the return counts
     assert "Thiếu lịch phát sóng" in line["1.1.2"] and "đã hủy" in line["1.2.1"]
-    assert "Chưa báo cáo" in line["1.4.2"] and "đã giao" in line["1.4.2"]  # no phase run marked it overdue
+    assert "Chưa hoàn thành, quá hạn (quá hạn 6 ngày)" in line["1.4.2"] and "đã giao" in line["1.4.2"]  # no phase run marked it overdue
     assert "Kế hoạch số 3723/QĐ-BYT" in md
 
     document = docx.Document(docx_path)

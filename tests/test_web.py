@@ -295,6 +295,7 @@ def test_inbox_lists_lead_and_partner_activities_by_due_date(app, client, creds)
     first = page.index("1.1.1")
     assert first < page.index("1.1.2") < page.index("1.4.1")
     assert "phối hợp" in page and "còn 292 ngày" in page and "đã giao" in page
+    assert "chưa hoàn thành, trong hạn" in page   # the four-way status (models/status.py)
     t5g = text_of(client("T5G", creds).get("/inbox").text)
     assert "1.1.2" in t5g and "chủ trì" in t5g and "1.4.1" not in t5g
     assert "2014-H1" in t5g and "15/06/2014" in t5g      # the periodic report it owes
@@ -379,6 +380,8 @@ def test_board_shows_progress_rates_and_the_timeline(app, client, creds) -> None
     timeline = c.get("/timeline")
     svg = timeline.text[timeline.text.index("<svg"):timeline.text.index("</svg>")]
     assert svg.count('class="bar state-') == 17 and 'class="bar state-accepted"' in svg
+    assert 'class="bar state-accepted" ' in svg and 'fill="#2e9e5b"' in svg and "hoàn thành đúng hạn" in svg
+    assert "hoàn thành đúng hạn: 1" in page and "chưa hoàn thành, trong hạn: 8" in page   # phase 1's statuses
     assert 'class="today"' in svg and "hôm nay 14/03/2014" in svg
     assert 'href="/activities/1.1.2"' in svg
 

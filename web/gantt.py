@@ -24,6 +24,8 @@ class Bar:
     state_label: str
     href: str
     leads: str
+    status_label: str = ""   # the four-way status in words (models/status.py)
+    colour: str = ""         # ... and its colour; the state's colour when not given
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,9 @@ def timeline_svg(bands: list[Band], today: date, *, today_label: str, lang: str,
         for b in band.bars:
             x1, x2 = _x(b.start, first, last, left, plot), _x(b.end, first, last, left, plot) + plot / max(
                 (last - first).days, 1)
-            colour = STATE_COLOURS.get(b.state, "#999")
-            tip = escape(f"{b.key} · {b.state_label} · {b.start.strftime('%d/%m/%Y')} – {b.end.strftime('%d/%m/%Y')}"
+            colour = b.colour or STATE_COLOURS.get(b.state, "#999")
+            status = f" · {b.status_label}" if b.status_label else ""
+            tip = escape(f"{b.key} · {b.state_label}{status} · {b.start.strftime('%d/%m/%Y')} – {b.end.strftime('%d/%m/%Y')}"
                          f" · {b.leads}\n{b.label}")
             out.append(f'<a href="{escape(b.href)}"><title>{tip}</title>')
             out.append(f'<text x="6" y="{y + 15}" fill="#1f2933"><tspan font-weight="bold">{escape(b.key)}</tspan> '

@@ -43,6 +43,7 @@ from models.calendar import DateError, parse_date
 from models.calendar import today as calendar_today
 from models.db import get_engine
 from models.messages import MESSAGES, language, t
+from models.status import Status
 from models.tables import ActivityRow, PlanRow, UnitRow
 from web import views
 from web.gantt import STATE_COLOURS
@@ -56,6 +57,7 @@ TEMPLATES.env.filters["d"] = lambda day: day.strftime("%d/%m/%Y") if day else ""
 TEMPLATES.env.filters["local"] = views.local_time
 TEMPLATES.env.globals["backdated"] = views.backdated
 TEMPLATES.env.globals["STATE_COLOURS"] = STATE_COLOURS
+TEMPLATES.env.globals["STATUSES"] = [s.value for s in Status]
 HOME = {"unit": "/inbox", "coordinator": "/board", "auditor": "/history"}
 CsrfField = Annotated[str | None, Form(alias="csrf")]
 

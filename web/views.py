@@ -18,10 +18,11 @@ from models.lifecycle import FINAL, TRANSITIONS, Event
 from models.messages import t
 from models.periodic import plan_periods, reporters
 from models.plan import short_title
-from models.queries import activities_owed, plan_as_dict, roles_by_activity
+from models.queries import activities_owed, activity_statuses, plan_as_dict, roles_by_activity
 from models.review_report import UnitTotals
 from models.reviews import ReviewRefused, build_report, check_review
 from models.settings import get_settings
+from models.status import COLOURS, Status, on_time, status_words
 from models.tables import (ActivityRow, ContentRow, EvidenceRow, PhaseRow, PlanRow, ReviewRow, SubmissionRow,
                            TransitionRow, UnitRow)
 from web.gantt import STATES, Band, Bar, progress_svg, rate_svg, timeline_svg
@@ -44,7 +45,7 @@ def inbox(s: Session, plan: PlanRow, unit: str, today: date) -> list[dict[str, A
     for r in rows:
         r["short"] = short_title(r["title"], 110)
         r["done"] = r["state"] in FINAL
-        r["late"] = r["days_left"] is not None and r["days_left"] < 0 and not r["done"] and r["state"] != "reported"
+        r["late"] = r["status"] == Status.OVERDUE
     return rows
 
 
@@ -142,6 +143,7 @@ def board(s: Session, plan: PlanRow, today: date, lang: str) -> dict[str, Any]:
     """Progress by phase and content item, per-unit on-time rates, the acceptance queue and the reviews."""
     data = plan_as_dict(s, plan.code)
     labels = state_labels(lang)
+    status = activity_statuses(s, plan, today)
     phases = []
     for p in data["phases"]:
         contents: dict[int, dict[str, Any]] = {}
@@ -152,7 +154,9 @@ def board(s: Session, plan: PlanRow, today: date, lang: str) -> dict[str, Any]:
         states = Counter(a["state"] for a in p["activities"])
         total = sum(states.values())
         done = sum(n for st, n in states.items() if st in FINAL)
-        phases.append({"number": p["number"], "name": p["name"], "start": date.fromisoformat(p["start"]),
+        four = Counter(status[a["id"]].status for a in p["activities"])
+        phases.append({"statuses": [(st, four[st]) for st in Status if four[st]],
+                       "number": p["number"], "name": p["name"], "start": date.fromisoformat(p["start"]),
                        "end": date.fromisoformat(p["end"]), "states": states, "total": total, "done": done,
                        "bar": progress_svg(states, labels, width=320, height=16),
                        "contents": [{**c, "total": sum(c["states"].values()),
@@ -199,7 +203,7 @@ def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
         step = s.get(TransitionRow, report.transition_id) if report and report.transition_id else None
         day = step.effective_day if step and step.effective_day else (report.at.date() if report else None)
         out.append({"key": a.key, "title": short_title(a.text, 100), "end": a.window_end, "report": report,
-                    "day": day, "on_time": day <= a.window_end if day else None,
+                    "day": day, "on_time": on_time(day, a.window_end),
                     "backdated": backdated(step.at, step.effective_day, step.letter_ref) if step else None})
     return sorted(out, key=lambda r: (r["day"] or date.max, r["key"]))
 
@@ -251,11 +255,14 @@ def timeline(s: Session, plan: PlanRow, today: date, lang: str, prefix: str = ""
     """The Gantt of every activity's window, by phase, as SVG."""
     data = plan_as_dict(s, plan.code)
     labels = state_labels(lang)
+    status = activity_statuses(s, plan, today)
     bands = []
     for p in data["phases"]:
         bars = tuple(Bar(a["id"], short_title(a["title"], 80), date.fromisoformat(a["window"]["start"]),
                          date.fromisoformat(a["window"]["end"]), a["state"], labels.get(a["state"], a["state"]),
-                         f"{prefix}/activities/{a['id']}", ", ".join(a["lead"]) or "—") for a in p["activities"])
+                         f"{prefix}/activities/{a['id']}", ", ".join(a["lead"]) or "—",
+                         status_words(status[a["id"]], lang), COLOURS[status[a["id"]].status])
+                     for a in p["activities"])
         bands.append(Band(p["name"], date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), bars))
     return timeline_svg(bands, today, today_label=t("web.today_line", lang, date=today.strftime("%d/%m/%Y")),
                         lang=lang)
