@@ -29,6 +29,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.calendar import TZ
+from models.cells import csv_safe
 from models.messages import t
 from models.queries import get_plan
 from models.tables import ActivityRow, ActivityUnitRow, DeliveryRow, NotificationRow, TransitionRow, UnitRow
@@ -313,7 +314,7 @@ def write_csv(entries: Iterable[Entry], out: IO[str]) -> int:
     writer.writerow(headers())
     n = 0
     for e in entries:
-        writer.writerow(_marked(_row(e), e))   # None is written as an empty field
+        writer.writerow([csv_safe(v) for v in _marked(_row(e), e)])   # None is written as an empty field
         n += 1
     return n
 

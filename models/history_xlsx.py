@@ -19,6 +19,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
+from models.cells import kept_as_text
 from models.history_query import COLUMNS, VN, Entry, HistoryFilter, backdated_mark, headers
 from models.messages import MESSAGES, current_lang, t
 
@@ -99,7 +100,7 @@ def write_xlsx(entries: Iterable[Entry], path: Path, lang: str | None = None) ->
             c.number_format = DAY_FORMAT
         elif name == "at":
             c.number_format = TIME_FORMAT
-        return c
+        return kept_as_text(c)   # a note or file name like "=1+2" stays text, never a formula
 
     sheet, rows_here, n = new_sheet(), 0, 0
     for e in entries:

@@ -1,0 +1,28 @@
+"""Spreadsheet cells that hold hostile text as text (OWASP, "CSV injection").
+
+A cell starting with ``= + - @``, a tab or a carriage return is read as a formula by Excel and LibreOffice, even
+in a CSV file. In CSV such a cell is written with a leading apostrophe; in XLSX it is stored as a string.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_like(value: Any) -> bool:
+    """Whether a spreadsheet would take ``value`` for a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_START)
+
+
+def csv_safe(value: Any) -> Any:
+    """``value`` with an apostrophe in front when a spreadsheet would take it for a formula; other values as is."""
+    return "'" + value if formula_like(value) else value
+
+
+def kept_as_text(cell: Any) -> Any:
+    """An openpyxl cell whose formula-like text is stored as a string (never as <f>); other cells as they are."""
+    if formula_like(cell.value):
+        cell.data_type = "s"
+    return cell
