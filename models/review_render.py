@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import date
 
@@ -161,9 +162,17 @@ def led_by(report: ReviewReport, unit: str) -> list[ActivityLine]:
 # --- Markdown -------------------------------------------------------------------------------------------------
 
 
+_MARKUP = re.compile(r"([\\`*_~\[\]|])")
+
+
+def _inert(text: str) -> str:
+    """User text that renders as itself: no link, image, autolink, HTML, code or emphasis can start in it."""
+    return _MARKUP.sub(r"\\\1", text.replace("&", "&amp;").replace("<", "&lt;"))
+
+
 def _cell(text: str) -> str:
-    """A Markdown table cell: pipes and '<' escaped, line breaks as <br>."""
-    return text.replace("<", "&lt;").replace("|", "\\|").replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+    """A Markdown table cell: inert text (pipes escaped), line breaks as <br>."""
+    return _inert(text).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
 
 
 def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
@@ -181,9 +190,9 @@ def _md_section(section: ContentSection, lang: str) -> list[str]:
 def _md_units(report: ReviewReport, lang: str) -> list[str]:
     out = ["", f"## {_t('review.by_unit', lang)}"]
     for unit in report.units:
-        out += ["", f"### {unit_title(unit)}", ""]
+        out += ["", f"### {_inert(unit_title(unit))}", ""]
         lines = led_by(report, unit.unit)
-        out += [f"- {outcome(a, lang)}" for a in lines]
+        out += [f"- {_inert(outcome(a, lang))}" for a in lines]
         out += [] if lines else [f"- {_t('review.unit_none', lang)}"]
     out += ["", f"### {_t('review.totals', lang)}", ""]
     rows = [unit_row(u, lang) for u in (*report.units, grand_total(report))]
