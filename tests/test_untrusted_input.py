@@ -4,11 +4,14 @@ evidence, file names too long for the file system, arguments that are not UTF-8.
 from __future__ import annotations
 
 import csv
-import re
 import io
+import json
+import re
 import zipfile
 from datetime import date
 from html import unescape
+from pathlib import Path
+from urllib.parse import quote
 
 from portal import PLAN, rows
 from test_web import PDF, app, client, creds, post  # noqa: F401  (fixtures)
@@ -71,3 +74,47 @@ def test_evidence_renders_as_text_in_the_review_report() -> None:
     for written in HOSTILE_MARKDOWN[:3] + HOSTILE_MARKDOWN[4:] + ("[f](javascript:alert(6)).pdf",
                                                                   "[t](javascript:alert(7))"):
         assert written in text, written
+
+
+LONG_NAMES = (70 * "ệ" + ".pdf", 100 * "文" + ".pdf")   # 214 and 304 bytes in UTF-8
+
+
+def attachments_stored() -> list[dict]:
+    out = []
+    for (value,) in rows("select attachments from evidence order by id"):
+        out += json.loads(value) if isinstance(value, str) else value
+    return out
+
+
+def test_long_names_are_stored_short_and_kept_whole_in_the_database(app, client, creds) -> None:  # type: ignore[no-untyped-def]
+    t5g = client("T5G", creds)
+    for name in LONG_NAMES:
+        r = post(t5g, "/activities/1.1.2/note", {"text": "Biên bản"}, files=[("files", (name, PDF))],
+                 page="/inbox")
+        assert r.status_code == 303, r.text
+    r = post(t5g, "/reports/2014-H1", files=[("file", (LONG_NAMES[1], PDF))], page="/inbox")
+    assert r.status_code == 303, r.text
+    stored = attachments_stored()
+    assert [a["name"] for a in stored] == list(LONG_NAMES)
+    for a in stored:
+        path = Path(a["path"])
+        assert path.is_file() and path.suffix == ".pdf" and len(path.name.encode()) <= 255
+    assert rows("select file_name from submission") == [(LONG_NAMES[1],)]
+    download = t5g.get("/evidence/2/0")
+    assert download.status_code == 200 and download.content == PDF
+    assert quote(LONG_NAMES[1]) in download.headers["content-disposition"]
+
+
+def test_the_cli_attaches_a_file_whose_name_fills_the_file_system(cli, tokens, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from portal import set_states
+
+    set_states(PLAN, "assigned", ["1.1.2"])
+    file = tmp_path / LONG_NAMES[0]
+    file.write_bytes(PDF)
+    cli("activity", "done", "1.1.2", "--unit", "T5G", "--evidence", "Biên bản", "--attach", file, "--as-of",
+        "2014-03-14", token=tokens["T5G"])
+    (a,) = attachments_stored()
+    assert a["name"] == LONG_NAMES[0] and Path(a["path"]).read_bytes() == PDF
+    cli("report", "submit", "--unit", "T5G", "--period", "2014-H1", "--file", file, "--as-of", "2014-03-14",
+        token=tokens["T5G"])
+    assert rows("select file_name from submission") == [(LONG_NAMES[0],)]

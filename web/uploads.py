@@ -2,8 +2,9 @@
 
 The size limit is models.attachments.MAX_BYTES (the CLI's) unless the portal is given a smaller one; the type is
 judged by the extension and the file's first bytes (a ".pdf" must start like a PDF). Accepted files are written
-to a private temporary folder under CCHC_HOME under their own (cleaned) name, handed to the same functions as the
-CLI (which store them with their hash), and the folder is removed.
+to a private temporary folder under CCHC_HOME under their (cleaned) name, cut short when the file system would not
+take it, and handed with their whole name to the same functions as the CLI (which store them with their hash);
+the folder is then removed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from fastapi import UploadFile
 
+from models.attachments import File, short_name
 from models.messages import t
 from models.settings import get_settings
 from web.security import PortalError
@@ -88,8 +90,9 @@ def given(uploads: list[UploadFile] | None) -> list[UploadFile]:
 
 
 @contextmanager
-def saved(uploads: list[UploadFile], limit: int) -> Iterator[list[Path]]:
-    """Check every upload, then write them to a private temporary folder; yields their paths, removes the folder."""
+def saved(uploads: list[UploadFile], limit: int) -> Iterator[list[File]]:
+    """Check every upload, then write them to a private temporary folder; yields (path, name) of each, removes the
+    folder."""
     if len(uploads) > MAX_FILES:
         raise PortalError(413, t("web.upload_count", n=MAX_FILES))
     names = [check_upload(u, limit) for u in uploads]
@@ -101,11 +104,11 @@ def saved(uploads: list[UploadFile], limit: int) -> Iterator[list[Path]]:
         for i, (u, name) in enumerate(zip(uploads, names)):
             target = folder / str(i)
             target.mkdir(mode=0o700)
-            path = target / name
+            path = target / short_name(name, 200)
             with path.open("wb") as out:
                 u.file.seek(0)
                 shutil.copyfileobj(u.file, out, 1 << 20)
-            paths.append(path)
+            paths.append((path, name))
         yield paths
     finally:
         shutil.rmtree(folder, ignore_errors=True)
