@@ -5,11 +5,13 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.tree import Tree
 
@@ -36,6 +38,27 @@ err = Console(stderr=True)
 
 UnitsOpt = Annotated[Path, typer.Option("--units", help="Danh mục đơn vị / unit directory")]
 FormatOpt = Annotated[str, typer.Option("--format", help="table | json")]
+
+
+@app.callback()
+def readable_input() -> None:
+    """Before any command: refuse arguments and CCHC_* variables that are not UTF-8 text (Python keeps their bytes
+    as lone surrogates, which no database, file or terminal takes)."""
+    for n, arg in enumerate(sys.argv[1:], 1):
+        if not _utf8(arg):
+            shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+            fail(t("cli.not_utf8_arg", n=n, shown=escape(shown)))
+    for name, value in os.environ.items():
+        if name.startswith("CCHC_") and not _utf8(value):
+            fail(t("cli.not_utf8_env", name=name))   # the value is not shown: it may be a token
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def stated_name() -> str:
@@ -708,12 +731,18 @@ def call_server(fn):  # type: ignore[no-untyped-def]
 
 @app.command("serve")
 def serve(host: Annotated[str, typer.Option("--host", help="địa chỉ lắng nghe")] = "127.0.0.1",
-          port: Annotated[int, typer.Option("--port", help="cổng")] = 8080,
+          port: Annotated[int, typer.Option("--port", help="cổng (1-65535)")] = 8080,
+          workers: Annotated[int | None, typer.Option("--workers", help="số tiến trình phục vụ; mặc định: số lõi "
+                                                                       "CPU")] = None,
           as_of: Annotated[str | None, typer.Option("--as-of", help="chạy thử: ngày cổng coi là hôm nay")] = None) -> None:
-    """Cổng thông tin web cho đơn vị, đầu mối và kiểm toán / start the web portal (web/, issue 7)."""
+    """Cổng thông tin web cho đơn vị, đầu mối và kiểm toán / start the web portal."""
     from web.app import serve as run_portal
 
-    run_portal(host, port, as_of_value(as_of))
+    if not 1 <= port <= 65535:
+        fail(t("cli.bad_port", port=port))
+    if workers is not None and not 1 <= workers <= 64:
+        fail(t("cli.bad_workers", workers=workers))
+    run_portal(host, port, as_of_value(as_of), workers)
 
 
 from cchc.audit_cli import audit_app, history_command  # noqa: E402  (auditors: issue 5)

@@ -458,6 +458,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "col.days_left": ("Còn (ngày)", "Days left"),
     "list.title": ("Hoạt động của {plan} — ngày {date}", "Activities of {plan} — as of {date}"),
     "list.overdue": ("quá hạn {days} ngày", "{days} days overdue"),
+    "cli.not_utf8_arg": ("đối số thứ {n} ({shown}) không phải văn bản UTF-8; hãy gõ lại bằng bảng mã UTF-8 (chưa có "
+                         "gì được ghi)", "argument {n} ({shown}) is not UTF-8 text; type it again in UTF-8 (nothing "
+                         "was recorded)"),
+    "cli.not_utf8_env": ("biến môi trường {name} không phải văn bản UTF-8; hãy đặt lại bằng bảng mã UTF-8 (chưa có "
+                         "gì được ghi)", "the environment variable {name} is not UTF-8 text; set it again in UTF-8 "
+                         "(nothing was recorded)"),
+    "cli.bad_port": ("cổng {port} không dùng được; hãy chọn một số từ 1 đến 65535 (ví dụ --port 8080)",
+                     "port {port} cannot be used; choose a number from 1 to 65535 (e.g. --port 8080)"),
+    "cli.bad_workers": ("số tiến trình {workers} không dùng được; hãy chọn từ 1 đến 64",
+                        "{workers} workers cannot be used; choose from 1 to 64"),
     "cli.bad_state": ("trạng thái '{state}' không có; hãy dùng một trong: {known}", "no state '{state}'; use one of: {known}"),
     "col.period": ("Kỳ báo cáo", "Period"),
     "col.submitted": ("Đã nộp", "Submitted"),

@@ -6,13 +6,19 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
+import sys
 import zipfile
 from datetime import date
 from html import unescape
 from pathlib import Path
 from urllib.parse import quote
 
+import pytest
+
+from conftest import REPO
 from portal import PLAN, rows
 from test_web import PDF, app, client, creds, post  # noqa: F401  (fixtures)
 
@@ -118,3 +124,36 @@ def test_the_cli_attaches_a_file_whose_name_fills_the_file_system(cli, tokens, t
     cli("report", "submit", "--unit", "T5G", "--period", "2014-H1", "--file", file, "--as-of", "2014-03-14",
         token=tokens["T5G"])
     assert rows("select file_name from submission") == [(LONG_NAMES[0],)]
+
+
+def run_cchc(*args: bytes, **env: bytes) -> subprocess.CompletedProcess:
+    """`cchc ARGS` in a child process, with bytes as a terminal would pass them (not necessarily UTF-8)."""
+    environ = {**os.environb, b"PYTHONPATH": str(REPO).encode(), **{k.encode(): v for k, v in env.items()}}
+    return subprocess.run([sys.executable.encode(), b"-m", b"cchc.cli", *args], env=environ, capture_output=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("args, env, named", [
+    ((b"activity", b"note", b"1.1.2", b"--unit", b"T5G", b"--text", b"ghi ch\xfa"), {}, "đối số thứ 7 (ghi ch\\xfa)"),
+    ((b"activity", b"note", b"1.1.\xff", b"--unit", b"T5G", b"--text", b"x"), {}, "đối số thứ 3"),
+    ((b"activity", b"done", b"1.1.2", b"--unit", b"T\xc35G", b"--evidence", b"x"), {}, "đối số thứ 5"),
+    ((b"history", PLAN.encode(), b"--actor", b"\xe9"), {}, "đối số thứ 4"),
+    ((b"activity", b"note", b"1.1.2", b"--unit", b"T5G", b"--text", b"x"), {"CCHC_TOKEN": b"cchc_\xff\xfe"},
+     "biến môi trường CCHC_TOKEN"),
+    ((b"history", PLAN.encode()), {"CCHC_ACTOR": b"c\xf4ng"}, "biến môi trường CCHC_ACTOR"),
+])
+def test_arguments_that_are_not_utf8_end_in_a_clear_error(tokens, args, env, named) -> None:  # type: ignore[no-untyped-def]
+    from portal import set_states
+
+    set_states(PLAN, "assigned", ["1.1.2"])
+    before = rows("select count(*) from transition")
+    r = run_cchc(*args, **{"CCHC_TOKEN": tokens["T5G"].encode(), **env})
+    err = r.stderr.decode()
+    assert r.returncode == 2 and "Traceback" not in err and named in err and "UTF-8" in err, err
+    assert "\xff" not in err and "cchc_" not in err          # a token's bytes are never echoed
+    assert rows("select count(*) from transition") == before
+
+
+def test_serve_refuses_a_port_out_of_range() -> None:
+    r = run_cchc(b"serve", b"--port", b"99999")
+    assert r.returncode == 2 and "Traceback" not in r.stderr.decode() and "cổng 99999" in r.stderr.decode()

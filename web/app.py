@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 from datetime import date
 from http.cookies import SimpleCookie
@@ -160,12 +161,34 @@ class _MaskLinks(logging.Filter):
 _LINK = re.compile(r"((?:^|[?&])link=)[^&\s]+")
 
 
-def serve(host: str = "127.0.0.1", port: int = 8080, as_of: str | None = None) -> None:
-    """Run the portal with uvicorn until interrupted."""
-    import uvicorn
+AS_OF_ENV = "CCHC_PORTAL_AS_OF"   # how `cchc serve --as-of` reaches the worker processes
 
+
+def app_from_environment() -> FastAPI:
+    """The portal as each uvicorn worker builds it (by import string): --as-of comes through the environment."""
     from models.calendar import parse_date
 
+    as_of = os.environ.get(AS_OF_ENV)
     app = create_app(as_of=parse_date(as_of) if as_of else None)
-    logging.getLogger("uvicorn.access").addFilter(_MaskLinks())
-    uvicorn.run(app, host=host, port=port, log_level="info", proxy_headers=False, server_header=False)
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, _MaskLinks) for f in access.filters):
+        access.addFilter(_MaskLinks())
+    return app
+
+
+def serve(host: str = "127.0.0.1", port: int = 8080, as_of: str | None = None, workers: int | None = None) -> None:
+    """Run the portal with uvicorn until interrupted: ``workers`` processes (default: one per core), the access
+    log (sign-in links masked), and a graceful shutdown on SIGINT/SIGTERM (requests under way are finished, for at
+    most 30 s)."""
+    import uvicorn
+
+    from models.db import migrate
+
+    migrate()   # once, here: the workers then find the schema up to date
+    if as_of:
+        os.environ[AS_OF_ENV] = as_of
+    else:
+        os.environ.pop(AS_OF_ENV, None)
+    uvicorn.run("web.app:app_from_environment", factory=True, host=host, port=port,
+                workers=workers or os.cpu_count() or 1, log_level="info", access_log=True, proxy_headers=False,
+                server_header=False, timeout_graceful_shutdown=30)
