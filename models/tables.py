@@ -286,6 +286,24 @@ class TokenRow(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
+
+class WebSessionRow(SQLModel, table=True):
+    """A portal session, kept server-side so that it can be ended: its id is in the browser's signed cookie and
+    only the id's hash is stored. It lasts until ``expires_at`` (fixed when it starts), logout, or being ended."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    secret_hash: str = Field(unique=True, max_length=64)
+    role: str = Field(max_length=16)                # unit | coordinator | auditor
+    unit_code: str | None = Field(default=None, foreign_key="unit.code", max_length=32)
+    token_id: int | None = Field(default=None, foreign_key="token.id")   # None: opened with a signed link
+    via: str = Field(max_length=8)                  # link | token
+    started_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    ended_by: str | None = None                     # logout | replaced | who ended it (coordinator:VPB #3)
+
 from models.append_only import guard  # noqa: E402
 
 guard(TransitionRow, DeliveryRow)

@@ -5,7 +5,10 @@ same functions as the CLI: report_done, add_note, coordinator_decides (models/ac
 | route                                   | who                                                               |
 |-----------------------------------------|-------------------------------------------------------------------|
 | GET  /login, POST /login                | anyone (a signed link, or a token; the form has CSRF)             |
-| POST /logout                            | anyone (CSRF)                                                     |
+| POST /login/link                        | anyone (CSRF): a sign-in link confirmed while another session was |
+|                                         | open                                                              |
+| POST /logout                            | anyone (CSRF); ends the session in the database                   |
+| GET  /sessions, POST /sessions/{id}/end | the plan's coordinator (CSRF): unit officers' open sessions       |
 | GET  /inbox                             | unit officer, coordinator (their own unit)                        |
 | GET  /activities/{id}                   | units leading or partnering it, the coordinator, auditors         |
 | GET  /evidence/{id}/{n}                 | as the activity page                                              |
@@ -172,19 +175,44 @@ def home(request: Request) -> Response:
 
 @router.get("/login")
 def login_page(request: Request, link: str | None = None, next: str | None = None) -> Response:  # noqa: A002
-    """A signed link from a message opens a session for its unit at once; otherwise the token form."""
+    """A signed link from a message opens a session for its unit at once; while another session is open in this
+    browser, it asks first (a link sent by someone else must not silently replace it). Otherwise the token form."""
     with reading() as s:
+        current = signed_in(request, s)
         if link:
             try:
-                who = verify_link(link)
-                if s.get(UnitRow, who.unit) is None:
-                    raise AuthError(t("auth.forged"))
+                who = _link_principal(s, link)
             except AuthError as exc:
                 return render(request, "login.html", status=401, error=str(exc), next=safe_next(next))
-            sign_in(request, who, "link")
+            if current is not None and (current.role, current.unit) != (who.role, who.unit):
+                return render(request, "switch.html", link=link, next=safe_next(next), unit=who.unit,
+                              current=f"{t(f'web.role.{current.role}')} {current.unit or ''}".strip())
+            if current is None:
+                sign_in(request, who, "link")
             return back(safe_next(next) or HOME[who.role])
-        signed_in(request, s)
     return render(request, "login.html", next=safe_next(next))
+
+
+def _link_principal(s: Session, link: str) -> Principal:
+    """The unit officer a signed link is for (AuthError when forged, expired, or for a unit not in the directory)."""
+    who = verify_link(link)
+    if s.get(UnitRow, who.unit) is None:
+        raise AuthError(t("auth.forged"))
+    return who
+
+
+@router.post("/login/link")
+def login_link(request: Request, link: Annotated[str, Form()] = "", csrf: CsrfField = None,
+               next: Annotated[str | None, Form()] = None) -> Response:  # noqa: A002
+    """Switch to the link's unit, once the officer confirmed it on the page above."""
+    check_csrf(request, csrf)
+    with reading() as s:
+        try:
+            who = _link_principal(s, link)
+        except AuthError as exc:
+            return render(request, "login.html", status=401, error=str(exc), next=safe_next(next))
+    sign_in(request, who, "link")
+    return back(safe_next(next) or HOME[who.role])
 
 
 @router.post("/login")
@@ -205,6 +233,36 @@ def logout(request: Request, csrf: CsrfField = None) -> Response:
     check_csrf(request, csrf)
     sign_out(request)
     return back("/login")
+
+
+@router.get("/sessions")
+def sessions(request: Request) -> Response:
+    from models.web_sessions import open_unit_sessions
+
+    with reading() as s:
+        plan = current_plan(request, s)
+        require_coordinator(signed_in(request, s), plan)
+        rows = open_unit_sessions(s)
+        names = views.unit_names(s)
+    return render(request, "sessions.html", sessions=rows, names=names)
+
+
+@router.post("/sessions/{session_id}/end")
+def end_session(request: Request, session_id: int, csrf: CsrfField = None) -> Response:
+    from models.access import who as name_of
+    from models.tables import WebSessionRow
+    from models.web_sessions import end_unit_session
+
+    with reading() as s:
+        plan = current_plan(request, s)
+        who = require_coordinator(signed_in(request, s), plan)
+        row = s.get(WebSessionRow, session_id)
+    check_csrf(request, csrf)
+    with reading() as s:
+        if row is None or not end_unit_session(s, session_id, name_of(who)):
+            raise PortalError(404, t("web.sessions.unknown", id=session_id))
+    flash(request, t("web.sessions.ended", id=session_id, unit=row.unit_code))
+    return back("/sessions")
 
 
 # ------------------------------------------------------------------------------------------------ unit inbox

@@ -1,10 +1,12 @@
 """Who is signed in to the portal, what they may open, and CSRF.
 
-Sessions are Starlette's signed cookie (itsdangerous; HttpOnly, SameSite=Lax, Secure when the portal is served over
-https), signed with a key derived from the same secret as the sign-in links of models/auth.py. A session holds the
-principal (role, unit, token id) and a random CSRF token bound to it; every form carries the token and every POST
-is refused unless it matches. A session opened with a token ends as soon as the token is revoked. Signing in
-(by link or token) starts a new session: a new CSRF token, nothing kept from before.
+The browser holds Starlette's signed cookie (itsdangerous; HttpOnly, SameSite=Lax, Secure when the portal is served
+over https), signed with a key derived from the same secret as the sign-in links of models/auth.py. It carries the
+id of a session kept in the database (models/web_sessions.py: who, since when, until when) and a random CSRF token;
+every form carries the token and every POST is refused unless it matches. A session ends when its officer signs
+out, when the coordinator ends it, 8 hours after signing in, or as soon as its token is revoked; a cookie kept from
+before is then worth nothing. Signing in (by link or token) starts a new session and ends the browser's previous
+one: a new CSRF token, nothing kept from before.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import secrets
 from fastapi import Request
 from sqlmodel import Session
 
-from models.auth import ROLES, Principal, _secret
+from models.auth import Principal, _secret
 from models.messages import t
-from models.tables import PlanRow, TokenRow
+from models.tables import PlanRow
 
 SESSION_COOKIE = "cchc_session"
-SESSION_MAX_AGE = 8 * 3600          # seconds a session lasts after it was last changed
+SESSION_MAX_AGE = 8 * 3600          # seconds the cookie is kept (the session itself ends 8 hours after sign-in)
 LANG_COOKIE = "cchc_lang"
 
 
@@ -63,33 +65,40 @@ def check_csrf(request: Request, value: str | None) -> None:
 
 
 def sign_in(request: Request, principal: Principal, via: str) -> None:
-    """Start a new session for ``principal`` (``via``: link or token)."""
+    """Start a new session for ``principal`` (``via``: link or token), ending the browser's previous one."""
+    from models.db import get_engine
+    from models.web_sessions import open_session
+
+    with Session(get_engine()) as s:
+        secret = open_session(s, principal, via, replaces=request.session.get("sid"))
     lang = request.session.get("lang")
     request.session.clear()
-    request.session.update(role=principal.role, unit=principal.unit, token=principal.token_id, via=via,
-                           csrf=secrets.token_urlsafe(32))
+    request.session.update(sid=secret, csrf=secrets.token_urlsafe(32))
     if lang:
         request.session["lang"] = lang
 
 
 def sign_out(request: Request) -> None:
+    """End the session in the database (a copy of the cookie is refused from now on) and forget it."""
+    from models.db import get_engine
+    from models.web_sessions import end_session
+
+    if secret := request.session.get("sid"):
+        with Session(get_engine()) as s:
+            end_session(s, secret, "logout")
     request.session.clear()
 
 
 def principal_of(request: Request, s: Session) -> Principal | None:
-    """The signed-in principal, or None (no session, a broken one, or a revoked token)."""
-    data = request.session
-    role = data.get("role")
-    if role not in ROLES:
-        return None
-    token_id, label = data.get("token"), None
-    if token_id is not None:
-        row = s.get(TokenRow, token_id)
-        if row is None or row.revoked_at is not None or row.role != role:
-            sign_out(request)
-            return None
-        label = row.label
-    return Principal(role, data.get("unit"), token_id, label)
+    """The signed-in principal, or None (no session, or one that has ended: signed out, ended by the coordinator,
+    past its 8 hours, or its token revoked)."""
+    from models.web_sessions import session_principal
+
+    secret = request.session.get("sid")
+    who = session_principal(s, secret)
+    if who is None and secret:
+        request.session.clear()
+    return who
 
 
 def require(who: Principal | None, *roles: str) -> Principal:
