@@ -14,6 +14,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
 
+import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -25,10 +26,12 @@ from models.messages import language, t
 from models.settings import get_settings
 from web.runs import Runs
 from web.uploads import MAX_FILES
-from web.security import LANG_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE, PortalError, SignInNeeded, session_key
+from web.security import (LANG_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE, PortalError, SignInNeeded, open_session_in,
+                          session_key)
 
 HERE = Path(__file__).resolve().parent
 LANGS = ("vi", "en")
+ANONYMOUS_BODY = 64 * 1024   # the largest body taken from someone not signed in
 SECURITY_HEADERS = [
     (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
                                  b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
@@ -40,7 +43,10 @@ SECURITY_HEADERS = [
 
 class PortalMiddleware:
     """Language (?lang=en, then the cookie, then CCHC_LANG) for the whole request, security headers, no caching of
-    signed-in pages, and a limit on the request body (413 before anything is parsed)."""
+    signed-in pages, and limits on the request body judged from the headers, before any of it is read: a declared
+    length over the limit is refused at once (413); so is a declared length over 64 KiB (the sign-in form needs far
+    less) without an open session (401). Chunked bodies are counted and cut (413) at the limit, or at 64 KiB without
+    an open session."""
 
     def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app = app
@@ -56,23 +62,41 @@ class PortalMiddleware:
         lang = asked if asked in LANGS else cookie if cookie in LANGS else get_settings().lang
         scope.setdefault("state", {})["lang"] = lang
         length = request.headers.get("content-length")
-        if length and length.isdigit() and int(length) > self.max_body:
-            await self._too_large(send, lang)
+        declared = int(length) if length and length.isdigit() else None
+        if declared is not None and declared > self.max_body:
+            await self._refuse(send, 413, t("web.body_too_big", lang))
             return
+        limit = self.max_body
+        chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
+        if (declared or 0) > ANONYMOUS_BODY or (declared is None and chunked):   # only from someone signed in
+            signed = await anyio.to_thread.run_sync(open_session_in, request.cookies.get(SESSION_COOKIE))
+            if not signed:
+                if declared is not None:
+                    await self._refuse(send, 401, t("web.sign_in_needed", lang))
+                    return
+                limit = ANONYMOUS_BODY
         received = 0
-        started = False
+        started = cut = False
 
         async def limited_receive() -> Message:
-            nonlocal received
+            """The body as it comes, counted; past the limit the answer is 413 and the app sees a disconnect."""
+            nonlocal received, cut
+            if cut:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise _BodyTooLarge()
+                if received > limit:
+                    cut = True
+                    if not started:
+                        await self._refuse(send, 413, t("web.body_too_big", lang))
+                    return {"type": "http.disconnect"}
             return message
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
+            if cut:   # answered already
+                return
             if message["type"] == "http.response.start":
                 started = True
                 headers = list(message.get("headers", []))
@@ -91,20 +115,17 @@ class PortalMiddleware:
         with language(lang):
             try:
                 await self.app(scope, limited_receive, send_with_headers)
-            except _BodyTooLarge:
-                if not started:
-                    await self._too_large(send, lang)
+            except Exception:
+                if not cut:   # what the app raised because its body was cut short is of no interest
+                    raise
 
-    async def _too_large(self, send: Send, lang: str) -> None:
-        body = f"<!doctype html><meta charset='utf-8'><p>{t('web.body_too_big', lang)}</p>".encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"text/html; charset=utf-8"),
+    async def _refuse(self, send: Send, status: int, message: str) -> None:
+        """Answer at once, without reading the body; the connection is closed after it."""
+        body = f"<!doctype html><meta charset='utf-8'><p>{message}</p>".encode()
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"connection", b"close"),
                                 (b"content-length", str(len(body)).encode()), *SECURITY_HEADERS]})
         await send({"type": "http.response.body", "body": body})
-
-
-class _BodyTooLarge(Exception):
-    pass
 
 
 def create_app(*, as_of: date | None = None, background_runs: bool = True, max_upload_bytes: int = MAX_BYTES,

@@ -11,9 +11,13 @@ one: a new CSRF token, nothing kept from before.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import json
 import secrets
+
+import itsdangerous
 
 from fastapi import Request
 from sqlmodel import Session
@@ -87,6 +91,23 @@ def sign_out(request: Request) -> None:
         with Session(get_engine()) as s:
             end_session(s, secret, "logout")
     request.session.clear()
+
+
+def open_session_in(cookie: str | None) -> bool:
+    """Whether a session cookie, read as Starlette's SessionMiddleware reads it, holds a session still open (for
+    judging a request by its headers, before its body is read)."""
+    from models.db import get_engine
+    from models.web_sessions import session_principal
+
+    if not cookie:
+        return False
+    try:
+        data = itsdangerous.TimestampSigner(session_key()).unsign(cookie.encode(), max_age=SESSION_MAX_AGE)
+        secret = json.loads(base64.b64decode(data)).get("sid")
+    except (itsdangerous.BadSignature, ValueError, AttributeError):
+        return False
+    with Session(get_engine()) as s:
+        return session_principal(s, secret if isinstance(secret, str) else None) is not None
 
 
 def principal_of(request: Request, s: Session) -> Principal | None:
