@@ -25,6 +25,7 @@ from models.attachments import MAX_BYTES
 from models.messages import language, t
 from models.settings import get_settings
 from web.runs import Runs
+from web.views import PageCache
 from web.uploads import MAX_FILES
 from web.security import (LANG_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE, PortalError, SignInNeeded, open_session_in,
                           session_key)
@@ -146,6 +147,7 @@ def create_app(*, as_of: date | None = None, background_runs: bool = True, max_u
     app = FastAPI(title="cchc-flow", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.as_of = as_of
     app.state.runs = Runs(background=background_runs)
+    app.state.pages = PageCache()
     app.state.max_upload = max_upload_bytes
     app.include_router(pages.router)
     app.include_router(plan_import.router)

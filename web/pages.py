@@ -274,8 +274,10 @@ def inbox(request: Request) -> Response:
         plan = current_plan(request, s)
         day = today(request)
         assert who.unit is not None
-        rows = views.inbox(s, plan, who.unit, day)
-        reports = views.periodic(s, plan, who.unit, day)
+        unit_code = who.unit
+        rows, reports = request.app.state.pages.get(
+            s, plan, ("inbox", unit_code, day),
+            lambda: (views.inbox(s, plan, unit_code, day), views.periodic(s, plan, unit_code, day)))
         unit = s.get(UnitRow, who.unit)
     return render(request, "inbox.html", rows=rows, reports=reports, unit=unit, allowed=", ".join(ALLOWED))
 
@@ -418,7 +420,8 @@ def board(request: Request) -> Response:
     with reading() as s:
         plan = current_plan(request, s)
         who = require_reader(signed_in(request, s), plan)
-        data = views.board(s, plan, today(request), request.state.lang)
+        day, lang = today(request), request.state.lang
+        data = request.app.state.pages.get(s, plan, ("board", day, lang), lambda: views.board(s, plan, day, lang))
     return render(request, "board.html", runs=request.app.state.runs.recent(plan.code),
                   may_act=who.is_coordinator_of(plan), **data)
 

@@ -3,13 +3,16 @@ the portal adds no rule of its own about activities, reports or reviews."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pendulum
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from models.actions import roles_of
@@ -139,6 +142,31 @@ def evidence_file(s: Session, evidence_id: int, index: int) -> tuple[EvidenceRow
 
 # ------------------------------------------------------------------------------------------------ coordinator board
 
+class PageCache:
+    """What the board and the inboxes show, computed once per state of the plan's history: every change they show
+    (a step, a report, a decision, a review held, an amended plan) appends a step to the history, so for the same
+    last step, day and viewer the figures are the same and are served from memory (one query to find the last
+    step). Each portal process keeps its own."""
+
+    def __init__(self, size: int = 64) -> None:
+        self.size = size
+        self.pages: dict[tuple[Any, ...], Any] = {}
+        self.lock = threading.Lock()
+
+    def get(self, s: Session, plan: PlanRow, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        head = s.exec(select(sa.func.max(TransitionRow.seq)).where(TransitionRow.plan_id == plan.id)).one()
+        full = (plan.id, head, *key)
+        with self.lock:
+            found = self.pages.get(full)
+        if found is None:
+            found = compute()
+            with self.lock:
+                if len(self.pages) >= self.size:
+                    self.pages.pop(next(iter(self.pages)))
+                self.pages[full] = found
+        return found
+
+
 def board(s: Session, plan: PlanRow, today: date, lang: str) -> dict[str, Any]:
     """Progress by phase and content item, per-unit on-time rates, the acceptance queue and the reviews."""
     data = plan_as_dict(s, plan.code)
@@ -193,15 +221,21 @@ def unit_rates(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
 
 
 def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
-    """Activities reported and waiting for the coordinator, oldest report first, with that report."""
+    """Activities reported and waiting for the coordinator, oldest report first, with that report (three queries,
+    however long the queue)."""
     acts = s.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan,
                                             ActivityRow.state == "reported")).all()
+    latest: dict[int, EvidenceRow] = {}
+    for ev in s.exec(select(EvidenceRow).where(EvidenceRow.activity_id.in_([a.id for a in acts]),  # type: ignore[union-attr]
+                                               EvidenceRow.kind == "report").order_by(EvidenceRow.id)):
+        latest[ev.activity_id] = ev
+    step_ids = [ev.transition_id for ev in latest.values() if ev.transition_id]
+    effective = dict(s.exec(select(TransitionRow.id, TransitionRow.effective_day)
+                            .where(TransitionRow.id.in_(step_ids))).all())  # type: ignore[union-attr]
     out = []
     for a in acts:
-        report = s.exec(select(EvidenceRow).where(EvidenceRow.activity_id == a.id, EvidenceRow.kind == "report")
-                        .order_by(EvidenceRow.id.desc())).first()  # type: ignore[union-attr]
-        step = s.get(TransitionRow, report.transition_id) if report and report.transition_id else None
-        day = step.effective_day if step and step.effective_day else (report.at.date() if report else None)
+        report = latest.get(a.id)
+        day = (effective.get(report.transition_id) or report.at.date()) if report else None
         out.append({"key": a.key, "title": short_title(a.text, 100), "end": a.window_end, "report": report,
                     "day": day, "on_time": on_time(day, a.window_end),
                     "backdated": backdated(step.at, step.effective_day, step.letter_ref) if step else None})

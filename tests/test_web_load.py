@@ -1,0 +1,117 @@
+"""The portal under load: the board costs the same number of queries however many rows it shows, and an
+unchanged plan's board and inbox are served from memory; `cchc serve --workers` runs several processes with
+the access log and stops gracefully."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import httpx
+import sqlalchemy as sa
+
+from conftest import REPO
+from endpoints import free_port
+from portal import PLAN, issue, rows, set_states
+from test_web import app, client, creds, post  # noqa: F401  (fixtures)
+
+
+@contextmanager
+def statements() -> Iterator[list[str]]:
+    """The SQL statements run on the configured database meanwhile."""
+    from models.db import get_engine
+
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    engine = get_engine()
+    sa.event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield seen
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", count)
+
+
+def board_queries() -> int:
+    from models.db import session
+    from models.queries import get_plan
+    from web.views import board
+
+    with session() as s, statements() as seen:
+        data = board(s, get_plan(s, PLAN), date(2014, 3, 14), "vi")
+    return len(seen), len(data["queue"])
+
+
+def report(key: str) -> None:
+    """The activity's (first) lead unit reports it done, as `cchc activity done` does."""
+    from models.actions import report_done
+    from models.auth import Principal
+    from models.db import session
+
+    ((lead,),) = rows("select unit_code from activity_unit join activity on activity.id = activity_id "
+                      "where key = :key and role = 'lead' order by unit_code limit 1", key=key)
+    token_id, _ = issue("coordinator" if lead == "VPB" else "unit", lead)
+    with session() as s:
+        report_done(s, principal=Principal("coordinator" if lead == "VPB" else "unit", lead, token_id),
+                    plan_code=PLAN, key=key, evidence="Biên bản", actor="test", today=date(2014, 3, 14))
+
+
+def test_the_board_costs_the_same_queries_however_long_its_queue(app) -> None:  # type: ignore[no-untyped-def]
+    keys = ["1.1.1", "1.1.2", "1.2.1", "1.4.1", "1.5.1"]
+    set_states(PLAN, "assigned", keys)
+    report(keys[0])
+    one, queued = board_queries()
+    assert queued == 1
+    for key in keys[1:]:
+        report(key)
+    five, queued = board_queries()
+    assert queued == 5 and five == one
+
+
+def test_an_unchanged_board_and_inbox_are_served_from_memory_and_a_new_step_shows_at_once(app, client, creds) -> None:  # type: ignore[no-untyped-def]
+    vpb, t5g = client("coordinator", creds), client("T5G", creds)
+    for c, path in ((vpb, "/board"), (t5g, "/inbox")):
+        c.get(path)
+        with statements() as seen:
+            assert c.get(path).status_code == 200
+        assert len(seen) <= 5, seen      # who is signed in, the plans, the history's last step, the unit
+    with statements() as seen:
+        assert post(t5g, "/activities/1.1.2/done", {"evidence": "Đã đăng bài"}, page="/inbox").status_code == 303
+    assert "1.1.2" in vpb.get("/board").text.split('id="queue"')[1].split("</section>")[0]
+    assert "đã báo cáo" in t5g.get("/inbox").text
+
+
+def test_serve_runs_workers_with_the_access_log_and_stops_gracefully(loaded, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    log = (tmp_path / "serve.log").open("w+")
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen([sys.executable, "-m", "cchc.cli", "serve", "--port", str(port), "--workers", "2"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                r = httpx.get(f"http://127.0.0.1:{port}/login?link=bi-mat", timeout=5)
+                break
+            except httpx.TransportError:
+                assert proc.poll() is None and time.monotonic() < deadline, "the portal did not start"
+                time.sleep(0.1)
+        assert r.status_code == 401
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    log.seek(0)
+    text = log.read()
+    assert text.count("Started server process") == 2 and "Traceback" not in text
+    assert '"GET /login?link=**** HTTP/1.1" 401' in text and "bi-mat" not in text
+    assert "Shutting down" in text and "Finished server process" in text
