@@ -18,13 +18,14 @@ import json
 import secrets
 
 import itsdangerous
-
 from fastapi import Request
 from sqlmodel import Session
 
 from models.auth import Principal, _secret
+from models.db import get_engine
 from models.messages import t
 from models.tables import PlanRow
+from models.web_sessions import end_session, open_session, session_principal
 
 SESSION_COOKIE = "cchc_session"
 SESSION_MAX_AGE = 8 * 3600          # seconds the cookie is kept (the session itself ends 8 hours after sign-in)
@@ -70,9 +71,6 @@ def check_csrf(request: Request, value: str | None) -> None:
 
 def sign_in(request: Request, principal: Principal, via: str) -> None:
     """Start a new session for ``principal`` (``via``: link or token), ending the browser's previous one."""
-    from models.db import get_engine
-    from models.web_sessions import open_session
-
     with Session(get_engine()) as s:
         secret = open_session(s, principal, via, replaces=request.session.get("sid"))
     lang = request.session.get("lang")
@@ -84,9 +82,6 @@ def sign_in(request: Request, principal: Principal, via: str) -> None:
 
 def sign_out(request: Request) -> None:
     """End the session in the database (a copy of the cookie is refused from now on) and forget it."""
-    from models.db import get_engine
-    from models.web_sessions import end_session
-
     if secret := request.session.get("sid"):
         with Session(get_engine()) as s:
             end_session(s, secret, "logout")
@@ -96,9 +91,6 @@ def sign_out(request: Request) -> None:
 def open_session_in(cookie: str | None) -> bool:
     """Whether a session cookie, read as Starlette's SessionMiddleware reads it, holds a session still open (for
     judging a request by its headers, before its body is read)."""
-    from models.db import get_engine
-    from models.web_sessions import session_principal
-
     if not cookie:
         return False
     try:
@@ -113,8 +105,6 @@ def open_session_in(cookie: str | None) -> bool:
 def principal_of(request: Request, s: Session) -> Principal | None:
     """The signed-in principal, or None (no session, or one that has ended: signed out, ended by the coordinator,
     past its 8 hours, or its token revoked)."""
-    from models.web_sessions import session_principal
-
     secret = request.session.get("sid")
     who = session_principal(s, secret)
     if who is None and secret:
