@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-import pendulum
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
@@ -30,6 +30,8 @@ from models.tables import (ActivityRow, ContentRow, EvidenceRow, PhaseRow, PlanR
                            TransitionRow, UnitRow)
 from web.gantt import STATES, Band, Bar, progress_svg, rate_svg, timeline_svg
 from web.security import PortalError
+
+VN = ZoneInfo(TZ)
 
 
 def unit_names(s: Session) -> dict[str, str]:
@@ -315,4 +317,4 @@ def local_time(value: Any) -> str:
     """A stored (UTC) timestamp in Asia/Ho_Chi_Minh, as Vietnamese documents write it."""
     if value is None:
         return ""
-    return pendulum.instance(value).in_tz(TZ).format("DD/MM/YYYY HH:mm")
+    return value.astimezone(VN).strftime("%d/%m/%Y %H:%M")
