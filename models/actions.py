@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import pendulum
 from sqlalchemy import func
@@ -17,7 +16,7 @@ from sqlmodel import Session, select
 from models.access import (ActionRefused, Refusal, acted_by, acting_unit, check_coordinator,  # noqa: F401 (re-exported)
                            refusals_recorded)
 from models.activities import apply_event, unit_expander
-from models.attachments import check_files, store
+from models.attachments import File, check_files, store
 from models.auth import Principal
 from models.backdating import LateLetter, backdate_problem
 from models.calendar import TZ
@@ -92,7 +91,7 @@ def _today() -> date:
 
 
 def _record_evidence(session: Session, plan: PlanRow, activity: ActivityRow, unit: str, kind: str, text: str,
-                     files: list[Path], step: TransitionRow) -> list[dict]:
+                     files: list[File], step: TransitionRow) -> list[dict]:
     stored = [store(f) for f in files]
     session.add(EvidenceRow(plan_id=plan.id, activity_id=activity.id, unit_code=unit, kind=kind, text=text,
                             attachments=stored, actor=step.actor, transition_id=step.id))
@@ -169,7 +168,7 @@ def _unit_step(session: Session, principal: Principal, plan_code: str | None, ke
 
 
 def report_done(session: Session, *, principal: Principal, plan_code: str | None, key: str, unit: str | None = None,
-                evidence: str, attachments: list[Path] = (), stated_name: str | None = None,  # type: ignore[assignment]
+                evidence: str, attachments: list[File] = (), stated_name: str | None = None,  # type: ignore[assignment]
                 source: str = "cli", today: date | None = None, letter: LateLetter | None = None) -> ActionResult:
     """A lead unit reports the activity done, with evidence; the coordinator is told.
 
@@ -201,7 +200,7 @@ def report_done(session: Session, *, principal: Principal, plan_code: str | None
 
 
 def add_note(session: Session, *, principal: Principal, plan_code: str | None, key: str, unit: str | None = None,
-             text: str, attachments: list[Path] = (), stated_name: str | None = None,  # type: ignore[assignment]
+             text: str, attachments: list[File] = (), stated_name: str | None = None,  # type: ignore[assignment]
              source: str = "cli", today: date | None = None, letter: LateLetter | None = None) -> ActionResult:
     """A lead or partner unit adds a note (and files) to an activity; the leads are told (principal and
     ``letter`` as in report_done)."""

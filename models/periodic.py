@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 from sqlmodel import Session, select
 
 from models.activities import unit_expander
-from models.attachments import check_files, store
+from models.attachments import File, check_files, store
 from models.auth import Principal
 from models.backdating import LateLetter
 from models.calendar import working_day_on_or_after, working_day_on_or_before
@@ -107,7 +106,7 @@ def submitted(session: Session, plan_id: int) -> set[tuple[str, str, str]]:
 
 
 def submit_report(session: Session, *, principal: Principal, plan_code: str | None, unit: str | None = None,
-                  period: str, file: Path, stated_name: str | None = None, today: date, source: str = "cli",
+                  period: str, file: File, stated_name: str | None = None, today: date, source: str = "cli",
                   letter: LateLetter | None = None) -> tuple[int, Period, bool]:
     """Record a unit's periodic report (the file is stored with its hash); returns (plan id, period, on time).
 
