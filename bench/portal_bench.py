@@ -74,7 +74,7 @@ def load(plan: Path, units: Path) -> str:
     directory = read_directory(units)
     parsed, _ = read_plan(plan, directory)
     with session() as s:
-        load_plan(s, parsed, directory, actor="bench")
+        load_plan(s, parsed, directory, stated_name="bench")
     return parsed.code
 
 
@@ -121,17 +121,17 @@ def history(code: str, today: date, every: int = 1) -> dict[str, str]:
             continue
         lead = leads[0] if leads else plan.focal_unit
         with session() as s:
-            report_done(s, principal=who(lead), plan_code=code, key=key, actor="bench", today=today,
+            report_done(s, principal=who(lead), plan_code=code, key=key, today=today,
                         evidence=f"Đã thực hiện hoạt động {key}: biên bản, ảnh, đường dẫn bài đăng")
         for partner in partners[:1]:
             with session() as s:
-                add_note(s, principal=who(partner), plan_code=code, key=key, actor="bench", today=today,
+                add_note(s, principal=who(partner), plan_code=code, key=key, today=today,
                          text=f"Đơn vị {partner} đã phối hợp thực hiện {key}")
         decision = ("accept", "return", None)[i // every % 3]
         if decision:
             with session() as s:
                 coordinator_decides(s, principal=coordinator, plan_code=code, key=key, event=decision,
-                                    note="Thiếu minh chứng" if decision == "return" else None, actor="bench",
+                                    note="Thiếu minh chứng" if decision == "return" else None,
                                     today=today)
     return tokens
 
@@ -284,7 +284,7 @@ def note_step(code: str, key: str, unit_token: tuple[object, str], today: date) 
 
     def step() -> None:
         with session() as s:
-            add_note(s, principal=unit_token[0], plan_code=code, key=key, text="ghi chú thêm", actor="bench",
+            add_note(s, principal=unit_token[0], plan_code=code, key=key, text="ghi chú thêm",
                      today=today)
     return step
 

@@ -117,12 +117,10 @@ def test_the_cli_attaches_a_file_whose_name_fills_the_file_system(cli, tokens, t
     set_states(PLAN, "assigned", ["1.1.2"])
     file = tmp_path / LONG_NAMES[0]
     file.write_bytes(PDF)
-    cli("activity", "done", "1.1.2", "--unit", "T5G", "--evidence", "Biên bản", "--attach", file, "--as-of",
-        "2014-03-14", token=tokens["T5G"])
+    cli("activity", "done", "1.1.2", "--unit", "T5G", "--evidence", "Biên bản", "--attach", file, token=tokens["T5G"])
     (a,) = attachments_stored()
     assert a["name"] == LONG_NAMES[0] and Path(a["path"]).read_bytes() == PDF
-    cli("report", "submit", "--unit", "T5G", "--period", "2014-H1", "--file", file, "--as-of", "2014-03-14",
-        token=tokens["T5G"])
+    cli("report", "submit", "--unit", "T5G", "--period", "2014-H1", "--file", file, token=tokens["T5G"])
     assert rows("select file_name from submission") == [(LONG_NAMES[0],)]
 
 

@@ -61,7 +61,7 @@ def report(key: str) -> None:
     token_id, _ = issue("coordinator" if lead == "VPB" else "unit", lead)
     with session() as s:
         report_done(s, principal=Principal("coordinator" if lead == "VPB" else "unit", lead, token_id),
-                    plan_code=PLAN, key=key, evidence="Biên bản", actor="test", today=date(2014, 3, 14))
+                    plan_code=PLAN, key=key, evidence="Biên bản", today=date(2014, 3, 14))
 
 
 def test_the_board_costs_the_same_queries_however_long_its_queue(app) -> None:  # type: ignore[no-untyped-def]

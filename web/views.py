@@ -232,12 +232,12 @@ def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
                                                EvidenceRow.kind == "report").order_by(EvidenceRow.id)):
         latest[ev.activity_id] = ev
     step_ids = [ev.transition_id for ev in latest.values() if ev.transition_id]
-    effective = dict(s.exec(select(TransitionRow.id, TransitionRow.effective_day)
-                            .where(TransitionRow.id.in_(step_ids))).all())  # type: ignore[union-attr]
+    steps = {t.id: t for t in s.exec(select(TransitionRow).where(TransitionRow.id.in_(step_ids)))}  # type: ignore[union-attr]
     out = []
     for a in acts:
         report = latest.get(a.id)
-        day = (effective.get(report.transition_id) or report.at.date()) if report else None
+        step = steps.get(report.transition_id) if report else None
+        day = step.effective_day if step and step.effective_day else (report.at.date() if report else None)
         out.append({"key": a.key, "title": short_title(a.text, 100), "end": a.window_end, "report": report,
                     "day": day, "on_time": on_time(day, a.window_end),
                     "backdated": backdated(step.at, step.effective_day, step.letter_ref) if step else None})
@@ -310,7 +310,7 @@ def backdated(at: Any, day: date | None, letter: str | None) -> str | None:
 
     if not letter or day is None:
         return None
-    return marked(pendulum.instance(at).in_tz(TZ).date(), day, letter)
+    return marked(at.astimezone(VN).date(), day, letter)
 
 
 def local_time(value: Any) -> str:
