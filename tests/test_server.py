@@ -224,7 +224,7 @@ def test_the_portals_run_button_goes_through_the_pool(topology: Topology, endpoi
     _, token = issue("coordinator", "VPB")
     port = free_port()
     topology.spawn("portal", sys.executable, "-m", "cchc.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-                   "--as-of", "2014-06-08")
+                   "--as-of", "2014-06-08", "--workers", "1")   # one process: the board lists the runs it started
     endpoint.clear()
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=WAIT) as c:
         deadline = time.monotonic() + WAIT
