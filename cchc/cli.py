@@ -329,11 +329,14 @@ def late_letter(as_of: str | None, letter: str | None):  # type: ignore[no-untyp
     return LateLetter(parse_date(day), letter)  # type: ignore[arg-type]
 
 
-def _act(fn, as_of: str | None = None, letter: str | None = None, **kwargs) -> None:  # type: ignore[no-untyped-def]
-    """Run a unit or coordinator action today (or from a late letter), deliver what it queued, print the outcome."""
+def _act(fn, as_of: str | None = None, letter: str | None = None, done: str | None = None,  # type: ignore[no-untyped-def]
+         **kwargs) -> None:
+    """Run a unit or coordinator action today (or from a late letter), deliver what it queued, print the outcome
+    (``done``, else the activity's new state)."""
     from models.calendar import today
 
-    kwargs["letter"] = late_letter(as_of, letter)
+    if as_of is not None or letter is not None:
+        kwargs["letter"] = late_letter(as_of, letter)
     kwargs["today"] = today(None)
     from cchc.token_cli import principal
     from models.actions import ActionInputError, ActionRefused
@@ -350,7 +353,7 @@ def _act(fn, as_of: str | None = None, letter: str | None = None, **kwargs) -> N
             result = fn(s, principal=principal(s), stated_name=name, **kwargs)
     except (ActionInputError, ActionRefused, AttachmentError, AuthError, IllegalTransition, UnknownPlan) as exc:
         fail(str(exc))
-    out.print(t("action.done", id=result.activity, state=t(f"state.{result.state}")))
+    out.print(done or t("action.done", id=result.activity, state=t(f"state.{result.state}")))
     from flows.delivery import deliver_now
 
     for problem in deliver_now(result.plan_id, result.notified, kwargs["today"]):
@@ -752,6 +755,7 @@ app.command("history")(history_command)
 
 from cchc.notice_cli import notice_app  # noqa: E402  (issue 6)
 from cchc.token_cli import token_app  # noqa: E402  (issue 6)
+import cchc.follow_up_cli  # noqa: E402,F401  (the coordinator's follow-up commands, on activity_app)
 
 app.add_typer(token_app, name="token")
 app.add_typer(notice_app, name="notice")

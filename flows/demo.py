@@ -27,7 +27,7 @@ class Step:
     """One scripted action: on ``day``, ``kind`` for ``activity`` (or a periodic report) by ``unit``."""
 
     day: date
-    kind: str          # done | accept | return | note | submit | review
+    kind: str          # done | accept | return | note | submit | review | extend | approve_extension | refuse_extension
     target: str        # activity id, period label, or phase number for a review
     unit: str = COORDINATOR
     text: str = ""
@@ -55,6 +55,10 @@ SCRIPT: tuple[Step, ...] = (
     Step(d("2014-11-25"), "return", "1.1.2", text="Thiếu minh chứng phát sóng (lịch phát sóng, đường dẫn bài viết)"),
     Step(d("2014-12-05"), "done", "2.5.1", "T5G", "Đã đăng 5 bài về cấp phép trực tuyến trên Cổng TTĐT và Báo SKĐS"),
     Step(d("2014-12-09"), "accept", "2.5.1"),
+    Step(d("2014-12-15"), "extend", "1.4.2", "T5G", "2015-03-31|Chờ bố trí kinh phí tổ chức hội thảo"),
+    Step(d("2014-12-17"), "refuse_extension", "1.4.2", text="Hội thảo phải tổ chức trong giai đoạn I"),
+    Step(d("2014-12-22"), "extend", "2.2.1", "GDXH", "2015-01-31|Chờ lịch tọa đàm của khách mời"),
+    Step(d("2014-12-24"), "approve_extension", "2.2.1", text="Đồng ý gia hạn đến 31/01/2015"),
     Step(d("2014-12-10"), "done", "1.1.2", "T5G", "Bổ sung lịch phát sóng VTV1 (4 số) và danh mục 12 bài viết có đường dẫn"),
     Step(d("2014-12-15"), "accept", "1.1.2"),
     Step(d("2015-01-09"), "done", "2.2.1", "GDXH", "Tọa đàm về sự hài lòng của người dân ngày 06/01/2015 và 3 bài viết"),
@@ -166,6 +170,8 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
                     r = report_done(s, principal=officers[step.unit], plan_code=PLAN, key=step.target,
                                     unit=step.unit, evidence=step.text,
                                     attachments=[evidence_file(home, step)], today=step.day)
+                elif step.kind in EXTENSION_STEPS:
+                    r = extension_step(s, officers, step)
                 elif step.kind == "note":
                     r = add_note(s, principal=officers[step.unit], plan_code=PLAN, key=step.target, unit=step.unit,
                                  text=step.text, today=step.day)
@@ -185,6 +191,21 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
         if advance:
             advance(day)
     return result
+
+
+EXTENSION_STEPS = ("extend", "approve_extension", "refuse_extension")
+
+
+def extension_step(s, officers: dict, step: Step):  # type: ignore[no-untyped-def]
+    """A lead unit asks for a later due date ("DATE|reason"), or the coordinator approves or refuses it."""
+    from models.extensions import decide_extension, request_extension
+
+    if step.kind == "extend":
+        until, reason = step.text.split("|", 1)
+        return request_extension(s, principal=officers[step.unit], plan_code=PLAN, key=step.target, unit=step.unit,
+                                 until=d(until), reason=reason, today=step.day)
+    return decide_extension(s, principal=officers[COORDINATOR], plan_code=PLAN, key=step.target,
+                            approve=step.kind == "approve_extension", note=step.text, by=COORDINATOR, today=step.day)
 
 
 def demo_principals() -> dict:

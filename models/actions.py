@@ -82,7 +82,7 @@ def _details(session: Session, activity: ActivityRow, **extra: object) -> dict:
     phase = session.get(PhaseRow, activity.phase_id)
     roles = roles_by_activity(session, activity.plan_id).get(activity.id, {"lead": []})
     return {"phase": phase.name if phase else "", "title": activity.text,
-            "start": activity.window_start.isoformat(), "end": activity.window_end.isoformat(),
+            "start": activity.window_start.isoformat(), "end": activity.due.isoformat(),
             "leads": list(unit_expander(session, activity.plan_id)(roles["lead"])), **extra}
 
 
@@ -191,7 +191,7 @@ def report_done(session: Session, *, principal: Principal, plan_code: str | None
                            letter_ref=letter.reference if letter else None, **acted_by(principal, stated_name))
         session.flush()
         stored = _record_evidence(session, plan, act, code, "report", evidence, list(attachments), step)
-        on_time = day <= act.window_end
+        on_time = day <= act.due
         seq = _sequence(session, act)
         details = _details(session, act, unit=code, text=evidence, on_time=on_time, coordinator=plan.focal_unit,
                            attachments=[s["name"] for s in stored])

@@ -144,10 +144,12 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
     expand = unit_expander(session, plan.id)
     roles = roles_by_activity(session, plan.id)
     A = ActivityRow
-    rows = session.exec(select(A.id, A.key, A.state, A.window_start, A.window_end, A.text)  # columns: fewer objects
+    rows = session.exec(select(A.id, A.key, A.state, A.window_start, A.window_end, A.text,  # columns: fewer objects
+                               A.extended_to)
                         .where(A.phase_id == phase.id, A.in_plan).order_by(A.content_id, A.position)).all()
     views = []
-    for id_, key, state, start, end, text in rows:
+    for id_, key, state, start, planned_end, text, extended_to in rows:
+        end = extended_to or planned_end   # the due date in force: an approved extension's
         r = roles.get(id_, {"lead": [], "partner": []})
         leads = expand(r["lead"])
         facts = Facts(key=key, state=state, start=start, end=end, leads=leads,
@@ -155,6 +157,8 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
         title = short_title(text)
         details = {"phase": phase.name, "title": text, "start": start.isoformat(), "end": end.isoformat(),
                    "leads": list(leads)}
+        if extended_to:   # reminders, overdue and escalation notices are planned anew for the new date
+            details["extended"] = planned_end.isoformat()
         views.append(ActivityView(id_, facts, title, details))
     return PhaseView(plan.id, plan.code, plan.number, plan.title, phase.number, phase.name, phase.window_start,
                      phase.window_end, parties, tuple(views))

@@ -24,6 +24,9 @@ class Notice(StrEnum):
     REPORT_REMINDER = "report_reminder"    # a periodic report is due soon and not yet submitted
     REPORT_MISSING = "report_missing"      # the due date passed: the recipient gets the list of missing units
     REPORT_SUBMITTED = "report_submitted"  # a unit submitted its periodic report: the recipient is told
+    EXTENSION_REQUESTED = "extension_requested"  # a lead asked for a later due date: the coordinator is told
+    EXTENSION_APPROVED = "extension_approved"    # the coordinator granted it: leads and partners are told
+    EXTENSION_REFUSED = "extension_refused"      # the coordinator refused it: the leads are told
 
 
 class Role(StrEnum):

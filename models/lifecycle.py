@@ -24,6 +24,7 @@ class Event(StrEnum):
     RETURN = "return"
     MARK_OVERDUE = "mark_overdue"
     CANCEL = "cancel"
+    EXTEND = "extend"        # the coordinator approved a later due date: an overdue activity is open again
 
 
 FINAL = frozenset({State.ACCEPTED, State.CANCELLED})
@@ -37,6 +38,8 @@ TRANSITIONS: dict[Event, dict[State, State]] = {
     Event.RETURN: {State.REPORTED: State.RETURNED},
     Event.MARK_OVERDUE: {State.ASSIGNED: State.OVERDUE, State.RETURNED: State.OVERDUE},
     Event.CANCEL: {s: State.CANCELLED for s in State if s not in FINAL},
+    Event.EXTEND: {State.PLANNED: State.PLANNED, State.ASSIGNED: State.ASSIGNED, State.OVERDUE: State.ASSIGNED,
+                   State.RETURNED: State.RETURNED},
 }
 
 

@@ -141,6 +141,7 @@ class ReportingSpec(Spec):
 class PlanSpec(Spec):
     plan: PlanInfo
     reminders: Reminders = Reminders()
+    max_extensions: Annotated[int, Field(ge=0, le=20)] = 2   # deadline extensions an activity may be granted
     groups: dict[str, list[Text]] = {}
     phases: list[PhaseSpec]
     reporting: list[ReportingSpec] = []

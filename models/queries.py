@@ -62,6 +62,7 @@ def plan_as_dict(session: Session, code: str) -> dict[str, Any]:
                 "id": a.key, "content": contents[a.content_id].title, "content_number": contents[a.content_id].number,
                 "title": a.text, "window": {"start": a.window_start.isoformat(), "end": a.window_end.isoformat(),
                                             "as_written": a.window_as_written},
+                "due": a.due.isoformat(),   # the due date in force: an approved extension's, else the window's end
                 "funding": a.funding, "lead": roles.get(a.id, {}).get("lead", []),
                 "partners": roles.get(a.id, {}).get("partner", []), "state": a.state,
             } for a in acts if a.phase_id == p.id],
@@ -98,15 +99,16 @@ def activities_owed(session: Session, plan_code: str, *, unit: str | None = None
             role = "lead" if unit in leads else "partner" if unit in partners else None
             if role is None:
                 continue
-        if (state and a.state != state) or (due_before and a.window_end >= due_before):
+        if (state and a.state != state) or (due_before and a.due >= due_before):
             continue
         status = status_of(a, today, reported.get(a.key)) if today else None
         out.append({"id": a.key, "title": a.text, "lead": r["lead"], "partners": r["partner"], "role": role,
-                    "state": a.state, "start": a.window_start, "end": a.window_end,
-                    "days_left": (a.window_end - today).days if today else None,
+                    "state": a.state, "start": a.window_start, "end": a.due,
+                    "planned_end": a.window_end if a.extended_to else None,   # the plan's, beside an extension
+                    "days_left": (a.due - today).days if today else None,
                     "status": status.status.value if status else None,
                     "days_late": status.days_late if status else None})
-    return out
+    return sorted(out, key=lambda r: (r["end"], r["id"]))
 
 
 def report_days(session: Session, plan_id: int) -> dict[str, date]:
@@ -119,7 +121,7 @@ def report_days(session: Session, plan_id: int) -> dict[str, date]:
 
 def status_of(activity: ActivityRow, today: date, reported: date | None) -> Timeliness:
     """The four-way status of a stored activity as of ``today`` (models/status.py), ``reported`` as report_days()."""
-    return timeliness(activity.state, start=activity.window_start, due=activity.window_end, today=today,
+    return timeliness(activity.state, start=activity.window_start, due=activity.due, today=today,
                       done_on=reported)
 
 

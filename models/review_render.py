@@ -100,7 +100,9 @@ def header(lang: str, keys: Sequence[str]) -> list[str]:
 
 def activity_cells(line: ActivityLine, lang: str) -> list[str]:
     """One activity as table cells, without its evidence."""
-    return [line.key, line.title, ", ".join(line.leads) or NONE, ", ".join(line.partners) or NONE, _day(line.due),
+    due = _t("extension.due_beside", lang, due=_day(line.due), planned=_day(line.planned_due)) \
+        if line.planned_due else _day(line.due)
+    return [line.key, line.title, ", ".join(line.leads) or NONE, ", ".join(line.partners) or NONE, due,
             _t(f"state.{line.state}", lang), _day(line.assigned), _day(line.reported), _day(line.accepted),
             _timeliness(line, lang)]
 
@@ -147,6 +149,8 @@ def summary(report: ReviewReport, lang: str) -> str:
     text = _t("review.summary", lang, total=len(lines),
               accepted=sum(a.state == "accepted" for a in lines), cancelled=sum(a.state == "cancelled" for a in lines),
               on_time=sum(a.on_time is True for a in lines), late=sum(a.on_time is False for a in lines))
+    if extended := sum(a.extended for a in lines):   # judged against the extended date, counted apart
+        text += " " + _t("review.extended", lang, n=extended)
     if report.not_completed:
         rest = _t("review.not_completed", lang, n=len(report.not_completed), ids=", ".join(report.not_completed))
     else:

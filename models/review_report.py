@@ -42,6 +42,11 @@ class ActivityLine:
     evidence: tuple[Evidence, ...] = ()
     status: str = ""              # the four-way status as of the review (models/status.py); "" when not computed
     days_late: int = 0            # days late (done) or overdue (not done)
+    planned_due: date | None = None   # the plan's due date when an extension moved it (``due`` is the extended one)
+
+    @property
+    def extended(self) -> bool:
+        return self.planned_due is not None
 
 
 @dataclass(frozen=True)

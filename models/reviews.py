@@ -98,14 +98,14 @@ def build_report(session: Session, plan_code: str, phase_number: int, held_on: d
     for a in acts:
         r = roles.get(a.id, {"lead": [], "partner": []})
         reported = days.get((a.key, "report"))
-        status = timeliness(a.state, start=a.window_start, due=a.window_end, today=held_on, done_on=reported)
+        status = timeliness(a.state, start=a.window_start, due=a.due, today=held_on, done_on=reported)
         lines.setdefault(a.content_id, []).append(ActivityLine(
             key=a.key, title=a.text, content=next(c.number for c in contents if c.id == a.content_id),
-            leads=expand(r["lead"]), partners=expand(r["partner"]), window_start=a.window_start, due=a.window_end,
+            leads=expand(r["lead"]), partners=expand(r["partner"]), window_start=a.window_start, due=a.due,
             state=a.state, assigned=days.get((a.key, "assign")), reported=reported,
-            accepted=days.get((a.key, "accept")), on_time=on_time(reported, a.window_end),
+            accepted=days.get((a.key, "accept")), on_time=on_time(reported, a.due),
             completed=a.state in DONE, evidence=tuple(evidence.get(a.id, ())), status=status.status.value,
-            days_late=status.days_late))
+            days_late=status.days_late, planned_due=a.window_end if a.extended_to else None))
     sections = tuple(ContentSection(c.number, c.title, tuple(lines.get(c.id, ()))) for c in contents)
     all_lines = [line for sec in sections for line in sec.activities]
     names = dict(session.exec(select(UnitRow.code, UnitRow.name)).all())

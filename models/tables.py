@@ -113,6 +113,32 @@ class ActivityRow(SQLModel, table=True):
     funding: str
     state: str = Field(default="planned", max_length=32, index=True)
     in_plan: bool = True
+    extended_to: date | None = None   # the due date of an approved extension; the plan's stays in window_end
+
+    @property
+    def due(self) -> date:
+        """The due date in force: an approved extension's, else the plan's."""
+        return self.extended_to or self.window_end
+
+
+class ExtensionRow(SQLModel, table=True):
+    """A lead unit's request for a later due date (gia hạn), and the coordinator's decision on it."""
+
+    __tablename__ = "extension"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    unit_code: str = Field(foreign_key="unit.code", max_length=32)   # the lead unit asking
+    reason: str
+    due_before: date                  # the due date in force when it was asked
+    requested_until: date
+    state: str = Field(default="open", max_length=16)               # open | approved | refused
+    granted_until: date | None = None
+    decision_note: str | None = None
+    beyond_phase: bool = False        # the coordinator explicitly allowed a date past the phase's end
+    requested_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
 class ActivityUnitRow(SQLModel, table=True):

@@ -31,6 +31,9 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
         reviews = q("select phase_number, held_on, report_docx from review where state = 'held' order by 1")
         history_112 = [r[0] for r in q("select event from transition where entity_key = '1.1.2' order by id")]
         escalated = q("select recipient from notification where entity_key = '1.4.2' and notice = 'escalation'")
+        extensions = q("select a.key, e.state, e.granted_until from extension e join activity a on a.id = e.activity_id "
+                       "order by e.id")
+        history_221 = [r[0] for r in q("select event from transition where entity_key = '2.2.1' order by id")]
     engine.dispose()
 
     for label, state in (("đã công nhận", "accepted"), ("quá hạn", "overdue")):
@@ -52,4 +55,8 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
     assert f"({len(outbox)} thư)" in out and len(outbox) > 100
     assert history_112 == ["assign", "note", "report", "return", "report", "accept"]  # returned and re-reported
     assert {r[0] for r in escalated} == {"LDB", "VPB", "T5G"}  # 1.4.2 was never reported
+    # one extension refused (1.4.2 stays overdue), one approved (2.2.1, then reported within the new date)
+    assert [(k, st, str(g) if g else None) for k, st, g in extensions] == \
+        [("1.4.2", "refused", None), ("2.2.1", "approved", "2015-01-31")]
+    assert history_221[-4:] == ["extension_requested", "extend", "report", "accept"]
     assert json.loads((outbox[0]).read_text("utf-8"))["body"].startswith("Kính gửi")

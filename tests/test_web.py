@@ -503,3 +503,27 @@ def test_nothing_is_recorded_while_the_routes_file_cannot_be_used(app, client, c
     r = post(c, "/activities/1.1.2/done", {"evidence": "Bài đăng"}, page="/inbox")
     assert r.status_code == 503 and "CCHC_NOTIFY_CONFIG" in text_of(r.text)
     assert rows("select state from activity where key = '1.1.2'") == [("assigned",)]
+
+
+def test_extension_asked_and_approved_on_the_activity_page(app, client, creds) -> None:  # type: ignore[no-untyped-def]
+    set_states(PLAN, "assigned", ["2.5.1"])   # VPB, T5G lead; due 31/12/2014; phase 2 ends 31/12/2015
+    t5g, vpb = client("T5G", creds), client("coordinator", creds)
+    page = t5g.get("/activities/2.5.1").text
+    assert 'action="/activities/2.5.1/extend"' in page and 'action="/activities/2.5.1/extension"' not in page
+    refused = post(t5g, "/activities/1.1.2/extend", {"until": "2014-03-01", "reason": "x"}, page="/activities/1.1.2")
+    assert refused.status_code == 403 and "đã qua" in text_of(refused.text)   # before the portal's today
+    r = post(t5g, "/activities/2.5.1/extend", {"until": "2015-02-28", "reason": "Chờ số liệu"},
+             page="/activities/2.5.1")
+    assert r.status_code == 303
+    assert 'action="/activities/2.5.1/extend"' not in t5g.get("/activities/2.5.1").text   # one request at a time
+    page = vpb.get("/activities/2.5.1").text
+    assert 'action="/activities/2.5.1/extension"' in page and "Chờ số liệu" in page
+    r = post(vpb, "/activities/2.5.1/extension", {"decision": "approve", "until": "2015-01-30"},
+             page="/activities/2.5.1")
+    assert r.status_code == 303
+    assert [tuple(str(v) for v in r) for r in rows("select state, extended_to from activity where key = '2.5.1'")] \
+        == [("assigned", "2015-01-30")]
+    shown = text_of(vpb.get("/activities/2.5.1").text)
+    assert "30/01/2015 (gia hạn; theo kế hoạch 31/12/2014)" in shown
+    beside = "30/01/2015 (gia hạn; theo kế hoạch 31/12/2014)"
+    assert beside in text_of(t5g.get("/inbox").text) and beside in vpb.get("/timeline").text

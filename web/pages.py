@@ -302,6 +302,8 @@ def activity(request: Request, key: str) -> Response:
                   may_note=acting and who.unit in page.concerned,
                   may_decide=who.is_coordinator_of(plan) and page.may_be_decided,
                   may_cancel=who.is_coordinator_of(plan) and page.may_be_cancelled,
+                  may_extend=acting and who.unit in page.reporters and page.may_be_extended,
+                  may_decide_extension=who.is_coordinator_of(plan) and page.open_extension is not None,
                   allowed=", ".join(ALLOWED), limit=limit_text(request.app.state.max_upload))
 
 
@@ -362,6 +364,45 @@ def _decide(request: Request, key: str, event: str, note: str, csrf: str | None,
                  note=note.strip() or None)
     flash(request, t("action.done", id=key, state=t(f"state.{result.state}")))
     return back(safe_next(next_url) or f"/activities/{key}")
+
+
+def _form_date(value: str, field: str) -> Any:
+    try:
+        return parse_date(value)
+    except DateError as exc:
+        raise PortalError(400, t("cli.bad_date", value=f"{field} {value}", detail=str(exc))) from None
+
+
+@router.post("/activities/{key}/extend")
+def extend(request: Request, key: str, until: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
+           csrf: CsrfField = None, files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+    """A lead unit asks for a later due date (models/extensions.py decides who may, and records refusals)."""
+    from models.extensions import request_extension
+
+    with reading() as s:
+        require(signed_in(request, s), *ROLES)   # identity before anything the form says
+    check_csrf(request, csrf)
+    day = _form_date(until, "until")
+    return _unit_action(request, key, csrf, files, request_extension, until=day, reason=reason,  # type: ignore[arg-type]
+                        done="web.extension_requested")
+
+
+@router.post("/activities/{key}/extension")
+def extension(request: Request, key: str, decision: Annotated[str, Form()] = "", until: Annotated[str, Form()] = "",
+              note: Annotated[str, Form()] = "", beyond_phase: Annotated[str, Form()] = "",
+              csrf: CsrfField = None) -> Response:
+    """The coordinator approves (possibly with another date) or refuses the open request."""
+    from models.extensions import decide_extension
+
+    with reading() as s:
+        plan = current_plan(request, s)
+        who = require(signed_in(request, s), *ROLES)
+    check_csrf(request, csrf)
+    day = _form_date(until, "until") if until.strip() else None
+    result = act(request, decide_extension, who, plan_code=plan.code, key=key, approve=decision == "approve",
+                 until=day, note=note.strip() or None, beyond_phase=bool(beyond_phase))
+    flash(request, t("action.done", id=key, state=t(f"state.{result.state}")))
+    return back(f"/activities/{key}")
 
 
 @router.get("/evidence/{evidence_id}/{index}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -87,6 +87,18 @@ class ActivityPage:
     names: dict[str, str]
     steps: list[TransitionRow]
     evidence: list[EvidenceRow]
+    extensions: list[Any] = field(default_factory=list)   # requests for a later due date (models/extensions.py)
+
+    @property
+    def open_extension(self) -> Any:
+        return next((e for e in self.extensions if e.state == "open"), None)
+
+    @property
+    def may_be_extended(self) -> bool:
+        """A hint for the page (request_extension decides): open to a request, none waiting."""
+        from models.extensions import EXTENDABLE
+
+        return self.row.state in EXTENDABLE and self.open_extension is None
 
     @property
     def concerned(self) -> tuple[str, ...]:
@@ -125,8 +137,10 @@ def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
     steps = list(s.exec(select(TransitionRow).where(TransitionRow.plan_id == plan.id, TransitionRow.entity == "activity",
                                                     TransitionRow.entity_key == key).order_by(TransitionRow.id)))
     evidence = list(s.exec(select(EvidenceRow).where(EvidenceRow.activity_id == row.id).order_by(EvidenceRow.id)))
+    from models.extensions import extensions_of
+
     return ActivityPage(plan, row, phase, content, leads, tuple(p for p in partners if p not in leads), written,
-                        unit_names(s), steps, evidence)
+                        unit_names(s), steps, evidence, extensions_of(s, row.id))  # type: ignore[arg-type]
 
 
 def evidence_file(s: Session, evidence_id: int, index: int) -> tuple[EvidenceRow, Path, str]:
@@ -238,8 +252,8 @@ def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
         report = latest.get(a.id)
         step = steps.get(report.transition_id) if report else None
         day = step.effective_day if step and step.effective_day else (report.at.date() if report else None)
-        out.append({"key": a.key, "title": short_title(a.text, 100), "end": a.window_end, "report": report,
-                    "day": day, "on_time": on_time(day, a.window_end),
+        out.append({"key": a.key, "title": short_title(a.text, 100), "end": a.due, "report": report,
+                    "planned_end": a.window_end if a.extended_to else None, "day": day, "on_time": on_time(day, a.due),
                     "backdated": backdated(step.at, step.effective_day, step.letter_ref) if step else None})
     return sorted(out, key=lambda r: (r["day"] or date.max, r["key"]))
 
@@ -295,13 +309,21 @@ def timeline(s: Session, plan: PlanRow, today: date, lang: str, prefix: str = ""
     bands = []
     for p in data["phases"]:
         bars = tuple(Bar(a["id"], short_title(a["title"], 80), date.fromisoformat(a["window"]["start"]),
-                         date.fromisoformat(a["window"]["end"]), a["state"], labels.get(a["state"], a["state"]),
+                         date.fromisoformat(a["due"]), a["state"], labels.get(a["state"], a["state"]),
                          f"{prefix}/activities/{a['id']}", ", ".join(a["lead"]) or "—",
-                         status_words(status[a["id"]], lang), COLOURS[status[a["id"]].status])
+                         status_words(status[a["id"]], lang) + _beside(a, lang), COLOURS[status[a["id"]].status])
                      for a in p["activities"])
         bands.append(Band(p["name"], date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), bars))
     return timeline_svg(bands, today, today_label=t("web.today_line", lang, date=today.strftime("%d/%m/%Y")),
                         lang=lang)
+
+
+def _beside(a: dict[str, Any], lang: str) -> str:
+    """' · 28/02/2015 (extended; planned 31/12/2014)' for an extended activity of plan_as_dict, else ''."""
+    if a["due"] == a["window"]["end"]:
+        return ""
+    return " · " + t("extension.due_beside", lang, due=date.fromisoformat(a["due"]).strftime("%d/%m/%Y"),
+                     planned=date.fromisoformat(a["window"]["end"]).strftime("%d/%m/%Y"))
 
 
 def backdated(at: Any, day: date | None, letter: str | None) -> str | None:
