@@ -27,9 +27,11 @@ app.add_typer(plan_app, name="plan")
 @app.callback()
 def options(verbose: Annotated[bool, typer.Option("--verbose", help="nhật ký Prefect mức INFO / Prefect's own log "
                                                                     "lines at INFO")] = False) -> None:
-    """Prefect's analytics off and its own log lines at WARNING (INFO with --verbose), unless the user set them."""
+    """Before any command: arguments and CCHC_* variables that are not UTF-8 text refused; Prefect's analytics off and
+    its own log lines at WARNING (INFO with --verbose), unless the user set them."""
     from flows.runtime import prefect_defaults
 
+    readable_input()
     prefect_defaults(verbose)
 
 
@@ -40,10 +42,9 @@ UnitsOpt = Annotated[Path, typer.Option("--units", help="Danh mục đơn vị /
 FormatOpt = Annotated[str, typer.Option("--format", help="table | json")]
 
 
-@app.callback()
 def readable_input() -> None:
-    """Before any command: refuse arguments and CCHC_* variables that are not UTF-8 text (Python keeps their bytes
-    as lone surrogates, which no database, file or terminal takes)."""
+    """Refuse arguments and CCHC_* variables that are not UTF-8 text (Python keeps their bytes as lone surrogates,
+    which no database, file or terminal takes)."""
     for n, arg in enumerate(sys.argv[1:], 1):
         if not _utf8(arg):
             shown = arg.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
