@@ -688,6 +688,15 @@ def show_summary(data: dict) -> None:
     for review in data["reviews"].values():
         out.print(t("demo.report", path=review["docx"]), highlight=False)
     out.print(t("demo.outbox", path=data["outbox"], n=data["outbox_files"]), highlight=False)
+    scores = Table(title=t("score.heading"))   # the units' ranking over the whole plan ends the replay
+    for col in ("score.rank", "col.unit", "score.score", "score.completion", "score.punctuality"):
+        scores.add_column(t(col))
+    from models.scores import percent
+
+    for s in data["scores"]:
+        scores.add_row(str(s["rank"] or "—"), s["unit"], f"{s['score']:.1f}", percent(s["completion"]),
+                       percent(s["punctuality"]))
+    out.print(scores)
 
 
 @app.command("deploy")

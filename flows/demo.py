@@ -28,6 +28,7 @@ class Step:
 
     day: date
     kind: str          # done | accept | return | note | submit | review | extend | approve_extension | refuse_extension
+                       # | reassign | ask_explanation | explain
     target: str        # activity id, period label, or phase number for a review
     unit: str = COORDINATOR
     text: str = ""
@@ -61,6 +62,9 @@ SCRIPT: tuple[Step, ...] = (
     Step(d("2014-12-24"), "approve_extension", "2.2.1", text="Đồng ý gia hạn đến 31/01/2015"),
     Step(d("2014-12-10"), "done", "1.1.2", "T5G", "Bổ sung lịch phát sóng VTV1 (4 số) và danh mục 12 bài viết có đường dẫn"),
     Step(d("2014-12-15"), "accept", "1.1.2"),
+    Step(d("2015-01-06"), "ask_explanation", "1.4.2", "T5G",
+         "2015-01-16|Đề nghị giải trình lý do chưa tổ chức hội thảo biểu dương ISO"),
+    Step(d("2015-01-12"), "explain", "1.4.2", "T5G", "Chưa bố trí được kinh phí; dự kiến tổ chức trong quý I/2015"),
     Step(d("2015-01-09"), "done", "2.2.1", "GDXH", "Tọa đàm về sự hài lòng của người dân ngày 06/01/2015 và 3 bài viết"),
     Step(d("2015-01-14"), "accept", "2.2.1"),
     Step(d("2015-01-15"), "done", "1.3.2", "VPB", "Quy chế sửa đổi ban hành kèm Quyết định của Bộ trưởng; tổ tiếp nhận đã thành lập"),
@@ -68,6 +72,7 @@ SCRIPT: tuple[Step, ...] = (
     Step(d("2015-01-23"), "done", "1.6.1", "VPB", "Hội thảo sơ kết giai đoạn I ngày 22/01/2015; phóng sự phát trên VTV1, VOV"),
     Step(d("2015-01-26"), "accept", "1.6.1"),
     Step(d("2015-01-26"), "review", "1"),
+    Step(d("2015-03-02"), "reassign", "2.4.1", text="VPB,T5G|Bổ sung T5G đồng chủ trì cập nhật ý kiến trên Cổng TTĐT"),
     Step(d("2015-04-10"), "done", "2.1.1", "VPB", "Hội thảo tập huấn 6 nhiệm vụ trọng tâm CCHC ngày 08/04/2015"),
     Step(d("2015-04-14"), "accept", "2.1.1"),
     Step(d("2015-06-19"), "done", "2.1.3", "SKDS", "Chuyên mục 'Điển hình CCHC' trên Báo SKĐS: 14 bài"),
@@ -135,9 +140,11 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
     from flows.review import run_review
     from models.actions import add_note, coordinator_decides, report_done
     from models.db import session
+    from models.explanations import ask_explanation, give_explanation
     from models.loading import load_plan
     from models.periodic import submit_report
     from models.plan import read_directory, read_plan
+    from models.reassignment import codes, reassign
 
     home = home or get_settings().home / "demo"
     prepare_home(home)
@@ -172,6 +179,17 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
                                     attachments=[evidence_file(home, step)], today=step.day)
                 elif step.kind in EXTENSION_STEPS:
                     r = extension_step(s, officers, step)
+                elif step.kind == "ask_explanation":
+                    by, question = step.text.split("|", 1)
+                    r = ask_explanation(s, principal=officers[COORDINATOR], plan_code=PLAN, key=step.target,
+                                        unit=step.unit, by=d(by), question=question, today=step.day)
+                elif step.kind == "explain":
+                    r = give_explanation(s, principal=officers[step.unit], plan_code=PLAN, key=step.target,
+                                         unit=step.unit, text=step.text, today=step.day)
+                elif step.kind == "reassign":
+                    leads, reason = step.text.split("|", 1)
+                    r = reassign(s, principal=officers[COORDINATOR], plan_code=PLAN, key=step.target,
+                                 leads=codes(leads), reason=reason, by=COORDINATOR, today=step.day)
                 elif step.kind == "note":
                     r = add_note(s, principal=officers[step.unit], plan_code=PLAN, key=step.target, unit=step.unit,
                                  text=step.text, today=step.day)
@@ -246,8 +264,12 @@ def summary(plan_code: str = PLAN) -> dict:
                               .group_by(NotificationRow.status)).all())
         steps = s.exec(select(func.count()).select_from(TransitionRow).where(TransitionRow.plan_id == plan.id)).one()
         reports = s.exec(select(func.count()).select_from(SubmissionRow).where(SubmissionRow.plan_id == plan.id)).one()
+        from models.score_report import unit_scores
+
+        ranking = [{"rank": x.rank, "unit": x.unit, "score": x.score, "completion": x.completion,
+                    "punctuality": x.punctuality} for x in unit_scores(s, plan_code, END)[0]]
     settings = get_settings()
     return {"plan": plan.number, "phases": phases, "reviews": reviews, "notifications": notices,
             "transitions": steps, "periodic_reports": reports, "outbox": str(settings.outbox),
             "outbox_files": len(list(settings.outbox.glob("*.json"))) if settings.outbox.exists() else 0,
-            "reports": str(settings.reports)}
+            "reports": str(settings.reports), "scores": ranking}

@@ -19,7 +19,7 @@ from models.calendar import run_day as resolve_today
 from models.db import session
 from models.due import Facts, Parties, decide
 from models.messages import t
-from models.notices import notification_key, unqueued
+from models.notices import message_key, unqueued
 from models.reconcile import Decided, Recorded, record_decisions
 from models.settings import get_settings
 
@@ -161,7 +161,7 @@ def phase_has_work(plan: str, phase: int, today: date) -> bool:
             decision = decide(act.facts, today, view.parties)
             if decision.events:
                 return True
-            keys += [notification_key(plan, act.facts.key, m.notice, m.recipient, m.offset) for m in decision.messages]
+            keys += [message_key(plan, act.facts.key, m, act.details) for m in decision.messages]
         return bool(unqueued(s, keys)) or pending_count(s, view.plan_id) > 0
 
 

@@ -147,13 +147,17 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
     rows = session.exec(select(A.id, A.key, A.state, A.window_start, A.window_end, A.text,  # columns: fewer objects
                                A.extended_to)
                         .where(A.phase_id == phase.id, A.in_plan).order_by(A.content_id, A.position)).all()
+    from models.explanations import open_explanations
+
+    asked = open_explanations(session, plan.id)  # type: ignore[arg-type]
     views = []
     for id_, key, state, start, planned_end, text, extended_to in rows:
         end = extended_to or planned_end   # the due date in force: an approved extension's
         r = roles.get(id_, {"lead": [], "partner": []})
         leads = expand(r["lead"])
         facts = Facts(key=key, state=state, start=start, end=end, leads=leads,
-                      partners=tuple(p for p in expand(r["partner"]) if p not in leads))
+                      partners=tuple(p for p in expand(r["partner"]) if p not in leads),
+                      explanations=asked.get(id_, ()))
         title = short_title(text)
         details = {"phase": phase.name, "title": text, "start": start.isoformat(), "end": end.isoformat(),
                    "leads": list(leads)}

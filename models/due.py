@@ -27,6 +27,11 @@ class Notice(StrEnum):
     EXTENSION_REQUESTED = "extension_requested"  # a lead asked for a later due date: the coordinator is told
     EXTENSION_APPROVED = "extension_approved"    # the coordinator granted it: leads and partners are told
     EXTENSION_REFUSED = "extension_refused"      # the coordinator refused it: the leads are told
+    REASSIGNED = "reassigned"    # the coordinator gave the activity to other units: the new leads and partners
+    RELIEVED = "relieved"        # ... and the units no longer on it are told
+    EXPLANATION_ASKED = "explanation_asked"        # the coordinator asks the lead unit to explain, by a date
+    EXPLANATION_GIVEN = "explanation_given"        # the unit explained: the coordinator is told
+    EXPLANATION_MISSING = "explanation_missing"    # unanswered by its date: leadership and the unit are told
 
 
 class Role(StrEnum):
@@ -47,6 +52,7 @@ class Facts:
     end: date
     leads: tuple[str, ...]
     partners: tuple[str, ...]
+    explanations: tuple[tuple[int, str, date], ...] = ()   # unanswered requests for explanation: (id, unit, by)
 
 
 @dataclass(frozen=True)
@@ -85,10 +91,11 @@ NOTHING = Decision((), ())
 def decide(facts: Facts, today: date, parties: Parties) -> Decision:
     """The transitions and messages due for ``facts`` as of ``today`` (reminders and escalations on working days)."""
     state = State(facts.state)
+    missing = _explanations_missing(facts, today, parties)
     if state in (State.ACCEPTED, State.CANCELLED, State.REPORTED) or today < facts.start:
-        return NOTHING
+        return Decision((), missing) if missing and state != State.CANCELLED else NOTHING
     events: list[Event] = []
-    messages: list[Message] = []
+    messages: list[Message] = list(missing)
     leads = facts.leads or (parties.coordinator,)  # no lead in the plan: the coordinator stands in
     lead_role = Role.LEAD if facts.leads else Role.COORDINATOR
 
@@ -117,6 +124,17 @@ def decide(facts: Facts, today: date, parties: Parties) -> Decision:
         tell(Notice.ESCALATION, (parties.leadership,), Role.LEADERSHIP, parties.escalate_after_days)
         tell(Notice.ESCALATION, leads, lead_role, parties.escalate_after_days)
     return Decision(tuple(events), tuple(messages))
+
+
+def _explanations_missing(facts: Facts, today: date, parties: Parties) -> tuple[Message, ...]:
+    """A request for explanation unanswered past its date (the first working day after it) is escalated as overdue
+    work is: to the leadership and to the unit asked. ``offset`` carries the request's number (one notice each)."""
+    out: list[Message] = []
+    for number, unit, by in facts.explanations:
+        if today >= working_day_on_or_after(by + timedelta(days=1)):
+            out += [Message(Notice.EXPLANATION_MISSING, parties.leadership, Role.LEADERSHIP, number),
+                    Message(Notice.EXPLANATION_MISSING, unit, Role.LEAD, number)]
+    return tuple(out)
 
 
 def _reminder_offset(facts: Facts, today: date, offsets: tuple[int, ...]) -> int | None:

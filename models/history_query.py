@@ -32,7 +32,8 @@ from models.calendar import TZ
 from models.cells import csv_safe
 from models.messages import t
 from models.queries import get_plan
-from models.tables import ActivityRow, ActivityUnitRow, DeliveryRow, NotificationRow, TransitionRow, UnitRow
+from models.tables import (ActivityRow, ActivityUnitRow, DeliveryRow, NotificationRow, ReassignmentRow, TransitionRow,
+                           UnitRow)
 
 VN = ZoneInfo(TZ)
 STREAM_BATCH = 1000
@@ -121,8 +122,8 @@ def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> It
     that day or the latest before it)."""
     from models.status import timeliness
 
-    windows = {k: (start, end) for k, start, end in session.execute(
-        select(ActivityRow.key, ActivityRow.window_start, ActivityRow.window_end)
+    windows = {k: (start, extended or end) for k, start, end, extended in session.execute(  # the due date in force
+        select(ActivityRow.key, ActivityRow.window_start, ActivityRow.window_end, ActivityRow.extended_to)
         .where(ActivityRow.plan_id == plan_id)).tuples()}
     reports: dict[str, list[date]] = {}
     for key, day in session.execute(select(TransitionRow.entity_key, TransitionRow.effective_day).where(
@@ -147,7 +148,14 @@ def unit_activity_keys(session: Session, plan_id: int, unit: str) -> list[str]:
     rows = session.execute(select(ActivityRow.key).join(ActivityUnitRow, ActivityUnitRow.activity_id == ActivityRow.id)
                            .where(ActivityRow.plan_id == plan_id, ActivityUnitRow.unit_code.in_([unit, *groups]))
                            .distinct())
-    return sorted(rows.scalars())
+    keys = set(rows.scalars())
+    for key, leads, partners in session.execute(  # ... and those the coordinator reassigned to it
+            select(ActivityRow.key, ReassignmentRow.leads, ReassignmentRow.partners)
+            .join(ReassignmentRow, ReassignmentRow.activity_id == ActivityRow.id)
+            .where(ActivityRow.plan_id == plan_id)):
+        if {unit, *groups} & {*leads, *partners}:
+            keys.add(key)
+    return sorted(keys)
 
 
 def step_states() -> tuple[str, ...]:

@@ -100,7 +100,8 @@ def load_plan(session: Session, plan: Plan, directory: Directory, stated_name: s
 def _spec(plan: Plan) -> dict[str, Any]:
     return {"plan": plan.info.model_dump(mode="json"), "reminders": plan.reminders.model_dump(mode="json"),
             "reporting": [r.model_dump(mode="json") for r in plan.reporting],
-            "groups": {code: list(members) for code, members in plan.groups.items()}}
+            "groups": {code: list(members) for code, members in plan.groups.items()},
+            "max_extensions": plan.max_extensions, "scores": plan.scores}
 
 
 def _groups(session: Session, plan_id: int) -> dict[str, tuple[str, ...]]:

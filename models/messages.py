@@ -122,6 +122,95 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.extension.refuse": ("Từ chối", "Refuse"),
     "web.extension_requested": ("Đã gửi đề nghị gia hạn hoạt động {id}; chờ đầu mối quyết định",
                                 "Asked to extend activity {id}; waiting for the coordinator"),
+    "event.reassign": ("giao lại đơn vị thực hiện", "reassign"),
+    "reassign.final": ("hoạt động đã {state}, không giao lại được", "the activity is {state}: it cannot be reassigned"),
+    "reassign.nobody": ("phải có ít nhất một đơn vị chủ trì (--lead); muốn dừng hoạt động thì dùng 'cchc activity cancel'",
+                        "at least one lead unit is needed (--lead); to stop the activity use 'cchc activity cancel'"),
+    "reassign.unknown": ("không có đơn vị {units} trong danh mục; hãy dùng mã trong 'cchc units' hoặc bổ sung danh mục",
+                         "no unit {units} in the directory; use a code from 'cchc units' or add it to the directory"),
+    "reassign.both": ("đơn vị {units} vừa chủ trì vừa phối hợp; hãy chọn một vai trò", "unit(s) {units} both lead and "
+                      "partner; choose one role"),
+    "reassign.same": ("phân công không đổi; hãy nêu đơn vị mới", "the assignment is unchanged; name the new units"),
+    "reassign.refused": ("không giao lại được hoạt động {id}: {reason}", "activity {id} cannot be reassigned: {reason}"),
+    "reassign.note": ("{unit} giao lại: chủ trì {old_leads} → {leads}; phối hợp {old_partners} → {partners}: {reason}",
+                      "{unit} reassigns: lead {old_leads} → {leads}; partners {old_partners} → {partners}: {reason}"),
+    "reassign.current": ("Phân công hiện hành (đã giao lại): chủ trì {leads}; phối hợp {partners}",
+                         "Assignment in force (reassigned): lead {leads}; partners {partners}"),
+    "headline.reassigned": ("GIAO LẠI NHIỆM VỤ", "REASSIGNED"),
+    "headline.relieved": ("THÔI THỰC HIỆN NHIỆM VỤ", "NO LONGER ASSIGNED"),
+    "expect.reassigned.lead": ("{unit} giao lại hoạt động cho đơn vị (trước đây: {old}): {text}. Đề nghị tổ chức "
+                               "thực hiện và báo cáo trước ngày {end}", "{unit} reassigned the activity to your unit "
+                               "(was: {old}): {text}. Carry it out and report by {end}"),
+    "expect.reassigned.partner": ("{unit} giao lại hoạt động; đơn vị phối hợp với đơn vị chủ trì {leads}: {text}",
+                                  "{unit} reassigned the activity; work with the lead unit(s) {leads}: {text}"),
+    "expect.relieved": ("{unit} đã giao hoạt động cho {leads}; đơn vị không còn phải thực hiện: {text}",
+                        "{unit} gave the activity to {leads}; your unit no longer carries it: {text}"),
+    "digest.count.reassigned": ("{n} việc được giao lại", "{n} reassigned task(s)"),
+    "digest.count.relieved": ("{n} việc thôi thực hiện", "{n} task(s) no longer yours"),
+    "event.explanation_asked": ("yêu cầu giải trình", "ask for an explanation"),
+    "event.explanation_given": ("giải trình", "explain"),
+    "explain.bad_state": ("hoạt động đang '{state}'; chỉ yêu cầu giải trình khi: {allowed}",
+                          "the activity is '{state}'; an explanation is asked only when: {allowed}"),
+    "explain.not_lead": ("{unit} không chủ trì hoạt động này; hãy yêu cầu đơn vị chủ trì: {leads}",
+                         "{unit} does not lead this activity; ask a lead unit: {leads}"),
+    "explain.past": ("hạn giải trình {by} đã qua (hôm nay {today}); hãy chọn một ngày từ hôm nay trở đi",
+                     "the date {by} is in the past (today is {today}); choose a day from today on"),
+    "explain.already": ("{unit} đã được yêu cầu giải trình và chưa trả lời; hãy chờ hoặc nhắc đơn vị",
+                        "{unit} was already asked and has not answered; wait for it or remind the unit"),
+    "explain.refused": ("không yêu cầu giải trình được về hoạt động {id}: {reason}",
+                        "cannot ask for an explanation of activity {id}: {reason}"),
+    "explain.none_open": ("{unit} không có yêu cầu giải trình nào đang chờ về hoạt động {id}; chỉ đơn vị được yêu cầu "
+                          "mới giải trình", "{unit} has no request for an explanation of activity {id} waiting; only "
+                          "the unit asked explains"),
+    "explain.note_asked": ("{unit} yêu cầu {to} giải trình trước ngày {by}: {text}",
+                           "{unit} asks {to} to explain by {by}: {text}"),
+    "headline.explanation_asked": ("YÊU CẦU GIẢI TRÌNH", "EXPLANATION REQUESTED"),
+    "headline.explanation_given": ("ĐÃ GIẢI TRÌNH", "EXPLANATION GIVEN"),
+    "headline.explanation_missing": ("CHƯA GIẢI TRÌNH ĐÚNG HẠN", "EXPLANATION OVERDUE"),
+    "expect.explanation_asked": ("{unit} yêu cầu đơn vị giải trình việc chậm/không đạt: {text}. Đề nghị gửi giải trình "
+                                 "trước ngày {by}", "{unit} asks your unit to explain the delay or shortfall: {text}. "
+                                 "Send your explanation by {by}"),
+    "expect.explanation_given": ("{unit} giải trình: {text}", "{unit} explains: {text}"),
+    "expect.explanation_missing.leadership": ("đơn vị {leads} chưa giải trình về hoạt động quá hạn/bị trả lại theo yêu "
+                                              "cầu; kính báo cáo để lãnh đạo chỉ đạo", "the lead unit(s) {leads} did "
+                                              "not explain the overdue or returned activity as asked; for the "
+                                              "leadership's direction"),
+    "expect.explanation_missing.lead": ("đơn vị chưa giải trình theo yêu cầu; việc đã được báo cáo lãnh đạo. Đề nghị "
+                                        "giải trình ngay", "your unit has not explained as asked; it was escalated "
+                                        "to the leadership. Explain now"),
+    "digest.count.explanation_asked": ("{n} yêu cầu giải trình", "{n} request(s) for explanation"),
+    "digest.count.explanation_given": ("{n} giải trình", "{n} explanation(s)"),
+    "digest.count.explanation_missing": ("{n} việc chưa giải trình", "{n} explanation(s) overdue"),
+    "review.evidence.explanation": ("giải trình", "explanation"),
+    "review.explanations": ("Giải trình của các đơn vị", "Explanations given by the units"),
+    "explain.line": ("{id} — {unit}, được yêu cầu ngày {asked} (hạn {by}): {question}. Giải trình ngày {answered}: {answer}",
+                     "{id} — {unit}, asked on {asked} (by {by}): {question}. Explained on {answered}: {answer}"),
+    "score.bad_format": ("định dạng '{fmt}' không có; hãy dùng table, csv, json hoặc xlsx",
+                         "no format '{fmt}'; use table, csv, json or xlsx"),
+    "score.needs_output": ("định dạng xlsx cần --output TỆP.xlsx", "the xlsx format needs --output FILE.xlsx"),
+    "score.written": ("Đã ghi {path}", "Wrote {path}"),
+    "score.rank": ("Hạng", "Rank"),
+    "score.counted": ("Số việc tính điểm", "Counted"),
+    "score.on_time": ("Đúng hạn", "On time"),
+    "score.late": ("Trễ hạn", "Late"),
+    "score.overdue": ("Quá hạn", "Overdue"),
+    "score.extended": ("Gia hạn", "Extended"),
+    "score.explanations": ("Phải giải trình", "Explanations asked"),
+    "score.completion": ("Tỷ lệ hoàn thành", "Completion"),
+    "score.punctuality": ("Tỷ lệ đúng hạn", "Punctuality"),
+    "score.score": ("Điểm", "Score"),
+    "score.heading": ("Xếp hạng đơn vị", "Unit ranking"),
+    "score.title": ("Điểm của các đơn vị — {plan}{scope}, đến ngày {date}", "Unit scores — {plan}{scope}, as of {date}"),
+    "score.phase": (", giai đoạn {n}", ", phase {n}"),
+    "score.year": (", năm {n}", ", year {n}"),
+    "score.formula": ("Điểm = 100 × Σ hệ số vai trò × (kết quả − gia hạn − giải trình) / Σ hệ số vai trò, trong "
+                      "khoảng 0–100; hệ số: chủ trì {lead}, phối hợp {partner}; kết quả: đúng hạn {on_time}, trễ hạn "
+                      "{late}, quá hạn {overdue}; trừ {extension} cho mỗi lần được gia hạn và {explanation} khi phải "
+                      "giải trình. Việc chưa đến hạn, chưa đến thời gian hoặc đã hủy không tính.",
+                      "Score = 100 × Σ role weight × (outcome − extension − explanation) / Σ role weight, from 0 to "
+                      "100; weights: lead {lead}, partner {partner}; outcome: on time {on_time}, late {late}, overdue "
+                      "{overdue}; minus {extension} when extended and {explanation} when asked to explain. Activities "
+                      "not yet due, not yet open or cancelled are not counted."),
     "extension.choose": ("hãy chọn một trong --approve hoặc --refuse --note \"…\"",
                          "choose one of --approve or --refuse --note \"…\""),
     "extension.refused_done": ("Đã từ chối đề nghị gia hạn hoạt động {id}", "The request to extend activity {id} was refused"),

@@ -31,6 +31,15 @@ def notification_key(plan: str, entity_key: str, notice: str, recipient: str, of
 DUE_NOTICES = ("reminder", "overdue", "escalation")   # notices counted from the due date
 
 
+def message_key(plan: str, entity_key: str, message: Message, details: dict[str, Any]) -> str:
+    """The idempotency key of ``message``; an extended activity's due-date notices count towards its new date."""
+    m = message
+    key = notification_key(plan, entity_key, m.notice, m.recipient, m.offset)
+    if details.get("extended") and m.notice in DUE_NOTICES:
+        key += f"|{details['end']}"
+    return key
+
+
 def enqueue(session: Session, *, plan_id: int, plan_code: str, entity: str, entity_key: str,
             messages: Iterable[Message], as_of: date, details: dict[str, Any],
             flow_run_id: str | None = None) -> int:
@@ -44,10 +53,7 @@ def notification(*, plan_id: int, plan_code: str, entity: str, entity_key: str, 
                  details: dict[str, Any], flow_run_id: str | None = None) -> dict[str, Any]:
     """The row of one new notification, as queue() takes it."""
     m = message
-    key = notification_key(plan_code, entity_key, m.notice, m.recipient, m.offset)
-    if details.get("extended") and m.notice in DUE_NOTICES:
-        key += f"|{details['end']}"   # an extended activity's reminders count towards its new due date
-    return {"plan_id": plan_id, "key": key,
+    return {"plan_id": plan_id, "key": message_key(plan_code, entity_key, m, details),
             "entity": entity, "entity_key": entity_key, "notice": str(m.notice), "recipient": m.recipient,
             "role": str(m.role), "offset": m.offset, "as_of": as_of, "details": details, "status": "pending",
             "attempts": 0, "created_at": pendulum.now("UTC"), "flow_run_id": flow_run_id}

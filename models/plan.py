@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +103,8 @@ class Plan:
     phases: tuple[Phase, ...]
     reporting: tuple[ReportingSpec, ...]
     digest: str
+    max_extensions: int = 2                                   # deadline extensions per activity (models/extensions.py)
+    scores: dict[str, float] = field(default_factory=dict)    # the unit scores' weights (models/scores.py)
 
     @property
     def code(self) -> str:
@@ -268,10 +270,14 @@ def read_plan(path: Path, directory: Directory) -> tuple[Plan, list[Finding]]:
     errors = [f for f in check.findings if f.level == "error"]
     if errors or any(p is None for p in phases):
         raise InputError(check.findings)
-    digest = hashlib.sha256(json.dumps(spec.model_dump(mode="json"), sort_keys=True,
-                                       ensure_ascii=False).encode()).hexdigest()
+    dump = spec.model_dump(mode="json")
+    for name in ("max_extensions", "scores"):   # a plan that does not set them keeps the digest it had before
+        if name not in spec.model_fields_set:
+            dump.pop(name)
+    digest = hashlib.sha256(json.dumps(dump, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     plan = Plan(info=spec.plan, reminders=spec.reminders, groups=groups, phases=tuple(p for p in phases if p),
-                reporting=tuple(spec.reporting), digest=digest)
+                reporting=tuple(spec.reporting), digest=digest, max_extensions=spec.max_extensions,
+                scores=spec.scores.model_dump())
     return plan, [f for f in check.findings if f.level == "warning"]
 
 

@@ -91,6 +91,18 @@ class Reminders(Spec):
     escalate_after_days: Annotated[int, Field(ge=1, le=366)] = 30
 
 
+class ScoreWeights(Spec):
+    """The weights of the unit scores (models/scores.py); what is left out keeps its default."""
+
+    lead: Annotated[float, Field(ge=0, le=10)] = 1.0
+    partner: Annotated[float, Field(ge=0, le=10)] = 0.5
+    on_time: Annotated[float, Field(ge=0, le=1)] = 1.0
+    late: Annotated[float, Field(ge=0, le=1)] = 0.5
+    overdue: Annotated[float, Field(ge=0, le=1)] = 0.0
+    extension: Annotated[float, Field(ge=0, le=1)] = 0.1
+    explanation: Annotated[float, Field(ge=0, le=1)] = 0.2
+
+
 class ActivitySpec(Spec):
     id: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")]
     text: Text
@@ -142,6 +154,7 @@ class PlanSpec(Spec):
     plan: PlanInfo
     reminders: Reminders = Reminders()
     max_extensions: Annotated[int, Field(ge=0, le=20)] = 2   # deadline extensions an activity may be granted
+    scores: ScoreWeights = ScoreWeights()
     groups: dict[str, list[Text]] = {}
     phases: list[PhaseSpec]
     reporting: list[ReportingSpec] = []

@@ -9,7 +9,8 @@ from sqlmodel import Session, select
 
 from models.messages import t
 from models.status import Timeliness, timeliness
-from models.tables import ActivityRow, ActivityUnitRow, ContentRow, PhaseRow, PlanRow, TransitionRow, UnitRow
+from models.tables import (ActivityRow, ActivityUnitRow, ContentRow, ExplanationRow, PhaseRow, PlanRow, ReassignmentRow,
+                           TransitionRow, UnitRow)
 
 
 class UnknownPlan(LookupError):
@@ -36,6 +37,10 @@ def roles_by_activity(session: Session, plan_id: int, written: bool = False) -> 
     out: dict[int, dict[str, list[str]]] = {}
     for activity_id, role, unit in rows:
         out.setdefault(activity_id, {"lead": [], "partner": []})[role].append(unit)
+    if not written:   # the coordinator's reassignments: the latest of each activity is in force
+        for r in session.exec(select(ReassignmentRow).where(ReassignmentRow.plan_id == plan_id)
+                              .order_by(ReassignmentRow.id)):  # type: ignore[arg-type]
+            out[r.activity_id] = {"lead": list(r.leads), "partner": list(r.partners)}
     return out
 
 
@@ -130,3 +135,10 @@ def activity_statuses(session: Session, plan: PlanRow, today: date) -> dict[str,
     reported = report_days(session, plan.id)  # type: ignore[arg-type]
     rows = session.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)).all()
     return {a.key: status_of(a, today, reported.get(a.key)) for a in rows}
+
+
+def asked_to_explain(session: Session, plan_id: int) -> set[tuple[str, str]]:
+    """(activity key, unit) pairs the coordinator asked for an explanation."""
+    return set(session.exec(select(ActivityRow.key, ExplanationRow.unit_code)  # type: ignore[arg-type]
+                            .join(ActivityRow, ActivityRow.id == ExplanationRow.activity_id)
+                            .where(ExplanationRow.plan_id == plan_id)).all())

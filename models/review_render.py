@@ -158,6 +158,12 @@ def summary(report: ReviewReport, lang: str) -> str:
     return f"{text} {rest}"
 
 
+def explanation_lines(report: ReviewReport, lang: str) -> list[str]:
+    """One line per explanation given: the activity, the unit, when and what was asked, the answer."""
+    return [_t("explain.line", lang, id=e.key, unit=e.unit, asked=_day(e.asked), by=_day(e.by), question=e.question,
+               answered=_day(e.answered), answer=e.answer) for e in report.explanations]
+
+
 def led_by(report: ReviewReport, unit: str) -> list[ActivityLine]:
     """The activities ``unit`` leads."""
     return [a for a in report.activities if unit in a.leads]
@@ -213,6 +219,15 @@ def render_markdown(report: ReviewReport, lang: str | None = None) -> str:
     for section in report.contents:
         out += _md_section(section, lang)
     out += _md_units(report, lang)
+    if report.scores:
+        from models.scores import formula, score_rows
+
+        head, rows = score_rows(list(report.scores), lang)
+        out += ["", f"## {_t('score.heading', lang)}", "", *_md_table(head, rows), "",
+                formula(report.score_weights, lang)]
+    if report.explanations:
+        out += ["", f"## {_t('review.explanations', lang)}", "",
+                *(f"- {_cell(line)}" for line in explanation_lines(report, lang))]
     if report.anchors:
         out += ["", f"## {_t('anchor.heading', lang)}", "", *(f"- `{line}`" for line in report.anchors)]
     return "\n".join(out) + "\n"

@@ -73,6 +73,19 @@ class UnitTotals:
 
 
 @dataclass(frozen=True)
+class ExplanationLine:
+    """An explanation a unit gave when the coordinator asked for one."""
+
+    key: str
+    unit: str
+    asked: date
+    by: date
+    question: str
+    answered: date
+    answer: str
+
+
+@dataclass(frozen=True)
 class ContentSection:
     number: int
     title: str
@@ -117,6 +130,9 @@ class ReviewReport:
     anchors: tuple[str, ...] = field(default=())         # the history's chain heads when filed (models/anchors.py)
     office: Office | None = None  # the issuing body; None: the plan's issuer alone
     coordinator_name: str = ""
+    explanations: tuple[ExplanationLine, ...] = ()   # the units' explanations, asked for by the coordinator
+    scores: tuple = ()            # the units' scores and ranking (models/scores.py Score)
+    score_weights: dict = field(default_factory=dict)
 
     @property
     def activities(self) -> list[ActivityLine]:

@@ -12,12 +12,13 @@ from models.calendar import TZ
 from models.lifecycle import State
 from models.labels import unit_label
 from models.messages import t
-from models.queries import get_plan, roles_by_activity
+from models.queries import asked_to_explain, get_plan, roles_by_activity
+from models.scores import parts_of, score_units, weights_of
 from models.status import on_time, timeliness
-from models.review_report import (ActivityLine, Attachment, ContentSection, Evidence, Office, ReviewReport,
-                                  UnitTotals)
-from models.tables import (ActivityRow, ContentRow, EvidenceRow, PhaseRow, PlanRow, ReviewRow, TransitionRow,
-                           UnitRow)
+from models.review_report import (ActivityLine, Attachment, ContentSection, Evidence, ExplanationLine, Office,
+                                  ReviewReport, UnitTotals)
+from models.tables import (ActivityRow, ContentRow, EvidenceRow, ExplanationRow, PhaseRow, PlanRow, ReviewRow,
+                           TransitionRow, UnitRow)
 
 DONE = (State.ACCEPTED, State.CANCELLED)
 
@@ -112,13 +113,26 @@ def build_report(session: Session, plan_code: str, phase_number: int, held_on: d
     units = sorted({u for line in all_lines for u in line.leads})
     totals = tuple(_totals(u, names.get(u) or u, [line for line in all_lines if u in line.leads], held_on)
                    for u in units)
+    weights = weights_of(plan.spec)
+    scores = score_units(parts_of([line for line in all_lines if line.key != phase.review_activity],
+                                  asked_to_explain(session, plan.id)), weights, names)  # type: ignore[arg-type]
     return ReviewReport(
+        scores=tuple(scores), score_weights=weights,
         plan_code=plan.code, plan_number=plan.number, plan_title=plan.title, issuer=plan.issuer,
         kind=phase.review_kind or "", title=phase.review_title or phase.name, phase_number=phase.number,
         phase_name=phase.name, phase_start=phase.window_start, phase_end=phase.window_end, held_on=held_on,
         coordinator=plan.focal_unit, contents=sections, units=totals, office=office(plan, names),
         coordinator_name=unit_label(plan.focal_unit, names.get(plan.focal_unit)),
+        explanations=_explanations(session, {a.id: a.key for a in acts}),
         not_completed=tuple(line.key for line in all_lines if not line.completed and line.key != phase.review_activity))
+
+
+def _explanations(session: Session, keys: dict[int | None, str]) -> tuple[ExplanationLine, ...]:
+    """The explanations given on the report's activities, in the order they were asked."""
+    rows = session.exec(select(ExplanationRow).where(ExplanationRow.activity_id.in_(list(keys)),  # type: ignore[union-attr]
+                                                     ExplanationRow.state == "answered").order_by(ExplanationRow.id))
+    return tuple(ExplanationLine(keys[r.activity_id], r.unit_code, r.asked_on, r.by, r.question,
+                                 r.answered_on, r.answer or "") for r in rows)  # type: ignore[arg-type]
 
 
 def _totals(unit: str, name: str, lines: list[ActivityLine], as_of: date) -> UnitTotals:

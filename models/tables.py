@@ -141,6 +141,40 @@ class ExtensionRow(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
+class ReassignmentRow(SQLModel, table=True):
+    """The coordinator's change of an activity's lead and partner units; the latest is in force, the plan's own
+    assignment (activity_unit) stays as written. Append-only."""
+
+    __tablename__ = "reassignment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    leads: list[str] = _json()
+    partners: list[str] = _json()
+    reason: str
+    at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str = Field(max_length=100)
+
+
+class ExplanationRow(SQLModel, table=True):
+    """A request for explanation (yêu cầu giải trình): the coordinator asks a lead unit to explain an overdue or
+    returned activity by a date; the unit's answer is kept with it (and as evidence)."""
+
+    __tablename__ = "explanation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    unit_code: str = Field(foreign_key="unit.code", max_length=32)
+    question: str
+    by: date                           # to be answered by
+    asked_on: date
+    state: str = Field(default="open", max_length=16)   # open | answered
+    answer: str | None = None
+    answered_on: date | None = None
+
+
 class ActivityUnitRow(SQLModel, table=True):
     __tablename__ = "activity_unit"
     __table_args__ = (sa.CheckConstraint("role in ('lead', 'partner')", name="ck_activity_unit_role"),)

@@ -33,6 +33,8 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
         escalated = q("select recipient from notification where entity_key = '1.4.2' and notice = 'escalation'")
         extensions = q("select a.key, e.state, e.granted_until from extension e join activity a on a.id = e.activity_id "
                        "order by e.id")
+        explained = q("select a.key, e.unit_code, e.state from explanation e join activity a on a.id = e.activity_id")
+        reassigned = q("select a.key, r.leads from reassignment r join activity a on a.id = r.activity_id")
         history_221 = [r[0] for r in q("select event from transition where entity_key = '2.2.1' order by id")]
     engine.dispose()
 
@@ -58,5 +60,12 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
     # one extension refused (1.4.2 stays overdue), one approved (2.2.1, then reported within the new date)
     assert [(k, st, str(g) if g else None) for k, st, g in extensions] == \
         [("1.4.2", "refused", None), ("2.2.1", "approved", "2015-01-31")]
+    assert [(k, json.loads(v) if isinstance(v, str) else v) for k, v in reassigned] == [("2.4.1", ["VPB", "T5G"])]
+    ranking = out.split("Xếp hạng đơn vị", 1)[1]   # the units' ranking ends the replay
+    assert "Hạng" in ranking and "Điểm" in ranking and "│ VPB " in ranking and "│ T5G " in ranking
+    assert out.index("Xếp hạng đơn vị") > out.index(" thư)")
+    assert explained == [("1.4.2", "T5G", "answered")]   # asked for an explanation, and given
+    review_1 = Path(reviews[0][2]).with_suffix(".md").read_text("utf-8")
+    assert "Giải trình của các đơn vị" in review_1 and "Chưa bố trí được kinh phí" in review_1
     assert history_221[-4:] == ["extension_requested", "extend", "report", "accept"]
     assert json.loads((outbox[0]).read_text("utf-8"))["body"].startswith("Kính gửi")

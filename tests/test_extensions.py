@@ -78,6 +78,9 @@ def test_request_approve_refuse_and_what_an_approval_moves(loaded, principals) -
         assert view.facts.end == date(2015, 2, 27)
         decision = decide(view.facts, date(2015, 2, 20), phase_view(s, PLAN, 2).parties)
         assert [(m.notice, m.offset) for m in decision.messages] == [(Notice.REMINDER, 7)] * 2
+        from models.notices import message_key   # a reminder of the new date, not one already sent for the old
+
+        assert message_key(PLAN, "2.5.1", decision.messages[0], view.details).endswith("|7|2015-02-27")
         owed = {r["id"]: r for r in activities_owed(s, PLAN, today=date(2015, 1, 12))}
     assert (owed["2.5.1"]["end"], owed["2.5.1"]["planned_end"]) == (date(2015, 2, 27), DUE)
     assert (owed["2.5.1"]["status"], owed["2.5.1"]["days_late"]) == ("in_time", 0)   # judged on the approved date

@@ -383,6 +383,7 @@ def test_board_shows_progress_rates_and_the_timeline(app, client, creds) -> None
     assert svg.count('class="bar state-') == 17 and 'class="bar state-accepted"' in svg
     assert 'class="bar state-accepted" ' in svg and 'fill="#2e9e5b"' in svg and "hoàn thành đúng hạn" in svg
     assert "hoàn thành đúng hạn: 1" in page and "chưa hoàn thành, trong hạn: 8" in page   # phase 1's statuses
+    assert "Xếp hạng đơn vị" in page and "Điểm = 100 ×" in page                         # the units' scores
     assert 'class="today"' in svg and "hôm nay 14/03/2014" in svg
     assert 'href="/activities/1.1.2"' in svg
 
@@ -527,3 +528,19 @@ def test_extension_asked_and_approved_on_the_activity_page(app, client, creds) -
     assert "30/01/2015 (gia hạn; theo kế hoạch 31/12/2014)" in shown
     beside = "30/01/2015 (gia hạn; theo kế hoạch 31/12/2014)"
     assert beside in text_of(t5g.get("/inbox").text) and beside in vpb.get("/timeline").text
+
+
+def test_reassignment_shown_beside_the_plans_words(app, client, creds) -> None:  # type: ignore[no-untyped-def]
+    from models.auth import authenticate
+    from models.db import session
+    from models.reassignment import reassign
+
+    assert "1.1.2" not in text_of(client("VCL", creds).get("/inbox").text)
+    with session() as s:
+        coordinator = authenticate(s, creds["coordinator"][1])
+    with session() as s:
+        reassign(s, principal=coordinator, plan_code=PLAN, key="1.1.2", leads=["VCL"], reason="T5G chuyển nhiệm vụ",
+                 today=AS_OF)
+    page = text_of(client("coordinator", creds).get("/activities/1.1.2").text)
+    assert "Phân công hiện hành (đã giao lại): chủ trì VCL" in page and "T5G chuyển nhiệm vụ" in page
+    assert "1.1.2" in text_of(client("VCL", creds).get("/inbox").text)

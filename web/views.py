@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from models.actions import roles_of
 from models.calendar import TZ
+from models.extensions import EXTENDABLE, extensions_of
 from models.lifecycle import FINAL, TRANSITIONS, Event
 from models.messages import t
 from models.periodic import plan_periods, reporters
@@ -24,10 +25,12 @@ from models.plan import short_title
 from models.queries import activities_owed, activity_statuses, plan_as_dict, roles_by_activity
 from models.review_report import UnitTotals
 from models.reviews import ReviewRefused, build_report, check_review
+from models.score_report import unit_scores
+from models.scores import formula, score_rows
 from models.settings import get_settings
 from models.status import COLOURS, Status, on_time, status_words
-from models.tables import (ActivityRow, ContentRow, EvidenceRow, PhaseRow, PlanRow, ReviewRow, SubmissionRow,
-                           TransitionRow, UnitRow)
+from models.tables import (ActivityRow, ContentRow, EvidenceRow, PhaseRow, PlanRow, ReassignmentRow, ReviewRow,
+                           SubmissionRow, TransitionRow, UnitRow)
 from web.gantt import STATES, Band, Bar, progress_svg, rate_svg, timeline_svg
 from web.security import PortalError
 
@@ -88,6 +91,7 @@ class ActivityPage:
     steps: list[TransitionRow]
     evidence: list[EvidenceRow]
     extensions: list[Any] = field(default_factory=list)   # requests for a later due date (models/extensions.py)
+    reassignment: Any = None   # the coordinator's latest reassignment, in force (models/reassignment.py)
 
     @property
     def open_extension(self) -> Any:
@@ -96,8 +100,6 @@ class ActivityPage:
     @property
     def may_be_extended(self) -> bool:
         """A hint for the page (request_extension decides): open to a request, none waiting."""
-        from models.extensions import EXTENDABLE
-
         return self.row.state in EXTENDABLE and self.open_extension is None
 
     @property
@@ -137,10 +139,10 @@ def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
     steps = list(s.exec(select(TransitionRow).where(TransitionRow.plan_id == plan.id, TransitionRow.entity == "activity",
                                                     TransitionRow.entity_key == key).order_by(TransitionRow.id)))
     evidence = list(s.exec(select(EvidenceRow).where(EvidenceRow.activity_id == row.id).order_by(EvidenceRow.id)))
-    from models.extensions import extensions_of
-
+    reassignment = s.exec(select(ReassignmentRow).where(ReassignmentRow.activity_id == row.id)
+                          .order_by(ReassignmentRow.id.desc())).first()  # type: ignore[union-attr]
     return ActivityPage(plan, row, phase, content, leads, tuple(p for p in partners if p not in leads), written,
-                        unit_names(s), steps, evidence, extensions_of(s, row.id))  # type: ignore[arg-type]
+                        unit_names(s), steps, evidence, extensions_of(s, row.id), reassignment)  # type: ignore[arg-type]
 
 
 def evidence_file(s: Session, evidence_id: int, index: int) -> tuple[EvidenceRow, Path, str]:
@@ -206,8 +208,11 @@ def board(s: Session, plan: PlanRow, today: date, lang: str) -> dict[str, Any]:
                        "contents": [{**c, "total": sum(c["states"].values()),
                                      "done": sum(n for st, n in c["states"].items() if st in FINAL),
                                      "bar": progress_svg(c["states"], labels)} for c in contents.values()]})
+    scores, weights = unit_scores(s, plan.code, today)
+    head, rows = score_rows(scores, lang)
     return {"phases": phases, "units": unit_rates(s, plan, today), "queue": queue(s, plan),
-            "reviews": reviews(s, plan, today)}
+            "reviews": reviews(s, plan, today),
+            "scores": {"head": head, "rows": rows, "formula": formula(weights, lang)}}
 
 
 def unit_rates(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
