@@ -110,3 +110,18 @@ def test_prefect_yaml_is_what_the_same_code_generates_for_the_reference_plan(cli
     generated = yaml.safe_load(out.read_text(encoding="utf-8"))
     committed = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
     assert generated["deployments"] == committed["deployments"]
+
+
+def test_run_now_with_the_server_down_or_answering_errors_is_named_and_records_nothing(cli, loaded) -> None:  # type: ignore[no-untyped-def]
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from endpoints import HttpRecorder
+    from portal import rows
+
+    with HttpRecorder(behaviour="fail500") as failing:  # answers every request with an error
+        for url in ("http://127.0.0.1:9/api", f"{failing.url}/api"):
+            with temporary_settings(updates={PREFECT_API_URL: url}):
+                run = cli("phase", "run", PLAN, "1", "--as-of", "2013-10-01", expect=1)
+            assert f"không làm việc được với máy chủ Prefect {url}" in run.stderr
+            assert "Traceback" not in run.stderr + run.stdout
+    assert rows("select count(*) from transition where event = 'assign'") == [(0,)]
