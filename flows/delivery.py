@@ -20,6 +20,7 @@ from flows.channels import RouteResult, read_routes, routes_for, validate_routes
 from models.anchors import anchor_lines
 from models.attachments import original_name
 from models.db import session, write_transaction
+from models.killpoints import kill_point
 from models.messages import t
 from models.notices import (Outcome, compose_digest, delivered_routes, pending, pending_units, record_outcomes,
                             take)
@@ -135,6 +136,7 @@ def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sen
         jobs = [j for j in jobs if j.routes]
         if not jobs:
             return results
+        kill_point("claimed")
         workers = min(len(jobs), notify_workers())
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cchc-unit") as pool:
             waiting = {pool.submit(_send_unit, job, plan, config, today, names) for job in jobs}
@@ -146,6 +148,7 @@ def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sen
                     record_outcomes(s, [n for job in finished for n in job.items],
                                     {n.id: job.routes for job in finished for n in job.items},  # type: ignore[misc]
                                     {k: o for job in finished for k, o in job.outcomes.items()}, flow_run_id)
+                kill_point("answers-recorded")
                 results += [_result(job) for job in finished]
     errors = [job.error for job in jobs if job.error is not None]
     if errors:
@@ -179,6 +182,7 @@ def _send_unit(job: _UnitJob, plan: PlanRow, config: apprise.AppriseConfig, toda
                                                                           only=left, html=digest.html,
                                                                           attach=list(dict.fromkeys(attach)),
                                                                           key=batch_key(batch)))
+            kill_point("sent")
             for r in results.values():
                 for n in batch:
                     job.outcomes[(n.id, r.route)] = Outcome(r.route, r.ok, r.error)  # type: ignore[index]

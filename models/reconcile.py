@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from models.activities import Change, PhaseView, apply_changes
 from models.db import write_transaction
 from models.due import Decision, Facts, decide
+from models.killpoints import kill_point
 from models.notices import notification, queue
 from models.tables import ActivityRow
 
@@ -65,4 +66,6 @@ def record_decisions(s: Session, view: PhaseView, decided: Sequence[Decided], to
         queued = Counter(n["entity_key"] for n in notices if n["key"] in new)
         for key, decision in decisions.items():
             out[key] = Recorded(key, rows[key].state, [str(e) for e in decision.events], queued[key])
+        kill_point("record-before-commit")
+    kill_point("record-after-commit")
     return out

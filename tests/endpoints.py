@@ -98,6 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
             json=decoded,
         )
         recorder._record(request)
+        recorder._wait_open()
 
         if recorder.delay:
             recorder._closed.wait(recorder.delay)
@@ -145,7 +146,8 @@ class HttpRecorder:
     ``behaviour``: ``ok`` (200; Zalo-style paths get ``{"ok": true,
     "result": {...}}``), ``fail500``, ``hang`` (no answer for
     ``hang_seconds``) or ``not_ok`` (200 with ``{"ok": false}``).
-    ``delay`` adds a fixed pause (seconds) before each answer.
+    ``delay`` adds a fixed pause (seconds) before each answer. ``hold()`` keeps every request waiting for its answer
+    (recorded on arrival) until ``release()``: a test knows the request is in flight, for as long as it needs.
     """
 
     def __init__(self, behaviour: str = "ok", delay: float = 0.0, hang_seconds: float = 30.0):
@@ -155,6 +157,8 @@ class HttpRecorder:
         self._requests: list[RecordedRequest] = []
         self._lock = threading.Lock()
         self._closed = threading.Event()
+        self._open = threading.Event()
+        self._open.set()
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -219,6 +223,18 @@ class HttpRecorder:
                 return got
             time.sleep(0.01)
         return self.requests
+
+    def hold(self) -> HttpRecorder:
+        """Answer nothing until ``release()`` (or the recorder stops)."""
+        self._open.clear()
+        return self
+
+    def release(self) -> None:
+        self._open.set()
+
+    def _wait_open(self) -> None:
+        while not self._open.wait(0.05) and not self._closed.is_set():
+            pass
 
     def _record(self, request: RecordedRequest) -> None:
         with self._lock:

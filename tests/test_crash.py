@@ -20,27 +20,23 @@ def by_path(http: HttpRecorder) -> Counter:
     return Counter(r.path.strip("/").upper() for r in http.requests)
 
 
-def wait_until_settled(http: HttpRecorder, first_timeout: float = 90.0, quiet: float = 0.8) -> None:
-    """Return once the first request arrived and no new one came for ``quiet`` seconds (all held by the delay)."""
-    deadline = time.monotonic() + first_timeout
-    while not http.requests:
-        assert time.monotonic() < deadline, "the run never delivered anything"
-        time.sleep(0.01)
-    seen, since = len(http.requests), time.monotonic()
-    while time.monotonic() - since < quiet:
+def wait_until(condition, what: str, timeout: float = 120.0) -> None:  # type: ignore[no-untyped-def]
+    """Poll ``condition`` until it holds; fail naming ``what`` after a deadline generous for a loaded machine."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"still waiting for: {what}"
         time.sleep(0.02)
-        if len(http.requests) != seen:
-            seen, since = len(http.requests), time.monotonic()
 
 
 def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(loaded, tokens, cli, tmp_path, cchc_env,
                                                                             monkeypatch) -> None:  # type: ignore[no-untyped-def]
     # three kinds of unit at the moment of the kill:
     #   done      GDXH, VPDU: answered at once, recorded as sent
-    #   in flight VPB, TTKT, T5G, TCCB: their endpoint answers after 6 s, so the kill lands while they wait; TCCB also
-    #             has the outbox, written at once: the process dies before recording it (and the json answer)
-    #   waiting   SKDS: its endpoint answered 500, and Prefect's retry was to come 60 s later
-    fast, slow, flaky = HttpRecorder(), HttpRecorder(delay=6.0), HttpRecorder(behaviour="fail500")
+    #   in flight VPB, TTKT, T5G, TCCB: their endpoint holds every request unanswered, so the kill lands while they
+    #             wait; TCCB also has the outbox, written at once: the process dies before recording it (and the json
+    #             answer)
+    #   waiting   SKDS: its endpoint answered 500, and Prefect's retry was to come 10 minutes later
+    fast, slow, flaky = HttpRecorder(), HttpRecorder().hold(), HttpRecorder(behaviour="fail500")
     with fast, slow, flaky:
         done, in_flight, waiting = {"GDXH", "VPDU"}, {"VPB", "TTKT", "T5G", "TCCB"}, {"SKDS"}
         base = {u: f"json://cchc:pw@127.0.0.1:{http.port}" for group, http in ((done, fast), (in_flight, slow),
@@ -48,18 +44,15 @@ def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(load
         routes = write_json_routes(tmp_path / "routes.yaml", fast.port, units=base,
                                    extra=["  - outbox://tccb:", "      tag: unit-tccb"])
         monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(routes))
-        monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "60")
-        monkeypatch.setenv("CCHC_NOTIFY_TIMEOUT", "20")
+        monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "600")
+        monkeypatch.setenv("CCHC_NOTIFY_TIMEOUT", "600")  # the held requests never time out before the kill
         proc = start_phase("2013-10-01")
         try:
-            wait_until_settled(slow)
-            deadline = time.monotonic() + 4  # well inside the 6 s the in-flight requests wait for their answer
-            while time.monotonic() < deadline and not (
-                    set(by_path(fast)) == done and set(by_path(flaky)) == waiting and
-                    rows("select count(distinct recipient) from notification where status = 'sent'") == [(2,)] and
-                    rows("select count(*) from notification where recipient = 'SKDS' and attempts = 1") != [(0,)]):
-                time.sleep(0.05)
-            assert set(by_path(slow)) == in_flight and set(by_path(fast)) == done and set(by_path(flaky)) == waiting
+            wait_until(lambda: set(by_path(slow)) == in_flight and set(by_path(fast)) == done and
+                       set(by_path(flaky)) == waiting and
+                       rows("select count(distinct recipient) from notification where status = 'sent'") == [(2,)] and
+                       rows("select count(*) from notification where recipient = 'SKDS' and attempts = 1") != [(0,)],
+                       "the fast units recorded as sent, SKDS's 500 recorded, the others' requests in flight")
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
@@ -70,7 +63,9 @@ def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(load
         claimed = {u for (u,) in rows("select recipient from notification where claimed_by is not null")}
         assert claimed == in_flight
 
-        slow.delay, flaky.behaviour = 0.0, "ok"
+        slow.release()
+        flaky.behaviour = "ok"
+        monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "")
         from flows.phase import run_phase
 
         again = run_phase(PLAN, 1, "2013-10-01")
@@ -121,6 +116,75 @@ def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(load
         assert rows("select status from notification where id = :i", i=resend_id) == [("sent",)]
         assert [e for (e,) in rows("select event from transition where entity = 'notification' order by id")] == \
             ["refused", "confirm", "resend"]
+
+
+# What the database holds when the run dies at each point (phase 1 opening: 4 activities assigned, 13 notifications
+# for 7 units; one unit is sent to at a time, so at "sent" exactly one unit's message has left the process).
+# claimed: how many notifications a dead run holds (None: some); reached: units sent to (None: at least one).
+AT_KILL = {
+    "record-before-commit": {"assigns": 0, "queued": 0, "claimed": 0, "reached": 0},
+    "record-after-commit": {"assigns": 4, "queued": 13, "claimed": 0, "reached": 0},
+    "claimed": {"assigns": 4, "queued": 13, "claimed": 13, "reached": 0},
+    "sent": {"assigns": 4, "queued": 13, "claimed": 13, "reached": 1},
+    "answers-recorded": {"assigns": 4, "queued": 13, "claimed": None, "reached": None},
+}
+
+
+@pytest.mark.parametrize("point", list(AT_KILL))
+def test_killed_at_each_point_then_run_again(loaded, tmp_path, cchc_env, monkeypatch, point: str) -> None:  # type: ignore[no-untyped-def]
+    from flows.phase import run_phase
+    from models.audit import verify
+    from models.db import session
+    from models.killpoints import POINTS
+
+    assert set(AT_KILL) == set(POINTS)
+    outbox = cchc_env / "outbox"
+    with HttpRecorder() as http:
+        routes = write_json_routes(tmp_path / "routes.yaml", http.port, extra=["  - outbox://tccb:", "      tag: unit-tccb"])
+        monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(routes))
+        monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "")
+        proc = start_phase("2013-10-01", CCHC_KILL_AT=point, CCHC_NOTIFY_WORKERS="1")
+        proc.communicate(timeout=300)
+        assert proc.returncode == -signal.SIGKILL, f"the run did not reach {point}"
+
+        # at the kill: consistent (whole chains), holding exactly what was committed by then
+        at_kill = AT_KILL[point]
+        assert rows("select count(*) from transition where event = 'assign'") == [(at_kill["assigns"],)]
+        assert rows("select count(*) from notification") == [(at_kill["queued"],)]
+        ((claimed,),) = rows("select count(*) from notification where claimed_by is not null")
+        reached = set(by_path(http))  # units whose webhook was called (TCCB's outbox is written in the same send)
+        assert bool(list(outbox.glob("*-tccb-*.json"))) == ("TCCB" in reached)
+        recorded = {u for (u,) in rows("select distinct recipient from notification where status = 'sent'")}
+        if at_kill["claimed"] is not None:
+            assert claimed == at_kill["claimed"] and len(reached) == at_kill["reached"] and not recorded
+        else:  # the first answers recorded as sent (and those that came with them); the rest still claimed
+            assert recorded and recorded <= reached
+        with session() as s:
+            assert not verify(s, PLAN).breaks
+
+        again = run_phase(PLAN, 1, "2013-10-01")
+
+    # each transition once, chains whole
+    steps = Counter(rows("select entity_key, event from transition where entity = 'activity'"))
+    assert set(steps.values()) == {1} and sum(1 for _, e in steps if e == "assign") == 4
+    with session() as s:
+        assert not verify(s, PLAN).breaks
+    # nothing sent twice: each unit's webhook at most once, TCCB's outbox once (a repeat of the same key is not written)
+    got = by_path(http)
+    assert set(got.values()) <= {1}, got
+    assert len(list(outbox.glob("*-tccb-*.json"))) == 1
+    # nothing left silently pending or held: each notification sent, or in doubt with what the coordinator can do
+    status = dict(rows("select recipient, min(status) from notification group by recipient"))
+    assert set(status) == set(OPENING_UNITS) and set(status.values()) <= {"sent", "doubt"}
+    assert rows("select count(*) from notification where claimed_by is not null") == [(0,)]
+    for (error,) in rows("select last_error from notification where status = 'doubt'"):
+        assert "cchc notice resend" in error and "cchc notice confirm" in error
+    doubt = {u for u, s in status.items() if s == "doubt"}
+    assert {d.unit for d in again.deliveries if d.doubtful} == doubt
+    if claimed == 0:  # nothing had started sending: everything delivered now, once, no doubt
+        assert not doubt and got == {u: 1 for u in OPENING_UNITS}
+    else:  # what the dead run held may have left: not sent again, said in doubt; what it recorded as sent stays so
+        assert set(got) == reached and doubt == set(OPENING_UNITS) - recorded
 
 
 def test_the_outbox_writes_a_message_once_per_key(cchc_env) -> None:  # type: ignore[no-untyped-def]
