@@ -117,3 +117,29 @@ def principals(tokens):  # type: ignore[no-untyped-def]
 
     with session() as s:
         return {code: authenticate(s, token) for code, token in tokens.items()}
+
+
+@pytest.fixture
+def library_logs() -> Iterator[list[str]]:
+    """Every record (DEBUG and up) of Apprise's and urllib3's loggers, as formatted lines.
+
+    The handler sits on those loggers themselves, so it keeps receiving when a CLI call or a flow run reconfigures
+    logging (Prefect replaces the root logger's handlers and sets it back to WARNING, which empties caplog).
+    """
+    import logging
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(f"{record.name} {record.levelname} {record.getMessage()}")
+
+    lines: list[str] = []
+    handler = Keep(level=logging.DEBUG)
+    loggers = [logging.getLogger(name) for name in ("apprise", "urllib3.connectionpool")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.setLevel(logging.DEBUG)
+    yield lines
+    for logger, level in zip(loggers, levels):
+        logger.removeHandler(handler)
+        logger.setLevel(level)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import stat
 import zipfile
 from pathlib import Path
@@ -77,7 +78,8 @@ def home_files(home: Path) -> list[str]:
     return out
 
 
-def test_planted_secrets_appear_nowhere(loaded, tokens, cli, tmp_path, cchc_env, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_planted_secrets_appear_nowhere(loaded, tokens, cli, tmp_path, cchc_env, monkeypatch, caplog,
+                                        library_logs) -> None:  # type: ignore[no-untyped-def]
     import apprise.plugins.telegram as telegram
 
     caplog.set_level("DEBUG")
@@ -118,7 +120,10 @@ def test_planted_secrets_appear_nowhere(loaded, tokens, cli, tmp_path, cchc_env,
         run("phase", "run", PLAN, "1", "--as-of", "2015-01-06", expect=2)
         assert "hong.yaml (CCHC_NOTIFY_CONFIG) có lỗi" in outputs[-2]
 
-    text = "\n".join([*outputs, caplog.text, *prefect_outputs(), *home_files(cchc_env),
+    # the libraries did log what would carry the secrets: the routes file's text, the bot's request line
+    assert any("Loading raw configuration" in line for line in library_logs), library_logs[:20]
+    assert any(re.search(r"POST /bot\S+/sendMessage", line) for line in library_logs), library_logs[:20]
+    text = "\n".join([*outputs, caplog.text, *library_logs, *prefect_outputs(), *home_files(cchc_env),
                       *(row for rows in dump().values() for row in rows)])
     assert "mailto://cchc:****@127.0.0.1" in text and "zalo://****/nhom-ttkt" in text  # routes recorded, masked
     assert "BÁO CÁO SƠ KẾT" in text or "Sơ kết" in text  # the review report was searched too
