@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -41,6 +42,20 @@ def rows(sql: str, **params) -> list[tuple]:  # type: ignore[no-untyped-def]
 
     with get_engine().connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql), params)]
+
+
+def decided_as_of(day: date, phase: int = 1):  # type: ignore[no-untyped-def]
+    """Phase ``phase``'s view and what each of its activities' tasks would decide as of ``day`` (without Prefect),
+    as record_decisions() takes them."""
+    from models.activities import phase_view
+    from models.db import session
+    from models.due import decide
+    from models.reconcile import Decided
+
+    with session() as s:
+        view = phase_view(s, PLAN, phase)
+    return view, [Decided(a.facts, decide(a.facts, day, view.parties), task_run_id=f"task-{a.facts.key}")
+                  for a in view.activities]
 
 
 def write_json_routes(path: Path, port: int, password: str = "pw", extra: list[str] = (),  # type: ignore[assignment]

@@ -3,13 +3,16 @@ of .ci/run), with a unit reporting in the middle: no duplicate delivery, no dupl
 
 from __future__ import annotations
 
+import os
 import threading
+import time
 from collections import Counter
+from datetime import date
 
 import pytest
 
 from endpoints import HttpRecorder
-from faults import PLAN, finish, release, rows, start_phase, write_json_routes
+from faults import PLAN, decided_as_of, finish, release, rows, start_phase, write_json_routes
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 
@@ -107,3 +110,82 @@ def test_a_report_between_the_flows_read_and_its_write_is_kept(loaded, principal
     assert rows("select count(*) from notification where entity_key = '1.1.1' and notice = 'overdue'") == [(0,)]
     assert rows("select count(*) from notification where entity_key = '1.1.1' and notice = 'reported'") == [(1,)]
     chains_consistent()
+
+
+def waiting_for_a_lock() -> bool:
+    """Whether some other session of this PostgreSQL database waits for a lock held by another transaction."""
+    return rows("select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid "
+                "where not l.granted and a.datname = current_database()") != [(0,)]
+
+
+@pytest.mark.skipif(not os.environ.get("CCHC_TEST_POSTGRES"),
+                    reason="PostgreSQL's row lock; SQLite's write lock is taken when the transaction begins")
+def test_the_record_step_waits_for_a_report_being_written_and_decides_on_it(loaded) -> None:  # type: ignore[no-untyped-def]
+    """Deterministic, PostgreSQL: VPB's report of 1.1.1 is written but not committed when the record step of a run
+    (as of 2015-01-05, when 1.1.1 goes overdue) starts. The step must wait for it (the rows it records are locked
+    and read again under the lock), then keep the report: no crash, no overdue over the report."""
+    from sqlmodel import select
+
+    from models.activities import Change, apply_changes
+    from models.db import session, write_transaction
+    from models.reconcile import record_decisions
+    from models.tables import ActivityRow
+
+    opening, overdue_day = date(2013, 10, 1), date(2015, 1, 5)
+    with session() as s:
+        record_decisions(s, *decided_as_of(opening), opening)
+    view, decided = decided_as_of(overdue_day)  # the tasks decided on 1.1.1 "assigned": mark it overdue
+    outcome: list[object] = []
+
+    def record_step() -> None:
+        try:
+            with session() as s:
+                outcome.append(record_decisions(s, view, decided, overdue_day))
+        except Exception as exc:  # the test says what happened
+            outcome.append(exc)
+
+    with session() as unit, write_transaction(unit):
+        act = unit.exec(select(ActivityRow).where(ActivityRow.key == "1.1.1")).one()
+        apply_changes(unit, [Change(act, ("report",))], actor="vpb", source="cli", on=overdue_day)
+        run = threading.Thread(target=record_step)
+        run.start()
+        deadline = time.monotonic() + 60
+        while not waiting_for_a_lock() and run.is_alive():  # the step reached a lock the report holds
+            assert time.monotonic() < deadline, "the record step neither waited nor ended"
+            time.sleep(0.02)
+    run.join(timeout=60)
+    (result,) = outcome
+    assert isinstance(result, dict), result  # without the row lock: ConcurrentChange (it wrote on a stale read)
+    assert result["1.1.1"].state == "reported" and result["1.1.1"].events == []
+    assert [e for (e,) in rows("select event from transition where entity_key = '1.1.1' order by id")] == \
+        ["assign", "report"]
+    assert rows("select count(*) from transition where event = 'mark_overdue'") == [(8,)]
+
+
+def test_a_step_from_a_state_that_is_no_longer_stored_is_refused(loaded, principals) -> None:  # type: ignore[no-untyped-def]
+    """Two sessions stepped by hand: one reads 1.1.1 (assigned); VPB then reports it; the first now marks what it read
+    overdue. The step is conditional on the state it starts from: refused, nothing written, the report kept."""
+    from sqlmodel import select
+
+    from models.actions import report_done
+    from models.activities import Change, ConcurrentChange, apply_changes
+    from models.db import session, write_transaction
+    from models.reconcile import record_decisions
+    from models.tables import ActivityRow
+
+    opening = date(2013, 10, 1)
+    with session() as s:
+        record_decisions(s, *decided_as_of(opening), opening)
+    with session() as stale:
+        act = stale.exec(select(ActivityRow).where(ActivityRow.key == "1.1.1")).one()
+        stale.expunge(act)  # kept as read
+        stale.rollback()
+        assert act.state == "assigned"
+        with session() as s:
+            report_done(s, principal=principals["VPB"], plan_code=PLAN, key="1.1.1", evidence="Biên bản", actor="vpb")
+        with pytest.raises(ConcurrentChange), write_transaction(stale):
+            apply_changes(stale, [Change(act, ("mark_overdue",))], actor="cchc-flow", source="flow",
+                          on=date(2015, 1, 5))
+    assert rows("select state from activity where key = '1.1.1'") == [("reported",)]
+    assert [e for (e,) in rows("select event from transition where entity_key = '1.1.1' order by id")] == \
+        ["assign", "report"]

@@ -5,29 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 
-PLAN = "byt-3723-2013-2015"
+from faults import decided_as_of, rows
+
 OPENING = date(2013, 10, 1)
-
-
-def rows(sql: str) -> list[tuple]:
-    from models.db import get_engine
-
-    with get_engine().connect() as conn:
-        return [tuple(r) for r in conn.execute(sa.text(sql))]
-
-
-def decided_as_of(day: date):  # type: ignore[no-untyped-def]
-    from models.activities import phase_view
-    from models.db import session
-    from models.due import decide
-    from models.reconcile import Decided
-
-    with session() as s:
-        view = phase_view(s, PLAN, 1)
-    return view, [Decided(a.facts, decide(a.facts, day, view.parties), task_run_id=f"task-{a.facts.key}")
-                  for a in view.activities]
 
 
 def test_a_failure_while_queueing_leaves_no_transition_behind(loaded, monkeypatch) -> None:  # type: ignore[no-untyped-def]

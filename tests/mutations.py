@@ -1,0 +1,264 @@
+"""Proof of the README's Guarantees table: each protection is removed in a temporary copy of the repository and the
+tests named for it are run; they must fail. Run by hand (not by pytest):
+
+    .venv/bin/python tests/mutations.py                    # every removal, once
+    .venv/bin/python tests/mutations.py --rounds 3         # three rounds in a row
+    .venv/bin/python tests/mutations.py --only lease       # the removals whose name contains "lease"
+    .venv/bin/python tests/mutations.py --list             # what would be removed, and which tests prove it
+
+The working tree is never changed: its files (tracked and new, not ignored) are copied to a temporary folder, one
+removal is applied there, and pytest runs the named test files in that copy (with -x: the first failure is enough).
+The named tests are first run once on the unchanged copy: a removal is only "caught" by tests that pass without it.
+Removals listed for PostgreSQL run with CCHC_TEST_POSTGRES=1 (a throwaway server, as in .ci/run).
+
+Each entry of REMOVALS takes away one thing a row of the table rests on: a text of one file (found exactly once)
+and what replaces it. A removal whose text is no longer found is reported "stale": update it with the code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SQLITE, POSTGRES = "sqlite", "postgresql"
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One protection taken away: ``old`` (exactly once in ``file``) becomes ``new``; ``tests`` must then fail."""
+
+    row: str                      # the Guarantees row it belongs to (its first words)
+    name: str                     # what is taken away
+    file: str
+    old: str
+    new: str
+    tests: tuple[str, ...]
+    databases: tuple[str, ...] = (SQLITE,)
+
+
+KILLED = "A phase run killed at any moment"
+DOUBT = "What cannot be known is said"
+FAILING = "A failing channel"
+TWO_RUNS = "Two runs of one phase"
+REPORT = "A unit's report during a run"
+ACCESS = "Only the unit acts for itself"
+BAD_INPUT = "Bad input is refused"
+SECRETS = "Passwords and tokens"
+
+REMOVALS: list[Removal] = [
+    # --- killed at any moment
+    Removal(KILLED, "transitions committed before their notices are queued (two transactions)", "models/reconcile.py",
+            "        new = queue(s, notices)\n",
+            "        s.commit()\n        s.begin()\n        new = queue(s, notices)\n",
+            ("tests/test_reconcile.py", "tests/test_crash.py")),
+    Removal(KILLED, "the claim does not name its sender (no record of the attempt)", "models/notices.py",
+            "sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender))\n"
+            "            .values(claimed_by=sender, claimed_until=now + LEASE)",
+            "sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender))\n"
+            "            .values(claimed_until=now + LEASE)",
+            ("tests/test_crash.py",)),
+    Removal(KILLED, "answers recorded only once every unit has answered", "flows/delivery.py",
+            "                wait(waiting, return_when=FIRST_COMPLETED)\n"
+            "                answered, waiting = wait(waiting, timeout=RECORD_EVERY)",
+            "                answered, waiting = wait(waiting)",
+            ("tests/test_crash.py",)),
+    Removal(KILLED, "a claim whose process is gone is never known dead", "models/senders.py",
+            "    return pid != os.getpid() and not _process_alive(pid)", "    return False",
+            ("tests/test_crash.py",)),
+    Removal(KILLED, "the lease never ends", "models/notices.py",
+            "if until is not None and until >= now and not known_dead(holder):", "if not known_dead(holder):",
+            ("tests/test_claims.py",)),
+    Removal(KILLED, "the lease is not respected (another host's live claim is taken)", "models/notices.py",
+            "if until is not None and until >= now and not known_dead(holder):", "if False:",
+            ("tests/test_claims.py",)),
+    # --- what cannot be known is said
+    Removal(DOUBT, "what is in doubt is sent again", "flows/delivery.py",
+            "if holder is not None and not repeat_is_harmless(route):", "if False:",
+            ("tests/test_crash.py",)),
+    Removal(DOUBT, "the outbox writes a repeated key again", "flows/channels.py",
+            "if key and folder.is_dir() and any(folder.glob(f\"*-{unit or 'all'}-{key}.json\")):", "if False:",
+            ("tests/test_crash.py",)),
+    # --- a failing channel
+    Removal(FAILING, "no socket timeouts", "flows/channels.py",
+            "    plugin.socket_connect_timeout = timeout\n    plugin.socket_read_timeout = timeout\n", "",
+            ("tests/test_channels.py", "tests/test_failing_channels.py")),
+    Removal(FAILING, "no deadline per attempt", "flows/channels.py",
+            "finished, _ = wait(futures, timeout=deadline)", "finished, _ = wait(futures)",
+            ("tests/test_channels.py",)),
+    Removal(FAILING, "a unit's routes sent one after the other", "flows/channels.py",
+            "workers = min(len(plugins), MAX_WORKERS)", "workers = 1",
+            ("tests/test_channels.py",)),
+    Removal(FAILING, "units sent to one after the other", "flows/delivery.py",
+            'return max(1, int(os.environ.get("CCHC_NOTIFY_WORKERS") or 128))', "return 1",
+            ("tests/test_failing_channels.py",)),
+    # --- two runs at once
+    Removal(TWO_RUNS, "SQLite's write lock not taken up front", "models/db.py",
+            '"BEGIN IMMEDIATE" if conn.get_execution_options().get("cchc_write") else "BEGIN"', '"BEGIN"',
+            ("tests/test_concurrency.py",)),
+    Removal(TWO_RUNS, "the record step does not lock the activities it records (PostgreSQL)", "models/reconcile.py",
+            ".order_by(ActivityRow.id)\n                                          .with_for_update())}",
+            ".order_by(ActivityRow.id))}",
+            ("tests/test_concurrency.py",), (POSTGRES,)),
+    Removal(TWO_RUNS, "steps are not conditional on the state they start from", "models/activities.py",
+            "ActivityRow.id.in_([r.id for r in rows]),\n"
+            "                                                              ActivityRow.state == old)",
+            "ActivityRow.id.in_([r.id for r in rows]))",
+            ("tests/test_concurrency.py",), (SQLITE, POSTGRES)),
+    Removal(TWO_RUNS, "claims without compare-and-set", "models/notices.py",
+            "sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender))",
+            "sa.true())",
+            ("tests/test_claims.py",), (SQLITE, POSTGRES)),
+    # --- a unit's report during a run
+    Removal(REPORT, "the run writes what its tasks decided, not what is stored", "models/reconcile.py",
+            "d.decision if rows[d.facts.key].state == d.facts.state else", "d.decision if True else",
+            ("tests/test_concurrency.py",)),
+    # --- access
+    Removal(ACCESS, "a unit may act for another unit", "models/access.py",
+            "    if named and named.strip().upper() != principal.unit:", "    if False:",
+            ("tests/test_access.py", "tests/test_actions.py")),
+    Removal(ACCESS, "any unit decides as the coordinator", "models/access.py",
+            "    if not principal.is_coordinator_of(plan):", "    if False:",
+            ("tests/test_access.py", "tests/test_actions.py")),
+    Removal(ACCESS, "auditors may act", "models/access.py",
+            '    if principal.role == "auditor" or not principal.unit:', "    if not principal.unit:",
+            ("tests/test_access.py", "tests/test_actions.py")),
+    # --- bad input
+    Removal(BAD_INPUT, "no size limit on YAML files", "models/yamlfile.py",
+            "    if path.stat().st_size > max_bytes:", "    if False:",
+            ("tests/test_bad_input.py",)),
+    Removal(BAD_INPUT, "anchors and aliases accepted", "models/yamlfile.py",
+            "        if isinstance(event, yaml.AliasEvent) or getattr(event, \"anchor\", None):", "        if False:",
+            ("tests/test_bad_input.py", "tests/test_validation.py")),
+    Removal(BAD_INPUT, "duplicate keys accepted", "models/yamlfile.py",
+            "            if k in seen:", "            if False:",
+            ("tests/test_bad_input.py", "tests/test_validation.py")),
+    Removal(BAD_INPUT, "the routes file is not checked before the run", "flows/phase.py",
+            "    check_routes()  # an unusable routes file stops the run before anything is recorded\n", "",
+            ("tests/test_bad_input.py",)),
+    # --- secrets
+    Removal(SECRETS, "no secret filter on Apprise's and urllib3's loggers", "flows/channels.py",
+            "            logger.addFilter(_SecretFilter())", "            pass",
+            ("tests/test_secrets.py", "tests/test_channels.py")),
+    Removal(SECRETS, "errors not scrubbed of the route's secrets", "flows/channels.py",
+            "return RouteResult(route=route, ok=False, error=_scrub(error, _plugin_secrets(plugin)))",
+            "return RouteResult(route=route, ok=False, error=error)",
+            ("tests/test_secrets.py", "tests/test_channels.py")),
+    Removal(SECRETS, "outbox files readable by others", "flows/channels.py",
+            "            os.fchmod(fd, 0o600)\n", "            os.fchmod(fd, 0o644)\n",
+            ("tests/test_secrets.py", "tests/test_channels.py")),
+]
+
+
+@dataclass
+class Outcome:
+    removal: Removal
+    database: str
+    verdict: str       # caught, missed, stale, error
+    seconds: float
+    detail: str = ""
+
+
+def copy_repository(to: Path) -> None:
+    """The working tree's files (tracked and new, not ignored) copied to ``to``."""
+    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
+                            check=True, capture_output=True).stdout.decode().split("\0")
+    for name in filter(None, listed):
+        source = REPO / name
+        if source.is_file():
+            (to / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, to / name)
+
+
+def run_tests(copy: Path, tests: tuple[str, ...], database: str, timeout: float) -> tuple[int | None, str]:
+    """pytest on ``tests`` in ``copy``: (exit code or None on timeout, the last lines of its output)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CCHC_", "PREFECT_"))}
+    env["PYTHONPATH"] = str(copy)
+    env["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
+    args = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    if database == POSTGRES:
+        env["CCHC_TEST_POSTGRES"] = "1"
+        args += ["-m", "not sqlite_only"]
+    try:
+        done = subprocess.run(args, cwd=copy, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return None, f"no result after {timeout:g} s"
+    lines = [x for x in (done.stdout + done.stderr).splitlines() if x.strip()]
+    failed = [x for x in lines if x.startswith(("FAILED", "ERROR"))]
+    return done.returncode, (failed[:1] or lines[-1:] or [""])[0][:160]
+
+
+def apply(copy: Path, removal: Removal) -> bool:
+    """Apply ``removal`` in ``copy``; False when its text is not found exactly once (the code moved on)."""
+    path = copy / removal.file
+    text = path.read_text("utf-8")
+    if text.count(removal.old) != 1:
+        return False
+    path.write_text(text.replace(removal.old, removal.new), "utf-8")
+    return True
+
+
+def check(work: Path, removal: Removal, database: str, timeout: float) -> Outcome:
+    began = time.monotonic()
+    copy = work / "mutant"
+    shutil.rmtree(copy, ignore_errors=True)
+    shutil.copytree(work / "base", copy, symlinks=True)
+    if not apply(copy, removal):
+        return Outcome(removal, database, "stale", 0.0, f"text not found exactly once in {removal.file}")
+    code, detail = run_tests(copy, removal.tests, database, timeout)
+    seconds = time.monotonic() - began
+    if code == 1:
+        return Outcome(removal, database, "caught", seconds, detail)
+    if code == 0:
+        return Outcome(removal, database, "missed", seconds, "the named tests pass without it")
+    return Outcome(removal, database, "error", seconds, f"pytest exit {code}: {detail}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=1, help="run everything this many times in a row")
+    parser.add_argument("--only", default="", help="only removals whose name or row contains this text")
+    parser.add_argument("--database", choices=[SQLITE, POSTGRES], help="only this database")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per pytest run")
+    parser.add_argument("--list", action="store_true", help="list the removals and their tests, run nothing")
+    options = parser.parse_args()
+    wanted = [(r, db) for r in REMOVALS for db in r.databases
+              if options.only.lower() in f"{r.row} {r.name}".lower() and db == (options.database or db)]
+    if options.list:
+        for r, db in wanted:
+            print(f"{r.row} | {r.name} | {r.file} | {db} | {' '.join(r.tests)}")
+        return 0
+    with tempfile.TemporaryDirectory(prefix="cchc-mutations-") as tmp:
+        work = Path(tmp)
+        (work / "base").mkdir()
+        copy_repository(work / "base")
+        for tests, db in sorted({(r.tests, db) for r, db in wanted}):
+            code, detail = run_tests(work / "base", tests, db, options.timeout)
+            if code != 0:
+                print(f"!! without any removal, {' '.join(tests)} on {db} does not pass: {detail}")
+                return 2
+        print(f"baseline: the named tests pass on the unchanged copy ({len(wanted)} removals to check)", flush=True)
+        all_caught = True
+        for round_ in range(1, options.rounds + 1):
+            outcomes = []
+            for removal, db in wanted:
+                outcome = check(work, removal, db, options.timeout)
+                outcomes.append(outcome)
+                print(f"[{round_}] {outcome.verdict:6} {outcome.seconds:5.0f} s  {db:10} {removal.name}"
+                      f"  ({' '.join(removal.tests)})" + ("" if outcome.verdict == "caught" else f"  {outcome.detail}"),
+                      flush=True)
+            caught = sum(o.verdict == "caught" for o in outcomes)
+            print(f"round {round_}: {caught} of {len(outcomes)} caught", flush=True)
+            all_caught &= caught == len(outcomes)
+    return 0 if all_caught else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,118 @@
+"""Claims on notifications (models/notices.py take(), flows/delivery.py deliver()), stepped by hand so that each
+outcome is certain: a sender that holds a live claim is never doubled, a claim whose lease ended is taken over in
+doubt, a live claim of another host is left alone. Runs on SQLite and PostgreSQL; no Prefect."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import date, timedelta
+
+import pendulum
+import sqlalchemy as sa
+
+from endpoints import HttpRecorder
+from faults import OPENING_UNITS, decided_as_of, rows, write_json_routes
+
+OPENING = date(2013, 10, 1)
+ELSEWHERE = "0badc0de:4242:run-on-another-host"  # a sender on another machine: whether it still runs is unknown
+
+
+def record_opening() -> int:
+    """Phase 1 opened (4 activities assigned, 13 notifications for 7 units queued); returns the plan's id."""
+    from models.db import session
+    from models.reconcile import record_decisions
+
+    view, decided = decided_as_of(OPENING)
+    with session() as s:
+        record_decisions(s, view, decided, OPENING)
+    return view.plan_id
+
+
+def ids_of(unit: str) -> list[int]:
+    return [i for (i,) in rows("select id from notification where recipient = :u order by id", u=unit)]
+
+
+def claim_as(holder: str, unit: str, until: pendulum.DateTime) -> None:
+    from models.db import get_engine
+    from models.tables import NotificationRow
+
+    with get_engine().begin() as conn:
+        conn.execute(sa.update(NotificationRow).where(NotificationRow.recipient == unit)
+                     .values(claimed_by=holder, claimed_until=until))
+
+
+def by_unit(http: HttpRecorder) -> Counter:
+    return Counter(r.path.strip("/").upper() for r in http.requests)
+
+
+def test_a_claim_is_taken_by_one_sender_only(loaded) -> None:  # type: ignore[no-untyped-def]
+    """Two senders of this host, both alive, claim the same notifications one after the other: the second gets none."""
+    from models.db import session, write_transaction
+    from models.notices import take
+    from models.senders import sender_name
+
+    record_opening()
+    wanted = [i for (i,) in rows("select id from notification order by id")]
+    first, second = sender_name("first"), sender_name("second")
+    with session() as a, session() as b:
+        with write_transaction(a):
+            got_a = take(a, wanted, first)
+        with write_transaction(b):
+            got_b = take(b, wanted, second)
+    assert got_a.taken == wanted and not got_a.in_doubt
+    assert got_b.taken == [] and not got_b.in_doubt
+    assert rows("select distinct claimed_by from notification") == [(first,)]
+
+
+def test_a_second_delivery_started_between_claim_and_send_sends_nothing(loaded, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The first delivery has claimed (committed) and is about to send its first message; at that moment a second
+    delivery of the same plan runs to its end. It must find everything claimed by a live sender and send nothing."""
+    import flows.delivery as delivery
+    from flows import channels
+
+    plan_id = record_opening()
+    real_deliver = channels.deliver
+    second: list[list] = []
+
+    def barrier_then_send(*args, **kwargs):  # type: ignore[no-untyped-def]
+        if not second:  # the first send of the first delivery: the other delivery runs now, to its end
+            second.append([])
+            runner = threading.Thread(target=lambda: second.__setitem__(0, delivery.deliver(plan_id, OPENING)))
+            runner.start()
+            runner.join(timeout=120)
+            assert not runner.is_alive()
+        return real_deliver(*args, **kwargs)
+
+    with HttpRecorder() as http:
+        monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(write_json_routes(tmp_path / "routes.yaml", http.port)))
+        monkeypatch.setattr(delivery.channels, "deliver", barrier_then_send)
+        first = delivery.deliver(plan_id, OPENING)
+    assert second == [[]]  # the second delivery took nothing, so it had nothing to send or say
+    assert by_unit(http) == {u: 1 for u in OPENING_UNITS}
+    assert sorted(d.unit for d in first) == sorted(OPENING_UNITS) and all(not d.failed_routes for d in first)
+    assert rows("select count(*) from notification where status != 'sent'") == [(0,)]
+
+
+def test_a_claim_of_another_host_is_taken_over_when_its_lease_ended_and_not_before(loaded, tmp_path,
+                                                                                    monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """VPB's messages were claimed by a sender on another host whose lease ended a minute ago: taken over, in doubt
+    (it may have sent them), not sent again. T5G's were claimed by one whose lease runs five more minutes: left
+    alone, still pending and still its. Everything else is sent."""
+    import flows.delivery as delivery
+    from models.notices import LEASE
+
+    plan_id = record_opening()
+    now = pendulum.now("UTC")
+    claim_as(ELSEWHERE, "VPB", now - timedelta(minutes=1))
+    claim_as(ELSEWHERE, "T5G", now + timedelta(minutes=5))
+    assert LEASE > timedelta(minutes=5)
+    with HttpRecorder() as http:
+        monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(write_json_routes(tmp_path / "routes.yaml", http.port)))
+        results = {d.unit: d for d in delivery.deliver(plan_id, OPENING)}
+    assert by_unit(http) == {u: 1 for u in OPENING_UNITS if u not in ("VPB", "T5G")}
+    assert results["VPB"].doubtful == len(ids_of("VPB")) and "T5G" not in results
+    vpb = rows("select status, claimed_by, last_error from notification where recipient = 'VPB'")
+    assert vpb and all(s == "doubt" and by is None and ELSEWHERE in e for s, by, e in vpb)
+    t5g = rows("select status, claimed_by from notification where recipient = 'T5G'")
+    assert t5g and all(s == "pending" and by == ELSEWHERE for s, by in t5g)
