@@ -3,7 +3,6 @@ of .ci/run), with a unit reporting in the middle: no duplicate delivery, no dupl
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from collections import Counter
@@ -113,21 +112,22 @@ def test_a_report_between_the_flows_read_and_its_write_is_kept(loaded, principal
 
 
 def waiting_for_a_lock() -> bool:
-    """Whether some other session of this PostgreSQL database waits for a lock held by another transaction."""
+    """PostgreSQL: whether a session of this database waits for a lock another transaction holds."""
     return rows("select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid "
                 "where not l.granted and a.datname = current_database()") != [(0,)]
 
 
-@pytest.mark.skipif(not os.environ.get("CCHC_TEST_POSTGRES"),
-                    reason="PostgreSQL's row lock; SQLite's write lock is taken when the transaction begins")
 def test_the_record_step_waits_for_a_report_being_written_and_decides_on_it(loaded) -> None:  # type: ignore[no-untyped-def]
-    """Deterministic, PostgreSQL: VPB's report of 1.1.1 is written but not committed when the record step of a run
-    (as of 2015-01-05, when 1.1.1 goes overdue) starts. The step must wait for it (the rows it records are locked
-    and read again under the lock), then keep the report: no crash, no overdue over the report."""
+    """Deterministic: VPB's report of 1.1.1 is written but not committed when the record step of a run (as of
+    2015-01-05, when 1.1.1 goes overdue) starts. The step must wait for it -- SQLite: its write lock is taken when its
+    transaction begins; PostgreSQL: the rows it records are locked and read again under the lock -- then keep the
+    report: no crash, no overdue over the report. The report commits once the step is inside its transaction: waiting
+    for a lock (PostgreSQL: seen in pg_locks; SQLite: BEGIN IMMEDIATE started) or past its read of the activities."""
+    import sqlalchemy as sa
     from sqlmodel import select
 
     from models.activities import Change, apply_changes
-    from models.db import session, write_transaction
+    from models.db import get_engine, session, write_transaction
     from models.reconcile import record_decisions
     from models.tables import ActivityRow
 
@@ -136,26 +136,44 @@ def test_the_record_step_waits_for_a_report_being_written_and_decides_on_it(load
         record_decisions(s, *decided_as_of(opening), opening)
     view, decided = decided_as_of(overdue_day)  # the tasks decided on 1.1.1 "assigned": mark it overdue
     outcome: list[object] = []
+    inside = threading.Event()
+    step_thread: list[int] = []
+
+    def waits(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if threading.get_ident() in step_thread and statement.startswith("BEGIN IMMEDIATE"):
+            inside.set()  # about to wait for the write lock
+
+    def has_read(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
+        if threading.get_ident() in step_thread and statement.startswith("SELECT activity."):
+            inside.set()  # read the activities (had it not waited: what it read is what was committed before)
 
     def record_step() -> None:
+        step_thread.append(threading.get_ident())
         try:
             with session() as s:
                 outcome.append(record_decisions(s, view, decided, overdue_day))
         except Exception as exc:  # the test says what happened
             outcome.append(exc)
 
-    with session() as unit, write_transaction(unit):
-        act = unit.exec(select(ActivityRow).where(ActivityRow.key == "1.1.1")).one()
-        apply_changes(unit, [Change(act, ("report",))], actor="vpb", source="cli", on=overdue_day)
-        run = threading.Thread(target=record_step)
-        run.start()
-        deadline = time.monotonic() + 60
-        while not waiting_for_a_lock() and run.is_alive():  # the step reached a lock the report holds
-            assert time.monotonic() < deadline, "the record step neither waited nor ended"
-            time.sleep(0.02)
-    run.join(timeout=60)
+    postgres = get_engine().dialect.name == "postgresql"
+    sa.event.listen(get_engine(), "before_cursor_execute", waits)
+    sa.event.listen(get_engine(), "after_cursor_execute", has_read)
+    try:
+        with session() as unit, write_transaction(unit):
+            act = unit.exec(select(ActivityRow).where(ActivityRow.key == "1.1.1")).one()
+            apply_changes(unit, [Change(act, ("report",))], actor="vpb", source="cli", on=overdue_day)
+            run = threading.Thread(target=record_step)
+            run.start()
+            deadline = time.monotonic() + 60
+            while run.is_alive() and not (waiting_for_a_lock() if postgres else inside.is_set()):
+                assert time.monotonic() < deadline, "the record step never got inside its transaction"
+                time.sleep(0.01)
+        run.join(timeout=60)
+    finally:
+        sa.event.remove(get_engine(), "before_cursor_execute", waits)
+        sa.event.remove(get_engine(), "after_cursor_execute", has_read)
     (result,) = outcome
-    assert isinstance(result, dict), result  # without the row lock: ConcurrentChange (it wrote on a stale read)
+    assert isinstance(result, dict), result  # unprotected: ConcurrentChange or "database is locked" (a stale read)
     assert result["1.1.1"].state == "reported" and result["1.1.1"].events == []
     assert [e for (e,) in rows("select event from transition where entity_key = '1.1.1' order by id")] == \
         ["assign", "report"]

@@ -1,6 +1,6 @@
 """One unit's channel refuses connections, answers 500, or hangs past CCHC_NOTIFY_TIMEOUT: the run still ends within
-the timeout bound, the other units are not held up, the notification stays pending with its attempts and a masked
-error, and a later run delivers it. (test_phase_flow.py covers a 500 from every endpoint and a refused port.)"""
+the timeout bound, the other units are not held up (sent at the first attempt, recorded no later than the failure),
+the notification stays pending with its attempts and a masked error, and a later run delivers it. (test_phase_flow.py covers a 500 from every endpoint and a refused port.)"""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def test_a_broken_route_is_bounded_isolated_recorded_and_retried_later(loaded, t
     from flows.phase import run_phase
 
     good = HttpRecorder().start()
-    broken = HttpRecorder(behaviour="hang" if failure == "hang" else "ok", hang_seconds=60).start()
+    broken = HttpRecorder(behaviour="hang" if failure == "hang" else "ok", hang_seconds=300).start()
     try:
         if failure == "fail500":
             broken.behaviour = "fail500"
@@ -38,9 +38,9 @@ def test_a_broken_route_is_bounded_isolated_recorded_and_retried_later(loaded, t
         began = time.monotonic()
         summary = run_phase(PLAN, 1, "2013-10-01")
         elapsed = time.monotonic() - began
-        # two attempts of at most 2 x timeout + 1 each, the retry delay, and the flow's own few seconds;
-        # without the timeout a hang would hold the run for the endpoint's 60 s
-        assert elapsed < 2 * (2 * TIMEOUT + 1) + RETRY + 8, elapsed
+        # two attempts of at most 2 x timeout + 1 each, the retry delay, and the flow's own few seconds (the bound is
+        # loose, for a loaded machine); without the timeout a hang would hold the run for the endpoint's 300 s
+        assert elapsed < 120, elapsed
 
         got = Counter(r.path.strip("/").upper() for r in good.requests)
         assert got == {u: 1 for u in OPENING_UNITS if u != "TCCB"}  # everybody else, once
@@ -48,13 +48,14 @@ def test_a_broken_route_is_bounded_isolated_recorded_and_retried_later(loaded, t
         assert len(tccb) == 3 and all(s == "pending" and a == 2 for s, a, _ in tccb)  # first try + one retry
         assert all(PASSWORD not in e and "json://cchc:****@127.0.0.1" in e for _, _, e in tccb)
         assert summary.pending == 3 and [d.unit for d in summary.deliveries if d.failed_routes] == ["TCCB"]
-        # the others were not held up: all delivered before TCCB's first attempt had failed
+        # the others were not held up: all sent at the first attempt, recorded no later than TCCB's first failure
+        # (for a hang: before it, which came a timeout later)
+        assert rows("select distinct status, attempts from notification where recipient != 'TCCB'") == [("sent", 1)]
         ((others_done,),) = rows("select max(d.at) from delivery d join notification n on n.id = d.notification_id "
                                  "where d.ok and n.recipient != 'TCCB'")
         ((first_failure,),) = rows("select min(d.at) from delivery d join notification n on n.id = d.notification_id "
                                    "where not d.ok and n.recipient = 'TCCB'")
-        if failure == "hang":
-            assert str(others_done) < str(first_failure)
+        assert str(others_done) < str(first_failure) if failure == "hang" else str(others_done) <= str(first_failure)
         failed = rows("select route, error from delivery where not ok")
         assert len(failed) == 6 and all(PASSWORD not in f"{r} {e}" for r, e in failed)
 

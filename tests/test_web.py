@@ -198,9 +198,9 @@ def test_pages_refuse_the_wrong_role(app, client, creds, who, method, path, data
     ("TCCB", "/activities/1.1.2/done", {"evidence": "x"}, "chỉ đơn vị chủ trì (VPB, T5G)"),   # a partner reports
     ("VCL", "/activities/1.1.2/note", {"text": "x"}, "không chủ trì cũng không phối hợp"),
     ("T5G", "/activities/1.1.2/accept", {}, "chỉ đơn vị đầu mối"),                           # a unit accepts
-    ("auditor", "/activities/1.1.2/note", {"text": "x"}, ""),
-    ("auditor", "/activities/1.1.2/return", {"note": "x"}, ""),
-    ("auditor", "/reports/2014-H1", None, ""),
+    ("auditor", "/activities/1.1.2/note", {"text": "x"}, "người kiểm tra (auditor) chỉ được xem, không được"),
+    ("auditor", "/activities/1.1.2/return", {"note": "x"}, "người kiểm tra (auditor) chỉ được xem, không được"),
+    ("auditor", "/reports/2014-H1", None, "người kiểm tra (auditor) chỉ được xem, không được"),
 ])
 def test_actions_are_refused_by_the_shared_rules_and_the_refusal_is_recorded(app, client, creds, who, path, data,
                                                                              expected) -> None:  # type: ignore[no-untyped-def]
