@@ -651,6 +651,9 @@ def _group_members() -> dict[str, dict[str, list[str]]]:
 
 @app.command("demo")
 def demo(home: Annotated[Path | None, typer.Option("--home", help="thư mục riêng của bản chạy thử")] = None,
+         database_url: Annotated[str | None, typer.Option(
+             "--database-url", help="một cơ sở dữ liệu trống để chạy thử vào (mặc định: SQLite trong --home) / "
+                                    "an empty database to replay into (default: SQLite in --home)")] = None,
          fmt: FormatOpt = "table") -> None:
     """Chạy thử toàn bộ Kế hoạch 3723/QĐ-BYT từ 2013 đến hết 2015 / replay the whole reference plan."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -663,7 +666,8 @@ def demo(home: Annotated[Path | None, typer.Option("--home", help="thư mục ri
                   console=err) as progress:
         bar = progress.add_task(t("demo.progress", date=START.isoformat()), total=total)
         run_demo(home, advance=lambda day: progress.update(bar, advance=1,
-                                                           description=t("demo.progress", date=day.isoformat())))
+                                                           description=t("demo.progress", date=day.isoformat())),
+                 database_url=database_url)
     data = summary()
     if fmt == "json":
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))

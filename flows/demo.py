@@ -114,13 +114,14 @@ class DemoResult:
     reviews: dict[int, str] = field(default_factory=dict)
 
 
-def prepare_home(home: Path) -> None:
-    """A fresh demo home: its own SQLite database and local outbox, nothing of the user's touched."""
+def prepare_home(home: Path, database_url: str | None = None) -> None:
+    """A fresh demo home: its own SQLite database (or the empty one at ``database_url``) and local outbox, nothing of
+    the user's touched."""
     if home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True, mode=0o700)
     os.environ["CCHC_HOME"] = str(home)
-    os.environ["CCHC_DATABASE_URL"] = f"sqlite:///{home / 'cchc.db'}"
+    os.environ["CCHC_DATABASE_URL"] = database_url or f"sqlite:///{home / 'cchc.db'}"
     os.environ["CCHC_NOTIFY_CONFIG"] = str(CONFIG_DIR / "notify.example.yaml")
 
 
@@ -132,8 +133,10 @@ def evidence_file(home: Path, step: Step) -> Path:
     return path
 
 
-def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = None) -> DemoResult:
-    """Replay the plan; ``advance`` is called with each step's date (for a progress bar)."""
+def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = None,
+             database_url: str | None = None) -> DemoResult:
+    """Replay the plan (into the empty database at ``database_url`` if given); ``advance`` is called with each step's
+    date (for a progress bar)."""
     from flows.delivery import deliver_now
     from flows.phase import phase_has_work, run_phase
     from flows.reporting import reporting_has_work, run_reporting
@@ -147,7 +150,7 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
     from models.reassignment import codes, reassign
 
     home = home or get_settings().home / "demo"
-    prepare_home(home)
+    prepare_home(home, database_url)
     directory = read_directory(CONFIG_DIR / "units.yaml")
     plan, _ = read_plan(CONFIG_DIR / "plans" / f"{PLAN}.yaml", directory)
     with session() as s:

@@ -1,6 +1,7 @@
 """The portal in a real browser (headless Debian chromium driven by Playwright): a unit follows the link in the
 message a local endpoint received, reports its activity done with a file, the coordinator accepts it on the board,
-and the history shows both steps. Saves the screenshots linked from the README (docs/screenshots/).
+and the history shows both steps. Takes the screenshots linked from the README into a temporary folder; with
+CCHC_UPDATE_SCREENSHOTS=1 it writes them over the README's (docs/screenshots/) instead.
 
 Needs /usr/bin/chromium (`apt-get install chromium`, as .ci/run does) and the playwright package; skipped
 otherwise. Never `playwright install`: the browser is Debian's.
@@ -8,6 +9,7 @@ otherwise. Never `playwright install`: the browser is Debian's.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -23,7 +25,7 @@ from portal import PLAN, issue, rows
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=vi"]
-SCREENSHOTS = REPO / "docs" / "screenshots"
+README_SCREENSHOTS = REPO / "docs" / "screenshots"
 AS_OF = date(2014, 3, 14)
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/login\?link=\S+)")
 
@@ -120,7 +122,9 @@ def test_unit_reports_from_its_link_and_the_coordinator_accepts_on_the_board(
     _, coordinator_token = issue("coordinator", "VPB")
     evidence = tmp_path / "lịch-phát-sóng.pdf"
     evidence.write_bytes(b"%PDF-1.4\n% lich phat song VTV1\n")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    # the README's pictures change only when asked; otherwise the work tree stays as it is
+    shots = README_SCREENSHOTS if os.environ.get("CCHC_UPDATE_SCREENSHOTS") == "1" else tmp_path / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
     http_endpoint.clear()
 
     with Portal(port) as portal, sync_playwright() as pw:
@@ -134,7 +138,7 @@ def test_unit_reports_from_its_link_and_the_coordinator_accepts_on_the_board(
             expect(page.locator("h1")).to_contain_text("đã giao")
             page.goto(f"{portal.url}/inbox")
             expect(page.locator("main")).to_contain_text("Việc của")
-            page.screenshot(path=str(SCREENSHOTS / "inbox.png"))
+            page.screenshot(path=str(shots / "inbox.png"))
             page.click("a[href='/activities/1.1.2'] >> nth=0")
             page.fill("#evidence", "Đã đăng 5 phóng sự trên VTV1 và Cổng thông tin điện tử Bộ Y tế")
             page.set_input_files("#files", str(evidence))
@@ -151,7 +155,7 @@ def test_unit_reports_from_its_link_and_the_coordinator_accepts_on_the_board(
             queue = board.locator("#queue")
             expect(queue).to_contain_text("Đã đăng 5 phóng sự trên VTV1")
             expect(queue).to_contain_text("lịch-phát-sóng.pdf")
-            board.screenshot(path=str(SCREENSHOTS / "board.png"), full_page=True)
+            board.screenshot(path=str(shots / "board.png"), full_page=True)
             board.click("#queue button[name=accept][value='1.1.2']")
             expect(board.locator(".flash")).to_contain_text("1.1.2 → đã công nhận")
             expect(board.locator("#queue")).to_contain_text("Không có báo cáo nào đang chờ")
@@ -159,7 +163,7 @@ def test_unit_reports_from_its_link_and_the_coordinator_accepts_on_the_board(
             board.set_viewport_size({"width": 1280, "height": 620})
             board.goto(f"{portal.url}/timeline")
             expect(board.locator("svg.gantt")).to_be_visible()
-            board.screenshot(path=str(SCREENSHOTS / "timeline.png"), full_page=True)
+            board.screenshot(path=str(shots / "timeline.png"), full_page=True)
 
             board.goto(f"{portal.url}/history?activity=1.1.2")
             steps = board.locator("table.history tr.step")
@@ -174,5 +178,5 @@ def test_unit_reports_from_its_link_and_the_coordinator_accepts_on_the_board(
     assert any(p == "/vpb" and "ĐÃ BÁO CÁO HOÀN THÀNH — hoạt động 1.1.2" in m for p, m in told)  # the coordinator
     assert any(p == "/t5g" and "ĐÃ ĐƯỢC CÔNG NHẬN — hoạt động 1.1.2" in m for p, m in told)      # and T5G
     for name in ("inbox", "board", "timeline"):
-        shot = SCREENSHOTS / f"{name}.png"
+        shot = shots / f"{name}.png"
         assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size < 600_000
