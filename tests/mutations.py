@@ -52,13 +52,14 @@ REPORT = "A unit's report during a run"
 ACCESS = "Only the unit acts for itself"
 BAD_INPUT = "Bad input is refused"
 SECRETS = "Passwords and tokens"
+CONCURRENCY = "tests/test_concurrency.py"
 
 REMOVALS: list[Removal] = [
     # --- killed at any moment
     Removal(KILLED, "transitions committed before their notices are queued (two transactions)", "models/reconcile.py",
             "        new = queue(s, notices)\n",
-            "        s.commit()\n        s.begin()\n        new = queue(s, notices)\n",
-            ("tests/test_reconcile.py", "tests/test_crash.py")),
+            "        new = set()\n    with write_transaction(s):\n        new = queue(s, notices)\n",
+            ("tests/test_reconcile.py", "tests/test_crash.py::test_killed_at_each_point_then_run_again")),
     Removal(KILLED, "the claim does not name its sender (no record of the attempt)", "models/notices.py",
             "sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender))\n"
             "            .values(claimed_by=sender, claimed_until=now + LEASE)",
@@ -92,26 +93,26 @@ REMOVALS: list[Removal] = [
             ("tests/test_channels.py", "tests/test_failing_channels.py")),
     Removal(FAILING, "no deadline per attempt", "flows/channels.py",
             "finished, _ = wait(futures, timeout=deadline)", "finished, _ = wait(futures)",
-            ("tests/test_channels.py",)),
+            ("tests/test_channels.py::test_a_route_that_ignores_the_timeouts_is_cut_at_the_deadline",)),
     Removal(FAILING, "a unit's routes sent one after the other", "flows/channels.py",
             "workers = min(len(plugins), MAX_WORKERS)", "workers = 1",
-            ("tests/test_channels.py",)),
+            ("tests/test_channels.py::test_the_routes_of_a_tag_are_sent_at_the_same_time",)),
     Removal(FAILING, "units sent to one after the other", "flows/delivery.py",
             'return max(1, int(os.environ.get("CCHC_NOTIFY_WORKERS") or 128))', "return 1",
-            ("tests/test_failing_channels.py",)),
+            ("tests/test_failing_channels.py::test_units_are_sent_to_at_the_same_time",)),
     # --- two runs at once
     Removal(TWO_RUNS, "SQLite's write lock not taken up front", "models/db.py",
             '"BEGIN IMMEDIATE" if conn.get_execution_options().get("cchc_write") else "BEGIN"', '"BEGIN"',
-            ("tests/test_concurrency.py",)),
+            (f"{CONCURRENCY}::test_the_record_step_waits_for_a_report_being_written_and_decides_on_it",)),
     Removal(TWO_RUNS, "the record step does not lock the activities it records (PostgreSQL)", "models/reconcile.py",
             ".order_by(ActivityRow.id)\n                                          .with_for_update())}",
             ".order_by(ActivityRow.id))}",
-            ("tests/test_concurrency.py",), (POSTGRES,)),
+            (f"{CONCURRENCY}::test_the_record_step_waits_for_a_report_being_written_and_decides_on_it",), (POSTGRES,)),
     Removal(TWO_RUNS, "steps are not conditional on the state they start from", "models/activities.py",
             "ActivityRow.id.in_([r.id for r in rows]),\n"
             "                                                              ActivityRow.state == old)",
             "ActivityRow.id.in_([r.id for r in rows]))",
-            ("tests/test_concurrency.py",), (SQLITE, POSTGRES)),
+            (f"{CONCURRENCY}::test_a_step_from_a_state_that_is_no_longer_stored_is_refused",), (SQLITE, POSTGRES)),
     Removal(TWO_RUNS, "claims without compare-and-set", "models/notices.py",
             "sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender))",
             "sa.true())",
@@ -119,7 +120,7 @@ REMOVALS: list[Removal] = [
     # --- a unit's report during a run
     Removal(REPORT, "the run writes what its tasks decided, not what is stored", "models/reconcile.py",
             "d.decision if rows[d.facts.key].state == d.facts.state else", "d.decision if True else",
-            ("tests/test_concurrency.py",)),
+            (f"{CONCURRENCY}::test_a_report_between_the_flows_read_and_its_write_is_kept",)),
     # --- access
     Removal(ACCESS, "a unit may act for another unit", "models/access.py",
             "    if named and named.strip().upper() != principal.unit:", "    if False:",

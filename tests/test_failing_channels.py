@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from datetime import date
 
 import pytest
 
 from endpoints import HttpRecorder, free_port
-from faults import OPENING_UNITS, PLAN, rows, write_json_routes
+from faults import OPENING_UNITS, PLAN, decided_as_of, rows, write_json_routes
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 PASSWORD = "Broken-Route-pw-77"
@@ -73,3 +74,37 @@ def test_a_broken_route_is_bounded_isolated_recorded_and_retried_later(loaded, t
     finally:
         good.stop()
         broken.stop()
+
+
+def test_units_are_sent_to_at_the_same_time(loaded, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two units' endpoints hold their request unanswered: the second unit's request arrives while the first's still
+    waits (one unit does not hold up another). Without Prefect: the delivery step itself."""
+    import threading
+
+    import flows.delivery as delivery
+    from models.db import session
+    from models.reconcile import record_decisions
+
+    opening = date(2013, 10, 1)
+    view, decided = decided_as_of(opening)
+    with session() as s:
+        record_decisions(s, view, decided, opening)
+    with HttpRecorder() as good, HttpRecorder().hold() as vpb, HttpRecorder().hold() as tccb:
+        path = write_json_routes(tmp_path / "routes.yaml", good.port,
+                                 units={"VPB": f"json://cchc:{PASSWORD}@127.0.0.1:{vpb.port}",
+                                        "TCCB": f"json://cchc:{PASSWORD}@127.0.0.1:{tccb.port}"})
+        monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(path))
+        monkeypatch.setenv("CCHC_NOTIFY_TIMEOUT", "120")
+        results: list = []
+        sending = threading.Thread(target=lambda: results.extend(delivery.deliver(view.plan_id, opening)))
+        sending.start()
+        deadline = time.monotonic() + 60  # well inside the 120 s timeout: one unit after the other never gets there
+        try:
+            while not (vpb.requests and tccb.requests):
+                assert time.monotonic() < deadline, "the units were not sent to at the same time"
+                time.sleep(0.01)
+        finally:
+            vpb.release()
+            tccb.release()
+            sending.join(timeout=120)
+    assert sorted(d.unit for d in results if d.sent) == sorted(OPENING_UNITS)
