@@ -113,6 +113,11 @@ REMOVALS: list[Removal] = [
             "                                                              ActivityRow.state == old)",
             "ActivityRow.id.in_([r.id for r in rows]))",
             (f"{CONCURRENCY}::test_a_step_from_a_state_that_is_no_longer_stored_is_refused",), (SQLITE, POSTGRES)),
+    Removal(TWO_RUNS, "the history chain is not locked per plan (PostgreSQL)", "models/audit.py",
+            '    if session.get_bind().dialect.name == "postgresql":\n'
+            '        session.execute(sa.text("SELECT pg_advisory_xact_lock(:space, :plan)"),',
+            '    if False:\n        session.execute(sa.text("SELECT pg_advisory_xact_lock(:space, :plan)"),',
+            (f"{CONCURRENCY}::test_two_steps_written_at_once_join_the_history_chain_one_after_the_other",), (POSTGRES,)),
     Removal(TWO_RUNS, "claims without compare-and-set", "models/notices.py",
             "sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender))",
             "sa.true())",
@@ -240,10 +245,11 @@ def main() -> int:
         work = Path(tmp)
         (work / "base").mkdir()
         copy_repository(work / "base")
-        for tests, db in sorted({(r.tests, db) for r, db in wanted}):
+        for db in sorted({db for _, db in wanted}):  # all the named tests of a database in one session
+            tests = tuple(sorted({t for r, d in wanted if d == db for t in r.tests}))
             code, detail = run_tests(work / "base", tests, db, options.timeout)
             if code != 0:
-                print(f"!! without any removal, {' '.join(tests)} on {db} does not pass: {detail}")
+                print(f"!! without any removal, the named tests do not pass on {db}: {detail}")
                 return 2
         print(f"baseline: the named tests pass on the unchanged copy ({len(wanted)} removals to check)", flush=True)
         all_caught = True

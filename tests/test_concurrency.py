@@ -111,73 +111,132 @@ def test_a_report_between_the_flows_read_and_its_write_is_kept(loaded, principal
     chains_consistent()
 
 
+class Inside:
+    """Runs ``work`` on a thread and tells when that thread's transaction got inside the database while the test holds
+    a transaction of its own: waiting for a lock the test holds (PostgreSQL: seen in pg_locks; SQLite: BEGIN
+    IMMEDIATE started, which waits for the write lock) or past its read of ``table`` (had it not waited, what it read
+    is what was committed before). The test commits then, so an unprotected read is a stale one."""
+
+    def __init__(self, table: str, work) -> None:  # type: ignore[no-untyped-def]
+        import sqlalchemy as sa
+
+        from models.db import get_engine
+
+        self.engine, self.sa, self.read = get_engine(), sa, f"SELECT {table}."
+        self.postgres = self.engine.dialect.name == "postgresql"
+        self.event, self.ident, self.outcome = threading.Event(), [], []  # type: ignore[var-annotated]
+        self.thread = threading.Thread(target=self._run, args=(work,))
+
+    def _run(self, work) -> None:  # type: ignore[no-untyped-def]
+        self.ident.append(threading.get_ident())
+        try:
+            self.outcome.append(work())
+        except Exception as exc:  # the test says what happened
+            self.outcome.append(exc)
+
+    def _waits(self, conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if threading.get_ident() in self.ident and statement.startswith("BEGIN IMMEDIATE"):
+            self.event.set()
+
+    def _has_read(self, conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if threading.get_ident() in self.ident and statement.startswith(self.read):
+            self.event.set()
+
+    def __enter__(self) -> Inside:
+        self.sa.event.listen(self.engine, "before_cursor_execute", self._waits)
+        self.sa.event.listen(self.engine, "after_cursor_execute", self._has_read)
+        return self
+
+    def start_and_wait(self, timeout: float = 60) -> None:
+        """Start ``work``; return once its transaction is inside the database, or it has ended."""
+        self.thread.start()
+        deadline = time.monotonic() + timeout
+        while self.thread.is_alive() and not (waiting_for_a_lock() if self.postgres else self.event.is_set()):
+            assert time.monotonic() < deadline, "the other transaction never got inside the database"
+            time.sleep(0.01)
+
+    def result(self):  # type: ignore[no-untyped-def]
+        self.thread.join(timeout=60)
+        (outcome,) = self.outcome
+        return outcome
+
+    def __exit__(self, *exc) -> None:  # type: ignore[no-untyped-def]
+        self.thread.join(timeout=60)
+        self.sa.event.remove(self.engine, "before_cursor_execute", self._waits)
+        self.sa.event.remove(self.engine, "after_cursor_execute", self._has_read)
+
+
 def waiting_for_a_lock() -> bool:
     """PostgreSQL: whether a session of this database waits for a lock another transaction holds."""
     return rows("select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid "
                 "where not l.granted and a.datname = current_database()") != [(0,)]
 
 
+def report_written(unit, key: str, day: date) -> None:  # type: ignore[no-untyped-def]
+    """The lead's report of ``key`` written in the transaction of session ``unit`` (not committed)."""
+    from sqlmodel import select
+
+    from models.activities import Change, apply_changes
+    from models.tables import ActivityRow
+
+    act = unit.exec(select(ActivityRow).where(ActivityRow.key == key)).one()
+    apply_changes(unit, [Change(act, ("report",))], actor="vpb", source="cli", on=day)
+
+
 def test_the_record_step_waits_for_a_report_being_written_and_decides_on_it(loaded) -> None:  # type: ignore[no-untyped-def]
     """Deterministic: VPB's report of 1.1.1 is written but not committed when the record step of a run (as of
     2015-01-05, when 1.1.1 goes overdue) starts. The step must wait for it -- SQLite: its write lock is taken when its
     transaction begins; PostgreSQL: the rows it records are locked and read again under the lock -- then keep the
-    report: no crash, no overdue over the report. The report commits once the step is inside its transaction: waiting
-    for a lock (PostgreSQL: seen in pg_locks; SQLite: BEGIN IMMEDIATE started) or past its read of the activities."""
-    import sqlalchemy as sa
-    from sqlmodel import select
-
-    from models.activities import Change, apply_changes
-    from models.db import get_engine, session, write_transaction
+    report: no crash, no overdue over the report."""
+    from models.db import session, write_transaction
     from models.reconcile import record_decisions
-    from models.tables import ActivityRow
 
     opening, overdue_day = date(2013, 10, 1), date(2015, 1, 5)
     with session() as s:
         record_decisions(s, *decided_as_of(opening), opening)
     view, decided = decided_as_of(overdue_day)  # the tasks decided on 1.1.1 "assigned": mark it overdue
-    outcome: list[object] = []
-    inside = threading.Event()
-    step_thread: list[int] = []
 
-    def waits(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        if threading.get_ident() in step_thread and statement.startswith("BEGIN IMMEDIATE"):
-            inside.set()  # about to wait for the write lock
+    def record_step():  # type: ignore[no-untyped-def]
+        with session() as s:
+            return record_decisions(s, view, decided, overdue_day)
 
-    def has_read(conn, cursor, statement, parameters, context, executemany) -> None:  # type: ignore[no-untyped-def]
-        if threading.get_ident() in step_thread and statement.startswith("SELECT activity."):
-            inside.set()  # read the activities (had it not waited: what it read is what was committed before)
-
-    def record_step() -> None:
-        step_thread.append(threading.get_ident())
-        try:
-            with session() as s:
-                outcome.append(record_decisions(s, view, decided, overdue_day))
-        except Exception as exc:  # the test says what happened
-            outcome.append(exc)
-
-    postgres = get_engine().dialect.name == "postgresql"
-    sa.event.listen(get_engine(), "before_cursor_execute", waits)
-    sa.event.listen(get_engine(), "after_cursor_execute", has_read)
-    try:
+    with Inside("activity", record_step) as step:
         with session() as unit, write_transaction(unit):
-            act = unit.exec(select(ActivityRow).where(ActivityRow.key == "1.1.1")).one()
-            apply_changes(unit, [Change(act, ("report",))], actor="vpb", source="cli", on=overdue_day)
-            run = threading.Thread(target=record_step)
-            run.start()
-            deadline = time.monotonic() + 60
-            while run.is_alive() and not (waiting_for_a_lock() if postgres else inside.is_set()):
-                assert time.monotonic() < deadline, "the record step never got inside its transaction"
-                time.sleep(0.01)
-        run.join(timeout=60)
-    finally:
-        sa.event.remove(get_engine(), "before_cursor_execute", waits)
-        sa.event.remove(get_engine(), "after_cursor_execute", has_read)
-    (result,) = outcome
+            report_written(unit, "1.1.1", overdue_day)
+            step.start_and_wait()
+        result = step.result()  # the report committed on leaving the block
     assert isinstance(result, dict), result  # unprotected: ConcurrentChange or "database is locked" (a stale read)
     assert result["1.1.1"].state == "reported" and result["1.1.1"].events == []
     assert [e for (e,) in rows("select event from transition where entity_key = '1.1.1' order by id")] == \
         ["assign", "report"]
     assert rows("select count(*) from transition where event = 'mark_overdue'") == [(8,)]
+
+
+def test_two_steps_written_at_once_join_the_history_chain_one_after_the_other(loaded) -> None:  # type: ignore[no-untyped-def]
+    """Deterministic: VPB's report of 1.1.1 is written, not committed, when T5G's report of 1.1.2 is written in
+    another transaction (other rows: only the plan's history chain is shared). The second must wait for the first
+    (PostgreSQL: a lock on the plan's chain; SQLite: the write lock) and chain after it: the history stays whole."""
+    from models.audit import verify
+    from models.db import session, write_transaction
+    from models.reconcile import record_decisions
+
+    opening, day = date(2013, 10, 1), date(2014, 3, 14)
+    with session() as s:
+        record_decisions(s, *decided_as_of(opening), opening)
+
+    def other_report() -> None:
+        with session() as s, write_transaction(s):
+            report_written(s, "1.1.2", day)
+
+    with Inside("transition", other_report) as other:
+        with session() as unit, write_transaction(unit):
+            report_written(unit, "1.1.1", day)
+            other.start_and_wait()
+        assert other.result() is None  # the first report committed on leaving the block
+    with session() as s:
+        report = verify(s, PLAN)
+    assert not report.breaks, report.breaks
+    assert rows("select count(*) from transition where event = 'report'") == [(2,)]
 
 
 def test_a_step_from_a_state_that_is_no_longer_stored_is_refused(loaded, principals) -> None:  # type: ignore[no-untyped-def]
