@@ -214,7 +214,7 @@ class HttpRecorder:
         with self._lock:
             self._requests.clear()
 
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[RecordedRequest]:
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[RecordedRequest]:
         """Wait until at least ``count`` requests arrived; return them."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -348,7 +348,7 @@ class SmtpRecorder:
         with self._lock:
             self._messages.clear()
 
-    def wait_for(self, count: int, timeout: float = 5.0) -> list[RecordedMail]:
+    def wait_for(self, count: int, timeout: float = 30.0) -> list[RecordedMail]:
         """Wait until at least ``count`` messages arrived; return them."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
