@@ -52,6 +52,11 @@ REPORT = "A unit's report during a run"
 ACCESS = "Only the unit acts for itself"
 BAD_INPUT = "Bad input is refused"
 SECRETS = "Passwords and tokens"
+BACKDATING = "A step counts for the day it happened"
+ACTOR = "The recorded actor is the token that acted"
+NO_INSERT_OVER = "No insert replaces a stored history row"
+BOOTSTRAP = "Tokens cannot be bootstrapped twice"
+HOSTILE_TEXT = "Terminal output cannot be hijacked"
 CONCURRENCY = "tests/test_concurrency.py"
 
 REMOVALS: list[Removal] = [
@@ -149,6 +154,31 @@ REMOVALS: list[Removal] = [
     Removal(BAD_INPUT, "the routes file is not checked before the run", "flows/phase.py",
             "    check_routes()  # an unusable routes file stops the run before anything is recorded\n", "",
             ("tests/test_bad_input.py",)),
+    # --- back-dating
+    Removal(BACKDATING, "a step may count for a day in the future", "models/backdating.py",
+            "    if day > today:\n", "    if False:\n", ("tests/test_backdating.py",)),
+    Removal(BACKDATING, "a step may count for a day before the latest recorded step", "models/backdating.py",
+            "    if latest is not None and day < latest:\n", "    if False:\n", ("tests/test_backdating.py",)),
+    # --- who acted
+    Removal(ACTOR, "the typed name is recorded as the actor", "models/access.py",
+            'return {"actor": who(principal), "actor_label"', 'return {"actor": stated_name or who(principal), "actor_label"',
+            ("tests/test_who_acted.py", "tests/test_access.py")),
+    # --- no insert over a stored row
+    Removal(NO_INSERT_OVER, "SQLite lets an insert replace a stored history row", "models/migrations/versions/"
+            "0006_who_and_when_of_each_step.py",
+            'f"WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id "',
+            'f"WHEN 0 AND EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id "', ("tests/test_audit.py",)),
+    # --- bootstrap once
+    Removal(BOOTSTRAP, "a first token can be issued again", "models/access.py",
+            "        if bootstrapped(session):\n            raise AuthError(t(\"auth.recovery_needed\"))",
+            "        if False:\n            raise AuthError(t(\"auth.recovery_needed\"))", ("tests/test_bootstrap.py",)),
+    # --- hostile text
+    Removal(HOSTILE_TEXT, "control characters accepted in new input", "models/text.py",
+            "    if found:\n        raise ControlCharacters", "    if False:\n        raise ControlCharacters",
+            ("tests/test_hostile_text.py",)),
+    Removal(HOSTILE_TEXT, "stored text printed as it is", "models/text.py",
+            "    return _CONTROL_OR_CR.sub(lambda m: _visible(m.group()), value)", "    return value",
+            ("tests/test_hostile_text.py",)),
     # --- secrets
     Removal(SECRETS, "no secret filter on Apprise's and urllib3's loggers", "flows/channels.py",
             "            logger.addFilter(_SecretFilter())", "            pass",
