@@ -23,7 +23,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,13 +245,14 @@ def apply(copy: Path, removal: Removal) -> bool:
 
 def check(work: Path, removal: Removal, database: str, timeout: float) -> Outcome:
     began = time.monotonic()
-    copy = work / "mutant"
+    copy = work / f"mutant-{threading.get_ident()}"  # one copy per worker thread
     shutil.rmtree(copy, ignore_errors=True)
     shutil.copytree(work / "base", copy, symlinks=True)
     if not apply(copy, removal):
         return Outcome(removal, database, "stale", 0.0, f"text not found exactly once in {removal.file}")
     code, detail = run_tests(copy, removal.tests, database, timeout)
     seconds = time.monotonic() - began
+    shutil.rmtree(copy, ignore_errors=True)
     if code == 1:
         return Outcome(removal, database, "caught", seconds, detail)
     if code == 0:
@@ -263,6 +266,7 @@ def main() -> int:
     parser.add_argument("--only", default="", help="only removals whose name or row contains this text")
     parser.add_argument("--database", choices=[SQLITE, POSTGRES], help="only this database")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per pytest run")
+    parser.add_argument("--jobs", type=int, default=1, help="pytest runs at the same time (each in its own copy)")
     parser.add_argument("--list", action="store_true", help="list the removals and their tests, run nothing")
     options = parser.parse_args()
     wanted = [(r, db) for r in REMOVALS for db in r.databases
@@ -275,22 +279,26 @@ def main() -> int:
         work = Path(tmp)
         (work / "base").mkdir()
         copy_repository(work / "base")
-        for db in sorted({db for _, db in wanted}):  # all the named tests of a database in one session
-            tests = tuple(sorted({t for r, d in wanted if d == db for t in r.tests}))
-            code, detail = run_tests(work / "base", tests, db, options.timeout)
-            if code != 0:
-                print(f"!! without any removal, the named tests do not pass on {db}: {detail}")
-                return 2
+        databases = sorted({db for _, db in wanted})  # all the named tests of a database in one session
+        with ThreadPoolExecutor(max_workers=options.jobs) as pool:
+            baseline = pool.map(lambda db: (db, run_tests(work / "base", tuple(sorted(
+                {t for r, d in wanted if d == db for t in r.tests})), db, options.timeout)), databases)
+            failing = [(db, detail) for db, (code, detail) in baseline if code != 0]
+        for db, detail in failing:
+            print(f"!! without any removal, the named tests do not pass on {db}: {detail}")
+        if failing:
+            return 2
         print(f"baseline: the named tests pass on the unchanged copy ({len(wanted)} removals to check)", flush=True)
         all_caught = True
         for round_ in range(1, options.rounds + 1):
             outcomes = []
-            for removal, db in wanted:
-                outcome = check(work, removal, db, options.timeout)
-                outcomes.append(outcome)
-                print(f"[{round_}] {outcome.verdict:6} {outcome.seconds:5.0f} s  {db:10} {removal.name}"
-                      f"  ({' '.join(removal.tests)})" + ("" if outcome.verdict == "caught" else f"  {outcome.detail}"),
-                      flush=True)
+            with ThreadPoolExecutor(max_workers=options.jobs) as pool:  # said in the list's order, as they end
+                for (removal, db), outcome in zip(wanted, pool.map(lambda job: check(work, *job, options.timeout),
+                                                                   wanted)):
+                    outcomes.append(outcome)
+                    print(f"[{round_}] {outcome.verdict:6} {outcome.seconds:5.0f} s  {db:10} {removal.name}"
+                          f"  ({' '.join(removal.tests)})" +
+                          ("" if outcome.verdict == "caught" else f"  {outcome.detail}"), flush=True)
             caught = sum(o.verdict == "caught" for o in outcomes)
             print(f"round {round_}: {caught} of {len(outcomes)} caught", flush=True)
             all_caught &= caught == len(outcomes)
