@@ -180,7 +180,7 @@ def report_written(unit, key: str, day: date) -> None:  # type: ignore[no-untype
     from models.tables import ActivityRow
 
     act = unit.exec(select(ActivityRow).where(ActivityRow.key == key)).one()
-    apply_changes(unit, [Change(act, ("report",))], actor="vpb", source="cli", on=day)
+    apply_changes(unit, [Change(act, ("report",))], actor="unit:VPB", source="cli", on=day)
 
 
 def test_the_record_step_waits_for_a_report_being_written_and_decides_on_it(loaded) -> None:  # type: ignore[no-untyped-def]
@@ -259,7 +259,7 @@ def test_a_step_from_a_state_that_is_no_longer_stored_is_refused(loaded, princip
         stale.rollback()
         assert act.state == "assigned"
         with session() as s:
-            report_done(s, principal=principals["VPB"], plan_code=PLAN, key="1.1.1", evidence="Biên bản", actor="vpb")
+            report_done(s, principal=principals["VPB"], plan_code=PLAN, key="1.1.1", evidence="Biên bản")
         with pytest.raises(ConcurrentChange), write_transaction(stale):
             apply_changes(stale, [Change(act, ("mark_overdue",))], actor="cchc-flow", source="flow",
                           on=date(2015, 1, 5))
