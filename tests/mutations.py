@@ -140,9 +140,11 @@ REMOVALS: list[Removal] = [
     Removal(ACCESS, "any unit decides as the coordinator", "models/access.py",
             "    if not principal.is_coordinator_of(plan):", "    if False:",
             ("tests/test_access.py", "tests/test_actions.py")),
-    Removal(ACCESS, "auditors may act", "models/access.py",
-            '    if principal.role == "auditor" or not principal.unit:', "    if not principal.unit:",
-            ("tests/test_access.py", "tests/test_actions.py")),
+    Removal(ACCESS, "an auditor is not told that auditors only read where the coordinator decides", "models/access.py",
+            '    if principal.role == "auditor":\n        raise Refusal(plan.id, entity, key, state, t("auth.auditor", '
+            'what=what))', '    if False:\n        raise Refusal(plan.id, entity, key, state, t("auth.auditor", '
+            'what=what))',
+            ("tests/test_web.py::test_actions_are_refused_by_the_shared_rules_and_the_refusal_is_recorded",)),
     # --- bad input
     Removal(BAD_INPUT, "no size limit on YAML files", "models/yamlfile.py",
             "    if path.stat().st_size > max_bytes:", "    if False:",
