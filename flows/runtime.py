@@ -73,3 +73,14 @@ def settle(flow_run_id: str | None) -> None:
             elif time.monotonic() - since >= SETTLE_QUIET:
                 return
             time.sleep(0.05)
+
+
+def stop_ephemeral_api() -> None:
+    """Stop the ephemeral API server this process started, if any (a long-running process, such as a portal worker,
+    at its shutdown). Prefect stops it only in an exit handler, which a process ended by a signal never runs: the
+    server would outlive it. Nothing is done when a Prefect server is configured."""
+    if not on_ephemeral_api():
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    SubprocessASGIServer().stop()   # the process's default instance: the one its runs started

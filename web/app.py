@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import date
 from http.cookies import SimpleCookie
 from pathlib import Path
@@ -144,7 +146,7 @@ def create_app(*, as_of: date | None = None, background_runs: bool = True, max_u
     migrate()
     if secure_cookies is None:
         secure_cookies = (get_settings().portal_url or "").startswith("https://")
-    app = FastAPI(title="cchc-flow", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="cchc-flow", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_lifespan)
     app.state.as_of = as_of
     app.state.runs = Runs(background=background_runs)
     app.state.pages = PageCache()
@@ -158,6 +160,16 @@ def create_app(*, as_of: date | None = None, background_runs: bool = True, max_u
     # outermost: the body limit applies before the session or the form is read
     app.add_middleware(PortalMiddleware, max_body=max_upload_bytes * MAX_FILES + 1024 * 1024)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """At shutdown (SIGINT, SIGTERM), stop the temporary Prefect API server a run from the board started in this
+    process: it would outlive the portal otherwise."""
+    yield
+    from flows.runtime import stop_ephemeral_api
+
+    stop_ephemeral_api()
 
 
 async def _portal_error(request: Request, exc: PortalError) -> Response:
