@@ -163,3 +163,8 @@ def office(plan: PlanRow, names: dict[str, str | None]) -> Office:
                   signer_name=given.get("signer_name") or "",
                   recipients=tuple(given.get("recipients") or (t("office.to_leadership", unit=leadership),
                                                                t("office.archive", symbol=symbol))))
+
+
+def review_recipients(plan: PlanRow) -> tuple[str, ...]:
+    """Who receives a held review's report: the plan's leadership, then its coordinating unit (once each)."""
+    return tuple(dict.fromkeys((plan.leadership, plan.focal_unit)))

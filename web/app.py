@@ -20,6 +20,7 @@ import anyio
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -155,6 +156,7 @@ def create_app(*, as_of: date | None = None, background_runs: bool = True, max_u
     app.include_router(plan_import.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(PortalError, _portal_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _unknown_address)  # type: ignore[arg-type]
     app.add_middleware(SessionMiddleware, secret_key=session_key(), session_cookie=SESSION_COOKIE,
                        max_age=SESSION_MAX_AGE, same_site="lax", https_only=secure_cookies)
     # outermost: the body limit applies before the session or the form is read
@@ -182,6 +184,20 @@ async def _portal_error(request: Request, exc: PortalError) -> Response:
         return render(request, "error.html", status=exc.status, message=exc.message)
     except Exception:  # the error page itself could not be drawn (no plan, no database): plain text
         return HTMLResponse(f"<!doctype html><meta charset='utf-8'><p>{exc.message}</p>", status_code=exc.status)
+
+
+async def _unknown_address(request: Request, exc: StarletteHTTPException) -> Response:
+    """An address the portal does not have (or a method it does not take) gets the portal's own error page, in the
+    page's language, with the signed-in person's menu; not the framework's JSON."""
+    from web.pages import reading, signed_in
+
+    try:
+        with reading() as s:
+            signed_in(request, s)
+    except Exception:  # no database: the page is drawn without the menu
+        pass
+    message = t("web.no_page", path=request.url.path) if exc.status_code == 404 else str(exc.detail)
+    return await _portal_error(request, PortalError(exc.status_code, message))
 
 
 class _MaskLinks(logging.Filter):

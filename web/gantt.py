@@ -8,10 +8,11 @@ from datetime import date
 from html import escape
 
 STATE_COLOURS = {
-    "planned": "#c9d3df", "assigned": "#f2b134", "reported": "#3a7bd5", "accepted": "#2e9e5b",
-    "overdue": "#d64545", "returned": "#e07b39", "cancelled": "#8c8c8c",
+    "planned": "#c9d3df", "assigned": "#f2b134", "reported": "#2c64b4", "accepted": "#1e7b45",
+    "overdue": "#c0392b", "returned": "#b4531b", "cancelled": "#6b6b6b",
 }
 STATES = tuple(STATE_COLOURS)
+PROGRESS_ORDER = ("accepted", "cancelled", "reported", "assigned", "returned", "overdue", "planned")
 
 
 @dataclass(frozen=True)
@@ -43,13 +44,14 @@ def _x(day: date, first: date, last: date, left: float, width: float) -> float:
     return left + width * (day - first).days / span
 
 
-def timeline_svg(bands: list[Band], today: date, *, today_label: str, lang: str, width: int = 1180,
+def timeline_svg(bands: list[Band], today: date, *, today_label: str, label: str, lang: str, width: int = 1180,
                  row: int = 22, label_width: int = 360) -> str:
-    """The whole timeline as one <svg> element (UTF-8 text, escaped)."""
+    """The whole timeline as one <svg> element (UTF-8 text, escaped). ``label`` names it for screen readers, in the
+    page's language; it is a group (its bars are links), not an image."""
     days = [b.start for band in bands for b in band.bars] + [band.start for band in bands]
     ends = [b.end for band in bands for b in band.bars] + [band.end for band in bands]
     if not days:
-        return '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" role="img"></svg>'
+        return f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" role="img" aria-label="{escape(label)}"></svg>'
     first = date(min(days).year, min(days).month, 1)
     last_day = max(ends)
     last = date(last_day.year + (last_day.month == 12), last_day.month % 12 + 1, 1)
@@ -58,7 +60,7 @@ def timeline_svg(bands: list[Band], today: date, *, today_label: str, lang: str,
     rows = sum(1 + len(band.bars) for band in bands)
     height = top + rows * row + 16
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="gantt" viewBox="0 0 {width} {height}" width="100%" '
-           f'role="img" aria-label="timeline" font-family="sans-serif" font-size="12">']
+           f'role="group" aria-label="{escape(label)}" lang="{escape(lang)}" font-family="sans-serif" font-size="12">']
     # month grid, year labels
     m = first
     while m <= last:
@@ -115,14 +117,15 @@ def _cut(text: str, n: int) -> str:
 
 
 def progress_svg(counts: dict[str, int], labels: dict[str, str], width: int = 260, height: int = 14) -> str:
-    """A stacked bar of states (accepted first) as a small SVG; empty states are left out."""
+    """A stacked bar of states (accepted first) as a small SVG; empty states are left out. Its accessible name
+    says the counts in words (``labels``: the states in the page's language)."""
     total = sum(counts.values())
+    said = ", ".join(f"{labels.get(st, st)}: {counts[st]}" for st in PROGRESS_ORDER if counts.get(st))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="progress" width="{width}" height="{height}" '
-           f'viewBox="0 0 {width} {height}" role="img">',
+           f'viewBox="0 0 {width} {height}" role="img" aria-label="{escape(said or "0")}">',
            f'<rect width="{width}" height="{height}" rx="3" fill="#eef2f7"/>']
     x = 0.0
-    order = ("accepted", "cancelled", "reported", "assigned", "returned", "overdue", "planned")
-    for state in order:
+    for state in PROGRESS_ORDER:
         n = counts.get(state, 0)
         if not n or not total:
             continue
@@ -135,10 +138,11 @@ def progress_svg(counts: dict[str, int], labels: dict[str, str], width: int = 26
 
 
 def rate_svg(rate: float | None, width: int = 160, height: int = 12) -> str:
-    """A single bar for a share (0..1), green when high, red when low."""
+    """A single bar for a share (0..1), green when high, red when low; the figure beside it says the share, so the
+    bar is decoration (hidden from screen readers)."""
     if rate is None:
         return ""
-    colour = "#2e9e5b" if rate >= 0.8 else "#f2b134" if rate >= 0.5 else "#d64545"
+    colour = STATE_COLOURS["accepted"] if rate >= 0.8 else STATE_COLOURS["assigned"] if rate >= 0.5 else STATE_COLOURS["overdue"]
     return (f'<svg xmlns="http://www.w3.org/2000/svg" class="rate" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" role="img"><rect width="{width}" height="{height}" rx="3" fill="#eef2f7"/>'
+            f'viewBox="0 0 {width} {height}" aria-hidden="true"><rect width="{width}" height="{height}" rx="3" fill="#eef2f7"/>'
             f'<rect width="{width * rate:.1f}" height="{height}" rx="3" fill="{colour}"/></svg>')

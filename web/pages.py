@@ -48,7 +48,7 @@ from models.db import get_engine
 from models.messages import MESSAGES, language, t
 from models.status import Status
 from models.tables import ActivityRow, PlanRow, UnitRow
-from web import views
+from web import views, words
 from web.gantt import STATE_COLOURS
 from web.security import (PortalError, check_csrf, csrf_token, principal_of, require,
                           require_coordinator, require_reader, safe_next, sign_in, sign_out)
@@ -56,7 +56,8 @@ from web.uploads import ALLOWED, given, limit_text, saved
 
 router = APIRouter()
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
-TEMPLATES.env.filters["d"] = lambda day: day.strftime("%d/%m/%Y") if day else ""
+TEMPLATES.env.filters["d"] = lambda day: (date.fromisoformat(day) if isinstance(day, str) else day).strftime(
+    "%d/%m/%Y") if day else ""
 TEMPLATES.env.filters["local"] = views.local_time
 TEMPLATES.env.globals["backdated"] = views.backdated
 TEMPLATES.env.globals["STATE_COLOURS"] = STATE_COLOURS
@@ -84,7 +85,7 @@ def current_plan(request: Request, s: Session) -> PlanRow:
     """The plan in view: ?plan=, else the one chosen before (session), else the latest loaded."""
     plans = list(s.exec(select(PlanRow).order_by(PlanRow.id)))
     if not plans:
-        raise PortalError(404, t("action.no_plan"))
+        raise PortalError(404, t("web.no_plan"))
     request.state.plans = [p.code for p in plans]
     wanted = request.query_params.get("plan") or request.session.get("plan")
     plan = next((p for p in plans if p.code == wanted), plans[-1])
@@ -117,12 +118,26 @@ def render(request: Request, name: str, status: int = 200, **ctx: Any) -> Respon
     messages = request.session.pop("flash", []) if "flash" in request.session else []
     switch = {code: request.url.include_query_params(lang=code) for code in ("vi", "en")}
     context = {"lang": lang, "_": partial(t, lang=lang), "has": MESSAGES.__contains__,
-               "notice": partial(notice_label, lang=lang),
+               "notice": partial(notice_label, lang=lang), "word": partial(words.word, lang=lang),
+               "change": partial(words.change, lang=lang), "person": _person(lang),
                "who": getattr(request.state, "who", None), "plan": getattr(request.state, "plan", None),
                "plans": getattr(request.state, "plans", []), "csrf": csrf_token(request), "flash": messages,
                "switch": {k: f"{u.path}?{u.query}" for k, u in switch.items()},
                "today": today(request), "path": request.url.path, **ctx}
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
+
+
+def _person(lang: str) -> Callable[[str | None], str]:
+    """words.person with the units' names, read once per page and only if the page names someone."""
+    names: dict[str, str] = {}
+
+    def person(text: str | None) -> str:
+        if not names and text and words.PRINCIPAL.search(text):
+            with reading() as s:
+                names.update(views.unit_names(s))
+        return words.person(text, names, lang)
+
+    return person
 
 
 def routes_usable() -> None:
@@ -291,20 +306,39 @@ def _may_open(who: Principal, page: views.ActivityPage) -> None:
 
 @router.get("/activities/{key}")
 def activity(request: Request, key: str) -> Response:
+    return _activity(request, key)
+
+
+def _activity(request: Request, key: str, status: int = 200, error: str | None = None, form: str | None = None,
+              typed: dict[str, str] | None = None) -> Response:
+    """The activity page; after a refused form, with the error beside that form and what was typed in it."""
     with reading() as s:
         who = require(signed_in(request, s), "unit", "coordinator", "auditor")
         plan = current_plan(request, s)
         page = views.activity_page(s, plan, key)
         _may_open(who, page)
     acting = who.role in ("unit", "coordinator")
-    return render(request, "activity.html", page=page, a=page.row,
+    return render(request, "activity.html", status=status, page=page, a=page.row,
                   may_report=acting and who.unit in page.reporters and page.may_be_reported,
                   may_note=acting and who.unit in page.concerned,
                   may_decide=who.is_coordinator_of(plan) and page.may_be_decided,
                   may_cancel=who.is_coordinator_of(plan) and page.may_be_cancelled,
                   may_extend=acting and who.unit in page.reporters and page.may_be_extended,
                   may_decide_extension=who.is_coordinator_of(plan) and page.open_extension is not None,
-                  allowed=", ".join(ALLOWED), limit=limit_text(request.app.state.max_upload))
+                  allowed=", ".join(ALLOWED), limit=limit_text(request.app.state.max_upload),
+                  error=error, form=form, typed=typed or {})
+
+
+FORM_ERRORS = (400, 413, 415)   # what the person can put right in the form itself
+REQUIRED = {"evidence": "web.activity.evidence", "text": "web.activity.note_text", "return": "web.return_note",
+            "cancel": "web.cancel_reason"}
+
+
+def _required(form: str, value: str) -> None:
+    """A form's required text is there (a 400 naming the field, in the page's words, before the action says it
+    with the CLI's option name)."""
+    if not value.strip():
+        raise PortalError(400, t("web.field_needed", field=t(REQUIRED[form])))
 
 
 @router.post("/activities/{key}/done")
@@ -312,7 +346,7 @@ def report_done(request: Request, key: str, evidence: Annotated[str, Form()] = "
                 files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     from models.actions import report_done as shared
 
-    return _unit_action(request, key, csrf, files, shared, evidence=evidence, done="web.reported")
+    return _unit_action(request, key, csrf, files, shared, "report", evidence=evidence, done="web.reported")
 
 
 @router.post("/activities/{key}/note")
@@ -320,17 +354,24 @@ def add_note(request: Request, key: str, text: Annotated[str, Form()] = "", csrf
              files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
     from models.actions import add_note as shared
 
-    return _unit_action(request, key, csrf, files, shared, text=text, done="web.noted")
+    return _unit_action(request, key, csrf, files, shared, "note", text=text, done="web.noted")
 
 
 def _unit_action(request: Request, key: str, csrf: str | None, files: list[UploadFile] | None,
-                 fn: Callable[..., Any], done: str, **fields: str) -> Response:
+                 fn: Callable[..., Any], form: str, done: str, **fields: str) -> Response:
     with reading() as s:
         who = require(signed_in(request, s), *ROLES)  # who may: report_done / add_note decide, and record refusals
         plan = current_plan(request, s)
     check_csrf(request, csrf)
-    with saved(given(files), request.app.state.max_upload) as paths:
-        result = act(request, fn, who, plan_code=plan.code, key=key, attachments=paths, **fields)
+    try:
+        for name, value in fields.items():
+            _required(name, value)
+        with saved(given(files), request.app.state.max_upload) as paths:
+            result = act(request, fn, who, plan_code=plan.code, key=key, attachments=paths, **fields)
+    except PortalError as exc:
+        if exc.status not in FORM_ERRORS:
+            raise
+        return _activity(request, key, exc.status, exc.message, form, fields)
     flash(request, t(done, id=key, state=t(f"state.{result.state}")))
     return back(f"/activities/{key}")
 
@@ -349,8 +390,24 @@ def return_(request: Request, key: str, csrf: CsrfField = None, note: Annotated[
 
 @router.post("/activities/{key}/cancel")
 def cancel(request: Request, key: str, csrf: CsrfField = None, note: Annotated[str, Form()] = "",
-           next: Annotated[str | None, Form()] = None) -> Response:  # noqa: A002
-    return _decide(request, key, "cancel", note, csrf, next)
+           confirmed: Annotated[str, Form()] = "") -> Response:
+    """Cancelling asks first: the confirmation page says what it does and who will be told; only the form posted
+    from that page (confirmed=yes) cancels."""
+    with reading() as s:
+        plan = current_plan(request, s)
+        who = require(signed_in(request, s), *ROLES)
+    if confirmed == "yes" or not note.strip() or not who.is_coordinator_of(plan):
+        return _decide(request, key, "cancel", note, csrf, None)  # coordinator_decides refuses, and records it
+    check_csrf(request, csrf)
+    with reading() as s:
+        page = views.activity_page(s, plan, key)
+        told = views.cancel_preview(s, page)
+    return render(request, "confirm.html", action=f"/activities/{key}/cancel", fields={"note": note.strip()},
+                  back_to=f"/activities/{key}", go=t("web.confirm.cancel_go"),
+                  question=t("web.confirm.cancel", id=key),
+                  facts=[t("web.confirm.cancel_state", state=t(f"state.{page.row.state}")),
+                         t("web.confirm.reason", reason=note.strip()),
+                         t("web.confirm.told", to=told) if told else t("web.confirm.nobody")])
 
 
 def _decide(request: Request, key: str, event: str, note: str, csrf: str | None, next_url: str | None) -> Response:
@@ -360,8 +417,15 @@ def _decide(request: Request, key: str, event: str, note: str, csrf: str | None,
         plan = current_plan(request, s)
         who = require(signed_in(request, s), *ROLES)  # coordinator_decides decides who may, and records refusals
     check_csrf(request, csrf)
-    result = act(request, coordinator_decides, who, plan_code=plan.code, key=key, event=event,
-                 note=note.strip() or None)
+    try:
+        if event in REQUIRED:
+            _required(event, note)
+        result = act(request, coordinator_decides, who, plan_code=plan.code, key=key, event=event,
+                     note=note.strip() or None)
+    except PortalError as exc:
+        if exc.status not in FORM_ERRORS:
+            raise
+        return _activity(request, key, exc.status, exc.message, event, {"note": note})
     flash(request, t("action.done", id=key, state=t(f"state.{result.state}")))
     return back(safe_next(next_url) or f"/activities/{key}")
 
@@ -499,7 +563,7 @@ def run_phase(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfFi
     return _start(request, "phase", plan.code, number, name, _phase_body)
 
 
-def _phase_body(plan: str, phase: int, as_of: str | None) -> tuple[str, str | None]:
+def _phase_body(plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None]:
     from flows.naming import PHASE
     from flows.phase import run_phase as shared
 
@@ -508,28 +572,42 @@ def _phase_body(plan: str, phase: int, as_of: str | None) -> tuple[str, str | No
         return pooled
     summary = shared(plan, phase, as_of)
     sent = sum(d.sent for d in summary.deliveries)
-    return t("phase.delivered", sent=sent, units=len(summary.deliveries), pending=summary.pending), summary.flow_run_id
+    return ("phase.delivered", {"sent": sent, "units": len(summary.deliveries), "pending": summary.pending},
+            summary.flow_run_id)
 
 
 @router.post("/runs/review")
-def run_review(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfField = None) -> Response:
+def run_review(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfField = None,
+               confirmed: Annotated[str, Form()] = "") -> Response:
+    """Holding a review asks first: the confirmation page says how many activities are unfinished and who receives
+    the report; only the form posted from that page (confirmed=yes) holds it."""
     from models.review_pdf import FontMissing, find_font
     from models.reviews import ReviewRefused, check_review
 
+    day = today(request)
     with reading() as s:
         plan = current_plan(request, s)
         require_coordinator(signed_in(request, s), plan)
         check_csrf(request, csrf)
         number = _phase_number(phase)
         try:
-            phase_row, _ = check_review(s, plan.code, number, today(request))
+            phase_row, _ = check_review(s, plan.code, number, day)
             find_font()
         except (ReviewRefused, FontMissing) as exc:
             raise PortalError(409, str(exc)) from None
+        preview = views.review_preview(s, plan, phase_row, day) if confirmed != "yes" else None
+    if preview is not None:
+        unfinished = (t("web.confirm.review_open", open=len(preview["open"]), total=preview["total"],
+                        ids=", ".join(preview["open"])) if preview["open"]
+                      else t("web.confirm.review_done", total=preview["total"]))
+        return render(request, "confirm.html", action="/runs/review", fields={"phase": str(number)},
+                      back_to="/board", go=t("web.confirm.review_go"),
+                      question=t("web.confirm.review", title=preview["title"], date=day.strftime("%d/%m/%Y")),
+                      facts=[unfinished, t("web.confirm.review_told", to=preview["to"])])
     return _start(request, "review", plan.code, number, phase_row.review_title or phase_row.name, _review_body)
 
 
-def _review_body(plan: str, phase: int, as_of: str | None) -> tuple[str, str | None]:
+def _review_body(plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None]:
     from flows.naming import REVIEW
     from flows.review import run_review as shared
 
@@ -537,11 +615,11 @@ def _review_body(plan: str, phase: int, as_of: str | None) -> tuple[str, str | N
     if pooled:
         return pooled
     outcome = shared(plan, phase, as_of)
-    return (t("review.held", title=outcome.title, date=outcome.held_on, md=Path(outcome.markdown).name,
-              docx=Path(outcome.docx).name, pdf=Path(outcome.pdf).name), outcome.flow_run_id)
+    held = date.fromisoformat(outcome.held_on).strftime("%d/%m/%Y")
+    return "web.run.message.review", {"title": outcome.title, "date": held}, outcome.flow_run_id
 
 
-def _through_pool(kind: str, plan: str, phase: int, as_of: str | None) -> tuple[str, str | None] | None:
+def _through_pool(kind: str, plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None] | None:
     """When a Prefect server is configured and the run deployed: run it through the work pool (one run per plan,
     phase and date, flows/launch.py) and say how it ended; None: run it in this process."""
     from flows.launch import describe, pool_deployment, run_through_pool
@@ -552,11 +630,11 @@ def _through_pool(kind: str, plan: str, phase: int, as_of: str | None) -> tuple[
     line, ok = describe(run, kind, plan, phase)
     if not ok:
         raise RuntimeError(line)
-    return line, run.flow_run_id
+    return "web.run.said", {"text": line}, run.flow_run_id   # the pool's own account of the run
 
 
 def _start(request: Request, kind: str, plan: str, phase: int, title: str,
-           body: Callable[[str, int, str | None], tuple[str, str | None]]) -> Response:
+           body: Callable[[str, int, str | None], tuple[str, dict[str, Any], str | None]]) -> Response:
     routes_usable()
     runs = request.app.state.runs
     if runs.running(kind, plan, phase):
@@ -565,9 +643,9 @@ def _start(request: Request, kind: str, plan: str, phase: int, title: str,
     as_of = request.app.state.as_of.isoformat() if request.app.state.as_of else None
     run = runs.start(kind, plan, phase, as_of, lambda: body(plan, phase, as_of))
     if run.status == "failed":
-        flash(request, t("web.run_failed", title=title, error=run.message), "error")
+        flash(request, t("web.run_failed", title=title, error=run.text(request.state.lang)), "error")
     elif run.status == "done":
-        flash(request, t("web.run_done", title=title, summary=run.message))
+        flash(request, t("web.run_done", title=title, summary=run.text(request.state.lang)))
     else:
         flash(request, t("web.run_started", title=title))
     return back("/board")

@@ -11,8 +11,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import pendulum
+
+from models.messages import t
+
+Body = Callable[[], tuple[str, dict[str, Any], str | None]]   # (message key, its values, flow-run id)
 
 
 @dataclass
@@ -24,10 +29,15 @@ class Run:
     as_of: str | None
     started: datetime
     status: str = "running"     # running | done | failed
-    message: str = ""
+    message: str = ""           # a failure's error
+    said: tuple[str, dict[str, Any]] | None = None   # the outcome, said in each reader's language
     flow_run_id: str | None = None
     url: str | None = None
     ended: datetime | None = None
+
+    def text(self, lang: str) -> str:
+        """The outcome in ``lang`` (a failure's error as it was raised)."""
+        return t(self.said[0], lang, **self.said[1]) if self.said else self.message
 
 
 @dataclass
@@ -49,9 +59,8 @@ class Runs:
             return next((r for r in self._runs if (r.kind, r.plan, r.phase) == (kind, plan, phase)
                          and r.status == "running"), None)
 
-    def start(self, kind: str, plan: str, phase: int, as_of: str | None,
-              body: Callable[[], tuple[str, str | None]]) -> Run:
-        """Run ``body`` (returns a summary line and the flow-run id) on its own thread."""
+    def start(self, kind: str, plan: str, phase: int, as_of: str | None, body: Body) -> Run:
+        """Run ``body`` (returns its outcome's message key and values, and the flow-run id) on its own thread."""
         with self._lock:
             run = Run(next(self._ids), kind, plan, phase, as_of, pendulum.now("UTC"))
             self._runs.insert(0, run)
@@ -63,10 +72,10 @@ class Runs:
         return run
 
     @staticmethod
-    def _execute(run: Run, body: Callable[[], tuple[str, str | None]]) -> None:
+    def _execute(run: Run, body: Body) -> None:
         try:
-            message, flow_run_id = body()
-            run.message, run.flow_run_id, run.status = message, flow_run_id, "done"
+            key, values, flow_run_id = body()
+            run.said, run.flow_run_id, run.status = (key, values), flow_run_id, "done"
             if flow_run_id:
                 from models.history_query import run_url_maker
 

@@ -48,10 +48,13 @@ def state_labels(lang: str) -> dict[str, str]:
 # ------------------------------------------------------------------------------------------------ unit inbox
 
 def inbox(s: Session, plan: PlanRow, unit: str, today: date) -> list[dict[str, Any]]:
-    """The unit's activities as lead and partner, by due date (activities_owed, as `cchc activity list --unit`)."""
+    """The unit's activities as lead and partner, by due date (activities_owed, as `cchc activity list --unit`);
+    a returned one with the coordinator's reason."""
     rows = activities_owed(s, plan.code, unit=unit, today=today)
+    returns = return_reasons(s, plan, [r["id"] for r in rows if r["state"] == "returned"])
     for r in rows:
         r["short"] = short_title(r["title"], 110)
+        r["returned"] = returns.get(r["id"])
         r["done"] = r["state"] in FINAL
         r["late"] = r["status"] == Status.OVERDUE
     return rows
@@ -76,6 +79,19 @@ def periodic(s: Session, plan: PlanRow, unit: str, today: date) -> list[dict[str
     return out
 
 
+def return_reasons(s: Session, plan: PlanRow, keys: list[str]) -> dict[str, tuple[date | None, str]]:
+    """The coordinator's latest return of each activity in ``keys``: (the day it counts for, the reason)."""
+    if not keys:
+        return {}
+    found = s.exec(select(ActivityRow.key, EvidenceRow, TransitionRow.effective_day)
+                   .join(EvidenceRow, EvidenceRow.activity_id == ActivityRow.id)
+                   .join(TransitionRow, TransitionRow.id == EvidenceRow.transition_id, isouter=True)
+                   .where(ActivityRow.plan_id == plan.id, ActivityRow.key.in_(keys),  # type: ignore[attr-defined]
+                          EvidenceRow.kind == "return")
+                   .order_by(EvidenceRow.id)).all()
+    return {key: (day or ev.at.date(), ev.text or "") for key, ev, day in found}
+
+
 # ------------------------------------------------------------------------------------------------ activity page
 
 @dataclass
@@ -92,6 +108,7 @@ class ActivityPage:
     evidence: list[EvidenceRow]
     extensions: list[Any] = field(default_factory=list)   # requests for a later due date (models/extensions.py)
     reassignment: Any = None   # the coordinator's latest reassignment, in force (models/reassignment.py)
+    returned: tuple[date | None, str] | None = None      # the coordinator's latest return: (day, reason)
 
     @property
     def open_extension(self) -> Any:
@@ -130,7 +147,7 @@ def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
     row = s.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.key == key,
                                            ActivityRow.in_plan)).first()
     if row is None:
-        raise PortalError(404, t("action.unknown_activity", id=key, plan=plan.code))
+        raise PortalError(404, t("web.unknown_activity", id=key, plan=plan.number))
     phase = s.get(PhaseRow, row.phase_id)
     content = s.get(ContentRow, row.content_id)
     assert phase is not None and content is not None
@@ -141,8 +158,10 @@ def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
     evidence = list(s.exec(select(EvidenceRow).where(EvidenceRow.activity_id == row.id).order_by(EvidenceRow.id)))
     reassignment = s.exec(select(ReassignmentRow).where(ReassignmentRow.activity_id == row.id)
                           .order_by(ReassignmentRow.id.desc())).first()  # type: ignore[union-attr]
+    returned = return_reasons(s, plan, [key]).get(key) if row.state == "returned" else None
     return ActivityPage(plan, row, phase, content, leads, tuple(p for p in partners if p not in leads), written,
-                        unit_names(s), steps, evidence, extensions_of(s, row.id), reassignment)  # type: ignore[arg-type]
+                        unit_names(s), steps, evidence, extensions_of(s, row.id), reassignment,
+                        returned)  # type: ignore[arg-type]
 
 
 def evidence_file(s: Session, evidence_id: int, index: int) -> tuple[EvidenceRow, Path, str]:
@@ -257,7 +276,8 @@ def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
         report = latest.get(a.id)
         step = steps.get(report.transition_id) if report else None
         day = step.effective_day if step and step.effective_day else (report.at.date() if report else None)
-        out.append({"key": a.key, "title": short_title(a.text, 100), "end": a.due, "report": report,
+        out.append({"key": a.key, "title": short_title(a.text, 100), "text": a.text.strip(), "end": a.due,
+                    "report": report,
                     "planned_end": a.window_end if a.extended_to else None, "day": day, "on_time": on_time(day, a.due),
                     "backdated": backdated(step.at, step.effective_day, step.letter_ref) if step else None})
     return sorted(out, key=lambda r: (r["day"] or date.max, r["key"]))
@@ -320,7 +340,7 @@ def timeline(s: Session, plan: PlanRow, today: date, lang: str, prefix: str = ""
                      for a in p["activities"])
         bands.append(Band(p["name"], date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), bars))
     return timeline_svg(bands, today, today_label=t("web.today_line", lang, date=today.strftime("%d/%m/%Y")),
-                        lang=lang)
+                        label=t("web.timeline.title", lang), lang=lang)
 
 
 def _beside(a: dict[str, Any], lang: str) -> str:
@@ -345,3 +365,26 @@ def local_time(value: Any) -> str:
     if value is None:
         return ""
     return value.astimezone(VN).strftime("%d/%m/%Y %H:%M")
+
+
+# ------------------------------------------------------------------------------------------------ before acting
+
+def named(s: Session, codes: Any) -> str:
+    """Units by their full names, the code in brackets: "Văn phòng Bộ (VPB), Tổng cục Dân số (T5G)"."""
+    names = unit_names(s)
+    return ", ".join(f"{names[c]} ({c})" if names.get(c, c) != c else c for c in dict.fromkeys(codes))
+
+
+def review_preview(s: Session, plan: PlanRow, phase: PhaseRow, today: date) -> dict[str, Any]:
+    """What holding ``phase``'s review today would do: the report's own figures (build_report) and who receives it."""
+    from models.reviews import review_recipients
+
+    report = build_report(s, plan.code, phase.number, today)
+    return {"title": phase.review_title or phase.name, "total": len(report.activities),
+            "open": list(report.not_completed), "to": named(s, review_recipients(plan))}
+
+
+def cancel_preview(s: Session, page: ActivityPage) -> str:
+    """Who is told when the activity is cancelled (coordinator_decides tells its leads and partners, else the
+    coordinator)."""
+    return named(s, page.leads + page.partners or (page.plan.focal_unit,))
