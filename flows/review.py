@@ -28,7 +28,7 @@ from models.reconcile import SYSTEM_ACTOR
 from models.review_docx import write_docx
 from models.review_pdf import find_font, write_pdf
 from models.review_render import render_markdown
-from models.reviews import build_report, check_review
+from models.reviews import build_report, check_review, review_recipients
 from models.settings import get_settings
 from models.tables import ActivityRow, EvidenceRow, ReviewRow
 
@@ -104,7 +104,7 @@ def hold_review(plan: str, phase: int, today: date, flow_run_id: str | None) -> 
                    "files": f"{docx_path.name}, {pdf_path.name}", "attach": [str(docx_path), str(pdf_path)],
                    "summary": t("review.summary_line", accepted=accepted, total=len(report.activities),
                                 open=len(report.not_completed))}
-        recipients = dict.fromkeys((plan_row.leadership, plan_row.focal_unit))
+        recipients = review_recipients(plan_row)
         roles = {plan_row.leadership: Role.LEADERSHIP, plan_row.focal_unit: Role.COORDINATOR}
         enqueue(s, plan_id=plan_row.id, plan_code=plan, entity="review", entity_key=key,
                 messages=[Message(Notice.REVIEW, u, roles[u], 0) for u in recipients], as_of=today, details=details,
