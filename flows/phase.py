@@ -14,6 +14,7 @@ from prefect.utilities.annotations import quote
 
 from flows.delivery import DeliveryFailed, UnitDelivery, check_routes, deliver, pending_count, units_with_pending
 from flows.naming import PHASE, phase_label, phase_run_name
+from flows.names import plain, run_name
 from models.activities import PhaseView, phase_view
 from models.calendar import run_day as resolve_today
 from models.db import session
@@ -98,7 +99,8 @@ def deliver_pending(plan_id: int, today: date) -> list[UnitDelivery]:
             return []
     delays = list(get_settings().retry_delays)
     attempts: list[list[UnitDelivery]] = []
-    task_ = deliver_task.with_options(retries=len(delays), retry_delay_seconds=delays or 0)
+    task_ = deliver_task.with_options(retries=len(delays), retry_delay_seconds=delays or 0,
+                                      task_run_name=run_name("deliver"))
     state = task_(plan_id, today, quote(attempts), return_state=True)
     merged = merge_attempts(attempts)
     if not state.is_completed() and not any(d.failed_routes for d in merged.values()):
@@ -133,8 +135,9 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSumma
     # inside a flow on the local API (README, "Prefect notes").
     parties = quote(view.parties)  # quoted: Prefect does not walk through them on every call
     with TagsContext(current_tags=set()):  # the flow run's tags are not the task runs' (README, "Prefect notes")
-        decided = [activity_task(a.facts.key, a.title, quote(a.facts), parties, today) for a in view.activities]
-        recorded = record_task(quote(view), quote(decided), today)
+        # task run names without accents: the run graph cannot draw Vietnamese letters (flows/names.py)
+        decided = [activity_task(a.facts.key, plain(a.title), quote(a.facts), parties, today) for a in view.activities]
+        recorded = record_task.with_options(task_run_name=run_name("record"))(quote(view), quote(decided), today)
         deliveries = deliver_pending(view.plan_id, today)
     outcomes = [ActivityOutcome(a.facts.key, a.title, list(a.facts.leads), a.facts.end.isoformat(),
                                 recorded[a.facts.key].state, recorded[a.facts.key].events, recorded[a.facts.key].queued)
@@ -144,12 +147,18 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSumma
     ctx = FlowRunContext.get()
     summary = PhaseRunSummary(plan, phase, view.phase_name, today.isoformat(),
                               str(ctx.flow_run.id) if ctx and ctx.flow_run else None, outcomes, deliveries, left)
-    create_table_artifact(
-        key=f"{plan}-phase-{phase}"[:100], table=[{
-            "id": o.key, "title": o.title, "lead": ", ".join(o.leads), "due": o.end, "state": o.state,
-            "events": ", ".join(o.events), "queued": o.queued} for o in outcomes],
-        description=t("artifact.phase", plan=plan, phase=view.phase_name, date=today.isoformat()))
+    create_table_artifact(key=f"{plan}-phase-{phase}"[:100], table=artifact_table(outcomes),
+                          description=t("artifact.phase", plan=plan, phase=view.phase_name,
+                                        date=today.strftime("%d/%m/%Y")))
     return summary
+
+
+def artifact_table(outcomes: list[ActivityOutcome]) -> list[dict[str, object]]:
+    """The run's table for the Prefect UI, in the configured language: words for states and events, dd/mm/yyyy."""
+    return [{t("col.id"): o.key, t("col.activity"): o.title, t("col.lead"): ", ".join(o.leads),
+             t("col.due"): date.fromisoformat(o.end).strftime("%d/%m/%Y"), t("col.state"): t(f"state.{o.state}"),
+             t("artifact.events"): ", ".join(t(f"event.{e}") for e in o.events), t("artifact.queued"): o.queued}
+            for o in outcomes]
 
 
 def phase_has_work(plan: str, phase: int, today: date) -> bool:

@@ -420,6 +420,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
                         "could not deliver to {unit} via: {routes}; the notification stays pending and will be retried"),
     "delivery.pending": ("chưa gửi được; sẽ gửi lại ở lần chạy sau", "not delivered; will be retried on the next run"),
     "artifact.phase": ("Trạng thái các hoạt động của {plan}, {phase}, ngày {date}", "Activity states of {plan}, {phase}, as of {date}"),
+    "artifact.events": ("Sự kiện", "Events"),
+    "artifact.queued": ("Thư mới", "New messages"),
+    "task.record": ("ghi nhận", "record"),
+    "task.deliver": ("gửi thông báo", "deliver"),
     # unit actions
     "attach.missing": ("không tìm thấy tệp đính kèm {path}; hãy kiểm tra đường dẫn", "attachment {path} not found; check the path"),
     "attach.not_file": ("{path} không phải là tệp; hãy đính kèm từng tệp", "{path} is not a file; attach files one by one"),

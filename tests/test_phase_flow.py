@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -236,3 +237,41 @@ def test_counts_of_notices_match_the_digest_contents(loaded, routes, http_endpoi
     got = by_unit(http_endpoint)
     for unit, n in queued.items():
         assert got[unit][0]["title"].startswith(f"[3723/QĐ-BYT] {n} việc mới — hạn gần nhất ")
+
+
+def test_the_prefect_ui_shows_the_run_in_the_coordinators_words(loaded, routes) -> None:  # type: ignore[no-untyped-def]
+    """Read back from the Prefect API: task runs named in words without accents ("ghi nhan", "gui thong bao", the
+    activity's id and title; the run graph's font draws no Vietnamese letters), and the table artifact with
+    Vietnamese column names, states and events in words and dates dd/mm/yyyy."""
+    import asyncio
+    import time
+
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId, FlowRunFilter, FlowRunFilterId
+
+    summary = run("2013-10-01")
+    expected = len(summary.activities) + 2
+    deadline = time.monotonic() + 60  # task runs reach the API as events, after the flow has returned
+    with get_client(sync_client=True) as client:
+        while True:
+            task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[summary.flow_run_id])))
+            if len(task_runs) >= expected or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+    names = {tr.name for tr in task_runs}
+    assert {"ghi nhan", "gui thong bao"} <= set(names)
+    assert all(name.isascii() for name in names), [n for n in names if not n.isascii()]
+    assert "1.1.1 To chuc hoi thao tap huan pho bien cac quan diem chu truong cua Dang," in " ".join(names)
+
+    async def artifact():  # type: ignore[no-untyped-def]
+        async with get_client() as client:
+            found = await client.read_artifacts(artifact_filter=ArtifactFilter(
+                flow_run_id=ArtifactFilterFlowRunId(any_=[summary.flow_run_id])))
+            return found[0]
+
+    table = asyncio.run(artifact())
+    data = json.loads(table.data) if isinstance(table.data, str) else table.data
+    first = next(r for r in data if r["Mã"] == "1.1.2")
+    assert list(first) == ["Mã", "Hoạt động", "Chủ trì", "Hạn", "Trạng thái", "Sự kiện", "Thư mới"]
+    assert first["Trạng thái"] == "đã giao" and first["Sự kiện"] == "giao nhiệm vụ"
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", first["Hạn"]) and "01/10/2013" in table.description
