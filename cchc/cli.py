@@ -6,6 +6,7 @@ import getpass
 import json
 import os
 import sys
+from datetime import date
 from pathlib import Path
 from typing import Annotated, NoReturn
 
@@ -659,20 +660,20 @@ def demo(home: Annotated[Path | None, typer.Option("--home", help="thư mục ri
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from flows.demo import END, START, run_demo, steps_between, summary
+    from flows.demo import END, START, portal_access, run_demo, steps_between, summary
 
     total = len(steps_between(START, END))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err) as progress:
         bar = progress.add_task(t("demo.progress", date=START.isoformat()), total=total)
-        run_demo(home, advance=lambda day: progress.update(bar, advance=1,
-                                                           description=t("demo.progress", date=day.isoformat())),
-                 database_url=database_url)
-    data = summary()
+        result = run_demo(home, advance=lambda day: progress.update(
+            bar, advance=1, description=t("demo.progress", date=day.strftime("%d/%m/%Y"))), database_url=database_url)
+    data = {**summary(), "portal": portal_access(result)}
     if fmt == "json":
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     show_summary(data)
+    show_access(data["portal"])
 
 
 def show_summary(data: dict) -> None:
@@ -683,7 +684,7 @@ def show_summary(data: dict) -> None:
         table.add_column(phase["name"], justify="right")
     for state in ("planned", "assigned", "reported", "accepted", "overdue", "returned", "cancelled"):
         table.add_row(t(f"state.{state}"), *(str(p["states"].get(state, 0)) for p in data["phases"].values()))
-    table.add_row(t("demo.review"), *(t("demo.held", date=data["reviews"][n]["held_on"]) if n in data["reviews"]
+    table.add_row(t("demo.review"), *(t("demo.held", date=_dmy(data["reviews"][n]["held_on"])) if n in data["reviews"]
                                       else "—" for n in data["phases"]))
     out.print(table)
     n = data["notifications"]
@@ -744,6 +745,18 @@ def call_server(fn):  # type: ignore[no-untyped-def]
         return fn()
     except (httpx.HTTPError, PrefectHTTPStatusError, RuntimeError, OSError) as exc:
         fail(t("deploy.server_error", url=PREFECT_API_URL.value(), error=str(exc).splitlines()[0][:300]), code=1)
+
+
+def _dmy(iso: str) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
+def show_access(access: dict[str, str]) -> None:
+    """How to open the replay in the portal, as its coordinator and as a unit (the demo's own tokens and link)."""
+    out.print(t("demo.portal", command=access["serve"]), highlight=False, soft_wrap=True)
+    out.print(t("demo.portal_coordinator", unit=access["coordinator"], token=access["coordinator_token"]),
+              highlight=False, soft_wrap=True)
+    out.print(t("demo.portal_unit", unit=access["unit"], link=access["unit_link"]), highlight=False, soft_wrap=True)
 
 
 @app.command("serve")

@@ -112,6 +112,7 @@ class DemoResult:
     steps: int
     flow_runs: Counter = field(default_factory=Counter)
     reviews: dict[int, str] = field(default_factory=dict)
+    coordinator_token: str = ""   # the demo coordinator's token (VPB): the portal and `cchc token issue` take it
 
 
 def prepare_home(home: Path, database_url: str | None = None) -> None:
@@ -155,9 +156,9 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
     plan, _ = read_plan(CONFIG_DIR / "plans" / f"{PLAN}.yaml", directory)
     with session() as s:
         load_plan(s, plan, directory, stated_name="demo")
-    officers = demo_principals()  # each unit acts with its own token, as a real officer would, on the replay's day
+    officers, tokens = demo_principals()  # each unit acts with its own token, as a real officer would, on the replay's day
     days = steps_between(START, END)
-    result = DemoResult(home, len(days))
+    result = DemoResult(home, len(days), coordinator_token=tokens[COORDINATOR])
     pending = sorted(SCRIPT, key=lambda s: s.day)
     submissions = sorted(SUBMISSIONS, key=lambda x: x[2])
     for day in days:
@@ -229,20 +230,34 @@ def extension_step(s, officers: dict, step: Step):  # type: ignore[no-untyped-de
                             approve=step.kind == "approve_extension", note=step.text, by=COORDINATOR, today=step.day)
 
 
-def demo_principals() -> dict:
-    """Tokens for the demo's fresh database: the coordinator's (VPB) and one per unit that acts; their principals."""
+def demo_principals() -> tuple[dict, dict[str, str]]:
+    """Tokens for the demo's fresh database: the coordinator's (VPB) and one per unit that acts; their principals,
+    and the tokens themselves by unit."""
     from models.auth import authenticate, issue_token
     from models.db import session
 
     units = {s.unit for s in SCRIPT} | {unit for _, unit, _ in SUBMISSIONS}
-    out = {}
+    out, tokens = {}, {}
     with session() as s:
         for unit in sorted(units | {COORDINATOR}):
             role = "coordinator" if unit == COORDINATOR else "unit"
-            _, token = issue_token(s, role, unit, label="demo")
-            out[unit] = authenticate(s, token)
+            _, tokens[unit] = issue_token(s, role, unit, label="demo")
+            out[unit] = authenticate(s, tokens[unit])
             s.rollback()
-    return out
+    return out, tokens
+
+
+def portal_access(result: DemoResult, unit: str = "T5G") -> dict[str, str]:
+    """How to look at the replay in the portal: the command (on the demo's own home and database), the
+    coordinator's token, and a unit's personal sign-in link (signed with the demo home's key)."""
+    from models.notices import portal_link
+
+    from sqlalchemy.engine import make_url
+
+    database = make_url(os.environ["CCHC_DATABASE_URL"]).render_as_string(hide_password=True)  # the replay's own
+    return {"serve": f"CCHC_HOME={result.home} CCHC_DATABASE_URL={database} cchc serve --as-of {END.isoformat()}",
+            "coordinator": COORDINATOR, "coordinator_token": result.coordinator_token,
+            "unit": unit, "unit_link": portal_link(unit, ()) or ""}
 
 
 def summary(plan_code: str = PLAN) -> dict:

@@ -643,6 +643,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo.counts": ("{transitions} bước đã ghi vào lịch sử; {sent} thông báo đã gửi, {pending} còn chờ; {reports} báo cáo định kỳ đã nộp",
                     "{transitions} steps recorded; {sent} notifications sent, {pending} pending; {reports} periodic reports submitted"),
     "demo.report": ("Báo cáo: {path}", "Report: {path}"),
+    "demo.portal": ("Xem bản chạy thử trên cổng thông tin: {command}", "To look at the replay in the portal: {command}"),
+    "demo.portal_coordinator": ("Đầu mối ({unit}) đăng nhập bằng mã truy cập: {token} (cũng dùng làm CCHC_TOKEN để "
+                                "cấp mã mới bằng 'cchc token issue')",
+                                "The coordinator ({unit}) signs in with the token: {token} (also the CCHC_TOKEN with "
+                                "which 'cchc token issue' issues new ones)"),
+    "demo.portal_unit": ("Đơn vị {unit} mở đường dẫn riêng (hết hạn sau 14 ngày): {link}",
+                         "Unit {unit} opens its own link (expires in 14 days): {link}"),
     "demo.outbox": ("Hộp thư đi (outbox): {path} ({n} thư)", "Outbox: {path} ({n} messages)"),
     # web portal (issue 7)
     "digest.portal": ("Mở cổng thông tin để xem và báo cáo (đường dẫn riêng của đơn vị, có hạn 14 ngày): {url}",

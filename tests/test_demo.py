@@ -48,7 +48,7 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
     assert (states[(1, "accepted")], states[(1, "overdue")], states[(2, "accepted")]) == (8, 1, 8)
     assert f"{steps} bước đã ghi vào lịch sử; {sent} thông báo đã gửi, {pending} còn chờ; {submissions} báo cáo" in out
     assert pending == 0 and submissions == 28
-    assert [r[0] for r in reviews] == [1, 2] and "đã tổ chức 2015-01-26" in out and "đã tổ chức 2015-12-21" in out
+    assert [r[0] for r in reviews] == [1, 2] and "đã tổ chức 26/01/2015" in out and "đã tổ chức 21/12/2015" in out
     for _, _, path in reviews:   # the reports in the administrative format, Word and PDF, each activity settled
         document = docx.Document(path)
         assert path in out.replace("\n", "") and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in document.tables[0].cell(0, 1).text
@@ -72,3 +72,18 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
     assert "Giải trình của các đơn vị" in review_1 and "Chưa bố trí được kinh phí" in review_1
     assert history_221[-4:] == ["extension_requested", "extend", "report", "accept"]
     assert json.loads((outbox[0]).read_text("utf-8"))["body"].startswith("Kính gửi")
+
+    # the summary says how to look at the replay in the portal, with the demo's own token and a unit's link
+    assert f"CCHC_HOME={home} CCHC_DATABASE_URL=sqlite:///{home / 'cchc.db'} cchc serve --as-of 2015-12-31" in out
+    token = re.search(r"mã truy cập: (cchc_\S+)", out)[1]
+    link = re.search(r"http://127\.0\.0\.1:8080(/login\?link=\S+)", out)[1]
+    from fastapi.testclient import TestClient
+
+    from web.app import create_app
+
+    with TestClient(create_app()) as portal:
+        opened = portal.get(link, follow_redirects=False)
+        assert opened.status_code == 303 and opened.headers["location"] == "/inbox"
+        assert "Việc của T5G" in portal.get("/inbox").text
+    issued = cli("token", "issue", "--role", "coordinator", "--unit", "VPB", "--label", "second", token=token)
+    assert issued.stdout.strip().splitlines()[-1].startswith("cchc_")   # a new coordinator token, properly
