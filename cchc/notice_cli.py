@@ -60,13 +60,24 @@ def _coordinator_does(fn, notice_id: int, **kwargs) -> None:  # type: ignore[no-
 
 
 @notice_app.command("resend")
-def notice_resend(notice_id: int) -> None:
+def notice_resend(notice_id: int, yes: Annotated[bool, typer.Option("--yes", help="không hỏi lại / do not ask")] = False
+                  ) -> None:
     """Gửi lại một thông báo chưa rõ (người điều phối) / resend a notification in doubt (coordinator)."""
     from cchc.cli import check_routes_or_fail, err, out
     from flows.delivery import deliver_now
-    from flows.doubts import resend
+    from flows.doubts import resend, unit_routes
+    from models.db import session
+    from models.tables import NotificationRow, UnitRow
 
     check_routes_or_fail()
+    with session() as s:  # say what a resend does before doing it (unknown ids are refused by resend itself)
+        n = s.get(NotificationRow, notice_id)
+        if n is not None and n.status == "doubt" and not yes:
+            unit = s.get(UnitRow, n.recipient)
+            name = f"{unit.name} ({n.recipient})" if unit and unit.name and unit.name != n.recipient else n.recipient
+            out.print(t("notice.resend_preview", id=n.id, what=n.entity_key, unit=name,
+                        routes=", ".join(unit_routes(s, n.recipient)) or "—"), highlight=False)
+            typer.confirm(t("notice.resend_ask"), abort=True)
     n = _coordinator_does(resend, notice_id)
     out.print(t("notice.resend", id=notice_id))
     for problem in deliver_now(n.plan_id, (n.recipient,), n.as_of):

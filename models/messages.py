@@ -982,6 +982,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "notice.resend": ("Thông báo số {id} được đưa lại vào hàng chờ và gửi ngay", "Notification {id} queued again and sent now"),
     "notice.confirmed": ("Đã ghi nhận đơn vị đã nhận thông báo số {id}", "Recorded that the unit received notification {id}"),
     "notice.confirm_error": ("xác nhận đã nhận bởi {who}", "receipt confirmed by {who}"),
+    "notice.resend_preview": ("Thông báo số {id} ({what}) sẽ được gửi lại ngay tới {unit} qua: {routes}. Nếu đơn vị "
+                              "thực ra đã nhận, họ sẽ nhận lần thứ hai.",
+                              "Notification {id} ({what}) will be sent again now to {unit} on: {routes}. If the unit did "
+                              "receive it, it will get it twice."),
+    "notice.resend_ask": ("Gửi lại?", "Send it again?"),
     "notice.what_resend": ("gửi lại thông báo", "resend a notification"),
     "notice.what_confirm": ("xác nhận thông báo đã tới", "confirm a notification arrived"),
     "col.notice": ("Thông báo", "Notice"),

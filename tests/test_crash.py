@@ -111,7 +111,10 @@ def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(load
         assert "chỉ đơn vị đầu mối của kế hoạch (VPB)" in refused.stderr
         cli("notice", "confirm", confirm_id, token=tokens["VPB"])
         assert rows("select status from notification where id = :i", i=confirm_id) == [("sent",)]
-        cli("notice", "resend", resend_id, token=tokens["VPB"])
+        asked = cli("notice", "resend", resend_id, token=tokens["VPB"], input="n\n", expect=1)  # it asks first
+        assert f"Thông báo số {resend_id}" in asked.stdout and "TTKT" in asked.stdout and "lần thứ hai" in asked.stdout
+        assert rows("select status from notification where id = :i", i=resend_id) == [("doubt",)]
+        cli("notice", "resend", resend_id, token=tokens["VPB"], input="y\n")
         assert by_path(slow)["TTKT"] == 2
         assert rows("select status from notification where id = :i", i=resend_id) == [("sent",)]
         assert [e for (e,) in rows("select event from transition where entity = 'notification' order by id")] == \
