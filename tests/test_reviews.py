@@ -72,7 +72,7 @@ def test_review_allowed_before_the_end_once_everything_is_accepted_or_cancelled(
 
 def test_final_review_refused_before_the_preliminary_one(loaded, cli) -> None:  # type: ignore[no-untyped-def]
     refused = cli("review", "run", PLAN, "--phase", "2", "--as-of", "2016-01-04", expect=2)
-    assert "sơ kết giai đoạn 1 chưa được ghi nhận" in refused.stderr
+    assert "sơ kết giai đoạn 1 chưa được tổ chức" in refused.stderr
     cli("review", "run", PLAN, "--phase", "1", "--as-of", "2015-01-05")
     cli("review", "run", PLAN, "--phase", "2", "--as-of", "2016-01-04")
     assert sorted(r[0] for r in rows("select kind from review where state = 'held'")) == ["final", "preliminary"]
