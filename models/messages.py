@@ -823,6 +823,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.person.unit": ("Cán bộ {unit}", "Officer of {unit}"),
     "web.person.coordinator": ("Đầu mối {unit}", "Coordinator {unit}"),
     "web.person.auditor": ("Kiểm toán {unit}", "Auditor {unit}"),
+    "actor.cchc-flow": ("hệ thống", "the system"),
+    "actor.no-token": ("không cần mã truy cập", "no token needed"),
     "source.web": ("qua cổng thông tin", "on the portal"),
     "source.cli": ("bằng dòng lệnh", "from the command line"),
     "source.flow": ("tự động", "automatically"),

@@ -15,9 +15,12 @@ PRINCIPAL = re.compile(r"\b(unit|coordinator|auditor):([A-Z0-9][A-Z0-9_.-]*)?(?:
 
 
 def person(text: str | None, names: dict[str, str], lang: str) -> str:
-    """``text`` with every principal label (role:UNIT and its token number) replaced by the role and unit name."""
+    """``text`` with every principal label (role:UNIT and its token number) replaced by the role and unit name; the
+    system's own actors (cchc-flow, no-token) in words."""
     if not text:
         return ""
+    if f"actor.{text}" in MESSAGES:  # an act without a person: the system's, or one that needs no token
+        return t(f"actor.{text}", lang)
 
     def said(m: re.Match[str]) -> str:
         role, unit = m.group(1), m.group(2)
