@@ -865,8 +865,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
                                 "{open} of the phase's {total} activities are unfinished (neither accepted nor cancelled): "
                                 "{ids}. The report will show them as unfinished."),
     "web.confirm.review_done": ("Cả {total} hoạt động của giai đoạn đã hoàn thành.", "All {total} activities of the phase are finished."),
-    "web.confirm.review_told": ("Báo cáo (.md, .docx) được lập và lưu; gửi tới: {to}.",
-                                "The report (.md, .docx) is written and kept; it is sent to: {to}."),
+    "web.confirm.review_told": ("Báo cáo (Word, PDF) được lập và lưu; gửi tới: {to}.",
+                                "The report (Word, PDF) is written and kept; it is sent to: {to}."),
     "web.confirm.review_go": ("Tổ chức ngay", "Hold it now"),
     "web.confirm.cancel": ("Hủy hoạt động {id}?", "Cancel activity {id}?"),
     "web.confirm.cancel_state": ("Hoạt động đang ở trạng thái “{state}”; sau khi hủy sẽ không được báo cáo hay công nhận nữa.",
