@@ -14,7 +14,7 @@ import httpx
 
 from conftest import REPO
 from endpoints import free_port
-from portal import csrf_of, issue
+from portal import csrf_of, issue, text_of
 
 
 def children(pid: int) -> list[tuple[int, str]]:
@@ -63,11 +63,12 @@ def wait_for(check, what: str, seconds: float = 90):  # type: ignore[no-untyped-
 def test_sigterm_stops_the_portal_and_its_temporary_prefect_server(loaded, tmp_path) -> None:  # type: ignore[no-untyped-def]
     _, token = issue("coordinator", "VPB")
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API")}  # Prefect's own temporary API
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}  # Prefect's own temporary API
     env.update(PYTHONPATH=str(REPO), PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
                PREFECT_LOGGING_LEVEL="WARNING")
     cchc = Path(sys.executable).parent / "cchc"
-    serve = subprocess.Popen([str(cchc), "serve", "--port", str(port), "--as-of", "2013-10-01"], env=env,
+    # two workers, as by default on two cores; one kept-alive connection below talks to one of them throughout
+    serve = subprocess.Popen([str(cchc), "serve", "--port", str(port), "--as-of", "2013-10-01", "--workers", "2"], env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     leftovers: list[int] = []
     try:
@@ -85,7 +86,9 @@ def test_sigterm_stops_the_portal_and_its_temporary_prefect_server(loaded, tmp_p
             web.post("/login", data={"csrf": csrf_of(web.get("/login").text), "token": token})
             started = web.post("/runs/phase", data={"csrf": csrf_of(web.get("/board").text), "phase": "1"})
             assert started.status_code == 303
-            wait_for(lambda: "badge run-done" in web.get("/board").text, "the phase run to end")
+            board = wait_for(lambda: (lambda page: page if "badge run-running" not in page else "")(
+                web.get("/board").text), "the phase run to end", seconds=180)
+            assert "badge run-done" in board, text_of(board)
         prefect = [pid for pid, cmd in descendants(serve.pid) if "prefect.server.api.server" in cmd]
         assert prefect, "the run did not start a temporary Prefect server (is PREFECT_API_URL set?)"
         leftovers += prefect
