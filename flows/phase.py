@@ -13,8 +13,7 @@ from prefect.context import FlowRunContext, TagsContext, TaskRunContext
 from prefect.utilities.annotations import quote
 
 from flows.delivery import DeliveryFailed, UnitDelivery, check_routes, deliver, pending_count, units_with_pending
-from flows.naming import PHASE, phase_label, phase_run_name
-from flows.names import plain, run_name
+from flows.naming import PHASE, phase_label, phase_run_name, plain, task_run_name
 from models.activities import PhaseView, phase_view
 from models.calendar import run_day as resolve_today
 from models.db import session
@@ -100,7 +99,7 @@ def deliver_pending(plan_id: int, today: date) -> list[UnitDelivery]:
     delays = list(get_settings().retry_delays)
     attempts: list[list[UnitDelivery]] = []
     task_ = deliver_task.with_options(retries=len(delays), retry_delay_seconds=delays or 0,
-                                      task_run_name=run_name("deliver"))
+                                      task_run_name=task_run_name("deliver"))
     state = task_(plan_id, today, quote(attempts), return_state=True)
     merged = merge_attempts(attempts)
     if not state.is_completed() and not any(d.failed_routes for d in merged.values()):
@@ -135,9 +134,9 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSumma
     # inside a flow on the local API (README, "Prefect notes").
     parties = quote(view.parties)  # quoted: Prefect does not walk through them on every call
     with TagsContext(current_tags=set()):  # the flow run's tags are not the task runs' (README, "Prefect notes")
-        # task run names without accents: the run graph cannot draw Vietnamese letters (flows/names.py)
+        # task run names without accents: the run graph cannot draw Vietnamese letters (flows/naming.py)
         decided = [activity_task(a.facts.key, plain(a.title), quote(a.facts), parties, today) for a in view.activities]
-        recorded = record_task.with_options(task_run_name=run_name("record"))(quote(view), quote(decided), today)
+        recorded = record_task.with_options(task_run_name=task_run_name("record"))(quote(view), quote(decided), today)
         deliveries = deliver_pending(view.plan_id, today)
     outcomes = [ActivityOutcome(a.facts.key, a.title, list(a.facts.leads), a.facts.end.isoformat(),
                                 recorded[a.facts.key].state, recorded[a.facts.key].events, recorded[a.facts.key].queued)
