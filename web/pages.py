@@ -364,8 +364,8 @@ def _unit_action(request: Request, key: str, csrf: str | None, files: list[Uploa
         plan = current_plan(request, s)
     check_csrf(request, csrf)
     try:
-        for name, value in fields.items():
-            _required(name, value)
+        for name in REQUIRED.keys() & fields.keys():
+            _required(name, fields[name])
         with saved(given(files), request.app.state.max_upload) as paths:
             result = act(request, fn, who, plan_code=plan.code, key=key, attachments=paths, **fields)
     except PortalError as exc:
@@ -447,8 +447,8 @@ def extend(request: Request, key: str, until: Annotated[str, Form()] = "", reaso
         require(signed_in(request, s), *ROLES)   # identity before anything the form says
     check_csrf(request, csrf)
     day = _form_date(until, "until")
-    return _unit_action(request, key, csrf, files, request_extension, until=day, reason=reason,  # type: ignore[arg-type]
-                        done="web.extension_requested")
+    return _unit_action(request, key, csrf, files, request_extension, "extend", until=day,  # type: ignore[arg-type]
+                        reason=reason, done="web.extension_requested")
 
 
 @router.post("/activities/{key}/extension")
