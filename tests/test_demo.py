@@ -74,7 +74,8 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
     assert json.loads((outbox[0]).read_text("utf-8"))["body"].startswith("Kính gửi")
 
     # the summary says how to look at the replay in the portal, with the demo's own token and a unit's link
-    assert f"CCHC_HOME={home} CCHC_DATABASE_URL=sqlite:///{home / 'cchc.db'} cchc serve --as-of 2015-12-31" in out
+    database = sa.engine.make_url(db_url if into else f"sqlite:///{home / 'cchc.db'}").render_as_string(hide_password=True)
+    assert f"CCHC_HOME={home} CCHC_DATABASE_URL={database} cchc serve --as-of 2015-12-31" in out
     token = re.search(r"mã truy cập: (cchc_\S+)", out)[1]
     link = re.search(r"http://127\.0\.0\.1:8080(/login\?link=\S+)", out)[1]
     from fastapi.testclient import TestClient
