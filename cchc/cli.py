@@ -775,13 +775,13 @@ def serve(host: Annotated[str, typer.Option("--host", help="địa chỉ lắng 
     run_portal(host, port, as_of_value(as_of), workers)
 
 
-from cchc.audit_cli import audit_app, history_command  # noqa: E402  (auditors: issue 5)
+from cchc.audit_cli import audit_app, history_command  # noqa: E402  (auditors)
 
 app.add_typer(audit_app, name="audit")
 app.command("history")(history_command)
 
-from cchc.notice_cli import notice_app  # noqa: E402  (issue 6)
-from cchc.token_cli import token_app  # noqa: E402  (issue 6)
+from cchc.notice_cli import notice_app  # noqa: E402
+from cchc.token_cli import token_app  # noqa: E402
 import cchc.follow_up_cli  # noqa: E402,F401  (the coordinator's follow-up commands, on activity_app)
 
 app.add_typer(token_app, name="token")

@@ -247,7 +247,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "transition.concurrent": ("hoạt động {id} vừa được thay đổi bởi người khác; hãy xem lại trạng thái và thử lại",
                               "activity {id} was just changed by someone else; look at its state and try again"),
     "phase.unknown": ("kế hoạch {plan} không có giai đoạn {phase} (có: {known})", "plan {plan} has no phase {phase} (known: {known})"),
-    # audit: hash chains, history, Prefect runs (issue 5)
+    # audit: hash chains, history, Prefect runs
     "chain.transition": ("lịch sử các bước", "step history"),
     "chain.delivery": ("nhật ký gửi thông báo", "delivery log"),
     "audit.unsealed": ("{plan} · {chain}: dòng id {id} không có số thứ tự/mã băm — được chèn ngoài cchc",
@@ -651,7 +651,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo.portal_unit": ("Đơn vị {unit} mở đường dẫn riêng (hết hạn sau 14 ngày): {link}",
                          "Unit {unit} opens its own link (expires in 14 days): {link}"),
     "demo.outbox": ("Hộp thư đi (outbox): {path} ({n} thư)", "Outbox: {path} ({n} messages)"),
-    # web portal (issue 7)
+    # web portal
     "digest.portal": ("Mở cổng thông tin để xem và báo cáo (đường dẫn riêng của đơn vị, có hạn 14 ngày): {url}",
                       "Open the portal to see and report it (your unit's own link, valid for 14 days): {url}"),
     "web.title": ("Cổng theo dõi kế hoạch CCHC", "CCHC plan portal"),
@@ -877,7 +877,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.confirm.cancel_go": ("Xác nhận hủy hoạt động", "Cancel the activity"),
     "web.run.said": ("{text}", "{text}"),
     "web.run.message.review": ("Đã tổ chức {title} ngày {date}", "{title} held on {date}"),
-    # reliability and access (issue 6)
+    # reliability and access
     "event.note": ("ghi chú", "note"),
     "event.submit": ("nộp báo cáo định kỳ", "submit a periodic report"),
     "event.refused": ("bị từ chối", "refused"),

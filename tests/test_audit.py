@@ -1,4 +1,4 @@
-"""Issue 5: the history is append-only at the database, hash-chained per plan, and `cchc audit verify` names
+"""The history is append-only at the database, hash-chained per plan, and `cchc audit verify` names
 the first row that was altered, removed or reordered. Runs on SQLite and, in the PostgreSQL pass, on PostgreSQL."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 5: `cchc history` (filters, Rich table in Vietnam time) and its exports (CSV with BOM, JSON, XLSX) hold
+"""`cchc history` (filters, Rich table in Vietnam time) and its exports (CSV with BOM, JSON, XLSX) hold
 the same rows, Vietnamese intact; flow-run ids in the history are runs the Prefect API knows."""
 
 from __future__ import annotations
