@@ -7,8 +7,8 @@ Run by hand from the repository root:
     .venv/bin/python bench/history_bench.py --rows 100000   # a quicker smoke check
 
 Not a test: it prints figures and PASS/MISS against the target (a filtered history query in <= 50 ms) and exits 0.
-The history is generated straight into the tables (executemany, hashes computed in Python with models/chain.py,
-the same functions the application and `cchc audit verify` use), then queried through models/history_query.py
+The history is generated straight into the tables (executemany, hashes computed in Python with models/store/chain.py,
+the same functions the application and `cchc audit verify` use), then queried through models/store/history_query.py
 and exported by `cchc history` in child processes, whose peak RSS is read with os.wait4. Everything it writes
 lives in one temporary folder, removed at the end. bench/README.md ("History") records the figures.
 """
@@ -42,7 +42,7 @@ os.environ.update({"CCHC_HOME": str(ROOT), "CCHC_DATABASE_URL": URL, "CCHC_LANG"
 
 import sqlalchemy as sa  # noqa: E402
 
-from models.chain import GENESIS, delivery_content, row_hash, transition_content  # noqa: E402
+from cchc_flow.models.store.chain import GENESIS, delivery_content, row_hash, transition_content  # noqa: E402
 
 PLAN = "bench-plan"
 UNITS = 100
@@ -71,7 +71,7 @@ def generate(rows: int) -> dict[str, float]:
     """The plan, its units and activities, ``rows`` steps and one delivered notice per 10 steps."""
     import random
 
-    from models.db import get_engine, migrate
+    from cchc_flow.models.store.db import get_engine, migrate
     from sqlmodel import SQLModel
 
     rng = random.Random(3723)
@@ -187,7 +187,7 @@ def generate(rows: int) -> dict[str, float]:
 
 def busiest_unit() -> tuple[str, str]:
     """The unit with the most activities, and the first activity it leads."""
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine(URL).connect() as conn:
         unit = conn.execute(sa.text("SELECT unit_code FROM activity_unit GROUP BY unit_code ORDER BY count(*) DESC, "
@@ -200,8 +200,8 @@ def busiest_unit() -> tuple[str, str]:
 
 def query_times(repeat: int = 7) -> list[tuple[str, int, float, float]]:
     """(filter, rows, median ms for the first page the table shows, median ms for every row) per filter."""
-    from models.db import session
-    from models.history_query import HistoryFilter, history
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.history_query import HistoryFilter, history
 
     unit, key = busiest_unit()
     month = {"since": date(2015, 3, 1), "until": date(2015, 3, 31)}
@@ -230,8 +230,8 @@ def query_times(repeat: int = 7) -> list[tuple[str, int, float, float]]:
 
 
 def verify_time() -> tuple[float, bool, int]:
-    from models.audit import verify
-    from models.db import session
+    from cchc_flow.models.store.audit import verify
+    from cchc_flow.models.store.db import session
 
     with session(URL) as s:
         t0 = time.perf_counter()
@@ -244,7 +244,7 @@ def verify_time() -> tuple[float, bool, int]:
 def export_child(fmt: str, args: list[str]) -> tuple[float, float, int, int]:
     """`cchc history` in a child process: (seconds, peak RSS MiB, rows written, file bytes)."""
     target = ROOT / f"export.{fmt}"
-    cmd = [sys.executable, "-m", "cchc.cli", "history", PLAN, "--format", fmt, "--output", str(target), *args]
+    cmd = [sys.executable, "-m", "cchc_flow.cli.main", "history", PLAN, "--format", fmt, "--output", str(target), *args]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -261,9 +261,9 @@ def export_child(fmt: str, args: list[str]) -> tuple[float, float, int, int]:
 
 def export_heap(fmt: str, until: date | None) -> tuple[float, int]:
     """Peak Python heap (tracemalloc, MiB) of one export in this process, and the rows written."""
-    from models.db import session
-    from models.history_query import HistoryFilter, history, write_csv, write_json
-    from models.history_xlsx import write_xlsx
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.history_query import HistoryFilter, history, write_csv, write_json
+    from cchc_flow.models.reports.history_xlsx import write_xlsx
 
     import openpyxl  # noqa: F401  (imported before the measure: its import is not the export's memory)
 
@@ -294,7 +294,7 @@ def main() -> None:
         print(f"generated {opts.rows:,} steps + {g['notices']:,} notices/deliveries: setup {g['setup']:.1f} s, insert "
               f"{g['insert']:.1f} s (of which hashing {g['hashing']:.1f} s), indexes {g['index']:.1f} s, "
               f"ANALYZE {g['analyze']:.1f} s; database {size:,.0f} MiB")
-        print(f"\nfiltered history queries through models/history_query.py (median of 7; target <= {TARGET_MS:.0f} ms;"
+        print(f"\nfiltered history queries through models/store/history_query.py (median of 7; target <= {TARGET_MS:.0f} ms;"
               f" load average now {os.getloadavg()[0]:.1f})")
         print("  first page = the 500 rows `cchc history` shows (+1 to know there are more); all rows = streamed")
         print(f"  {'filter':58} {'rows':>8} {'first page':>11} {'all rows':>10}")

@@ -244,15 +244,15 @@ def _use_home(home: Path, routes: Path) -> str:
 
 
 def _dispose(url: str) -> None:
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     get_engine(url).dispose()  # closes the SQLite connections; the last one checkpoints the WAL into the file
 
 
 def _load_template(world: World) -> Path:
-    from models.db import session
-    from models.loading import load_plan
-    from models.plan import read_directory, read_plan
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.services.loading import load_plan
+    from cchc_flow.models.rules.plan import read_directory, read_plan
 
     home = world.folder / "template"
     url = _use_home(home, world.routes_path)
@@ -289,13 +289,13 @@ def fresh_database(world: World, template: Path | None = None) -> str:
 
 def queued_template(world: World) -> Path:
     """A template where every activity of the phase has been decided and recorded as of AS_OF (the project's own
-    models.due.decide and models.reconcile.record_decisions, outside Prefect): everything assigned and queued,
+    cchc_flow.models.rules.due.decide and cchc_flow.models.services.reconcile.record_decisions, outside Prefect): everything assigned and queued,
     nothing delivered yet."""
-    from models.activities import phase_view
-    from models.calendar import today as resolve_today
-    from models.db import session
-    from models.due import decide
-    from models.reconcile import Decided, record_decisions
+    from cchc_flow.models.services.activities import phase_view
+    from cchc_flow.models.rules.calendar import today as resolve_today
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.rules.due import decide
+    from cchc_flow.models.services.reconcile import Decided, record_decisions
 
     url = fresh_database(world)
     today = resolve_today(AS_OF)
@@ -312,7 +312,7 @@ def queued_template(world: World) -> Path:
 def db_count(url: str, sql: str) -> int:
     import sqlalchemy as sa
 
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine(url).connect() as conn:
         return int(conn.execute(sa.text(sql)).scalar_one())
@@ -492,10 +492,10 @@ class _FailureCounter(logging.Handler):
 
 
 def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float, cli: bool = False) -> PhaseTiming:
-    """One phase run of ``world`` as of AS_OF: flows.phase.phase_flow called directly, or (``cli``) through
-    flows.phase.run_phase as `cchc phase run` does (the flow run named after the phase, tagged with plan and phase)."""
-    import flows.delivery as delivery
-    import flows.phase as phase
+    """One phase run of ``world`` as of AS_OF: cchc_flow.flows.phase.phase_flow called directly, or (``cli``) through
+    cchc_flow.flows.phase.run_phase as `cchc phase run` does (the flow run named after the phase, tagged with plan and phase)."""
+    import cchc_flow.flows.delivery as delivery
+    import cchc_flow.flows.phase as phase
 
     endpoint.clear()
     delivery._read.cache_clear()  # each `cchc phase run` (or scheduled run) is a new process: the routes are read
@@ -571,14 +571,14 @@ def bare_flow_factory():  # type: ignore[no-untyped-def]
 # --------------------------------------------------------------------------------------------------------------
 
 def child_deliver(plan_id: int) -> None:
-    """Child mode: flows.phase.deliver_pending (the delivery step of phase_flow, unchanged) inside a Prefect
+    """Child mode: cchc_flow.flows.phase.deliver_pending (the delivery step of phase_flow, unchanged) inside a Prefect
     flow on the parent's test API, on a database where everything is queued. Prints one JSON line."""
     from prefect import flow
 
-    from flows.delivery import routes
-    from flows.phase import deliver_pending
-    from flows.runtime import quiet_prefect
-    from models.calendar import today as resolve_today
+    from cchc_flow.flows.delivery import routes
+    from cchc_flow.flows.phase import deliver_pending
+    from cchc_flow.flows.running.runtime import quiet_prefect
+    from cchc_flow.models.rules.calendar import today as resolve_today
 
     routes()  # the routes cache is warmed here, outside the clock (1,000 routes take ~10 s to validate)
 
@@ -609,7 +609,7 @@ class WideResult:
 def run_wide_delivery(world: World, template: Path, endpoint: SlowEndpoint, api_url: str, cap: float) -> WideResult:
     import sqlalchemy as sa
 
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     url = fresh_database(world, template)
     with get_engine(url).connect() as conn:
@@ -665,9 +665,9 @@ def run_wide_delivery(world: World, template: Path, endpoint: SlowEndpoint, api_
 
 
 def channel_only(world: World, endpoint: SlowEndpoint, workers: int) -> tuple[float, int, int]:
-    """flows.channels.deliver once per unit, all at once in a thread pool (no database, no Prefect):
+    """cchc_flow.models.notify.channels.deliver once per unit, all at once in a thread pool (no database, no Prefect):
     (seconds, routes answered ok, POSTs received)."""
-    from flows.channels import deliver, load_routes
+    from cchc_flow.models.notify.channels import deliver, load_routes
 
     config = load_routes(world.routes_path)
     body = "\n".join(f"{i}. Giao nhiệm vụ: hoạt động 1.{i}.1 — hạn 31/12/2025" for i in range(1, 11))
@@ -696,13 +696,13 @@ def _print_profile(title: str, prof: cProfile.Profile, limit: int = 25) -> None:
 
 def profile_project(world: World, endpoint: SlowEndpoint) -> None:
     """cProfile the two steps of a first run outside Prefect: deciding and recording 1,000 activities
-    (models.reconcile.record_decisions), then delivering 100 digests (flows.delivery.deliver)."""
-    from flows.delivery import deliver, routes
-    from models.activities import phase_view
-    from models.calendar import today as resolve_today
-    from models.db import session
-    from models.due import decide
-    from models.reconcile import Decided, record_decisions
+    (cchc_flow.models.services.reconcile.record_decisions), then delivering 100 digests (cchc_flow.flows.delivery.deliver)."""
+    from cchc_flow.flows.delivery import deliver, routes
+    from cchc_flow.models.services.activities import phase_view
+    from cchc_flow.models.rules.calendar import today as resolve_today
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.rules.due import decide
+    from cchc_flow.models.services.reconcile import Decided, record_decisions
 
     url = fresh_database(world)
     today = resolve_today(AS_OF)
@@ -780,7 +780,7 @@ def main() -> None:
     from prefect.settings import PREFECT_API_URL
     from prefect.testing.utilities import prefect_test_harness
 
-    from flows.runtime import quiet_prefect
+    from cchc_flow.flows.running.runtime import quiet_prefect
 
     endpoint = SlowEndpoint(ENDPOINT_DELAY).start()
     try:

@@ -45,7 +45,7 @@ def make_docx(path: Path, n: int) -> None:
 
 def measure(path: Path, out: Path) -> tuple[float, float, int]:
     """(seconds, peak MB, exit code) of one import in a child process."""
-    code = ("import resource,sys;from cchc.cli import app;"
+    code = ("import resource,sys;from cchc_flow.cli.main import app;"
             "sys.argv=['cchc','plan','import',sys.argv[1],'--output',sys.argv[2]];"
             "\ntry: app()\nexcept SystemExit as e: rc=e.code\n"
             "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, rc, file=sys.stderr)")

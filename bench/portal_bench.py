@@ -67,9 +67,9 @@ def use_home(home: Path) -> None:
 
 
 def load(plan: Path, units: Path) -> str:
-    from models.db import session
-    from models.loading import load_plan
-    from models.plan import read_directory, read_plan
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.services.loading import load_plan
+    from cchc_flow.models.rules.plan import read_directory, read_plan
 
     directory = read_directory(units)
     parsed, _ = read_plan(plan, directory)
@@ -80,8 +80,8 @@ def load(plan: Path, units: Path) -> str:
 
 def token(role: str, unit: str | None) -> tuple[object, str]:
     """(principal, token) for a new token of ``role``."""
-    from models.auth import Principal, issue_token
-    from models.db import session
+    from cchc_flow.models.services.auth import Principal, issue_token
+    from cchc_flow.models.store.db import session
 
     with session() as s:
         token_id, value = issue_token(s, role, unit, label="bench")
@@ -94,10 +94,10 @@ def history(code: str, today: date, every: int = 1) -> dict[str, str]:
     returns a token per unit concerned and the coordinator's ("coordinator")."""
     import sqlalchemy as sa
 
-    from models.actions import add_note, coordinator_decides, report_done, roles_of
-    from models.db import session, write_transaction
-    from models.queries import get_plan
-    from models.tables import ActivityRow
+    from cchc_flow.models.services.actions import add_note, coordinator_decides, report_done, roles_of
+    from cchc_flow.models.store.db import session, write_transaction
+    from cchc_flow.models.store.queries import get_plan
+    from cchc_flow.models.store.tables import ActivityRow
 
     with session() as s, write_transaction(s):
         plan = get_plan(s, code)
@@ -172,7 +172,7 @@ def portal(home: Path, as_of: date, workers: int | None):
         port = sock.getsockname()[1]
     env = {**os.environ, "PYTHONPATH": str(REPO), "CCHC_HOME": str(home),
            "CCHC_DATABASE_URL": f"sqlite:///{home / 'cchc.db'}"}
-    args = [sys.executable, "-m", "cchc.cli", "serve", "--port", str(port), "--as-of", as_of.isoformat()]
+    args = [sys.executable, "-m", "cchc_flow.cli.main", "serve", "--port", str(port), "--as-of", as_of.isoformat()]
     if workers:
         args += ["--workers", str(workers)]
     log = (home / "serve.log").open("wb")
@@ -279,8 +279,8 @@ def cold_board(url: str, cookies: dict[str, str], step: "callable", times: int =
 
 
 def note_step(code: str, key: str, unit_token: tuple[object, str], today: date) -> "callable":  # type: ignore[valid-type]
-    from models.actions import add_note
-    from models.db import session
+    from cchc_flow.models.services.actions import add_note
+    from cchc_flow.models.store.db import session
 
     def step() -> None:
         with session() as s:
@@ -322,7 +322,7 @@ def main() -> None:
         code = load(REPO / "config/plans/byt-3723-2013-2015.yaml", REPO / "config/units.yaml")
         tokens = history(code, AS_OF)
         unit_token = token("unit", "TCCB")
-        from models.db import get_engine
+        from cchc_flow.models.store.db import get_engine
 
         steps = get_engine().connect().exec_driver_sql("select count(*) from transition").scalar()
         print(f"reference plan: 17 activities, {steps} steps in the history")

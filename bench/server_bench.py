@@ -52,7 +52,7 @@ def base_env(tmp: Path) -> dict[str, str]:
 
 def cchc(env: dict[str, str], *args: str) -> float:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "cchc.cli", *args], env=env, cwd=REPO, capture_output=True,
+    done = subprocess.run([sys.executable, "-m", "cchc_flow.cli.main", *args], env=env, cwd=REPO, capture_output=True,
                           text=True)
     elapsed = time.perf_counter() - start
     if done.returncode:
@@ -115,7 +115,7 @@ def main() -> None:
         cchc(env, "--help")  # a first start compiles the bytecode: not measured
         for r in range(rounds):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", "import flows.phase"], env=env, cwd=REPO, check=True)
+            subprocess.run([sys.executable, "-c", "import cchc_flow.flows.phase"], env=env, cwd=REPO, check=True)
             figures["f"].append(time.perf_counter() - start)
             figures["e"].append(cchc(fresh_home(env, tmp, f"e{r}"), "phase", "run", PLAN, "1", "--as-of",
                                      "2013-10-01"))

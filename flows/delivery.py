@@ -15,18 +15,18 @@ import apprise
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from flows import channels
-from flows.channels import RouteResult, read_routes, routes_for, validate_routes
-from models.anchors import anchor_lines
-from models.attachments import original_name
-from models.db import session, write_transaction
-from models.killpoints import kill_point
-from models.messages import t
-from models.notices import (Outcome, compose_digest, delivered_routes, pending, pending_units, record_outcomes,
+from cchc_flow.models.notify import channels
+from cchc_flow.models.notify.channels import RouteResult, read_routes, routes_for, validate_routes
+from cchc_flow.models.store.anchors import anchor_lines
+from cchc_flow.models.store.attachments import original_name
+from cchc_flow.models.store.db import session, write_transaction
+from cchc_flow.models.store.killpoints import kill_point
+from cchc_flow.models.rules.messages import t
+from cchc_flow.models.notify.notices import (Outcome, compose_digest, delivered_routes, pending, pending_units, record_outcomes,
                             take)
-from models.senders import sender_name
-from models.settings import get_settings
-from models.tables import NotificationRow, PlanRow, UnitRow
+from cchc_flow.models.notify.senders import sender_name
+from cchc_flow.settings import get_settings
+from cchc_flow.models.store.tables import NotificationRow, PlanRow, UnitRow
 
 
 class DeliveryFailed(RuntimeError):
@@ -89,7 +89,7 @@ class _UnitJob:
     outcomes: dict[tuple[int, str], Outcome] = field(default_factory=dict)
     error: Exception | None = None
     anchors: list[str] = field(default_factory=list)   # the history's chain heads, in the leadership's messages and
-                                                       # those about periodic reports (models/anchors.py)
+                                                       # those about periodic reports (models/store/anchors.py)
 
 
 def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sender: str | None = None,
@@ -97,7 +97,7 @@ def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sen
     """Deliver the plan's pending notifications (of ``units`` if given): one message per unit and route.
 
     One transaction claims everything (the claim, committed before sending, is the record of the attempt; it names
-    this process, models/senders.py); the units are then sent to concurrently, up to CCHC_NOTIFY_WORKERS at once,
+    this process, models/notify/senders.py); the units are then sent to concurrently, up to CCHC_NOTIFY_WORKERS at once,
     by threads that do not touch the database; each answer is recorded as soon as it comes, the answers that
     arrived together in one transaction. Notifications whose earlier claim belongs to a sender that stopped before
     recording its answer are *in doubt*: they are sent again only on routes where a repeat is harmless (the

@@ -12,16 +12,16 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext, TagsContext, TaskRunContext
 from prefect.utilities.annotations import quote
 
-from flows.delivery import DeliveryFailed, UnitDelivery, check_routes, deliver, pending_count, units_with_pending
-from flows.naming import PHASE, phase_label, phase_run_name, plain, task_run_name
-from models.activities import PhaseView, phase_view
-from models.calendar import run_day as resolve_today
-from models.db import session
-from models.due import Facts, Parties, decide
-from models.messages import t
-from models.notices import message_key, unqueued
-from models.reconcile import Decided, Recorded, record_decisions
-from models.settings import get_settings
+from cchc_flow.flows.delivery import DeliveryFailed, UnitDelivery, check_routes, deliver, pending_count, units_with_pending
+from cchc_flow.flows.running.naming import PHASE, phase_label, phase_run_name, plain, task_run_name
+from cchc_flow.models.services.activities import PhaseView, phase_view
+from cchc_flow.models.rules.calendar import run_day as resolve_today
+from cchc_flow.models.store.db import session
+from cchc_flow.models.rules.due import Facts, Parties, decide
+from cchc_flow.models.rules.messages import t
+from cchc_flow.models.notify.notices import message_key, unqueued
+from cchc_flow.models.services.reconcile import Decided, Recorded, record_decisions
+from cchc_flow.settings import get_settings
 
 
 @dataclass
@@ -49,14 +49,14 @@ class PhaseRunSummary:
 
 @task(name="activity", task_run_name="{key} {title}", cache_policy=NO_CACHE)
 def activity_task(key: str, title: str, facts: Facts, parties: Parties, today: date) -> Decided:
-    """Decide what is due for one activity as of ``today`` (pure: models/due.py); the record task writes it."""
+    """Decide what is due for one activity as of ``today`` (pure: models/rules/due.py); the record task writes it."""
     ctx = TaskRunContext.get()
     return Decided(facts, decide(facts, today, parties), str(ctx.task_run.id) if ctx else None)
 
 
 @task(name="record", cache_policy=NO_CACHE)
 def record_task(view: PhaseView, decided: list[Decided], today: date) -> dict[str, Recorded]:
-    """Record every activity's transitions and queue its messages, in one transaction (models/reconcile.py)."""
+    """Record every activity's transitions and queue its messages, in one transaction (models/services/reconcile.py)."""
     with session() as s:
         return record_decisions(s, view, decided, today, flow_run_id=_flow_run_id())
 
@@ -134,7 +134,7 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSumma
     # inside a flow on the local API (README, "Prefect notes").
     parties = quote(view.parties)  # quoted: Prefect does not walk through them on every call
     with TagsContext(current_tags=set()):  # the flow run's tags are not the task runs' (README, "Prefect notes")
-        # task run names without accents: the run graph cannot draw Vietnamese letters (flows/naming.py)
+        # task run names without accents: the run graph cannot draw Vietnamese letters (flows/running/naming.py)
         decided = [activity_task(a.facts.key, plain(a.title), quote(a.facts), parties, today) for a in view.activities]
         recorded = record_task.with_options(task_run_name=task_run_name("record"))(quote(view), quote(decided), today)
         deliveries = deliver_pending(view.plan_id, today)
@@ -174,12 +174,12 @@ def phase_has_work(plan: str, phase: int, today: date) -> bool:
 
 
 def run_phase(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSummary:
-    """Run the phase flow in this process, its run named and tagged with the phase's title (flows/naming.py).
+    """Run the phase flow in this process, its run named and tagged with the phase's title (flows/running/naming.py).
 
     Raises RoutesInvalid before any run starts when the routes file (CCHC_NOTIFY_CONFIG) cannot be used.
     """
     check_routes()
-    from flows.runtime import quiet_prefect, settle
+    from cchc_flow.flows.running.runtime import quiet_prefect, settle
 
     with quiet_prefect(), tags(*phase_label(plan, phase).tags):
         summary = phase_flow(plan=plan, phase=phase, as_of=as_of)

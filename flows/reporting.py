@@ -9,13 +9,13 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 
-from flows.naming import REPORTS, reports_label, reports_run_name
-from flows.phase import deliver_pending
-from models.calendar import run_day as resolve_today
-from models.db import session, write_transaction
-from models.notices import enqueue
-from models.periodic import period_details, periodic_due, plan_periods, reporters, submitted
-from models.queries import get_plan
+from cchc_flow.flows.running.naming import REPORTS, reports_label, reports_run_name
+from cchc_flow.flows.phase import deliver_pending
+from cchc_flow.models.rules.calendar import run_day as resolve_today
+from cchc_flow.models.store.db import session, write_transaction
+from cchc_flow.models.notify.notices import enqueue
+from cchc_flow.models.services.periodic import period_details, periodic_due, plan_periods, reporters, submitted
+from cchc_flow.models.store.queries import get_plan
 
 
 @dataclass
@@ -63,8 +63,8 @@ def reporting_flow(plan: str, as_of: str | None = None) -> ReportingOutcome:
 
 def reporting_has_work(plan: str, today: date) -> bool:
     """Whether a reporting run as of ``today`` would queue anything new or has something pending."""
-    from flows.delivery import pending_count
-    from models.notices import notification_key, unqueued
+    from cchc_flow.flows.delivery import pending_count
+    from cchc_flow.models.notify.notices import notification_key, unqueued
 
     with session() as s:
         row = get_plan(s, plan)
@@ -81,7 +81,7 @@ def run_reporting(plan: str, as_of: str | None = None) -> ReportingOutcome:
     """Run the reporting flow in this process, its run named and tagged with the plan's reports title."""
     from prefect import tags
 
-    from flows.runtime import quiet_prefect, settle
+    from cchc_flow.flows.running.runtime import quiet_prefect, settle
 
     with quiet_prefect(), tags(*reports_label(plan).tags):
         state = reporting_flow(plan=plan, as_of=as_of, return_state=True)

@@ -12,25 +12,25 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from sqlmodel import Session, select
 
-from flows.naming import REVIEW, review_label, review_run_name
-from flows.phase import deliver_pending
-from models.activities import Change, apply_changes
-from models.calendar import run_day as resolve_today
-from models.anchors import anchor_lines
-from models.db import session, write_transaction
-from models.due import Message, Notice, Role
-from models.history import record
-from models.lifecycle import FINAL, ReviewState, State
-from models.messages import t
-from models.notices import enqueue
-from models.queries import get_plan
-from models.reconcile import SYSTEM_ACTOR
-from models.review_docx import write_docx
-from models.review_pdf import find_font, write_pdf
-from models.review_render import render_markdown
-from models.reviews import build_report, check_review, review_recipients
-from models.settings import get_settings
-from models.tables import ActivityRow, EvidenceRow, ReviewRow
+from cchc_flow.flows.running.naming import REVIEW, review_label, review_run_name
+from cchc_flow.flows.phase import deliver_pending
+from cchc_flow.models.services.activities import Change, apply_changes
+from cchc_flow.models.rules.calendar import run_day as resolve_today
+from cchc_flow.models.store.anchors import anchor_lines
+from cchc_flow.models.store.db import session, write_transaction
+from cchc_flow.models.rules.due import Message, Notice, Role
+from cchc_flow.models.store.history import record
+from cchc_flow.models.rules.lifecycle import FINAL, ReviewState, State
+from cchc_flow.models.rules.messages import t
+from cchc_flow.models.notify.notices import enqueue
+from cchc_flow.models.store.queries import get_plan
+from cchc_flow.models.services.reconcile import SYSTEM_ACTOR
+from cchc_flow.models.reports.review_docx import write_docx
+from cchc_flow.models.reports.review_pdf import find_font, write_pdf
+from cchc_flow.models.reports.review_render import render_markdown
+from cchc_flow.models.services.reviews import build_report, check_review, review_recipients
+from cchc_flow.settings import get_settings
+from cchc_flow.models.store.tables import ActivityRow, EvidenceRow, ReviewRow
 
 
 @dataclass
@@ -132,7 +132,7 @@ def run_review(plan: str, phase: int, as_of: str | None = None) -> ReviewOutcome
     process, its run named and tagged with the review's title."""
     from prefect import tags
 
-    from flows.runtime import quiet_prefect, settle
+    from cchc_flow.flows.running.runtime import quiet_prefect, settle
 
     check_review_now(plan, phase, as_of)
     with quiet_prefect(), tags(*review_label(plan, phase).tags):

@@ -48,7 +48,7 @@ class Cli:
     """Runs `cchc` in-process, as a user would type it."""
 
     def __init__(self) -> None:
-        from cchc.cli import app
+        from cchc_flow.cli.main import app
 
         self.app, self.runner = app, CliRunner()
 
@@ -76,7 +76,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     os.environ["PREFECT_SERVER_ANALYTICS_ENABLED"] = "false"
     from prefect.testing.utilities import prefect_test_harness
 
-    from flows.runtime import quiet_prefect
+    from cchc_flow.flows.running.runtime import quiet_prefect
 
     with prefect_test_harness(server_startup_timeout=60), quiet_prefect():
         yield
@@ -95,9 +95,9 @@ def tokens(loaded) -> dict[str, str]:  # type: ignore[no-untyped-def]
     auditor's under "auditor". Pass one as ``cli(..., token=tokens["T5G"])``; ``principals`` gives them resolved."""
     from sqlmodel import select
 
-    from models.auth import issue_token
-    from models.db import session
-    from models.tables import UnitRow
+    from cchc_flow.models.services.auth import issue_token
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.tables import UnitRow
 
     out: dict[str, str] = {}
     with session() as s:
@@ -111,9 +111,9 @@ def tokens(loaded) -> dict[str, str]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def principals(tokens):  # type: ignore[no-untyped-def]
-    """The principals of ``tokens``, for calling models.actions / models.periodic directly."""
-    from models.auth import authenticate
-    from models.db import session
+    """The principals of ``tokens``, for calling cchc_flow.models.services.actions / cchc_flow.models.services.periodic directly."""
+    from cchc_flow.models.services.auth import authenticate
+    from cchc_flow.models.store.db import session
 
     with session() as s:
         return {code: authenticate(s, token) for code, token in tokens.items()}

@@ -27,7 +27,7 @@ UNIT_TAGS = {"VPB": "unit-vpb", "TCCB": "unit-tccb", "TTKT": "unit-ttkt", "T5G":
 
 def dump(url: str | None = None) -> dict[str, list[str]]:
     """Every row of every table (sorted text), to compare a database before and after."""
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     engine = get_engine(url)
     out: dict[str, list[str]] = {}
@@ -38,7 +38,7 @@ def dump(url: str | None = None) -> dict[str, list[str]]:
 
 
 def rows(sql: str, **params) -> list[tuple]:  # type: ignore[no-untyped-def]
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql), params)]
@@ -47,10 +47,10 @@ def rows(sql: str, **params) -> list[tuple]:  # type: ignore[no-untyped-def]
 def decided_as_of(day: date, phase: int = 1):  # type: ignore[no-untyped-def]
     """Phase ``phase``'s view and what each of its activities' tasks would decide as of ``day`` (without Prefect),
     as record_decisions() takes them."""
-    from models.activities import phase_view
-    from models.db import session
-    from models.due import decide
-    from models.reconcile import Decided
+    from cchc_flow.models.services.activities import phase_view
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.rules.due import decide
+    from cchc_flow.models.services.reconcile import Decided
 
     with session() as s:
         view = phase_view(s, PLAN, phase)

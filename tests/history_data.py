@@ -23,10 +23,10 @@ AMENDMENT = "Sửa đổi kế hoạch: bổ sung đơn vị phối hợp"
 
 
 def record_steps(n: int, note: str = AMENDMENT) -> list[int]:
-    """n steps recorded the ordinary way (models.history.record in a write transaction); their ids."""
-    from models.db import session, write_transaction
-    from models.history import record
-    from models.queries import get_plan
+    """n steps recorded the ordinary way (cchc_flow.models.store.history.record in a write transaction); their ids."""
+    from cchc_flow.models.store.db import session, write_transaction
+    from cchc_flow.models.store.history import record
+    from cchc_flow.models.store.queries import get_plan
 
     ids = []
     with session() as s, write_transaction(s):
@@ -53,8 +53,8 @@ def build(cli: Cli) -> None:
 
 def unit_principals(*units: str) -> dict:
     """A unit token for each of ``units`` (ids 1, 2, … in order), as the principals they stand for."""
-    from models.auth import authenticate, issue_token
-    from models.db import session
+    from cchc_flow.models.services.auth import authenticate, issue_token
+    from cchc_flow.models.store.db import session
 
     with session() as s:
         tokens = {u: issue_token(s, "unit", u, label=f"test {u}")[1] for u in units}
@@ -63,10 +63,10 @@ def unit_principals(*units: str) -> dict:
 
 def replay_note(officers: dict, key: str, unit: str, text: str, day: str) -> None:
     """``unit`` adds a note on ``day`` (its today in a replay), and the leads are told, as the CLI does it."""
-    from flows.delivery import deliver_now
-    from models.actions import add_note
-    from models.calendar import parse_date
-    from models.db import session
+    from cchc_flow.flows.delivery import deliver_now
+    from cchc_flow.models.services.actions import add_note
+    from cchc_flow.models.rules.calendar import parse_date
+    from cchc_flow.models.store.db import session
 
     on = parse_date(day)
     with session() as s:
@@ -77,7 +77,7 @@ def replay_note(officers: dict, key: str, unit: str, text: str, day: str) -> Non
 @pytest.fixture(scope="module")
 def history_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The URL of a database holding the small history, built once for the module."""
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     home = tmp_path_factory.mktemp("history-template")
     if os.environ.get("CCHC_TEST_POSTGRES"):
@@ -100,7 +100,7 @@ def history_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
 @pytest.fixture
 def history(history_template: str, db_url: str) -> str:
     """This test's own copy of the small history; returns the plan code."""
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     target = make_url(db_url)
     if target.get_backend_name() == "sqlite":

@@ -15,8 +15,8 @@ from pathlib import Path
 
 def main() -> None:
     plan, phase, as_of = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-    from flows.phase import run_phase
-    from models.db import session
+    from cchc_flow.flows.phase import run_phase
+    from cchc_flow.models.store.db import session
 
     with session():  # connect and check the schema before the start line
         pass

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from docx import Document
 
-from models.plan_import.text_reader import read_text
+from cchc_flow.models.services.plan_import.text_reader import read_text
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "plans" / "byt-3723-2013-2015.txt"
 if not SEED.is_file():

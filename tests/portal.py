@@ -11,9 +11,9 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 def issue(role: str, unit: str | None = None) -> tuple[int, str]:
-    """A fresh token (models.auth.issue_token, as `cchc token issue` does): (id, token)."""
-    from models.auth import issue_token
-    from models.db import session
+    """A fresh token (cchc_flow.models.services.auth.issue_token, as `cchc token issue` does): (id, token)."""
+    from cchc_flow.models.services.auth import issue_token
+    from cchc_flow.models.store.db import session
 
     with session() as s:
         return issue_token(s, role, unit, label=f"test {role} {unit or ''}".strip())
@@ -21,9 +21,9 @@ def issue(role: str, unit: str | None = None) -> tuple[int, str]:
 
 def set_states(plan: str, state: str, keys: list[str]) -> None:
     """Put activities in a state directly (what a phase run would have done), as tests/test_actions.py does."""
-    from models.db import session, write_transaction
-    from models.queries import get_plan
-    from models.tables import ActivityRow
+    from cchc_flow.models.store.db import session, write_transaction
+    from cchc_flow.models.store.queries import get_plan
+    from cchc_flow.models.store.tables import ActivityRow
 
     with session() as s, write_transaction(s):
         row = get_plan(s, plan)
@@ -44,7 +44,7 @@ def sign_in_with_token(client, token: str):  # type: ignore[no-untyped-def]
 
 
 def rows(sql: str, **params) -> list[tuple]:  # type: ignore[no-untyped-def]
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql), params)]

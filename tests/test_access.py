@@ -23,7 +23,7 @@ pytestmark = pytest.mark.usefixtures("assigned")
 @pytest.fixture
 def assigned(loaded):  # type: ignore[no-untyped-def]
     """1.1.1 (VPB), 1.1.2 (VPB, T5G) and 1.4.1 (SKDS, GDXH) assigned; messages go to the local outbox."""
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().begin() as conn:
         conn.execute(sa.text("update activity set state = 'assigned' where key in ('1.1.1', '1.1.2', '1.4.1')"))
@@ -77,8 +77,8 @@ def test_a_unit_cannot_act_for_another_and_the_refusal_is_recorded(cli, tokens, 
 
 
 def test_only_the_coordinator_decides_and_auditors_only_read(cli, tokens) -> None:  # type: ignore[no-untyped-def]
-    from models.auth import issue_token
-    from models.db import session
+    from cchc_flow.models.services.auth import issue_token
+    from cchc_flow.models.store.db import session
 
     with session() as s:
         _, vpb_officer = issue_token(s, "unit", "VPB", label="VPB, not the coordinator")
@@ -101,7 +101,7 @@ def test_only_the_coordinator_decides_and_auditors_only_read(cli, tokens) -> Non
         {"1.1.1": "cancelled", "1.4.1": "accepted"}
     # auditors read
     assert "1.4.1" in cli("activity", "list", PLAN, token=auditor).stdout
-    from models.audit import verify
+    from cchc_flow.models.store.audit import verify
 
     with session() as s:  # the refusals are in the chained, append-only history like any step
         assert not verify(s, PLAN).breaks
@@ -139,7 +139,7 @@ def test_the_token_can_be_piped_or_typed_at_a_hidden_prompt(cli, tokens, cchc_en
     env = {k: v for k, v in os.environ.items() if k != "CCHC_TOKEN"}
     env.update(PYTHONPATH=str(REPO), COLUMNS="200", PREFECT_LOGGING_LEVEL="WARNING")
     main, child = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "cchc.cli", "activity", "note", "1.1.2", "--unit", "T5G",
+    proc = subprocess.Popen([sys.executable, "-m", "cchc_flow.cli.main", "activity", "note", "1.1.2", "--unit", "T5G",
                              "--text", "qua bàn phím"], stdin=child, stdout=child, stderr=child, env=env, cwd=REPO)
     os.close(child)
     seen = b""
@@ -166,10 +166,10 @@ def test_the_token_can_be_piped_or_typed_at_a_hidden_prompt(cli, tokens, cchc_en
 
 def test_the_same_checks_serve_a_signed_link(principals) -> None:  # type: ignore[no-untyped-def]
     """What the web portal will do: a unit signed in through the link of its message."""
-    from models.access import ActionRefused
-    from models.actions import add_note, report_done
-    from models.auth import sign_link, verify_link
-    from models.db import session
+    from cchc_flow.models.services.access import ActionRefused
+    from cchc_flow.models.services.actions import add_note, report_done
+    from cchc_flow.models.services.auth import sign_link, verify_link
+    from cchc_flow.models.store.db import session
 
     t5g = verify_link(sign_link("T5G"))
     with session() as s:

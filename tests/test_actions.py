@@ -15,9 +15,9 @@ PLAN = "byt-3723-2013-2015"
 @pytest.fixture
 def assigned(loaded, cli, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
     """The plan with 1.1.1 (VPB), 1.1.2 (VPB, T5G) and 1.4.1 (SKDS, GDXH) assigned, messages to the outbox."""
-    from models.db import session, write_transaction
-    from models.queries import get_plan
-    from models.tables import ActivityRow
+    from cchc_flow.models.store.db import session, write_transaction
+    from cchc_flow.models.store.queries import get_plan
+    from cchc_flow.models.store.tables import ActivityRow
 
     with session() as s, write_transaction(s):
         plan = get_plan(s, PLAN)
@@ -28,7 +28,7 @@ def assigned(loaded, cli, tmp_path, monkeypatch):  # type: ignore[no-untyped-def
 
 
 def rows(sql: str) -> list[tuple]:
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql))]

@@ -15,7 +15,7 @@ from history_data import PLAN, history, history_template, record_steps  # noqa: 
 
 def sql(statement: str, **params) -> list[tuple]:  # type: ignore[no-untyped-def]
     """Raw SQL on the test database, committed (what someone with database access could type)."""
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().begin() as conn:
         result = conn.execute(sa.text(statement), params)
@@ -23,7 +23,7 @@ def sql(statement: str, **params) -> list[tuple]:  # type: ignore[no-untyped-def
 
 
 def dialect() -> str:
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     return get_engine().dialect.name
 
@@ -42,8 +42,8 @@ def chain(table: str) -> list[tuple[int, int]]:
 
 
 def verify():  # type: ignore[no-untyped-def]
-    from models.audit import verify as run
-    from models.db import session
+    from cchc_flow.models.store.audit import verify as run
+    from cchc_flow.models.store.db import session
 
     with session() as s:
         return run(s, PLAN)
@@ -73,9 +73,9 @@ def test_truncate_fails_on_postgresql(history) -> None:  # type: ignore[no-untyp
 
 
 def test_the_orm_refuses_updates_and_deletes(history) -> None:  # type: ignore[no-untyped-def]
-    from models.append_only import AppendOnlyViolation
-    from models.db import session
-    from models.tables import DeliveryRow, TransitionRow
+    from cchc_flow.models.store.append_only import AppendOnlyViolation
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.tables import DeliveryRow, TransitionRow
 
     with session() as s:
         row = s.get(TransitionRow, chain("transition")[-1][0])
@@ -115,13 +115,13 @@ def test_a_note_edited_after_dropping_the_trigger_is_named(cli, history) -> None
 
 
 def test_an_edit_re_hashed_by_someone_who_knows_the_format_breaks_the_next_link(history) -> None:  # type: ignore[no-untyped-def]
-    from models.chain import STEP_DETAILS, TRANSITION_FIELDS, row_hash, transition_content
+    from cchc_flow.models.store.chain import STEP_DETAILS, TRANSITION_FIELDS, row_hash, transition_content
 
     drop_guards("transition")
     rows = sql("SELECT id FROM transition ORDER BY seq")
     target, after = rows[2][0], rows[3][0]
-    from models.db import session
-    from models.tables import TransitionRow
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.tables import TransitionRow
 
     with session() as s:
         row = s.get(TransitionRow, target)
@@ -236,7 +236,7 @@ def test_an_upgraded_database_gets_its_stored_rows_chained(db_url: str) -> None:
     """Rows written before migration 0005 are chained by it, plan by plan, and new rows continue each chain."""
     from alembic import command
 
-    from models.db import _alembic_config, get_engine, migrate
+    from cchc_flow.models.store.db import _alembic_config, get_engine, migrate
 
     cfg = _alembic_config(db_url)
     with get_engine(db_url).begin() as conn:
@@ -279,9 +279,9 @@ def test_an_upgraded_database_gets_its_stored_rows_chained(db_url: str) -> None:
     assert sql("SELECT plan_id, seq FROM delivery ORDER BY id") == [(2, 1), (1, 1)]
     assert {r[0] for r in sql("SELECT effective_day FROM transition WHERE note LIKE 'bước 0%'")} in (
         {date(2013, 10, 1)}, {"2013-10-01"})
-    from models.audit import verify as run
-    from models.db import session
-    from models.history import record
+    from cchc_flow.models.store.audit import verify as run
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.history import record
 
     with session() as s:
         assert run(s).whole
@@ -303,7 +303,7 @@ def copy_of(table: str, row_id: int, **changes: object) -> tuple[str, dict]:
 
 
 def _row(table: str, row_id: int) -> tuple[list[str], list]:  # type: ignore[type-arg]
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().connect() as conn:
         result = conn.execute(sa.text(f"SELECT * FROM {table} WHERE id = :id"), {"id": row_id})
@@ -353,8 +353,8 @@ def without_triggers(table: str):  # type: ignore[no-untyped-def]
 
 def rehash_from(seq: int) -> None:
     """Recompute seq, prev_hash and row_hash of every transition row from ``seq`` on, as verify expects them."""
-    from models.chain import STEP_DETAILS, TRANSITION_FIELDS, row_hash, transition_content
-    from models.db import get_engine
+    from cchc_flow.models.store.chain import STEP_DETAILS, TRANSITION_FIELDS, row_hash, transition_content
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().connect() as conn:
         rows = [dict(r) for r in conn.execute(sa.text("SELECT * FROM transition ORDER BY seq")).mappings()]
@@ -372,9 +372,9 @@ def rehash_from(seq: int) -> None:
 def test_a_rehashed_chain_is_caught_by_the_anchors_the_leadership_received(cli, history, cchc_env) -> None:  # type: ignore[no-untyped-def]
     """The review report (Markdown and Word) and the message the leadership received carry the chain heads; an
     intruder who rewrites a step and re-hashes the chain after it passes `verify`, not `verify --anchors-from`."""
-    from flows.delivery import deliver
-    from flows.review import hold_review
-    from models.anchors import TAG
+    from cchc_flow.flows.delivery import deliver
+    from cchc_flow.flows.review import hold_review
+    from cchc_flow.models.store.anchors import TAG
 
     outcome = hold_review.fn(PLAN, 1, date(2015, 1, 26), None)
     plan_id = sql("SELECT id FROM plan")[0][0]

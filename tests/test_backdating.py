@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("prefect_api")
 
 
 def rows(sql: str) -> list[tuple]:
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql))]
@@ -28,7 +28,7 @@ def today_vn() -> str:
 
 
 def test_the_rule_refuses_days_that_could_not_have_been() -> None:
-    from models.backdating import backdate_problem
+    from cchc_flow.models.rules.backdating import backdate_problem
 
     rule = dict(today=date(2015, 2, 1), signed=date(2013, 9, 25), opens=date(2014, 1, 1), latest=date(2015, 1, 5))
     assert "tương lai" in backdate_problem(date(2015, 2, 2), **rule)
@@ -41,7 +41,7 @@ def test_the_rule_refuses_days_that_could_not_have_been() -> None:
 @pytest.fixture
 def overdue(loaded, tokens):  # type: ignore[no-untyped-def]
     """Phase 1 run as of 05/01/2015: 1.1.2 (VPB, T5G) is recorded overdue."""
-    from flows.phase import run_phase
+    from cchc_flow.flows.phase import run_phase
 
     run_phase(PLAN, 1, "2015-01-05")
     assert rows("select state from activity where key = '1.1.2'") == [("overdue",)]
@@ -82,20 +82,20 @@ def wide_table(cli, monkeypatch, *args: str) -> str:  # type: ignore[no-untyped-
     """`cchc history PLAN *args` as a table printed on a wide terminal (no cell folded)."""
     from rich.console import Console
 
-    import cchc.audit_cli
+    import cchc_flow.cli.audit
 
     screen = io.StringIO()
-    monkeypatch.setattr(cchc.audit_cli, "out", Console(file=screen, width=400))
+    monkeypatch.setattr(cchc_flow.cli.audit, "out", Console(file=screen, width=400))
     cli("history", PLAN, *args)
     return screen.getvalue()
 
 
 def test_a_late_letter_keeps_both_days_and_is_shown_as_such(cli, overdue, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from models.db import session
-    from models.queries import get_plan
-    from models.review_render import render_markdown
-    from models.reviews import build_report
-    from web.views import queue
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.queries import get_plan
+    from cchc_flow.models.reports.review_render import render_markdown
+    from cchc_flow.models.services.reviews import build_report
+    from cchc_flow.web.views import queue
 
     letter = "Công văn 3/T5G ngày 06/01/2015"
     cli("activity", "done", "1.1.2", "--unit", "T5G", "--evidence", "Đã phát 4 phóng sự trên VTV1",
@@ -121,10 +121,10 @@ def test_a_late_letter_keeps_both_days_and_is_shown_as_such(cli, overdue, monkey
 
 
 def test_on_time_is_judged_on_the_letters_day_only_when_the_coordinator_entered_it(cli, loaded, tokens) -> None:  # type: ignore[no-untyped-def]
-    from flows.phase import run_phase
-    from models.db import session
-    from models.queries import get_plan
-    from web.views import queue
+    from cchc_flow.flows.phase import run_phase
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.queries import get_plan
+    from cchc_flow.web.views import queue
 
     run_phase(PLAN, 1, "2014-01-06")
     cli("activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "Biên bản tập huấn", "--as-of", "2014-12-20",

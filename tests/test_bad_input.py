@@ -161,7 +161,7 @@ CLI_CASES: dict[str, Case] = {
 @pytest.mark.parametrize("case", sorted(CLI_CASES))
 def test_a_bad_argument_is_refused_and_nothing_changes(loaded, tokens, cli, tmp_path, monkeypatch,
                                                        case: str) -> None:  # type: ignore[no-untyped-def]
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().begin() as conn:  # 1.1.1 open: a valid `activity done` would change it
         conn.exec_driver_sql("update activity set state = 'assigned' where key in ('1.1.1', '1.1.2')")

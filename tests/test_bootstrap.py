@@ -9,7 +9,7 @@ PLAN = "byt-3723-2013-2015"
 
 
 def rows(sql: str) -> list[tuple]:
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql))]
@@ -26,8 +26,8 @@ def token_steps() -> list[tuple]:
 
 
 def database_name() -> str:
-    from models.db import session
-    from models.ownership import database_name as name
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.services.ownership import database_name as name
 
     with session() as s:
         return name(s)
@@ -55,8 +55,8 @@ def test_revoking_the_only_coordinator_token_does_not_reopen_the_bootstrap(cli, 
     assert "chủ sở hữu cơ sở dữ liệu" in note and "Phó Chánh VP" in note
     # the new coordinator token works: it issues a unit token
     cli("token", "issue", "--unit", "T5G", token=new)
-    from models.audit import verify
-    from models.db import session
+    from cchc_flow.models.store.audit import verify
+    from cchc_flow.models.store.db import session
 
     with session() as s:
         assert verify(s, PLAN).whole
@@ -75,7 +75,7 @@ def test_recovery_needs_the_owner_of_the_database(cli, loaded, monkeypatch) -> N
     """Someone whose user does not own the database file (SQLite) or the history table (PostgreSQL) is refused."""
     import os
 
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     name = database_name()
     if get_engine().dialect.name == "sqlite":

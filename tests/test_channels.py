@@ -1,4 +1,4 @@
-"""Tests for flows.channels against real local endpoints (no mocks)."""
+"""Tests for cchc_flow.models.notify.channels against real local endpoints (no mocks)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 from apprise.decorators import notify as apprise_notify
 from endpoints import HttpRecorder, SmtpRecorder, http_endpoint, refused_url, smtp_endpoint  # noqa: F401
 
-from flows import channels
-from flows.channels import RouteResult, deliver, load_routes, mask_url, route_tags, validate_routes
+from cchc_flow.models.notify import channels
+from cchc_flow.models.notify.channels import RouteResult, deliver, load_routes, mask_url, route_tags, validate_routes
 
 VI_TITLE = "Thông báo nhiệm vụ CCHC"
 VI_BODY = "Kế hoạch 3723/QĐ-BYT — Văn phòng Bộ: hoạt động 1.1.1"

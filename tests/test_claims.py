@@ -1,4 +1,4 @@
-"""Claims on notifications (models/notices.py take(), flows/delivery.py deliver()), stepped by hand so that each
+"""Claims on notifications (models/notify/notices.py take(), flows/delivery.py deliver()), stepped by hand so that each
 outcome is certain: a sender that holds a live claim is never doubled, a claim whose lease ended is taken over in
 doubt, a live claim of another host is left alone. Runs on SQLite and PostgreSQL; no Prefect."""
 
@@ -20,8 +20,8 @@ ELSEWHERE = "0badc0de:4242:run-on-another-host"  # a sender on another machine: 
 
 def record_opening() -> int:
     """Phase 1 opened (4 activities assigned, 13 notifications for 7 units queued); returns the plan's id."""
-    from models.db import session
-    from models.reconcile import record_decisions
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.services.reconcile import record_decisions
 
     view, decided = decided_as_of(OPENING)
     with session() as s:
@@ -34,8 +34,8 @@ def ids_of(unit: str) -> list[int]:
 
 
 def claim_as(holder: str, unit: str, until: pendulum.DateTime) -> None:
-    from models.db import get_engine
-    from models.tables import NotificationRow
+    from cchc_flow.models.store.db import get_engine
+    from cchc_flow.models.store.tables import NotificationRow
 
     with get_engine().begin() as conn:
         conn.execute(sa.update(NotificationRow).where(NotificationRow.recipient == unit)
@@ -48,9 +48,9 @@ def by_unit(http: HttpRecorder) -> Counter:
 
 def test_a_claim_is_taken_by_one_sender_only(loaded) -> None:  # type: ignore[no-untyped-def]
     """Two senders of this host, both alive, claim the same notifications one after the other: the second gets none."""
-    from models.db import session, write_transaction
-    from models.notices import take
-    from models.senders import sender_name
+    from cchc_flow.models.store.db import session, write_transaction
+    from cchc_flow.models.notify.notices import take
+    from cchc_flow.models.notify.senders import sender_name
 
     record_opening()
     wanted = [i for (i,) in rows("select id from notification order by id")]
@@ -68,8 +68,8 @@ def test_a_claim_is_taken_by_one_sender_only(loaded) -> None:  # type: ignore[no
 def test_a_second_delivery_started_between_claim_and_send_sends_nothing(loaded, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The first delivery has claimed (committed) and is about to send its first message; at that moment a second
     delivery of the same plan runs to its end. It must find everything claimed by a live sender and send nothing."""
-    import flows.delivery as delivery
-    from flows import channels
+    import cchc_flow.flows.delivery as delivery
+    from cchc_flow.models.notify import channels
 
     plan_id = record_opening()
     real_deliver = channels.deliver
@@ -99,8 +99,8 @@ def test_a_claim_of_another_host_is_taken_over_when_its_lease_ended_and_not_befo
     """VPB's messages were claimed by a sender on another host whose lease ended a minute ago: taken over, in doubt
     (it may have sent them), not sent again. T5G's were claimed by one whose lease runs five more minutes: left
     alone, still pending and still its. Everything else is sent."""
-    import flows.delivery as delivery
-    from models.notices import LEASE
+    import cchc_flow.flows.delivery as delivery
+    from cchc_flow.models.notify.notices import LEASE
 
     plan_id = record_opening()
     now = pendulum.now("UTC")

@@ -20,7 +20,7 @@ def test_a_phase_run_on_the_ephemeral_api_prints_its_summary_and_nothing_alarmin
     env.update(PYTHONPATH=str(REPO), COLUMNS="200", PREFECT_HOME=str(tmp_path / "prefect"))
 
     def cchc(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "cchc.cli", *args], env=env, cwd=REPO, capture_output=True,
+        return subprocess.run([sys.executable, "-m", "cchc_flow.cli.main", *args], env=env, cwd=REPO, capture_output=True,
                               text=True, timeout=300)
 
     assert cchc("plan", "load", str(REFERENCE_PLAN)).returncode == 0
@@ -41,9 +41,9 @@ def test_a_phase_run_on_the_ephemeral_api_prints_its_summary_and_nothing_alarmin
 def test_each_kind_of_run_has_one_flow_name_and_the_title_in_its_run_name_and_tags(loaded) -> None:  # type: ignore[no-untyped-def]
     from prefect.client.orchestration import get_client
 
-    from flows.phase import run_phase
-    from flows.reporting import run_reporting
-    from flows.review import run_review
+    from cchc_flow.flows.phase import run_phase
+    from cchc_flow.flows.reporting import run_reporting
+    from cchc_flow.flows.review import run_review
 
     ids = {"phase-1": run_phase(PLAN, 1, "2013-10-01").flow_run_id,
            "phase-2": run_phase(PLAN, 2, "2014-06-02").flow_run_id,

@@ -28,9 +28,9 @@ def chains_consistent() -> None:
 
 def test_two_processes_run_the_same_phase_at_once_while_a_unit_reports(loaded, principals, tmp_path,
                                                                        monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from flows.phase import run_phase
-    from models.actions import report_done
-    from models.db import session
+    from cchc_flow.flows.phase import run_phase
+    from cchc_flow.models.services.actions import report_done
+    from cchc_flow.models.store.db import session
 
     with HttpRecorder(delay=0.3) as http:
         monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(write_json_routes(tmp_path / "routes.yaml", http.port)))
@@ -73,7 +73,7 @@ def test_two_processes_run_the_same_phase_at_once_while_a_unit_reports(loaded, p
         assert sum(len(e) for s in summaries for e in s["events"].values()) == sum(steps.values()) - 4 - 1
         # the coordinator heard of the report, and was told of 1.1.1 overdue only if that came first
         assert rows("select count(*) from notification where entity_key = '1.1.1' and notice = 'reported'") == [(1,)]
-        from models.audit import verify
+        from cchc_flow.models.store.audit import verify
 
         with session() as s:
             assert not verify(s, PLAN).breaks
@@ -82,9 +82,9 @@ def test_two_processes_run_the_same_phase_at_once_while_a_unit_reports(loaded, p
 def test_a_report_between_the_flows_read_and_its_write_is_kept(loaded, principals, tmp_path,
                                                                 monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Deterministic: the flow reads 1.1.1 as assigned, then VPB reports it, then the flow writes."""
-    import flows.phase as phase
-    from models.actions import report_done
-    from models.db import session
+    import cchc_flow.flows.phase as phase
+    from cchc_flow.models.services.actions import report_done
+    from cchc_flow.models.store.db import session
 
     monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "")
     phase.run_phase(PLAN, 1, "2013-10-01")
@@ -120,7 +120,7 @@ class Inside:
     def __init__(self, table: str, work) -> None:  # type: ignore[no-untyped-def]
         import sqlalchemy as sa
 
-        from models.db import get_engine
+        from cchc_flow.models.store.db import get_engine
 
         self.engine, self.sa, self.read = get_engine(), sa, f"SELECT {table}."
         self.postgres = self.engine.dialect.name == "postgresql"
@@ -176,8 +176,8 @@ def report_written(unit, key: str, day: date) -> None:  # type: ignore[no-untype
     """The lead's report of ``key`` written in the transaction of session ``unit`` (not committed)."""
     from sqlmodel import select
 
-    from models.activities import Change, apply_changes
-    from models.tables import ActivityRow
+    from cchc_flow.models.services.activities import Change, apply_changes
+    from cchc_flow.models.store.tables import ActivityRow
 
     act = unit.exec(select(ActivityRow).where(ActivityRow.key == key)).one()
     apply_changes(unit, [Change(act, ("report",))], actor="unit:VPB", source="cli", on=day)
@@ -188,8 +188,8 @@ def test_the_record_step_waits_for_a_report_being_written_and_decides_on_it(load
     2015-01-05, when 1.1.1 goes overdue) starts. The step must wait for it -- SQLite: its write lock is taken when its
     transaction begins; PostgreSQL: the rows it records are locked and read again under the lock -- then keep the
     report: no crash, no overdue over the report."""
-    from models.db import session, write_transaction
-    from models.reconcile import record_decisions
+    from cchc_flow.models.store.db import session, write_transaction
+    from cchc_flow.models.services.reconcile import record_decisions
 
     opening, overdue_day = date(2013, 10, 1), date(2015, 1, 5)
     with session() as s:
@@ -216,9 +216,9 @@ def test_two_steps_written_at_once_join_the_history_chain_one_after_the_other(lo
     """Deterministic: VPB's report of 1.1.1 is written, not committed, when T5G's report of 1.1.2 is written in
     another transaction (other rows: only the plan's history chain is shared). The second must wait for the first
     (PostgreSQL: a lock on the plan's chain; SQLite: the write lock) and chain after it: the history stays whole."""
-    from models.audit import verify
-    from models.db import session, write_transaction
-    from models.reconcile import record_decisions
+    from cchc_flow.models.store.audit import verify
+    from cchc_flow.models.store.db import session, write_transaction
+    from cchc_flow.models.services.reconcile import record_decisions
 
     opening, day = date(2013, 10, 1), date(2014, 3, 14)
     with session() as s:
@@ -244,11 +244,11 @@ def test_a_step_from_a_state_that_is_no_longer_stored_is_refused(loaded, princip
     overdue. The step is conditional on the state it starts from: refused, nothing written, the report kept."""
     from sqlmodel import select
 
-    from models.actions import report_done
-    from models.activities import Change, ConcurrentChange, apply_changes
-    from models.db import session, write_transaction
-    from models.reconcile import record_decisions
-    from models.tables import ActivityRow
+    from cchc_flow.models.services.actions import report_done
+    from cchc_flow.models.services.activities import Change, ConcurrentChange, apply_changes
+    from cchc_flow.models.store.db import session, write_transaction
+    from cchc_flow.models.services.reconcile import record_decisions
+    from cchc_flow.models.store.tables import ActivityRow
 
     opening = date(2013, 10, 1)
     with session() as s:

@@ -66,7 +66,7 @@ def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(load
         slow.release()
         flaky.behaviour = "ok"
         monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "")
-        from flows.phase import run_phase
+        from cchc_flow.flows.phase import run_phase
 
         again = run_phase(PLAN, 1, "2013-10-01")
         # each unit got its digest once in total: nothing was sent again, SKDS's came now (after its 500)
@@ -79,8 +79,8 @@ def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(load
         # each transition once; the chains of the history are whole
         steps = Counter(rows("select entity_key, event from transition"))
         assert set(steps.values()) == {1} and sum(1 for k, e in steps if e == "assign") == 4
-        from models.audit import verify
-        from models.db import session
+        from cchc_flow.models.store.audit import verify
+        from cchc_flow.models.store.db import session
 
         with session() as s:
             report = verify(s, PLAN)
@@ -97,7 +97,7 @@ def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(load
             rows("select count(*) from notification where recipient = 'TCCB'")
 
         # later runs (even once every lease has run out) send nothing more
-        from models.db import get_engine
+        from cchc_flow.models.store.db import get_engine
 
         with get_engine().begin() as conn:
             conn.exec_driver_sql("update notification set claimed_until = created_at")
@@ -135,10 +135,10 @@ AT_KILL = {
 
 @pytest.mark.parametrize("point", list(AT_KILL))
 def test_killed_at_each_point_then_run_again(loaded, tmp_path, cchc_env, monkeypatch, point: str) -> None:  # type: ignore[no-untyped-def]
-    from flows.phase import run_phase
-    from models.audit import verify
-    from models.db import session
-    from models.killpoints import POINTS
+    from cchc_flow.flows.phase import run_phase
+    from cchc_flow.models.store.audit import verify
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.killpoints import POINTS
 
     assert set(AT_KILL) == set(POINTS)
     outbox = cchc_env / "outbox"
@@ -191,7 +191,7 @@ def test_killed_at_each_point_then_run_again(loaded, tmp_path, cchc_env, monkeyp
 
 
 def test_the_outbox_writes_a_message_once_per_key(cchc_env) -> None:  # type: ignore[no-untyped-def]
-    from flows.channels import deliver, load_routes
+    from cchc_flow.models.notify.channels import deliver, load_routes
 
     path = cchc_env.parent / "outbox-routes.yaml"
     path.write_text("version: 1\nurls:\n  - outbox://vpb:\n      tag: unit-vpb\n", encoding="utf-8")

@@ -80,7 +80,7 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
     link = re.search(r"http://127\.0\.0\.1:8080(/login\?link=\S+)", out)[1]
     from fastapi.testclient import TestClient
 
-    from web.app import create_app
+    from cchc_flow.web.app import create_app
 
     with TestClient(create_app()) as portal:
         opened = portal.get(link, follow_redirects=False)

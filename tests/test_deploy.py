@@ -47,7 +47,7 @@ def test_deploy_writes_one_deployment_per_phase_review_and_reporting_duty_and_is
     assert phase1.parameters == {"plan": PLAN, "phase": 1}
     assert {"cchc", PLAN, "phase-1", "Giai đoạn 1 (2013-2014)"} <= set(phase1.tags)
     assert phase1.description.startswith("Đối chiếu Giai đoạn 1 (2013-2014) của Kế hoạch 3723/QĐ-BYT")
-    assert phase1.work_pool_name == "cchc-test" and phase1.entrypoint == "flows.phase.phase_flow"
+    assert phase1.work_pool_name == "cchc-test" and phase1.entrypoint == "cchc_flow.flows.phase.phase_flow"
     assert [(s.schedule.cron, s.schedule.timezone) for s in phase1.schedules] == [("0 8 * * *", "Asia/Ho_Chi_Minh")]
     assert deployed[f"review/{PLAN}-review-1"].schedules == []
     assert deployed[f"periodic-reports/{PLAN}-periodic-reports"].parameters == {"plan": PLAN}
@@ -63,7 +63,7 @@ def test_deploy_writes_one_deployment_per_phase_review_and_reporting_duty_and_is
 def test_deploy_removes_the_deployments_of_plans_no_longer_loaded_and_leaves_others_alone(cli, loaded) -> None:  # type: ignore[no-untyped-def]
     from prefect.client.orchestration import get_client
 
-    from flows.phase import phase_flow
+    from cchc_flow.flows.phase import phase_flow
 
     # written by cchc for a plan this database does not hold (a plan unloaded, another database), and one of
     # somebody else's
@@ -80,11 +80,11 @@ def test_deploy_removes_the_deployments_of_plans_no_longer_loaded_and_leaves_oth
 def test_a_closed_plan_is_no_longer_deployed(cli, loaded) -> None:  # type: ignore[no-untyped-def]
     from sqlmodel import select
 
-    from models.db import session
-    from models.lifecycle import ReviewState
-    from models.queries import get_plan
-    from models.tables import ReviewRow
-    from flows.deployments import planned_deployments
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.rules.lifecycle import ReviewState
+    from cchc_flow.models.store.queries import get_plan
+    from cchc_flow.models.store.tables import ReviewRow
+    from cchc_flow.flows.running.deployments import planned_deployments
 
     assert len(planned_deployments()) == 5
     with session() as s:

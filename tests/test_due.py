@@ -6,9 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from models.calendar import is_working_day, working_day_on_or_before
-from models.due import Facts, Notice, Parties, Role, decide
-from models.lifecycle import Event, IllegalTransition, State, next_state
+from cchc_flow.models.rules.calendar import is_working_day, working_day_on_or_before
+from cchc_flow.models.rules.due import Facts, Notice, Parties, Role, decide
+from cchc_flow.models.rules.lifecycle import Event, IllegalTransition, State, next_state
 
 PARTIES = Parties(coordinator="VPB", leadership="LDB", reminder_days=(30, 7, 1), escalate_after_days=30)
 

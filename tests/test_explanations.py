@@ -9,8 +9,8 @@ from datetime import date
 import pytest
 
 from faults import rows
-from models.due import Facts, Notice, Parties, Role, decide
-from models.explanations import ask_problem
+from cchc_flow.models.rules.due import Facts, Notice, Parties, Role, decide
+from cchc_flow.models.services.explanations import ask_problem
 from portal import set_states
 
 PLAN = "byt-3723-2013-2015"
@@ -44,12 +44,12 @@ def test_unanswered_by_its_date_is_escalated_by_the_due_logic() -> None:
 
 
 def test_ask_answer_refusals_and_the_review(loaded, principals, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from models.actions import ActionRefused
-    from models.activities import phase_view
-    from models.db import session
-    from models.explanations import ask_explanation, give_explanation
-    from models.review_render import render_markdown
-    from models.reviews import build_report
+    from cchc_flow.models.services.actions import ActionRefused
+    from cchc_flow.models.services.activities import phase_view
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.services.explanations import ask_explanation, give_explanation
+    from cchc_flow.models.reports.review_render import render_markdown
+    from cchc_flow.models.services.reviews import build_report
 
     set_states(PLAN, "overdue", ["1.4.2"])   # VPB, T5G lead
     vpb, t5g, tccb = principals["VPB"], principals["T5G"], principals["TCCB"]

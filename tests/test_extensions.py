@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from faults import rows as raw_rows
-from models.extensions import Limits, extension_problem
+from cchc_flow.models.services.extensions import Limits, extension_problem
 from portal import set_states
 
 PLAN = "byt-3723-2013-2015"
@@ -49,11 +49,11 @@ def steps(key: str) -> list[tuple]:
 
 
 def test_request_approve_refuse_and_what_an_approval_moves(loaded, principals) -> None:  # type: ignore[no-untyped-def]
-    from models.activities import phase_view
-    from models.db import session
-    from models.due import Notice, decide
-    from models.extensions import decide_extension, request_extension
-    from models.queries import activities_owed
+    from cchc_flow.models.services.activities import phase_view
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.rules.due import Notice, decide
+    from cchc_flow.models.services.extensions import decide_extension, request_extension
+    from cchc_flow.models.store.queries import activities_owed
 
     set_states(PLAN, "overdue", ["2.5.1"])    # VPB, T5G lead; due 31/12/2014; phase 2 ends 31/12/2015
     t5g, vpb = principals["T5G"], principals["VPB"]
@@ -78,7 +78,7 @@ def test_request_approve_refuse_and_what_an_approval_moves(loaded, principals) -
         assert view.facts.end == date(2015, 2, 27)
         decision = decide(view.facts, date(2015, 2, 20), phase_view(s, PLAN, 2).parties)
         assert [(m.notice, m.offset) for m in decision.messages] == [(Notice.REMINDER, 7)] * 2
-        from models.notices import message_key   # a reminder of the new date, not one already sent for the old
+        from cchc_flow.models.notify.notices import message_key   # a reminder of the new date, not one already sent for the old
 
         assert message_key(PLAN, "2.5.1", decision.messages[0], view.details).endswith("|7|2015-02-27")
         owed = {r["id"]: r for r in activities_owed(s, PLAN, today=date(2015, 1, 12))}
@@ -96,9 +96,9 @@ def test_request_approve_refuse_and_what_an_approval_moves(loaded, principals) -
 
 
 def test_refusals_are_recorded_and_change_nothing(loaded, principals) -> None:  # type: ignore[no-untyped-def]
-    from models.actions import ActionRefused
-    from models.db import session
-    from models.extensions import decide_extension, request_extension
+    from cchc_flow.models.services.actions import ActionRefused
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.services.extensions import decide_extension, request_extension
 
     set_states(PLAN, "overdue", ["2.5.1"])
     set_states(PLAN, "accepted", ["2.2.1"])

@@ -22,7 +22,7 @@ RETRY = 0.3            # one Prefect retry after 0.3 s
 @pytest.mark.parametrize("failure", ["refused", "fail500", "hang"])
 def test_a_broken_route_is_bounded_isolated_recorded_and_retried_later(loaded, tmp_path, monkeypatch,
                                                                         failure: str) -> None:  # type: ignore[no-untyped-def]
-    from flows.phase import run_phase
+    from cchc_flow.flows.phase import run_phase
 
     good = HttpRecorder().start()
     broken = HttpRecorder(behaviour="hang" if failure == "hang" else "ok", hang_seconds=300).start()
@@ -81,9 +81,9 @@ def test_units_are_sent_to_at_the_same_time(loaded, tmp_path, monkeypatch) -> No
     waits (one unit does not hold up another). Without Prefect: the delivery step itself."""
     import threading
 
-    import flows.delivery as delivery
-    from models.db import session
-    from models.reconcile import record_decisions
+    import cchc_flow.flows.delivery as delivery
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.services.reconcile import record_decisions
 
     opening = date(2013, 10, 1)
     view, decided = decided_as_of(opening)

@@ -19,8 +19,8 @@ TIME = re.compile(r"^│ (\d\d/\d\d/\d{4} \d\d:\d\d:\d\d) +│ (\S+) +│ (.+?) 
 
 
 def entries(**filters):  # type: ignore[no-untyped-def]
-    from models.db import session
-    from models.history_query import HistoryFilter, history as read
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.history_query import HistoryFilter, history as read
 
     with session() as s:
         return list(read(s, HistoryFilter(PLAN, **filters)))
@@ -72,7 +72,7 @@ def test_the_table_shows_steps_and_notices_in_vietnam_time(cli, history) -> None
 def test_exports_hold_the_same_rows_as_the_table(cli, history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from openpyxl import load_workbook
 
-    from models.history_query import COLUMNS, headers
+    from cchc_flow.models.store.history_query import COLUMNS, headers
 
     shown = table_rows(cli("history", PLAN).stdout)
     expected = [tuple(norm(getattr(e, k)) for k in KEY) for e in entries()]
@@ -94,7 +94,7 @@ def test_exports_hold_the_same_rows_as_the_table(cli, history, tmp_path: Path) -
     assert list(xlsx_rows[0]) == headers()
     from_xlsx = [dict(zip(COLUMNS, r)) for r in xlsx_rows[1:]]
 
-    from models.history_xlsx import reader_values
+    from cchc_flow.models.reports.history_xlsx import reader_values
     # the workbook says it in words (codes stay in the JSON): compare it with what the reader is meant to read
     assert [tuple(norm(r[k]) for k in KEY) for r in from_xlsx] == \
         [tuple(norm(reader_values(e)[k]) for k in KEY) for e in entries()]
@@ -130,9 +130,9 @@ def test_filters(cli, history, filters: dict, args: list[str], expected: list) -
 
 
 def test_a_units_periodic_reports_are_in_its_history(history) -> None:  # type: ignore[no-untyped-def]
-    from models.db import session, write_transaction
-    from models.history import record
-    from models.queries import get_plan
+    from cchc_flow.models.store.db import session, write_transaction
+    from cchc_flow.models.store.history import record
+    from cchc_flow.models.store.queries import get_plan
 
     with session() as s, write_transaction(s):
         plan_id = get_plan(s, PLAN).id
@@ -165,9 +165,9 @@ def test_flow_run_ids_in_the_history_are_the_runs_prefect_returns(cli, loaded, m
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
     from prefect.settings import get_current_settings
 
-    from flows.phase import run_phase
-    from models.audit_runs import cross_check
-    from models.db import session
+    from cchc_flow.flows.phase import run_phase
+    from cchc_flow.models.store.audit_runs import cross_check
+    from cchc_flow.models.store.db import session
 
     monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(REPO / "config/notify.example.yaml"))  # the local outbox
     monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "")
@@ -195,7 +195,7 @@ def test_flow_run_ids_in_the_history_are_the_runs_prefect_returns(cli, loaded, m
     assert all(run_id in out for run_id in runs) and "khớp với Prefect" in out
 
     ghost = "00000000-0000-4000-8000-000000000000"
-    monkeypatch.setattr("models.history.prefect_run_ids", lambda: (ghost, None))
+    monkeypatch.setattr("cchc_flow.models.store.history.prefect_run_ids", lambda: (ghost, None))
     [ghost_row] = record_steps(1, note="bước ghi trong một lần chạy không có thật")
     result = cli("audit", "runs", PLAN, expect=1)
     assert f"1 bước ghi lần chạy Prefect {ghost} mà Prefect không biết (dòng đầu: id {ghost_row})" \
@@ -209,8 +209,8 @@ def test_the_workbook_prints(cli, history, tmp_path: Path) -> None:  # type: ign
 
     from openpyxl import load_workbook
 
-    from models.history_query import COLUMNS, HistoryFilter
-    from models.history_xlsx import export_name
+    from cchc_flow.models.store.history_query import COLUMNS, HistoryFilter
+    from cchc_flow.models.reports.history_xlsx import export_name
 
     path = tmp_path / "h.xlsx"
     cli("history", PLAN, "--format", "xlsx", "--output", path)

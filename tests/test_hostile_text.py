@@ -14,7 +14,7 @@ ESC = "ctrl\x1b[31mRED"
 
 
 def rows(sql: str) -> list[tuple]:
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql))]
@@ -47,10 +47,10 @@ def test_stored_control_characters_are_escaped_when_printed(cli, loaded, monkeyp
     """A note stored before input was checked (or written around the code) is printed inert."""
     from rich.console import Console
 
-    import cchc.audit_cli
-    from models.db import session, write_transaction
-    from models.history import record
-    from models.queries import get_plan
+    import cchc_flow.cli.audit
+    from cchc_flow.models.store.db import session, write_transaction
+    from cchc_flow.models.store.history import record
+    from cchc_flow.models.store.queries import get_plan
 
     with session() as s, write_transaction(s):
         record(s, plan_id=get_plan(s, PLAN).id, entity="activity", key="1.1.2", event="note", actor="unit:T5G",
@@ -58,14 +58,14 @@ def test_stored_control_characters_are_escaped_when_printed(cli, loaded, monkeyp
     shown = cli("history", PLAN).stdout
     assert "\x1b" not in shown and "\x9b" not in shown
     screen = io.StringIO()
-    monkeypatch.setattr(cchc.audit_cli, "out", Console(file=screen, width=400, force_terminal=True))
+    monkeypatch.setattr(cchc_flow.cli.audit, "out", Console(file=screen, width=400, force_terminal=True))
     cli("history", PLAN)
     assert "ctrl\\x1b[31mRED\\x9b2J" in screen.getvalue()
     assert json.loads(cli("history", PLAN, "--format", "json").stdout)[-1]["note"] == ESC + "\x9b2J"  # data kept
 
 
 def test_full_width_digits_are_not_a_date(cli, loaded) -> None:  # type: ignore[no-untyped-def]
-    from models.calendar import DateError, parse_date
+    from cchc_flow.models.rules.calendar import DateError, parse_date
 
     for text in ("２０１４-01-01", "01/0１/2014", "٢٠١٤-01-01"):
         with pytest.raises(DateError, match="chữ số thường 0-9"):
@@ -84,9 +84,9 @@ def test_history_names_the_states_for_an_unknown_one(cli, loaded) -> None:  # ty
 def test_a_text_upload_is_checked_whole_for_nul_bytes(cchc_env) -> None:  # type: ignore[no-untyped-def]
     from fastapi import UploadFile
 
-    from models.attachments import MAX_BYTES
-    from web.security import PortalError
-    from web.uploads import check_upload
+    from cchc_flow.models.store.attachments import MAX_BYTES
+    from cchc_flow.web.security import PortalError
+    from cchc_flow.web.uploads import check_upload
 
     def upload(name: str, content: bytes) -> UploadFile:
         return UploadFile(io.BytesIO(content), filename=name, size=len(content))

@@ -58,7 +58,7 @@ def test_amended_plan_is_recorded_in_history(cli, db_url: str, tmp_path: Path) -
 
 
 def test_vietnamese_round_trips_from_yaml_through_the_database_to_json(cli) -> None:  # type: ignore[no-untyped-def]
-    from models.plan import read_directory, read_plan
+    from cchc_flow.models.rules.plan import read_directory, read_plan
 
     plan, _ = read_plan(REFERENCE_PLAN, read_directory(UNITS))
     cli("plan", "load", REFERENCE_PLAN)

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from endpoints import HttpRecorder, SmtpRecorder, http_endpoint, smtp_endpoint  # noqa: F401  (fixtures)
-from flows.channels import deliver, load_routes
-from models.attachments import original_name, store
-from models.notices import compose_digest
-from models.tables import NotificationRow
+from cchc_flow.models.notify.channels import deliver, load_routes
+from cchc_flow.models.store.attachments import original_name, store
+from cchc_flow.models.notify.notices import compose_digest
+from cchc_flow.models.store.tables import NotificationRow
 
 TODAY = date(2014, 1, 6)
 NAMES = {"VPB": "Văn phòng Bộ", "T5G": None, "TCCB": "Vụ Tổ chức cán bộ"}
@@ -145,7 +145,7 @@ def _screenshot(html: str, tmp_path: Path) -> None:
 
 
 def test_periodic_and_coordinator_messages_speak_plainly() -> None:
-    from models.periodic import Period, period_details
+    from cchc_flow.models.services.periodic import Period, period_details
 
     def report_notice(label: str, notice: str, role: str, **extra: object) -> NotificationRow:
         period = Period("bao-cao", label, date(2014, 6, 15) if "H1" in label else date(2013, 12, 15), "VPB", "")

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 
 from conftest import DATA
-from models.due import Notice
-from models.periodic import Period, periodic_due, periods
+from cchc_flow.models.rules.due import Notice
+from cchc_flow.models.services.periodic import Period, periodic_due, periods
 
 DUTY_3723 = {"id": "bao-cao-dinh-ky", "text": "…", "to": "Văn phòng Bộ",
              "deadlines": [{"period": "half-year", "due": "06-15"}, {"period": "year", "due": "12-15"}]}

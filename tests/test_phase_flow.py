@@ -46,7 +46,7 @@ def routes(tmp_path, http_endpoint, smtp_endpoint, monkeypatch) -> Path:  # type
 
 
 def run(as_of: str, phase: int = 1):  # type: ignore[no-untyped-def]
-    from flows.phase import run_phase
+    from cchc_flow.flows.phase import run_phase
 
     return run_phase(PLAN, phase, as_of)
 
@@ -59,7 +59,7 @@ def by_unit(http: HttpRecorder) -> dict[str, list[dict]]:
 
 
 def rows(sql: str, **params) -> list[tuple]:  # type: ignore[no-untyped-def]
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql), params)]
@@ -208,7 +208,7 @@ def test_no_secret_reaches_history_artifacts_or_logs(loaded, tmp_path, http_endp
     summary = run("2013-10-01")
     assert any(r.path.endswith("/sendMessage") for r in http_endpoint.requests)
 
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     dump = []
     with get_engine().connect() as conn:

@@ -12,12 +12,12 @@ import pytest
 import yaml
 
 from faults import dump
-from models.calendar import parse_window
-from models.plan import read_directory, read_plan
-from models.plan_import import ImportRefused, import_document
-from models.plan_import.identity import plan_code, read_identity
-from models.plan_import.times import read_time
-from models.plan_import.units import resolve_cell, split_names
+from cchc_flow.models.rules.calendar import parse_window
+from cchc_flow.models.rules.plan import read_directory, read_plan
+from cchc_flow.models.services.plan_import import ImportRefused, import_document
+from cchc_flow.models.services.plan_import.identity import plan_code, read_identity
+from cchc_flow.models.services.plan_import.times import read_time
+from cchc_flow.models.services.plan_import.units import resolve_cell, split_names
 from plan_docs import FONT, SEED, docx_of, pdf_of, seed_docx, seed_parts
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,7 +20,7 @@ PARAGRAPHS = ["BỘ Y TẾ", "Số: 99/KH-BYT", "Hà Nội, ngày 10 tháng 02 n
 
 @pytest.fixture
 def client(loaded):  # type: ignore[no-untyped-def]
-    from web.app import create_app
+    from cchc_flow.web.app import create_app
 
     app = create_app(background_runs=False)
     made = []
@@ -98,7 +98,7 @@ def test_only_coordinators_import_and_only_the_focal_unit_loads(client, tmp_path
 
 
 def test_an_unreadable_upload_is_refused_and_nothing_kept(client, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from models.settings import get_settings
+    from cchc_flow.settings import get_settings
 
     c = client("coordinator", "VPB")
     bad = tmp_path / "plan.docx"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from faults import rows
-from models.reassignment import codes, reassignment_problem
+from cchc_flow.models.services.reassignment import codes, reassignment_problem
 from portal import set_states
 
 PLAN = "byt-3723-2013-2015"

@@ -1,4 +1,4 @@
-"""Recording what a phase run decided (models/reconcile.py), without Prefect: all of it in one transaction, or none."""
+"""Recording what a phase run decided (models/services/reconcile.py), without Prefect: all of it in one transaction, or none."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ OPENING = date(2013, 10, 1)
 
 
 def test_a_failure_while_queueing_leaves_no_transition_behind(loaded, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import models.reconcile as reconcile
-    from models.db import session
+    import cchc_flow.models.services.reconcile as reconcile
+    from cchc_flow.models.store.db import session
 
     view, decided = decided_as_of(OPENING)
 
@@ -29,8 +29,8 @@ def test_a_failure_while_queueing_leaves_no_transition_behind(loaded, monkeypatc
 
 
 def test_each_step_keeps_the_task_run_that_decided_it_and_a_second_recording_adds_nothing(loaded) -> None:  # type: ignore[no-untyped-def]
-    from models.db import session
-    from models.reconcile import record_decisions
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.services.reconcile import record_decisions
 
     view, decided = decided_as_of(OPENING)
     with session() as s:

@@ -14,9 +14,9 @@ import pytest
 from docx.oxml.ns import qn
 from docx.shared import Mm
 
-from models.review_docx import build_docx, vn_date, write_docx
-from models.review_pdf import FontMissing, write_pdf
-from models.review_report import Evidence, Office, UnitTotals
+from cchc_flow.models.reports.review_docx import build_docx, vn_date, write_docx
+from cchc_flow.models.reports.review_pdf import FontMissing, write_pdf
+from cchc_flow.models.rules.review_report import Evidence, Office, UnitTotals
 from test_review_render import make_report
 
 OFFICE = Office(ministry="Bộ Y tế", unit="Văn phòng Bộ", symbol="VPB", place="Hà Nội",
@@ -194,7 +194,7 @@ def validate(path: Path, root):  # type: ignore[no-untyped-def]
 
 
 def test_the_pdf_is_signed_with_the_organisations_certificate_and_verifies(tmp_path: Path) -> None:
-    from models.pdf_sign import SigningError, sign_pdf
+    from cchc_flow.models.reports.pdf_sign import SigningError, sign_pdf
 
     pdf = write_pdf(report(), tmp_path / "so-ket-giai-doan-1.pdf")
     p12, root = make_certificate(tmp_path, b"mat-khau")

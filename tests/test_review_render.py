@@ -11,9 +11,9 @@ from pathlib import Path
 import docx
 import pytest
 
-from models.review_docx import write_docx
-from models.review_render import render_markdown
-from models.review_report import (ActivityLine, Attachment, ContentSection, Evidence, ReviewReport,
+from cchc_flow.models.reports.review_docx import write_docx
+from cchc_flow.models.reports.review_render import render_markdown
+from cchc_flow.models.rules.review_report import (ActivityLine, Attachment, ContentSection, Evidence, ReviewReport,
                                   UnitTotals)
 
 SHA = "1a2b3c4d" + "e" * 56

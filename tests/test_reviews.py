@@ -14,7 +14,7 @@ pytestmark = pytest.mark.usefixtures("prefect_api")
 
 
 def rows(sql: str) -> list[tuple]:
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql))]
@@ -27,7 +27,7 @@ def phase_one(loaded, cli, tokens):  # type: ignore[no-untyped-def]
     The units' letters and the coordinator's decisions of 2014-2015 are entered now by the coordinator, each for
     the day of its letter (--as-of with --letter).
     """
-    from flows.phase import run_phase
+    from cchc_flow.flows.phase import run_phase
 
     run_phase(PLAN, 1, "2013-10-01")
     run_phase(PLAN, 1, "2014-01-06")
@@ -62,7 +62,7 @@ def test_preliminary_review_waits_for_open_activities_until_the_phase_ends(phase
 
 
 def test_review_allowed_before_the_end_once_everything_is_accepted_or_cancelled(loaded, cli) -> None:  # type: ignore[no-untyped-def]
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().begin() as conn:
         conn.execute(sa.text("update activity set state = 'accepted' where key like '1.%' and key != '1.6.1'"))

@@ -8,7 +8,7 @@ import io
 import json
 from datetime import date
 
-from models.scores import DEFAULT_WEIGHTS, Part, score_units, weights_of
+from cchc_flow.models.rules.scores import DEFAULT_WEIGHTS, Part, score_units, weights_of
 
 PLAN = "byt-3723-2013-2015"
 
@@ -32,7 +32,7 @@ def test_the_formula_and_the_ranking() -> None:
 def test_review_score_command_board_and_report(loaded, cli, tokens, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from openpyxl import load_workbook
 
-    from flows.phase import run_phase
+    from cchc_flow.flows.phase import run_phase
 
     run_phase(loaded, 1, "2014-01-06")
     cli("activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "Đã làm", "--as-of", "2014-06-02",
@@ -60,9 +60,9 @@ def test_review_score_command_board_and_report(loaded, cli, tokens, tmp_path) ->
     assert "csv" in cli("review", "score", loaded, "--format", "pdf", expect=2).stderr
     assert "không có giai đoạn 9" in cli("review", "score", loaded, "--phase", "9", expect=2).stderr
 
-    from models.db import session
-    from models.review_render import render_markdown
-    from models.reviews import build_report
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.reports.review_render import render_markdown
+    from cchc_flow.models.services.reviews import build_report
 
     with session() as s:
         md = render_markdown(build_report(s, loaded, 1, date(2015, 1, 6)))

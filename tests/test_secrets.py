@@ -134,7 +134,7 @@ def test_planted_secrets_appear_nowhere(loaded, tokens, cli, tmp_path, cchc_env,
 
 def test_outbox_and_attachments_are_owner_only(loaded, tokens, cli, tmp_path, cchc_env) -> None:  # type: ignore[no-untyped-def]
     os.umask(0o022)  # a usual umask: group and others could read what is created with default modes
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().begin() as conn:
         conn.exec_driver_sql("update activity set state = 'assigned' where key = '1.1.1'")

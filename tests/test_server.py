@@ -51,7 +51,7 @@ class Topology:
                                         "--type", "process", "--name", name)
 
     def cchc(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([sys.executable, "-m", "cchc.cli", *args], env=self.env, cwd=REPO,
+        done = subprocess.run([sys.executable, "-m", "cchc_flow.cli.main", *args], env=self.env, cwd=REPO,
                               capture_output=True, text=True, timeout=WAIT)
         assert done.returncode == expect, f"cchc {' '.join(args)}: {done.returncode}\n{done.stdout}\n{done.stderr}"
         return done
@@ -223,7 +223,7 @@ def test_the_portals_run_button_goes_through_the_pool(topology: Topology, endpoi
     monkeypatch.setenv("CCHC_DATABASE_URL", topology.env["CCHC_DATABASE_URL"])
     _, token = issue("coordinator", "VPB")
     port = free_port()
-    topology.spawn("portal", sys.executable, "-m", "cchc.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+    topology.spawn("portal", sys.executable, "-m", "cchc_flow.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
                    "--as-of", "2014-06-08", "--workers", "1")   # one process: the board lists the runs it started
     endpoint.clear()
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=WAIT) as c:

@@ -1,4 +1,4 @@
-"""The four-way status: a pure rule (models/status.py), and where it is shown (activity list JSON, the review)."""
+"""The four-way status: a pure rule (models/rules/status.py), and where it is shown (activity list JSON, the review)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from models.status import COLOURS, Status, Timeliness, on_time, status_words, timeliness
+from cchc_flow.models.rules.status import COLOURS, Status, Timeliness, on_time, status_words, timeliness
 
 START, DUE = date(2014, 1, 1), date(2014, 6, 30)
 
@@ -38,7 +38,7 @@ def test_colours_and_words() -> None:
 
 
 def test_activity_list_json_has_status_and_days_late(loaded, cli, tokens) -> None:  # type: ignore[no-untyped-def]
-    from flows.phase import run_phase
+    from cchc_flow.flows.phase import run_phase
 
     run_phase(loaded, 1, "2014-01-06")
     cli("activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "Đã làm", "--as-of", "2015-01-04",

@@ -53,7 +53,7 @@ def test_compose_runs_the_api_and_its_services_apart_through_redis_two_workers_t
 def test_the_systemd_units_run_the_same_commands_as_the_compose_services() -> None:
     from typer.main import get_command
 
-    from cchc.cli import app
+    from cchc_flow.cli.main import app
 
     compose = {_subcommand(s["command"]) for s in _compose()["services"].values()
                if str(s.get("command", "")).startswith(("prefect ", "cchc "))}

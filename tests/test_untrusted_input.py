@@ -60,8 +60,8 @@ def test_evidence_renders_as_text_in_the_review_report() -> None:
 
     from markdown_it import MarkdownIt
 
-    from models.review_render import render_markdown
-    from models.review_report import Attachment, Evidence
+    from cchc_flow.models.reports.review_render import render_markdown
+    from cchc_flow.models.rules.review_report import Attachment, Evidence
     from test_review_render import make_report
 
     report = make_report()
@@ -127,7 +127,7 @@ def test_the_cli_attaches_a_file_whose_name_fills_the_file_system(cli, tokens, t
 def run_cchc(*args: bytes, **env: bytes) -> subprocess.CompletedProcess:
     """`cchc ARGS` in a child process, with bytes as a terminal would pass them (not necessarily UTF-8)."""
     environ = {**os.environb, b"PYTHONPATH": str(REPO).encode(), **{k.encode(): v for k, v in env.items()}}
-    return subprocess.run([sys.executable.encode(), b"-m", b"cchc.cli", *args], env=environ, capture_output=True,
+    return subprocess.run([sys.executable.encode(), b"-m", b"cchc_flow.cli.main", *args], env=environ, capture_output=True,
                           timeout=120)
 
 

@@ -88,7 +88,7 @@ def test_non_utf8_and_oversized_files_are_refused(cli, tmp_path) -> None:  # typ
 def test_time_windows_as_plans_write_them(value, start: str, end: str) -> None:  # type: ignore[no-untyped-def]
     from datetime import date
 
-    from models.calendar import parse_window
+    from cchc_flow.models.rules.calendar import parse_window
 
     w = parse_window(value, not_before=date(2013, 9, 25))
     assert (w.start.isoformat(), w.end.isoformat()) == (start, end)

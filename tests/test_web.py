@@ -22,7 +22,7 @@ PDF = b"%PDF-1.4\n% bien ban\n"
 @pytest.fixture
 def app(loaded):  # type: ignore[no-untyped-def]
     """The portal on the loaded reference plan, 1.1.1, 1.1.2 and 1.4.1 assigned, as of 14/03/2014."""
-    from web.app import create_app
+    from cchc_flow.web.app import create_app
 
     set_states(PLAN, "assigned", ["1.1.1", "1.1.2", "1.4.1"])
     return create_app(as_of=AS_OF, background_runs=False, max_upload_bytes=LIMIT)
@@ -30,7 +30,7 @@ def app(loaded):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def creds(app) -> dict[str, tuple[int, str]]:  # type: ignore[no-untyped-def]
-    """(token id, token) by holder (models.auth.issue_token); conftest's ``tokens`` gives one per unit."""
+    """(token id, token) by holder (cchc_flow.models.services.auth.issue_token); conftest's ``tokens`` gives one per unit."""
     return {"coordinator": issue("coordinator", "VPB"), "auditor": issue("auditor"), "T5G": issue("unit", "T5G"),
             "TCCB": issue("unit", "TCCB"), "VCL": issue("unit", "VCL")}
 
@@ -72,7 +72,7 @@ SAMPLE = {"key": "1.1.2", "evidence_id": "1", "index": "0", "period": "2014-H1",
 
 
 def test_every_route_refuses_anyone_not_signed_in(app, client) -> None:  # type: ignore[no-untyped-def]
-    from web.pages import router
+    from cchc_flow.web.pages import router
 
     c = client()
     checked = 0
@@ -100,7 +100,7 @@ def test_every_route_refuses_anyone_not_signed_in(app, client) -> None:  # type:
 
 
 def test_a_signed_link_opens_a_session_for_its_unit_only_until_it_expires(app, client, creds) -> None:  # type: ignore[no-untyped-def]
-    from models.auth import sign_link
+    from cchc_flow.models.services.auth import sign_link
 
     c = client()
     r = c.get(f"/login?link={sign_link('T5G')}&next=/activities/1.1.2", follow_redirects=False)
@@ -130,7 +130,7 @@ def test_a_signed_link_opens_a_session_for_its_unit_only_until_it_expires(app, c
 
 
 def test_a_link_signed_with_another_secret_is_refused(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from models.auth import sign_link
+    from cchc_flow.models.services.auth import sign_link
 
     monkeypatch.setenv("CCHC_SECRET", "another installation's secret")
     foreign = sign_link("T5G")
@@ -139,7 +139,7 @@ def test_a_link_signed_with_another_secret_is_refused(app, client, monkeypatch) 
 
 
 def test_sign_in_redirects_only_inside_the_portal(app, client, creds) -> None:  # type: ignore[no-untyped-def]
-    from models.auth import sign_link
+    from cchc_flow.models.services.auth import sign_link
 
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
         r = client().get("/login", params={"link": sign_link("T5G"), "next": target}, follow_redirects=False)
@@ -153,8 +153,8 @@ def test_token_sign_in_and_revocation(app, client, creds) -> None:  # type: igno
     r = sign_in_with_token(c, creds["coordinator"][1])
     assert r.status_code == 303 and r.headers["location"] == "/board"
     assert c.get("/board").status_code == 200
-    from models.auth import revoke_token
-    from models.db import session
+    from cchc_flow.models.services.auth import revoke_token
+    from cchc_flow.models.store.db import session
 
     with session() as s:
         revoke_token(s, creds["coordinator"][0])
@@ -268,7 +268,7 @@ def test_uploads_over_the_limit_or_of_the_wrong_type_are_refused(app, client, cr
     ((attachments,),) = rows("select attachments from evidence")
     (a,) = json.loads(attachments) if isinstance(attachments, str) else attachments
     assert a["name"] == "biên-bản.pdf" and a["size"] == len(PDF)
-    from models.settings import get_settings
+    from cchc_flow.settings import get_settings
 
     assert not list((get_settings().home / "tmp").iterdir())   # the uploads' temporary copies are gone
 
@@ -296,7 +296,7 @@ def test_inbox_lists_lead_and_partner_activities_by_due_date(app, client, creds)
     first = page.index("1.1.1")
     assert first < page.index("1.1.2") < page.index("1.4.1")
     assert "phối hợp" in page and "còn 292 ngày" in page and "đã giao" in page
-    assert "chưa hoàn thành, trong hạn" in page   # the four-way status (models/status.py)
+    assert "chưa hoàn thành, trong hạn" in page   # the four-way status (models/rules/status.py)
     t5g = text_of(client("T5G", creds).get("/inbox").text)
     assert "1.1.2" in t5g and "chủ trì" in t5g and "1.4.1" not in t5g
     assert "2014-H1" in t5g and "15/06/2014" in t5g      # the periodic report it owes
@@ -324,7 +324,7 @@ def test_report_accept_and_return_through_the_board(app, client, creds, cchc_env
     outbox = [json.loads(p.read_text("utf-8")) for p in sorted((cchc_env / "outbox").glob("*.json"))]
     assert any(m["unit"] == "vpb" and "ĐÃ BÁO CÁO HOÀN THÀNH — hoạt động 1.1.2" in m["body"] for m in outbox)
 
-    from models.auth import sign_link
+    from cchc_flow.models.services.auth import sign_link
 
     by_link = client()   # VPB's officer from a message's link is a unit officer: accepting needs the token
     page = by_link.get(f"/login?link={sign_link('VPB')}&next=/activities/1.1.2").text
@@ -434,9 +434,9 @@ def test_history_filters_and_exports(app, client, creds) -> None:  # type: ignor
 
 
 def test_review_reports_for_download(app, client, creds, cchc_env) -> None:  # type: ignore[no-untyped-def]
-    from models.db import session, write_transaction
-    from models.queries import get_plan
-    from models.tables import ReviewRow
+    from cchc_flow.models.store.db import session, write_transaction
+    from cchc_flow.models.store.queries import get_plan
+    from cchc_flow.models.store.tables import ReviewRow
 
     folder = cchc_env / "reports" / PLAN
     folder.mkdir(parents=True)
@@ -458,8 +458,8 @@ def test_review_reports_for_download(app, client, creds, cchc_env) -> None:  # t
 # ------------------------------------------------------------------------------------------------ messages, offline
 
 def test_each_message_carries_the_units_own_link(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from models.notices import compose_digest
-    from models.tables import NotificationRow
+    from cchc_flow.models.notify.notices import compose_digest
+    from cchc_flow.models.store.tables import NotificationRow
 
     item = NotificationRow(plan_id=1, key="k", entity="activity", entity_key="1.1.2", notice="assigned",
                            recipient="T5G", role="lead", as_of=AS_OF,
@@ -482,7 +482,7 @@ def test_each_message_carries_the_units_own_link(app, client, monkeypatch) -> No
 def test_pages_work_offline_and_send_strict_headers(app, client, creds) -> None:  # type: ignore[no-untyped-def]
     from pathlib import Path
 
-    import web
+    from cchc_flow import web
 
     root = Path(web.__file__).parent
     for f in [*root.glob("templates/*.html"), *root.glob("static/*")]:
@@ -493,7 +493,7 @@ def test_pages_work_offline_and_send_strict_headers(app, client, creds) -> None:
     assert "default-src 'self'" in r.headers["content-security-policy"]
     assert r.headers["x-frame-options"] == "DENY" and r.headers["cache-control"] == "no-store"
     assert c.get("/static/portal.css").status_code == 200
-    from web.app import create_app
+    from cchc_flow.web.app import create_app
 
     secure = TestClient(create_app(secure_cookies=True), base_url="https://testserver")
     page = secure.get("/login")
@@ -534,9 +534,9 @@ def test_extension_asked_and_approved_on_the_activity_page(app, client, creds) -
 
 
 def test_reassignment_shown_beside_the_plans_words(app, client, creds) -> None:  # type: ignore[no-untyped-def]
-    from models.auth import authenticate
-    from models.db import session
-    from models.reassignment import reassign
+    from cchc_flow.models.services.auth import authenticate
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.services.reassignment import reassign
 
     assert "1.1.2" not in text_of(client("VCL", creds).get("/inbox").text)
     with session() as s:

@@ -23,7 +23,7 @@ HUGE = 240 * 1024 * 1024
 @pytest.fixture
 def full_app(app):  # type: ignore[no-untyped-def]
     """The portal with the real upload limit (25 MB a file, ten files: a 240 MB body is under the overall limit)."""
-    from web.app import create_app
+    from cchc_flow.web.app import create_app
 
     return create_app(as_of=AS_OF, background_runs=False)
 

@@ -46,8 +46,8 @@ def write_routes(path: Path, http: HttpRecorder) -> Path:
     """Every unit's tags on its own json:// path of the local endpoint."""
     from sqlmodel import select
 
-    from models.db import session
-    from models.tables import UnitRow
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.tables import UnitRow
 
     lines = ["version: 1", "urls:"]
     with session() as s:
@@ -64,7 +64,7 @@ class Portal:
     def __init__(self, port: int) -> None:
         import uvicorn
 
-        from web.app import create_app
+        from cchc_flow.web.app import create_app
 
         self.url = f"http://127.0.0.1:{port}"
         config = uvicorn.Config(create_app(as_of=AS_OF, background_runs=False), host="127.0.0.1", port=port,
@@ -87,9 +87,9 @@ class Portal:
 
 def arrange_other_work() -> None:
     """Some activities further along, as the CLI would have recorded them (for a board worth looking at)."""
-    from models.actions import coordinator_decides, report_done
-    from models.auth import Principal
-    from models.db import session
+    from cchc_flow.models.services.actions import coordinator_decides, report_done
+    from cchc_flow.models.services.auth import Principal
+    from cchc_flow.models.store.db import session
 
     vpb, coordinator = Principal("unit", "VPB"), Principal("coordinator", "VPB")
     skds = Principal("unit", "SKDS")
@@ -127,7 +127,7 @@ class Shots:
 def arrange(tmp_path: Path, http: HttpRecorder, monkeypatch: pytest.MonkeyPatch, port: int) -> str:
     """Phase 1 opened and its 2014 windows open, a unit's link from its message, other work further along; returns
     T5G's sign-in link."""
-    from flows.phase import run_phase
+    from cchc_flow.flows.phase import run_phase
 
     monkeypatch.setenv("CCHC_PORTAL_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(write_routes(tmp_path / "notify.yaml", http)))

@@ -25,7 +25,7 @@ from test_web import app, client, creds, post  # noqa: F401  (fixtures)
 @contextmanager
 def statements() -> Iterator[list[str]]:
     """The SQL statements run on the configured database meanwhile."""
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     seen: list[str] = []
 
@@ -41,9 +41,9 @@ def statements() -> Iterator[list[str]]:
 
 
 def board_queries() -> int:
-    from models.db import session
-    from models.queries import get_plan
-    from web.views import board
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.queries import get_plan
+    from cchc_flow.web.views import board
 
     with session() as s, statements() as seen:
         data = board(s, get_plan(s, PLAN), date(2014, 3, 14), "vi")
@@ -52,9 +52,9 @@ def board_queries() -> int:
 
 def report(key: str) -> None:
     """The activity's (first) lead unit reports it done, as `cchc activity done` does."""
-    from models.actions import report_done
-    from models.auth import Principal
-    from models.db import session
+    from cchc_flow.models.services.actions import report_done
+    from cchc_flow.models.services.auth import Principal
+    from cchc_flow.models.store.db import session
 
     ((lead,),) = rows("select unit_code from activity_unit join activity on activity.id = activity_id "
                       "where key = :key and role = 'lead' order by unit_code limit 1", key=key)
@@ -93,7 +93,7 @@ def test_serve_runs_workers_with_the_access_log_and_stops_gracefully(loaded, tmp
     port = free_port()
     log = (tmp_path / "serve.log").open("w+")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "cchc.cli", "serve", "--port", str(port), "--workers", "2"],
+    proc = subprocess.Popen([sys.executable, "-m", "cchc_flow.cli.main", "serve", "--port", str(port), "--workers", "2"],
                             env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90

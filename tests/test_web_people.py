@@ -60,7 +60,7 @@ def post(c: TestClient, path: str, data: dict, page: str):  # type: ignore[no-un
 
 @pytest.fixture
 def portal(loaded):  # type: ignore[no-untyped-def]
-    from web.app import create_app
+    from cchc_flow.web.app import create_app
 
     set_states(PLAN, "assigned", ["1.1.1", "1.1.2", "1.4.1"])
     return create_app(as_of=AS_OF, background_runs=False, max_upload_bytes=4096)
@@ -70,7 +70,7 @@ def portal(loaded):  # type: ignore[no-untyped-def]
 
 @pytest.mark.usefixtures("prefect_api")
 def test_holding_a_review_asks_first_and_says_what_is_unfinished_and_who_is_told(loaded, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from web.app import create_app
+    from cchc_flow.web.app import create_app
 
     monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "")
     set_states(PLAN, "accepted", ["1.1.1", "1.1.2"])
@@ -128,9 +128,9 @@ def test_a_refused_form_is_shown_again_with_what_was_typed(portal) -> None:  # t
 
 
 def test_a_returned_activity_says_why_on_its_page_and_in_the_inbox(portal) -> None:  # type: ignore[no-untyped-def]
-    from models.actions import coordinator_decides, report_done
-    from models.auth import Principal
-    from models.db import session
+    from cchc_flow.models.services.actions import coordinator_decides, report_done
+    from cchc_flow.models.services.auth import Principal
+    from cchc_flow.models.store.db import session
 
     with session() as s:
         report_done(s, principal=Principal("unit", "SKDS"), plan_code=PLAN, key="1.4.1", evidence="Đã tổ chức",
@@ -166,9 +166,9 @@ def test_every_field_has_a_real_label_and_long_titles_are_whole_or_expandable(po
             if f.get("type") == "hidden":
                 continue
             assert f.get("id") in page.labels, f"{path}: a {f['tag']} named {f.get('name')} has no <label for>"
-    from models.db import session
-    from models.queries import get_plan
-    from models.tables import ActivityRow
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.queries import get_plan
+    from cchc_flow.models.store.tables import ActivityRow
     from sqlmodel import select
 
     with session() as s:
@@ -185,9 +185,9 @@ INTERNAL = re.compile(r"\b(?:unit|coordinator|auditor):[A-Z]|∅|no-token|cchc [
 
 
 def test_pages_name_people_and_steps_in_words_and_dates_dd_mm_yyyy(portal) -> None:  # type: ignore[no-untyped-def]
-    from models.actions import coordinator_decides, report_done
-    from models.auth import Principal
-    from models.db import session
+    from cchc_flow.models.services.actions import coordinator_decides, report_done
+    from cchc_flow.models.services.auth import Principal
+    from cchc_flow.models.store.db import session
 
     with session() as s:
         report_done(s, principal=Principal("unit", "T5G", 3), plan_code=PLAN, key="1.1.2", evidence="Đã đăng bài",

@@ -12,7 +12,7 @@ PLAN = "byt-3723-2013-2015"
 
 
 def rows(sql: str) -> list[tuple]:
-    from models.db import get_engine
+    from cchc_flow.models.store.db import get_engine
 
     with get_engine().connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql))]
@@ -48,9 +48,9 @@ def wide_table(cli, monkeypatch) -> str:  # type: ignore[no-untyped-def]
     """`cchc history PLAN` as a table printed on a wide terminal (no cell folded)."""
     from rich.console import Console
 
-    import cchc.audit_cli
+    import cchc_flow.cli.audit
 
     screen = io.StringIO()
-    monkeypatch.setattr(cchc.audit_cli, "out", Console(file=screen, width=400))
+    monkeypatch.setattr(cchc_flow.cli.audit, "out", Console(file=screen, width=400))
     cli("history", PLAN)
     return screen.getvalue()

@@ -24,13 +24,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from models.attachments import MAX_BYTES
-from models.messages import language, t
-from models.settings import get_settings
-from web.runs import Runs
-from web.views import PageCache
-from web.uploads import MAX_FILES
-from web.security import (LANG_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE, PortalError, SignInNeeded, open_session_in,
+from cchc_flow.models.store.attachments import MAX_BYTES
+from cchc_flow.models.rules.messages import language, t
+from cchc_flow.settings import get_settings
+from cchc_flow.web.runs import Runs
+from cchc_flow.web.views import PageCache
+from cchc_flow.web.uploads import MAX_FILES
+from cchc_flow.web.security import (LANG_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE, PortalError, SignInNeeded, open_session_in,
                           session_key)
 
 HERE = Path(__file__).resolve().parent
@@ -141,8 +141,8 @@ def create_app(*, as_of: date | None = None, background_runs: bool = True, max_u
     ``max_upload_bytes``: the largest file accepted (default: the CLI's limit); ``secure_cookies``: mark the
     session cookie Secure (default: when CCHC_PORTAL_URL is https).
     """
-    from models.db import migrate
-    from web import pages, plan_import
+    from cchc_flow.models.store.db import migrate
+    from cchc_flow.web import pages, plan_import
 
     migrate()
     if secure_cookies is None:
@@ -169,13 +169,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """At shutdown (SIGINT, SIGTERM), stop the temporary Prefect API server a run from the board started in this
     process: it would outlive the portal otherwise."""
     yield
-    from flows.runtime import stop_ephemeral_api
+    from cchc_flow.flows.running.runtime import stop_ephemeral_api
 
     stop_ephemeral_api()
 
 
 async def _portal_error(request: Request, exc: PortalError) -> Response:
-    from web.pages import render
+    from cchc_flow.web.pages import render
 
     if isinstance(exc, SignInNeeded) and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -189,7 +189,7 @@ async def _portal_error(request: Request, exc: PortalError) -> Response:
 async def _unknown_address(request: Request, exc: StarletteHTTPException) -> Response:
     """An address the portal does not have (or a method it does not take) gets the portal's own error page, in the
     page's language, with the signed-in person's menu; not the framework's JSON."""
-    from web.pages import reading, signed_in
+    from cchc_flow.web.pages import reading, signed_in
 
     try:
         with reading() as s:
@@ -217,7 +217,7 @@ AS_OF_ENV = "CCHC_PORTAL_AS_OF"   # how `cchc serve --as-of` reaches the worker 
 
 def app_from_environment() -> FastAPI:
     """The portal as each uvicorn worker builds it (by import string): --as-of comes through the environment."""
-    from models.calendar import parse_date
+    from cchc_flow.models.rules.calendar import parse_date
 
     as_of = os.environ.get(AS_OF_ENV)
     app = create_app(as_of=parse_date(as_of) if as_of else None)
@@ -233,13 +233,13 @@ def serve(host: str = "127.0.0.1", port: int = 8080, as_of: str | None = None, w
     most 30 s)."""
     import uvicorn
 
-    from models.db import migrate
+    from cchc_flow.models.store.db import migrate
 
     migrate()   # once, here: the workers then find the schema up to date
     if as_of:
         os.environ[AS_OF_ENV] = as_of
     else:
         os.environ.pop(AS_OF_ENV, None)
-    uvicorn.run("web.app:app_from_environment", factory=True, host=host, port=port,
+    uvicorn.run("cchc_flow.web.app:app_from_environment", factory=True, host=host, port=port,
                 workers=workers or os.cpu_count() or 1, log_level="info", access_log=True, proxy_headers=False,
                 server_header=False, timeout_graceful_shutdown=30)

@@ -25,7 +25,7 @@ class Bar:
     state_label: str
     href: str
     leads: str
-    status_label: str = ""   # the four-way status in words (models/status.py)
+    status_label: str = ""   # the four-way status in words (models/rules/status.py)
     colour: str = ""         # ... and its colour; the state's colour when not given
 
 

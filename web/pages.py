@@ -1,6 +1,6 @@
 """The portal's pages and forms. Every route says who may use it (web/security.py); every change goes through the
-same functions as the CLI: report_done, add_note, coordinator_decides (models/actions.py), submit_report
-(models/periodic.py), run_phase (flows/phase.py), run_review (flows/review.py), then deliver_now (flows/delivery.py).
+same functions as the CLI: report_done, add_note, coordinator_decides (models/services/actions.py), submit_report
+(models/services/periodic.py), run_phase (flows/phase.py), run_review (flows/review.py), then deliver_now (flows/delivery.py).
 
 | route                                   | who                                                               |
 |-----------------------------------------|-------------------------------------------------------------------|
@@ -41,18 +41,18 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session, select
 from starlette.background import BackgroundTask
 
-from models.auth import ROLES, AuthError, Principal, authenticate, verify_link
-from models.calendar import DateError, parse_date
-from models.calendar import today as calendar_today
-from models.db import get_engine
-from models.messages import MESSAGES, language, t
-from models.status import Status
-from models.tables import ActivityRow, PlanRow, UnitRow
-from web import views, words
-from web.gantt import STATE_COLOURS
-from web.security import (PortalError, check_csrf, csrf_token, principal_of, require,
+from cchc_flow.models.services.auth import ROLES, AuthError, Principal, authenticate, verify_link
+from cchc_flow.models.rules.calendar import DateError, parse_date
+from cchc_flow.models.rules.calendar import today as calendar_today
+from cchc_flow.models.store.db import get_engine
+from cchc_flow.models.rules.messages import MESSAGES, language, t
+from cchc_flow.models.rules.status import Status
+from cchc_flow.models.store.tables import ActivityRow, PlanRow, UnitRow
+from cchc_flow.web import views, words
+from cchc_flow.web.gantt import STATE_COLOURS
+from cchc_flow.web.security import (PortalError, check_csrf, csrf_token, principal_of, require,
                           require_coordinator, require_reader, safe_next, sign_in, sign_out)
-from web.uploads import ALLOWED, given, limit_text, saved
+from cchc_flow.web.uploads import ALLOWED, given, limit_text, saved
 
 router = APIRouter()
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
@@ -141,8 +141,8 @@ def _person(lang: str) -> Callable[[str | None], str]:
 
 
 def routes_usable() -> None:
-    """Refuse to act when the routes file cannot be used, as the CLI does (flows.delivery.check_routes)."""
-    from flows.delivery import RoutesInvalid, check_routes
+    """Refuse to act when the routes file cannot be used, as the CLI does (cchc_flow.flows.delivery.check_routes)."""
+    from cchc_flow.flows.delivery import RoutesInvalid, check_routes
 
     try:
         check_routes()
@@ -152,13 +152,13 @@ def routes_usable() -> None:
 
 def act(request: Request, fn: Callable[..., Any], who: Principal, **kwargs: Any) -> Any:
     """Run a unit's or the coordinator's action as the signed-in principal, then deliver what it queued (in the
-    configured language). The action decides who may (and records a refusal, models/access.py): the portal does
+    configured language). The action decides who may (and records a refusal, models/services/access.py): the portal does
     not decide it a second time."""
-    from flows.delivery import deliver_now
-    from models.actions import ActionInputError, ActionRefused
-    from models.activities import ConcurrentChange
-    from models.attachments import AttachmentError
-    from models.lifecycle import IllegalTransition
+    from cchc_flow.flows.delivery import deliver_now
+    from cchc_flow.models.services.actions import ActionInputError, ActionRefused
+    from cchc_flow.models.services.activities import ConcurrentChange
+    from cchc_flow.models.store.attachments import AttachmentError
+    from cchc_flow.models.rules.lifecycle import IllegalTransition
 
     routes_usable()
     try:
@@ -252,7 +252,7 @@ def logout(request: Request, csrf: CsrfField = None) -> Response:
 
 @router.get("/sessions")
 def sessions(request: Request) -> Response:
-    from models.web_sessions import open_unit_sessions
+    from cchc_flow.models.services.web_sessions import open_unit_sessions
 
     with reading() as s:
         plan = current_plan(request, s)
@@ -264,9 +264,9 @@ def sessions(request: Request) -> Response:
 
 @router.post("/sessions/{session_id}/end")
 def end_session(request: Request, session_id: int, csrf: CsrfField = None) -> Response:
-    from models.access import who as name_of
-    from models.tables import WebSessionRow
-    from models.web_sessions import end_unit_session
+    from cchc_flow.models.services.access import who as name_of
+    from cchc_flow.models.store.tables import WebSessionRow
+    from cchc_flow.models.services.web_sessions import end_unit_session
 
     with reading() as s:
         plan = current_plan(request, s)
@@ -344,7 +344,7 @@ def _required(form: str, value: str) -> None:
 @router.post("/activities/{key}/done")
 def report_done(request: Request, key: str, evidence: Annotated[str, Form()] = "", csrf: CsrfField = None,
                 files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
-    from models.actions import report_done as shared
+    from cchc_flow.models.services.actions import report_done as shared
 
     return _unit_action(request, key, csrf, files, shared, "report", evidence=evidence, done="web.reported")
 
@@ -352,7 +352,7 @@ def report_done(request: Request, key: str, evidence: Annotated[str, Form()] = "
 @router.post("/activities/{key}/note")
 def add_note(request: Request, key: str, text: Annotated[str, Form()] = "", csrf: CsrfField = None,
              files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
-    from models.actions import add_note as shared
+    from cchc_flow.models.services.actions import add_note as shared
 
     return _unit_action(request, key, csrf, files, shared, "note", text=text, done="web.noted")
 
@@ -411,7 +411,7 @@ def cancel(request: Request, key: str, csrf: CsrfField = None, note: Annotated[s
 
 
 def _decide(request: Request, key: str, event: str, note: str, csrf: str | None, next_url: str | None) -> Response:
-    from models.actions import coordinator_decides
+    from cchc_flow.models.services.actions import coordinator_decides
 
     with reading() as s:
         plan = current_plan(request, s)
@@ -440,8 +440,8 @@ def _form_date(value: str, field: str) -> Any:
 @router.post("/activities/{key}/extend")
 def extend(request: Request, key: str, until: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
            csrf: CsrfField = None, files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
-    """A lead unit asks for a later due date (models/extensions.py decides who may, and records refusals)."""
-    from models.extensions import request_extension
+    """A lead unit asks for a later due date (models/services/extensions.py decides who may, and records refusals)."""
+    from cchc_flow.models.services.extensions import request_extension
 
     with reading() as s:
         require(signed_in(request, s), *ROLES)   # identity before anything the form says
@@ -456,7 +456,7 @@ def extension(request: Request, key: str, decision: Annotated[str, Form()] = "",
               note: Annotated[str, Form()] = "", beyond_phase: Annotated[str, Form()] = "",
               csrf: CsrfField = None) -> Response:
     """The coordinator approves (possibly with another date) or refuses the open request."""
-    from models.extensions import decide_extension
+    from cchc_flow.models.services.extensions import decide_extension
 
     with reading() as s:
         plan = current_plan(request, s)
@@ -486,11 +486,11 @@ def evidence_file(request: Request, evidence_id: int, index: int) -> Response:
 @router.post("/reports/{period}")
 def submit_report(request: Request, period: str, csrf: CsrfField = None,
                   file: Annotated[UploadFile | None, File()] = None) -> Response:
-    from flows.delivery import deliver_now
-    from models.actions import ActionInputError
-    from models.attachments import AttachmentError
-    from models.periodic import ReportInputError
-    from models.periodic import submit_report as shared
+    from cchc_flow.flows.delivery import deliver_now
+    from cchc_flow.models.services.actions import ActionInputError
+    from cchc_flow.models.store.attachments import AttachmentError
+    from cchc_flow.models.services.periodic import ReportInputError
+    from cchc_flow.models.services.periodic import submit_report as shared
 
     with reading() as s:
         who = require(signed_in(request, s), *ROLES)  # submit_report decides who may, and records refusals
@@ -549,7 +549,7 @@ def _phase_number(value: str) -> int:
 
 @router.post("/runs/phase")
 def run_phase(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfField = None) -> Response:
-    from models.activities import get_phase
+    from cchc_flow.models.services.activities import get_phase
 
     with reading() as s:
         plan = current_plan(request, s)
@@ -564,8 +564,8 @@ def run_phase(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfFi
 
 
 def _phase_body(plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None]:
-    from flows.naming import PHASE
-    from flows.phase import run_phase as shared
+    from cchc_flow.flows.running.naming import PHASE
+    from cchc_flow.flows.phase import run_phase as shared
 
     pooled = _through_pool(PHASE, plan, phase, as_of)
     if pooled:
@@ -581,8 +581,8 @@ def run_review(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfF
                confirmed: Annotated[str, Form()] = "") -> Response:
     """Holding a review asks first: the confirmation page says how many activities are unfinished and who receives
     the report; only the form posted from that page (confirmed=yes) holds it."""
-    from models.review_pdf import FontMissing, find_font
-    from models.reviews import ReviewRefused, check_review
+    from cchc_flow.models.reports.review_pdf import FontMissing, find_font
+    from cchc_flow.models.services.reviews import ReviewRefused, check_review
 
     day = today(request)
     with reading() as s:
@@ -608,8 +608,8 @@ def run_review(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfF
 
 
 def _review_body(plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None]:
-    from flows.naming import REVIEW
-    from flows.review import run_review as shared
+    from cchc_flow.flows.running.naming import REVIEW
+    from cchc_flow.flows.review import run_review as shared
 
     pooled = _through_pool(REVIEW, plan, phase, as_of)
     if pooled:
@@ -621,8 +621,8 @@ def _review_body(plan: str, phase: int, as_of: str | None) -> tuple[str, dict[st
 
 def _through_pool(kind: str, plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None] | None:
     """When a Prefect server is configured and the run deployed: run it through the work pool (one run per plan,
-    phase and date, flows/launch.py) and say how it ended; None: run it in this process."""
-    from flows.launch import describe, pool_deployment, run_through_pool
+    phase and date, flows/running/launch.py) and say how it ended; None: run it in this process."""
+    from cchc_flow.flows.running.launch import describe, pool_deployment, run_through_pool
 
     if pool_deployment(kind, plan, phase) is None:
         return None
@@ -657,7 +657,7 @@ FILTERS = ("activity", "unit", "actor", "state", "since", "until")
 
 
 def _history_filter(request: Request, plan: PlanRow) -> tuple[Any, dict[str, str]]:
-    from models.history_query import HistoryFilter
+    from cchc_flow.models.store.history_query import HistoryFilter
 
     raw = {k: request.query_params.get(k, "").strip() for k in FILTERS}
     days = {}
@@ -673,8 +673,8 @@ def _history_filter(request: Request, plan: PlanRow) -> tuple[Any, dict[str, str
 
 @router.get("/history")
 def history(request: Request) -> Response:
-    from models.history_query import HistoryInputError, check_filter
-    from models.history_query import history as read_history
+    from cchc_flow.models.store.history_query import HistoryInputError, check_filter
+    from cchc_flow.models.store.history_query import history as read_history
 
     limit = 500
     with reading() as s:
@@ -693,10 +693,10 @@ def history(request: Request) -> Response:
 
 @router.get("/history/export.{fmt}")
 def history_export(request: Request, fmt: str) -> Response:
-    from models.history_query import HistoryInputError, check_filter, write_csv, write_json
-    from models.history_xlsx import export_name, write_xlsx
-    from models.history_query import history as read_history
-    from models.settings import get_settings
+    from cchc_flow.models.store.history_query import HistoryInputError, check_filter, write_csv, write_json
+    from cchc_flow.models.reports.history_xlsx import export_name, write_xlsx
+    from cchc_flow.models.store.history_query import history as read_history
+    from cchc_flow.settings import get_settings
 
     if fmt not in ("csv", "json", "xlsx"):
         raise PortalError(404, t("history.bad_format", fmt=fmt))
@@ -714,7 +714,7 @@ def history_export(request: Request, fmt: str) -> Response:
         os.close(fd)
         path = Path(name)
         try:
-            entries = read_history(s, f)  # streamed from the database to the file (models/history_query.py)
+            entries = read_history(s, f)  # streamed from the database to the file (models/store/history_query.py)
             if fmt == "xlsx":
                 write_xlsx(entries, path)
             else:
@@ -731,7 +731,7 @@ def history_export(request: Request, fmt: str) -> Response:
 
 @router.get("/audit")
 def audit(request: Request) -> Response:
-    from models.audit import verify
+    from cchc_flow.models.store.audit import verify
 
     with reading() as s:
         plan = current_plan(request, s)

@@ -1,5 +1,5 @@
 """The portal's plan import: the coordinator uploads a decision, sees the draft beside the document's rows and the
-unknown units with suggested entries, edits the draft if needed, and loads it (models/plan_import/workspace.py;
+unknown units with suggested entries, edits the draft if needed, and loads it (models/services/plan_import/workspace.py;
 the same importer and loader as `cchc plan import` and `cchc plan load`).
 
 | route                                 | who                                              |
@@ -21,17 +21,17 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlmodel import select
 
-from models.db import session
-from models.findings import InputError
-from models.messages import t
-from models.plan import read_directory
-from models.plan_import.source import MAX_BYTES, ImportRefused
-from models.plan_import.workspace import check_edited, import_upload, load_checked, stored
-from models.settings import DEFAULT_UNITS, get_settings
-from models.tables import PlanRow
-from web.pages import CsrfField, back, flash, reading, render, signed_in
-from web.security import PortalError, check_csrf, require
-from web.uploads import clean_name, limit_text
+from cchc_flow.models.store.db import session
+from cchc_flow.models.rules.findings import InputError
+from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.plan import read_directory
+from cchc_flow.models.services.plan_import.source import MAX_BYTES, ImportRefused
+from cchc_flow.models.services.plan_import.workspace import check_edited, import_upload, load_checked, stored
+from cchc_flow.settings import DEFAULT_UNITS, get_settings
+from cchc_flow.models.store.tables import PlanRow
+from cchc_flow.web.pages import CsrfField, back, flash, reading, render, signed_in
+from cchc_flow.web.security import PortalError, check_csrf, require
+from cchc_flow.web.uploads import clean_name, limit_text
 
 router = APIRouter()
 

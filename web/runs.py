@@ -15,7 +15,7 @@ from typing import Any
 
 import pendulum
 
-from models.messages import t
+from cchc_flow.models.rules.messages import t
 
 Body = Callable[[], tuple[str, dict[str, Any], str | None]]   # (message key, its values, flow-run id)
 
@@ -77,7 +77,7 @@ class Runs:
             key, values, flow_run_id = body()
             run.said, run.flow_run_id, run.status = (key, values), flow_run_id, "done"
             if flow_run_id:
-                from models.history_query import run_url_maker
+                from cchc_flow.models.store.history_query import run_url_maker
 
                 run.url = run_url_maker()(flow_run_id)
         except Exception as exc:  # shown on the board; the flow's own record is in Prefect

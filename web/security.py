@@ -1,8 +1,8 @@
 """Who is signed in to the portal, what they may open, and CSRF.
 
 The browser holds Starlette's signed cookie (itsdangerous; HttpOnly, SameSite=Lax, Secure when the portal is served
-over https), signed with a key derived from the same secret as the sign-in links of models/auth.py. It carries the
-id of a session kept in the database (models/web_sessions.py: who, since when, until when) and a random CSRF token;
+over https), signed with a key derived from the same secret as the sign-in links of models/services/auth.py. It carries the
+id of a session kept in the database (models/services/web_sessions.py: who, since when, until when) and a random CSRF token;
 every form carries the token and every POST is refused unless it matches. A session ends when its officer signs
 out, when the coordinator ends it, 8 hours after signing in, or as soon as its token is revoked; a cookie kept from
 before is then worth nothing. Signing in (by link or token) starts a new session and ends the browser's previous
@@ -21,11 +21,11 @@ import itsdangerous
 from fastapi import Request
 from sqlmodel import Session
 
-from models.auth import Principal, _secret
-from models.db import get_engine
-from models.messages import t
-from models.tables import PlanRow
-from models.web_sessions import end_session, open_session, session_principal
+from cchc_flow.models.services.auth import Principal, _secret
+from cchc_flow.models.store.db import get_engine
+from cchc_flow.models.rules.messages import t
+from cchc_flow.models.store.tables import PlanRow
+from cchc_flow.models.services.web_sessions import end_session, open_session, session_principal
 
 SESSION_COOKIE = "cchc_session"
 SESSION_MAX_AGE = 8 * 3600          # seconds the cookie is kept (the session itself ends 8 hours after sign-in)
@@ -49,7 +49,7 @@ class SignInNeeded(PortalError):
 
 
 def session_key() -> str:
-    """The cookie-signing key: derived from models.auth's secret, never equal to the key that signs links."""
+    """The cookie-signing key: derived from cchc_flow.models.services.auth's secret, never equal to the key that signs links."""
     return hmac.new(_secret(), b"cchc-web-session-v1", hashlib.sha256).hexdigest()
 
 

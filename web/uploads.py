@@ -1,6 +1,6 @@
 """Files sent through the portal: limited in size and type before anything is stored.
 
-The size limit is models.attachments.MAX_BYTES (the CLI's) unless the portal is given a smaller one; the type is
+The size limit is cchc_flow.models.store.attachments.MAX_BYTES (the CLI's) unless the portal is given a smaller one; the type is
 judged by the extension and the file's first bytes (a ".pdf" must start like a PDF). Accepted files are written
 to a private temporary folder under CCHC_HOME under their (cleaned) name, cut short when the file system would not
 take it, and handed with their whole name to the same functions as the CLI (which store them with their hash);
@@ -19,10 +19,10 @@ from pathlib import Path
 
 from fastapi import UploadFile
 
-from models.attachments import File, short_name
-from models.messages import t
-from models.settings import get_settings
-from web.security import PortalError
+from cchc_flow.models.store.attachments import File, short_name
+from cchc_flow.models.rules.messages import t
+from cchc_flow.settings import get_settings
+from cchc_flow.web.security import PortalError
 
 OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)   # .doc, .xls, .ppt
 ZIP = (b"PK\x03\x04",)                          # .docx, .xlsx, .pptx, .odt, .ods, .odp, .zip

@@ -1,4 +1,4 @@
-"""What the pages show, read through the shared queries (models/queries.py, models/periodic.py, models/reviews.py):
+"""What the pages show, read through the shared queries (models/store/queries.py, models/services/periodic.py, models/services/reviews.py):
 the portal adds no rule of its own about activities, reports or reviews."""
 
 from __future__ import annotations
@@ -15,24 +15,24 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from models.actions import roles_of
-from models.calendar import TZ
-from models.extensions import EXTENDABLE, extensions_of
-from models.lifecycle import FINAL, TRANSITIONS, Event
-from models.messages import t
-from models.periodic import plan_periods, reporters
-from models.plan import short_title
-from models.queries import activities_owed, activity_statuses, plan_as_dict, roles_by_activity
-from models.review_report import UnitTotals
-from models.reviews import ReviewRefused, build_report, check_review
-from models.score_report import unit_scores
-from models.scores import formula, score_rows
-from models.settings import get_settings
-from models.status import COLOURS, Status, on_time, status_words
-from models.tables import (ActivityRow, ContentRow, EvidenceRow, PhaseRow, PlanRow, ReassignmentRow, ReviewRow,
+from cchc_flow.models.services.actions import roles_of
+from cchc_flow.models.rules.calendar import TZ
+from cchc_flow.models.services.extensions import EXTENDABLE, extensions_of
+from cchc_flow.models.rules.lifecycle import FINAL, TRANSITIONS, Event
+from cchc_flow.models.rules.messages import t
+from cchc_flow.models.services.periodic import plan_periods, reporters
+from cchc_flow.models.rules.plan import short_title
+from cchc_flow.models.store.queries import activities_owed, activity_statuses, plan_as_dict, roles_by_activity
+from cchc_flow.models.rules.review_report import UnitTotals
+from cchc_flow.models.services.reviews import ReviewRefused, build_report, check_review
+from cchc_flow.models.services.score_report import unit_scores
+from cchc_flow.models.rules.scores import formula, score_rows
+from cchc_flow.settings import get_settings
+from cchc_flow.models.rules.status import COLOURS, Status, on_time, status_words
+from cchc_flow.models.store.tables import (ActivityRow, ContentRow, EvidenceRow, PhaseRow, PlanRow, ReassignmentRow, ReviewRow,
                            SubmissionRow, TransitionRow, UnitRow)
-from web.gantt import STATES, Band, Bar, progress_svg, rate_svg, timeline_svg
-from web.security import PortalError
+from cchc_flow.web.gantt import STATES, Band, Bar, progress_svg, rate_svg, timeline_svg
+from cchc_flow.web.security import PortalError
 
 VN = ZoneInfo(TZ)
 
@@ -106,8 +106,8 @@ class ActivityPage:
     names: dict[str, str]
     steps: list[TransitionRow]
     evidence: list[EvidenceRow]
-    extensions: list[Any] = field(default_factory=list)   # requests for a later due date (models/extensions.py)
-    reassignment: Any = None   # the coordinator's latest reassignment, in force (models/reassignment.py)
+    extensions: list[Any] = field(default_factory=list)   # requests for a later due date (models/services/extensions.py)
+    reassignment: Any = None   # the coordinator's latest reassignment, in force (models/services/reassignment.py)
     returned: tuple[date | None, str] | None = None      # the coordinator's latest return: (day, reason)
 
     @property
@@ -235,7 +235,7 @@ def board(s: Session, plan: PlanRow, today: date, lang: str) -> dict[str, Any]:
 
 
 def unit_rates(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
-    """Per lead unit, over every phase: the review report's totals (models/reviews.py), their on-time rate, and the
+    """Per lead unit, over every phase: the review report's totals (models/services/reviews.py), their on-time rate, and the
     activities past their due date that were never reported."""
     names = unit_names(s)
     totals: dict[str, list[int]] = {}
@@ -353,7 +353,7 @@ def _beside(a: dict[str, Any], lang: str) -> str:
 
 def backdated(at: Any, day: date | None, letter: str | None) -> str | None:
     """"recorded on …, counts from … (letter …)" for a step the coordinator back-dated from a late letter."""
-    from models.backdating import marked
+    from cchc_flow.models.rules.backdating import marked
 
     if not letter or day is None:
         return None
@@ -377,7 +377,7 @@ def named(s: Session, codes: Any) -> str:
 
 def review_preview(s: Session, plan: PlanRow, phase: PhaseRow, today: date) -> dict[str, Any]:
     """What holding ``phase``'s review today would do: the report's own figures (build_report) and who receives it."""
-    from models.reviews import review_recipients
+    from cchc_flow.models.services.reviews import review_recipients
 
     report = build_report(s, plan.code, phase.number, today)
     return {"title": phase.review_title or phase.name, "total": len(report.activities),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from models.messages import MESSAGES, t
+from cchc_flow.models.rules.messages import MESSAGES, t
 
 PRINCIPAL = re.compile(r"\b(unit|coordinator|auditor):([A-Z0-9][A-Z0-9_.-]*)?(?: #\d+)?")
 

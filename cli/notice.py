@@ -1,0 +1,101 @@
+"""`cchc notice`: the notifications of a plan, and what the coordinator does with those in doubt."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.text import printable
+
+notice_app = typer.Typer(help="Thông báo: xem, gửi lại hoặc xác nhận thông báo chưa rõ / notifications: list, "
+                              "resend or confirm those in doubt.", no_args_is_help=True)
+
+
+@notice_app.command("list")
+def notice_list(plan: str, status: Annotated[str | None, typer.Option("--status", help="pending | sent | doubt")] = None,
+                fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table") -> None:
+    """Thông báo của một kế hoạch / a plan's notifications."""
+    from cchc_flow.cli.main import fail, out
+    from cchc_flow.models.services.doubts import notices
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.queries import UnknownPlan, get_plan
+
+    try:
+        with session() as s:
+            rows = [{"id": n.id, "entity": n.entity_key, "notice": n.notice, "recipient": n.recipient,
+                     "status": n.status, "attempts": n.attempts, "error": n.last_error}
+                    for n in notices(s, get_plan(s, plan), status)]
+    except UnknownPlan as exc:
+        fail(str(exc))
+    if fmt == "json":
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table()
+    for col in ("col.token", "col.id", "col.notice", "col.recipient", "col.status", "col.attempts", "col.error"):
+        table.add_column(t(col))
+    for r in rows:
+        table.add_row(str(r["id"]), r["entity"], r["notice"], r["recipient"], r["status"], str(r["attempts"]),
+                      escape(printable(r["error"])))
+    out.print(table)
+
+
+def _coordinator_does(fn, notice_id: int, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    from cchc_flow.cli.main import fail, stated_name
+    from cchc_flow.cli.token import principal
+    from cchc_flow.models.services.doubts import NoticeInputError
+    from cchc_flow.models.services.access import ActionRefused
+    from cchc_flow.models.services.auth import AuthError
+    from cchc_flow.models.store.db import session
+
+    try:
+        with session() as s:
+            return fn(s, principal=principal(s), notice_id=notice_id, stated_name=stated_name(), **kwargs)
+    except (AuthError, ActionRefused, NoticeInputError) as exc:
+        fail(str(exc))
+
+
+@notice_app.command("resend")
+def notice_resend(notice_id: int, yes: Annotated[bool, typer.Option("--yes", help="không hỏi lại / do not ask")] = False
+                  ) -> None:
+    """Gửi lại một thông báo chưa rõ (người điều phối) / resend a notification in doubt (coordinator)."""
+    from cchc_flow.cli.main import check_routes_or_fail, err, out
+    from cchc_flow.flows.delivery import deliver_now
+    from cchc_flow.models.services.doubts import resend, unit_routes
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.tables import NotificationRow, UnitRow
+
+    check_routes_or_fail()
+    with session() as s:  # say what a resend does before doing it (unknown ids are refused by resend itself)
+        n = s.get(NotificationRow, notice_id)
+        if n is not None and n.status == "doubt" and not yes:
+            unit = s.get(UnitRow, n.recipient)
+            name = f"{unit.name} ({n.recipient})" if unit and unit.name and unit.name != n.recipient else n.recipient
+            out.print(t("notice.resend_preview", id=n.id, what=n.entity_key, unit=name,
+                        routes=", ".join(unit_routes(s, n.recipient)) or "—"), highlight=False)
+            typer.confirm(t("notice.resend_ask"), abort=True)
+    n = _coordinator_does(resend, notice_id)
+    out.print(t("notice.resend", id=notice_id))
+    for problem in deliver_now(n.plan_id, (n.recipient,), n.as_of):
+        err.print(f"[yellow]![/] {problem}", highlight=False)
+
+
+@notice_app.command("confirm")
+def notice_confirm(notice_id: int) -> None:
+    """Ghi nhận đơn vị đã nhận một thông báo chưa rõ (người điều phối) / record that a notification in doubt
+    arrived (coordinator)."""
+    from cchc_flow.cli.main import check_routes_or_fail, out
+    from cchc_flow.models.services.doubts import confirm, unit_routes
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.tables import NotificationRow
+
+    check_routes_or_fail()
+    with session() as s:
+        n = s.get(NotificationRow, notice_id)
+        routes = unit_routes(s, n.recipient) if n else []
+    _coordinator_does(confirm, notice_id, routes=routes)
+    out.print(t("notice.confirmed", id=notice_id))

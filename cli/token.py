@@ -1,0 +1,165 @@
+"""`cchc token`: access tokens for unit officers, the coordinator and auditors; and who the CLI user is.
+
+The token is read from CCHC_TOKEN, else asked for (hidden input). Only its hash is stored (models/services/auth.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+from sqlmodel import Session, select
+
+from cchc_flow.models.services.auth import AuthError, Principal, authenticate
+from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.text import printable
+
+token_app = typer.Typer(help="Mã truy cập: cấp, liệt kê, thu hồi / access tokens: issue, list, revoke.",
+                        no_args_is_help=True)
+
+
+def read_token(required: bool = True) -> str | None:
+    """CCHC_TOKEN, else the token typed at a hidden prompt (None when nothing can be read)."""
+    token = os.environ.get("CCHC_TOKEN", "").strip()
+    if token or not required:
+        return token or None
+    if not sys.stdin.isatty():  # piped in (echo "$TOKEN" | cchc ...): one line, nothing to hide
+        return sys.stdin.readline().strip() or None
+    try:
+        typed = typer.prompt(t("auth.prompt"), hide_input=True, default="", show_default=False)
+    except (typer.Abort, EOFError):
+        return None
+    return typed.strip() or None
+
+
+def principal(session: Session) -> Principal:
+    """The person at the keyboard, as their token says; AuthError when it is missing, unknown or revoked.
+
+    Ends the read transaction it opened, so that the action can start its own write transaction.
+    """
+    try:
+        return authenticate(session, read_token())
+    finally:
+        if session.in_transaction():
+            session.rollback()
+
+
+@token_app.command("issue")
+def token_issue(unit: Annotated[str | None, typer.Option("--unit", help="mã đơn vị / unit code")] = None,
+                role: Annotated[str, typer.Option("--role", help="unit | coordinator | auditor")] = "unit",
+                label: Annotated[str | None, typer.Option("--label", help="người nhận / who holds it")] = None) -> None:
+    """Cấp mã truy cập (chỉ hiện một lần) / issue a token (printed once)."""
+    from cchc_flow.cli.main import fail, out, stated_name
+    from cchc_flow.models.services.access import bootstrap, bootstrapped, may_issue
+    from cchc_flow.models.services.auth import issue_token
+    from cchc_flow.models.store.db import session
+
+    label = _label(label)
+    try:
+        with session() as s:
+            first = not bootstrapped(s)  # the very first token of a database needs none, once
+            token = read_token(required=not first)
+            issuer = authenticate(s, token) if token else None
+            may_issue(s, issuer, role, unit)
+            s.rollback()  # end the reads above: issuing writes in its own transaction
+            if first and issuer is None:
+                token_id, token = bootstrap(s, unit or "", label, stated_name())
+            else:
+                token_id, token = issue_token(s, role, unit, label)
+    except AuthError as exc:
+        fail(str(exc))
+    out.print(t("token.issued", id=token_id, role=role, unit=(unit or "—").upper()), highlight=False)
+    typer.echo(token)
+
+
+def _label(label: str | None) -> str | None:
+    from cchc_flow.cli.main import fail
+    from cchc_flow.models.rules.text import ControlCharacters, check_text
+
+    try:
+        return check_text(label, "--label")
+    except ControlCharacters as exc:
+        fail(str(exc))
+
+
+@token_app.command("recover")
+def token_recover(
+        unit: Annotated[str, typer.Option("--unit", help="đơn vị đầu mối / the focal unit")],
+        confirm_database: Annotated[str | None, typer.Option(
+            "--confirm-database", help="tên cơ sở dữ liệu (tệp SQLite hoặc tên cơ sở PostgreSQL) / the database's name")] = None,
+        label: Annotated[str | None, typer.Option("--label", help="người nhận / who holds it")] = None) -> None:
+    """Chủ sở hữu cơ sở dữ liệu cấp lại mã người điều phối khi không còn mã nào dùng được (ghi vào lịch sử) /
+    the database owner issues a new coordinator token when none can be used (recorded in the history)."""
+    from cchc_flow.cli.main import fail, out, stated_name
+    from cchc_flow.models.services.access import recover
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.services.ownership import database_name, owner_problem
+
+    label = _label(label)
+    try:
+        with session() as s:
+            name = database_name(s)
+            if confirm_database != name:
+                fail(t("recover.confirm", name=name))
+            owner, problem = owner_problem(s)
+            s.rollback()
+            if problem:
+                fail(t("recover.not_owner", detail=problem))
+            token_id, token = recover(s, unit, label, stated_name(), owner)
+    except AuthError as exc:
+        fail(str(exc))
+    out.print(t("token.issued", id=token_id, role="coordinator", unit=unit.upper()), highlight=False)
+    typer.echo(token)
+
+
+@token_app.command("list")
+def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table") -> None:
+    """Các mã đã cấp (không hiện mã) / tokens issued (never the tokens themselves)."""
+    from cchc_flow.cli.main import out
+    from cchc_flow.models.rules.calendar import TZ
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.tables import TokenRow
+
+    with session() as s:
+        rows = [{"id": r.id, "role": r.role, "unit": r.unit_code, "label": r.label,
+                 "created": _local(r.created_at, TZ),
+                 "revoked": _local(r.revoked_at, TZ)} for r in s.exec(select(TokenRow).order_by(TokenRow.id))]
+    if fmt == "json":
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table()
+    for col in ("col.token", "col.role", "col.unit", "col.label", "col.created", "col.revoked"):
+        table.add_column(t(col))
+    for r in rows:
+        table.add_row(str(r["id"]), r["role"], r["unit"] or "—", escape(printable(r["label"])), r["created"] or "",
+                      r["revoked"] or "")
+    out.print(table)
+
+
+def _local(value, tz: str) -> str | None:  # type: ignore[no-untyped-def]
+    import pendulum
+
+    return pendulum.instance(value).in_tz(tz).to_datetime_string() if value else None
+
+
+@token_app.command("revoke")
+def token_revoke(token_id: Annotated[int, typer.Argument(help="số mã (xem 'cchc token list') / token id")]) -> None:
+    """Thu hồi mã truy cập ngay / revoke a token at once."""
+    from cchc_flow.cli.main import fail, out
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.services.auth import revoke_token
+
+    try:
+        with session() as s:
+            issuer = principal(s)
+            if issuer.role != "coordinator":
+                raise AuthError(t("auth.issuer"))
+            revoke_token(s, token_id)
+    except AuthError as exc:
+        fail(str(exc))
+    out.print(t("token.revoked", id=token_id))

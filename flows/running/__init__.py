@@ -1,0 +1,1 @@
+"""Running the flows: names and tags, starting a run now, the local runtime, and the server's deployments."""

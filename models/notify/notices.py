@@ -1,0 +1,353 @@
+"""Notifications as records: queued once per idempotency key, composed as one digest per unit."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+import jinja2
+import pendulum
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from cchc_flow.models.store.attachments import original_name
+from cchc_flow.models.store.audit import seal_deliveries
+from cchc_flow.models.rules.due import Message
+from cchc_flow.models.rules.labels import day, period_label, unit_label, units_label
+from cchc_flow.models.rules.messages import MESSAGES, current_lang, t
+from cchc_flow.models.store.tables import DeliveryRow, NotificationRow
+
+LEASE = timedelta(minutes=10)
+T = TypeVar("T")
+
+
+def notification_key(plan: str, entity_key: str, notice: str, recipient: str, offset: int) -> str:
+    """The idempotency key: (plan, activity, event, recipient, offset)."""
+    return f"{plan}|{entity_key}|{notice}|{recipient}|{offset}"
+
+
+DUE_NOTICES = ("reminder", "overdue", "escalation")   # notices counted from the due date
+
+
+def message_key(plan: str, entity_key: str, message: Message, details: dict[str, Any]) -> str:
+    """The idempotency key of ``message``; an extended activity's due-date notices count towards its new date."""
+    m = message
+    key = notification_key(plan, entity_key, m.notice, m.recipient, m.offset)
+    if details.get("extended") and m.notice in DUE_NOTICES:
+        key += f"|{details['end']}"
+    return key
+
+
+def enqueue(session: Session, *, plan_id: int, plan_code: str, entity: str, entity_key: str,
+            messages: Iterable[Message], as_of: date, details: dict[str, Any],
+            flow_run_id: str | None = None) -> int:
+    """Queue each message unless its key was queued before (by anyone, ever); returns how many are new."""
+    return len(queue(session, [notification(plan_id=plan_id, plan_code=plan_code, entity=entity, entity_key=entity_key,
+                                            message=m, as_of=as_of, details=details, flow_run_id=flow_run_id)
+                               for m in messages]))
+
+
+def notification(*, plan_id: int, plan_code: str, entity: str, entity_key: str, message: Message, as_of: date,
+                 details: dict[str, Any], flow_run_id: str | None = None) -> dict[str, Any]:
+    """The row of one new notification, as queue() takes it."""
+    m = message
+    return {"plan_id": plan_id, "key": message_key(plan_code, entity_key, m, details),
+            "entity": entity, "entity_key": entity_key, "notice": str(m.notice), "recipient": m.recipient,
+            "role": str(m.role), "offset": m.offset, "as_of": as_of, "details": details, "status": "pending",
+            "attempts": 0, "created_at": pendulum.now("UTC"), "flow_run_id": flow_run_id}
+
+
+def queue(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
+    """Insert the notification ``rows`` whose key was never queued, in one statement; returns their keys.
+
+    Runs in the caller's transaction (a write transaction: on SQLite it holds the lock, so the keys it reads as
+    new are the keys it inserts).
+    """
+    new = unqueued(session, [r["key"] for r in rows])
+    fresh = [r for r in rows if r["key"] in new]
+    if fresh:
+        insert = _insert_for(session)
+        session.connection().execute(insert(NotificationRow.__table__).on_conflict_do_nothing(index_elements=["key"]),
+                                     fresh)
+    return new
+
+
+def unqueued(session: Session, keys: Iterable[str]) -> set[str]:
+    """The idempotency keys among ``keys`` that were never queued."""
+    wanted = set(keys)
+    found: set[str] = set()
+    for part in chunks(sorted(wanted)):
+        found.update(session.exec(select(NotificationRow.key).where(NotificationRow.key.in_(part))))
+    return wanted - found
+
+
+def chunks(values: Sequence[T], size: int = 5000) -> Iterator[list[T]]:
+    """``values`` in lists of at most ``size``: bounded IN (...) lists, whatever the size of the plan."""
+    for i in range(0, len(values), size):
+        yield list(values[i:i + size])
+
+
+def _insert_for(session: Session):  # type: ignore[no-untyped-def]
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
+def pending(session: Session, plan_id: int, units: Collection[str] | None = None) -> dict[str, list[NotificationRow]]:
+    """Pending notifications of a plan (of the recipient ``units`` if given), by recipient, oldest first."""
+    query = select(NotificationRow).where(NotificationRow.plan_id == plan_id, NotificationRow.status == "pending")
+    if units is not None:
+        query = query.where(NotificationRow.recipient.in_(list(units)))
+    out: dict[str, list[NotificationRow]] = {}
+    for r in session.exec(query.order_by(NotificationRow.id)).all():
+        out.setdefault(r.recipient, []).append(r)
+    return out
+
+
+def pending_units(session: Session, plan_id: int) -> list[str]:
+    """Units with something pending for a plan."""
+    return sorted(session.exec(select(NotificationRow.recipient).distinct().where(
+        NotificationRow.plan_id == plan_id, NotificationRow.status == "pending")).all())
+
+
+def claim(session: Session, ids: Sequence[int], sender: str) -> list[int]:
+    """Take the notifications ``ids`` for ``sender`` unless another sender holds them; returns those taken.
+
+    Runs in the caller's transaction: commit it before sending.
+    """
+    return take(session, ids, sender).taken
+
+
+@dataclass
+class Claim:
+    """What a sender took: ``taken`` ids, and among them ``in_doubt``: id -> the earlier holder, which stopped
+    (or ran past its lease) after claiming it and before recording an answer, so it may have sent it already."""
+
+    taken: list[int] = field(default_factory=list)
+    in_doubt: dict[int, str] = field(default_factory=dict)
+
+
+def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
+    """Claim ``ids`` for ``sender`` (compare-and-set); a claim whose holder is known dead or whose lease
+    ended is taken over and reported in doubt. Runs in the caller's transaction: commit it before sending."""
+    from cchc_flow.models.notify.senders import known_dead
+
+    now = pendulum.now("UTC")
+    out = Claim()
+    if not ids:
+        return out
+    for part in chunks(ids):  # unclaimed (or ours already): taken together, compare-and-set
+        out.taken += session.execute(
+            sa.update(NotificationRow)
+            .where(NotificationRow.id.in_(part), NotificationRow.status == "pending",
+                   sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender))
+            .values(claimed_by=sender, claimed_until=now + LEASE)
+            .returning(NotificationRow.id)
+            .execution_options(synchronize_session=False)).scalars().all()
+    rest = sorted(set(ids) - set(out.taken))  # held by another sender (or no longer pending)
+    rows = [r for part in chunks(rest) for r in session.execute(
+        sa.select(NotificationRow.id, NotificationRow.claimed_by, NotificationRow.claimed_until)
+        .where(NotificationRow.id.in_(part), NotificationRow.status == "pending"))]
+    for nid, holder, until in sorted(rows):
+        if holder is None or holder == sender:
+            continue
+        if until is not None and until >= now and not known_dead(holder):
+            continue  # another sender is at work on it
+        result = session.execute(  # a stale claim: taken over, and what it may have sent is in doubt
+            sa.update(NotificationRow)
+            .where(NotificationRow.id == nid, NotificationRow.status == "pending", NotificationRow.claimed_by == holder)
+            .values(claimed_by=sender, claimed_until=now + LEASE)
+            .execution_options(synchronize_session=False))
+        if result.rowcount:
+            out.taken.append(nid)
+            out.in_doubt[nid] = holder
+    out.taken.sort()
+    return out
+
+
+def delivered_routes(session: Session, ids: Sequence[int]) -> dict[int, set[str]]:
+    """notification id -> routes it was already delivered on."""
+    out: dict[int, set[str]] = {i: set() for i in ids}
+    for part in chunks(ids):
+        for nid, route in session.execute(sa.select(DeliveryRow.notification_id, DeliveryRow.route)
+                                          .where(DeliveryRow.notification_id.in_(part), DeliveryRow.ok)):
+            out[nid].add(route)
+    return out
+
+
+@dataclass(frozen=True)
+class Outcome:
+    route: str
+    ok: bool
+    error: str | None
+    doubt: bool = False     # not sent again: an earlier sender may have sent it (see models/notify/senders.py)
+
+
+def record_outcomes(session: Session, notifications: Sequence[NotificationRow], routes: Mapping[int, Sequence[str]],
+                    outcomes: Mapping[tuple[int, str], Outcome], flow_run_id: str | None,
+                    unrouted_error: str | None = None) -> None:
+    """Append each attempt to the delivery log and settle each notification: sent once every one of its ``routes``
+    (notification id -> routes) has it; the claims are given back.
+
+    Runs in the caller's transaction.
+    """
+    now = pendulum.now("UTC")
+    done = delivered_routes(session, [n.id for n in notifications])  # type: ignore[misc]
+    attempts: list[dict[str, Any]] = []
+    tried: dict[int, list[Outcome]] = {}
+    for (nid, route), o in outcomes.items():
+        tried.setdefault(nid, []).append(o)
+        if o.ok and route in done[nid]:
+            continue
+        attempts.append({"notification_id": nid, "route": route, "ok": o.ok, "error": o.error, "at": now,
+                         "flow_run_id": flow_run_id})
+        if o.ok:
+            done[nid].add(route)
+    if attempts:
+        seal_deliveries(session, attempts, {n.id: n for n in notifications})  # type: ignore[misc]  # locks the chains
+        session.connection().execute(sa.insert(DeliveryRow.__table__), attempts)
+    settled: dict[tuple[bool, tuple[tuple[str, Any], ...]], list[int]] = {}  # same new values: one UPDATE
+    for n in notifications:
+        mine = tried.get(n.id, [])  # type: ignore[arg-type]
+        errors = [f"{o.route}: {o.error}" for o in mine if not o.ok]
+        values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
+        wanted = routes.get(n.id, ())  # type: ignore[arg-type]
+        if wanted and set(wanted) <= done[n.id]:  # type: ignore[index]
+            values.update(status="sent", sent_at=now, last_error=None)
+        elif any(o.doubt and o.route not in done[n.id] for o in mine):  # type: ignore[index]
+            values.update(status="doubt", last_error="; ".join(errors))
+        elif errors or unrouted_error:
+            values["last_error"] = "; ".join(errors) or unrouted_error
+        settled.setdefault((bool(mine), tuple(sorted(values.items()))), []).append(n.id)  # type: ignore[arg-type]
+    for (bump, values_), ids in settled.items():
+        extra = {"attempts": NotificationRow.attempts + 1} if bump else {}
+        for part in chunks(ids):
+            session.execute(sa.update(NotificationRow).where(NotificationRow.id.in_(part))
+                            .values(**dict(values_), **extra).execution_options(synchronize_session=False))
+
+
+UNIT_FIELDS = ("unit", "coordinator", "to")      # details that hold one unit code
+UNITS_FIELDS = ("leads", "missing")              # details that hold several
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One thing a digest tells: its heading line and the lines under it."""
+
+    heading: str
+    lines: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The one message a unit receives: its subject, the plain text, and the HTML alternative for email."""
+
+    title: str
+    body: str
+    html: str
+
+
+def _units(value: Any, names: Mapping[str, str | None]) -> str:
+    codes = value.split(", ") if isinstance(value, str) else list(value or [])
+    return units_label(codes, names) or "—"
+
+
+def _values(n: NotificationRow, names: Mapping[str, str | None], lang: str) -> dict[str, Any]:
+    """What the message texts of one notification are filled with: units by name, dates dd/mm/yyyy."""
+    d = n.details
+    values = {**d, "end": day(d.get("end")), "offset": n.offset, "id": n.entity_key}
+    values.update({k: unit_label(d[k], names.get(d[k])) for k in UNIT_FIELDS if isinstance(d.get(k), str)})
+    values.update({k: _units(d.get(k), names) for k in UNITS_FIELDS})
+    if n.entity == "report":
+        values["phase"] = period_label(str(d.get("phase", "")), lang)
+    if "on_time" in d:
+        values["on_time"] = t("on_time" if d["on_time"] else "late", lang)
+    return values
+
+
+def _item(n: NotificationRow, names: Mapping[str, str | None], lang: str) -> DigestItem:
+    d, values = n.details, _values(n, names, lang)
+    expected_key = next(k for k in (f"expect.{n.notice}.{n.role}", f"expect.{n.notice}.lead", f"expect.{n.notice}")
+                        if k in MESSAGES)
+    heading = t("digest.item" if n.entity == "activity" else "digest.item_other", lang,
+                headline=t(f"headline.{n.notice}", lang, **values), id=n.entity_key, phase=values.get("phase", ""))
+    lines = [str(d.get("title", "")),
+             t("digest.window", lang, start=day(d.get("start")), end=day(d.get("end"))) if d.get("start")
+             else t("digest.due", lang, end=day(d.get("end"))),
+             t("digest.role", lang, role=t(f"role.{n.role}", lang)),
+             t("digest.expected", lang, text=t(expected_key, lang, **values))]
+    if files := [original_name(f) for f in d.get("attach") or ()]:
+        lines.append(t("digest.attachments", lang, files=", ".join(files)))
+    return DigestItem(heading, tuple(line for line in lines if line))
+
+
+def digest_subject(plan_number: str, items: Sequence[NotificationRow], today: date, lang: str) -> str:
+    """What is in the message, counted by kind ("2 việc mới, 1 việc quá hạn"), and the nearest due date to come."""
+    counts: dict[str, int] = {}
+    for n in items:
+        counts[n.notice] = counts.get(n.notice, 0) + 1
+    what = ", ".join(t(f"digest.count.{notice}", lang, n=k) for notice, k in counts.items())
+    coming = sorted(d for n in items if n.notice in OPEN_NOTICES and (d := n.details.get("end")) and d >= str(today))
+    if coming:
+        what += " — " + t("digest.nearest", lang, date=day(coming[0]))
+    return t("digest.title", lang, number=plan_number, what=what)
+
+
+OPEN_NOTICES = ("assigned", "reminder", "returned", "report_reminder")   # notices that ask for something by a date
+
+
+def compose_digest(*, plan_number: str, plan_title: str, unit_code: str, unit_name: str | None,
+                   items: Sequence[NotificationRow], today: date, lang: str | None = None,
+                   names: Mapping[str, str | None] | None = None, anchors: Sequence[str] = ()) -> Digest:
+    """The one message a unit receives for ``items``: subject, plain text and HTML, in the configured language.
+
+    ``names`` (unit code -> full name) names every unit the way people read it; no command lines: the unit's
+    own portal link is its way in. ``anchors`` (the leadership's messages): the history's chain heads, as
+    models/store/anchors.py writes them.
+    """
+    lang = lang or current_lang()  # asked once for the whole digest
+    names = {**(names or {}), unit_code: unit_name}
+    greeting = t("digest.greeting", lang, unit=unit_label(unit_code, unit_name))
+    plan_line = t("digest.plan", lang, number=plan_number, title=plan_title)
+    entries = [_item(n, names, lang) for n in items]
+    link = portal_link(unit_code, items)
+    lines = [greeting, plan_line, ""]
+    for i, e in enumerate(entries, 1):
+        lines += [f"{i}. {e.heading}", *(f"   {line}" for line in e.lines), ""]
+    if link:
+        lines += [t("digest.portal", lang, url=link), ""]
+    if anchors:
+        lines += [t("anchor.heading", lang), *anchors, ""]
+    lines.append(t("digest.footer", lang))
+    html = _TEMPLATES.get_template("digest.html").render(
+        lang=lang, greeting=greeting, plan_line=plan_line, items=entries, link=link,
+        link_note=t("digest.link_note", lang), link_text=t("digest.link_text", lang),
+        link_copy=t("digest.link_copy", lang), footer=t("digest.footer", lang),
+        anchors_heading=t("anchor.heading", lang) if anchors else "", anchors=anchors)
+    return Digest(digest_subject(plan_number, items, today, lang), "\n".join(lines), html)
+
+
+_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("cchc_flow.models.notify", "templates"), autoescape=True,
+                                trim_blocks=True, lstrip_blocks=True)
+
+
+def portal_link(unit_code: str, items: Sequence[NotificationRow]) -> str | None:
+    """The unit's personal, signed, expiring sign-in link to the web portal (CCHC_PORTAL_URL; set empty: none), which
+    opens the activity itself when the message is about one activity only."""
+    from urllib.parse import urlencode
+
+    from cchc_flow.models.services.auth import sign_link
+    from cchc_flow.settings import get_settings
+
+    base = get_settings().portal_url
+    if not base:
+        return None
+    params = {"link": sign_link(unit_code)}
+    keys = {n.entity_key for n in items if n.entity == "activity"}
+    if len(keys) == 1 and all(n.entity == "activity" for n in items):
+        params["next"] = f"/activities/{keys.pop()}"
+    return f"{base}/login?{urlencode(params)}"

@@ -1,0 +1,35 @@
+"""How units, periods and dates are named in everything people read: one rule each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+
+from cchc_flow.models.rules.messages import t
+
+
+def unit_label(code: str, name: str | None) -> str:
+    """A unit as people read it: its full name with the code in brackets ("Văn phòng Bộ (VPB)"); the code alone
+    when the directory gives no other name (T5G)."""
+    return f"{name} ({code})" if name and name.strip() and name.strip() != code else code
+
+
+def units_label(codes: Iterable[str], names: Mapping[str, str | None]) -> str:
+    """Several units, each as unit_label() names it, separated by commas; a spelling that is not a code is kept."""
+    return ", ".join(unit_label(c, names.get(c)) for c in codes)
+
+
+def period_label(label: str, lang: str | None = None) -> str:
+    """A reporting period as people say it: "2014-H1" -> "6 tháng đầu năm 2014", "2014" -> "năm 2014"."""
+    year, _, half = label.partition("-")
+    if half == "H1" and year.isdigit():
+        return t("period.half", lang, year=year)
+    return t("period.year", lang, year=year) if year.isdigit() and not half else label
+
+
+def day(value: date | str | None, empty: str = "—") -> str:
+    """dd/mm/yyyy (a date or an ISO string), or ``empty`` when there is none."""
+    if value is None or value == "":
+        return empty
+    value = value if isinstance(value, date) else date.fromisoformat(value)
+    return value.strftime("%d/%m/%Y")

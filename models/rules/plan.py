@@ -1,0 +1,349 @@
+"""A plan read from its file and checked against the unit directory: what the rest of cchc-flow runs."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from cchc_flow.models.rules.calendar import DateError, Window, WindowOrderError, parse_window
+from cchc_flow.models.rules.findings import Finding, InputError
+from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.plan_spec import DirectorySpec, PhaseSpec, PlanInfo, PlanSpec, Reminders, ReportingSpec, ReviewSpec
+from cchc_flow.models.rules.yamlfile import Loc, YamlDocument, read_yaml
+
+_UNNUMBERED_DECISION = re.compile(r"(?:Quyết định|Nghị quyết|Chỉ thị)\s+số\s*/[^\s,;]+")
+_LABEL_YEARS = re.compile(r"([0-9]{4})(?:\s*[-–]\s*([0-9]{4}))?")
+
+
+@dataclass(frozen=True)
+class Unit:
+    code: str
+    name: str | None
+    kind: str
+    aliases: tuple[str, ...]
+    tags: tuple[str, ...]
+    english: str | None = None
+    note: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.code} ({self.name})" if self.name else self.code
+
+
+@dataclass(frozen=True)
+class Directory:
+    """The unit directory: codes, and every way a plan may write a unit."""
+
+    source: str
+    units: dict[str, Unit]
+    written: dict[str, tuple[str, str | None]]  # normalised spelling -> (code, slip reason or None)
+
+    def resolve(self, written: str) -> tuple[str, str | None] | None:
+        """(code, slip reason) for a unit as a plan writes it, or None when unknown."""
+        return self.written.get(_norm(written))
+
+
+@dataclass(frozen=True)
+class Role:
+    """A unit named on an activity, with the words the plan used for it."""
+
+    code: str
+    as_written: str
+
+
+@dataclass(frozen=True)
+class Activity:
+    key: str
+    phase: int
+    content: int
+    text: str
+    window: Window
+    funding: str
+    lead: tuple[Role, ...]
+    partners: tuple[Role, ...]
+
+    @property
+    def short_title(self) -> str:
+        return short_title(self.text)
+
+
+@dataclass(frozen=True)
+class Content:
+    number: int
+    title: str
+    plan_text: str | None
+    activities: tuple[Activity, ...]
+
+
+@dataclass(frozen=True)
+class Phase:
+    number: int
+    name: str
+    also_written: tuple[str, ...]
+    window: Window
+    review: ReviewSpec | None
+    contents: tuple[Content, ...]
+
+    @property
+    def activities(self) -> list[Activity]:
+        return [a for c in self.contents for a in c.activities]
+
+
+@dataclass(frozen=True)
+class Plan:
+    info: PlanInfo
+    reminders: Reminders
+    groups: dict[str, tuple[str, ...]]
+    phases: tuple[Phase, ...]
+    reporting: tuple[ReportingSpec, ...]
+    digest: str
+    max_extensions: int = 2                                   # deadline extensions per activity (models/services/extensions.py)
+    scores: dict[str, float] = field(default_factory=dict)    # the unit scores' weights (models/rules/scores.py)
+
+    @property
+    def code(self) -> str:
+        return self.info.code
+
+    @property
+    def activities(self) -> list[Activity]:
+        return [a for p in self.phases for a in p.activities]
+
+
+def short_title(text: str, limit: int = 70) -> str:
+    """First line of an activity's text, without its bullet, cut at a word near ``limit`` characters."""
+    first = text.strip().splitlines()[0].lstrip("-+• ").strip().rstrip(":")
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def _norm(name: str) -> str:
+    return " ".join(name.split()).casefold()
+
+
+def _schema_findings(doc: YamlDocument, exc: ValidationError, prefix: Loc = ()) -> list[Finding]:
+    out = []
+    for err in exc.errors(include_url=False):
+        loc = prefix + tuple(err["loc"])
+        kind = err["type"]
+        if kind == "missing":
+            msg = t("schema.missing")
+        elif kind == "extra_forbidden":
+            msg = t("schema.extra")
+        elif isinstance(err.get("ctx", {}).get("error"), DateError):
+            msg = t("schema.date", detail=str(err["ctx"]["error"]))
+        elif kind.startswith("date"):
+            msg = t("schema.date", detail=repr(err.get("input")))
+        else:
+            msg = t("schema.type", detail=_type_detail(kind, err.get("ctx", {}), err["msg"]))
+        # union members add their type name to the location; drop it
+        loc = tuple(p for p in loc if not (isinstance(p, str) and ("[" in p or p in {"str", "int", "date"})))
+        out.append(doc.finding("error", loc, msg))
+    return out
+
+
+_TYPE_DETAIL_VI = {
+    "int_parsing": "cần một số nguyên", "int_type": "cần một số nguyên", "int_from_float": "cần một số nguyên",
+    "string_type": "cần một đoạn văn bản", "list_type": "cần một danh sách", "dict_type": "cần một bảng khóa/giá trị",
+    "model_type": "cần một bảng khóa/giá trị", "model_attributes_type": "cần một bảng khóa/giá trị",
+    "string_too_short": "không được để trống", "bool_parsing": "cần true hoặc false",
+    "literal_error": "cần một trong: {expected}", "string_pattern_mismatch": "không khớp mẫu {pattern}",
+    "greater_than_equal": "cần ≥ {ge}", "less_than_equal": "cần ≤ {le}",
+}
+
+
+def _type_detail(kind: str, ctx: dict[str, Any], english: str) -> str:
+    from cchc_flow.settings import get_settings
+
+    if get_settings().lang == "en" or kind not in _TYPE_DETAIL_VI:
+        return english
+    try:
+        return _TYPE_DETAIL_VI[kind].format(**ctx)
+    except (KeyError, IndexError):
+        return english
+
+
+def read_directory(path: Path) -> Directory:
+    """Read and check the unit directory, or raise InputError."""
+    doc = read_yaml(path)
+    try:
+        spec = DirectorySpec.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError(_schema_findings(doc, exc)) from None
+    findings: list[Finding] = []
+    units: dict[str, Unit] = {}
+    written: dict[str, tuple[str, str | None]] = {}
+    first_line: dict[str, int | None] = {}
+    for i, u in enumerate(spec.units):
+        if u.code in units:
+            findings.append(doc.finding("error", ("units", i, "code"),
+                                        t("schema.duplicate_id", id=u.code, first=first_line[u.code])))
+            continue
+        first_line[u.code] = doc.line_of(("units", i))
+        units[u.code] = Unit(u.code, u.name, u.kind, tuple(u.aliases), tuple(u.tags), u.english, u.note)
+        spellings = [(u.code, None), *((a, None) for a in u.aliases), *((s.written, s.reason) for s in u.slips)]
+        if u.name:
+            spellings.append((u.name, None))
+        for spelling, reason in spellings:
+            key = _norm(spelling)
+            if key in written and written[key][0] != u.code:
+                findings.append(doc.finding("error", ("units", i),
+                                            t("schema.duplicate_id", id=spelling, first=first_line[written[key][0]])))
+            written[key] = (u.code, reason)
+    if findings:
+        raise InputError(findings)
+    return Directory(source=doc.name, units=units, written=written)
+
+
+class _Checker:
+    """Collects findings while a plan spec is resolved against the directory."""
+
+    def __init__(self, doc: YamlDocument, directory: Directory):
+        self.doc, self.directory = doc, directory
+        self.findings: list[Finding] = []
+
+    def error(self, loc: Loc, message: str) -> None:
+        self.findings.append(self.doc.finding("error", loc, message))
+
+    def warn(self, loc: Loc, message: str) -> None:
+        self.findings.append(self.doc.finding("warning", loc, message))
+
+    def unit(self, loc: Loc, written: str) -> Role | None:
+        hit = self.directory.resolve(written)
+        if hit is None:
+            self.error(loc, t("schema.unknown_unit", name=written, units=self.directory.source))
+            return None
+        code, slip = hit
+        if slip:
+            self.warn(loc, t("warn.alias", written=written, code=code,
+                             name=self.directory.units[code].name or code, reason=slip))
+        return Role(code, written)
+
+    def window(self, loc: Loc, value: object, signed: Any) -> Window | None:
+        try:
+            return parse_window(value, not_before=signed)
+        except WindowOrderError as exc:
+            self.error(loc, t("schema.window_order", detail=str(exc)))
+        except DateError as exc:
+            self.error(loc, t("schema.window", detail=str(exc)))
+        return None
+
+    def remarks(self, loc: Loc, remarks: list[str]) -> None:
+        for i, text in enumerate(remarks):
+            self.warn(loc + ("remarks", i), t("warn.remark", text=text))
+
+
+def read_plan(path: Path, directory: Directory) -> tuple[Plan, list[Finding]]:
+    """Read, check and resolve a plan file; returns the plan and its warnings, or raises InputError."""
+    doc = read_yaml(path)
+    try:
+        spec = PlanSpec.model_validate(doc.data)
+    except ValidationError as exc:
+        raise InputError(_schema_findings(doc, exc)) from None
+    check = _Checker(doc, directory)
+    check.unit(("plan", "focal_unit"), spec.plan.focal_unit)
+    check.unit(("plan", "leadership"), spec.plan.leadership)
+    groups: dict[str, tuple[str, ...]] = {}
+    for code, members in spec.groups.items():
+        unit = directory.units.get(code)
+        if unit is None or unit.kind != "group":
+            check.error(("groups", code), t("schema.unit_ref", code=code, units=directory.source))
+            continue
+        roles = [check.unit(("groups", code, i), m) for i, m in enumerate(members)]
+        groups[code] = tuple(r.code for r in roles if r)
+    seen_ids: dict[str, int | None] = {}
+    phases = [_phase(check, spec, i, p, seen_ids) for i, p in enumerate(spec.phases)]
+    for code, unit in directory.units.items():
+        if unit.kind == "group" and not groups.get(code) and _group_used(phases, code):
+            check.warn(("groups",), t("warn.empty_group", code=code, name=unit.name))
+    for i, duty in enumerate(spec.reporting):
+        check.unit(("reporting", i, "to"), duty.to)
+        if duty.reporters != "all":
+            for j, r in enumerate(duty.reporters):
+                check.unit(("reporting", i, "reporters", j), r)
+    errors = [f for f in check.findings if f.level == "error"]
+    if errors or any(p is None for p in phases):
+        raise InputError(check.findings)
+    dump = spec.model_dump(mode="json")
+    for name in ("max_extensions", "scores"):   # a plan that does not set them keeps the digest it had before
+        if name not in spec.model_fields_set:
+            dump.pop(name)
+    digest = hashlib.sha256(json.dumps(dump, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    plan = Plan(info=spec.plan, reminders=spec.reminders, groups=groups, phases=tuple(p for p in phases if p),
+                reporting=tuple(spec.reporting), digest=digest, max_extensions=spec.max_extensions,
+                scores=spec.scores.model_dump())
+    return plan, [f for f in check.findings if f.level == "warning"]
+
+
+def _group_used(phases: list[Phase | None], code: str) -> bool:
+    return any(r.code == code for p in phases if p for a in p.activities for r in (*a.lead, *a.partners))
+
+
+def _phase(check: _Checker, spec: PlanSpec, i: int, p: PhaseSpec, seen_ids: dict[str, int | None]) -> Phase | None:
+    loc: Loc = ("phases", i)
+    if any(q.number == p.number for q in spec.phases[:i]):
+        check.error(loc + ("number",), t("schema.duplicate_id", id=p.number,
+                                         first=check.doc.line_of(("phases", [q.number for q in spec.phases].index(p.number)))))
+    window = check.window(loc + ("window",), p.window, spec.plan.signed)
+    if window:
+        for label in (p.name, *p.also_written):
+            for m in _LABEL_YEARS.finditer(label):
+                first, last = int(m[1]), int(m[2] or m[1])
+                if (first, last) != (window.start.year, window.end.year):
+                    check.warn(loc + ("name",), t("warn.phase_label", phase=p.number, label=label,
+                                                  window=window.as_written))
+    check.remarks(loc, p.remarks)
+    contents = []
+    for j, c in enumerate(p.content):
+        cloc = loc + ("content", j)
+        if any(d.number == c.number for d in p.content[:j]):
+            check.error(cloc + ("number",), t("schema.duplicate_id", id=f"{p.number}.{c.number}",
+                                              first=check.doc.line_of(loc + ("content", 0))))
+        check.remarks(cloc, c.remarks)
+        acts = []
+        for k, a in enumerate(c.activities):
+            act = _activity(check, spec, p.number, c.number, cloc + ("activities", k), a, window, seen_ids)
+            if act:
+                acts.append(act)
+        contents.append(Content(c.number, c.title, c.plan_text, tuple(acts)))
+    if p.review and p.review.activity not in {a.id for c in p.content for a in c.activities}:
+        check.error(loc + ("review", "activity"), t("schema.review_missing", id=p.review.activity))
+    if window is None:
+        return None
+    return Phase(p.number, p.name, tuple(p.also_written), window, p.review, tuple(contents))
+
+
+def _activity(check: _Checker, spec: PlanSpec, phase: int, content: int, loc: Loc, a: Any,
+              phase_window: Window | None, seen_ids: dict[str, int | None]) -> Activity | None:
+    ok = True
+    if a.id in seen_ids:
+        check.error(loc + ("id",), t("schema.duplicate_id", id=a.id, first=seen_ids[a.id]))
+        ok = False
+    else:
+        seen_ids[a.id] = check.doc.line_of(loc)
+    if not a.id.startswith(f"{phase}.{content}."):
+        check.error(loc + ("id",), t("schema.bad_id", id=a.id, expected=f"{phase}.{content}.N"))
+        ok = False
+    window = check.window(loc + ("window",), a.window, spec.plan.signed)
+    lead = [check.unit(loc + ("lead", n), w) for n, w in enumerate(a.lead)]
+    partners = [check.unit(loc + ("partners", n), w) for n, w in enumerate(a.partners)]
+    if not a.lead:
+        check.warn(loc + ("lead",), t("warn.no_lead", id=a.id))
+    if not a.partners:
+        check.warn(loc + ("partners",), t("warn.no_partners", id=a.id))
+    if m := _UNNUMBERED_DECISION.search(a.text):
+        check.warn(loc + ("text",), t("warn.unnumbered_decision", id=a.id, excerpt=m[0]))
+    if window and phase_window and not phase_window.contains(window):
+        check.warn(loc + ("window",), t("warn.outside_phase", id=a.id, window=window.as_written, phase=phase,
+                                          phase_window=phase_window.as_written))
+    check.remarks(loc, a.remarks)
+    if not ok or window is None or None in lead or None in partners:
+        return None
+    return Activity(a.id, phase, content, a.text, window, a.funding,
+                    tuple(r for r in lead if r), tuple(r for r in partners if r))

@@ -1,0 +1,160 @@
+"""The shape of the data files: the unit directory and a plan, as written in config/."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from cchc_flow.models.rules.calendar import parse_date
+
+
+def _as_date(value: object) -> object:
+    return parse_date(value) if isinstance(value, str) else value
+
+
+def _strip(value: object) -> object:
+    return value.strip() if isinstance(value, str) else value
+
+
+Text = Annotated[str, BeforeValidator(_strip), Field(min_length=1)]
+Day = Annotated[date, BeforeValidator(_as_date)]
+WindowValue = str | int | date | dict[str, str | date]
+UnitKind = Literal["unit", "newspaper", "party_office", "mass_organisation", "leadership", "group"]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# ---- unit directory (config/units.yaml)
+
+class SlipSpec(Spec):
+    """A way the plan writes a unit that is probably a slip; using it is allowed but warned about."""
+
+    written: Text
+    reason: Text
+
+
+class UnitSpec(Spec):
+    code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
+    name: Text | None = None
+    english: Text | None = None
+    kind: UnitKind
+    aliases: list[Text] = []
+    slips: list[SlipSpec] = []
+    tags: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]] = []
+    note: Text | None = None
+
+
+class DirectorySpec(Spec):
+    units: list[UnitSpec]
+
+
+# ---- a plan (config/plans/*.yaml)
+
+class Objectives(Spec):
+    general: Text
+    specific: list[Text]
+
+
+class OfficeSpec(Spec):
+    """How the coordinating unit signs its reports (Nghị định 30/2020/NĐ-CP); each part has a default."""
+
+    ministry: Text | None = Field(None, description="the governing body, e.g. Bộ Y tế (default: from the issuer)")
+    unit: Text | None = Field(None, description="the issuing unit, e.g. Văn phòng Bộ (default: the focal unit)")
+    symbol: Text | None = Field(None, description="the unit's abbreviation in document numbers, e.g. VPB")
+    place: Text | None = Field(None, description="where documents are dated, e.g. Hà Nội")
+    signer_title: Text | None = Field(None, description="the signer's title, e.g. CHÁNH VĂN PHÒNG")
+    signer_name: Text | None = None
+    recipients: list[Text] = Field([], description="'Nơi nhận': who receives the reports")
+
+
+class PlanInfo(Spec):
+    code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    number: Text
+    signed: Day
+    issuer: Text
+    title: Text
+    focal_unit: Text = Field(description="the coordinator: the unit that follows and reports on the plan")
+    leadership: Text = Field(description="who receives the second escalation and the review reports")
+    office: OfficeSpec | None = None
+    legal_basis: list[Text] = []
+    objectives: Objectives
+    target_groups: list[Text] = []
+    solutions: list[Text] = []
+
+
+class Reminders(Spec):
+    before_due_days: list[Annotated[int, Field(ge=0, le=366)]] = [30, 7, 1]
+    escalate_after_days: Annotated[int, Field(ge=1, le=366)] = 30
+
+
+class ScoreWeights(Spec):
+    """The weights of the unit scores (models/rules/scores.py); what is left out keeps its default."""
+
+    lead: Annotated[float, Field(ge=0, le=10)] = 1.0
+    partner: Annotated[float, Field(ge=0, le=10)] = 0.5
+    on_time: Annotated[float, Field(ge=0, le=1)] = 1.0
+    late: Annotated[float, Field(ge=0, le=1)] = 0.5
+    overdue: Annotated[float, Field(ge=0, le=1)] = 0.0
+    extension: Annotated[float, Field(ge=0, le=1)] = 0.1
+    explanation: Annotated[float, Field(ge=0, le=1)] = 0.2
+
+
+class ActivitySpec(Spec):
+    id: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")]
+    text: Text
+    window: WindowValue
+    funding: Text
+    lead: list[Text] = []
+    partners: list[Text] = []
+    remarks: list[Text] = []
+
+
+class ContentSpec(Spec):
+    number: Annotated[int, Field(ge=1)]
+    title: Text
+    plan_text: Text | None = None
+    activities: list[ActivitySpec]
+    remarks: list[Text] = []
+
+
+class ReviewSpec(Spec):
+    activity: Annotated[str, Field(pattern=r"^[0-9]+\.[0-9]+\.[0-9]+$")]
+    kind: Literal["preliminary", "final"]
+    title: Text
+
+
+class PhaseSpec(Spec):
+    number: Annotated[int, Field(ge=1)]
+    name: Text
+    also_written: list[Text] = []
+    window: WindowValue
+    review: ReviewSpec | None = None
+    content: list[ContentSpec]
+    remarks: list[Text] = []
+
+
+class Deadline(Spec):
+    period: Literal["half-year", "year"]
+    due: Annotated[str, Field(pattern=r"^[0-9]{2}-[0-9]{2}$", description="MM-DD: reports are due before this day")]
+
+
+class ReportingSpec(Spec):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    text: Text
+    to: Text
+    reporters: Literal["all"] | list[Text] = "all"
+    deadlines: list[Deadline]
+
+
+class PlanSpec(Spec):
+    plan: PlanInfo
+    reminders: Reminders = Reminders()
+    max_extensions: Annotated[int, Field(ge=0, le=20)] = 2   # deadline extensions an activity may be granted
+    scores: ScoreWeights = ScoreWeights()
+    groups: dict[str, list[Text]] = {}
+    phases: list[PhaseSpec]
+    reporting: list[ReportingSpec] = []

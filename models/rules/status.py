@@ -1,0 +1,76 @@
+"""The four-way status of an activity, as the Government Office's reports use it (a pure rule, one place).
+
+done on time · done late · not done, still within the deadline · not done and overdue; with the days late (done
+after the due date) or overdue (not done and past it), and the conventional colours. An activity whose window has
+not opened yet, or that was cancelled, is grey. "Done" is the lead's report (reported or accepted), counted on the
+day the report step counts for (its ``effective_day``: a back-dated report counts for the letter's day,
+models/rules/backdating.py); a returned report is not done. The due date is the one in force (an approved extension's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from cchc_flow.models.rules.lifecycle import State
+from cchc_flow.models.rules.messages import t
+
+
+class Status(StrEnum):
+    DONE_ON_TIME = "done_on_time"
+    DONE_LATE = "done_late"
+    IN_TIME = "in_time"          # not done, still within the deadline
+    OVERDUE = "overdue"          # not done and past the deadline
+    NOT_OPEN = "not_open"        # its window has not opened yet
+    CANCELLED = "cancelled"
+
+
+COLOURS = {Status.DONE_ON_TIME: "#2e9e5b", Status.DONE_LATE: "#e8890c", Status.IN_TIME: "#3a7bd5",
+           Status.OVERDUE: "#d64545", Status.NOT_OPEN: "#9aa5b1", Status.CANCELLED: "#9aa5b1"}
+DONE_STATES = (State.REPORTED, State.ACCEPTED)
+
+
+@dataclass(frozen=True)
+class Timeliness:
+    status: Status
+    days_late: int          # days after the due date it was done, or that it is overdue; 0 otherwise
+
+    @property
+    def colour(self) -> str:
+        return COLOURS[self.status]
+
+    @property
+    def done(self) -> bool:
+        return self.status in (Status.DONE_ON_TIME, Status.DONE_LATE)
+
+
+def on_time(done_on: date | None, due: date) -> bool | None:
+    """Whether a report counting for ``done_on`` met ``due`` (None when never reported)."""
+    return None if done_on is None else done_on <= due
+
+
+def timeliness(state: str, *, start: date, due: date, today: date, done_on: date | None) -> Timeliness:
+    """The status of an activity in ``state`` with window ``start``..``due`` as of ``today``; ``done_on`` is the
+    day its last report counts for (None when never reported)."""
+    if state == State.CANCELLED:
+        return Timeliness(Status.CANCELLED, 0)
+    if state in DONE_STATES:
+        day = done_on or today
+        if on_time(day, due):
+            return Timeliness(Status.DONE_ON_TIME, 0)
+        return Timeliness(Status.DONE_LATE, (day - due).days)
+    if state == State.PLANNED and today < start:
+        return Timeliness(Status.NOT_OPEN, 0)
+    late = (today - due).days
+    return Timeliness(Status.OVERDUE, late) if late > 0 else Timeliness(Status.IN_TIME, 0)
+
+
+def status_words(value: Timeliness, lang: str | None = None) -> str:
+    """'hoàn thành trễ hạn (trễ 3 ngày)': the status and, when late or overdue, by how many days."""
+    words = t(f"status.{value.status}", lang)
+    if value.status == Status.DONE_LATE:
+        return f"{words} ({t('status.days_late', lang, days=value.days_late)})"
+    if value.status == Status.OVERDUE:
+        return f"{words} ({t('status.days_overdue', lang, days=value.days_late)})"
+    return words

@@ -1,0 +1,139 @@
+"""Who may act: tokens (stored hashed, revocable) and signed, expiring links for the units.
+
+Roles: ``unit`` (an officer acting for its own unit only), ``coordinator`` (the officer of a plan's focal unit:
+accepts, returns, cancels, and acts for its own unit), ``auditor`` (reads only).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pendulum
+from sqlmodel import Session, select
+
+from cchc_flow.models.store.db import write_transaction
+from cchc_flow.models.rules.messages import t
+from cchc_flow.settings import get_settings
+from cchc_flow.models.store.tables import PlanRow, TokenRow, UnitRow
+
+ROLES = ("unit", "coordinator", "auditor")
+
+
+class AuthError(PermissionError):
+    """Missing, unknown, revoked, forged or expired credentials, or a role that may not do this."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The person acting, as their credential says."""
+
+    role: str
+    unit: str | None
+    token_id: int | None = None
+    token_label: str | None = None      # the label the coordinator gave the token when issuing it
+
+    def may_act_for(self, unit: str) -> bool:
+        """A unit officer (or the coordinator's officer) acts for its own unit only; an auditor never acts."""
+        return self.role in ("unit", "coordinator") and self.unit == unit.upper()
+
+    def is_coordinator_of(self, plan: PlanRow) -> bool:
+        return self.role == "coordinator" and self.unit == plan.focal_unit
+
+    @property
+    def label(self) -> str:
+        return f"{self.role}:{self.unit}" if self.unit else self.role
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, role: str, unit: str | None = None, label: str | None = None) -> tuple[int, str]:
+    """A new token for ``role`` (and ``unit``): returns (id, token); only its hash is stored."""
+    if role not in ROLES:
+        raise AuthError(t("auth.bad_role", role=role, roles=", ".join(ROLES)))
+    code = unit.upper() if unit else None
+    with write_transaction(session):  # the unit is read inside it: a read before would leave a transaction open
+        return add_token(session, role, code, label)
+
+
+def add_token(session: Session, role: str, code: str | None, label: str | None) -> tuple[int, str]:
+    """Insert a new token inside the caller's write transaction; returns (id, token)."""
+    if role in ("unit", "coordinator") and (code is None or session.get(UnitRow, code) is None):
+        raise AuthError(t("auth.unit_needed", unit=code or "—"))
+    token = "cchc_" + secrets.token_urlsafe(32)
+    row = TokenRow(token_hash=_hash(token), role=role, unit_code=code if role != "auditor" else None, label=label)
+    session.add(row)
+    session.flush()
+    return int(row.id), token  # type: ignore[arg-type]
+
+
+def revoke_token(session: Session, token_id: int) -> None:
+    """Revoke a token at once; later use is refused."""
+    with write_transaction(session):
+        row = session.get(TokenRow, token_id)
+        if row is None:
+            raise AuthError(t("auth.unknown_id", id=token_id))
+        row.revoked_at = row.revoked_at or pendulum.now("UTC")
+
+
+def authenticate(session: Session, token: str | None) -> Principal:
+    """The principal a token stands for; AuthError when it is missing, unknown or revoked."""
+    if not token:
+        raise AuthError(t("auth.missing"))
+    row = session.exec(select(TokenRow).where(TokenRow.token_hash == _hash(token.strip()))).first()
+    if row is None:
+        raise AuthError(t("auth.unknown"))
+    if row.revoked_at is not None:
+        raise AuthError(t("auth.revoked"))
+    return Principal(row.role, row.unit_code, row.id, row.label)
+
+
+def _secret() -> bytes:
+    """The signing key: CCHC_SECRET, else a random key kept in CCHC_HOME/secret.key (0600)."""
+    if env := os.environ.get("CCHC_SECRET"):
+        return env.encode()
+    home = get_settings().home
+    path = home / "secret.key"
+    if not path.exists():
+        home.mkdir(parents=True, exist_ok=True, mode=0o700)
+        tmp = home / f".secret.key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(secrets.token_bytes(32))
+        try:
+            os.link(tmp, path)  # the first writer wins; the others read its key
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_bytes()
+
+
+def sign_link(unit: str, valid: timedelta = timedelta(days=14), now: datetime | None = None) -> str:
+    """A personal sign-in value for ``unit``'s officer, valid for ``valid`` (put in the links of its messages)."""
+    expires = int(((now or pendulum.now("UTC")) + valid).timestamp())
+    payload = f"{unit.upper()}.{expires}"
+    mac = hmac.new(_secret(), payload.encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(payload.encode() + b"." + mac).decode().rstrip("=")
+
+
+def verify_link(value: str, now: datetime | None = None) -> Principal:
+    """The unit a signed link is for; AuthError when it is forged, malformed or expired."""
+    try:
+        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
+        unit, expires, mac = raw.split(b".", 2)
+    except (ValueError, TypeError):
+        raise AuthError(t("auth.forged")) from None
+    expected = hmac.new(_secret(), unit + b"." + expires, hashlib.sha256).digest()
+    if not hmac.compare_digest(mac, expected):
+        raise AuthError(t("auth.forged"))
+    if int(expires) < (now or pendulum.now("UTC")).timestamp():
+        raise AuthError(t("auth.expired"))
+    return Principal("unit", unit.decode())

@@ -1,0 +1,242 @@
+"""Tamper evidence: sealing rows into their plan's hash chain at insert, and walking the chains to verify them.
+
+Chains (format in models/store/chain.py): one per table per plan, ``transition`` and ``delivery``, each numbered
+1, 2, 3... by ``seq``. Inserts into one chain are serialized inside the inserting transaction: on SQLite by the
+database write lock that write_transaction() takes up front; on PostgreSQL by a transaction-level advisory lock
+on (chain, plan) -- not a row lock on the plan, which would conflict with the KEY SHARE locks that every foreign
+key check on plan takes. The unique index (plan_id, seq) makes any race that slips through fail loudly instead
+of forking a chain.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from cchc_flow.models.store.chain import (DELIVERY_FIELDS, GENESIS, NOTIFICATION_FIELDS, STEP_DETAILS, TRANSITION_FIELDS,
+                          delivery_content, row_hash, transition_content)
+from cchc_flow.models.rules.messages import t
+from cchc_flow.models.store.tables import DeliveryRow, NotificationRow, PlanRow, TransitionRow
+
+CHAINS = ("transition", "delivery")
+_LOCK_SPACE = {"transition": 0x63630001, "delivery": 0x63630002}   # first key of pg_advisory_xact_lock(int, int)
+MODELS = {"transition": TransitionRow, "delivery": DeliveryRow}
+TRIGGERS = {  # what migrations 0005 and 0006 create, per dialect
+    "sqlite": {f"{table}_append_only_{op}" for table in CHAINS for op in ("update", "delete", "insert")},
+    "postgresql": {f"{table}_{kind}" for table in CHAINS for kind in ("append_only", "no_truncate", "no_overwrite")},
+}
+VERIFY_BATCH = 5000
+
+
+# ---------------------------------------------------------------------------------------------- sealing at insert
+
+def chain_head(session: Session, chain: str, plan_id: int) -> tuple[int, str]:
+    """Lock ``chain`` of the plan for this transaction and return its last (seq, row_hash), or (0, GENESIS)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(:space, :plan)"),
+                        {"space": _LOCK_SPACE[chain], "plan": plan_id})
+    model = MODELS[chain]
+    head = session.execute(select(model.seq, model.row_hash).where(model.plan_id == plan_id)
+                           .order_by(model.seq.desc()).limit(1)).first()
+    return (head[0], head[1]) if head else (0, GENESIS)
+
+
+def seal_transition(row: dict[str, Any], head: tuple[int, str]) -> None:
+    """Give ``row`` (a transition's column values, not yet inserted) its place and hash after ``head``, its chain's
+    head as chain_head() locked it."""
+    seq, prev = head
+    row["seq"], row["prev_hash"] = seq + 1, prev
+    row["row_hash"] = row_hash("transition", row["plan_id"], seq + 1, prev, transition_content(row))
+
+
+def seal_deliveries(session: Session, rows: Sequence[dict[str, Any]],
+                    notifications: Mapping[int, NotificationRow]) -> None:
+    """Give each delivery row (column values, not yet inserted, in order) its plan, place and hash;
+    ``notifications`` by id."""
+    heads: dict[int, tuple[int, str]] = {}
+    delivered: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        n = notifications[row["notification_id"]]
+        if n.id not in delivered:
+            delivered[n.id] = {k: getattr(n, k) for k in NOTIFICATION_FIELDS}  # type: ignore[index]
+        row["plan_id"] = n.plan_id
+        if n.plan_id not in heads:
+            heads[n.plan_id] = chain_head(session, "delivery", n.plan_id)
+        seq, prev = heads[n.plan_id]
+        row["seq"], row["prev_hash"] = seq + 1, prev
+        row["row_hash"] = row_hash("delivery", n.plan_id, seq + 1, prev,
+                                   delivery_content(row, delivered[n.id]))  # type: ignore[index]
+        heads[n.plan_id] = (seq + 1, row["row_hash"])
+
+
+# ---------------------------------------------------------------------------------------------- verification
+
+@dataclass(frozen=True)
+class Break:
+    """The first place where a chain is not whole: which row, and what was expected there."""
+
+    plan: str
+    chain: str
+    row_id: int | None
+    seq: int | None
+    problem: str          # altered | removed | reordered | unsealed | foreign
+    message: str
+
+
+@dataclass
+class ChainState:
+    plan: str
+    chain: str
+    rows: int = 0
+    head: str = GENESIS
+    watch: frozenset[int] = frozenset()                      # anchored seqs: their hashes are kept in ``watched``
+    watched: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def anchor(self) -> str:
+        """How to name this chain's head to a later `cchc audit verify --anchor`."""
+        return f"{self.chain}:{self.rows}:{self.head}"
+
+
+@dataclass
+class VerifyReport:
+    chains: list[ChainState] = field(default_factory=list)
+    breaks: list[Break] = field(default_factory=list)
+    missing_triggers: list[str] = field(default_factory=list)
+
+    @property
+    def whole(self) -> bool:
+        return not self.breaks and not self.missing_triggers
+
+
+Anchors = Mapping[tuple[str, str], Sequence[tuple[int, str]]]   # (plan code, chain) -> [(seq, hash or its prefix)]
+
+
+def verify(session: Session, plan_code: str | None = None, anchors: Anchors | None = None) -> VerifyReport:
+    """Walk every chain (of one plan, or of all plans) and report the first break of each, streaming the rows.
+
+    ``anchors`` ((plan code, chain) -> [(seq, hash or its first 12+ characters)]), noted by an earlier
+    verification or read from the reports the leadership received (read_anchors), also catch rows removed from
+    the end of a chain and a chain re-hashed from an altered row on, which the chain alone cannot show.
+    """
+    report = VerifyReport(missing_triggers=sorted(missing_triggers(session)))
+    plans = select(PlanRow.id, PlanRow.code).order_by(PlanRow.id)
+    only: int | None = None
+    if plan_code is not None:
+        from cchc_flow.models.store.queries import get_plan
+
+        only = get_plan(session, plan_code).id
+        plans = plans.where(PlanRow.id == only)
+    for plan_id, code in session.execute(plans).all():
+        for chain in CHAINS:
+            noted = sorted(set((anchors or {}).get((code, chain), ())))
+            state = ChainState(code, chain, watch=frozenset(seq for seq, _ in noted))
+            found = _walk(chain, code, plan_id, _rows(session, chain, plan_id), state)
+            found = found or next(filter(None, (_check_anchor(chain, code, a, state) for a in noted)), None)
+            report.chains.append(state)
+            if found:
+                report.breaks.append(found)
+    report.breaks += _strays(session, only)
+    return report
+
+
+def _rows(session: Session, chain: str, plan_id: int) -> Iterator[Mapping[str, Any]]:
+    # Core columns (no ORM row processing): verification reads every row
+    if chain == "transition":
+        T = TransitionRow.__table__.c
+        query = sa.select(T.id, T.plan_id, T.seq, T.prev_hash, T.row_hash,
+                          *[T[k] for k in TRANSITION_FIELDS + STEP_DETAILS]).where(T.plan_id == plan_id).order_by(T.seq, T.id)
+    else:
+        delivery, notification = DeliveryRow.__table__, NotificationRow.__table__
+        D, N = delivery.c, notification.c
+        query = (sa.select(D.id, D.plan_id, D.seq, D.prev_hash, D.row_hash, *[D[k] for k in DELIVERY_FIELDS],
+                           N.plan_id.label("n_plan_id"), *[N[k].label(f"n_{k}") for k in NOTIFICATION_FIELDS])
+                 .select_from(delivery.outerjoin(notification, N.id == D.notification_id))
+                 .where(D.plan_id == plan_id).order_by(D.seq, D.id))
+    result = session.execute(query.execution_options(yield_per=VERIFY_BATCH))
+    for row in result.mappings():
+        yield row
+
+
+def _check_anchor(chain: str, plan: str, anchor: tuple[int, str], state: ChainState) -> Break | None:
+    """The anchored row must still be there with its hash (the walk found no break up to the head)."""
+    seq, digest = anchor
+    if seq > state.rows:
+        return Break(plan, chain, None, seq, "removed", t("audit.truncated", plan=plan, chain=t(f"chain.{chain}"),
+                                                          seq=seq, rows=state.rows))
+    if not state.watched.get(seq, "").startswith(digest.lower()):
+        return Break(plan, chain, None, seq, "altered", t("audit.anchor", plan=plan, chain=t(f"chain.{chain}"),
+                                                          seq=seq, expected=digest[:16]))
+    return None
+
+
+def _walk(chain: str, plan: str, plan_id: int, rows: Iterable[Mapping[str, Any]], state: ChainState) -> Break | None:
+    """The first break in one chain, or None; ``state`` ends with the count and head hash."""
+    expected_seq, prev, prev_id = 1, GENESIS, 0
+    for r in rows:
+        problem = _check(chain, plan_id, r, expected_seq, prev, prev_id)
+        if problem:
+            kind, key, values = problem
+            return Break(plan, chain, r["id"], r["seq"], kind, t(key, chain=t(f"chain.{chain}"), plan=plan,
+                                                                 id=r["id"], seq=r["seq"], **values))
+        expected_seq, prev, prev_id = expected_seq + 1, r["row_hash"], r["id"]
+        state.rows, state.head = state.rows + 1, prev
+        if r["seq"] in state.watch:
+            state.watched[r["seq"]] = prev
+    return None
+
+
+def _check(chain: str, plan_id: int, r: Mapping[str, Any], expected_seq: int, prev: str,
+           prev_id: int) -> tuple[str, str, dict[str, object]] | None:
+    """(problem, message key, values) when row ``r`` does not belong where it stands, else None."""
+    if r["seq"] is None or r["row_hash"] is None:
+        return "unsealed", "audit.unsealed", {}
+    if r["seq"] > expected_seq:
+        return "removed", "audit.removed", {"expected": expected_seq, "n": r["seq"] - expected_seq}
+    if r["seq"] < expected_seq:
+        return "reordered", "audit.duplicate", {"expected": expected_seq}
+    if r["prev_hash"] != prev:
+        return "reordered", "audit.link", {"expected": prev[:16], "found": (r["prev_hash"] or "—")[:16]}
+    if r["id"] < prev_id:
+        return "reordered", "audit.order", {"previous": prev_id}
+    if chain == "transition":
+        content = transition_content(r)
+    else:
+        if r["n_key"] is None or r["n_plan_id"] != plan_id:
+            return "foreign", "audit.notification", {"notification": r["notification_id"]}
+        content = delivery_content(r, {k: r[f"n_{k}"] for k in NOTIFICATION_FIELDS})
+    computed = row_hash(chain, plan_id, r["seq"], prev, content)
+    if computed != r["row_hash"]:
+        return "altered", "audit.altered", {"expected": computed[:16], "found": r["row_hash"][:16]}
+    return None
+
+
+def _strays(session: Session, plan_id: int | None) -> list[Break]:
+    """The first delivery in no chain (no plan_id: inserted around the code), for one plan or all."""
+    query = (select(DeliveryRow.id, PlanRow.code).outerjoin(NotificationRow, NotificationRow.id == DeliveryRow.notification_id)
+             .outerjoin(PlanRow, PlanRow.id == NotificationRow.plan_id).where(DeliveryRow.plan_id.is_(None)))
+    if plan_id is not None:
+        query = query.where(NotificationRow.plan_id == plan_id)
+    first = session.execute(query.order_by(DeliveryRow.id).limit(1)).first()
+    if first is None:
+        return []
+    return [Break(first[1] or "—", "delivery", first[0], None, "unsealed", t("audit.stray", id=first[0]))]
+
+
+def missing_triggers(session: Session) -> set[str]:
+    """The append-only triggers of migrations 0005 and 0006 that the database no longer has (or has disabled)."""
+    dialect = session.get_bind().dialect.name
+    expected = TRIGGERS.get(dialect)
+    if expected is None:
+        return set()
+    if dialect == "sqlite":
+        present = session.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
+    else:
+        present = session.execute(sa.text(
+            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' "
+            "AND tgrelid IN ('transition'::regclass, 'delivery'::regclass)")).scalars()
+    return expected - set(present)

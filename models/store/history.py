@@ -1,0 +1,78 @@
+"""The append-only history: every state change, with who, when, from where and in which Prefect run."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+import pendulum
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from cchc_flow.models.store.audit import chain_head, seal_transition
+from cchc_flow.models.rules.calendar import TZ
+from cchc_flow.models.store.tables import TransitionRow, utc_now
+
+
+def prefect_run_ids() -> tuple[str | None, str | None]:
+    """(flow-run id, task-run id) of the Prefect run we are inside, if any."""
+    if "prefect" not in sys.modules:  # never import Prefect just to learn we are not in a run
+        return None, None
+    from prefect.context import FlowRunContext, TaskRunContext
+
+    flow_ctx, task_ctx = FlowRunContext.get(), TaskRunContext.get()
+    flow_id = str(flow_ctx.flow_run.id) if flow_ctx and flow_ctx.flow_run else None
+    task_id = str(task_ctx.task_run.id) if task_ctx else None
+    if task_ctx and not flow_id:
+        flow_id = str(task_ctx.task_run.flow_run_id) if task_ctx.task_run.flow_run_id else None
+    return flow_id, task_id
+
+
+Step = dict[str, Any]  # one transition as column values (what is hashed and inserted)
+
+
+def step(*, plan_id: int, entity: str, key: str, event: str, actor: str, source: str,
+         from_state: str | None = None, to_state: str | None = None, note: str | None = None,
+         on: date | None = None, run_ids: tuple[str | None, str | None] | None = None,
+         actor_label: str | None = None, stated_name: str | None = None, letter_ref: str | None = None) -> Step:
+    """One step of the history, not yet in its chain: append() seals and inserts it.
+
+    ``on`` is the day the step counts for (default: today in Asia/Ho_Chi_Minh); ``at`` is always the real time.
+    ``run_ids`` (flow run, task run) names the Prefect runs that decided the step (default: the runs we are in).
+    ``actor`` is who acted (cchc_flow.models.services.access.acted_by: the token's principal), ``actor_label`` that token's label,
+    ``stated_name`` the name the person typed (unverified); ``letter_ref`` marks a step the coordinator back-dated
+    from a letter that arrived late.
+    """
+    flow_id, task_id = run_ids or prefect_run_ids()
+    return {"plan_id": plan_id, "entity": entity, "entity_key": key, "event": event, "from_state": from_state,
+            "to_state": to_state, "at": utc_now(), "effective_day": on or pendulum.now(TZ).date(), "actor": actor,
+            "source": source, "note": note, "flow_run_id": flow_id, "task_run_id": task_id,
+            "actor_label": actor_label, "stated_name": stated_name, "letter_ref": letter_ref}
+
+
+def append(session: Session, steps: Sequence[Step]) -> None:
+    """Append ``steps``, in order, to the history inside the caller's transaction: each is sealed into its plan's
+    hash chain (models/store/audit.py, which locks the chain until the transaction ends), then all are inserted in one
+    statement; each step gets its ``id``."""
+    heads: dict[int, tuple[int, str]] = {}
+    for row in steps:
+        if row["plan_id"] not in heads:
+            heads[row["plan_id"]] = chain_head(session, "transition", row["plan_id"])
+        seal_transition(row, heads[row["plan_id"]])
+        heads[row["plan_id"]] = (row["seq"], row["row_hash"])
+    if not steps:
+        return
+    table = TransitionRow.__table__
+    ids = session.connection().execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
+                                       list(steps)).scalars().all()
+    for row, id_ in zip(steps, ids, strict=True):
+        row["id"] = id_
+
+
+def record(session: Session, **fields: Any) -> TransitionRow:
+    """Append one step (the keyword arguments of step()) to the history and return it."""
+    row = step(**fields)
+    append(session, [row])
+    return TransitionRow(**row)

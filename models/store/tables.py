@@ -1,0 +1,369 @@
+"""Database tables: the plan as loaded, the units, their roles, and the append-only history."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlmodel import Column, Field, SQLModel
+
+JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
+
+
+class UTCDateTime(sa.TypeDecorator):
+    """A timestamp stored in UTC and always read back aware (SQLite would hand back naive values)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: cchc stores aware timestamps only")
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value
+
+
+def _json(**kw: Any) -> Any:
+    return Field(default_factory=list, sa_column=Column(JSONType, nullable=False), **kw)
+
+
+def utc_now() -> datetime:
+    import pendulum
+
+    return pendulum.now("UTC")
+
+
+class UnitRow(SQLModel, table=True):
+    __tablename__ = "unit"
+
+    code: str = Field(primary_key=True, max_length=32)
+    name: str | None = None
+    english: str | None = None
+    kind: str = Field(max_length=32)
+    aliases: list[str] = _json()
+    tags: list[str] = _json()
+    note: str | None = None
+
+
+class PlanRow(SQLModel, table=True):
+    __tablename__ = "plan"
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True, max_length=100)
+    number: str
+    title: str
+    issuer: str
+    signed: date
+    focal_unit: str = Field(foreign_key="unit.code")
+    leadership: str = Field(foreign_key="unit.code")
+    digest: str = Field(max_length=64)
+    spec: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    loaded_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+
+
+class PhaseRow(SQLModel, table=True):
+    __tablename__ = "phase"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    number: int
+    name: str
+    window_start: date
+    window_end: date
+    window_as_written: str
+    review_activity: str | None = None
+    review_kind: str | None = None
+    review_title: str | None = None
+
+
+class ContentRow(SQLModel, table=True):
+    __tablename__ = "content_item"
+    __table_args__ = (sa.UniqueConstraint("phase_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    phase_id: int = Field(foreign_key="phase.id", index=True)
+    number: int
+    title: str
+    plan_text: str | None = None
+
+
+class ActivityRow(SQLModel, table=True):
+    __tablename__ = "activity"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    phase_id: int = Field(foreign_key="phase.id", index=True)
+    content_id: int = Field(foreign_key="content_item.id")
+    key: str = Field(max_length=32)
+    position: int
+    text: str
+    window_start: date
+    window_end: date
+    window_as_written: str
+    funding: str
+    state: str = Field(default="planned", max_length=32, index=True)
+    in_plan: bool = True
+    extended_to: date | None = None   # the due date of an approved extension; the plan's stays in window_end
+
+    @property
+    def due(self) -> date:
+        """The due date in force: an approved extension's, else the plan's."""
+        return self.extended_to or self.window_end
+
+
+class ExtensionRow(SQLModel, table=True):
+    """A lead unit's request for a later due date (gia hạn), and the coordinator's decision on it."""
+
+    __tablename__ = "extension"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    unit_code: str = Field(foreign_key="unit.code", max_length=32)   # the lead unit asking
+    reason: str
+    due_before: date                  # the due date in force when it was asked
+    requested_until: date
+    state: str = Field(default="open", max_length=16)               # open | approved | refused
+    granted_until: date | None = None
+    decision_note: str | None = None
+    beyond_phase: bool = False        # the coordinator explicitly allowed a date past the phase's end
+    requested_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+class ReassignmentRow(SQLModel, table=True):
+    """The coordinator's change of an activity's lead and partner units; the latest is in force, the plan's own
+    assignment (activity_unit) stays as written. Append-only."""
+
+    __tablename__ = "reassignment"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    leads: list[str] = _json()
+    partners: list[str] = _json()
+    reason: str
+    at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str = Field(max_length=100)
+
+
+class ExplanationRow(SQLModel, table=True):
+    """A request for explanation (yêu cầu giải trình): the coordinator asks a lead unit to explain an overdue or
+    returned activity by a date; the unit's answer is kept with it (and as evidence)."""
+
+    __tablename__ = "explanation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    unit_code: str = Field(foreign_key="unit.code", max_length=32)
+    question: str
+    by: date                           # to be answered by
+    asked_on: date
+    state: str = Field(default="open", max_length=16)   # open | answered
+    answer: str | None = None
+    answered_on: date | None = None
+
+
+class ActivityUnitRow(SQLModel, table=True):
+    __tablename__ = "activity_unit"
+    __table_args__ = (sa.CheckConstraint("role in ('lead', 'partner')", name="ck_activity_unit_role"),)
+
+    activity_id: int = Field(foreign_key="activity.id", primary_key=True)
+    role: str = Field(primary_key=True, max_length=16)
+    unit_code: str = Field(foreign_key="unit.code", primary_key=True, index=True)
+    position: int
+    as_written: str
+
+
+class GroupMemberRow(SQLModel, table=True):
+    __tablename__ = "group_member"
+
+    plan_id: int = Field(foreign_key="plan.id", primary_key=True)
+    group_code: str = Field(foreign_key="unit.code", primary_key=True)
+    unit_code: str = Field(foreign_key="unit.code", primary_key=True)
+
+
+class TransitionRow(SQLModel, table=True):
+    """One recorded step: append-only; never updated or deleted."""
+
+    __tablename__ = "transition"
+    __table_args__ = (  # chain walk and head (unique: a race can never fork a chain); history filters; audit runs
+        sa.Index("ux_transition_chain", "plan_id", "seq", unique=True),
+        sa.Index("ix_transition_day", "plan_id", "effective_day", "seq"),
+        sa.Index("ix_transition_entity", "plan_id", "entity", "entity_key", "effective_day", "seq"),
+        sa.Index("ix_transition_actor", "plan_id", "actor", "effective_day", "seq"),
+        sa.Index("ix_transition_run", "plan_id", "flow_run_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    entity: str = Field(max_length=32)
+    entity_key: str = Field(max_length=100)
+    event: str = Field(max_length=32)
+    from_state: str | None = Field(default=None, max_length=32)
+    to_state: str | None = Field(default=None, max_length=32)
+    at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    effective_day: date | None = None    # the day the step counts for (Asia/Ho_Chi_Minh); ``at`` is when it was recorded
+    actor: str = Field(max_length=100)   # who acted: the token's principal (role:UNIT #id), or what acted without one
+    source: str = Field(max_length=32)
+    note: str | None = None
+    flow_run_id: str | None = Field(default=None, max_length=36)
+    task_run_id: str | None = Field(default=None, max_length=36)
+    seq: int | None = None                                       # place in the plan's chain (models/store/chain.py)
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str | None = Field(default=None, max_length=64)
+    actor_label: str | None = Field(default=None, max_length=200)   # the acting token's label (its issuer's words)
+    stated_name: str | None = Field(default=None, max_length=200)   # the name typed (CCHC_ACTOR): unverified, not who
+    letter_ref: str | None = Field(default=None, max_length=200)    # back-dated by the coordinator: the late letter
+
+
+class NotificationRow(SQLModel, table=True):
+    """Something a unit must be told, once: the idempotency key is unique, so it is never queued twice."""
+
+    __tablename__ = "notification"
+    __table_args__ = (  # the notices part of the history, filtered like the steps (models/store/history_query.py)
+        sa.Index("ix_notification_entity", "plan_id", "entity", "entity_key", "as_of"),
+        sa.Index("ix_notification_recipient", "plan_id", "recipient", "as_of"),
+        sa.Index("ix_notification_day", "plan_id", "as_of"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    key: str = Field(unique=True, max_length=250)
+    entity: str = Field(max_length=32)            # activity, review, report...
+    entity_key: str = Field(max_length=100)
+    notice: str = Field(max_length=32)
+    recipient: str = Field(foreign_key="unit.code", max_length=32)
+    role: str = Field(max_length=32)
+    offset: int = 0
+    as_of: date
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
+    status: str = Field(default="pending", max_length=16, index=True)   # pending | sent
+    attempts: int = 0
+    last_error: str | None = None
+    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    claimed_by: str | None = Field(default=None, max_length=64)   # the sender holding it, until claimed_until
+    claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    flow_run_id: str | None = Field(default=None, max_length=36)
+
+
+class DeliveryRow(SQLModel, table=True):
+    """One attempt to deliver a notification on one route (masked URL): append-only."""
+
+    __tablename__ = "delivery"
+    __table_args__ = (sa.Index("ux_delivery_ok", "notification_id", "route", unique=True,
+                               sqlite_where=sa.text("ok"), postgresql_where=sa.text("ok")),
+                      sa.Index("ux_delivery_chain", "plan_id", "seq", unique=True))
+
+    id: int | None = Field(default=None, primary_key=True)
+    notification_id: int = Field(foreign_key="notification.id", index=True)
+    route: str = Field(max_length=500)
+    ok: bool
+    error: str | None = None
+    at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    flow_run_id: str | None = Field(default=None, max_length=36)
+    plan_id: int | None = Field(default=None, foreign_key="plan.id")  # the notification's plan: its chain
+    seq: int | None = None
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str | None = Field(default=None, max_length=64)
+
+
+class EvidenceRow(SQLModel, table=True):
+    """What a unit sent with a report or a note: text and stored attachments (name, size, sha256). Append-only."""
+
+    __tablename__ = "evidence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    activity_id: int = Field(foreign_key="activity.id", index=True)
+    unit_code: str = Field(foreign_key="unit.code", max_length=32)
+    kind: str = Field(max_length=16)               # report | note | accept | return | cancel
+    text: str
+    attachments: list[dict[str, Any]] = _json()
+    at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str = Field(max_length=100)
+    transition_id: int | None = Field(default=None, foreign_key="transition.id")
+
+
+class ReviewRow(SQLModel, table=True):
+    """A phase's review (sơ kết / tổng kết): open until held, with its report files."""
+
+    __tablename__ = "review"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "phase_number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    phase_number: int
+    kind: str = Field(max_length=16)                # preliminary | final
+    state: str = Field(default="open", max_length=16)
+    held_on: date | None = None
+    report_markdown: str | None = None
+    report_docx: str | None = None
+    flow_run_id: str | None = Field(default=None, max_length=36)
+
+
+class SubmissionRow(SQLModel, table=True):
+    """A unit's periodic report (e.g. 2014-H1) submitted under a plan's reporting duty. Append-only."""
+
+    __tablename__ = "submission"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    duty: str = Field(max_length=100)
+    period: str = Field(max_length=16)
+    unit_code: str = Field(foreign_key="unit.code", max_length=32)
+    file_name: str
+    sha256: str = Field(max_length=64)
+    size: int
+    stored_path: str
+    at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    actor: str = Field(max_length=100)
+
+
+class TokenRow(SQLModel, table=True):
+    """An access token, stored only as its hash: a unit officer's, the coordinator's or an auditor's."""
+
+    __tablename__ = "token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    role: str = Field(max_length=16)                # unit | coordinator | auditor
+    unit_code: str | None = Field(default=None, foreign_key="unit.code", max_length=32)
+    label: str | None = None
+    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+
+
+
+class WebSessionRow(SQLModel, table=True):
+    """A portal session, kept server-side so that it can be ended: its id is in the browser's signed cookie and
+    only the id's hash is stored. It lasts until ``expires_at`` (fixed when it starts), logout, or being ended."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    secret_hash: str = Field(unique=True, max_length=64)
+    role: str = Field(max_length=16)                # unit | coordinator | auditor
+    unit_code: str | None = Field(default=None, foreign_key="unit.code", max_length=32)
+    token_id: int | None = Field(default=None, foreign_key="token.id")   # None: opened with a signed link
+    via: str = Field(max_length=8)                  # link | token
+    started_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
+    expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
+    ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
+    ended_by: str | None = None                     # logout | replaced | who ended it (coordinator:VPB #3)
+
+from cchc_flow.models.store.append_only import guard  # noqa: E402
+
+guard(TransitionRow, DeliveryRow)
