@@ -26,7 +26,7 @@ import tempfile
 import time
 import tracemalloc
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,9 +36,15 @@ if str(REPO) not in sys.path:
 ROOT = Path(tempfile.mkdtemp(prefix="cchc-history-bench-"))
 DB = ROOT / "cchc.db"
 URL = f"sqlite:///{DB}"
-os.environ.update({"CCHC_HOME": str(ROOT), "CCHC_DATABASE_URL": URL, "CCHC_LANG": "vi",
-                   "PREFECT_HOME": str(ROOT / "prefect-home"),
-                   "PREFECT_API_URL": "http://127.0.0.1:4200/api"})   # only to render UI links; never called
+os.environ.update(
+    {
+        "CCHC_HOME": str(ROOT),
+        "CCHC_DATABASE_URL": URL,
+        "CCHC_LANG": "vi",
+        "PREFECT_HOME": str(ROOT / "prefect-home"),
+        "PREFECT_API_URL": "http://127.0.0.1:4200/api",
+    }
+)  # only to render UI links; never called
 
 import sqlalchemy as sa  # noqa: E402
 
@@ -50,29 +56,45 @@ ACTIVITIES = 10_000
 FIRST_DAY = date(2014, 1, 1)
 DAYS = 730
 TARGET_MS = 50.0
-EVENTS = [("assign", "planned", "assigned"), ("note", "assigned", "assigned"), ("report", "assigned", "reported"),
-          ("return", "reported", "returned"), ("report", "returned", "reported"), ("accept", "reported", "accepted"),
-          ("mark_overdue", "assigned", "overdue")]
+EVENTS = [
+    ("assign", "planned", "assigned"),
+    ("note", "assigned", "assigned"),
+    ("report", "assigned", "reported"),
+    ("return", "reported", "returned"),
+    ("report", "returned", "reported"),
+    ("accept", "reported", "accepted"),
+    ("mark_overdue", "assigned", "overdue"),
+]
 NOTE = "Đơn vị {u}: đã gửi công văn số {n}/CV về việc triển khai hoạt động; kèm minh chứng ảnh hội thảo"
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "?")
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "?",
+    )
     import sqlite3
 
-    return (f"{os.cpu_count()} cores (nproc), {cpu}; Python {platform.python_version()}, "
-            f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}")
+    return (
+        f"{os.cpu_count()} cores (nproc), {cpu}; Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- generating
+
 
 def generate(rows: int) -> dict[str, float]:
     """The plan, its units and activities, ``rows`` steps and one delivered notice per 10 steps."""
     import random
 
-    from cchc_flow.models.store.db import get_engine, migrate
     from sqlmodel import SQLModel
+
+    from cchc_flow.models.store.db import get_engine, migrate
 
     rng = random.Random(3723)
     migrate(URL)
@@ -80,26 +102,45 @@ def generate(rows: int) -> dict[str, float]:
     started = time.perf_counter()
     units = [f"U{i:03d}" for i in range(UNITS)]
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO unit (code, name, kind, aliases, tags) VALUES (:c, :n, 'office', '[]', '[]')"),
-                     [{"c": u, "n": f"Đơn vị số {u[1:]}"} for u in units])
-        conn.execute(sa.text("INSERT INTO plan (id, code, number, title, issuer, signed, focal_unit, leadership, digest,"
-                             " spec, loaded_at) VALUES (1, :code, '9999/QĐ-BYT', 'Kế hoạch thử tải', 'Bộ Y tế',"
-                             " '2013-12-01', 'U000', 'U001', 'x', '{}', '2013-12-01 00:00:00.000000')"),
-                     {"code": PLAN})
-        conn.execute(sa.text("INSERT INTO phase (id, plan_id, number, name, window_start, window_end, window_as_written)"
-                             " VALUES (1, 1, 1, 'Giai đoạn I', '2014-01-01', '2015-12-31', '2014-2015')"))
+        conn.execute(
+            sa.text("INSERT INTO unit (code, name, kind, aliases, tags) VALUES (:c, :n, 'office', '[]', '[]')"),
+            [{"c": u, "n": f"Đơn vị số {u[1:]}"} for u in units],
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO plan (id, code, number, title, issuer, signed, focal_unit, leadership, digest,"
+                " spec, loaded_at) VALUES (1, :code, '9999/QĐ-BYT', 'Kế hoạch thử tải', 'Bộ Y tế',"
+                " '2013-12-01', 'U000', 'U001', 'x', '{}', '2013-12-01 00:00:00.000000')"
+            ),
+            {"code": PLAN},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO phase (id, plan_id, number, name, window_start, window_end, window_as_written)"
+                " VALUES (1, 1, 1, 'Giai đoạn I', '2014-01-01', '2015-12-31', '2014-2015')"
+            )
+        )
         conn.execute(sa.text("INSERT INTO content_item (id, phase_id, number, title) VALUES (1, 1, 1, 'Nội dung')"))
-        conn.execute(sa.text("INSERT INTO activity (id, plan_id, phase_id, content_id, key, position, text, window_start,"
-                             " window_end, window_as_written, funding, state, in_plan) VALUES (:i, 1, 1, 1, :k, :i,"
-                             " 'Hoạt động thử', '2014-01-01', '2015-12-31', '2014-2015', 'Kinh phí', 'assigned', 1)"),
-                     [{"i": i + 1, "k": f"1.1.{i + 1}"} for i in range(ACTIVITIES)])
+        conn.execute(
+            sa.text(
+                "INSERT INTO activity (id, plan_id, phase_id, content_id, key, position, text, window_start,"
+                " window_end, window_as_written, funding, state, in_plan) VALUES (:i, 1, 1, 1, :k, :i,"
+                " 'Hoạt động thử', '2014-01-01', '2015-12-31', '2014-2015', 'Kinh phí', 'assigned', 1)"
+            ),
+            [{"i": i + 1, "k": f"1.1.{i + 1}"} for i in range(ACTIVITIES)],
+        )
         roles = []
         for i in range(ACTIVITIES):
             lead, *partners = rng.sample(units, 3)
             roles.append({"a": i + 1, "r": "lead", "u": lead, "p": 0})
             roles += [{"a": i + 1, "r": "partner", "u": u, "p": n} for n, u in enumerate(partners)]
-        conn.execute(sa.text("INSERT INTO activity_unit (activity_id, role, unit_code, position, as_written)"
-                             " VALUES (:a, :r, :u, :p, :u)"), roles)
+        conn.execute(
+            sa.text(
+                "INSERT INTO activity_unit (activity_id, role, unit_code, position, as_written)"
+                " VALUES (:a, :r, :u, :p, :u)"
+            ),
+            roles,
+        )
     setup = time.perf_counter() - started
 
     tables = SQLModel.metadata.tables
@@ -108,17 +149,18 @@ def generate(rows: int) -> dict[str, float]:
     try:
         cur = raw.cursor()
         cur.execute("BEGIN")
-        for index in indexes:        # bulk load first, index after: minutes faster
+        for index in indexes:  # bulk load first, index after: minutes faster
             cur.execute(f"DROP INDEX IF EXISTS {index.name}")
         # the triggers refusing an insert over a stored row look each new row up: without the indexes, every
         # lookup would read the whole table. They are put back, as they were, once the indexes are.
-        guards = cur.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-                             "AND name LIKE '%append_only_insert'").fetchall()
+        guards = cur.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%append_only_insert'"
+        ).fetchall()
         for name, _ in guards:
             cur.execute(f"DROP TRIGGER {name}")
         t0 = time.perf_counter()
         hashed = 0.0
-        base = datetime(2014, 1, 1, 1, 0, tzinfo=timezone.utc)
+        base = datetime(2014, 1, 1, 1, 0, tzinfo=UTC)
         runs = [str(uuid.UUID(int=rng.getrandbits(128), version=4)) for _ in range(DAYS)]
         prev, batch, notices, deliveries, d_prev = GENESIS, [], [], [], GENESIS
         n_notice = 0
@@ -130,41 +172,117 @@ def generate(rows: int) -> dict[str, float]:
             event, src, dst = EVENTS[rng.randrange(len(EVENTS))]
             in_flow = event in ("assign", "mark_overdue")
             unit = units[rng.randrange(UNITS)]
-            values = {"entity": "activity", "entity_key": f"1.1.{activity}", "event": event, "from_state": src,
-                      "to_state": dst, "at": at, "effective_day": day,
-                      "actor": "cchc-flow" if in_flow else f"canbo{rng.randrange(50):02d}",
-                      "source": "flow" if in_flow else "cli",
-                      "note": None if in_flow else NOTE.format(u=unit, n=i), "flow_run_id": runs[day_index] if in_flow
-                      else None, "task_run_id": None}
+            values = {
+                "entity": "activity",
+                "entity_key": f"1.1.{activity}",
+                "event": event,
+                "from_state": src,
+                "to_state": dst,
+                "at": at,
+                "effective_day": day,
+                "actor": "cchc-flow" if in_flow else f"canbo{rng.randrange(50):02d}",
+                "source": "flow" if in_flow else "cli",
+                "note": None if in_flow else NOTE.format(u=unit, n=i),
+                "flow_run_id": runs[day_index] if in_flow else None,
+                "task_run_id": None,
+            }
             h0 = time.perf_counter()
             digest = row_hash("transition", 1, i + 1, prev, transition_content(values))
             hashed += time.perf_counter() - h0
-            batch.append((i + 1, 1, values["entity"], values["entity_key"], event, src, dst,
-                          at.strftime("%Y-%m-%d %H:%M:%S.%f"), day.isoformat(), values["actor"], values["source"],
-                          values["note"], values["flow_run_id"], None, i + 1, prev, digest))
+            batch.append(
+                (
+                    i + 1,
+                    1,
+                    values["entity"],
+                    values["entity_key"],
+                    event,
+                    src,
+                    dst,
+                    at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                    day.isoformat(),
+                    values["actor"],
+                    values["source"],
+                    values["note"],
+                    values["flow_run_id"],
+                    None,
+                    i + 1,
+                    prev,
+                    digest,
+                )
+            )
             prev = digest
-            if i % 10 == 0:     # a notice to the activity's unit, delivered in the day's flow run
+            if i % 10 == 0:  # a notice to the activity's unit, delivered in the day's flow run
                 n_notice += 1
                 key = f"{PLAN}|1.1.{activity}|reminder|{unit}|{n_notice}"
-                notices.append((n_notice, 1, key, "activity", f"1.1.{activity}", "reminder", unit, "lead", 7,
-                                day.isoformat(), "{}", "sent", 1, at.strftime("%Y-%m-%d %H:%M:%S.%f")))
-                d = {"notification_id": n_notice, "route": f"mailto://****@{unit.lower()}.example.vn", "ok": True,
-                     "error": None, "at": at, "flow_run_id": runs[day_index]}
-                n = {"key": key, "entity": "activity", "entity_key": f"1.1.{activity}", "notice": "reminder",
-                     "recipient": unit, "role": "lead"}
+                notices.append(
+                    (
+                        n_notice,
+                        1,
+                        key,
+                        "activity",
+                        f"1.1.{activity}",
+                        "reminder",
+                        unit,
+                        "lead",
+                        7,
+                        day.isoformat(),
+                        "{}",
+                        "sent",
+                        1,
+                        at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                    )
+                )
+                d = {
+                    "notification_id": n_notice,
+                    "route": f"mailto://****@{unit.lower()}.example.vn",
+                    "ok": True,
+                    "error": None,
+                    "at": at,
+                    "flow_run_id": runs[day_index],
+                }
+                n = {
+                    "key": key,
+                    "entity": "activity",
+                    "entity_key": f"1.1.{activity}",
+                    "notice": "reminder",
+                    "recipient": unit,
+                    "role": "lead",
+                }
                 d_hash = row_hash("delivery", 1, n_notice, d_prev, delivery_content(d, n))
-                deliveries.append((n_notice, n_notice, d["route"], 1, None, at.strftime("%Y-%m-%d %H:%M:%S.%f"),
-                                   d["flow_run_id"], 1, n_notice, d_prev, d_hash))
+                deliveries.append(
+                    (
+                        n_notice,
+                        n_notice,
+                        d["route"],
+                        1,
+                        None,
+                        at.strftime("%Y-%m-%d %H:%M:%S.%f"),
+                        d["flow_run_id"],
+                        1,
+                        n_notice,
+                        d_prev,
+                        d_hash,
+                    )
+                )
                 d_prev = d_hash
             if len(batch) == 50_000 or i == rows - 1:
-                cur.executemany("INSERT INTO transition (id, plan_id, entity, entity_key, event, from_state, to_state,"
-                                " at, effective_day, actor, source, note, flow_run_id, task_run_id, seq, prev_hash,"
-                                " row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", batch)
-                cur.executemany('INSERT INTO notification (id, plan_id, key, entity, entity_key, notice, recipient,'
-                                ' role, "offset", as_of, details, status, attempts, created_at)'
-                                ' VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)', notices)
-                cur.executemany("INSERT INTO delivery (id, notification_id, route, ok, error, at, flow_run_id, plan_id,"
-                                " seq, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", deliveries)
+                cur.executemany(
+                    "INSERT INTO transition (id, plan_id, entity, entity_key, event, from_state, to_state,"
+                    " at, effective_day, actor, source, note, flow_run_id, task_run_id, seq, prev_hash,"
+                    " row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    batch,
+                )
+                cur.executemany(
+                    "INSERT INTO notification (id, plan_id, key, entity, entity_key, notice, recipient,"
+                    ' role, "offset", as_of, details, status, attempts, created_at)'
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    notices,
+                )
+                cur.executemany(
+                    "INSERT INTO delivery (id, notification_id, route, ok, error, at, flow_run_id, plan_id,"
+                    " seq, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    deliveries,
+                )
                 batch, notices, deliveries = [], [], []
         inserted = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -179,22 +297,34 @@ def generate(rows: int) -> dict[str, float]:
         analyzed = time.perf_counter() - t0
     finally:
         raw.close()
-    return {"setup": setup, "insert": inserted, "hashing": hashed, "index": indexed, "analyze": analyzed,
-            "notices": n_notice}
+    return {
+        "setup": setup,
+        "insert": inserted,
+        "hashing": hashed,
+        "index": indexed,
+        "analyze": analyzed,
+        "notices": n_notice,
+    }
 
 
 # ---------------------------------------------------------------------------------------------- querying
+
 
 def busiest_unit() -> tuple[str, str]:
     """The unit with the most activities, and the first activity it leads."""
     from cchc_flow.models.store.db import get_engine
 
     with get_engine(URL).connect() as conn:
-        unit = conn.execute(sa.text("SELECT unit_code FROM activity_unit GROUP BY unit_code ORDER BY count(*) DESC, "
-                                    "unit_code LIMIT 1")).scalar_one()
-        key = conn.execute(sa.text("SELECT a.key FROM activity a JOIN activity_unit au ON au.activity_id = a.id "
-                                   "WHERE au.unit_code = :u AND au.role = 'lead' ORDER BY a.id LIMIT 1"),
-                           {"u": unit}).scalar_one()
+        unit = conn.execute(
+            sa.text("SELECT unit_code FROM activity_unit GROUP BY unit_code ORDER BY count(*) DESC, unit_code LIMIT 1")
+        ).scalar_one()
+        key = conn.execute(
+            sa.text(
+                "SELECT a.key FROM activity a JOIN activity_unit au ON au.activity_id = a.id "
+                "WHERE au.unit_code = :u AND au.role = 'lead' ORDER BY a.id LIMIT 1"
+            ),
+            {"u": unit},
+        ).scalar_one()
     return unit, key
 
 
@@ -205,16 +335,18 @@ def query_times(repeat: int = 7) -> list[tuple[str, int, float, float]]:
 
     unit, key = busiest_unit()
     month = {"since": date(2015, 3, 1), "until": date(2015, 3, 31)}
-    cases = [(f"one activity ({key})", {"activity": key}),
-             (f"one unit ({unit}: every activity it leads or partners)", {"unit": unit}),
-             ("one month (03/2015)", month),
-             ("one activity, one month", {"activity": key, **month}),
-             ("one unit, one month", {"unit": unit, **month}),
-             ("one activity, one unit (its lead), one month", {"activity": key, "unit": unit, **month}),
-             ("one actor, one month (steps only)", {"actor": "canbo07", **month})]
+    cases = [
+        (f"one activity ({key})", {"activity": key}),
+        (f"one unit ({unit}: every activity it leads or partners)", {"unit": unit}),
+        ("one month (03/2015)", month),
+        ("one activity, one month", {"activity": key, **month}),
+        ("one unit, one month", {"unit": unit, **month}),
+        ("one activity, one unit (its lead), one month", {"activity": key, "unit": unit, **month}),
+        ("one actor, one month (steps only)", {"actor": "canbo07", **month}),
+    ]
     out = []
     with session(URL) as s:
-        list(history(s, HistoryFilter(PLAN, activity="1.1.1")))   # warm up: imports, Prefect's settings (UI links)
+        list(history(s, HistoryFilter(PLAN, activity="1.1.1")))  # warm up: imports, Prefect's settings (UI links)
         for label, filters in cases:
             f = HistoryFilter(PLAN, **filters)
             first, full, n = [], [], 0
@@ -241,6 +373,7 @@ def verify_time() -> tuple[float, bool, int]:
 
 # ---------------------------------------------------------------------------------------------- exporting
 
+
 def export_child(fmt: str, args: list[str]) -> tuple[float, float, int, int]:
     """`cchc history` in a child process: (seconds, peak RSS MiB, rows written, file bytes)."""
     target = ROOT / f"export.{fmt}"
@@ -261,11 +394,11 @@ def export_child(fmt: str, args: list[str]) -> tuple[float, float, int, int]:
 
 def export_heap(fmt: str, until: date | None) -> tuple[float, int]:
     """Peak Python heap (tracemalloc, MiB) of one export in this process, and the rows written."""
+    import openpyxl  # noqa: F401  (imported before the measure: its import is not the export's memory)
+
+    from cchc_flow.models.reports.history_xlsx import write_xlsx
     from cchc_flow.models.store.db import session
     from cchc_flow.models.store.history_query import HistoryFilter, history, write_csv, write_json
-    from cchc_flow.models.reports.history_xlsx import write_xlsx
-
-    import openpyxl  # noqa: F401  (imported before the measure: its import is not the export's memory)
 
     f = HistoryFilter(PLAN, until=until)
     with session(URL) as s:
@@ -291,22 +424,28 @@ def main() -> None:
         print(f"machine: {machine()}; load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         g = generate(opts.rows)
         size = DB.stat().st_size / 2**20
-        print(f"generated {opts.rows:,} steps + {g['notices']:,} notices/deliveries: setup {g['setup']:.1f} s, insert "
-              f"{g['insert']:.1f} s (of which hashing {g['hashing']:.1f} s), indexes {g['index']:.1f} s, "
-              f"ANALYZE {g['analyze']:.1f} s; database {size:,.0f} MiB")
-        print(f"\nfiltered history queries through models/store/history_query.py (median of 7; target <= {TARGET_MS:.0f} ms;"
-              f" load average now {os.getloadavg()[0]:.1f})")
+        print(
+            f"generated {opts.rows:,} steps + {g['notices']:,} notices/deliveries: setup {g['setup']:.1f} s, insert "
+            f"{g['insert']:.1f} s (of which hashing {g['hashing']:.1f} s), indexes {g['index']:.1f} s, "
+            f"ANALYZE {g['analyze']:.1f} s; database {size:,.0f} MiB"
+        )
+        print(
+            f"\nfiltered history queries through models/store/history_query.py (median of 7; target <= {TARGET_MS:.0f} ms;"
+            f" load average now {os.getloadavg()[0]:.1f})"
+        )
         print("  first page = the 500 rows `cchc history` shows (+1 to know there are more); all rows = streamed")
         print(f"  {'filter':58} {'rows':>8} {'first page':>11} {'all rows':>10}")
         for label, n, first, full in query_times():
             verdict = "PASS" if first <= TARGET_MS else "MISS"
-            print(f"  {label:58} {n:8,} {first:8.1f} ms {full:7.1f} ms  {verdict} (first page)"
-                  + (f", {'PASS' if full <= TARGET_MS else 'MISS'} (all rows)" if n <= 5000 else ""))
+            print(
+                f"  {label:58} {n:8,} {first:8.1f} ms {full:7.1f} ms  {verdict} (first page)"
+                + (f", {'PASS' if full <= TARGET_MS else 'MISS'} (all rows)" if n <= 5000 else "")
+            )
         seconds, whole, checked = verify_time()
         print(f"\naudit verify: {checked:,} rows in {seconds:.1f} s ({checked / seconds:,.0f} rows/s), whole={whole}")
 
         print("\nexports: `cchc history` in a child process (peak RSS via wait4), whole history vs its first tenth")
-        tenth = date(2014, 3, 14)   # ~10% of the 730 days
+        tenth = date(2014, 3, 14)  # ~10% of the 730 days
         _, base_rss, _, _ = export_child("csv", ["--limit", "1"])
         print(f"  baseline (imports, one row): peak RSS {base_rss:.0f} MiB")
         for fmt in ("csv", "json", "xlsx"):
@@ -314,8 +453,10 @@ def main() -> None:
                 continue
             for label, args in (("tenth", ["--until", tenth.isoformat()]), ("all", [])):
                 seconds, rss, n, nbytes = export_child(fmt, args)
-                print(f"  {fmt:4} {label:5} {n:9,} rows {nbytes / 2**20:8.1f} MiB file {seconds:7.1f} s "
-                      f"({n / seconds:,.0f} rows/s)  peak RSS {rss:6.0f} MiB")
+                print(
+                    f"  {fmt:4} {label:5} {n:9,} rows {nbytes / 2**20:8.1f} MiB file {seconds:7.1f} s "
+                    f"({n / seconds:,.0f} rows/s)  peak RSS {rss:6.0f} MiB"
+                )
         print("\nexports in-process: peak Python heap (tracemalloc) while streaming")
         for fmt in ("csv", "json", "xlsx"):
             # XLSX runs at a few thousand rows/s under tracemalloc: three tenths make the point

@@ -24,13 +24,13 @@ import multiprocessing
 import multiprocessing.connection
 import os
 import platform
-import queue
 import pstats
+import queue
 import re
 import shutil
 import signal
-import statistics
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,27 +50,29 @@ if str(REPO) not in sys.path:
 # Prefect or project import. A child process (the 1,000-unit delivery, see run_wide_delivery) shares the folder.
 CHILD = os.environ.get("CCHC_BENCH_CHILD_ROOT")
 ROOT = Path(CHILD) if CHILD else Path(tempfile.mkdtemp(prefix="cchc-bench-"))
-os.environ.update({
-    "PREFECT_HOME": str(ROOT / "prefect-home"),
-    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-    # Task logs still go to the API as in production; only the console copy is kept to warnings and errors.
-    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
-    "CCHC_LANG": "vi",
-    "CCHC_ACTOR": "bench",
-    "CCHC_NOTIFY_TIMEOUT": "10",
-})
+os.environ.update(
+    {
+        "PREFECT_HOME": str(ROOT / "prefect-home"),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        # Task logs still go to the API as in production; only the console copy is kept to warnings and errors.
+        "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
+        "CCHC_LANG": "vi",
+        "CCHC_ACTOR": "bench",
+        "CCHC_NOTIFY_TIMEOUT": "10",
+    }
+)
 if not CHILD:
     for _var in ("PREFECT_API_URL", "PREFECT_PROFILE", "CCHC_DATABASE_URL", "CCHC_NOTIFY_CONFIG"):
         os.environ.pop(_var, None)
 
 import yaml  # noqa: E402
 
-AS_OF = "2025-03-03"               # a Monday: every activity window is open, no reminder is due yet
+AS_OF = "2025-03-03"  # a Monday: every activity window is open, no reminder is due yet
 WINDOW = "2025-01-06..2025-12-31"  # reminders (30/7/1 days before the end) fall in December
-ENDPOINT_DELAY = 0.100             # seconds the endpoint waits before answering each POST
+ENDPOINT_DELAY = 0.100  # seconds the endpoint waits before answering each POST
 
-TARGET_FIRST = 1.5      # first run <= 1.5 x bare flow
-TARGET_RERUN = 1.2      # re-run <= 1.2 x bare flow
+TARGET_FIRST = 1.5  # first run <= 1.5 x bare flow
+TARGET_RERUN = 1.2  # re-run <= 1.2 x bare flow
 TARGET_DELIVERY = 10.0  # 1,000 notifications to a 100 ms endpoint in <= 10 s
 
 
@@ -79,14 +81,15 @@ TARGET_DELIVERY = 10.0  # 1,000 notifications to a 100 ms endpoint in <= 10 s
 # do not compete with the flow for this process's interpreter lock), that answers every POST after ENDPOINT_DELAY s
 # --------------------------------------------------------------------------------------------------------------
 
+
 class _SlowHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "BenchEndpoint/1.0"
 
-    def log_message(self, format, *args):  # noqa: A002 - no access log
+    def log_message(self, format, *args):
         pass
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
         arrived = time.monotonic()
@@ -111,12 +114,12 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     request_queue_size = 2048
 
-    def __init__(self, delay: float, posts: "multiprocessing.Queue") -> None:
+    def __init__(self, delay: float, posts: multiprocessing.Queue) -> None:
         super().__init__(("127.0.0.1", 0), _SlowHandler)
         self.delay, self.posts = delay, posts
 
 
-def _serve(delay: float, posts: "multiprocessing.Queue", port: "multiprocessing.connection.Connection") -> None:
+def _serve(delay: float, posts: multiprocessing.Queue, port: multiprocessing.connection.Connection) -> None:
     server = _Server(delay, posts)
     port.send(server.server_address[1])
     server.serve_forever(poll_interval=0.05)
@@ -149,7 +152,7 @@ class SlowEndpoint:
         self._drain(linger=0.3)  # the last records may still be on their way from the endpoint's process
         return list(self.posts)
 
-    def start(self) -> "SlowEndpoint":
+    def start(self) -> SlowEndpoint:
         self._proc.start()
         self.port = self._port.recv()
         return self
@@ -167,6 +170,7 @@ def post_span(posts: list[tuple[str, int, float, float]]) -> float:
 # --------------------------------------------------------------------------------------------------------------
 # Synthetic data: unit directory, plan, routes; loaded once into a template database
 # --------------------------------------------------------------------------------------------------------------
+
 
 class _NoAliasDumper(yaml.SafeDumper):
     def ignore_aliases(self, data):  # the plan reader refuses YAML anchors and aliases
@@ -193,44 +197,63 @@ class World:
     load_seconds: float = 0.0
 
 
-def make_world(name: str, *, unit_codes: list[str], contents: int, per_content: int, partners: int,
-               port: int) -> World:
+def make_world(name: str, *, unit_codes: list[str], contents: int, per_content: int, partners: int, port: int) -> World:
     """Write the unit directory, a one-phase plan (ids 1.C.N, one lead and ``partners`` partners each, all
     windows open at AS_OF) and a routes file (each unit's tag -> json://127.0.0.1:port/<unit>), and load them."""
     folder = ROOT / name
     folder.mkdir()
     n = len(unit_codes)
-    world = World(name, folder, f"bench-{name}", unit_codes, contents * per_content,
-                  contents * per_content * (1 + partners))
-    world.units_path = _dump({"units": [
-        {"code": c, "name": f"Đơn vị thử nghiệm {c}", "kind": "unit", "tags": [f"unit-{c.lower()}"]}
-        for c in unit_codes]}, folder / "units.yaml")
+    world = World(
+        name, folder, f"bench-{name}", unit_codes, contents * per_content, contents * per_content * (1 + partners)
+    )
+    world.units_path = _dump(
+        {
+            "units": [
+                {"code": c, "name": f"Đơn vị thử nghiệm {c}", "kind": "unit", "tags": [f"unit-{c.lower()}"]}
+                for c in unit_codes
+            ]
+        },
+        folder / "units.yaml",
+    )
     content_items, i = [], 0
     for c in range(1, contents + 1):
         acts = []
         for k in range(1, per_content + 1):
-            acts.append({
-                "id": f"1.{c}.{k}",
-                "text": f"Viết và đăng tin bài tuyên truyền cải cách hành chính số {c}.{k} trên Cổng thông tin",
-                "window": WINDOW,
-                "funding": "Ngân sách nhà nước",
-                "lead": [unit_codes[i % n]],
-                "partners": [unit_codes[(i + j) % n] for j in range(1, partners + 1)],
-            })
+            acts.append(
+                {
+                    "id": f"1.{c}.{k}",
+                    "text": f"Viết và đăng tin bài tuyên truyền cải cách hành chính số {c}.{k} trên Cổng thông tin",
+                    "window": WINDOW,
+                    "funding": "Ngân sách nhà nước",
+                    "lead": [unit_codes[i % n]],
+                    "partners": [unit_codes[(i + j) % n] for j in range(1, partners + 1)],
+                }
+            )
             i += 1
         content_items.append({"number": c, "title": f"Nội dung tuyên truyền {c}", "activities": acts})
-    world.plan_path = _dump({
-        "plan": {
-            "code": world.plan_code, "number": "01/KH-BENCH", "signed": "2025-01-02", "issuer": "Bộ phận thử tải",
-            "title": "Kế hoạch thử tải thông tin, truyền thông cải cách hành chính",
-            "focal_unit": unit_codes[0], "leadership": unit_codes[1],
-            "objectives": {"general": "Đo thời gian chạy một giai đoạn", "specific": ["Một nghìn hoạt động"]},
+    world.plan_path = _dump(
+        {
+            "plan": {
+                "code": world.plan_code,
+                "number": "01/KH-BENCH",
+                "signed": "2025-01-02",
+                "issuer": "Bộ phận thử tải",
+                "title": "Kế hoạch thử tải thông tin, truyền thông cải cách hành chính",
+                "focal_unit": unit_codes[0],
+                "leadership": unit_codes[1],
+                "objectives": {"general": "Đo thời gian chạy một giai đoạn", "specific": ["Một nghìn hoạt động"]},
+            },
+            "phases": [{"number": 1, "name": "Giai đoạn 1 (2025)", "window": "2025", "content": content_items}],
         },
-        "phases": [{"number": 1, "name": "Giai đoạn 1 (2025)", "window": "2025", "content": content_items}],
-    }, folder / "plan.yaml")
-    world.routes_path = _dump({"version": 1, "urls": [
-        {f"json://127.0.0.1:{port}/{c.lower()}": {"tag": f"unit-{c.lower()}"}} for c in unit_codes]},
-        folder / "notify.yaml")
+        folder / "plan.yaml",
+    )
+    world.routes_path = _dump(
+        {
+            "version": 1,
+            "urls": [{f"json://127.0.0.1:{port}/{c.lower()}": {"tag": f"unit-{c.lower()}"}} for c in unit_codes],
+        },
+        folder / "notify.yaml",
+    )
     world.template_db = _load_template(world)
     return world
 
@@ -250,9 +273,9 @@ def _dispose(url: str) -> None:
 
 
 def _load_template(world: World) -> Path:
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.services.loading import load_plan
     from cchc_flow.models.rules.plan import read_directory, read_plan
+    from cchc_flow.models.services.loading import load_plan
+    from cchc_flow.models.store.db import session
 
     home = world.folder / "template"
     url = _use_home(home, world.routes_path)
@@ -291,11 +314,11 @@ def queued_template(world: World) -> Path:
     """A template where every activity of the phase has been decided and recorded as of AS_OF (the project's own
     cchc_flow.models.rules.due.decide and cchc_flow.models.services.reconcile.record_decisions, outside Prefect): everything assigned and queued,
     nothing delivered yet."""
-    from cchc_flow.models.services.activities import phase_view
     from cchc_flow.models.rules.calendar import today as resolve_today
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.rules.due import decide
+    from cchc_flow.models.services.activities import phase_view
     from cchc_flow.models.services.reconcile import Decided, record_decisions
+    from cchc_flow.models.store.db import session
 
     url = fresh_database(world)
     today = resolve_today(AS_OF)
@@ -372,6 +395,7 @@ def settle(max_wait: float, window: float = 1.0, busy: float = 0.15) -> float:
 # Measurement helpers
 # --------------------------------------------------------------------------------------------------------------
 
+
 class DeadlineExceeded(KeyboardInterrupt):
     """Raised in the main thread when a run goes past its cap. A KeyboardInterrupt, so that Prefect's engines
     crash the run and re-raise it rather than record a task failure and go on."""
@@ -393,7 +417,7 @@ class Deadline:
             self.fired = True
             os.kill(os.getpid(), signal.SIGINT)
 
-    def __enter__(self) -> "Deadline":
+    def __enter__(self) -> Deadline:
         self._previous = signal.signal(signal.SIGINT, self._handler)
         self._active = True
         self._timer = threading.Timer(self.seconds, self._fire)
@@ -415,7 +439,7 @@ class _Wrap:
     def __init__(self, module: object, name: str, wrapper_factory) -> None:  # type: ignore[no-untyped-def]
         self.module, self.name, self.factory = module, name, wrapper_factory
 
-    def __enter__(self) -> "_Wrap":
+    def __enter__(self) -> _Wrap:
         self.original = getattr(self.module, self.name)
         setattr(self.module, self.name, self.factory(self.original))
         return self
@@ -428,31 +452,35 @@ class _Wrap:
 class PhaseTiming:
     total: float
     activities: float = 0.0  # flow start -> deliver_pending starts: phase_view + one task per activity
-    delivery: float = 0.0    # deliver_pending, wall time: one notify task per unit, submitted concurrently
-    tail: float = 0.0        # deliver_pending returns -> flow returns: pending count, table artifact, flow end
+    delivery: float = 0.0  # deliver_pending, wall time: one notify task per unit, submitted concurrently
+    tail: float = 0.0  # deliver_pending returns -> flow returns: pending count, table artifact, flow end
     posts: int = 0
-    span: float = 0.0        # first POST arrives -> last POST answered
+    span: float = 0.0  # first POST arrives -> last POST answered
     queued: int = 0
     sent: int = 0
     left: int = 0
     failed_units: int = 0
-    route_loads: int = 0     # how many times the routes file was read and validated during the run
+    route_loads: int = 0  # how many times the routes file was read and validated during the run
     aborted: bool = False
-    done: int = 0            # activities past "planned" in the database after the run
-    error: str = ""          # the exception that ended the run, if any
+    done: int = 0  # activities past "planned" in the database after the run
+    error: str = ""  # the exception that ended the run, if any
     task_failures: Counter = field(default_factory=Counter)
 
     def line(self) -> str:
         if self.error:
             return f"FAILED after {self.total:.1f} s: {self.error}"
         if self.aborted:
-            return (f"STOPPED at the cap after {self.total:.0f} s: activity step {self.activities:.1f} s "
-                    f"({self.done} activities assigned), then {self.delivery:.1f} s of delivery: {self.posts} POSTs, "
-                    f"{self.sent} notifications recorded as sent")
-        return (f"{self.total:6.2f} s = activities {self.activities:5.2f} + delivery {self.delivery:5.2f} + tail "
-                f"{self.tail:4.2f}; queued {self.queued}, sent {self.sent}, left pending {self.left}, "
-                f"units failed {self.failed_units}, POSTs {self.posts} (first->last {self.span:.2f} s), "
-                f"routes file loaded {self.route_loads}x")
+            return (
+                f"STOPPED at the cap after {self.total:.0f} s: activity step {self.activities:.1f} s "
+                f"({self.done} activities assigned), then {self.delivery:.1f} s of delivery: {self.posts} POSTs, "
+                f"{self.sent} notifications recorded as sent"
+            )
+        return (
+            f"{self.total:6.2f} s = activities {self.activities:5.2f} + delivery {self.delivery:5.2f} + tail "
+            f"{self.tail:4.2f}; queued {self.queued}, sent {self.sent}, left pending {self.left}, "
+            f"units failed {self.failed_units}, POSTs {self.posts} (first->last {self.span:.2f} s), "
+            f"routes file loaded {self.route_loads}x"
+        )
 
 
 @dataclass
@@ -460,9 +488,9 @@ class Round:
     """One round of measurements, made within a minute of each other."""
 
     bare: float
-    first: "PhaseTiming"
-    rerun: "PhaseTiming"
-    cli_rerun: "PhaseTiming"
+    first: PhaseTiming
+    rerun: PhaseTiming
+    cli_rerun: PhaseTiming
 
     def ratio(self, which: str) -> float:
         return getattr(self, which).total / self.bare
@@ -483,7 +511,7 @@ class _FailureCounter(logging.Handler):
             if m:
                 self.counts[f"{m[1]}: {m[2]}"] += 1
 
-    def __enter__(self) -> "_FailureCounter":
+    def __enter__(self) -> _FailureCounter:
         logging.getLogger("prefect.task_runs").addHandler(self)
         return self
 
@@ -508,12 +536,14 @@ def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float
                 return original(*args, **kwargs)
             finally:
                 marks["end"] = time.perf_counter()
+
         return timed
 
     def count(original):  # type: ignore[no-untyped-def]
         def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
             marks["loads"] += 1
             return original(*args, **kwargs)
+
         return counted
 
     summary, error = None, ""
@@ -534,16 +564,34 @@ def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float
     done = db_count(url, "select count(*) from activity where state != 'planned'")
     if summary is None or deadline.fired:
         started = marks["start"] or t1  # how far it got: activity step, then (partly) the delivery step
-        return PhaseTiming(total=t1 - t0, activities=started - t0, delivery=t1 - started, posts=len(posts),
-                           span=post_span(posts), sent=sent,
-                           route_loads=int(marks["loads"]), aborted=True, done=done, error=error,
-                           task_failures=fails.counts)
-    return PhaseTiming(total=t1 - t0, activities=marks["start"] - t0, delivery=marks["end"] - marks["start"],
-                       tail=t1 - marks["end"], posts=len(posts), span=post_span(posts),
-                       queued=sum(o.queued for o in summary.activities),
-                       sent=sum(d.sent for d in summary.deliveries), left=summary.pending,
-                       failed_units=sum(1 for d in summary.deliveries if d.failed_routes),
-                       route_loads=int(marks["loads"]), done=done, task_failures=fails.counts)
+        return PhaseTiming(
+            total=t1 - t0,
+            activities=started - t0,
+            delivery=t1 - started,
+            posts=len(posts),
+            span=post_span(posts),
+            sent=sent,
+            route_loads=int(marks["loads"]),
+            aborted=True,
+            done=done,
+            error=error,
+            task_failures=fails.counts,
+        )
+    return PhaseTiming(
+        total=t1 - t0,
+        activities=marks["start"] - t0,
+        delivery=marks["end"] - marks["start"],
+        tail=t1 - marks["end"],
+        posts=len(posts),
+        span=post_span(posts),
+        queued=sum(o.queued for o in summary.activities),
+        sent=sum(d.sent for d in summary.deliveries),
+        left=summary.pending,
+        failed_units=sum(1 for d in summary.deliveries if d.failed_routes),
+        route_loads=int(marks["loads"]),
+        done=done,
+        task_failures=fails.counts,
+    )
 
 
 def show_failures(t: PhaseTiming) -> None:
@@ -570,6 +618,7 @@ def bare_flow_factory():  # type: ignore[no-untyped-def]
 # d2: 1,000 notifications as 1,000 separate deliveries, in a child process so that a stalled run can be stopped
 # --------------------------------------------------------------------------------------------------------------
 
+
 def child_deliver(plan_id: int) -> None:
     """Child mode: cchc_flow.flows.phase.deliver_pending (the delivery step of phase_flow, unchanged) inside a Prefect
     flow on the parent's test API, on a database where everything is queued. Prints one JSON line."""
@@ -586,8 +635,12 @@ def child_deliver(plan_id: int) -> None:
     def deliver_only(plan_id: int, as_of: str) -> dict:
         t0 = time.perf_counter()
         out = deliver_pending(plan_id, resolve_today(as_of))
-        return {"delivery": time.perf_counter() - t0, "sent": sum(d.sent for d in out),
-                "failed_units": sum(1 for d in out if d.failed_routes), "units": len(out)}
+        return {
+            "delivery": time.perf_counter() - t0,
+            "sent": sum(d.sent for d in out),
+            "failed_units": sum(1 for d in out if d.failed_routes),
+            "units": len(out),
+        }
 
     with quiet_prefect():
         print("READY", flush=True)
@@ -598,7 +651,7 @@ def child_deliver(plan_id: int) -> None:
 @dataclass
 class WideResult:
     finished: bool
-    seconds: float          # deliver_pending wall time (child's own clock) or time until stopped
+    seconds: float  # deliver_pending wall time (child's own clock) or time until stopped
     sent: int
     posts: int
     span: float
@@ -619,8 +672,14 @@ def run_wide_delivery(world: World, template: Path, endpoint: SlowEndpoint, api_
     env = dict(os.environ, CCHC_BENCH_CHILD_ROOT=str(ROOT), PREFECT_API_URL=api_url)
     log = ROOT / f"child-{_runs}.log"
     with open(log, "w") as err:
-        child = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "--child-deliver", str(plan_id)],
-                                 stdout=subprocess.PIPE, stderr=err, text=True, env=env, cwd=str(REPO))
+        child = subprocess.Popen(
+            [sys.executable, str(Path(__file__).resolve()), "--child-deliver", str(plan_id)],
+            stdout=subprocess.PIPE,
+            stderr=err,
+            text=True,
+            env=env,
+            cwd=str(REPO),
+        )
         lines: list[str] = []
         ready = threading.Event()
 
@@ -659,8 +718,9 @@ def run_wide_delivery(world: World, template: Path, endpoint: SlowEndpoint, api_
             errors[f"{m[1]}: {m[2].split(chr(92))[0]}"] += 1
     result = next((json.loads(x) for x in reversed(lines) if x.startswith("{")), None)
     if finished and result:
-        return WideResult(True, result["delivery"], result["sent"], len(posts), post_span(posts),
-                          result["failed_units"], errors)
+        return WideResult(
+            True, result["delivery"], result["sent"], len(posts), post_span(posts), result["failed_units"], errors
+        )
     return WideResult(False, stopped, sent, len(posts), post_span(posts), 0, errors)
 
 
@@ -674,8 +734,9 @@ def channel_only(world: World, endpoint: SlowEndpoint, workers: int) -> tuple[fl
     endpoint.clear()
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(pool.map(lambda code: deliver(config, f"unit-{code.lower()}", f"Thông báo cho {code}", body),
-                                world.units))
+        results = list(
+            pool.map(lambda code: deliver(config, f"unit-{code.lower()}", f"Thông báo cho {code}", body), world.units)
+        )
     seconds = time.perf_counter() - t0
     return seconds, sum(1 for rs in results for r in rs if r.ok), len(endpoint.snapshot())
 
@@ -684,12 +745,14 @@ def channel_only(world: World, endpoint: SlowEndpoint, workers: int) -> tuple[fl
 # --profile: the project code alone (no Prefect), on the same data
 # --------------------------------------------------------------------------------------------------------------
 
+
 def _print_profile(title: str, prof: cProfile.Profile, limit: int = 25) -> None:
     out = io.StringIO()
     pstats.Stats(prof, stream=out).sort_stats("cumulative").print_stats(limit)
     text = "\n".join(line.rstrip() for line in out.getvalue().splitlines() if line.strip())
-    for prefix in sorted({str(REPO) + "/", sys.prefix + "/lib/python3.11/site-packages/", sys.base_prefix + "/"},
-                         key=len, reverse=True):
+    for prefix in sorted(
+        {str(REPO) + "/", sys.prefix + "/lib/python3.11/site-packages/", sys.base_prefix + "/"}, key=len, reverse=True
+    ):
         text = text.replace(prefix, "")
     print(f"\n--- cProfile, {title}: top {limit} by cumulative time ---\n{text}")
 
@@ -698,11 +761,11 @@ def profile_project(world: World, endpoint: SlowEndpoint) -> None:
     """cProfile the two steps of a first run outside Prefect: deciding and recording 1,000 activities
     (cchc_flow.models.services.reconcile.record_decisions), then delivering 100 digests (cchc_flow.flows.delivery.deliver)."""
     from cchc_flow.flows.delivery import deliver, routes
-    from cchc_flow.models.services.activities import phase_view
     from cchc_flow.models.rules.calendar import today as resolve_today
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.rules.due import decide
+    from cchc_flow.models.services.activities import phase_view
     from cchc_flow.models.services.reconcile import Decided, record_decisions
+    from cchc_flow.models.store.db import session
 
     url = fresh_database(world)
     today = resolve_today(AS_OF)
@@ -715,21 +778,28 @@ def profile_project(world: World, endpoint: SlowEndpoint) -> None:
     with session() as s:
         record_decisions(s, view, decided, today)
     prof.disable()
-    _print_profile(f"decide + record_decisions, {len(view.activities)} activities, "
-                   f"{time.perf_counter() - t0:.1f} s under the profiler", prof)
+    _print_profile(
+        f"decide + record_decisions, {len(view.activities)} activities, "
+        f"{time.perf_counter() - t0:.1f} s under the profiler",
+        prof,
+    )
     routes()
     prof = cProfile.Profile()
     t0 = time.perf_counter()
     prof.enable()
     results = deliver(view.plan_id, today)
     prof.disable()
-    _print_profile(f"deliver: {len(results)} units, {time.perf_counter() - t0:.1f} s under the profiler "
-                   "(routes cache warm; the sending threads are not profiled, only the recording thread)", prof)
+    _print_profile(
+        f"deliver: {len(results)} units, {time.perf_counter() - t0:.1f} s under the profiler "
+        "(routes cache warm; the sending threads are not profiled, only the recording thread)",
+        prof,
+    )
     endpoint.clear()
     _dispose(url)
 
 
 # --------------------------------------------------------------------------------------------------------------
+
 
 def machine() -> str:
     import apprise
@@ -744,10 +814,12 @@ def machine() -> str:
                 cpu = line.split(":", 1)[1].strip()
                 break
     load = os.getloadavg()
-    return (f"machine: nproc={os.cpu_count()} cpu={cpu!r} python={platform.python_version()} "
-            f"prefect={prefect.__version__} sqlalchemy={sqlalchemy.__version__} sqlmodel={sqlmodel.__version__} "
-            f"apprise={apprise.__version__} sqlite={sqlite3.sqlite_version}; load average at start "
-            f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    return (
+        f"machine: nproc={os.cpu_count()} cpu={cpu!r} python={platform.python_version()} "
+        f"prefect={prefect.__version__} sqlalchemy={sqlalchemy.__version__} sqlmodel={sqlmodel.__version__} "
+        f"apprise={apprise.__version__} sqlite={sqlite3.sqlite_version}; load average at start "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
 
 
 def verdict(ok: bool) -> str:
@@ -759,10 +831,15 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="one repetition of each measurement, shorter caps")
     ap.add_argument("--profile", action="store_true", help="also cProfile the project code outside Prefect")
     ap.add_argument("--cap", type=float, default=100.0, help="seconds after which one phase run is stopped")
-    ap.add_argument("--wide-cap", type=float, default=45.0,
-                    help="seconds after which the 1,000-unit delivery (d2) is stopped")
-    ap.add_argument("--settle", type=float, default=60.0,
-                    help="at most this many seconds of waiting for the Prefect API to go idle between runs")
+    ap.add_argument(
+        "--wide-cap", type=float, default=45.0, help="seconds after which the 1,000-unit delivery (d2) is stopped"
+    )
+    ap.add_argument(
+        "--settle",
+        type=float,
+        default=60.0,
+        help="at most this many seconds of waiting for the Prefect API to go idle between runs",
+    )
     ap.add_argument("--no-wide", action="store_true", help="skip d2 and d3 (the 1,000-unit deliveries)")
     ap.add_argument("--child-deliver", type=int, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -785,18 +862,34 @@ def main() -> None:
     endpoint = SlowEndpoint(ENDPOINT_DELAY).start()
     try:
         t0 = time.perf_counter()
-        world = make_world("u100", unit_codes=[f"U{i:03d}" for i in range(1, 101)], contents=50, per_content=20,
-                           partners=2, port=endpoint.port)
-        print(f"setup: 100 units, {world.activities} activities (1 lead + 2 partners each, all windows open on "
-              f"{AS_OF}), {world.expected_notifications} notifications expected; plan loaded in "
-              f"{world.load_seconds:.1f} s")
+        world = make_world(
+            "u100",
+            unit_codes=[f"U{i:03d}" for i in range(1, 101)],
+            contents=50,
+            per_content=20,
+            partners=2,
+            port=endpoint.port,
+        )
+        print(
+            f"setup: 100 units, {world.activities} activities (1 lead + 2 partners each, all windows open on "
+            f"{AS_OF}), {world.expected_notifications} notifications expected; plan loaded in "
+            f"{world.load_seconds:.1f} s"
+        )
         wide = wide_template = None
         if not args.no_wide:
-            wide = make_world("w1000", unit_codes=[f"W{i:04d}" for i in range(1, 1001)], contents=50,
-                              per_content=20, partners=0, port=endpoint.port)
+            wide = make_world(
+                "w1000",
+                unit_codes=[f"W{i:04d}" for i in range(1, 1001)],
+                contents=50,
+                per_content=20,
+                partners=0,
+                port=endpoint.port,
+            )
             wide_template = queued_template(wide)
-            print(f"setup: 1,000 units, {wide.activities} activities (1 lead each, no partner), "
-                  f"{wide.expected_notifications} notifications queued in a template database")
+            print(
+                f"setup: 1,000 units, {wide.activities} activities (1 lead each, no partner), "
+                f"{wide.expected_notifications} notifications queued in a template database"
+            )
         print(f"setup took {time.perf_counter() - t0:.1f} s")
 
         t0 = time.perf_counter()
@@ -813,8 +906,10 @@ def main() -> None:
             rounds: list[Round] = []
             url = ""
             for i in range(reps):
-                print(f"round {i + 1}: (a) bare flow, (b) first run on a fresh database, (c) re-run, (c2) re-run as "
-                      "the CLI runs it; each after the API went idle")
+                print(
+                    f"round {i + 1}: (a) bare flow, (b) first run on a fresh database, (c) re-run, (c2) re-run as "
+                    "the CLI runs it; each after the API went idle"
+                )
                 settle(args.settle)
                 t = time.perf_counter()
                 assert bare(n=1000) == sum(range(1000))
@@ -849,14 +944,18 @@ def main() -> None:
                 wide_result = run_wide_delivery(wide, wide_template, endpoint, api_url, args.wide_cap)
                 w = wide_result
                 state = "finished" if w.finished else f"STOPPED at the {args.wide_cap:.0f} s cap"
-                print(f"    d2 deliver_pending, 1,000 units: {state}: {w.seconds:.2f} s, sent {w.sent}, POSTs "
-                      f"{w.posts} (first->last {w.span:.2f} s), units failed {w.failed_units}; idle after "
-                      f"{settle(args.settle):.1f} s")
+                print(
+                    f"    d2 deliver_pending, 1,000 units: {state}: {w.seconds:.2f} s, sent {w.sent}, POSTs "
+                    f"{w.posts} (first->last {w.span:.2f} s), units failed {w.failed_units}; idle after "
+                    f"{settle(args.settle):.1f} s"
+                )
                 for error, n in w.errors.most_common(4):
                     print(f"       {n} notify tasks failed with {error}")
                 channel = channel_only(wide, endpoint, workers=1000)
-                print(f"    d3 channels.deliver x1,000 in 1,000 threads: {channel[0]:.2f} s, ok {channel[1]}, "
-                      f"POSTs {channel[2]}")
+                print(
+                    f"    d3 channels.deliver x1,000 in 1,000 threads: {channel[0]:.2f} s, ok {channel[1]}, "
+                    f"POSTs {channel[2]}"
+                )
         if args.profile:
             print("(profile) the project code alone, outside Prefect")
             profile_project(world, endpoint)
@@ -880,29 +979,52 @@ def main() -> None:
         ratio_row("b  phase_flow first run (1,000 assign, 100 digests)", "first", TARGET_FIRST),
         ratio_row("c  phase_flow re-run, same date (nothing new)", "rerun", TARGET_RERUN),
         ratio_row("c2 re-run through run_phase (as the CLI runs it)", "cli_rerun", TARGET_RERUN),
-        (f"d1 delivery step of b: 100 digests, {world.expected_notifications} notif.", first_mid.delivery, None,
-         "info", f"{first_mid.posts} POSTs; {first_mid.left if not first_mid.aborted else '?'} notif. left"),
+        (
+            f"d1 delivery step of b: 100 digests, {world.expected_notifications} notif.",
+            first_mid.delivery,
+            None,
+            "info",
+            f"{first_mid.posts} POSTs; {first_mid.left if not first_mid.aborted else '?'} notif. left",
+        ),
     ]
     if wide_result is not None:
-        rows.append(("d2 delivery step: 1,000 units x 1 notification", wide_result.seconds, None,
-                     f"<= {TARGET_DELIVERY:.0f} s",
-                     verdict(wide_result.finished and wide_result.sent >= 1000
-                             and wide_result.seconds <= TARGET_DELIVERY)
-                     + ("" if wide_result.finished else " (stopped at cap)")))
+        rows.append(
+            (
+                "d2 delivery step: 1,000 units x 1 notification",
+                wide_result.seconds,
+                None,
+                f"<= {TARGET_DELIVERY:.0f} s",
+                verdict(wide_result.finished and wide_result.sent >= 1000 and wide_result.seconds <= TARGET_DELIVERY)
+                + ("" if wide_result.finished else " (stopped at cap)"),
+            )
+        )
     if channel is not None:
-        rows.append(("d3 channels.deliver x1,000, no DB, no Prefect", channel[0], None,
-                     f"<= {TARGET_DELIVERY:.0f} s", verdict(channel[0] <= TARGET_DELIVERY and channel[1] >= 1000)))
-    print(f"\nResults: medians over {len(rounds)} round(s) (x a: the median of each round's own ratio); d2 and d3 "
-          f"once. The endpoint answers each POST after {ENDPOINT_DELAY * 1000:.0f} ms.")
+        rows.append(
+            (
+                "d3 channels.deliver x1,000, no DB, no Prefect",
+                channel[0],
+                None,
+                f"<= {TARGET_DELIVERY:.0f} s",
+                verdict(channel[0] <= TARGET_DELIVERY and channel[1] >= 1000),
+            )
+        )
+    print(
+        f"\nResults: medians over {len(rounds)} round(s) (x a: the median of each round's own ratio); d2 and d3 "
+        f"once. The endpoint answers each POST after {ENDPOINT_DELAY * 1000:.0f} ms."
+    )
     print(f"{'measurement':58s} {'seconds':>8s} {'x a':>7s}  {'target':13s} result")
     for name, seconds, ratio, target, result in rows:
         r = f"{ratio:6.2f}x" if ratio is not None else "      -"
         sec = f"{seconds:8.2f}" if seconds is not None else "       -"
         print(f"{name:58s} {sec} {r}  {target:13s} {result}")
-    print("per round, x a:  " + "   ".join(f"b {r.ratio('first'):.2f} c {r.ratio('rerun'):.2f} "
-                                          f"c2 {r.ratio('cli_rerun'):.2f}" for r in rounds))
-    print(f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine "
-          "slows every line alike; compare ratios)")
+    print(
+        "per round, x a:  "
+        + "   ".join(f"b {r.ratio('first'):.2f} c {r.ratio('rerun'):.2f} c2 {r.ratio('cli_rerun'):.2f}" for r in rounds)
+    )
+    print(
+        f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())} (other work on the machine "
+        "slows every line alike; compare ratios)"
+    )
     print(f"total bench time {time.monotonic() - began:.0f} s")
 
 

@@ -17,8 +17,15 @@ HEAD = ["TT", "Nội dung", "Hoạt động", "Thời gian", "Kinh phí", "Đơn
 
 def row(i: int) -> list[str]:
     content = f"{i // 20 + 1}. Nội dung số {i // 20 + 1}" if i % 20 == 0 else ""
-    return [str(i + 1), content, f"- Hoạt động số {i + 1}: hội nghị, tập huấn\n- viết bài tuyên truyền",
-            "Quý II/2022", "Kinh phí thường xuyên", "- VPB,\n\n- T5G", "Vụ TCCB, TTKT\n- Các đơn vị có liên quan"]
+    return [
+        str(i + 1),
+        content,
+        f"- Hoạt động số {i + 1}: hội nghị, tập huấn\n- viết bài tuyên truyền",
+        "Quý II/2022",
+        "Kinh phí thường xuyên",
+        "- VPB,\n\n- T5G",
+        "Vụ TCCB, TTKT\n- Các đơn vị có liên quan",
+    ]
 
 
 def make_text(path: Path, n: int) -> None:
@@ -45,14 +52,20 @@ def make_docx(path: Path, n: int) -> None:
 
 def measure(path: Path, out: Path) -> tuple[float, float, int]:
     """(seconds, peak MB, exit code) of one import in a child process."""
-    code = ("import resource,sys;from cchc_flow.cli.main import app;"
-            "sys.argv=['cchc','plan','import',sys.argv[1],'--output',sys.argv[2]];"
-            "\ntry: app()\nexcept SystemExit as e: rc=e.code\n"
-            "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, rc, file=sys.stderr)")
+    code = (
+        "import resource,sys;from cchc_flow.cli.main import app;"
+        "sys.argv=['cchc','plan','import',sys.argv[1],'--output',sys.argv[2]];"
+        "\ntry: app()\nexcept SystemExit as e: rc=e.code\n"
+        "print('PEAK', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, rc, file=sys.stderr)"
+    )
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-c", code, str(path), str(out)], cwd=ROOT, capture_output=True,
-                          text=True, env={"PYTHONPATH": str(ROOT), "CCHC_HOME": str(out.parent),
-                                          "PATH": "/usr/bin:/bin"})
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path), str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(ROOT), "CCHC_HOME": str(out.parent), "PATH": "/usr/bin:/bin"},
+    )
     took = time.perf_counter() - start
     peak = next(line for line in done.stderr.splitlines() if line.startswith("PEAK")).split()
     return took, int(peak[1]) / 1024, int(peak[2])
@@ -68,8 +81,10 @@ def main() -> None:
             doc = folder / f"plan.{kind}"
             make(doc, args.rows)
             took, peak, rc = measure(doc, folder / f"{kind}.draft.yaml")
-            print(f"{kind:5} {args.rows} rows, {doc.stat().st_size / 2**20:.1f} MB: {took:.1f} s, peak {peak:.0f} MB"
-                  f" (exit {rc}; includes starting Python and checking the draft)")
+            print(
+                f"{kind:5} {args.rows} rows, {doc.stat().st_size / 2**20:.1f} MB: {took:.1f} s, peak {peak:.0f} MB"
+                f" (exit {rc}; includes starting Python and checking the draft)"
+            )
     print("machine:", resource.getpagesize(), "B pages;", sys.version.split()[0])
 
 

@@ -43,14 +43,20 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 ROOT = Path(tempfile.mkdtemp(prefix="cchc-portal-bench-"))
-os.environ.update({"CCHC_LANG": "vi", "CCHC_ACTOR": "bench", "CCHC_HOME": str(ROOT / "unused"),
-                   "CCHC_NOTIFY_CONFIG": str(REPO / "config/notify.example.yaml")})
+os.environ.update(
+    {
+        "CCHC_LANG": "vi",
+        "CCHC_ACTOR": "bench",
+        "CCHC_HOME": str(ROOT / "unused"),
+        "CCHC_NOTIFY_CONFIG": str(REPO / "config/notify.example.yaml"),
+    }
+)
 os.environ.pop("CCHC_DATABASE_URL", None)
 
 import httpx  # noqa: E402
 import yaml  # noqa: E402
 
-AS_OF = date(2014, 12, 1)          # the reference plan's phase 1 is under way, some activities overdue
+AS_OF = date(2014, 12, 1)  # the reference plan's phase 1 is under way, some activities overdue
 BIG_AS_OF = date(2025, 6, 2)
 CLIENTS = 32
 TARGETS = {"reference board": 0.250, "reference inbox": 0.100, "1,000 activities board": 1.0}
@@ -58,6 +64,7 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
 
 # ------------------------------------------------------------------------------------------------ databases
+
 
 def use_home(home: Path) -> None:
     """Point the project (in this process) at ``home`` and its own SQLite database."""
@@ -67,9 +74,9 @@ def use_home(home: Path) -> None:
 
 
 def load(plan: Path, units: Path) -> str:
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.services.loading import load_plan
     from cchc_flow.models.rules.plan import read_directory, read_plan
+    from cchc_flow.models.services.loading import load_plan
+    from cchc_flow.models.store.db import session
 
     directory = read_directory(units)
     parsed, _ = read_plan(plan, directory)
@@ -114,25 +121,47 @@ def history(code: str, today: date, every: int = 1) -> dict[str, str]:
         plan = get_plan(s, code)
         coordinator = who(plan.focal_unit, "coordinator")
         tokens["coordinator"] = tokens[plan.focal_unit]
-        acts = s.exec(sa.select(ActivityRow).where(ActivityRow.plan_id == plan.id).order_by(ActivityRow.id)).scalars().all()
+        acts = (
+            s.exec(sa.select(ActivityRow).where(ActivityRow.plan_id == plan.id).order_by(ActivityRow.id))
+            .scalars()
+            .all()
+        )
         work = [(a.key, *roles_of(s, plan, a)) for a in acts]
     for i, (key, leads, partners) in enumerate(work):
         if i % every:
             continue
         lead = leads[0] if leads else plan.focal_unit
         with session() as s:
-            report_done(s, principal=who(lead), plan_code=code, key=key, today=today,
-                        evidence=f"Đã thực hiện hoạt động {key}: biên bản, ảnh, đường dẫn bài đăng")
+            report_done(
+                s,
+                principal=who(lead),
+                plan_code=code,
+                key=key,
+                today=today,
+                evidence=f"Đã thực hiện hoạt động {key}: biên bản, ảnh, đường dẫn bài đăng",
+            )
         for partner in partners[:1]:
             with session() as s:
-                add_note(s, principal=who(partner), plan_code=code, key=key, today=today,
-                         text=f"Đơn vị {partner} đã phối hợp thực hiện {key}")
+                add_note(
+                    s,
+                    principal=who(partner),
+                    plan_code=code,
+                    key=key,
+                    today=today,
+                    text=f"Đơn vị {partner} đã phối hợp thực hiện {key}",
+                )
         decision = ("accept", "return", None)[i // every % 3]
         if decision:
             with session() as s:
-                coordinator_decides(s, principal=coordinator, plan_code=code, key=key, event=decision,
-                                    note="Thiếu minh chứng" if decision == "return" else None,
-                                    today=today)
+                coordinator_decides(
+                    s,
+                    principal=coordinator,
+                    plan_code=code,
+                    key=key,
+                    event=decision,
+                    note="Thiếu minh chứng" if decision == "return" else None,
+                    today=today,
+                )
     return tokens
 
 
@@ -140,27 +169,63 @@ def big_plan(folder: Path) -> tuple[Path, Path]:
     """A one-phase plan of 1,000 activities (50 content items × 20), 100 units, one lead and two partners each."""
     codes = [f"U{i:03d}" for i in range(1, 101)]
     units = folder / "units.yaml"
-    units.write_text(yaml.safe_dump({"units": [{"code": c, "name": f"Đơn vị thử nghiệm {c}", "kind": "unit",
-                                                "tags": [f"unit-{c.lower()}"]} for c in codes]},
-                                    allow_unicode=True), encoding="utf-8")
+    units.write_text(
+        yaml.safe_dump(
+            {
+                "units": [
+                    {"code": c, "name": f"Đơn vị thử nghiệm {c}", "kind": "unit", "tags": [f"unit-{c.lower()}"]}
+                    for c in codes
+                ]
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     contents = []
     for c in range(1, 51):
-        contents.append({"number": c, "title": f"Nội dung tuyên truyền {c}", "activities": [
-            {"id": f"1.{c}.{k}", "text": f"Viết và đăng tin bài tuyên truyền cải cách hành chính số {c}.{k}",
-             "window": "2025-01-06..2025-12-31", "funding": "Ngân sách nhà nước",
-             "lead": [codes[(c * 20 + k) % 100]], "partners": [codes[(c * 20 + k + j) % 100] for j in (1, 2)]}
-            for k in range(1, 21)]})
+        contents.append(
+            {
+                "number": c,
+                "title": f"Nội dung tuyên truyền {c}",
+                "activities": [
+                    {
+                        "id": f"1.{c}.{k}",
+                        "text": f"Viết và đăng tin bài tuyên truyền cải cách hành chính số {c}.{k}",
+                        "window": "2025-01-06..2025-12-31",
+                        "funding": "Ngân sách nhà nước",
+                        "lead": [codes[(c * 20 + k) % 100]],
+                        "partners": [codes[(c * 20 + k + j) % 100] for j in (1, 2)],
+                    }
+                    for k in range(1, 21)
+                ],
+            }
+        )
     plan = folder / "plan.yaml"
-    plan.write_text(yaml.safe_dump({
-        "plan": {"code": "bench-1000", "number": "01/KH-BENCH", "signed": "2025-01-02", "issuer": "Bộ phận thử tải",
-                 "title": "Kế hoạch thử tải cổng thông tin", "focal_unit": "U001", "leadership": "U002",
-                 "objectives": {"general": "Đo cổng thông tin", "specific": ["Một nghìn hoạt động"]}},
-        "phases": [{"number": 1, "name": "Giai đoạn 1 (2025)", "window": "2025", "content": contents}],
-    }, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    plan.write_text(
+        yaml.safe_dump(
+            {
+                "plan": {
+                    "code": "bench-1000",
+                    "number": "01/KH-BENCH",
+                    "signed": "2025-01-02",
+                    "issuer": "Bộ phận thử tải",
+                    "title": "Kế hoạch thử tải cổng thông tin",
+                    "focal_unit": "U001",
+                    "leadership": "U002",
+                    "objectives": {"general": "Đo cổng thông tin", "specific": ["Một nghìn hoạt động"]},
+                },
+                "phases": [{"number": 1, "name": "Giai đoạn 1 (2025)", "window": "2025", "content": contents}],
+            },
+            allow_unicode=True,
+            sort_keys=False,
+        ),
+        encoding="utf-8",
+    )
     return plan, units
 
 
 # ------------------------------------------------------------------------------------------------ the portal
+
 
 @contextlib.contextmanager
 def portal(home: Path, as_of: date, workers: int | None):
@@ -170,8 +235,12 @@ def portal(home: Path, as_of: date, workers: int | None):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "CCHC_HOME": str(home),
-           "CCHC_DATABASE_URL": f"sqlite:///{home / 'cchc.db'}"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "CCHC_HOME": str(home),
+        "CCHC_DATABASE_URL": f"sqlite:///{home / 'cchc.db'}",
+    }
     args = [sys.executable, "-m", "cchc_flow.cli.main", "serve", "--port", str(port), "--as-of", as_of.isoformat()]
     if workers:
         args += ["--workers", str(workers)]
@@ -189,7 +258,7 @@ def portal(home: Path, as_of: date, workers: int | None):
             time.sleep(0.2)
         yield url
     finally:
-        proc.terminate()   # SIGTERM: uvicorn finishes what is under way and stops
+        proc.terminate()  # SIGTERM: uvicorn finishes what is under way and stops
         try:
             proc.wait(30)
         except subprocess.TimeoutExpired:
@@ -210,6 +279,7 @@ def signed_in(url: str, value: str) -> dict[str, str]:
 
 # ------------------------------------------------------------------------------------------------ load
 
+
 @dataclass
 class Load:
     name: str
@@ -220,21 +290,24 @@ class Load:
     def line(self, target: float | None) -> str:
         t = sorted(self.times) or [float("nan")]
         p50, p95 = statistics.median(t), t[min(len(t) - 1, int(len(t) * 0.95))]
-        verdict = "" if target is None else f"  target p95 ≤ {target * 1000:.0f} ms: " + \
-            ("PASS" if p95 <= target else "MISS")
-        return (f"{self.name:<28} {len(self.times):>6} requests  p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  "
-                f"max {t[-1] * 1000:7.1f} ms  {len(self.times) / self.seconds:6.1f} req/s  errors {self.errors}"
-                + verdict)
+        verdict = (
+            "" if target is None else f"  target p95 ≤ {target * 1000:.0f} ms: " + ("PASS" if p95 <= target else "MISS")
+        )
+        return (
+            f"{self.name:<28} {len(self.times):>6} requests  p50 {p50 * 1000:7.1f} ms  p95 {p95 * 1000:7.1f} ms  "
+            f"max {t[-1] * 1000:7.1f} ms  {len(self.times) / self.seconds:6.1f} req/s  errors {self.errors}" + verdict
+        )
 
 
-async def _hammer(url: str, path: str, cookies: dict[str, str], seconds: float, max_requests: int,
-                  clients: int) -> Load:
+async def _hammer(
+    url: str, path: str, cookies: dict[str, str], seconds: float, max_requests: int, clients: int
+) -> Load:
     times: list[float] = []
     errors = 0
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
 
     async with httpx.AsyncClient(base_url=url, cookies=cookies, limits=limits, timeout=60) as client:
-        await asyncio.gather(*(client.get(path) for _ in range(clients)))   # warm every connection (and the cache)
+        await asyncio.gather(*(client.get(path) for _ in range(clients)))  # warm every connection (and the cache)
         stop = time.monotonic() + seconds
 
         async def one_client() -> None:
@@ -256,16 +329,18 @@ async def _hammer(url: str, path: str, cookies: dict[str, str], seconds: float, 
         return Load(path, times, errors, time.monotonic() - began)
 
 
-def hammer(name: str, url: str, path: str, cookies: dict[str, str], args: argparse.Namespace,
-           clients: int = CLIENTS) -> Load:
+def hammer(
+    name: str, url: str, path: str, cookies: dict[str, str], args: argparse.Namespace, clients: int = CLIENTS
+) -> Load:
     """``clients`` clients requesting ``path`` one request after another, for --seconds."""
-    result = asyncio.run(_hammer(url, path, cookies, args.seconds if clients > 1 else args.seconds / 2,
-                                 args.max_requests, clients))
+    result = asyncio.run(
+        _hammer(url, path, cookies, args.seconds if clients > 1 else args.seconds / 2, args.max_requests, clients)
+    )
     result.name = name
     return result
 
 
-def cold_board(url: str, cookies: dict[str, str], step: "callable", times: int = 5) -> list[float]:  # type: ignore[valid-type]
+def cold_board(url: str, cookies: dict[str, str], step: callable, times: int = 5) -> list[float]:  # type: ignore[valid-type]
     """The board requested just after a new step (so computed again), ``times`` times."""
     out = []
     with httpx.Client(base_url=url, cookies=cookies, timeout=60) as client:
@@ -278,14 +353,14 @@ def cold_board(url: str, cookies: dict[str, str], step: "callable", times: int =
     return out
 
 
-def note_step(code: str, key: str, unit_token: tuple[object, str], today: date) -> "callable":  # type: ignore[valid-type]
+def note_step(code: str, key: str, unit_token: tuple[object, str], today: date) -> callable:  # type: ignore[valid-type]
     from cchc_flow.models.services.actions import add_note
     from cchc_flow.models.store.db import session
 
     def step() -> None:
         with session() as s:
-            add_note(s, principal=unit_token[0], plan_code=code, key=key, text="ghi chú thêm",
-                     today=today)
+            add_note(s, principal=unit_token[0], plan_code=code, key=key, text="ghi chú thêm", today=today)
+
     return step
 
 
@@ -301,9 +376,11 @@ def machine() -> str:
     import uvicorn
 
     load = os.getloadavg()
-    return (f"machine: nproc={os.cpu_count()} cpu={cpu!r} python={platform.python_version()} "
-            f"uvicorn={uvicorn.__version__} sqlite={sqlite3.sqlite_version}; load average at start "
-            f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    return (
+        f"machine: nproc={os.cpu_count()} cpu={cpu!r} python={platform.python_version()} "
+        f"uvicorn={uvicorn.__version__} sqlite={sqlite3.sqlite_version}; load average at start "
+        f"{load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
 
 
 def main() -> None:
@@ -313,8 +390,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None, help="cchc serve --workers (default: one per core)")
     args = parser.parse_args()
     print(machine())
-    print(f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; workers: {args.workers or os.cpu_count()}; "
-          f"{CLIENTS} concurrent clients, {args.seconds:g} s per measurement")
+    print(
+        f"date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; workers: {args.workers or os.cpu_count()}; "
+        f"{CLIENTS} concurrent clients, {args.seconds:g} s per measurement"
+    )
     try:
         lines = []
         home = ROOT / "reference"
@@ -329,12 +408,13 @@ def main() -> None:
         with portal(home, AS_OF, args.workers) as url:
             coordinator, unit = signed_in(url, tokens["coordinator"]), signed_in(url, token("unit", "T5G")[1])
             cold = cold_board(url, coordinator, note_step(code, "1.1.1", unit_token, AS_OF))
-            lines.append(f"{'reference board, cold':<28} {len(cold):>6} requests  median "
-                         f"{statistics.median(cold) * 1000:7.1f} ms  max {max(cold) * 1000:7.1f} ms")
+            lines.append(
+                f"{'reference board, cold':<28} {len(cold):>6} requests  median "
+                f"{statistics.median(cold) * 1000:7.1f} ms  max {max(cold) * 1000:7.1f} ms"
+            )
             lines.append(hammer("reference board, 1 client", url, "/board", coordinator, args, clients=1).line(None))
             lines.append(hammer("reference inbox, 1 client", url, "/inbox", unit, args, clients=1).line(None))
-            lines.append(hammer("reference board", url, "/board", coordinator, args)
-                         .line(TARGETS["reference board"]))
+            lines.append(hammer("reference board", url, "/board", coordinator, args).line(TARGETS["reference board"]))
             lines.append(hammer("reference inbox", url, "/inbox", unit, args).line(TARGETS["reference inbox"]))
         for line in lines:
             print(line)
@@ -346,16 +426,21 @@ def main() -> None:
         code = load(plan, units)
         tokens = history(code, BIG_AS_OF, every=25)
         print(f"1,000 activities: loaded with history in {time.perf_counter() - began:.1f} s")
-        unit_token = token("unit", "U022")   # the lead of 1.1.1
+        unit_token = token("unit", "U022")  # the lead of 1.1.1
         with portal(home, BIG_AS_OF, args.workers) as url:
             coordinator = signed_in(url, tokens["coordinator"])
             cold = cold_board(url, coordinator, note_step(code, "1.1.1", unit_token, BIG_AS_OF))
             verdict = "PASS" if max(cold) <= TARGETS["1,000 activities board"] else "MISS"
-            print(f"{'1,000 activities board, cold':<28} {len(cold):>6} requests  median "
-                  f"{statistics.median(cold) * 1000:7.1f} ms  max {max(cold) * 1000:7.1f} ms  target ≤ 1000 ms: "
-                  f"{verdict}")
-            print(hammer("1,000 activities board", url, "/board", coordinator, args)
-                  .line(TARGETS["1,000 activities board"]))
+            print(
+                f"{'1,000 activities board, cold':<28} {len(cold):>6} requests  median "
+                f"{statistics.median(cold) * 1000:7.1f} ms  max {max(cold) * 1000:7.1f} ms  target ≤ 1000 ms: "
+                f"{verdict}"
+            )
+            print(
+                hammer("1,000 activities board", url, "/board", coordinator, args).line(
+                    TARGETS["1,000 activities board"]
+                )
+            )
     finally:
         shutil.rmtree(ROOT, ignore_errors=True)
 

@@ -52,8 +52,9 @@ def base_env(tmp: Path) -> dict[str, str]:
 
 def cchc(env: dict[str, str], *args: str) -> float:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "cchc_flow.cli.main", *args], env=env, cwd=REPO, capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "cchc_flow.cli.main", *args], env=env, cwd=REPO, capture_output=True, text=True
+    )
     elapsed = time.perf_counter() - start
     if done.returncode:
         raise SystemExit(f"cchc {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
@@ -84,8 +85,7 @@ def deployment_run(env: dict[str, str]) -> float:
     with SyncPrefectClient(env["PREFECT_API_URL"]) as client:
         d = client.read_deployment_by_name(f"phase/{PLAN}-phase-1")
         start = time.perf_counter()
-        run = client.create_flow_run_from_deployment(d.id, parameters={"plan": PLAN, "phase": 1,
-                                                                      "as_of": "2013-10-01"})
+        run = client.create_flow_run_from_deployment(d.id, parameters={"plan": PLAN, "phase": 1, "as_of": "2013-10-01"})
         while True:
             state = client.read_flow_run(run.id).state
             if state and state.is_final():
@@ -107,9 +107,24 @@ def main() -> None:
         env = base_env(tmp)
         url = f"http://127.0.0.1:{free_port()}/api"
         server_env = dict(env, PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_UI_ENABLED="false")
-        procs.append(subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                       "--port", url.rsplit(":", 1)[1].split("/")[0]], env=server_env,
-                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        procs.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "prefect",
+                    "server",
+                    "start",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    url.rsplit(":", 1)[1].split("/")[0],
+                ],
+                env=server_env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
         wait_healthy(url)
         served = dict(env, PREFECT_API_URL=url)
         cchc(env, "--help")  # a first start compiles the bytecode: not measured
@@ -117,10 +132,10 @@ def main() -> None:
             start = time.perf_counter()
             subprocess.run([sys.executable, "-c", "import cchc_flow.flows.phase"], env=env, cwd=REPO, check=True)
             figures["f"].append(time.perf_counter() - start)
-            figures["e"].append(cchc(fresh_home(env, tmp, f"e{r}"), "phase", "run", PLAN, "1", "--as-of",
-                                     "2013-10-01"))
-            figures["s"].append(cchc(fresh_home(served, tmp, f"s{r}"), "phase", "run", PLAN, "1", "--as-of",
-                                     "2013-10-01"))
+            figures["e"].append(cchc(fresh_home(env, tmp, f"e{r}"), "phase", "run", PLAN, "1", "--as-of", "2013-10-01"))
+            figures["s"].append(
+                cchc(fresh_home(served, tmp, f"s{r}"), "phase", "run", PLAN, "1", "--as-of", "2013-10-01")
+            )
         for r in range(rounds):  # each round on a fresh database, with a worker started for it
             worker_env = fresh_home(served, tmp, f"d{r}")
             cchc(worker_env, "deploy", "--pool", "bench")
@@ -133,15 +148,22 @@ def main() -> None:
             except subprocess.TimeoutExpired:
                 p.kill()
         shutil.rmtree(tmp, ignore_errors=True)
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
-          f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end")
-    labels = {"f": "import of the phase flow (the floor)", "e": "cchc phase run, ephemeral API", "s": "cchc phase run, running server",
-              "d": "deployment run, trigger to completion"}
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
+        f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f} at the end"
+    )
+    labels = {
+        "f": "import of the phase flow (the floor)",
+        "e": "cchc phase run, ephemeral API",
+        "s": "cchc phase run, running server",
+        "d": "deployment run, trigger to completion",
+    }
     for key, values in figures.items():
         median, target = statistics.median(values), TARGETS[key]
         goal = f"target ≤ {target:.0f} s, {'PASS' if median <= target else 'MISS'}" if target else "info"
-        print(f"{key}  {labels[key]:<40} median {median:5.1f} s ({goal}); "
-              f"rounds: {', '.join(f'{v:.1f}' for v in values)}")
+        print(
+            f"{key}  {labels[key]:<40} median {median:5.1f} s ({goal}); rounds: {', '.join(f'{v:.1f}' for v in values)}"
+        )
 
 
 def _worker_run(procs: list[subprocess.Popen], env: dict[str, str], replace: bool) -> float:
@@ -151,9 +173,15 @@ def _worker_run(procs: list[subprocess.Popen], env: dict[str, str], replace: boo
         old = procs.pop()
         old.terminate()
         old.wait(timeout=30)
-    procs.append(subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", "bench", "--type",
-                                   "process"], env=dict(env, PREFECT_WORKER_QUERY_SECONDS="1"), cwd=REPO,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    procs.append(
+        subprocess.Popen(
+            [sys.executable, "-m", "prefect", "worker", "start", "--pool", "bench", "--type", "process"],
+            env=dict(env, PREFECT_WORKER_QUERY_SECONDS="1"),
+            cwd=REPO,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+    )
     time.sleep(10)  # the worker's own start-up is not part of a run
     return deployment_run(env)
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-CONFIG_DIR = Path(str(resources.files("cchc_flow.config")))   # config/ in a checkout, package data when installed
+CONFIG_DIR = Path(str(resources.files("cchc_flow.config")))  # config/ in a checkout, package data when installed
 DEFAULT_UNITS = CONFIG_DIR / "units.yaml"
 DEFAULT_NOTIFY = CONFIG_DIR / "notify.example.yaml"
 
@@ -21,7 +21,7 @@ class Settings:
     notify_config: Path
     lang: str
     retry_delays: tuple[float, ...] = (2.0, 10.0)
-    portal_url: str | None = "http://127.0.0.1:8080"   # the web portal the messages link to; None: no link
+    portal_url: str | None = "http://127.0.0.1:8080"  # the web portal the messages link to; None: no link
 
     @property
     def outbox(self) -> Path:
@@ -48,5 +48,11 @@ def get_settings() -> Settings:
     notify = Path(os.environ.get("CCHC_NOTIFY_CONFIG") or DEFAULT_NOTIFY)
     delays = tuple(float(x) for x in os.environ.get("CCHC_NOTIFY_RETRY_DELAYS", "2,10").split(",") if x.strip())
     portal = os.environ.get("CCHC_PORTAL_URL", "http://127.0.0.1:8080").strip().rstrip("/") or None
-    return Settings(home=home, database_url=url, notify_config=notify, lang=configured_lang(),
-                    retry_delays=delays, portal_url=portal)
+    return Settings(
+        home=home,
+        database_url=url,
+        notify_config=notify,
+        lang=configured_lang(),
+        retry_delays=delays,
+        portal_url=portal,
+    )

@@ -11,14 +11,16 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from cchc_flow.models.services.access import DATABASE_OWNER, NO_TOKEN
-from cchc_flow.models.store.history_query import backdated_mark
 from cchc_flow.models.rules.messages import MESSAGES, t
-from cchc_flow.models.services.reconcile import SYSTEM_ACTOR
 from cchc_flow.models.rules.text import printable
+from cchc_flow.models.services.access import DATABASE_OWNER, NO_TOKEN
+from cchc_flow.models.services.reconcile import SYSTEM_ACTOR
+from cchc_flow.models.store.history_query import backdated_mark
 
-audit_app = typer.Typer(help="Kiểm toán: kiểm tra chuỗi băm, đối chiếu với Prefect / audit: verify the history, "
-                             "cross-check with Prefect.", no_args_is_help=True)
+audit_app = typer.Typer(
+    help="Kiểm toán: kiểm tra chuỗi băm, đối chiếu với Prefect / audit: verify the history, cross-check with Prefect.",
+    no_args_is_help=True,
+)
 
 out = Console()
 err = Console(stderr=True)
@@ -42,16 +44,17 @@ def _day(value: str | None):  # type: ignore[no-untyped-def]
 
 
 def history_command(
-        plan: str,
-        activity: Annotated[str | None, typer.Option("--activity", help="mã hoạt động, ví dụ 1.1.2")] = None,
-        unit: Annotated[str | None, typer.Option("--unit", help="mã đơn vị, ví dụ VPB")] = None,
-        actor: Annotated[str | None, typer.Option("--actor", help="người thực hiện (chỉ các bước)")] = None,
-        state: Annotated[str | None, typer.Option("--state", help="trạng thái sau bước (chỉ các bước)")] = None,
-        since: Annotated[str | None, typer.Option("--since", help="từ ngày (YYYY-MM-DD hoặc DD/MM/YYYY)")] = None,
-        until: Annotated[str | None, typer.Option("--until", help="đến hết ngày")] = None,
-        fmt: Annotated[str, typer.Option("--format", help="table | csv | json | xlsx")] = "table",
-        output: Annotated[Path | None, typer.Option("--output", help="tệp xuất (mặc định: màn hình)")] = None,
-        limit: Annotated[int | None, typer.Option("--limit", help="số dòng tối đa (bảng: 500)")] = None) -> None:
+    plan: str,
+    activity: Annotated[str | None, typer.Option("--activity", help="mã hoạt động, ví dụ 1.1.2")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="mã đơn vị, ví dụ VPB")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", help="người thực hiện (chỉ các bước)")] = None,
+    state: Annotated[str | None, typer.Option("--state", help="trạng thái sau bước (chỉ các bước)")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="từ ngày (YYYY-MM-DD hoặc DD/MM/YYYY)")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="đến hết ngày")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table | csv | json | xlsx")] = "table",
+    output: Annotated[Path | None, typer.Option("--output", help="tệp xuất (mặc định: màn hình)")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", help="số dòng tối đa (bảng: 500)")] = None,
+) -> None:
     """Lịch sử các bước và thông báo đã gửi, lọc và xuất / the history of steps and notices, filtered, exported."""
     from cchc_flow.models.store.db import session
     from cchc_flow.models.store.history_query import HistoryFilter, HistoryInputError, check_filter, history
@@ -79,8 +82,8 @@ def history_command(
 
 
 def _export(entries, fmt: str, output: Path | None) -> int:  # type: ignore[no-untyped-def]
-    from cchc_flow.models.store.history_query import write_csv, write_json
     from cchc_flow.models.reports.history_xlsx import write_xlsx
+    from cchc_flow.models.store.history_query import write_csv, write_json
 
     if fmt == "xlsx":
         assert output is not None
@@ -103,7 +106,7 @@ def _notice_label(code: str) -> str:
     return t(key, offset="", title="").split(":")[0].strip() if key in MESSAGES else code
 
 
-TOKENLESS = (NO_TOKEN, DATABASE_OWNER, SYSTEM_ACTOR)   # who acts where no token is needed
+TOKENLESS = (NO_TOKEN, DATABASE_OWNER, SYSTEM_ACTOR)  # who acts where no token is needed
 
 
 def actor_text(e) -> str:  # type: ignore[no-untyped-def]
@@ -124,8 +127,14 @@ def _print_history(plan: str, entries: list, limit: int) -> None:  # type: ignor
         out.print(t("history.empty"))
         return
     table = Table(title=t("history.title", plan=plan), show_lines=False)
-    for key, ratio in (("hcol.at_short", 2), ("hcol.key", 1), ("hcol.event", 3), ("hcol.who", 3),
-                       ("hcol.note", 4), ("hcol.flow_run_id", 4)):
+    for key, ratio in (
+        ("hcol.at_short", 2),
+        ("hcol.key", 1),
+        ("hcol.event", 3),
+        ("hcol.who", 3),
+        ("hcol.note", 4),
+        ("hcol.flow_run_id", 4),
+    ):
         table.add_column(t(key), overflow="fold", ratio=ratio)
     for e in entries[:limit]:
         when = e.local_at.format("DD/MM/YYYY HH:mm:ss")
@@ -154,12 +163,19 @@ def _print_history(plan: str, entries: list, limit: int) -> None:  # type: ignor
 
 @audit_app.command("verify")
 def audit_verify(
-        plan: Annotated[str | None, typer.Argument(help="mã kế hoạch (mặc định: mọi kế hoạch)")] = None,
-        anchor: Annotated[list[str] | None, typer.Option(
-            "--anchor", help="CHUỖI:SỐ_THỨ_TỰ:MÃ_BĂM in ra bởi lần kiểm tra trước (lặp lại được; cần PLAN)")] = None,
-        anchors_from: Annotated[list[Path] | None, typer.Option(
-            "--anchors-from", help="báo cáo sơ kết/tổng kết, thư đã nhận (tệp hoặc thư mục) chứa mốc chuỗi băm / "
-                                   "review reports, messages received (file or folder) carrying chain anchors")] = None,
+    plan: Annotated[str | None, typer.Argument(help="mã kế hoạch (mặc định: mọi kế hoạch)")] = None,
+    anchor: Annotated[
+        list[str] | None,
+        typer.Option("--anchor", help="CHUỖI:SỐ_THỨ_TỰ:MÃ_BĂM in ra bởi lần kiểm tra trước (lặp lại được; cần PLAN)"),
+    ] = None,
+    anchors_from: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--anchors-from",
+            help="báo cáo sơ kết/tổng kết, thư đã nhận (tệp hoặc thư mục) chứa mốc chuỗi băm / "
+            "review reports, messages received (file or folder) carrying chain anchors",
+        ),
+    ] = None,
 ) -> None:
     """Kiểm tra chuỗi băm của lịch sử; mã thoát 0 chỉ khi nguyên vẹn / verify the hash chains (exit 0 only if whole)."""
     from cchc_flow.models.store.anchors import read_anchors
@@ -190,17 +206,23 @@ def audit_verify(
         except UnknownPlan as exc:
             fail(str(exc))
     for c in report.chains:
-        out.print(t("audit.chain_line", plan=c.plan, chain=t(f"chain.{c.chain}"), rows=c.rows, anchor=c.anchor),
-                  highlight=False, soft_wrap=True)
+        out.print(
+            t("audit.chain_line", plan=c.plan, chain=t(f"chain.{c.chain}"), rows=c.rows, anchor=c.anchor),
+            highlight=False,
+            soft_wrap=True,
+        )
     if report.missing_triggers:
-        err.print(f"[bold red]✗[/] {escape(t('audit.triggers', names=', '.join(report.missing_triggers)))}",
-                  highlight=False)
+        err.print(
+            f"[bold red]✗[/] {escape(t('audit.triggers', names=', '.join(report.missing_triggers)))}", highlight=False
+        )
     for b in report.breaks:
         err.print(f"[bold red]✗[/] {escape(b.message)}", highlight=False, soft_wrap=True)
     if not report.whole:
         fail(t("audit.broken", n=len(report.breaks) + bool(report.missing_triggers)), code=1)
-    out.print(f"[green]✓[/] {t('audit.whole', chains=len(report.chains), rows=sum(c.rows for c in report.chains))}",
-              highlight=False)
+    out.print(
+        f"[green]✓[/] {t('audit.whole', chains=len(report.chains), rows=sum(c.rows for c in report.chains))}",
+        highlight=False,
+    )
 
 
 @audit_app.command("runs")
@@ -220,10 +242,20 @@ def audit_runs(plan: str) -> None:
                 fail(t("runs.unreachable", detail=str(exc) or type(exc).__name__))
             raise
     table = Table(title=t("runs.title", plan=plan))
-    for key in ("hcol.flow_run_id", "runs.col_flow", "runs.col_name", "col.state", "runs.col_start", "runs.col_steps",
-                "runs.col_deliveries"):
-        table.add_column(t(key), no_wrap=key == "hcol.flow_run_id",
-                         justify="right" if key in ("runs.col_steps", "runs.col_deliveries") else "left")
+    for key in (
+        "hcol.flow_run_id",
+        "runs.col_flow",
+        "runs.col_name",
+        "col.state",
+        "runs.col_start",
+        "runs.col_steps",
+        "runs.col_deliveries",
+    ):
+        table.add_column(
+            t(key),
+            no_wrap=key == "hcol.flow_run_id",
+            justify="right" if key in ("runs.col_steps", "runs.col_deliveries") else "left",
+        )
     import pendulum
 
     from cchc_flow.models.rules.calendar import TZ
@@ -234,12 +266,18 @@ def audit_runs(plan: str) -> None:
     out.print(table)
     for r in report.runs:
         if not r.tagged:
-            err.print(f"[yellow]![/] {escape(t('runs.untagged', id=r.id, flow=r.flow, plan=plan, steps=r.steps))}",
-                      highlight=False)
+            err.print(
+                f"[yellow]![/] {escape(t('runs.untagged', id=r.id, flow=r.flow, plan=plan, steps=r.steps))}",
+                highlight=False,
+            )
     for u in report.unknown:
-        err.print(f"[bold red]✗[/] {escape(t('runs.unknown', n=u.steps, id=u.id, first=u.first_row))}",
-                  highlight=False, soft_wrap=True)
+        err.print(
+            f"[bold red]✗[/] {escape(t('runs.unknown', n=u.steps, id=u.id, first=u.first_row))}",
+            highlight=False,
+            soft_wrap=True,
+        )
     if report.unknown:
         raise typer.Exit(1)
-    out.print(f"[green]✓[/] {t('runs.ok', runs=sum(1 for r in report.runs if r.steps or r.deliveries))}",
-              highlight=False)
+    out.print(
+        f"[green]✓[/] {t('runs.ok', runs=sum(1 for r in report.runs if r.steps or r.deliveries))}", highlight=False
+    )

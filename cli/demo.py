@@ -27,9 +27,9 @@ class Step:
     """One scripted action: on ``day``, ``kind`` for ``activity`` (or a periodic report) by ``unit``."""
 
     day: date
-    kind: str          # done | accept | return | note | submit | review | extend | approve_extension | refuse_extension
-                       # | reassign | ask_explanation | explain
-    target: str        # activity id, period label, or phase number for a review
+    kind: str  # done | accept | return | note | submit | review | extend | approve_extension | refuse_extension
+    # | reassign | ask_explanation | explain
+    target: str  # activity id, period label, or phase number for a review
     unit: str = COORDINATOR
     text: str = ""
 
@@ -39,16 +39,46 @@ def d(s: str) -> date:
 
 
 SCRIPT: tuple[Step, ...] = (
-    Step(d("2014-03-14"), "done", "1.1.1", "VPB", "Đã tổ chức 2 lớp tập huấn CCHC, ISO, văn hóa công sở (312 lượt cán bộ)"),
+    Step(
+        d("2014-03-14"),
+        "done",
+        "1.1.1",
+        "VPB",
+        "Đã tổ chức 2 lớp tập huấn CCHC, ISO, văn hóa công sở (312 lượt cán bộ)",
+    ),
     Step(d("2014-03-20"), "accept", "1.1.1"),
     Step(d("2014-06-05"), "done", "1.2.1", "VPDU", "Đảng ủy Bộ ban hành văn bản chỉ đạo; 2 hội thảo góp ý và phổ biến"),
     Step(d("2014-06-10"), "accept", "1.2.1"),
-    Step(d("2014-07-02"), "note", "1.1.2", "TCCB", "Vụ TCCB đã cung cấp nội dung về cải cách tổ chức bộ máy cho các bài viết"),
-    Step(d("2014-08-08"), "done", "1.5.1", "T5G", "Đã đăng 6 bài trên Báo Nhân dân, Lao động, SK&ĐS, GĐ&XH và Cổng TTĐT Bộ Y tế"),
+    Step(
+        d("2014-07-02"),
+        "note",
+        "1.1.2",
+        "TCCB",
+        "Vụ TCCB đã cung cấp nội dung về cải cách tổ chức bộ máy cho các bài viết",
+    ),
+    Step(
+        d("2014-08-08"),
+        "done",
+        "1.5.1",
+        "T5G",
+        "Đã đăng 6 bài trên Báo Nhân dân, Lao động, SK&ĐS, GĐ&XH và Cổng TTĐT Bộ Y tế",
+    ),
     Step(d("2014-08-12"), "accept", "1.5.1"),
-    Step(d("2014-09-30"), "done", "1.3.1", "VPB", "Chuyên mục tiếp nhận, phản hồi ý kiến về CCHC đã vận hành trên Cổng TTĐT"),
+    Step(
+        d("2014-09-30"),
+        "done",
+        "1.3.1",
+        "VPB",
+        "Chuyên mục tiếp nhận, phản hồi ý kiến về CCHC đã vận hành trên Cổng TTĐT",
+    ),
     Step(d("2014-10-03"), "accept", "1.3.1"),
-    Step(d("2014-10-10"), "done", "1.4.1", "SKDS", "Cuộc thi viết về ISO 9001:2008: 148 bài dự thi, lễ trao giải 08/10/2014"),
+    Step(
+        d("2014-10-10"),
+        "done",
+        "1.4.1",
+        "SKDS",
+        "Cuộc thi viết về ISO 9001:2008: 148 bài dự thi, lễ trao giải 08/10/2014",
+    ),
     Step(d("2014-10-15"), "accept", "1.4.1"),
     Step(d("2014-11-14"), "done", "2.3.1", "TCCB", "Hội thảo giám sát tiến trình CCHC ngày 12/11/2014, 95 đại biểu"),
     Step(d("2014-11-18"), "accept", "2.3.1"),
@@ -60,16 +90,41 @@ SCRIPT: tuple[Step, ...] = (
     Step(d("2014-12-17"), "refuse_extension", "1.4.2", text="Hội thảo phải tổ chức trong giai đoạn I"),
     Step(d("2014-12-22"), "extend", "2.2.1", "GDXH", "2015-01-31|Chờ lịch tọa đàm của khách mời"),
     Step(d("2014-12-24"), "approve_extension", "2.2.1", text="Đồng ý gia hạn đến 31/01/2015"),
-    Step(d("2014-12-10"), "done", "1.1.2", "T5G", "Bổ sung lịch phát sóng VTV1 (4 số) và danh mục 12 bài viết có đường dẫn"),
+    Step(
+        d("2014-12-10"),
+        "done",
+        "1.1.2",
+        "T5G",
+        "Bổ sung lịch phát sóng VTV1 (4 số) và danh mục 12 bài viết có đường dẫn",
+    ),
     Step(d("2014-12-15"), "accept", "1.1.2"),
-    Step(d("2015-01-06"), "ask_explanation", "1.4.2", "T5G",
-         "2015-01-16|Đề nghị giải trình lý do chưa tổ chức hội thảo biểu dương ISO"),
+    Step(
+        d("2015-01-06"),
+        "ask_explanation",
+        "1.4.2",
+        "T5G",
+        "2015-01-16|Đề nghị giải trình lý do chưa tổ chức hội thảo biểu dương ISO",
+    ),
     Step(d("2015-01-12"), "explain", "1.4.2", "T5G", "Chưa bố trí được kinh phí; dự kiến tổ chức trong quý I/2015"),
-    Step(d("2015-01-09"), "done", "2.2.1", "GDXH", "Tọa đàm về sự hài lòng của người dân ngày 06/01/2015 và 3 bài viết"),
+    Step(
+        d("2015-01-09"), "done", "2.2.1", "GDXH", "Tọa đàm về sự hài lòng của người dân ngày 06/01/2015 và 3 bài viết"
+    ),
     Step(d("2015-01-14"), "accept", "2.2.1"),
-    Step(d("2015-01-15"), "done", "1.3.2", "VPB", "Quy chế sửa đổi ban hành kèm Quyết định của Bộ trưởng; tổ tiếp nhận đã thành lập"),
+    Step(
+        d("2015-01-15"),
+        "done",
+        "1.3.2",
+        "VPB",
+        "Quy chế sửa đổi ban hành kèm Quyết định của Bộ trưởng; tổ tiếp nhận đã thành lập",
+    ),
     Step(d("2015-01-20"), "accept", "1.3.2"),
-    Step(d("2015-01-23"), "done", "1.6.1", "VPB", "Hội thảo sơ kết giai đoạn I ngày 22/01/2015; phóng sự phát trên VTV1, VOV"),
+    Step(
+        d("2015-01-23"),
+        "done",
+        "1.6.1",
+        "VPB",
+        "Hội thảo sơ kết giai đoạn I ngày 22/01/2015; phóng sự phát trên VTV1, VOV",
+    ),
     Step(d("2015-01-26"), "accept", "1.6.1"),
     Step(d("2015-01-26"), "review", "1"),
     Step(d("2015-03-02"), "reassign", "2.4.1", text="VPB,T5G|Bổ sung T5G đồng chủ trì cập nhật ý kiến trên Cổng TTĐT"),
@@ -88,10 +143,22 @@ SCRIPT: tuple[Step, ...] = (
 # periodic reports: (period, unit, day submitted); VCL and VPDU miss some, T5G is late once
 SUBMISSIONS: tuple[tuple[str, str, date], ...] = tuple(
     (period, unit, due - timedelta(days=lag))
-    for period, due in (("2013", d("2013-12-15")), ("2014-H1", d("2014-06-15")), ("2014", d("2014-12-15")),
-                        ("2015-H1", d("2015-06-15")), ("2015", d("2015-12-15")))
-    for unit, lag in (("TCCB", 5), ("TTKT", 3), ("SKDS", 4), ("GDXH", 6), ("T5G", -2 if period == "2014" else 1),
-                      ("VPDU", 2 if period in ("2013", "2015") else None), ("VCL", 1 if period == "2015" else None))
+    for period, due in (
+        ("2013", d("2013-12-15")),
+        ("2014-H1", d("2014-06-15")),
+        ("2014", d("2014-12-15")),
+        ("2015-H1", d("2015-06-15")),
+        ("2015", d("2015-12-15")),
+    )
+    for unit, lag in (
+        ("TCCB", 5),
+        ("TTKT", 3),
+        ("SKDS", 4),
+        ("GDXH", 6),
+        ("T5G", -2 if period == "2014" else 1),
+        ("VPDU", 2 if period in ("2013", "2015") else None),
+        ("VCL", 1 if period == "2015" else None),
+    )
     if lag is not None
 )
 
@@ -112,7 +179,7 @@ class DemoResult:
     steps: int
     flow_runs: Counter = field(default_factory=Counter)
     reviews: dict[int, str] = field(default_factory=dict)
-    coordinator_token: str = ""   # the demo coordinator's token (VPB): the portal and `cchc token issue` take it
+    coordinator_token: str = ""  # the demo coordinator's token (VPB): the portal and `cchc token issue` take it
 
 
 def prepare_home(home: Path, database_url: str | None = None) -> None:
@@ -134,21 +201,22 @@ def evidence_file(home: Path, step: Step) -> Path:
     return path
 
 
-def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = None,
-             database_url: str | None = None) -> DemoResult:
+def run_demo(
+    home: Path | None = None, advance: Callable[[date], None] | None = None, database_url: str | None = None
+) -> DemoResult:
     """Replay the plan (into the empty database at ``database_url`` if given); ``advance`` is called with each step's
     date (for a progress bar)."""
     from cchc_flow.flows.delivery import deliver_now
     from cchc_flow.flows.phase import phase_has_work, run_phase
     from cchc_flow.flows.reporting import reporting_has_work, run_reporting
     from cchc_flow.flows.review import run_review
+    from cchc_flow.models.rules.plan import read_directory, read_plan
     from cchc_flow.models.services.actions import add_note, coordinator_decides, report_done
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.services.explanations import ask_explanation, give_explanation
     from cchc_flow.models.services.loading import load_plan
     from cchc_flow.models.services.periodic import submit_report
-    from cchc_flow.models.rules.plan import read_directory, read_plan
     from cchc_flow.models.services.reassignment import codes, reassign
+    from cchc_flow.models.store.db import session
 
     home = home or get_settings().home / "demo"
     prepare_home(home, database_url)
@@ -156,7 +224,9 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
     plan, _ = read_plan(CONFIG_DIR / "plans" / f"{PLAN}.yaml", directory)
     with session() as s:
         load_plan(s, plan, directory, stated_name="demo")
-    officers, tokens = demo_principals()  # each unit acts with its own token, as a real officer would, on the replay's day
+    officers, tokens = (
+        demo_principals()
+    )  # each unit acts with its own token, as a real officer would, on the replay's day
     days = steps_between(START, END)
     result = DemoResult(home, len(days), coordinator_token=tokens[COORDINATOR])
     pending = sorted(SCRIPT, key=lambda s: s.day)
@@ -165,9 +235,15 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
         while submissions and submissions[0][2] <= day:
             period, unit, on = submissions.pop(0)
             with session() as s:
-                plan_id, p, _ = submit_report(s, principal=officers[unit], plan_code=PLAN, unit=unit, period=period,
-                                              file=evidence_file(home, Step(on, "submit", period, unit, period)),
-                                              today=on)
+                plan_id, p, _ = submit_report(
+                    s,
+                    principal=officers[unit],
+                    plan_code=PLAN,
+                    unit=unit,
+                    period=period,
+                    file=evidence_file(home, Step(on, "submit", period, unit, period)),
+                    today=on,
+                )
             deliver_now(plan_id, (p.to,), on)
         while pending and pending[0].day <= day:
             step = pending.pop(0)
@@ -178,29 +254,73 @@ def run_demo(home: Path | None = None, advance: Callable[[date], None] | None = 
                 continue
             with session() as s:
                 if step.kind == "done":
-                    r = report_done(s, principal=officers[step.unit], plan_code=PLAN, key=step.target,
-                                    unit=step.unit, evidence=step.text,
-                                    attachments=[evidence_file(home, step)], today=step.day)
+                    r = report_done(
+                        s,
+                        principal=officers[step.unit],
+                        plan_code=PLAN,
+                        key=step.target,
+                        unit=step.unit,
+                        evidence=step.text,
+                        attachments=[evidence_file(home, step)],
+                        today=step.day,
+                    )
                 elif step.kind in EXTENSION_STEPS:
                     r = extension_step(s, officers, step)
                 elif step.kind == "ask_explanation":
                     by, question = step.text.split("|", 1)
-                    r = ask_explanation(s, principal=officers[COORDINATOR], plan_code=PLAN, key=step.target,
-                                        unit=step.unit, by=d(by), question=question, today=step.day)
+                    r = ask_explanation(
+                        s,
+                        principal=officers[COORDINATOR],
+                        plan_code=PLAN,
+                        key=step.target,
+                        unit=step.unit,
+                        by=d(by),
+                        question=question,
+                        today=step.day,
+                    )
                 elif step.kind == "explain":
-                    r = give_explanation(s, principal=officers[step.unit], plan_code=PLAN, key=step.target,
-                                         unit=step.unit, text=step.text, today=step.day)
+                    r = give_explanation(
+                        s,
+                        principal=officers[step.unit],
+                        plan_code=PLAN,
+                        key=step.target,
+                        unit=step.unit,
+                        text=step.text,
+                        today=step.day,
+                    )
                 elif step.kind == "reassign":
                     leads, reason = step.text.split("|", 1)
-                    r = reassign(s, principal=officers[COORDINATOR], plan_code=PLAN, key=step.target,
-                                 leads=codes(leads), reason=reason, by=COORDINATOR, today=step.day)
+                    r = reassign(
+                        s,
+                        principal=officers[COORDINATOR],
+                        plan_code=PLAN,
+                        key=step.target,
+                        leads=codes(leads),
+                        reason=reason,
+                        by=COORDINATOR,
+                        today=step.day,
+                    )
                 elif step.kind == "note":
-                    r = add_note(s, principal=officers[step.unit], plan_code=PLAN, key=step.target, unit=step.unit,
-                                 text=step.text, today=step.day)
+                    r = add_note(
+                        s,
+                        principal=officers[step.unit],
+                        plan_code=PLAN,
+                        key=step.target,
+                        unit=step.unit,
+                        text=step.text,
+                        today=step.day,
+                    )
                 else:
-                    r = coordinator_decides(s, principal=officers[COORDINATOR], plan_code=PLAN, key=step.target,
-                                            event=step.kind, by=COORDINATOR,
-                                            note=step.text or None, today=step.day)
+                    r = coordinator_decides(
+                        s,
+                        principal=officers[COORDINATOR],
+                        plan_code=PLAN,
+                        key=step.target,
+                        event=step.kind,
+                        by=COORDINATOR,
+                        note=step.text or None,
+                        today=step.day,
+                    )
             deliver_now(r.plan_id, r.notified, step.day)
         # a daily schedule runs every flow every day; a run with nothing to do changes nothing, so it is skipped
         for phase in (1, 2):
@@ -224,10 +344,26 @@ def extension_step(s, officers: dict, step: Step):  # type: ignore[no-untyped-de
 
     if step.kind == "extend":
         until, reason = step.text.split("|", 1)
-        return request_extension(s, principal=officers[step.unit], plan_code=PLAN, key=step.target, unit=step.unit,
-                                 until=d(until), reason=reason, today=step.day)
-    return decide_extension(s, principal=officers[COORDINATOR], plan_code=PLAN, key=step.target,
-                            approve=step.kind == "approve_extension", note=step.text, by=COORDINATOR, today=step.day)
+        return request_extension(
+            s,
+            principal=officers[step.unit],
+            plan_code=PLAN,
+            key=step.target,
+            unit=step.unit,
+            until=d(until),
+            reason=reason,
+            today=step.day,
+        )
+    return decide_extension(
+        s,
+        principal=officers[COORDINATOR],
+        plan_code=PLAN,
+        key=step.target,
+        approve=step.kind == "approve_extension",
+        note=step.text,
+        by=COORDINATOR,
+        today=step.day,
+    )
 
 
 def demo_principals() -> tuple[dict, dict[str, str]]:
@@ -250,14 +386,18 @@ def demo_principals() -> tuple[dict, dict[str, str]]:
 def portal_access(result: DemoResult, unit: str = "T5G") -> dict[str, str]:
     """How to look at the replay in the portal: the command (on the demo's own home and database), the
     coordinator's token, and a unit's personal sign-in link (signed with the demo home's key)."""
-    from cchc_flow.models.notify.notices import portal_link
-
     from sqlalchemy.engine import make_url
 
+    from cchc_flow.models.notify.notices import portal_link
+
     database = make_url(os.environ["CCHC_DATABASE_URL"]).render_as_string(hide_password=True)  # the replay's own
-    return {"serve": f"CCHC_HOME={result.home} CCHC_DATABASE_URL={database} cchc serve --as-of {END.isoformat()}",
-            "coordinator": COORDINATOR, "coordinator_token": result.coordinator_token,
-            "unit": unit, "unit_link": portal_link(unit, ()) or ""}
+    return {
+        "serve": f"CCHC_HOME={result.home} CCHC_DATABASE_URL={database} cchc serve --as-of {END.isoformat()}",
+        "coordinator": COORDINATOR,
+        "coordinator_token": result.coordinator_token,
+        "unit": unit,
+        "unit_link": portal_link(unit, ()) or "",
+    }
 
 
 def summary(plan_code: str = PLAN) -> dict:
@@ -267,7 +407,14 @@ def summary(plan_code: str = PLAN) -> dict:
 
     from cchc_flow.models.store.db import session
     from cchc_flow.models.store.queries import get_plan
-    from cchc_flow.models.store.tables import ActivityRow, NotificationRow, PhaseRow, ReviewRow, SubmissionRow, TransitionRow
+    from cchc_flow.models.store.tables import (
+        ActivityRow,
+        NotificationRow,
+        PhaseRow,
+        ReviewRow,
+        SubmissionRow,
+        TransitionRow,
+    )
 
     with session() as s:
         plan = get_plan(s, plan_code)
@@ -275,19 +422,41 @@ def summary(plan_code: str = PLAN) -> dict:
         for phase in s.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id).order_by(PhaseRow.number)):
             states = Counter(s.exec(select(ActivityRow.state).where(ActivityRow.phase_id == phase.id)).all())
             phases[phase.number] = {"name": phase.name, "states": dict(sorted(states.items()))}
-        reviews = {r.phase_number: {"kind": r.kind, "state": r.state, "held_on": str(r.held_on),
-                                    "docx": r.report_docx, "markdown": r.report_markdown}
-                   for r in s.exec(select(ReviewRow).where(ReviewRow.plan_id == plan.id))}
-        notices = dict(s.exec(select(NotificationRow.status, func.count()).where(NotificationRow.plan_id == plan.id)
-                              .group_by(NotificationRow.status)).all())
+        reviews = {
+            r.phase_number: {
+                "kind": r.kind,
+                "state": r.state,
+                "held_on": str(r.held_on),
+                "docx": r.report_docx,
+                "markdown": r.report_markdown,
+            }
+            for r in s.exec(select(ReviewRow).where(ReviewRow.plan_id == plan.id))
+        }
+        notices = dict(
+            s.exec(
+                select(NotificationRow.status, func.count())
+                .where(NotificationRow.plan_id == plan.id)
+                .group_by(NotificationRow.status)
+            ).all()
+        )
         steps = s.exec(select(func.count()).select_from(TransitionRow).where(TransitionRow.plan_id == plan.id)).one()
         reports = s.exec(select(func.count()).select_from(SubmissionRow).where(SubmissionRow.plan_id == plan.id)).one()
         from cchc_flow.models.services.score_report import unit_scores
 
-        ranking = [{"rank": x.rank, "unit": x.unit, "score": x.score, "completion": x.completion,
-                    "punctuality": x.punctuality} for x in unit_scores(s, plan_code, END)[0]]
+        ranking = [
+            {"rank": x.rank, "unit": x.unit, "score": x.score, "completion": x.completion, "punctuality": x.punctuality}
+            for x in unit_scores(s, plan_code, END)[0]
+        ]
     settings = get_settings()
-    return {"plan": plan.number, "phases": phases, "reviews": reviews, "notifications": notices,
-            "transitions": steps, "periodic_reports": reports, "outbox": str(settings.outbox),
-            "outbox_files": len(list(settings.outbox.glob("*.json"))) if settings.outbox.exists() else 0,
-            "reports": str(settings.reports), "scores": ranking}
+    return {
+        "plan": plan.number,
+        "phases": phases,
+        "reviews": reviews,
+        "notifications": notices,
+        "transitions": steps,
+        "periodic_reports": reports,
+        "outbox": str(settings.outbox),
+        "outbox_files": len(list(settings.outbox.glob("*.json"))) if settings.outbox.exists() else 0,
+        "reports": str(settings.reports),
+        "scores": ranking,
+    }

@@ -20,14 +20,21 @@ from cchc_flow.models.rules.findings import Finding, InputError
 from cchc_flow.models.rules.messages import t
 from cchc_flow.settings import DEFAULT_UNITS
 
-app = typer.Typer(help="cchc-flow: kế hoạch truyền thông CCHC thành công việc có theo dõi / "
-                       "run a CCHC communication plan as tracked work.", no_args_is_help=True)
+app = typer.Typer(
+    help="cchc-flow: kế hoạch truyền thông CCHC thành công việc có theo dõi / "
+    "run a CCHC communication plan as tracked work.",
+    no_args_is_help=True,
+)
 plan_app = typer.Typer(help="Kế hoạch: kiểm tra, nạp, xem / plans: check, load, show.", no_args_is_help=True)
 app.add_typer(plan_app, name="plan")
 
+
 @app.callback()
-def options(verbose: Annotated[bool, typer.Option("--verbose", help="nhật ký Prefect mức INFO / Prefect's own log "
-                                                                    "lines at INFO")] = False) -> None:
+def options(
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="nhật ký Prefect mức INFO / Prefect's own log lines at INFO")
+    ] = False,
+) -> None:
     """Before any command: arguments and CCHC_* variables that are not UTF-8 text refused; Prefect's analytics off and
     its own log lines at WARNING (INFO with --verbose), unless the user set them."""
     from cchc_flow.flows.running.runtime import prefect_defaults
@@ -52,7 +59,7 @@ def readable_input() -> None:
             fail(t("cli.not_utf8_arg", n=n, shown=escape(shown)))
     for name, value in os.environ.items():
         if name.startswith("CCHC_") and not _utf8(value):
-            fail(t("cli.not_utf8_env", name=name))   # the value is not shown: it may be a token
+            fail(t("cli.not_utf8_env", name=name))  # the value is not shown: it may be a token
 
 
 def _utf8(text: str) -> bool:
@@ -121,8 +128,8 @@ def plan_check(path: Path, units: UnitsOpt = DEFAULT_UNITS) -> None:
 @plan_app.command("load")
 def plan_load(path: Path, units: UnitsOpt = DEFAULT_UNITS) -> None:
     """Nạp kế hoạch vào cơ sở dữ liệu (nạp lại không đổi gì) / load a plan (idempotent)."""
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.services.loading import load_plan
+    from cchc_flow.models.store.db import session
 
     directory, plan, warnings = read_checked(path, units)
     print_findings(warnings)
@@ -139,9 +146,12 @@ def plan_load(path: Path, units: UnitsOpt = DEFAULT_UNITS) -> None:
 
 
 @plan_app.command("import")
-def plan_import(path: Path, units: UnitsOpt = DEFAULT_UNITS,
-                output: Annotated[Path | None, typer.Option("--output", help="bản nháp / the draft (DRAFT.yaml)")] = None,
-                code: Annotated[str | None, typer.Option("--code", help="mã kế hoạch / plan code")] = None) -> None:
+def plan_import(
+    path: Path,
+    units: UnitsOpt = DEFAULT_UNITS,
+    output: Annotated[Path | None, typer.Option("--output", help="bản nháp / the draft (DRAFT.yaml)")] = None,
+    code: Annotated[str | None, typer.Option("--code", help="mã kế hoạch / plan code")] = None,
+) -> None:
     """Nhập phụ lục của văn bản (.docx, .pdf, .txt/.md, .doc) thành bản nháp kế hoạch; không ghi cơ sở dữ liệu
     (0: bản nháp hợp lệ, 1: cần người sửa, 2: không đọc được tệp) / import a document's appendix into a plan draft."""
     from cchc_flow.models.rules.plan import read_directory
@@ -159,7 +169,7 @@ def plan_import(path: Path, units: UnitsOpt = DEFAULT_UNITS,
         fail(str(exc))
     except OSError as exc:
         fail(t("imp.cannot_write", path=target, detail=exc.strerror or type(exc).__name__))
-    except Exception as exc:  # noqa: BLE001  (a document no reader expected: said plainly, never a traceback)
+    except Exception as exc:
         fail(t("imp.failed", name=path.name, detail=type(exc).__name__))
     for line in result.report:
         out.print(line, highlight=False, markup=False, soft_wrap=True)
@@ -203,8 +213,14 @@ def show_plan(data: dict) -> None:
         for col in ("col.id", "col.activity", "col.window", "col.lead", "col.partners", "col.state"):
             table.add_column(t(col), no_wrap=col in ("col.id", "col.window"))
         for a in phase["activities"]:
-            table.add_row(a["id"], short_title(a["title"], 60), a["window"]["as_written"], ", ".join(a["lead"]) or "—",
-                          ", ".join(a["partners"]) or "—", a["state"])
+            table.add_row(
+                a["id"],
+                short_title(a["title"], 60),
+                a["window"]["as_written"],
+                ", ".join(a["lead"]) or "—",
+                ", ".join(a["partners"]) or "—",
+                a["state"],
+            )
         node.add(table)
     out.print(tree)
 
@@ -242,8 +258,8 @@ def run_as_of(value: str | None) -> str | None:
 def phase_run(plan: str, phase: int, as_of: AsOfOpt = None) -> None:
     """Chạy một giai đoạn tới ngày đã cho (qua work pool khi đã có máy chủ Prefect và deployment) / run one phase
     as of a date (through the work pool when a Prefect server is configured and the phase deployed)."""
-    from cchc_flow.flows.running.naming import PHASE
     from cchc_flow.flows.phase import run_phase
+    from cchc_flow.flows.running.naming import PHASE
     from cchc_flow.models.store.db import session
     from cchc_flow.models.store.queries import UnknownPlan
 
@@ -288,8 +304,15 @@ def show_phase_summary(summary) -> None:  # type: ignore[no-untyped-def]
     for col in ("col.id", "col.activity", "col.lead", "col.due", "col.state", "col.events", "col.queued"):
         table.add_column(t(col), no_wrap=col == "col.id")
     for o in summary.activities:
-        table.add_row(o.key, o.title, ", ".join(o.leads) or "—", o.end, t(f"state.{o.state}"),
-                      ", ".join(t(f"event.{e}") for e in o.events), str(o.queued or ""))
+        table.add_row(
+            o.key,
+            o.title,
+            ", ".join(o.leads) or "—",
+            o.end,
+            t(f"state.{o.state}"),
+            ", ".join(t(f"event.{e}") for e in o.events),
+            str(o.queued or ""),
+        )
     out.print(table)
     sent = sum(d.sent for d in summary.deliveries)
     failed = [f"{d.unit}: {', '.join(d.failed_routes)}" for d in summary.deliveries if d.failed_routes]
@@ -306,15 +329,25 @@ def show_phase_summary(summary) -> None:  # type: ignore[no-untyped-def]
         out.print(t("phase.run_id", id=summary.flow_run_id))
 
 
-activity_app = typer.Typer(help="Hoạt động: báo cáo, ghi chú, công nhận, trả lại, hủy, liệt kê / activities.",
-                           no_args_is_help=True)
+activity_app = typer.Typer(
+    help="Hoạt động: báo cáo, ghi chú, công nhận, trả lại, hủy, liệt kê / activities.", no_args_is_help=True
+)
 app.add_typer(activity_app, name="activity")
 PlanOpt = Annotated[str | None, typer.Option("--plan", help="mã kế hoạch (khi đã nạp nhiều kế hoạch)")]
-StepDayOpt = Annotated[str | None, typer.Option(
-    "--as-of", help="người điều phối ghi một bước theo công văn đến muộn: ngày bước được tính (cần --letter) / "
-                    "the coordinator records a step from a late letter: the day it counts for (needs --letter)")]
-LetterOpt = Annotated[str | None, typer.Option(
-    "--letter", help="số, ngày của công văn đến muộn (đi cùng --as-of) / the late letter's reference (with --as-of)")]
+StepDayOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="người điều phối ghi một bước theo công văn đến muộn: ngày bước được tính (cần --letter) / "
+        "the coordinator records a step from a late letter: the day it counts for (needs --letter)",
+    ),
+]
+LetterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--letter", help="số, ngày của công văn đến muộn (đi cùng --as-of) / the late letter's reference (with --as-of)"
+    ),
+]
 AttachOpt = Annotated[list[Path] | None, typer.Option("--attach", help="tệp minh chứng (lặp lại được)")]
 
 
@@ -331,8 +364,13 @@ def late_letter(as_of: str | None, letter: str | None):  # type: ignore[no-untyp
     return LateLetter(parse_date(day), letter)  # type: ignore[arg-type]
 
 
-def _act(fn, as_of: str | None = None, letter: str | None = None, done: str | None = None,  # type: ignore[no-untyped-def]
-         **kwargs) -> None:
+def _act(
+    fn,
+    as_of: str | None = None,
+    letter: str | None = None,
+    done: str | None = None,  # type: ignore[no-untyped-def]
+    **kwargs,
+) -> None:
     """Run a unit or coordinator action today (or from a late letter), deliver what it queued, print the outcome
     (``done``, else the activity's new state)."""
     from cchc_flow.models.rules.calendar import today
@@ -341,11 +379,11 @@ def _act(fn, as_of: str | None = None, letter: str | None = None, done: str | No
         kwargs["letter"] = late_letter(as_of, letter)
     kwargs["today"] = today(None)
     from cchc_flow.cli.token import principal
-    from cchc_flow.models.services.actions import ActionInputError, ActionRefused
-    from cchc_flow.models.store.attachments import AttachmentError
-    from cchc_flow.models.services.auth import AuthError
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.rules.lifecycle import IllegalTransition
+    from cchc_flow.models.services.actions import ActionInputError, ActionRefused
+    from cchc_flow.models.services.auth import AuthError
+    from cchc_flow.models.store.attachments import AttachmentError
+    from cchc_flow.models.store.db import session
     from cchc_flow.models.store.queries import UnknownPlan
 
     check_routes_or_fail()
@@ -363,27 +401,55 @@ def _act(fn, as_of: str | None = None, letter: str | None = None, done: str | No
 
 
 @activity_app.command("done")
-def activity_done(activity_id: str, unit: Annotated[str, typer.Option("--unit")],
-                  evidence: Annotated[str, typer.Option("--evidence")], attach: AttachOpt = None,
-                  plan: PlanOpt = None, as_of: StepDayOpt = None, letter: LetterOpt = None) -> None:
+def activity_done(
+    activity_id: str,
+    unit: Annotated[str, typer.Option("--unit")],
+    evidence: Annotated[str, typer.Option("--evidence")],
+    attach: AttachOpt = None,
+    plan: PlanOpt = None,
+    as_of: StepDayOpt = None,
+    letter: LetterOpt = None,
+) -> None:
     """Đơn vị chủ trì báo cáo hoàn thành, kèm minh chứng / a lead unit reports the activity done."""
     from cchc_flow.models.services.actions import report_done
 
-    _act(report_done, as_of, letter, plan_code=plan, key=activity_id, unit=unit, evidence=evidence, attachments=attach or [])
+    _act(
+        report_done,
+        as_of,
+        letter,
+        plan_code=plan,
+        key=activity_id,
+        unit=unit,
+        evidence=evidence,
+        attachments=attach or [],
+    )
 
 
 @activity_app.command("note")
-def activity_note(activity_id: str, unit: Annotated[str, typer.Option("--unit")],
-                  text: Annotated[str, typer.Option("--text")], attach: AttachOpt = None,
-                  plan: PlanOpt = None, as_of: StepDayOpt = None, letter: LetterOpt = None) -> None:
+def activity_note(
+    activity_id: str,
+    unit: Annotated[str, typer.Option("--unit")],
+    text: Annotated[str, typer.Option("--text")],
+    attach: AttachOpt = None,
+    plan: PlanOpt = None,
+    as_of: StepDayOpt = None,
+    letter: LetterOpt = None,
+) -> None:
     """Đơn vị phối hợp (hoặc chủ trì) thêm ghi chú / a partner or lead adds a note."""
     from cchc_flow.models.services.actions import add_note
 
     _act(add_note, as_of, letter, plan_code=plan, key=activity_id, unit=unit, text=text, attachments=attach or [])
 
 
-def _decide(event: str, activity_id: str, by: str | None, note: str | None, plan: str | None,
-            as_of: str | None, letter: str | None) -> None:
+def _decide(
+    event: str,
+    activity_id: str,
+    by: str | None,
+    note: str | None,
+    plan: str | None,
+    as_of: str | None,
+    letter: str | None,
+) -> None:
     from cchc_flow.models.services.actions import coordinator_decides
 
     _act(coordinator_decides, as_of, letter, plan_code=plan, key=activity_id, event=event, by=by, note=note)
@@ -393,36 +459,57 @@ ByOpt = Annotated[str, typer.Option("--by", help="đơn vị đầu mối (đi�
 
 
 @activity_app.command("accept")
-def activity_accept(activity_id: str, by: ByOpt, note: Annotated[str | None, typer.Option("--note")] = None,
-                    plan: PlanOpt = None, as_of: StepDayOpt = None, letter: LetterOpt = None) -> None:
+def activity_accept(
+    activity_id: str,
+    by: ByOpt,
+    note: Annotated[str | None, typer.Option("--note")] = None,
+    plan: PlanOpt = None,
+    as_of: StepDayOpt = None,
+    letter: LetterOpt = None,
+) -> None:
     """Đầu mối công nhận kết quả / the coordinator accepts a report."""
     _decide("accept", activity_id, by, note, plan, as_of, letter)
 
 
 @activity_app.command("return")
-def activity_return(activity_id: str, by: ByOpt, note: Annotated[str, typer.Option("--note")],
-                    plan: PlanOpt = None, as_of: StepDayOpt = None, letter: LetterOpt = None) -> None:
+def activity_return(
+    activity_id: str,
+    by: ByOpt,
+    note: Annotated[str, typer.Option("--note")],
+    plan: PlanOpt = None,
+    as_of: StepDayOpt = None,
+    letter: LetterOpt = None,
+) -> None:
     """Đầu mối trả lại báo cáo, kèm lý do / the coordinator returns a report, with a note."""
     _decide("return", activity_id, by, note, plan, as_of, letter)
 
 
 @activity_app.command("cancel")
-def activity_cancel(activity_id: str, reason: Annotated[str, typer.Option("--reason")],
-                    by: Annotated[str | None, typer.Option("--by")] = None, plan: PlanOpt = None,
-                    as_of: StepDayOpt = None, letter: LetterOpt = None) -> None:
+def activity_cancel(
+    activity_id: str,
+    reason: Annotated[str, typer.Option("--reason")],
+    by: Annotated[str | None, typer.Option("--by")] = None,
+    plan: PlanOpt = None,
+    as_of: StepDayOpt = None,
+    letter: LetterOpt = None,
+) -> None:
     """Đầu mối hủy hoạt động, kèm lý do / the coordinator cancels an activity, with a reason."""
     _decide("cancel", activity_id, by, reason, plan, as_of, letter)
 
 
 @activity_app.command("list")
-def activity_list(plan: str, unit: Annotated[str | None, typer.Option("--unit")] = None,
-                  state: Annotated[str | None, typer.Option("--state")] = None,
-                  due_before: Annotated[str | None, typer.Option("--due-before")] = None,
-                  as_of: AsOfOpt = None, fmt: FormatOpt = "table") -> None:
+def activity_list(
+    plan: str,
+    unit: Annotated[str | None, typer.Option("--unit")] = None,
+    state: Annotated[str | None, typer.Option("--state")] = None,
+    due_before: Annotated[str | None, typer.Option("--due-before")] = None,
+    as_of: AsOfOpt = None,
+    fmt: FormatOpt = "table",
+) -> None:
     """Việc mỗi đơn vị phải làm / what each unit owes."""
     from cchc_flow.models.rules.calendar import parse_date, today
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.rules.lifecycle import State
+    from cchc_flow.models.store.db import session
     from cchc_flow.models.store.queries import UnknownPlan, activities_owed
 
     if state and state not in State.__members__.values():
@@ -431,8 +518,9 @@ def activity_list(plan: str, unit: Annotated[str | None, typer.Option("--unit")]
     day = today(as_of_value(as_of))
     try:
         with session() as s:
-            rows = activities_owed(s, plan, unit=unit.upper() if unit else None, state=state, due_before=before,
-                                   today=day)
+            rows = activities_owed(
+                s, plan, unit=unit.upper() if unit else None, state=state, due_before=before, today=day
+            )
     except UnknownPlan as exc:
         fail(str(exc))
     if fmt == "json":
@@ -446,8 +534,15 @@ def activity_list(plan: str, unit: Annotated[str | None, typer.Option("--unit")]
     for r in rows:
         days = r["days_left"]
         left = t("list.overdue", days=-days) if days < 0 and r["state"] not in ("accepted", "cancelled") else str(days)
-        table.add_row(r["id"], short_title(r["title"], 50), t(f"role.{r['role']}") if r["role"] else "",
-                      ", ".join(r["lead"]) or "—", t(f"state.{r['state']}"), r["end"].isoformat(), left)
+        table.add_row(
+            r["id"],
+            short_title(r["title"], 50),
+            t(f"role.{r['role']}") if r["role"] else "",
+            ", ".join(r["lead"]) or "—",
+            t(f"state.{r['state']}"),
+            r["end"].isoformat(),
+            left,
+        )
     out.print(table)
 
 
@@ -458,11 +553,11 @@ app.add_typer(review_app, name="review")
 @review_app.command("run")
 def review_run(plan: str, phase: Annotated[int, typer.Option("--phase")], as_of: AsOfOpt = None) -> None:
     """Tổ chức sơ kết/tổng kết của một giai đoạn và lập báo cáo / hold a phase's review and file its report."""
-    from cchc_flow.flows.running.naming import REVIEW
     from cchc_flow.flows.review import check_review_now, run_review
-    from cchc_flow.models.store.queries import UnknownPlan
+    from cchc_flow.flows.running.naming import REVIEW
     from cchc_flow.models.reports.review_pdf import FontMissing
     from cchc_flow.models.services.reviews import ReviewRefused
+    from cchc_flow.models.store.queries import UnknownPlan
 
     check_routes_or_fail()
     as_of = run_as_of(as_of)
@@ -473,24 +568,34 @@ def review_run(plan: str, phase: Annotated[int, typer.Option("--phase")], as_of:
         outcome = run_review(plan, phase, as_of)
     except (ReviewRefused, UnknownPlan, FontMissing) as exc:
         fail(str(exc))
-    out.print(t("review.held", title=outcome.title, date=outcome.held_on, md=outcome.markdown, docx=outcome.docx,
-                pdf=outcome.pdf))
+    out.print(
+        t(
+            "review.held",
+            title=outcome.title,
+            date=outcome.held_on,
+            md=outcome.markdown,
+            docx=outcome.docx,
+            pdf=outcome.pdf,
+        )
+    )
 
 
 @review_app.command("sign")
-def review_sign(plan: str, phase: Annotated[int, typer.Option("--phase")],
-                certificate: Annotated[Path, typer.Option("--certificate", help="tệp .p12/.pfx của cơ quan")],
-                location: Annotated[str | None, typer.Option("--location", help="nơi ký (mặc định: nơi ban hành)")]
-                = None) -> None:
+def review_sign(
+    plan: str,
+    phase: Annotated[int, typer.Option("--phase")],
+    certificate: Annotated[Path, typer.Option("--certificate", help="tệp .p12/.pfx của cơ quan")],
+    location: Annotated[str | None, typer.Option("--location", help="nơi ký (mặc định: nơi ban hành)")] = None,
+) -> None:
     """Ký số bản PDF của báo cáo sơ kết/tổng kết (PAdES) bằng chứng thư số của cơ quan / sign the review report's
     PDF with the organisation's certificate. Mật khẩu: CCHC_SIGN_PASSPHRASE, hoặc nhập khi được hỏi."""
     from sqlmodel import select
 
     from cchc_flow.flows.review import report_paths
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.reports.pdf_sign import SigningError, sign_pdf
-    from cchc_flow.models.store.queries import UnknownPlan, get_plan
     from cchc_flow.models.services.reviews import office
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.queries import UnknownPlan, get_plan
     from cchc_flow.models.store.tables import ReviewRow, UnitRow
 
     with session() as s:
@@ -507,8 +612,9 @@ def review_sign(plan: str, phase: Annotated[int, typer.Option("--phase")],
     if secret is None:
         secret = typer.prompt(t("sign.prompt"), hide_input=True, default="", show_default=False)
     try:
-        signed = sign_pdf(pdf, certificate, secret.encode() if secret else None, reason=t("sign.reason"),
-                          location=location or place)
+        signed = sign_pdf(
+            pdf, certificate, secret.encode() if secret else None, reason=t("sign.reason"), location=location or place
+        )
     except SigningError as exc:
         fail(str(exc))
     out.print(t("sign.done", path=signed))
@@ -519,18 +625,23 @@ app.add_typer(report_app, name="report")
 
 
 @report_app.command("submit")
-def report_submit(unit: Annotated[str, typer.Option("--unit")], period: Annotated[str, typer.Option("--period")],
-                  file: Annotated[Path, typer.Option("--file")], plan: PlanOpt = None,
-                  as_of: StepDayOpt = None, letter: LetterOpt = None) -> None:
+def report_submit(
+    unit: Annotated[str, typer.Option("--unit")],
+    period: Annotated[str, typer.Option("--period")],
+    file: Annotated[Path, typer.Option("--file")],
+    plan: PlanOpt = None,
+    as_of: StepDayOpt = None,
+    letter: LetterOpt = None,
+) -> None:
     """Đơn vị nộp báo cáo định kỳ (ví dụ --period 2014-H1) / a unit submits its periodic report."""
     from cchc_flow.cli.token import principal
     from cchc_flow.flows.delivery import deliver_now
-    from cchc_flow.models.services.actions import ActionInputError, ActionRefused
-    from cchc_flow.models.store.attachments import AttachmentError
-    from cchc_flow.models.services.auth import AuthError
     from cchc_flow.models.rules.calendar import today
-    from cchc_flow.models.store.db import session
+    from cchc_flow.models.services.actions import ActionInputError, ActionRefused
+    from cchc_flow.models.services.auth import AuthError
     from cchc_flow.models.services.periodic import ReportInputError, submit_report
+    from cchc_flow.models.store.attachments import AttachmentError
+    from cchc_flow.models.store.db import session
     from cchc_flow.models.store.queries import UnknownPlan
 
     day, late = today(None), late_letter(as_of, letter)
@@ -538,8 +649,17 @@ def report_submit(unit: Annotated[str, typer.Option("--unit")], period: Annotate
     name = stated_name()
     try:
         with session() as s:
-            plan_id, p, on_time = submit_report(s, principal=principal(s), plan_code=plan, unit=unit, period=period,
-                                                file=file, stated_name=name, today=day, letter=late)
+            plan_id, p, on_time = submit_report(
+                s,
+                principal=principal(s),
+                plan_code=plan,
+                unit=unit,
+                period=period,
+                file=file,
+                stated_name=name,
+                today=day,
+                letter=late,
+            )
     except (ReportInputError, AttachmentError, ActionInputError, ActionRefused, AuthError, UnknownPlan) as exc:
         fail(str(exc))
     out.print(t("report.recorded", period=p.label, unit=unit.upper(), on_time=t("on_time" if on_time else "late")))
@@ -551,7 +671,6 @@ def report_submit(unit: Annotated[str, typer.Option("--unit")], period: Annotate
 def report_run(plan: str, as_of: AsOfOpt = None) -> None:
     """Nhắc nộp báo cáo định kỳ và báo danh sách còn thiếu / remind and list missing periodic reports."""
     from cchc_flow.flows.reporting import run_reporting
-
     from cchc_flow.flows.running.naming import REPORTS
     from cchc_flow.models.store.db import session
     from cchc_flow.models.store.queries import UnknownPlan, get_plan
@@ -574,8 +693,8 @@ def report_run(plan: str, as_of: AsOfOpt = None) -> None:
 @report_app.command("status")
 def report_status(plan: str, fmt: FormatOpt = "table") -> None:
     """Kỳ báo cáo và đơn vị đã nộp / which unit submitted which period."""
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.services.periodic import plan_periods, reporters, submitted
+    from cchc_flow.models.store.db import session
     from cchc_flow.models.store.queries import UnknownPlan, get_plan
 
     try:
@@ -586,9 +705,16 @@ def report_status(plan: str, fmt: FormatOpt = "table") -> None:
             done = submitted(s, row.id)
     except UnknownPlan as exc:
         fail(str(exc))
-    rows = [{"period": p.label, "due": p.due.isoformat(), "to": p.to,
-             "submitted": [u for u in owing[p.duty] if (p.duty, p.label, u) in done],
-             "missing": [u for u in owing[p.duty] if (p.duty, p.label, u) not in done]} for p in periods]
+    rows = [
+        {
+            "period": p.label,
+            "due": p.due.isoformat(),
+            "to": p.to,
+            "submitted": [u for u in owing[p.duty] if (p.duty, p.label, u) in done],
+            "missing": [u for u in owing[p.duty] if (p.duty, p.label, u) not in done],
+        }
+        for p in periods
+    ]
     if fmt == "json":
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -613,8 +739,15 @@ def units_cmd(units: UnitsOpt = DEFAULT_UNITS, fmt: FormatOpt = "table") -> None
     members = _group_members()
     rows = []
     for u in directory.units.values():
-        row = {"code": u.code, "name": u.name, "english": u.english, "kind": u.kind, "aliases": list(u.aliases),
-               "tags": list(u.tags), "note": u.note}
+        row = {
+            "code": u.code,
+            "name": u.name,
+            "english": u.english,
+            "kind": u.kind,
+            "aliases": list(u.aliases),
+            "tags": list(u.tags),
+            "note": u.note,
+        }
         if u.kind == "group":
             row["members"] = members.get(u.code, {})
         rows.append(row)
@@ -651,11 +784,18 @@ def _group_members() -> dict[str, dict[str, list[str]]]:
 
 
 @app.command("demo")
-def demo(home: Annotated[Path | None, typer.Option("--home", help="thư mục riêng của bản chạy thử")] = None,
-         database_url: Annotated[str | None, typer.Option(
-             "--database-url", help="một cơ sở dữ liệu trống để chạy thử vào (mặc định: SQLite trong --home) / "
-                                    "an empty database to replay into (default: SQLite in --home)")] = None,
-         fmt: FormatOpt = "table") -> None:
+def demo(
+    home: Annotated[Path | None, typer.Option("--home", help="thư mục riêng của bản chạy thử")] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="một cơ sở dữ liệu trống để chạy thử vào (mặc định: SQLite trong --home) / "
+            "an empty database to replay into (default: SQLite in --home)",
+        ),
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
     """Chạy thử toàn bộ Kế hoạch 3723/QĐ-BYT từ 2013 đến hết 2015 / replay the whole reference plan."""
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -663,11 +803,17 @@ def demo(home: Annotated[Path | None, typer.Option("--home", help="thư mục ri
     from cchc_flow.cli.demo import END, START, portal_access, run_demo, steps_between, summary
 
     total = len(steps_between(START, END))
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err) as progress:
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as progress:
         bar = progress.add_task(t("demo.progress", date=START.isoformat()), total=total)
-        result = run_demo(home, advance=lambda day: progress.update(
-            bar, advance=1, description=t("demo.progress", date=day.strftime("%d/%m/%Y"))), database_url=database_url)
+        result = run_demo(
+            home,
+            advance=lambda day: progress.update(
+                bar, advance=1, description=t("demo.progress", date=day.strftime("%d/%m/%Y"))
+            ),
+            database_url=database_url,
+        )
     data = {**summary(), "portal": portal_access(result)}
     if fmt == "json":
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
@@ -684,32 +830,48 @@ def show_summary(data: dict) -> None:
         table.add_column(phase["name"], justify="right")
     for state in ("planned", "assigned", "reported", "accepted", "overdue", "returned", "cancelled"):
         table.add_row(t(f"state.{state}"), *(str(p["states"].get(state, 0)) for p in data["phases"].values()))
-    table.add_row(t("demo.review"), *(t("demo.held", date=_dmy(data["reviews"][n]["held_on"])) if n in data["reviews"]
-                                      else "—" for n in data["phases"]))
+    table.add_row(
+        t("demo.review"),
+        *(
+            t("demo.held", date=_dmy(data["reviews"][n]["held_on"])) if n in data["reviews"] else "—"
+            for n in data["phases"]
+        ),
+    )
     out.print(table)
     n = data["notifications"]
-    out.print(t("demo.counts", transitions=data["transitions"], sent=n.get("sent", 0), pending=n.get("pending", 0),
-                reports=data["periodic_reports"]))
+    out.print(
+        t(
+            "demo.counts",
+            transitions=data["transitions"],
+            sent=n.get("sent", 0),
+            pending=n.get("pending", 0),
+            reports=data["periodic_reports"],
+        )
+    )
     for review in data["reviews"].values():
         out.print(t("demo.report", path=review["docx"]), highlight=False)
     out.print(t("demo.outbox", path=data["outbox"], n=data["outbox_files"]), highlight=False)
-    scores = Table(title=t("score.heading"))   # the units' ranking over the whole plan ends the replay
+    scores = Table(title=t("score.heading"))  # the units' ranking over the whole plan ends the replay
     for col in ("score.rank", "col.unit", "score.score", "score.completion", "score.punctuality"):
         scores.add_column(t(col))
     from cchc_flow.models.rules.scores import percent
 
     for s in data["scores"]:
-        scores.add_row(str(s["rank"] or "—"), s["unit"], f"{s['score']:.1f}", percent(s["completion"]),
-                       percent(s["punctuality"]))
+        scores.add_row(
+            str(s["rank"] or "—"), s["unit"], f"{s['score']:.1f}", percent(s["completion"]), percent(s["punctuality"])
+        )
     out.print(scores)
 
 
 @app.command("deploy")
-def deploy_cmd(pool: Annotated[str, typer.Option("--pool", help="work pool (kiểu process) / work pool")] = "cchc",
-               cron: Annotated[str, typer.Option("--cron", help="lịch chạy hằng ngày / daily schedule")] = "0 8 * * *",
-               timezone: Annotated[str, typer.Option("--timezone")] = "Asia/Ho_Chi_Minh",
-               yaml_path: Annotated[Path | None, typer.Option("--yaml", help="ghi prefect.yaml thay vì gửi lên "
-                                                                            "máy chủ / write prefect.yaml")] = None) -> None:
+def deploy_cmd(
+    pool: Annotated[str, typer.Option("--pool", help="work pool (kiểu process) / work pool")] = "cchc",
+    cron: Annotated[str, typer.Option("--cron", help="lịch chạy hằng ngày / daily schedule")] = "0 8 * * *",
+    timezone: Annotated[str, typer.Option("--timezone")] = "Asia/Ho_Chi_Minh",
+    yaml_path: Annotated[
+        Path | None, typer.Option("--yaml", help="ghi prefect.yaml thay vì gửi lên máy chủ / write prefect.yaml")
+    ] = None,
+) -> None:
     """Tạo/cập nhật deployment Prefect cho mọi kế hoạch đang chạy / create or update the Prefect deployments."""
     from cchc_flow.flows.running.deployments import deploy, planned_deployments, prefect_yaml
 
@@ -717,9 +879,11 @@ def deploy_cmd(pool: Annotated[str, typer.Option("--pool", help="work pool (ki�
     if yaml_path is not None:
         import yaml
 
-        text = ("# Written by `cchc deploy --yaml` from the plans loaded (the same deployments `cchc deploy` writes).\n"
-                "# On the workers: pip install cchc-flow; `prefect deploy --all`; `prefect worker start --pool "
-                f"{pool}`\n" + yaml.safe_dump(prefect_yaml(specs, pool), allow_unicode=True, sort_keys=False, width=120))
+        text = (
+            "# Written by `cchc deploy --yaml` from the plans loaded (the same deployments `cchc deploy` writes).\n"
+            "# On the workers: pip install cchc-flow; `prefect deploy --all`; `prefect worker start --pool "
+            f"{pool}`\n" + yaml.safe_dump(prefect_yaml(specs, pool), allow_unicode=True, sort_keys=False, width=120)
+        )
         yaml_path.write_text(text, encoding="utf-8")
         out.print(t("deploy.yaml", n=len(specs), path=yaml_path), highlight=False)
         return
@@ -754,17 +918,23 @@ def _dmy(iso: str) -> str:
 def show_access(access: dict[str, str]) -> None:
     """How to open the replay in the portal, as its coordinator and as a unit (the demo's own tokens and link)."""
     out.print(t("demo.portal", command=access["serve"]), highlight=False, soft_wrap=True)
-    out.print(t("demo.portal_coordinator", unit=access["coordinator"], token=access["coordinator_token"]),
-              highlight=False, soft_wrap=True)
+    out.print(
+        t("demo.portal_coordinator", unit=access["coordinator"], token=access["coordinator_token"]),
+        highlight=False,
+        soft_wrap=True,
+    )
     out.print(t("demo.portal_unit", unit=access["unit"], link=access["unit_link"]), highlight=False, soft_wrap=True)
 
 
 @app.command("serve")
-def serve(host: Annotated[str, typer.Option("--host", help="địa chỉ lắng nghe")] = "127.0.0.1",
-          port: Annotated[int, typer.Option("--port", help="cổng (1-65535)")] = 8080,
-          workers: Annotated[int | None, typer.Option("--workers", help="số tiến trình phục vụ; mặc định: số lõi "
-                                                                       "CPU")] = None,
-          as_of: Annotated[str | None, typer.Option("--as-of", help="chạy thử: ngày cổng coi là hôm nay")] = None) -> None:
+def serve(
+    host: Annotated[str, typer.Option("--host", help="địa chỉ lắng nghe")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="cổng (1-65535)")] = 8080,
+    workers: Annotated[
+        int | None, typer.Option("--workers", help="số tiến trình phục vụ; mặc định: số lõi CPU")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="chạy thử: ngày cổng coi là hôm nay")] = None,
+) -> None:
     """Cổng thông tin web cho đơn vị, đầu mối và kiểm toán / start the web portal."""
     from cchc_flow.web.app import serve as run_portal
 
@@ -780,9 +950,9 @@ from cchc_flow.cli.audit import audit_app, history_command  # noqa: E402  (audit
 app.add_typer(audit_app, name="audit")
 app.command("history")(history_command)
 
+import cchc_flow.cli.follow_up  # noqa: E402,F401  (the coordinator's follow-up commands, on activity_app)
 from cchc_flow.cli.notice import notice_app  # noqa: E402
 from cchc_flow.cli.token import token_app  # noqa: E402
-import cchc_flow.cli.follow_up  # noqa: E402,F401  (the coordinator's follow-up commands, on activity_app)
 
 app.add_typer(token_app, name="token")
 app.add_typer(notice_app, name="notice")

@@ -12,13 +12,19 @@ from rich.table import Table
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.text import printable
 
-notice_app = typer.Typer(help="Thông báo: xem, gửi lại hoặc xác nhận thông báo chưa rõ / notifications: list, "
-                              "resend or confirm those in doubt.", no_args_is_help=True)
+notice_app = typer.Typer(
+    help="Thông báo: xem, gửi lại hoặc xác nhận thông báo chưa rõ / notifications: list, "
+    "resend or confirm those in doubt.",
+    no_args_is_help=True,
+)
 
 
 @notice_app.command("list")
-def notice_list(plan: str, status: Annotated[str | None, typer.Option("--status", help="pending | sent | doubt")] = None,
-                fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table") -> None:
+def notice_list(
+    plan: str,
+    status: Annotated[str | None, typer.Option("--status", help="pending | sent | doubt")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+) -> None:
     """Thông báo của một kế hoạch / a plan's notifications."""
     from cchc_flow.cli.main import fail, out
     from cchc_flow.models.services.doubts import notices
@@ -27,9 +33,18 @@ def notice_list(plan: str, status: Annotated[str | None, typer.Option("--status"
 
     try:
         with session() as s:
-            rows = [{"id": n.id, "entity": n.entity_key, "notice": n.notice, "recipient": n.recipient,
-                     "status": n.status, "attempts": n.attempts, "error": n.last_error}
-                    for n in notices(s, get_plan(s, plan), status)]
+            rows = [
+                {
+                    "id": n.id,
+                    "entity": n.entity_key,
+                    "notice": n.notice,
+                    "recipient": n.recipient,
+                    "status": n.status,
+                    "attempts": n.attempts,
+                    "error": n.last_error,
+                }
+                for n in notices(s, get_plan(s, plan), status)
+            ]
     except UnknownPlan as exc:
         fail(str(exc))
     if fmt == "json":
@@ -39,17 +54,24 @@ def notice_list(plan: str, status: Annotated[str | None, typer.Option("--status"
     for col in ("col.token", "col.id", "col.notice", "col.recipient", "col.status", "col.attempts", "col.error"):
         table.add_column(t(col))
     for r in rows:
-        table.add_row(str(r["id"]), r["entity"], r["notice"], r["recipient"], r["status"], str(r["attempts"]),
-                      escape(printable(r["error"])))
+        table.add_row(
+            str(r["id"]),
+            r["entity"],
+            r["notice"],
+            r["recipient"],
+            r["status"],
+            str(r["attempts"]),
+            escape(printable(r["error"])),
+        )
     out.print(table)
 
 
 def _coordinator_does(fn, notice_id: int, **kwargs) -> None:  # type: ignore[no-untyped-def]
     from cchc_flow.cli.main import fail, stated_name
     from cchc_flow.cli.token import principal
-    from cchc_flow.models.services.doubts import NoticeInputError
     from cchc_flow.models.services.access import ActionRefused
     from cchc_flow.models.services.auth import AuthError
+    from cchc_flow.models.services.doubts import NoticeInputError
     from cchc_flow.models.store.db import session
 
     try:
@@ -60,8 +82,9 @@ def _coordinator_does(fn, notice_id: int, **kwargs) -> None:  # type: ignore[no-
 
 
 @notice_app.command("resend")
-def notice_resend(notice_id: int, yes: Annotated[bool, typer.Option("--yes", help="không hỏi lại / do not ask")] = False
-                  ) -> None:
+def notice_resend(
+    notice_id: int, yes: Annotated[bool, typer.Option("--yes", help="không hỏi lại / do not ask")] = False
+) -> None:
     """Gửi lại một thông báo chưa rõ (người điều phối) / resend a notification in doubt (coordinator)."""
     from cchc_flow.cli.main import check_routes_or_fail, err, out
     from cchc_flow.flows.delivery import deliver_now
@@ -75,8 +98,16 @@ def notice_resend(notice_id: int, yes: Annotated[bool, typer.Option("--yes", hel
         if n is not None and n.status == "doubt" and not yes:
             unit = s.get(UnitRow, n.recipient)
             name = f"{unit.name} ({n.recipient})" if unit and unit.name and unit.name != n.recipient else n.recipient
-            out.print(t("notice.resend_preview", id=n.id, what=n.entity_key, unit=name,
-                        routes=", ".join(unit_routes(s, n.recipient)) or "—"), highlight=False)
+            out.print(
+                t(
+                    "notice.resend_preview",
+                    id=n.id,
+                    what=n.entity_key,
+                    unit=name,
+                    routes=", ".join(unit_routes(s, n.recipient)) or "—",
+                ),
+                highlight=False,
+            )
             typer.confirm(t("notice.resend_ask"), abort=True)
     n = _coordinator_does(resend, notice_id)
     out.print(t("notice.resend", id=notice_id))

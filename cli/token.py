@@ -15,12 +15,13 @@ from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session, select
 
-from cchc_flow.models.services.auth import AuthError, Principal, authenticate
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.text import printable
+from cchc_flow.models.services.auth import AuthError, Principal, authenticate
 
-token_app = typer.Typer(help="Mã truy cập: cấp, liệt kê, thu hồi / access tokens: issue, list, revoke.",
-                        no_args_is_help=True)
+token_app = typer.Typer(
+    help="Mã truy cập: cấp, liệt kê, thu hồi / access tokens: issue, list, revoke.", no_args_is_help=True
+)
 
 
 def read_token(required: bool = True) -> str | None:
@@ -50,9 +51,11 @@ def principal(session: Session) -> Principal:
 
 
 @token_app.command("issue")
-def token_issue(unit: Annotated[str | None, typer.Option("--unit", help="mã đơn vị / unit code")] = None,
-                role: Annotated[str, typer.Option("--role", help="unit | coordinator | auditor")] = "unit",
-                label: Annotated[str | None, typer.Option("--label", help="người nhận / who holds it")] = None) -> None:
+def token_issue(
+    unit: Annotated[str | None, typer.Option("--unit", help="mã đơn vị / unit code")] = None,
+    role: Annotated[str, typer.Option("--role", help="unit | coordinator | auditor")] = "unit",
+    label: Annotated[str | None, typer.Option("--label", help="người nhận / who holds it")] = None,
+) -> None:
     """Cấp mã truy cập (chỉ hiện một lần) / issue a token (printed once)."""
     from cchc_flow.cli.main import fail, out, stated_name
     from cchc_flow.models.services.access import bootstrap, bootstrapped, may_issue
@@ -89,16 +92,21 @@ def _label(label: str | None) -> str | None:
 
 @token_app.command("recover")
 def token_recover(
-        unit: Annotated[str, typer.Option("--unit", help="đơn vị đầu mối / the focal unit")],
-        confirm_database: Annotated[str | None, typer.Option(
-            "--confirm-database", help="tên cơ sở dữ liệu (tệp SQLite hoặc tên cơ sở PostgreSQL) / the database's name")] = None,
-        label: Annotated[str | None, typer.Option("--label", help="người nhận / who holds it")] = None) -> None:
+    unit: Annotated[str, typer.Option("--unit", help="đơn vị đầu mối / the focal unit")],
+    confirm_database: Annotated[
+        str | None,
+        typer.Option(
+            "--confirm-database", help="tên cơ sở dữ liệu (tệp SQLite hoặc tên cơ sở PostgreSQL) / the database's name"
+        ),
+    ] = None,
+    label: Annotated[str | None, typer.Option("--label", help="người nhận / who holds it")] = None,
+) -> None:
     """Chủ sở hữu cơ sở dữ liệu cấp lại mã người điều phối khi không còn mã nào dùng được (ghi vào lịch sử) /
     the database owner issues a new coordinator token when none can be used (recorded in the history)."""
     from cchc_flow.cli.main import fail, out, stated_name
     from cchc_flow.models.services.access import recover
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.services.ownership import database_name, owner_problem
+    from cchc_flow.models.store.db import session
 
     label = _label(label)
     try:
@@ -126,9 +134,17 @@ def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")
     from cchc_flow.models.store.tables import TokenRow
 
     with session() as s:
-        rows = [{"id": r.id, "role": r.role, "unit": r.unit_code, "label": r.label,
-                 "created": _local(r.created_at, TZ),
-                 "revoked": _local(r.revoked_at, TZ)} for r in s.exec(select(TokenRow).order_by(TokenRow.id))]
+        rows = [
+            {
+                "id": r.id,
+                "role": r.role,
+                "unit": r.unit_code,
+                "label": r.label,
+                "created": _local(r.created_at, TZ),
+                "revoked": _local(r.revoked_at, TZ),
+            }
+            for r in s.exec(select(TokenRow).order_by(TokenRow.id))
+        ]
     if fmt == "json":
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
@@ -136,8 +152,14 @@ def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")
     for col in ("col.token", "col.role", "col.unit", "col.label", "col.created", "col.revoked"):
         table.add_column(t(col))
     for r in rows:
-        table.add_row(str(r["id"]), r["role"], r["unit"] or "—", escape(printable(r["label"])), r["created"] or "",
-                      r["revoked"] or "")
+        table.add_row(
+            str(r["id"]),
+            r["role"],
+            r["unit"] or "—",
+            escape(printable(r["label"])),
+            r["created"] or "",
+            r["revoked"] or "",
+        )
     out.print(table)
 
 
@@ -151,8 +173,8 @@ def _local(value, tz: str) -> str | None:  # type: ignore[no-untyped-def]
 def token_revoke(token_id: Annotated[int, typer.Argument(help="số mã (xem 'cchc token list') / token id")]) -> None:
     """Thu hồi mã truy cập ngay / revoke a token at once."""
     from cchc_flow.cli.main import fail, out
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.services.auth import revoke_token
+    from cchc_flow.models.store.db import session
 
     try:
         with session() as s:

@@ -17,16 +17,23 @@ from sqlmodel import Session, select
 
 from cchc_flow.models.notify import channels
 from cchc_flow.models.notify.channels import RouteResult, read_routes, routes_for, validate_routes
+from cchc_flow.models.notify.notices import (
+    Outcome,
+    compose_digest,
+    delivered_routes,
+    pending,
+    pending_units,
+    record_outcomes,
+    take,
+)
+from cchc_flow.models.notify.senders import sender_name
+from cchc_flow.models.rules.messages import t
 from cchc_flow.models.store.anchors import anchor_lines
 from cchc_flow.models.store.attachments import original_name
 from cchc_flow.models.store.db import session, write_transaction
 from cchc_flow.models.store.killpoints import kill_point
-from cchc_flow.models.rules.messages import t
-from cchc_flow.models.notify.notices import (Outcome, compose_digest, delivered_routes, pending, pending_units, record_outcomes,
-                            take)
-from cchc_flow.models.notify.senders import sender_name
-from cchc_flow.settings import get_settings
 from cchc_flow.models.store.tables import NotificationRow, PlanRow, UnitRow
+from cchc_flow.settings import get_settings
 
 
 class DeliveryFailed(RuntimeError):
@@ -40,7 +47,7 @@ class UnitDelivery:
     sent: int = 0
     failed_routes: list[str] = field(default_factory=list)
     unrouted: bool = False
-    doubtful: int = 0          # in doubt: an earlier run may have sent them; not sent again (see deliver)
+    doubtful: int = 0  # in doubt: an earlier run may have sent them; not sent again (see deliver)
 
 
 class RoutesInvalid(ValueError):
@@ -88,12 +95,17 @@ class _UnitJob:
     routes: list[str]
     outcomes: dict[tuple[int, str], Outcome] = field(default_factory=dict)
     error: Exception | None = None
-    anchors: list[str] = field(default_factory=list)   # the history's chain heads, in the leadership's messages and
-                                                       # those about periodic reports (models/store/anchors.py)
+    anchors: list[str] = field(default_factory=list)  # the history's chain heads, in the leadership's messages and
+    # those about periodic reports (models/store/anchors.py)
 
 
-def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sender: str | None = None,
-            flow_run_id: str | None = None) -> list[UnitDelivery]:
+def deliver(
+    plan_id: int,
+    today: date,
+    units: Collection[str] | None = None,
+    sender: str | None = None,
+    flow_run_id: str | None = None,
+) -> list[UnitDelivery]:
     """Deliver the plan's pending notifications (of ``units`` if given): one message per unit and route.
 
     One transaction claims everything (the claim, committed before sending, is the record of the attempt; it names
@@ -125,13 +137,28 @@ def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sen
                 unit = unit_rows[code]
                 unit_routes = sorted({r for tag in unit.tags for r in routes_for(config, tag)})
                 witness = code == plan.leadership or any(n.entity == "report" for n in items)
-                jobs.append(_UnitJob(unit, items, got.in_doubt, done, unit_routes,
-                                     anchors=anchor_lines(s, plan_id, plan.code) if witness else []))
+                jobs.append(
+                    _UnitJob(
+                        unit,
+                        items,
+                        got.in_doubt,
+                        done,
+                        unit_routes,
+                        anchors=anchor_lines(s, plan_id, plan.code) if witness else [],
+                    )
+                )
             unrouted = [j for j in jobs if not j.routes]
             for job in unrouted:  # nothing to send: said on each notification, which stays pending
-                record_outcomes(s, job.items, {}, {}, flow_run_id,
-                                unrouted_error=t("unrouted", tags=", ".join(job.unit.tags) or "—",
-                                                 config=get_settings().notify_config))
+                record_outcomes(
+                    s,
+                    job.items,
+                    {},
+                    {},
+                    flow_run_id,
+                    unrouted_error=t(
+                        "unrouted", tags=", ".join(job.unit.tags) or "—", config=get_settings().notify_config
+                    ),
+                )
         results = [UnitDelivery(j.unit.code, len(j.items), unrouted=True) for j in unrouted]
         jobs = [j for j in jobs if j.routes]
         if not jobs:
@@ -145,9 +172,13 @@ def deliver(plan_id: int, today: date, units: Collection[str] | None = None, sen
                 answered, waiting = wait(waiting, timeout=RECORD_EVERY)  # the answers that came meanwhile too
                 finished = [f.result() for f in answered]
                 with write_transaction(s):  # what was sent is recorded; the claims of the rest are given back
-                    record_outcomes(s, [n for job in finished for n in job.items],
-                                    {n.id: job.routes for job in finished for n in job.items},  # type: ignore[misc]
-                                    {k: o for job in finished for k, o in job.outcomes.items()}, flow_run_id)
+                    record_outcomes(
+                        s,
+                        [n for job in finished for n in job.items],
+                        {n.id: job.routes for job in finished for n in job.items},  # type: ignore[misc]
+                        {k: o for job in finished for k, o in job.outcomes.items()},
+                        flow_run_id,
+                    )
                 kill_point("answers-recorded")
                 results += [_result(job) for job in finished]
     errors = [job.error for job in jobs if job.error is not None]
@@ -164,24 +195,42 @@ def notify_workers() -> int:
     return max(1, int(os.environ.get("CCHC_NOTIFY_WORKERS") or 128))
 
 
-def _send_unit(job: _UnitJob, plan: PlanRow, config: apprise.AppriseConfig, today: date,
-               names: dict[str, str | None]) -> _UnitJob:
+def _send_unit(
+    job: _UnitJob, plan: PlanRow, config: apprise.AppriseConfig, today: date, names: dict[str, str | None]
+) -> _UnitJob:
     """Compose and send one unit's messages (no database here); outcomes and any error are kept on the job."""
     try:
         for batch, group in _batches(job.items, job.in_doubt, job.routes, job.done, job.outcomes):
-            digest = compose_digest(plan_number=plan.number, plan_title=plan.title, unit_code=job.unit.code,
-                                    unit_name=job.unit.name, items=batch, today=today, names=names,
-                                    anchors=job.anchors)
-            attach = [(Path(p), original_name(p)) for n in batch for p in n.details.get("attach", [])
-                      if Path(p).is_file()]
+            digest = compose_digest(
+                plan_number=plan.number,
+                plan_title=plan.title,
+                unit_code=job.unit.code,
+                unit_name=job.unit.name,
+                items=batch,
+                today=today,
+                names=names,
+                anchors=job.anchors,
+            )
+            attach = [
+                (Path(p), original_name(p)) for n in batch for p in n.details.get("attach", []) if Path(p).is_file()
+            ]
             results: dict[str, RouteResult] = {}
             for tag in job.unit.tags:  # a route carrying two of the unit's tags is sent to once
                 left = [r for r in group if r not in results]
                 if left:
-                    results.update((r.route, r) for r in channels.deliver(config, tag, digest.title, digest.body,
-                                                                          only=left, html=digest.html,
-                                                                          attach=list(dict.fromkeys(attach)),
-                                                                          key=batch_key(batch)))
+                    results.update(
+                        (r.route, r)
+                        for r in channels.deliver(
+                            config,
+                            tag,
+                            digest.title,
+                            digest.body,
+                            only=left,
+                            html=digest.html,
+                            attach=list(dict.fromkeys(attach)),
+                            key=batch_key(batch),
+                        )
+                    )
             kill_point("sent")
             for r in results.values():
                 for n in batch:
@@ -194,11 +243,12 @@ def _send_unit(job: _UnitJob, plan: PlanRow, config: apprise.AppriseConfig, toda
 def _result(job: _UnitJob) -> UnitDelivery:
     outcomes = job.outcomes
     return UnitDelivery(
-        job.unit.code, len(job.items),
-        sent=sum(1 for n in job.items
-                 if all(outcomes.get((n.id, r), Outcome(r, True, None)).ok for r in job.routes)),  # type: ignore[arg-type]
+        job.unit.code,
+        len(job.items),
+        sent=sum(1 for n in job.items if all(outcomes.get((n.id, r), Outcome(r, True, None)).ok for r in job.routes)),  # type: ignore[arg-type]
         failed_routes=sorted({o.route for o in outcomes.values() if not o.ok and not o.doubt}),
-        doubtful=len({nid for (nid, _), o in outcomes.items() if o.doubt}))
+        doubtful=len({nid for (nid, _), o in outcomes.items() if o.doubt}),
+    )
 
 
 def batch_key(batch: list[NotificationRow]) -> str:
@@ -211,8 +261,13 @@ def repeat_is_harmless(route: str) -> bool:
     return route.startswith("outbox://")
 
 
-def _batches(items: list[NotificationRow], in_doubt: dict[int, str], unit_routes: list[str],
-             done: dict[int, set[str]], outcomes: dict[tuple[int, str], Outcome]):  # type: ignore[no-untyped-def]
+def _batches(
+    items: list[NotificationRow],
+    in_doubt: dict[int, str],
+    unit_routes: list[str],
+    done: dict[int, set[str]],
+    outcomes: dict[tuple[int, str], Outcome],
+):  # type: ignore[no-untyped-def]
     """(notifications, routes) to send together: routes still missing the same items get one message.
 
     Items in doubt keep the grouping of the sender that claimed them (so an outbox repeat has the same key); on
@@ -229,8 +284,9 @@ def _batches(items: list[NotificationRow], in_doubt: dict[int, str], unit_routes
                 continue
             if holder is not None and not repeat_is_harmless(route):
                 for nid in missing:
-                    outcomes[(nid, route)] = Outcome(route, False, t("delivery.in_doubt", id=nid, holder=holder),
-                                                     doubt=True)
+                    outcomes[(nid, route)] = Outcome(
+                        route, False, t("delivery.in_doubt", id=nid, holder=holder), doubt=True
+                    )
                 continue
             by_items.setdefault(missing, []).append(route)
         for missing, routes_ in by_items.items():
@@ -242,8 +298,11 @@ def deliver_now(plan_id: int, units: tuple[str, ...], today: date) -> list[str]:
 
     Returns the problems; what failed stays queued for the next flow run.
     """
-    return [t("delivery.failed", unit=d.unit, routes=", ".join(d.failed_routes))
-            for d in deliver(plan_id, today, units=units) if d.failed_routes]
+    return [
+        t("delivery.failed", unit=d.unit, routes=", ".join(d.failed_routes))
+        for d in deliver(plan_id, today, units=units)
+        if d.failed_routes
+    ]
 
 
 def units_with_pending(s: Session, plan_id: int) -> list[str]:
@@ -253,5 +312,6 @@ def units_with_pending(s: Session, plan_id: int) -> list[str]:
 
 def pending_count(s: Session, plan_id: int) -> int:
     """How many notifications of the plan are waiting to be delivered."""
-    return s.exec(select(sa.func.count()).where(NotificationRow.plan_id == plan_id,
-                                                NotificationRow.status == "pending")).one()
+    return s.exec(
+        select(sa.func.count()).where(NotificationRow.plan_id == plan_id, NotificationRow.status == "pending")
+    ).one()

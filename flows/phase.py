@@ -12,15 +12,22 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext, TagsContext, TaskRunContext
 from prefect.utilities.annotations import quote
 
-from cchc_flow.flows.delivery import DeliveryFailed, UnitDelivery, check_routes, deliver, pending_count, units_with_pending
+from cchc_flow.flows.delivery import (
+    DeliveryFailed,
+    UnitDelivery,
+    check_routes,
+    deliver,
+    pending_count,
+    units_with_pending,
+)
 from cchc_flow.flows.running.naming import PHASE, phase_label, phase_run_name, plain, task_run_name
-from cchc_flow.models.services.activities import PhaseView, phase_view
+from cchc_flow.models.notify.notices import message_key, unqueued
 from cchc_flow.models.rules.calendar import run_day as resolve_today
-from cchc_flow.models.store.db import session
 from cchc_flow.models.rules.due import Facts, Parties, decide
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.notify.notices import message_key, unqueued
+from cchc_flow.models.services.activities import PhaseView, phase_view
 from cchc_flow.models.services.reconcile import Decided, Recorded, record_decisions
+from cchc_flow.models.store.db import session
 from cchc_flow.settings import get_settings
 
 
@@ -61,8 +68,7 @@ def record_task(view: PhaseView, decided: list[Decided], today: date) -> dict[st
         return record_decisions(s, view, decided, today, flow_run_id=_flow_run_id())
 
 
-@task(name="deliver", cache_policy=NO_CACHE,
-      retry_condition_fn=lambda task, run, state: _is_delivery_failure(state))
+@task(name="deliver", cache_policy=NO_CACHE, retry_condition_fn=lambda task, run, state: _is_delivery_failure(state))
 def deliver_task(plan_id: int, today: date, attempts: list[list[UnitDelivery]]) -> list[UnitDelivery]:
     """Deliver what is pending, one digest per unit and route; Prefect retries while a route fails (the next
     attempt sends only what is still missing). Each attempt's results are appended to ``attempts``."""
@@ -71,8 +77,9 @@ def deliver_task(plan_id: int, today: date, attempts: list[list[UnitDelivery]]) 
     attempts.append(results)
     failed = [d for d in results if d.failed_routes]
     if failed:
-        raise DeliveryFailed("; ".join(t("delivery.failed", unit=d.unit, routes=", ".join(d.failed_routes))
-                                       for d in failed))
+        raise DeliveryFailed(
+            "; ".join(t("delivery.failed", unit=d.unit, routes=", ".join(d.failed_routes)) for d in failed)
+        )
     return results
 
 
@@ -98,8 +105,9 @@ def deliver_pending(plan_id: int, today: date) -> list[UnitDelivery]:
             return []
     delays = list(get_settings().retry_delays)
     attempts: list[list[UnitDelivery]] = []
-    task_ = deliver_task.with_options(retries=len(delays), retry_delay_seconds=delays or 0,
-                                      task_run_name=task_run_name("deliver"))
+    task_ = deliver_task.with_options(
+        retries=len(delays), retry_delay_seconds=delays or 0, task_run_name=task_run_name("deliver")
+    )
     state = task_(plan_id, today, quote(attempts), return_state=True)
     merged = merge_attempts(attempts)
     if not state.is_completed() and not any(d.failed_routes for d in merged.values()):
@@ -138,26 +146,53 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSumma
         decided = [activity_task(a.facts.key, plain(a.title), quote(a.facts), parties, today) for a in view.activities]
         recorded = record_task.with_options(task_run_name=task_run_name("record"))(quote(view), quote(decided), today)
         deliveries = deliver_pending(view.plan_id, today)
-    outcomes = [ActivityOutcome(a.facts.key, a.title, list(a.facts.leads), a.facts.end.isoformat(),
-                                recorded[a.facts.key].state, recorded[a.facts.key].events, recorded[a.facts.key].queued)
-                for a in view.activities]
+    outcomes = [
+        ActivityOutcome(
+            a.facts.key,
+            a.title,
+            list(a.facts.leads),
+            a.facts.end.isoformat(),
+            recorded[a.facts.key].state,
+            recorded[a.facts.key].events,
+            recorded[a.facts.key].queued,
+        )
+        for a in view.activities
+    ]
     with session() as s:
         left = pending_count(s, view.plan_id)
     ctx = FlowRunContext.get()
-    summary = PhaseRunSummary(plan, phase, view.phase_name, today.isoformat(),
-                              str(ctx.flow_run.id) if ctx and ctx.flow_run else None, outcomes, deliveries, left)
-    create_table_artifact(key=f"{plan}-phase-{phase}"[:100], table=artifact_table(outcomes),
-                          description=t("artifact.phase", plan=plan, phase=view.phase_name,
-                                        date=today.strftime("%d/%m/%Y")))
+    summary = PhaseRunSummary(
+        plan,
+        phase,
+        view.phase_name,
+        today.isoformat(),
+        str(ctx.flow_run.id) if ctx and ctx.flow_run else None,
+        outcomes,
+        deliveries,
+        left,
+    )
+    create_table_artifact(
+        key=f"{plan}-phase-{phase}"[:100],
+        table=artifact_table(outcomes),
+        description=t("artifact.phase", plan=plan, phase=view.phase_name, date=today.strftime("%d/%m/%Y")),
+    )
     return summary
 
 
 def artifact_table(outcomes: list[ActivityOutcome]) -> list[dict[str, object]]:
     """The run's table for the Prefect UI, in the configured language: words for states and events, dd/mm/yyyy."""
-    return [{t("col.id"): o.key, t("col.activity"): o.title, t("col.lead"): ", ".join(o.leads),
-             t("col.due"): date.fromisoformat(o.end).strftime("%d/%m/%Y"), t("col.state"): t(f"state.{o.state}"),
-             t("artifact.events"): ", ".join(t(f"event.{e}") for e in o.events), t("artifact.queued"): o.queued}
-            for o in outcomes]
+    return [
+        {
+            t("col.id"): o.key,
+            t("col.activity"): o.title,
+            t("col.lead"): ", ".join(o.leads),
+            t("col.due"): date.fromisoformat(o.end).strftime("%d/%m/%Y"),
+            t("col.state"): t(f"state.{o.state}"),
+            t("artifact.events"): ", ".join(t(f"event.{e}") for e in o.events),
+            t("artifact.queued"): o.queued,
+        }
+        for o in outcomes
+    ]
 
 
 def phase_has_work(plan: str, phase: int, today: date) -> bool:

@@ -9,12 +9,12 @@ from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 
-from cchc_flow.flows.running.naming import REPORTS, reports_label, reports_run_name
 from cchc_flow.flows.phase import deliver_pending
-from cchc_flow.models.rules.calendar import run_day as resolve_today
-from cchc_flow.models.store.db import session, write_transaction
+from cchc_flow.flows.running.naming import REPORTS, reports_label, reports_run_name
 from cchc_flow.models.notify.notices import enqueue
+from cchc_flow.models.rules.calendar import run_day as resolve_today
 from cchc_flow.models.services.periodic import period_details, periodic_due, plan_periods, reporters, submitted
+from cchc_flow.models.store.db import session, write_transaction
 from cchc_flow.models.store.queries import get_plan
 
 
@@ -40,9 +40,17 @@ def reconcile_reports(plan: str, today: date, flow_run_id: str | None = None) ->
             for period, message in periodic_due([p for p in all_periods if p.duty == duty], owing, done, today):
                 missing = [u for u in owing if (period.duty, period.label, u) not in done]
                 details = period_details(period, to=period.to, unit=message.recipient, missing=missing)
-                outcome.queued += enqueue(s, plan_id=row.id, plan_code=plan, entity="report",
-                                          entity_key=f"{period.duty}/{period.label}", messages=[message], as_of=today,
-                                          details=details, flow_run_id=flow_run_id)
+                outcome.queued += enqueue(
+                    s,
+                    plan_id=row.id,
+                    plan_code=plan,
+                    entity="report",
+                    entity_key=f"{period.duty}/{period.label}",
+                    messages=[message],
+                    as_of=today,
+                    details=details,
+                    flow_run_id=flow_run_id,
+                )
                 if message.notice == "report_missing":
                     outcome.missing[period.label] = missing
                 else:
@@ -70,10 +78,11 @@ def reporting_has_work(plan: str, today: date) -> bool:
         row = get_plan(s, plan)
         done = submitted(s, row.id)
         all_periods = plan_periods(s, row)
-        keys = [notification_key(plan, f"{p.duty}/{p.label}", m.notice, m.recipient, m.offset)
-                for duty in dict.fromkeys(p.duty for p in all_periods)
-                for p, m in periodic_due([p for p in all_periods if p.duty == duty], reporters(s, row, duty), done,
-                                         today)]
+        keys = [
+            notification_key(plan, f"{p.duty}/{p.label}", m.notice, m.recipient, m.offset)
+            for duty in dict.fromkeys(p.duty for p in all_periods)
+            for p, m in periodic_due([p for p in all_periods if p.duty == duty], reporters(s, row, duty), done, today)
+        ]
         return bool(unqueued(s, keys)) or pending_count(s, row.id) > 0
 
 

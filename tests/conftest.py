@@ -9,9 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pgserver import fresh_database
 from typer.testing import CliRunner
 
-from pgserver import fresh_database, pg_server_url  # noqa: F401  (fixture)
+# Fixtures kept beside their helpers: local endpoints, the history data, PostgreSQL, the portal.
+pytest_plugins = ["endpoints", "history_data", "pgserver", "portal"]
+
 
 os.environ["COLUMNS"] = "200"  # wide tables: Rich output is read as a user would, without wrapping
 
@@ -52,14 +55,21 @@ class Cli:
 
         self.app, self.runner = app, CliRunner()
 
-    def __call__(self, *args: str, expect: int | None = 0, token: str | None = None,  # type: ignore[no-untyped-def]
-                 input: str | None = None):
+    def __call__(
+        self,
+        *args: str,
+        expect: int | None = 0,
+        token: str | None = None,  # type: ignore[no-untyped-def]
+        input: str | None = None,
+    ):
         """``token``: CCHC_TOKEN for this call only (who acts); ``input``: what is typed at prompts."""
         env = {"CCHC_TOKEN": token} if token is not None else None
         result = self.runner.invoke(self.app, [str(a) for a in args], env=env, input=input)
         if expect is not None and result.exit_code != expect:
-            raise AssertionError(f"cchc {' '.join(map(str, args))} exited {result.exit_code}, expected {expect}\n"
-                                 f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}\n{result.exception!r}")
+            raise AssertionError(
+                f"cchc {' '.join(map(str, args))} exited {result.exit_code}, expected {expect}\n"
+                f"stdout:\n{result.stdout}\nstderr:\n{result.stderr}\n{result.exception!r}"
+            )
         return result
 
 

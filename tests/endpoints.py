@@ -79,10 +79,10 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "HttpRecorder/1.0"
     protocol_version = "HTTP/1.1"
 
-    def log_message(self, format, *args):  # noqa: A002 - silence the default access log
+    def log_message(self, format, *args):
         pass
 
-    def do_POST(self):  # noqa: N802 - http.server naming
+    def do_POST(self):
         recorder: HttpRecorder = self.server.recorder
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
@@ -176,7 +176,9 @@ class HttpRecorder:
         self._closed.clear()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.recorder = self
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="http-recorder", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="http-recorder", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -262,7 +264,7 @@ class _SmtpHandler:
     def __init__(self, recorder: SmtpRecorder):
         self.recorder = recorder
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd hook name
+    async def handle_DATA(self, server, session, envelope):
         message = email.message_from_bytes(envelope.original_content or envelope.content, policy=email.policy.default)
         part = message.get_body(preferencelist=("plain", "html"))
         body = part.get_content() if part is not None else ""

@@ -14,15 +14,23 @@ from datetime import date
 from pathlib import Path
 
 import sqlalchemy as sa
-
 from conftest import REPO
 
 PLAN = "byt-3723-2013-2015"
 WORKER = Path(__file__).parent / "phase_worker.py"
 # who is told what when phase 1 opens on 2013-10-01 (see test_phase_flow.py)
 OPENING_UNITS = ("GDXH", "SKDS", "T5G", "TCCB", "TTKT", "VPB", "VPDU")
-UNIT_TAGS = {"VPB": "unit-vpb", "TCCB": "unit-tccb", "TTKT": "unit-ttkt", "T5G": "unit-t5g", "VPDU": "unit-vpdu",
-             "SKDS": "unit-skds", "GDXH": "unit-gdxh", "VCL": "unit-vcl", "LDB": "leadership-byt"}
+UNIT_TAGS = {
+    "VPB": "unit-vpb",
+    "TCCB": "unit-tccb",
+    "TTKT": "unit-ttkt",
+    "T5G": "unit-t5g",
+    "VPDU": "unit-vpdu",
+    "SKDS": "unit-skds",
+    "GDXH": "unit-gdxh",
+    "VCL": "unit-vcl",
+    "LDB": "leadership-byt",
+}
 
 
 def dump(url: str | None = None) -> dict[str, list[str]]:
@@ -47,19 +55,25 @@ def rows(sql: str, **params) -> list[tuple]:  # type: ignore[no-untyped-def]
 def decided_as_of(day: date, phase: int = 1):  # type: ignore[no-untyped-def]
     """Phase ``phase``'s view and what each of its activities' tasks would decide as of ``day`` (without Prefect),
     as record_decisions() takes them."""
-    from cchc_flow.models.services.activities import phase_view
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.rules.due import decide
+    from cchc_flow.models.services.activities import phase_view
     from cchc_flow.models.services.reconcile import Decided
+    from cchc_flow.models.store.db import session
 
     with session() as s:
         view = phase_view(s, PLAN, phase)
-    return view, [Decided(a.facts, decide(a.facts, day, view.parties), task_run_id=f"task-{a.facts.key}")
-                  for a in view.activities]
+    return view, [
+        Decided(a.facts, decide(a.facts, day, view.parties), task_run_id=f"task-{a.facts.key}") for a in view.activities
+    ]
 
 
-def write_json_routes(path: Path, port: int, password: str = "pw", extra: list[str] = (),  # type: ignore[assignment]
-                      units: dict[str, str] | None = None) -> Path:
+def write_json_routes(
+    path: Path,
+    port: int,
+    password: str = "pw",
+    extra: list[str] = (),  # type: ignore[assignment]
+    units: dict[str, str] | None = None,
+) -> Path:
     """Each unit on its own json:// path of the endpoint at ``port`` (``units``: code -> base URL to override)."""
     lines = ["version: 1", "urls:"]
     for code, tag in UNIT_TAGS.items():
@@ -89,8 +103,9 @@ def start_phase(as_of: str, phase: int = 1, barrier: Path | None = None, **env: 
     args = [sys.executable, str(WORKER), PLAN, str(phase), as_of]
     if barrier is not None:
         args.append(str(barrier))
-    return subprocess.Popen(args, env=subprocess_env(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, cwd=REPO)
+    return subprocess.Popen(
+        args, env=subprocess_env(**env), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO
+    )
 
 
 def release(barrier: Path, processes: int, timeout: float = 60.0) -> None:

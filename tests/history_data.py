@@ -11,14 +11,15 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from conftest import REFERENCE_PLAN, Cli
 from sqlalchemy.engine import make_url
 
-from conftest import REFERENCE_PLAN, Cli
-
 PLAN = "byt-3723-2013-2015"
-NOTES = [("1.1.1", "TCCB", "Đã gửi công văn số 15/TCCB về việc cử cán bộ dự hội thảo", "01/10/2013"),
-         ("1.1.2", "TTKT", "Thanh tra Bộ góp ý: bổ sung nội dung phòng, chống tham nhũng", "15/10/2013"),
-         ("1.1.1", "TCCB", "Danh sách học viên gửi kèm: 42 người", "2014-01-06")]
+NOTES = [
+    ("1.1.1", "TCCB", "Đã gửi công văn số 15/TCCB về việc cử cán bộ dự hội thảo", "01/10/2013"),
+    ("1.1.2", "TTKT", "Thanh tra Bộ góp ý: bổ sung nội dung phòng, chống tham nhũng", "15/10/2013"),
+    ("1.1.1", "TCCB", "Danh sách học viên gửi kèm: 42 người", "2014-01-06"),
+]
 AMENDMENT = "Sửa đổi kế hoạch: bổ sung đơn vị phối hợp"
 
 
@@ -32,8 +33,18 @@ def record_steps(n: int, note: str = AMENDMENT) -> list[int]:
     with session() as s, write_transaction(s):
         plan = get_plan(s, PLAN)
         for i in range(n):
-            ids.append(record(s, plan_id=plan.id, entity="plan", key=PLAN, event="amended", actor="tester",
-                              source="cli", note=f"{note} ({i + 1})").id)
+            ids.append(
+                record(
+                    s,
+                    plan_id=plan.id,
+                    entity="plan",
+                    key=PLAN,
+                    event="amended",
+                    actor="tester",
+                    source="cli",
+                    note=f"{note} ({i + 1})",
+                ).id
+            )
     return ids
 
 
@@ -64,8 +75,8 @@ def unit_principals(*units: str) -> dict:
 def replay_note(officers: dict, key: str, unit: str, text: str, day: str) -> None:
     """``unit`` adds a note on ``day`` (its today in a replay), and the leads are told, as the CLI does it."""
     from cchc_flow.flows.delivery import deliver_now
-    from cchc_flow.models.services.actions import add_note
     from cchc_flow.models.rules.calendar import parse_date
+    from cchc_flow.models.services.actions import add_note
     from cchc_flow.models.store.db import session
 
     on = parse_date(day)
@@ -88,8 +99,12 @@ def history_template(request: pytest.FixtureRequest, tmp_path_factory: pytest.Te
     else:
         url = f"sqlite:///{home / 'template.db'}"
     with pytest.MonkeyPatch.context() as mp:
-        for name, value in (("CCHC_HOME", str(home)), ("CCHC_DATABASE_URL", url), ("CCHC_LANG", "vi"),
-                            ("CCHC_ACTOR", "tester")):
+        for name, value in (
+            ("CCHC_HOME", str(home)),
+            ("CCHC_DATABASE_URL", url),
+            ("CCHC_LANG", "vi"),
+            ("CCHC_ACTOR", "tester"),
+        ):
             mp.setenv(name, value)
         mp.delenv("CCHC_NOTIFY_CONFIG", raising=False)
         build(Cli())
@@ -111,9 +126,9 @@ def history(history_template: str, db_url: str) -> str:
             with admin.connect() as conn:
                 get_engine(db_url).dispose()
                 conn.exec_driver_sql(f'DROP DATABASE "{target.database}"')
-                conn.exec_driver_sql(f'CREATE DATABASE "{target.database}" '
-                                     f'TEMPLATE "{make_url(history_template).database}"')
+                conn.exec_driver_sql(
+                    f'CREATE DATABASE "{target.database}" TEMPLATE "{make_url(history_template).database}"'
+                )
         finally:
             admin.dispose()
     return PLAN
-

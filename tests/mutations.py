@@ -32,7 +32,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 MEMORY = 4_000_000_000  # bytes of address space per pytest run: a removal that lets an alias bomb through fails, not
-                        # the machine
+# the machine
 SQLITE, POSTGRES = "sqlite", "postgresql"
 
 
@@ -40,8 +40,8 @@ SQLITE, POSTGRES = "sqlite", "postgresql"
 class Removal:
     """One protection taken away: ``old`` (exactly once in ``file``) becomes ``new``; ``tests`` must then fail."""
 
-    row: str                      # the Guarantees row it belongs to (its first words)
-    name: str                     # what is taken away
+    row: str  # the Guarantees row it belongs to (its first words)
+    name: str  # what is taken away
     file: str
     old: str
     new: str
@@ -66,138 +66,306 @@ CONCURRENCY = "tests/test_concurrency.py"
 
 REMOVALS: list[Removal] = [
     # --- killed at any moment
-    Removal(KILLED, "transitions committed before their notices are queued (two transactions)", "models/services/reconcile.py",
-            "        new = queue(s, notices)\n",
-            "        new = set()\n    with write_transaction(s):\n        new = queue(s, notices)\n",
-            ("tests/test_reconcile.py", "tests/test_crash.py::test_killed_at_each_point_then_run_again")),
-    Removal(KILLED, "the claim does not name its sender (no record of the attempt)", "models/notify/notices.py",
-            "sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender))\n"
-            "            .values(claimed_by=sender, claimed_until=now + LEASE)",
-            "sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender))\n"
-            "            .values(claimed_until=now + LEASE)",
-            ("tests/test_crash.py",)),
-    Removal(KILLED, "answers recorded only once every unit has answered", "flows/delivery.py",
-            "                wait(waiting, return_when=FIRST_COMPLETED)\n"
-            "                answered, waiting = wait(waiting, timeout=RECORD_EVERY)",
-            "                answered, waiting = wait(waiting)",
-            ("tests/test_crash.py",)),
-    Removal(KILLED, "a claim whose process is gone is never known dead", "models/notify/senders.py",
-            "    return pid != os.getpid() and not _process_alive(pid)", "    return False",
-            ("tests/test_crash.py",)),
-    Removal(KILLED, "the lease never ends", "models/notify/notices.py",
-            "if until is not None and until >= now and not known_dead(holder):", "if not known_dead(holder):",
-            ("tests/test_claims.py",)),
-    Removal(KILLED, "the lease is not respected (another host's live claim is taken)", "models/notify/notices.py",
-            "if until is not None and until >= now and not known_dead(holder):", "if False:",
-            ("tests/test_claims.py",)),
+    Removal(
+        KILLED,
+        "transitions committed before their notices are queued (two transactions)",
+        "models/services/reconcile.py",
+        "        new = queue(s, notices)\n",
+        "        new = set()\n    with write_transaction(s):\n        new = queue(s, notices)\n",
+        ("tests/test_reconcile.py", "tests/test_crash.py::test_killed_at_each_point_then_run_again"),
+    ),
+    Removal(
+        KILLED,
+        "the claim does not name its sender (no record of the attempt)",
+        "models/notify/notices.py",
+        "NotificationRow.claimed_by == sender),\n                )\n"
+        "                .values(claimed_by=sender, claimed_until=now + LEASE)",
+        "NotificationRow.claimed_by == sender),\n                )\n                .values(claimed_until=now + LEASE)",
+        ("tests/test_crash.py",),
+    ),
+    Removal(
+        KILLED,
+        "answers recorded only once every unit has answered",
+        "flows/delivery.py",
+        "                wait(waiting, return_when=FIRST_COMPLETED)\n"
+        "                answered, waiting = wait(waiting, timeout=RECORD_EVERY)",
+        "                answered, waiting = wait(waiting)",
+        ("tests/test_crash.py",),
+    ),
+    Removal(
+        KILLED,
+        "a claim whose process is gone is never known dead",
+        "models/notify/senders.py",
+        "    return pid != os.getpid() and not _process_alive(pid)",
+        "    return False",
+        ("tests/test_crash.py",),
+    ),
+    Removal(
+        KILLED,
+        "the lease never ends",
+        "models/notify/notices.py",
+        "if until is not None and until >= now and not known_dead(holder):",
+        "if not known_dead(holder):",
+        ("tests/test_claims.py",),
+    ),
+    Removal(
+        KILLED,
+        "the lease is not respected (another host's live claim is taken)",
+        "models/notify/notices.py",
+        "if until is not None and until >= now and not known_dead(holder):",
+        "if False:",
+        ("tests/test_claims.py",),
+    ),
     # --- what cannot be known is said
-    Removal(DOUBT, "what is in doubt is sent again", "flows/delivery.py",
-            "if holder is not None and not repeat_is_harmless(route):", "if False:",
-            ("tests/test_crash.py",)),
-    Removal(DOUBT, "the outbox writes a repeated key again", "models/notify/channels.py",
-            "if key and folder.is_dir() and any(folder.glob(f\"*-{unit or 'all'}-{key}.json\")):", "if False:",
-            ("tests/test_crash.py",)),
+    Removal(
+        DOUBT,
+        "what is in doubt is sent again",
+        "flows/delivery.py",
+        "if holder is not None and not repeat_is_harmless(route):",
+        "if False:",
+        ("tests/test_crash.py",),
+    ),
+    Removal(
+        DOUBT,
+        "the outbox writes a repeated key again",
+        "models/notify/channels.py",
+        "if key and folder.is_dir() and any(folder.glob(f\"*-{unit or 'all'}-{key}.json\")):",
+        "if False:",
+        ("tests/test_crash.py",),
+    ),
     # --- a failing channel
-    Removal(FAILING, "no socket timeouts", "models/notify/channels.py",
-            "    plugin.socket_connect_timeout = timeout\n    plugin.socket_read_timeout = timeout\n", "",
-            ("tests/test_channels.py", "tests/test_failing_channels.py")),
-    Removal(FAILING, "no deadline per attempt", "models/notify/channels.py",
-            "finished, _ = wait(futures, timeout=deadline)", "finished, _ = wait(futures)",
-            ("tests/test_channels.py::test_a_route_that_ignores_the_timeouts_is_cut_at_the_deadline",)),
-    Removal(FAILING, "a unit's routes sent one after the other", "models/notify/channels.py",
-            "workers = min(len(plugins), MAX_WORKERS)", "workers = 1",
-            ("tests/test_channels.py::test_the_routes_of_a_tag_are_sent_at_the_same_time",)),
-    Removal(FAILING, "units sent to one after the other", "flows/delivery.py",
-            'return max(1, int(os.environ.get("CCHC_NOTIFY_WORKERS") or 128))', "return 1",
-            ("tests/test_failing_channels.py::test_units_are_sent_to_at_the_same_time",)),
+    Removal(
+        FAILING,
+        "no socket timeouts",
+        "models/notify/channels.py",
+        "    plugin.socket_connect_timeout = timeout\n    plugin.socket_read_timeout = timeout\n",
+        "",
+        ("tests/test_channels.py", "tests/test_failing_channels.py"),
+    ),
+    Removal(
+        FAILING,
+        "no deadline per attempt",
+        "models/notify/channels.py",
+        "finished, _ = wait(futures, timeout=deadline)",
+        "finished, _ = wait(futures)",
+        ("tests/test_channels.py::test_a_route_that_ignores_the_timeouts_is_cut_at_the_deadline",),
+    ),
+    Removal(
+        FAILING,
+        "a unit's routes sent one after the other",
+        "models/notify/channels.py",
+        "workers = min(len(plugins), MAX_WORKERS)",
+        "workers = 1",
+        ("tests/test_channels.py::test_the_routes_of_a_tag_are_sent_at_the_same_time",),
+    ),
+    Removal(
+        FAILING,
+        "units sent to one after the other",
+        "flows/delivery.py",
+        'return max(1, int(os.environ.get("CCHC_NOTIFY_WORKERS") or 128))',
+        "return 1",
+        ("tests/test_failing_channels.py::test_units_are_sent_to_at_the_same_time",),
+    ),
     # --- two runs at once
-    Removal(TWO_RUNS, "SQLite's write lock not taken up front", "models/store/db.py",
-            '"BEGIN IMMEDIATE" if conn.get_execution_options().get("cchc_write") else "BEGIN"', '"BEGIN"',
-            (f"{CONCURRENCY}::test_the_record_step_waits_for_a_report_being_written_and_decides_on_it",)),
-    Removal(TWO_RUNS, "the record step does not lock the activities it records (PostgreSQL)", "models/services/reconcile.py",
-            ".order_by(ActivityRow.id)\n                                          .with_for_update())}",
-            ".order_by(ActivityRow.id))}",
-            (f"{CONCURRENCY}::test_the_record_step_waits_for_a_report_being_written_and_decides_on_it",), (POSTGRES,)),
-    Removal(TWO_RUNS, "steps are not conditional on the state they start from", "models/services/activities.py",
-            "ActivityRow.id.in_([r.id for r in rows]),\n"
-            "                                                              ActivityRow.state == old)",
-            "ActivityRow.id.in_([r.id for r in rows]))",
-            (f"{CONCURRENCY}::test_a_step_from_a_state_that_is_no_longer_stored_is_refused",), (SQLITE, POSTGRES)),
-    Removal(TWO_RUNS, "the history chain is not locked per plan (PostgreSQL)", "models/store/audit.py",
-            '    if session.get_bind().dialect.name == "postgresql":\n'
-            '        session.execute(sa.text("SELECT pg_advisory_xact_lock(:space, :plan)"),',
-            '    if False:\n        session.execute(sa.text("SELECT pg_advisory_xact_lock(:space, :plan)"),',
-            (f"{CONCURRENCY}::test_two_steps_written_at_once_join_the_history_chain_one_after_the_other",), (POSTGRES,)),
-    Removal(TWO_RUNS, "claims without compare-and-set", "models/notify/notices.py",
-            "sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender))",
-            "sa.true())",
-            ("tests/test_claims.py",), (SQLITE, POSTGRES)),
+    Removal(
+        TWO_RUNS,
+        "SQLite's write lock not taken up front",
+        "models/store/db.py",
+        '"BEGIN IMMEDIATE" if conn.get_execution_options().get("cchc_write") else "BEGIN"',
+        '"BEGIN"',
+        (f"{CONCURRENCY}::test_the_record_step_waits_for_a_report_being_written_and_decides_on_it",),
+    ),
+    Removal(
+        TWO_RUNS,
+        "the record step does not lock the activities it records (PostgreSQL)",
+        "models/services/reconcile.py",
+        ".order_by(ActivityRow.id).with_for_update()",
+        ".order_by(ActivityRow.id)",
+        (f"{CONCURRENCY}::test_the_record_step_waits_for_a_report_being_written_and_decides_on_it",),
+        (POSTGRES,),
+    ),
+    Removal(
+        TWO_RUNS,
+        "steps are not conditional on the state they start from",
+        "models/services/activities.py",
+        ".where(ActivityRow.id.in_([r.id for r in rows]), ActivityRow.state == old)",
+        ".where(ActivityRow.id.in_([r.id for r in rows]))",
+        (f"{CONCURRENCY}::test_a_step_from_a_state_that_is_no_longer_stored_is_refused",),
+        (SQLITE, POSTGRES),
+    ),
+    Removal(
+        TWO_RUNS,
+        "the history chain is not locked per plan (PostgreSQL)",
+        "models/store/audit.py",
+        '    if session.get_bind().dialect.name == "postgresql":\n        session.execute(\n'
+        '            sa.text("SELECT pg_advisory_xact_lock(:space, :plan)")',
+        '    if False:\n        session.execute(\n            sa.text("SELECT pg_advisory_xact_lock(:space, :plan)")',
+        (f"{CONCURRENCY}::test_two_steps_written_at_once_join_the_history_chain_one_after_the_other",),
+        (POSTGRES,),
+    ),
+    Removal(
+        TWO_RUNS,
+        "claims without compare-and-set",
+        "models/notify/notices.py",
+        "sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender),",
+        "sa.true(),",
+        ("tests/test_claims.py",),
+        (SQLITE, POSTGRES),
+    ),
     # --- a unit's report during a run
-    Removal(REPORT, "the run writes what its tasks decided, not what is stored", "models/services/reconcile.py",
-            "d.decision if rows[d.facts.key].state == d.facts.state else", "d.decision if True else",
-            (f"{CONCURRENCY}::test_a_report_between_the_flows_read_and_its_write_is_kept",)),
+    Removal(
+        REPORT,
+        "the run writes what its tasks decided, not what is stored",
+        "models/services/reconcile.py",
+        "            if rows[d.facts.key].state == d.facts.state\n",
+        "            if True\n",
+        (f"{CONCURRENCY}::test_a_report_between_the_flows_read_and_its_write_is_kept",),
+    ),
     # --- access
-    Removal(ACCESS, "a unit may act for another unit", "models/services/access.py",
-            "    if named and named.strip().upper() != principal.unit:", "    if False:",
-            ("tests/test_access.py", "tests/test_actions.py")),
-    Removal(ACCESS, "any unit decides as the coordinator", "models/services/access.py",
-            "    if not principal.is_coordinator_of(plan):", "    if False:",
-            ("tests/test_access.py", "tests/test_actions.py")),
-    Removal(ACCESS, "an auditor is not told that auditors only read where the coordinator decides", "models/services/access.py",
-            '    if principal.role == "auditor":\n        raise Refusal(plan.id, entity, key, state, t("auth.auditor", '
-            'what=what))', '    if False:\n        raise Refusal(plan.id, entity, key, state, t("auth.auditor", '
-            'what=what))',
-            ("tests/test_web.py::test_actions_are_refused_by_the_shared_rules_and_the_refusal_is_recorded",)),
+    Removal(
+        ACCESS,
+        "a unit may act for another unit",
+        "models/services/access.py",
+        "    if named and named.strip().upper() != principal.unit:",
+        "    if False:",
+        ("tests/test_access.py", "tests/test_actions.py"),
+    ),
+    Removal(
+        ACCESS,
+        "any unit decides as the coordinator",
+        "models/services/access.py",
+        "    if not principal.is_coordinator_of(plan):",
+        "    if False:",
+        ("tests/test_access.py", "tests/test_actions.py"),
+    ),
+    Removal(
+        ACCESS,
+        "an auditor is not told that auditors only read where the coordinator decides",
+        "models/services/access.py",
+        '    if principal.role == "auditor":\n        raise Refusal(plan.id, entity, key, state, t("auth.auditor", '
+        "what=what))",
+        '    if False:\n        raise Refusal(plan.id, entity, key, state, t("auth.auditor", what=what))',
+        ("tests/test_web.py::test_actions_are_refused_by_the_shared_rules_and_the_refusal_is_recorded",),
+    ),
     # --- bad input
-    Removal(BAD_INPUT, "no size limit on YAML files", "models/rules/yamlfile.py",
-            "    if path.stat().st_size > max_bytes:", "    if False:",
-            ("tests/test_bad_input.py",)),
-    Removal(BAD_INPUT, "anchors and aliases accepted", "models/rules/yamlfile.py",
-            "        if isinstance(event, yaml.AliasEvent) or getattr(event, \"anchor\", None):", "        if False:",
-            ("tests/test_bad_input.py", "tests/test_validation.py")),
-    Removal(BAD_INPUT, "duplicate keys accepted", "models/rules/yamlfile.py",
-            "            if k in seen:", "            if False:",
-            ("tests/test_bad_input.py", "tests/test_validation.py")),
-    Removal(BAD_INPUT, "the routes file is not checked before the run", "flows/delivery.py",
-            'before anything runs."""\n    routes()\n', 'before anything runs."""\n',
-            ("tests/test_bad_input.py",)),
+    Removal(
+        BAD_INPUT,
+        "no size limit on YAML files",
+        "models/rules/yamlfile.py",
+        "    if path.stat().st_size > max_bytes:",
+        "    if False:",
+        ("tests/test_bad_input.py",),
+    ),
+    Removal(
+        BAD_INPUT,
+        "anchors and aliases accepted",
+        "models/rules/yamlfile.py",
+        '        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):',
+        "        if False:",
+        ("tests/test_bad_input.py", "tests/test_validation.py"),
+    ),
+    Removal(
+        BAD_INPUT,
+        "duplicate keys accepted",
+        "models/rules/yamlfile.py",
+        "            if k in seen:",
+        "            if False:",
+        ("tests/test_bad_input.py", "tests/test_validation.py"),
+    ),
+    Removal(
+        BAD_INPUT,
+        "the routes file is not checked before the run",
+        "flows/delivery.py",
+        'before anything runs."""\n    routes()\n',
+        'before anything runs."""\n',
+        ("tests/test_bad_input.py",),
+    ),
     # --- back-dating
-    Removal(BACKDATING, "a step may count for a day in the future", "models/rules/backdating.py",
-            "    if day > today:\n", "    if False:\n", ("tests/test_backdating.py",)),
-    Removal(BACKDATING, "a step may count for a day before the latest recorded step", "models/rules/backdating.py",
-            "    if latest is not None and day < latest:\n", "    if False:\n", ("tests/test_backdating.py",)),
+    Removal(
+        BACKDATING,
+        "a step may count for a day in the future",
+        "models/rules/backdating.py",
+        "    if day > today:\n",
+        "    if False:\n",
+        ("tests/test_backdating.py",),
+    ),
+    Removal(
+        BACKDATING,
+        "a step may count for a day before the latest recorded step",
+        "models/rules/backdating.py",
+        "    if latest is not None and day < latest:\n",
+        "    if False:\n",
+        ("tests/test_backdating.py",),
+    ),
     # --- who acted
-    Removal(ACTOR, "the typed name is recorded as the actor", "models/services/access.py",
-            'return {"actor": who(principal), "actor_label"', 'return {"actor": stated_name or who(principal), "actor_label"',
-            ("tests/test_who_acted.py", "tests/test_access.py")),
+    Removal(
+        ACTOR,
+        "the typed name is recorded as the actor",
+        "models/services/access.py",
+        'return {"actor": who(principal), "actor_label"',
+        'return {"actor": stated_name or who(principal), "actor_label"',
+        ("tests/test_who_acted.py", "tests/test_access.py"),
+    ),
     # --- no insert over a stored row
-    Removal(NO_INSERT_OVER, "SQLite lets an insert replace a stored history row", "models/store/migrations/versions/"
-            "0006_who_and_when_of_each_step.py",
-            'f"WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id "',
-            'f"WHEN 0 AND EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id "', ("tests/test_audit.py",)),
+    Removal(
+        NO_INSERT_OVER,
+        "SQLite lets an insert replace a stored history row",
+        "models/store/migrations/versions/0006_who_and_when_of_each_step.py",
+        'f"WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id "',
+        'f"WHEN 0 AND EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id "',
+        ("tests/test_audit.py",),
+    ),
     # --- bootstrap once
-    Removal(BOOTSTRAP, "a database that had tokens counts as never bootstrapped", "models/services/access.py",
-            "    return (session.exec(select(TokenRow.id).limit(1)).first() is not None\n",
-            "    return False and (session.exec(select(TokenRow.id).limit(1)).first() is not None\n",
-            ("tests/test_bootstrap.py",)),
+    Removal(
+        BOOTSTRAP,
+        "a database that had tokens counts as never bootstrapped",
+        "models/services/access.py",
+        "    return (\n        session.exec(select(TokenRow.id).limit(1)).first() is not None\n",
+        "    return False and (\n        session.exec(select(TokenRow.id).limit(1)).first() is not None\n",
+        ("tests/test_bootstrap.py",),
+    ),
     # --- hostile text
-    Removal(HOSTILE_TEXT, "control characters accepted in new input", "models/rules/text.py",
-            "    if found:\n        raise ControlCharacters", "    if False:\n        raise ControlCharacters",
-            ("tests/test_hostile_text.py",)),
-    Removal(HOSTILE_TEXT, "stored text printed as it is", "models/rules/text.py",
-            "    return _CONTROL_OR_CR.sub(lambda m: _visible(m.group()), value)", "    return value",
-            ("tests/test_hostile_text.py",)),
+    Removal(
+        HOSTILE_TEXT,
+        "control characters accepted in new input",
+        "models/rules/text.py",
+        "    if found:\n        raise ControlCharacters",
+        "    if False:\n        raise ControlCharacters",
+        ("tests/test_hostile_text.py",),
+    ),
+    Removal(
+        HOSTILE_TEXT,
+        "stored text printed as it is",
+        "models/rules/text.py",
+        "    return _CONTROL_OR_CR.sub(lambda m: _visible(m.group()), value)",
+        "    return value",
+        ("tests/test_hostile_text.py",),
+    ),
     # --- secrets
-    Removal(SECRETS, "no secret filter on Apprise's and urllib3's loggers", "models/notify/channels.py",
-            "            logger.addFilter(_SecretFilter())", "            pass",
-            ("tests/test_secrets.py", "tests/test_channels.py")),
-    Removal(SECRETS, "errors and log lines not scrubbed of the routes' secrets (the scrubber does nothing)",
-            "models/notify/channels.py", '    """Replace every secret (plain or URL-quoted) in ``text`` with the mask."""\n',
-            '    """Replace every secret (plain or URL-quoted) in ``text`` with the mask."""\n    return text\n',
-            ("tests/test_channels.py", "tests/test_secrets.py")),
-    Removal(SECRETS, "outbox files readable by others", "models/notify/channels.py",
-            "            os.fchmod(fd, 0o600)\n", "            os.fchmod(fd, 0o644)\n",
-            ("tests/test_secrets.py", "tests/test_channels.py")),
+    Removal(
+        SECRETS,
+        "no secret filter on Apprise's and urllib3's loggers",
+        "models/notify/channels.py",
+        "            logger.addFilter(_SecretFilter())",
+        "            pass",
+        ("tests/test_secrets.py", "tests/test_channels.py"),
+    ),
+    Removal(
+        SECRETS,
+        "errors and log lines not scrubbed of the routes' secrets (the scrubber does nothing)",
+        "models/notify/channels.py",
+        '    """Replace every secret (plain or URL-quoted) in ``text`` with the mask."""\n',
+        '    """Replace every secret (plain or URL-quoted) in ``text`` with the mask."""\n    return text\n',
+        ("tests/test_channels.py", "tests/test_secrets.py"),
+    ),
+    Removal(
+        SECRETS,
+        "outbox files readable by others",
+        "models/notify/channels.py",
+        "            os.fchmod(fd, 0o600)\n",
+        "            os.fchmod(fd, 0o644)\n",
+        ("tests/test_secrets.py", "tests/test_channels.py"),
+    ),
 ]
 
 
@@ -205,15 +373,23 @@ REMOVALS: list[Removal] = [
 class Outcome:
     removal: Removal
     database: str
-    verdict: str       # caught, missed, stale, error
+    verdict: str  # caught, missed, stale, error
     seconds: float
     detail: str = ""
 
 
 def copy_repository(to: Path) -> None:
     """The working tree's files (tracked and new, not ignored) copied to ``to``."""
-    listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"], cwd=REPO,
-                            check=True, capture_output=True).stdout.decode().split("\0")
+    listed = (
+        subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO,
+            check=True,
+            capture_output=True,
+        )
+        .stdout.decode()
+        .split("\0")
+    )
     for name in filter(None, listed):
         source = REPO / name
         if source.is_file():
@@ -231,8 +407,15 @@ def run_tests(copy: Path, tests: tuple[str, ...], database: str, timeout: float)
         env["CCHC_TEST_POSTGRES"] = "1"
         args += ["-m", "not sqlite_only"]
     try:
-        done = subprocess.run(args, cwd=copy, env=env, capture_output=True, text=True, timeout=timeout,
-                              preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY)))
+        done = subprocess.run(
+            args,
+            cwd=copy,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            preexec_fn=lambda: resource.setrlimit(resource.RLIMIT_AS, (MEMORY, MEMORY)),
+        )
     except subprocess.TimeoutExpired:
         return None, f"no result after {timeout:g} s"
     lines = [x for x in (done.stdout + done.stderr).splitlines() if x.strip()]
@@ -276,8 +459,12 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=1, help="pytest runs at the same time (each in its own copy)")
     parser.add_argument("--list", action="store_true", help="list the removals and their tests, run nothing")
     options = parser.parse_args()
-    wanted = [(r, db) for r in REMOVALS for db in r.databases
-              if options.only.lower() in f"{r.row} {r.name}".lower() and db == (options.database or db)]
+    wanted = [
+        (r, db)
+        for r in REMOVALS
+        for db in r.databases
+        if options.only.lower() in f"{r.row} {r.name}".lower() and db == (options.database or db)
+    ]
     if options.list:
         for r, db in wanted:
             print(f"{r.row} | {r.name} | {r.file} | {db} | {' '.join(r.tests)}")
@@ -288,8 +475,18 @@ def main() -> int:
         copy_repository(work / "base")
         databases = sorted({db for _, db in wanted})  # all the named tests of a database in one session
         with ThreadPoolExecutor(max_workers=options.jobs) as pool:
-            baseline = pool.map(lambda db: (db, run_tests(work / "base", tuple(sorted(
-                {t for r, d in wanted if d == db for t in r.tests})), db, options.timeout)), databases)
+            baseline = pool.map(
+                lambda db: (
+                    db,
+                    run_tests(
+                        work / "base",
+                        tuple(sorted({t for r, d in wanted if d == db for t in r.tests})),
+                        db,
+                        options.timeout,
+                    ),
+                ),
+                databases,
+            )
             failing = [(db, detail) for db, (code, detail) in baseline if code != 0]
         for db, detail in failing:
             print(f"!! without any removal, the named tests do not pass on {db}: {detail}")
@@ -300,12 +497,16 @@ def main() -> int:
         for round_ in range(1, options.rounds + 1):
             outcomes = []
             with ThreadPoolExecutor(max_workers=options.jobs) as pool:  # said in the list's order, as they end
-                for (removal, db), outcome in zip(wanted, pool.map(lambda job: check(work, *job, options.timeout),
-                                                                   wanted)):
+                for (removal, db), outcome in zip(
+                    wanted, pool.map(lambda job: check(work, *job, options.timeout), wanted)
+                ):
                     outcomes.append(outcome)
-                    print(f"[{round_}] {outcome.verdict:6} {outcome.seconds:5.0f} s  {db:10} {removal.name}"
-                          f"  ({' '.join(removal.tests)})" +
-                          ("" if outcome.verdict == "caught" else f"  {outcome.detail}"), flush=True)
+                    print(
+                        f"[{round_}] {outcome.verdict:6} {outcome.seconds:5.0f} s  {db:10} {removal.name}"
+                        f"  ({' '.join(removal.tests)})"
+                        + ("" if outcome.verdict == "caught" else f"  {outcome.detail}"),
+                        flush=True,
+                    )
             caught = sum(o.verdict == "caught" for o in outcomes)
             print(f"round {round_}: {caught} of {len(outcomes)} caught", flush=True)
             all_caught &= caught == len(outcomes)

@@ -33,8 +33,8 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -208,9 +208,7 @@ def _fail(msg: str, proc: subprocess.CompletedProcess | None, log: Path | None) 
 def _connect_admin(host: str, port: int, user: str, dbname: str = "postgres"):
     import psycopg
 
-    return psycopg.connect(
-        host=host, port=port, user=user, dbname=dbname, autocommit=True, connect_timeout=10
-    )
+    return psycopg.connect(host=host, port=port, user=user, dbname=dbname, autocommit=True, connect_timeout=10)
 
 
 def _create_database(host: str, port: int, user: str, name: str) -> None:
@@ -221,9 +219,7 @@ def _create_database(host: str, port: int, user: str, name: str) -> None:
 
 
 @contextlib.contextmanager
-def throwaway_postgres(
-    dbname: str = DEFAULT_DBNAME, *, base_dir: str | os.PathLike | None = None
-) -> Iterator[str]:
+def throwaway_postgres(dbname: str = DEFAULT_DBNAME, *, base_dir: str | os.PathLike | None = None) -> Iterator[str]:
     """Start a throwaway PostgreSQL server; yield ``postgresql+psycopg://postgres@127.0.0.1:PORT/dbname``.
 
     The server is stopped (``pg_ctl stop -m immediate``) and its directory removed on
@@ -240,8 +236,18 @@ def throwaway_postgres(
     try:
         proc = runas.run(
             [
-                initdb, "-D", str(data), "-U", SUPERUSER, "-A", "trust",
-                "-E", "UTF8", "--locale=C", "--no-sync", "--no-instructions",
+                initdb,
+                "-D",
+                str(data),
+                "-U",
+                SUPERUSER,
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--no-sync",
+                "--no-instructions",
             ],
             cwd=tmp,
             timeout=_START_TIMEOUT_S,
@@ -261,7 +267,7 @@ def throwaway_postgres(
             (data / "postgresql.conf").write_text(
                 base_conf
                 + "\n# --- cchc throwaway test server ---\n"
-                + f"listen_addresses = '127.0.0.1'\n"
+                + "listen_addresses = '127.0.0.1'\n"
                 + f"port = {port}\n"
                 + f"unix_socket_directories = '{tmp}'\n"
                 + "fsync = off\n"

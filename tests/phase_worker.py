@@ -26,9 +26,17 @@ def main() -> None:
         while not (barrier / "go").exists():
             time.sleep(0.005)
     summary = run_phase(plan, phase, as_of)
-    print(json.dumps({"pid": os.getpid(), "flow_run_id": summary.flow_run_id, "pending": summary.pending,
-                      "events": {o.key: o.events for o in summary.activities if o.events},
-                      "sent": sum(d.sent for d in summary.deliveries)}))
+    print(
+        json.dumps(
+            {
+                "pid": os.getpid(),
+                "flow_run_id": summary.flow_run_id,
+                "pending": summary.pending,
+                "events": {o.key: o.events for o in summary.activities if o.events},
+                "sent": sum(d.sent for d in summary.deliveries),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -33,8 +33,13 @@ def merge_down(table, col: int, first: int, last: int) -> None:  # type: ignore[
         table.cell(first, col).merge(table.cell(last, col))
 
 
-def docx_of(path: Path, rows: list[list[str]], paragraphs: list[str] = (), merge_cols: tuple[int, ...] = (),
-            after: list[str] = ()) -> Path:
+def docx_of(
+    path: Path,
+    rows: list[list[str]],
+    paragraphs: list[str] = (),
+    merge_cols: tuple[int, ...] = (),
+    after: list[str] = (),
+) -> Path:
     """A .docx with ``paragraphs``, one table of ``rows`` (in ``merge_cols`` an empty cell is merged into the
     cell above, as Word's vMerge does), then ``after``."""
     doc = Document()
@@ -63,8 +68,15 @@ def seed_docx(path: Path) -> Path:
     return docx_of(path, rows, paragraphs, merge_cols=(0, 1))
 
 
-def pdf_of(path: Path, rows: list[list[str]], paragraphs: list[str] = (), widths: tuple[int, ...] | None = None,
-           size: float = 7, merge_cols: tuple[int, ...] = (), repeat_headings: int = 1) -> Path:
+def pdf_of(
+    path: Path,
+    rows: list[list[str]],
+    paragraphs: list[str] = (),
+    widths: tuple[int, ...] | None = None,
+    size: float = 7,
+    merge_cols: tuple[int, ...] = (),
+    repeat_headings: int = 1,
+) -> Path:
     """A PDF drawn with fpdf2 and DejaVu Sans: the paragraphs, then the table (headings repeated on each page); in
     ``merge_cols`` a cell spans the empty cells below it (rowspan)."""
     from fpdf import FPDF
@@ -76,8 +88,9 @@ def pdf_of(path: Path, rows: list[list[str]], paragraphs: list[str] = (), widths
     pdf.add_page()
     for p in paragraphs:
         pdf.multi_cell(0, 5, p, new_x="LMARGIN", new_y="NEXT")
-    with pdf.table(col_widths=widths, text_align="LEFT", repeat_headings=repeat_headings,
-                   line_height=size * 0.5) as table:
+    with pdf.table(
+        col_widths=widths, text_align="LEFT", repeat_headings=repeat_headings, line_height=size * 0.5
+    ) as table:
         for i, row in enumerate(rows):
             r = table.row()
             for j, text in enumerate(row):

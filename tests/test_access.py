@@ -13,7 +13,6 @@ import time
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import REPO
 from faults import PLAN, dump, rows
 
@@ -44,9 +43,11 @@ def unchanged_but_refusals(before: dict, after: dict) -> None:
 
 def test_unit_actions_need_a_token(cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
     before = dump()
-    for args in (("activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "x"),
-                 ("activity", "note", "1.1.2", "--unit", "T5G", "--text", "x"),
-                 ("activity", "accept", "1.1.1", "--by", "VPB")):
+    for args in (
+        ("activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "x"),
+        ("activity", "note", "1.1.2", "--unit", "T5G", "--text", "x"),
+        ("activity", "accept", "1.1.1", "--by", "VPB"),
+    ):
         missing = cli(*args, expect=2, input="")
         assert "cần mã truy cập: đặt CCHC_TOKEN hoặc nhập khi được hỏi" in missing.stderr
         assert "mã truy cập không đúng" in cli(*args, expect=2, token="cchc_not-a-real-token").stderr
@@ -58,18 +59,23 @@ def test_a_unit_cannot_act_for_another_and_the_refusal_is_recorded(cli, tokens, 
     f.write_bytes(b"PK")
     before = dump()
     done = cli("activity", "done", "1.1.2", "--unit", "T5G", "--evidence", "x", expect=2, token=tokens["TCCB"])
-    assert done.stderr.startswith("✗ unit:TCCB #") and "không được báo cáo hoàn thành thay cho đơn vị T5G" in done.stderr
+    assert (
+        done.stderr.startswith("✗ unit:TCCB #") and "không được báo cáo hoàn thành thay cho đơn vị T5G" in done.stderr
+    )
     note = cli("activity", "note", "1.4.1", "--unit", "GDXH", "--text", "x", expect=2, token=tokens["SKDS"])
     assert "thay cho đơn vị GDXH" in note.stderr
-    submit = cli("report", "submit", "--unit", "TTKT", "--period", "2014-H1", "--file", f, expect=2,
-                 token=tokens["TCCB"])
+    submit = cli(
+        "report", "submit", "--unit", "TTKT", "--period", "2014-H1", "--file", f, expect=2, token=tokens["TCCB"]
+    )
     assert "không được nộp báo cáo định kỳ thay cho đơn vị TTKT" in submit.stderr
     unchanged_but_refusals(before, dump())
     got = refusals()
     tccb, skds = (rows(f"select id from token where unit_code = '{u}'")[0][0] for u in ("TCCB", "SKDS"))
-    assert [(e, k, a) for e, k, a, _ in got] == [("activity", "1.1.2", f"unit:TCCB #{tccb}"),
-                                                  ("activity", "1.4.1", f"unit:SKDS #{skds}"),
-                                                  ("report", "bao-cao-dinh-ky/2014-H1/TTKT", f"unit:TCCB #{tccb}")]
+    assert [(e, k, a) for e, k, a, _ in got] == [
+        ("activity", "1.1.2", f"unit:TCCB #{tccb}"),
+        ("activity", "1.4.1", f"unit:SKDS #{skds}"),
+        ("report", "bao-cao-dinh-ky/2014-H1/TTKT", f"unit:TCCB #{tccb}"),
+    ]
     assert got[0][3].startswith("unit:TCCB #") and "bị từ chối báo cáo hoàn thành" in got[0][3] and "T5G" in got[0][3]
     # the token's own unit may (--unit only confirms it)
     cli("activity", "done", "1.1.2", "--unit", "T5G", "--evidence", "Đã đăng bài", token=tokens["T5G"])
@@ -87,18 +93,24 @@ def test_only_the_coordinator_decides_and_auditors_only_read(cli, tokens) -> Non
     for token in (tokens["SKDS"], vpb_officer):  # a lead, and the focal unit's officer without the coordinator role
         refused = cli("activity", "accept", "1.4.1", "--by", "VPB", expect=2, token=token)
         assert "bằng mã truy cập vai trò coordinator" in refused.stderr
-    assert "thay cho đơn vị TCCB" in cli("activity", "accept", "1.4.1", "--by", "TCCB", expect=2,
-                                         token=tokens["VPB"]).stderr  # --by must be the token's unit
+    assert (
+        "thay cho đơn vị TCCB"
+        in cli("activity", "accept", "1.4.1", "--by", "TCCB", expect=2, token=tokens["VPB"]).stderr
+    )  # --by must be the token's unit
     auditor = tokens["auditor"]
-    for args in (("activity", "cancel", "1.1.1", "--reason", "x"), ("activity", "done", "1.1.1", "--unit", "VPB",
-                                                                    "--evidence", "x")):
+    for args in (
+        ("activity", "cancel", "1.1.1", "--reason", "x"),
+        ("activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "x"),
+    ):
         assert "người kiểm tra (auditor) chỉ được xem" in cli(*args, expect=2, token=auditor).stderr
     unchanged_but_refusals(before, dump())
     assert len(refusals()) == 5
     cli("activity", "accept", "1.4.1", "--by", "VPB", token=tokens["VPB"])
     cli("activity", "cancel", "1.1.1", "--reason", "Gộp vào 1.1.2", token=tokens["VPB"])  # --by may be left out
-    assert dict(rows("select key, state from activity where key in ('1.1.1', '1.4.1')")) == \
-        {"1.1.1": "cancelled", "1.4.1": "accepted"}
+    assert dict(rows("select key, state from activity where key in ('1.1.1', '1.4.1')")) == {
+        "1.1.1": "cancelled",
+        "1.4.1": "accepted",
+    }
     # auditors read
     assert "1.4.1" in cli("activity", "list", PLAN, token=auditor).stdout
     from cchc_flow.models.store.audit import verify
@@ -115,10 +127,14 @@ def test_tokens_are_issued_by_the_coordinator_shown_once_and_revocable(cli) -> N
     coordinator = issued.stdout.strip().splitlines()[-1]
     assert coordinator.startswith("cchc_") and "chỉ hiện MỘT LẦN" in issued.stdout
     assert "chỉ người điều phối được cấp" in cli("token", "issue", "--unit", "T5G", expect=2, input="\n").stderr
-    t5g = cli("token", "issue", "--unit", "T5G", "--label", "Báo SKĐS", token=coordinator).stdout.strip().splitlines()[-1]
+    t5g = (
+        cli("token", "issue", "--unit", "T5G", "--label", "Báo SKĐS", token=coordinator).stdout.strip().splitlines()[-1]
+    )
     assert "chỉ người điều phối được cấp" in cli("token", "issue", "--unit", "VCL", expect=2, token=t5g).stderr
-    assert "vai trò 'admin' không có" in cli("token", "issue", "--unit", "VCL", "--role", "admin", expect=2,
-                                              token=coordinator).stderr
+    assert (
+        "vai trò 'admin' không có"
+        in cli("token", "issue", "--unit", "VCL", "--role", "admin", expect=2, token=coordinator).stderr
+    )
     listed = cli("token", "list", "--format", "json").stdout
     assert coordinator not in listed and t5g not in listed and '"label": "Báo SKĐS"' in listed
     stored = " ".join(str(r) for r in rows("select * from token"))
@@ -139,8 +155,25 @@ def test_the_token_can_be_piped_or_typed_at_a_hidden_prompt(cli, tokens, cchc_en
     env = {k: v for k, v in os.environ.items() if k != "CCHC_TOKEN"}
     env.update(PYTHONPATH=str(REPO), COLUMNS="200", PREFECT_LOGGING_LEVEL="WARNING")
     main, child = pty.openpty()
-    proc = subprocess.Popen([sys.executable, "-m", "cchc_flow.cli.main", "activity", "note", "1.1.2", "--unit", "T5G",
-                             "--text", "qua bàn phím"], stdin=child, stdout=child, stderr=child, env=env, cwd=REPO)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cchc_flow.cli.main",
+            "activity",
+            "note",
+            "1.1.2",
+            "--unit",
+            "T5G",
+            "--text",
+            "qua bàn phím",
+        ],
+        stdin=child,
+        stdout=child,
+        stderr=child,
+        env=env,
+        cwd=REPO,
+    )
     os.close(child)
     seen = b""
     deadline = time.monotonic() + 60
@@ -148,7 +181,7 @@ def test_the_token_can_be_piped_or_typed_at_a_hidden_prompt(cli, tokens, cchc_en
         if select.select([main], [], [], 0.2)[0]:
             seen += os.read(main, 4096)
     while termios.tcgetattr(main)[3] & termios.ECHO and time.monotonic() < deadline:  # as a person would: once
-        time.sleep(0.01)                                                            # the prompt is listening
+        time.sleep(0.01)  # the prompt is listening
     os.write(main, tokens["T5G"].encode() + b"\n")
     while proc.poll() is None and time.monotonic() < deadline:
         if select.select([main], [], [], 0.2)[0]:
@@ -178,5 +211,6 @@ def test_the_same_checks_serve_a_signed_link(principals) -> None:  # type: ignor
             report_done(s, principal=t5g, plan_code=PLAN, key="1.1.1", unit="VPB", evidence="x", source="web")
         with pytest.raises(ActionRefused, match="chỉ đơn vị chủ trì \\(VPB\\)"):
             report_done(s, principal=t5g, plan_code=PLAN, key="1.1.1", evidence="x", source="web")
-    assert [(k, a, src) for k, a, src in rows("select entity_key, actor, source from transition "
-                                              "where event = 'refused'")] == [("1.1.1", "unit:T5G", "web")] * 2
+    assert [
+        (k, a, src) for k, a, src in rows("select entity_key, actor, source from transition where event = 'refused'")
+    ] == [("1.1.1", "unit:T5G", "web")] * 2

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import os
 import threading
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
-
-from history_data import PLAN, history, history_template, record_steps  # noqa: F401  (fixtures)
+from history_data import PLAN, record_steps
 
 
 def sql(statement: str, **params) -> list[tuple]:  # type: ignore[no-untyped-def]
@@ -51,11 +50,16 @@ def verify():  # type: ignore[no-untyped-def]
 
 # ---------------------------------------------------------------------------------------------- append-only
 
+
 def test_update_or_delete_fails_at_the_database(history) -> None:  # type: ignore[no-untyped-def]
     for table in ("transition", "delivery"):
         rows = chain(table)
-        for statement in ("UPDATE {table} SET flow_run_id = 'x' WHERE id = :id", "DELETE FROM {table} WHERE id = :id",
-                          "UPDATE {table} SET seq = seq + 1", "DELETE FROM {table}"):
+        for statement in (
+            "UPDATE {table} SET flow_run_id = 'x' WHERE id = :id",
+            "DELETE FROM {table} WHERE id = :id",
+            "UPDATE {table} SET seq = seq + 1",
+            "DELETE FROM {table}",
+        ):
             with pytest.raises(sa.exc.DBAPIError, match=f"{table} is append-only"):
                 sql(statement.format(table=table), id=rows[-1][0])
         assert chain(table) == rows
@@ -92,6 +96,7 @@ def test_the_orm_refuses_updates_and_deletes(history) -> None:  # type: ignore[n
 
 
 # ---------------------------------------------------------------------------------------------- the chain
+
 
 def test_a_whole_history_verifies(cli, history) -> None:  # type: ignore[no-untyped-def]
     assert [seq for _, seq in chain("transition")] == [1, 2, 3, 4, 5, 6]
@@ -137,7 +142,7 @@ def test_an_edit_re_hashed_by_someone_who_knows_the_format_breaks_the_next_link(
 def test_a_deleted_row_is_caught(cli, history, table: str) -> None:  # type: ignore[no-untyped-def]
     drop_guards(table)
     rows = chain(table)
-    k = 3 if table == "transition" else 1       # an amendment (no evidence refers to it) / a delivery
+    k = 3 if table == "transition" else 1  # an amendment (no evidence refers to it) / a delivery
     (victim, victim_seq), (after, _) = rows[k], rows[k + 1]
     sql(f"DELETE FROM {table} WHERE id = :id", id=victim)
     result = cli("audit", "verify", PLAN, expect=1)
@@ -186,9 +191,11 @@ def test_a_delivery_moved_to_another_notification_is_caught(history) -> None:  #
     drop_guards("delivery")
     (first, _), *_ = chain("delivery")
     # another notification, not delivered on the first row's route (one delivery per notification and route)
-    other = sql("SELECT notification_id FROM delivery WHERE notification_id NOT IN (SELECT notification_id FROM "
-                "delivery WHERE route = (SELECT route FROM delivery WHERE id = :id)) ORDER BY seq LIMIT 1",
-                id=first)[0][0]
+    other = sql(
+        "SELECT notification_id FROM delivery WHERE notification_id NOT IN (SELECT notification_id FROM "
+        "delivery WHERE route = (SELECT route FROM delivery WHERE id = :id)) ORDER BY seq LIMIT 1",
+        id=first,
+    )[0][0]
     sql("UPDATE delivery SET notification_id = :n WHERE id = :id", n=other, id=first)
     [found] = verify().breaks
     assert (found.chain, found.row_id, found.problem) == ("delivery", first, "altered")
@@ -196,9 +203,12 @@ def test_a_delivery_moved_to_another_notification_is_caught(history) -> None:  #
 
 def test_rows_inserted_around_the_code_are_caught(history) -> None:  # type: ignore[no-untyped-def]
     plan_id = sql("SELECT id FROM plan")[0][0]
-    sql("INSERT INTO transition (plan_id, entity, entity_key, event, at, actor, source, note) "
+    sql(
+        "INSERT INTO transition (plan_id, entity, entity_key, event, at, actor, source, note) "
         "VALUES (:p, 'activity', '1.1.1', 'accept', :at, 'intruder', 'sql', 'công nhận')",
-        p=plan_id, at=datetime(2014, 1, 1, tzinfo=timezone.utc))
+        p=plan_id,
+        at=datetime(2014, 1, 1, tzinfo=UTC),
+    )
     [found] = verify().breaks
     assert (found.problem, found.chain) == ("unsealed", "transition")
 
@@ -217,7 +227,7 @@ def test_concurrent_writers_keep_one_chain(history) -> None:  # type: ignore[no-
         try:
             for _ in range(5):
                 record_steps(2, note=f"người ghi {i}")
-        except BaseException as exc:  # noqa: BLE001  (reported below)
+        except BaseException as exc:
             errors.append(exc)
 
     threads = [threading.Thread(target=write, args=(i,)) for i in range(4)]
@@ -232,6 +242,7 @@ def test_concurrent_writers_keep_one_chain(history) -> None:  # type: ignore[no-
 
 # ---------------------------------------------------------------------------------------------- upgrading
 
+
 def test_an_upgraded_database_gets_its_stored_rows_chained(db_url: str) -> None:
     """Rows written before migration 0005 are chained by it, plan by plan, and new rows continue each chain."""
     from alembic import command
@@ -242,43 +253,127 @@ def test_an_upgraded_database_gets_its_stored_rows_chained(db_url: str) -> None:
     with get_engine(db_url).begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "0004")
-    at = datetime(2013, 9, 30, 20, 0, tzinfo=timezone.utc)   # 1 October 2013, 03:00 in Hà Nội
+    at = datetime(2013, 9, 30, 20, 0, tzinfo=UTC)  # 1 October 2013, 03:00 in Hà Nội
     utc = sa.DateTime(timezone=True)
     unit = sa.table("unit", *(sa.column(c) for c in ("code", "kind", "aliases", "tags")))
-    plan = sa.table("plan", *(sa.column(c) for c in ("id", "code", "number", "title", "issuer", "signed",
-                                                     "focal_unit", "leadership", "digest", "spec")),
-                    sa.column("loaded_at", utc))
-    transition = sa.table("transition", *(sa.column(c) for c in ("plan_id", "entity", "entity_key", "event",
-                                                                 "actor", "source", "note", "effective_day")),
-                          sa.column("at", utc))
-    notification = sa.table("notification", *(sa.column(c) for c in (
-        "id", "plan_id", "key", "entity", "entity_key", "notice", "recipient", "role", "offset", "as_of",
-        "details", "status", "attempts")), sa.column("created_at", utc))
-    delivery = sa.table("delivery", *(sa.column(c) for c in ("notification_id", "route", "ok", "flow_run_id")),
-                        sa.column("at", utc))
+    plan = sa.table(
+        "plan",
+        *(
+            sa.column(c)
+            for c in ("id", "code", "number", "title", "issuer", "signed", "focal_unit", "leadership", "digest", "spec")
+        ),
+        sa.column("loaded_at", utc),
+    )
+    transition = sa.table(
+        "transition",
+        *(
+            sa.column(c)
+            for c in ("plan_id", "entity", "entity_key", "event", "actor", "source", "note", "effective_day")
+        ),
+        sa.column("at", utc),
+    )
+    notification = sa.table(
+        "notification",
+        *(
+            sa.column(c)
+            for c in (
+                "id",
+                "plan_id",
+                "key",
+                "entity",
+                "entity_key",
+                "notice",
+                "recipient",
+                "role",
+                "offset",
+                "as_of",
+                "details",
+                "status",
+                "attempts",
+            )
+        ),
+        sa.column("created_at", utc),
+    )
+    delivery = sa.table(
+        "delivery", *(sa.column(c) for c in ("notification_id", "route", "ok", "flow_run_id")), sa.column("at", utc)
+    )
     with get_engine(db_url).begin() as conn:
         conn.execute(unit.insert(), [{"code": "VPB", "kind": "office", "aliases": "[]", "tags": "[]"}])
-        conn.execute(plan.insert(), [{"id": i, "code": f"p{i}", "number": f"{i}/QĐ-BYT", "title": "Kế hoạch",
-                                      "issuer": "Bộ Y tế", "signed": date(2013, 9, 1), "focal_unit": "VPB",
-                                      "leadership": "VPB", "digest": "d", "spec": "{}", "loaded_at": at}
-                                     for i in (1, 2)])
-        conn.execute(transition.insert(), [
-            {"plan_id": p, "entity": "activity", "entity_key": "1.1.1", "event": "assign", "actor": "cchc-flow",
-             "source": "flow", "note": f"bước {n} — kế hoạch {p}", "effective_day": None if n == 0 else date(2013, 10, 2),
-             "at": at} for n in range(3) for p in (1, 2)])
-        conn.execute(notification.insert(), [
-            {"id": p, "plan_id": p, "key": f"p{p}|1.1.1|assigned|VPB|0", "entity": "activity", "entity_key": "1.1.1",
-             "notice": "assigned", "recipient": "VPB", "role": "lead", "offset": 0, "as_of": date(2013, 10, 1),
-             "details": "{}", "status": "sent", "attempts": 1, "created_at": at} for p in (1, 2)])
-        conn.execute(delivery.insert(), [{"notification_id": p, "route": "outbox://vpb", "ok": True,
-                                          "flow_run_id": None, "at": at} for p in (2, 1)])
+        conn.execute(
+            plan.insert(),
+            [
+                {
+                    "id": i,
+                    "code": f"p{i}",
+                    "number": f"{i}/QĐ-BYT",
+                    "title": "Kế hoạch",
+                    "issuer": "Bộ Y tế",
+                    "signed": date(2013, 9, 1),
+                    "focal_unit": "VPB",
+                    "leadership": "VPB",
+                    "digest": "d",
+                    "spec": "{}",
+                    "loaded_at": at,
+                }
+                for i in (1, 2)
+            ],
+        )
+        conn.execute(
+            transition.insert(),
+            [
+                {
+                    "plan_id": p,
+                    "entity": "activity",
+                    "entity_key": "1.1.1",
+                    "event": "assign",
+                    "actor": "cchc-flow",
+                    "source": "flow",
+                    "note": f"bước {n} — kế hoạch {p}",
+                    "effective_day": None if n == 0 else date(2013, 10, 2),
+                    "at": at,
+                }
+                for n in range(3)
+                for p in (1, 2)
+            ],
+        )
+        conn.execute(
+            notification.insert(),
+            [
+                {
+                    "id": p,
+                    "plan_id": p,
+                    "key": f"p{p}|1.1.1|assigned|VPB|0",
+                    "entity": "activity",
+                    "entity_key": "1.1.1",
+                    "notice": "assigned",
+                    "recipient": "VPB",
+                    "role": "lead",
+                    "offset": 0,
+                    "as_of": date(2013, 10, 1),
+                    "details": "{}",
+                    "status": "sent",
+                    "attempts": 1,
+                    "created_at": at,
+                }
+                for p in (1, 2)
+            ],
+        )
+        conn.execute(
+            delivery.insert(),
+            [
+                {"notification_id": p, "route": "outbox://vpb", "ok": True, "flow_run_id": None, "at": at}
+                for p in (2, 1)
+            ],
+        )
 
     migrate(db_url)
 
     assert sql("SELECT plan_id, seq FROM transition ORDER BY id") == [(1, 1), (2, 1), (1, 2), (2, 2), (1, 3), (2, 3)]
     assert sql("SELECT plan_id, seq FROM delivery ORDER BY id") == [(2, 1), (1, 1)]
     assert {r[0] for r in sql("SELECT effective_day FROM transition WHERE note LIKE 'bước 0%'")} in (
-        {date(2013, 10, 1)}, {"2013-10-01"})
+        {date(2013, 10, 1)},
+        {"2013-10-01"},
+    )
     from cchc_flow.models.store.audit import verify as run
     from cchc_flow.models.store.db import session
     from cchc_flow.models.store.history import record
@@ -295,6 +390,7 @@ def test_an_upgraded_database_gets_its_stored_rows_chained(db_url: str) -> None:
 
 
 # ---------------------------------------------------------------------------------------------- insert over a row
+
 
 def copy_of(table: str, row_id: int, **changes: object) -> tuple[str, dict]:
     """The columns and values of a stored row, with ``changes``: what an intruder re-inserts over it."""
@@ -323,10 +419,12 @@ def test_an_insert_over_a_stored_row_is_refused(history, table: str, form: str) 
     if form == "same place, new id":
         values["id"] = rows[-1][0] + 100
     params = ", ".join(f":{c}" for c in values)
-    statement = (f"INSERT INTO {table} ({columns}) VALUES ({params}) ON CONFLICT (id) DO UPDATE SET {text} = "
-                 f"excluded.{text}" if form == "upsert" else
-                 f"{'INSERT OR REPLACE INTO' if form.startswith('same') and dialect() == 'sqlite' else form} "
-                 f"{table} ({columns}) VALUES ({params})")
+    statement = (
+        f"INSERT INTO {table} ({columns}) VALUES ({params}) ON CONFLICT (id) DO UPDATE SET {text} = excluded.{text}"
+        if form == "upsert"
+        else f"{'INSERT OR REPLACE INTO' if form.startswith('same') and dialect() == 'sqlite' else form} "
+        f"{table} ({columns}) VALUES ({params})"
+    )
     if form.startswith("same") and dialect() != "sqlite":
         statement = f"INSERT INTO {table} ({columns}) VALUES ({params})"
     with pytest.raises(sa.exc.DBAPIError, match=f"{table} is append-only"):
@@ -337,6 +435,7 @@ def test_an_insert_over_a_stored_row_is_refused(history, table: str, form: str) 
 
 # ---------------------------------------------------------------------------------------------- anchors outside
 
+
 def without_triggers(table: str):  # type: ignore[no-untyped-def]
     """Drop every trigger of ``table`` (what the database owner can do); returns how to put them back."""
     if dialect() == "sqlite":
@@ -344,8 +443,10 @@ def without_triggers(table: str):  # type: ignore[no-untyped-def]
         for name, _ in found:
             sql(f"DROP TRIGGER {name}")
     else:
-        found = sql(f"SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = '{table}'::regclass "
-                    "AND NOT tgisinternal")
+        found = sql(
+            f"SELECT tgname, pg_get_triggerdef(oid) FROM pg_trigger WHERE tgrelid = '{table}'::regclass "
+            "AND NOT tgisinternal"
+        )
         for name, _ in found:
             sql(f"DROP TRIGGER {name} ON {table}")
     return lambda: [sql(definition) for _, definition in found]
@@ -361,8 +462,9 @@ def rehash_from(seq: int) -> None:
     prev = next(r["row_hash"] for r in rows if r["seq"] == seq - 1)
     for r in (r for r in rows if r["seq"] >= seq):
         r["at"] = r["at"] if not isinstance(r["at"], str) else datetime.fromisoformat(r["at"])
-        r["effective_day"] = (date.fromisoformat(r["effective_day"]) if isinstance(r["effective_day"], str)
-                              else r["effective_day"])
+        r["effective_day"] = (
+            date.fromisoformat(r["effective_day"]) if isinstance(r["effective_day"], str) else r["effective_day"]
+        )
         content = transition_content({k: r[k] for k in TRANSITION_FIELDS + STEP_DETAILS})
         digest = row_hash("transition", r["plan_id"], r["seq"], prev, content)
         sql("UPDATE transition SET prev_hash = :p, row_hash = :h WHERE id = :id", p=prev, h=digest, id=r["id"])
@@ -381,7 +483,7 @@ def test_a_rehashed_chain_is_caught_by_the_anchors_the_leadership_received(cli, 
     deliver(plan_id, date(2015, 1, 26))
     reports, outbox = cchc_env / "reports", cchc_env / "outbox"
     markdown = open(outcome.markdown, encoding="utf-8").read()
-    held = sql("SELECT max(seq) FROM transition")[0][0]   # the hold step; the report was filed just before it
+    held = sql("SELECT max(seq) FROM transition")[0][0]  # the hold step; the report was filed just before it
     # (review opened, its own activity reported and accepted: holding the review is doing it)
     assert f"{TAG} {PLAN} transition:{held - 1}:" in markdown and f"{TAG} {PLAN} delivery:4:" in markdown
     to_leaders = [p for p in outbox.glob("*.json") if f"{TAG} {PLAN} transition:" in p.read_text("utf-8")]
@@ -394,7 +496,7 @@ def test_a_rehashed_chain_is_caught_by_the_anchors_the_leadership_received(cli, 
     sql("UPDATE transition SET note = 'Thanh tra Bộ không góp ý' WHERE id = :id", id=victim)
     rehash_from(3)
     restore()
-    assert verify().whole                 # the chain alone, and the triggers, show nothing
+    assert verify().whole  # the chain alone, and the triggers, show nothing
     cli("audit", "verify", PLAN)
     for source, seq in ((reports, held - 1), (outcome.docx, held - 1), (outbox, held)):  # sent after the hold step
         caught = cli("audit", "verify", PLAN, "--anchors-from", source, expect=1)

@@ -55,7 +55,8 @@ def test_a_unit_cannot_back_date_its_report_over_an_overdue_step(cli, overdue) -
     refused = cli(*attack, "--letter", "CV 1/T5G", expect=2, token=tokens["T5G"])
     assert "chỉ đơn vị đầu mối của kế hoạch (VPB)" in refused.stderr
     assert rows("select event from transition where entity_key = '1.1.2' and event in ('report', 'refused')") == [
-        ("refused",)]  # the attempt is on record, the report is not
+        ("refused",)
+    ]  # the attempt is on record, the report is not
     # the coordinator may record a late letter, but not for a day before the latest recorded step
     behind = cli(*attack, "--letter", "CV 1/T5G", expect=2, token=tokens["VPB"])
     assert "không ghi được bước tính từ ngày 01/06/2014" in behind.stderr
@@ -64,16 +65,32 @@ def test_a_unit_cannot_back_date_its_report_over_an_overdue_step(cli, overdue) -
     assert rows("select count(*) from transition where event = 'report'") == [(0,)]
 
 
-@pytest.mark.parametrize(("key", "day", "reason"), [
-    ("1.1.2", "0001-01-01", "trước ngày kế hoạch được ký (25/09/2013)"),
-    ("1.1.2", "24/09/2013", "trước ngày kế hoạch được ký (25/09/2013)"),
-    ("1.1.2", "9999-12-31", "ngày đó còn ở tương lai"),
-    ("2.1.1", "2013-12-01", "trước khi thời gian thực hiện hoạt động bắt đầu (01/01/2014)"),
-])
+@pytest.mark.parametrize(
+    ("key", "day", "reason"),
+    [
+        ("1.1.2", "0001-01-01", "trước ngày kế hoạch được ký (25/09/2013)"),
+        ("1.1.2", "24/09/2013", "trước ngày kế hoạch được ký (25/09/2013)"),
+        ("1.1.2", "9999-12-31", "ngày đó còn ở tương lai"),
+        ("2.1.1", "2013-12-01", "trước khi thời gian thực hiện hoạt động bắt đầu (01/01/2014)"),
+    ],
+)
 def test_impossible_days_are_refused_with_the_reason(cli, overdue, key: str, day: str, reason: str) -> None:  # type: ignore[no-untyped-def]
     before = rows("select count(*) from transition")
-    result = cli("activity", "note", key, "--unit", "TCCB", "--text", "Ý kiến góp ý", "--as-of", day,
-                 "--letter", "CV 7/TCCB", expect=2, token=overdue["VPB"])
+    result = cli(
+        "activity",
+        "note",
+        key,
+        "--unit",
+        "TCCB",
+        "--text",
+        "Ý kiến góp ý",
+        "--as-of",
+        day,
+        "--letter",
+        "CV 7/TCCB",
+        expect=2,
+        token=overdue["VPB"],
+    )
     assert reason in result.stderr
     assert rows("select count(*) from transition") == before
 
@@ -91,24 +108,40 @@ def wide_table(cli, monkeypatch, *args: str) -> str:  # type: ignore[no-untyped-
 
 
 def test_a_late_letter_keeps_both_days_and_is_shown_as_such(cli, overdue, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.queries import get_plan
     from cchc_flow.models.reports.review_render import render_markdown
     from cchc_flow.models.services.reviews import build_report
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.queries import get_plan
     from cchc_flow.web.views import queue
 
     letter = "Công văn 3/T5G ngày 06/01/2015"
-    cli("activity", "done", "1.1.2", "--unit", "T5G", "--evidence", "Đã phát 4 phóng sự trên VTV1",
-        "--as-of", "06/01/2015", "--letter", letter, token=overdue["VPB"])
-    ((actor, day, at, ref, note),) = rows("select actor, effective_day, at, letter_ref, note from transition "
-                                          "where event = 'report'")
+    cli(
+        "activity",
+        "done",
+        "1.1.2",
+        "--unit",
+        "T5G",
+        "--evidence",
+        "Đã phát 4 phóng sự trên VTV1",
+        "--as-of",
+        "06/01/2015",
+        "--letter",
+        letter,
+        token=overdue["VPB"],
+    )
+    ((actor, day, at, ref, note),) = rows(
+        "select actor, effective_day, at, letter_ref, note from transition where event = 'report'"
+    )
     assert actor.startswith("coordinator:VPB #") and str(day) == "2015-01-06" and ref == letter
     assert note == "T5G: Đã phát 4 phóng sự trên VTV1"
     mark = f"ghi nhận ngày {today_vn()}, tính từ ngày 06/01/2015 (công văn: {letter})"
     # the history's table and its exports
     assert mark in wide_table(cli, monkeypatch, "--activity", "1.1.2")
-    exported = list(csv.DictReader(io.StringIO(cli("history", PLAN, "--activity", "1.1.2", "--format", "csv")
-                                               .stdout.lstrip("\ufeff"))))
+    exported = list(
+        csv.DictReader(
+            io.StringIO(cli("history", PLAN, "--activity", "1.1.2", "--format", "csv").stdout.lstrip("\ufeff"))
+        )
+    )
     assert [r["Công văn đến muộn (ghi lùi ngày)"] for r in exported if r["Sự kiện / thông báo"] == "report"] == [mark]
     with session() as s:
         plan = get_plan(s, PLAN)
@@ -117,7 +150,9 @@ def test_a_late_letter_keeps_both_days_and_is_shown_as_such(cli, overdue, monkey
         assert item["backdated"] == mark and item["day"] == date(2015, 1, 6) and item["on_time"] is False
         # the review report
         markdown = render_markdown(build_report(s, PLAN, 1, date(2015, 1, 26)))
-    assert f"[{mark}]" in markdown.replace("\\|", "|").replace("\\[", "[").replace("\\]", "]")   # Markdown escapes undone
+    assert f"[{mark}]" in markdown.replace("\\|", "|").replace("\\[", "[").replace(
+        "\\]", "]"
+    )  # Markdown escapes undone
 
 
 def test_on_time_is_judged_on_the_letters_day_only_when_the_coordinator_entered_it(cli, loaded, tokens) -> None:  # type: ignore[no-untyped-def]
@@ -127,15 +162,28 @@ def test_on_time_is_judged_on_the_letters_day_only_when_the_coordinator_entered_
     from cchc_flow.web.views import queue
 
     run_phase(PLAN, 1, "2014-01-06")
-    cli("activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "Biên bản tập huấn", "--as-of", "2014-12-20",
-        "--letter", "Công văn 90/VPB ngày 20/12/2014", token=tokens["VPB"])
+    cli(
+        "activity",
+        "done",
+        "1.1.1",
+        "--unit",
+        "VPB",
+        "--evidence",
+        "Biên bản tập huấn",
+        "--as-of",
+        "2014-12-20",
+        "--letter",
+        "Công văn 90/VPB ngày 20/12/2014",
+        token=tokens["VPB"],
+    )
     cli("activity", "done", "1.4.1", "--unit", "SKDS", "--evidence", "Cuộc thi đã tổ chức", token=tokens["SKDS"])
     with session() as s:
         items = {q["key"]: q for q in queue(s, get_plan(s, PLAN))}
     assert items["1.1.1"]["on_time"] is True and items["1.1.1"]["backdated"]
     # a unit reporting itself counts for the day it reports (after the window's end: late), never back-dated
     assert items["1.4.1"]["on_time"] is False and items["1.4.1"]["backdated"] is None
-    ((day, at, ref),) = rows("select effective_day, at, letter_ref from transition "
-                             "where entity_key = '1.4.1' and event = 'report'")
+    ((day, at, ref),) = rows(
+        "select effective_day, at, letter_ref from transition where entity_key = '1.4.1' and event = 'report'"
+    )
     assert str(day) == pendulum.instance(pendulum.parse(str(at))).in_tz("Asia/Ho_Chi_Minh").date().isoformat()
     assert ref is None

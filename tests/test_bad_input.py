@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA
 from faults import PLAN, dump
 
@@ -30,8 +29,10 @@ PLAN_FILES: dict[str, tuple[int, str]] = {
     "unknown_field.yaml": (24, "activities[0].budget: trường không được biết đến; hãy xóa hoặc sửa tên trường"),
     "unknown_lead.yaml": (24, "lead[0]: đơn vị 'Vụ Không Có' không có trong danh mục config/units.yaml"),
     "unknown_unit.yaml": (25, "partners[0]: đơn vị 'Vụ XYZ' không có trong danh mục config/units.yaml"),
-    "us_order_date.yaml": (4, "'01/25/2014': có vẻ viết theo thứ tự tháng/ngày (kiểu Mỹ); theo thứ tự Việt Nam là "
-                              "25/01/2014"),
+    "us_order_date.yaml": (
+        4,
+        "'01/25/2014': có vẻ viết theo thứ tự tháng/ngày (kiểu Mỹ); theo thứ tự Việt Nam là 25/01/2014",
+    ),
     "utf16.yaml": (1, "tệp không phải UTF-8 (byte 0)"),
     "window_order.yaml": (22, "thời gian kết thúc trước khi bắt đầu (2014-12-31 > 2014-01-01)"),
     "wrong_type.yaml": (13, "phases[0].number: giá trị sai kiểu (cần một số nguyên)"),
@@ -90,8 +91,11 @@ def test_day_month_year_is_read_where_iso_is_expected(cli) -> None:  # type: ign
 
 def _routes(tmp: Path) -> Path:
     path = tmp / "kenh.yaml"
-    path.write_text("version: 1\nurls:\n  - outbox://vpb: {tag: unit-vpb}\n"
-                    "  - json://cchc:Sup3r-Secret-71@127.0.0.1:notaport/hook:\n      tag: unit-tccb\n", "utf-8")
+    path.write_text(
+        "version: 1\nurls:\n  - outbox://vpb: {tag: unit-vpb}\n"
+        "  - json://cchc:Sup3r-Secret-71@127.0.0.1:notaport/hook:\n      tag: unit-tccb\n",
+        "utf-8",
+    )
     return path
 
 
@@ -106,61 +110,143 @@ def _sparse(tmp: Path, name: str, size: int) -> Path:
 Case = tuple[Callable[[Path], list], str | None, Callable[[Path], dict], str]
 NONE: Callable[[Path], dict] = lambda tmp: {}  # noqa: E731
 CLI_CASES: dict[str, Case] = {
-    "unknown activity": (lambda tmp: ["activity", "done", "9.9.9", "--unit", "VPB", "--evidence", "x"], "VPB", NONE,
-                         "không có hoạt động '9.9.9' trong kế hoạch byt-3723-2013-2015; hãy xem 'cchc plan show"),
-    "unknown unit": (lambda tmp: ["activity", "note", "1.1.2", "--unit", "XYZ", "--text", "x"], "T5G", NONE,
-                     "không có đơn vị 'XYZ' trong danh mục; hãy xem 'cchc units'"),
-    "unknown plan (--plan)": (lambda tmp: ["activity", "done", "1.1.1", "--plan", "khong-co", "--unit", "VPB",
-                                           "--evidence", "x"], "VPB", NONE,
-                              "không có kế hoạch 'khong-co' trong cơ sở dữ liệu; hãy chạy 'cchc plan load' trước "
-                              "(có: byt-3723-2013-2015)"),
+    "unknown activity": (
+        lambda tmp: ["activity", "done", "9.9.9", "--unit", "VPB", "--evidence", "x"],
+        "VPB",
+        NONE,
+        "không có hoạt động '9.9.9' trong kế hoạch byt-3723-2013-2015; hãy xem 'cchc plan show",
+    ),
+    "unknown unit": (
+        lambda tmp: ["activity", "note", "1.1.2", "--unit", "XYZ", "--text", "x"],
+        "T5G",
+        NONE,
+        "không có đơn vị 'XYZ' trong danh mục; hãy xem 'cchc units'",
+    ),
+    "unknown plan (--plan)": (
+        lambda tmp: ["activity", "done", "1.1.1", "--plan", "khong-co", "--unit", "VPB", "--evidence", "x"],
+        "VPB",
+        NONE,
+        "không có kế hoạch 'khong-co' trong cơ sở dữ liệu; hãy chạy 'cchc plan load' trước (có: byt-3723-2013-2015)",
+    ),
     "unknown plan (list)": (lambda tmp: ["activity", "list", "khong-co"], None, NONE, "không có kế hoạch 'khong-co'"),
-    "unknown plan (phase run)": (lambda tmp: ["phase", "run", "khong-co", "1"], None, NONE,
-                                 "không có kế hoạch 'khong-co'"),
+    "unknown plan (phase run)": (
+        lambda tmp: ["phase", "run", "khong-co", "1"],
+        None,
+        NONE,
+        "không có kế hoạch 'khong-co'",
+    ),
     "unknown plan (show)": (lambda tmp: ["plan", "show", "khong-co"], None, NONE, "không có kế hoạch 'khong-co'"),
-    "unknown plan (report status)": (lambda tmp: ["report", "status", "khong-co"], None, NONE,
-                                     "không có kế hoạch 'khong-co'"),
-    "unknown plan (notice list)": (lambda tmp: ["notice", "list", "khong-co"], None, NONE,
-                                   "không có kế hoạch 'khong-co'"),
-    "unknown phase": (lambda tmp: ["phase", "run", PLAN, "9"], None, NONE,
-                      "kế hoạch byt-3723-2013-2015 không có giai đoạn 9 (có: 1, 2)"),
-    "impossible date": (lambda tmp: ["phase", "run", PLAN, "1", "--as-of", "2014-02-30"], None, NONE,
-                        "ngày '2014-02-30' không đọc được ('2014-02-30': ngày không có thật); hãy viết YYYY-MM-DD"),
-    "US date": (lambda tmp: ["activity", "list", PLAN, "--as-of", "12/25/2014"], None, NONE,
-                "theo thứ tự Việt Nam là 25/12/2014"),
-    "two-digit year": (lambda tmp: ["activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "x", "--as-of",
-                                    "03/04/14"], "VPB", NONE, "năm viết hai chữ số"),
-    "attachment missing": (lambda tmp: ["activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "x", "--attach",
-                                        tmp / "khong-co.pdf"], "VPB", NONE,
-                           "không tìm thấy tệp đính kèm"),
-    "attachment is a folder": (lambda tmp: ["activity", "note", "1.1.2", "--unit", "T5G", "--text", "x", "--attach",
-                                            tmp], "T5G", NONE, "không phải là tệp; hãy đính kèm từng tệp"),
-    "attachment huge": (lambda tmp: ["activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "x", "--attach",
-                                     _sparse(tmp, "video.mp4", 26 * 1024 * 1024)], "VPB", NONE,
-                        "lớn hơn 25 MB; hãy nén hoặc chia nhỏ"),
-    "report file missing": (lambda tmp: ["report", "submit", "--unit", "TCCB", "--period", "2014-H1", "--file",
-                                         tmp / "bao-cao.docx"], "TCCB", NONE, "không tìm thấy tệp đính kèm"),
-    "unknown period": (lambda tmp: ["report", "submit", "--unit", "TCCB", "--period", "2014-Q3", "--file",
-                                    _sparse(tmp, "bc.docx", 10)], "TCCB", NONE,
-                       "không có kỳ báo cáo '2014-Q3' trong kế hoạch; các kỳ: 2013, 2014-H1"),
+    "unknown plan (report status)": (
+        lambda tmp: ["report", "status", "khong-co"],
+        None,
+        NONE,
+        "không có kế hoạch 'khong-co'",
+    ),
+    "unknown plan (notice list)": (
+        lambda tmp: ["notice", "list", "khong-co"],
+        None,
+        NONE,
+        "không có kế hoạch 'khong-co'",
+    ),
+    "unknown phase": (
+        lambda tmp: ["phase", "run", PLAN, "9"],
+        None,
+        NONE,
+        "kế hoạch byt-3723-2013-2015 không có giai đoạn 9 (có: 1, 2)",
+    ),
+    "impossible date": (
+        lambda tmp: ["phase", "run", PLAN, "1", "--as-of", "2014-02-30"],
+        None,
+        NONE,
+        "ngày '2014-02-30' không đọc được ('2014-02-30': ngày không có thật); hãy viết YYYY-MM-DD",
+    ),
+    "US date": (
+        lambda tmp: ["activity", "list", PLAN, "--as-of", "12/25/2014"],
+        None,
+        NONE,
+        "theo thứ tự Việt Nam là 25/12/2014",
+    ),
+    "two-digit year": (
+        lambda tmp: ["activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "x", "--as-of", "03/04/14"],
+        "VPB",
+        NONE,
+        "năm viết hai chữ số",
+    ),
+    "attachment missing": (
+        lambda tmp: ["activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "x", "--attach", tmp / "khong-co.pdf"],
+        "VPB",
+        NONE,
+        "không tìm thấy tệp đính kèm",
+    ),
+    "attachment is a folder": (
+        lambda tmp: ["activity", "note", "1.1.2", "--unit", "T5G", "--text", "x", "--attach", tmp],
+        "T5G",
+        NONE,
+        "không phải là tệp; hãy đính kèm từng tệp",
+    ),
+    "attachment huge": (
+        lambda tmp: [
+            "activity",
+            "done",
+            "1.1.1",
+            "--unit",
+            "VPB",
+            "--evidence",
+            "x",
+            "--attach",
+            _sparse(tmp, "video.mp4", 26 * 1024 * 1024),
+        ],
+        "VPB",
+        NONE,
+        "lớn hơn 25 MB; hãy nén hoặc chia nhỏ",
+    ),
+    "report file missing": (
+        lambda tmp: ["report", "submit", "--unit", "TCCB", "--period", "2014-H1", "--file", tmp / "bao-cao.docx"],
+        "TCCB",
+        NONE,
+        "không tìm thấy tệp đính kèm",
+    ),
+    "unknown period": (
+        lambda tmp: [
+            "report",
+            "submit",
+            "--unit",
+            "TCCB",
+            "--period",
+            "2014-Q3",
+            "--file",
+            _sparse(tmp, "bc.docx", 10),
+        ],
+        "TCCB",
+        NONE,
+        "không có kỳ báo cáo '2014-Q3' trong kế hoạch; các kỳ: 2013, 2014-H1",
+    ),
     "unknown token id": (lambda tmp: ["token", "revoke", "999"], "VPB", NONE, "không có mã truy cập số 999"),
     "unknown notification": (lambda tmp: ["notice", "resend", "999"], "VPB", NONE, "không có thông báo số 999"),
-    "routes: invalid URL (phase run)": (lambda tmp: ["phase", "run", PLAN, "1", "--as-of", "2013-10-01"], None,
-                                        lambda tmp: {"CCHC_NOTIFY_CONFIG": str(_routes(tmp))},
-                                        "kenh.yaml (CCHC_NOTIFY_CONFIG) có lỗi: line 4 (entry #2): invalid or "
-                                        "unsupported URL json://****. Hãy sửa các dòng này"),
-    "routes: invalid URL (action)": (lambda tmp: ["activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "x"],
-                                     "VPB", lambda tmp: {"CCHC_NOTIFY_CONFIG": str(_routes(tmp))},
-                                     "chưa có gì được ghi hay gửi"),
-    "routes: file missing": (lambda tmp: ["phase", "run", PLAN, "1", "--as-of", "2013-10-01"], None,
-                             lambda tmp: {"CCHC_NOTIFY_CONFIG": str(tmp / "khong-co.yaml")},
-                             "khong-co.yaml: cannot read route file (No such file or directory)"),
+    "routes: invalid URL (phase run)": (
+        lambda tmp: ["phase", "run", PLAN, "1", "--as-of", "2013-10-01"],
+        None,
+        lambda tmp: {"CCHC_NOTIFY_CONFIG": str(_routes(tmp))},
+        "kenh.yaml (CCHC_NOTIFY_CONFIG) có lỗi: line 4 (entry #2): invalid or "
+        "unsupported URL json://****. Hãy sửa các dòng này",
+    ),
+    "routes: invalid URL (action)": (
+        lambda tmp: ["activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "x"],
+        "VPB",
+        lambda tmp: {"CCHC_NOTIFY_CONFIG": str(_routes(tmp))},
+        "chưa có gì được ghi hay gửi",
+    ),
+    "routes: file missing": (
+        lambda tmp: ["phase", "run", PLAN, "1", "--as-of", "2013-10-01"],
+        None,
+        lambda tmp: {"CCHC_NOTIFY_CONFIG": str(tmp / "khong-co.yaml")},
+        "khong-co.yaml: cannot read route file (No such file or directory)",
+    ),
 }
 
 
 @pytest.mark.parametrize("case", sorted(CLI_CASES))
-def test_a_bad_argument_is_refused_and_nothing_changes(loaded, tokens, cli, tmp_path, monkeypatch,
-                                                       case: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_bad_argument_is_refused_and_nothing_changes(loaded, tokens, cli, tmp_path, monkeypatch, case: str) -> None:  # type: ignore[no-untyped-def]
     from cchc_flow.models.store.db import get_engine
 
     with get_engine().begin() as conn:  # 1.1.1 open: a valid `activity done` would change it

@@ -21,21 +21,23 @@ def issued(result) -> str:  # type: ignore[no-untyped-def]
 
 
 def token_steps() -> list[tuple]:
-    return rows("select entity, entity_key, event, actor, stated_name from transition where entity = 'token' "
-                "order by seq")
+    return rows(
+        "select entity, entity_key, event, actor, stated_name from transition where entity = 'token' order by seq"
+    )
 
 
 def database_name() -> str:
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.services.ownership import database_name as name
+    from cchc_flow.models.store.db import session
 
     with session() as s:
         return name(s)
 
 
 def test_revoking_the_only_coordinator_token_does_not_reopen_the_bootstrap(cli, loaded) -> None:  # type: ignore[no-untyped-def]
-    first = issued(cli("token", "issue", "--unit", "VPB", "--role", "coordinator", "--label", "Chánh Văn phòng",
-                       input=""))
+    first = issued(
+        cli("token", "issue", "--unit", "VPB", "--role", "coordinator", "--label", "Chánh Văn phòng", input="")
+    )
     assert token_steps() == [("token", "1", "bootstrap", "no-token", "tester")]
     assert "Chánh Văn phòng" in rows("select note from transition where event = 'bootstrap'")[0][0]
     cli("token", "revoke", "1", token=first)
@@ -86,8 +88,9 @@ def test_recovery_needs_the_owner_of_the_database(cli, loaded, monkeypatch) -> N
             conn.execute(sa.text(f'CREATE ROLE "{role}" LOGIN'))
             conn.execute(sa.text(f'GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO "{role}"'))
             conn.execute(sa.text(f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO "{role}"'))
-        monkeypatch.setenv("CCHC_DATABASE_URL", get_engine().url.set(username=role)
-                           .render_as_string(hide_password=False))
+        monkeypatch.setenv(
+            "CCHC_DATABASE_URL", get_engine().url.set(username=role).render_as_string(hide_password=False)
+        )
     refused = cli("token", "recover", "--unit", "VPB", "--confirm-database", name, expect=2)
     assert "chỉ người giữ quyền chủ sở hữu cơ sở dữ liệu" in refused.stderr
     assert rows("select count(*) from token") == [(0,)]

@@ -12,7 +12,7 @@ from pathlib import Path
 import apprise
 import pytest
 from apprise.decorators import notify as apprise_notify
-from endpoints import HttpRecorder, SmtpRecorder, http_endpoint, refused_url, smtp_endpoint  # noqa: F401
+from endpoints import HttpRecorder, SmtpRecorder, refused_url
 
 from cchc_flow.models.notify import channels
 from cchc_flow.models.notify.channels import RouteResult, deliver, load_routes, mask_url, route_tags, validate_routes
@@ -275,8 +275,9 @@ def test_the_routes_of_a_tag_are_sent_at_the_same_time(tmp_path, monkeypatch):
 
     monkeypatch.setenv("CCHC_NOTIFY_TIMEOUT", "120")
     with HttpRecorder().hold() as first, HttpRecorder().hold() as second:
-        routes = write_routes(tmp_path, (f"json://127.0.0.1:{first.port}/a", "vpb"),
-                              (f"json://127.0.0.1:{second.port}/b", "vpb"))
+        routes = write_routes(
+            tmp_path, (f"json://127.0.0.1:{first.port}/a", "vpb"), (f"json://127.0.0.1:{second.port}/b", "vpb")
+        )
         results: list[RouteResult] = []
         sending = threading.Thread(target=lambda: results.extend(deliver(routes, "vpb", VI_TITLE, VI_BODY)))
         sending.start()

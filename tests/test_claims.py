@@ -10,7 +10,6 @@ from datetime import date, timedelta
 
 import pendulum
 import sqlalchemy as sa
-
 from endpoints import HttpRecorder
 from faults import OPENING_UNITS, decided_as_of, rows, write_json_routes
 
@@ -20,8 +19,8 @@ ELSEWHERE = "0badc0de:4242:run-on-another-host"  # a sender on another machine: 
 
 def record_opening() -> int:
     """Phase 1 opened (4 activities assigned, 13 notifications for 7 units queued); returns the plan's id."""
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.services.reconcile import record_decisions
+    from cchc_flow.models.store.db import session
 
     view, decided = decided_as_of(OPENING)
     with session() as s:
@@ -38,8 +37,11 @@ def claim_as(holder: str, unit: str, until: pendulum.DateTime) -> None:
     from cchc_flow.models.store.tables import NotificationRow
 
     with get_engine().begin() as conn:
-        conn.execute(sa.update(NotificationRow).where(NotificationRow.recipient == unit)
-                     .values(claimed_by=holder, claimed_until=until))
+        conn.execute(
+            sa.update(NotificationRow)
+            .where(NotificationRow.recipient == unit)
+            .values(claimed_by=holder, claimed_until=until)
+        )
 
 
 def by_unit(http: HttpRecorder) -> Counter:
@@ -48,9 +50,9 @@ def by_unit(http: HttpRecorder) -> Counter:
 
 def test_a_claim_is_taken_by_one_sender_only(loaded) -> None:  # type: ignore[no-untyped-def]
     """Two senders of this host, both alive, claim the same notifications one after the other: the second gets none."""
-    from cchc_flow.models.store.db import session, write_transaction
     from cchc_flow.models.notify.notices import take
     from cchc_flow.models.notify.senders import sender_name
+    from cchc_flow.models.store.db import session, write_transaction
 
     record_opening()
     wanted = [i for (i,) in rows("select id from notification order by id")]
@@ -94,8 +96,9 @@ def test_a_second_delivery_started_between_claim_and_send_sends_nothing(loaded, 
     assert rows("select count(*) from notification where status != 'sent'") == [(0,)]
 
 
-def test_a_claim_of_another_host_is_taken_over_when_its_lease_ended_and_not_before(loaded, tmp_path,
-                                                                                    monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_claim_of_another_host_is_taken_over_when_its_lease_ended_and_not_before(
+    loaded, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     """VPB's messages were claimed by a sender on another host whose lease ended a minute ago: taken over, in doubt
     (it may have sent them), not sent again. T5G's were claimed by one whose lease runs five more minutes: left
     alone, still pending and still its. Everything else is sent."""

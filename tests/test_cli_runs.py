@@ -8,7 +8,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REFERENCE_PLAN, REPO
 
 PLAN = "byt-3723-2013-2015"
@@ -20,8 +19,14 @@ def test_a_phase_run_on_the_ephemeral_api_prints_its_summary_and_nothing_alarmin
     env.update(PYTHONPATH=str(REPO), COLUMNS="200", PREFECT_HOME=str(tmp_path / "prefect"))
 
     def cchc(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, "-m", "cchc_flow.cli.main", *args], env=env, cwd=REPO, capture_output=True,
-                              text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "cchc_flow.cli.main", *args],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
     assert cchc("plan", "load", str(REFERENCE_PLAN)).returncode == 0
     run = cchc("phase", "run", PLAN, "1", "--as-of", "2013-10-01")
@@ -45,17 +50,20 @@ def test_each_kind_of_run_has_one_flow_name_and_the_title_in_its_run_name_and_ta
     from cchc_flow.flows.reporting import run_reporting
     from cchc_flow.flows.review import run_review
 
-    ids = {"phase-1": run_phase(PLAN, 1, "2013-10-01").flow_run_id,
-           "phase-2": run_phase(PLAN, 2, "2014-06-02").flow_run_id,
-           "review-1": run_review(PLAN, 1, "2015-01-26").flow_run_id}
+    ids = {
+        "phase-1": run_phase(PLAN, 1, "2013-10-01").flow_run_id,
+        "phase-2": run_phase(PLAN, 2, "2014-06-02").flow_run_id,
+        "review-1": run_review(PLAN, 1, "2015-01-26").flow_run_id,
+    }
     run_reporting(PLAN, "2014-06-08")
     with get_client(sync_client=True) as client:
         runs = {key: client.read_flow_run(run_id) for key, run_id in ids.items()}
         flows = {key: client.read_flow(run.flow_id).name for key, run in runs.items()}
         from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 
-        reports = client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(
-            all_=[PLAN, "periodic-reports"])))
+        reports = client.read_flow_runs(
+            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[PLAN, "periodic-reports"]))
+        )
         report_flows = {client.read_flow(r.flow_id).name for r in reports}
     assert flows == {"phase-1": "phase", "phase-2": "phase", "review-1": "review"}
     assert report_flows == {"periodic-reports"}

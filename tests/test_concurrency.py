@@ -9,7 +9,6 @@ from collections import Counter
 from datetime import date
 
 import pytest
-
 from endpoints import HttpRecorder
 from faults import PLAN, decided_as_of, finish, release, rows, start_phase, write_json_routes
 
@@ -19,15 +18,18 @@ pytestmark = pytest.mark.usefixtures("prefect_api")
 def chains_consistent() -> None:
     """Every activity's steps follow each other: each starts where the previous one ended."""
     last: dict[str, str] = {}
-    for key, event, old, new in rows("select entity_key, event, from_state, to_state from transition "
-                                     "where entity = 'activity' and event not in ('note', 'refused') order by id"):
+    for key, event, old, new in rows(
+        "select entity_key, event, from_state, to_state from transition "
+        "where entity = 'activity' and event not in ('note', 'refused') order by id"
+    ):
         if key in last:
             assert old == last[key], (key, event, old, last[key])
         last[key] = new
 
 
-def test_two_processes_run_the_same_phase_at_once_while_a_unit_reports(loaded, principals, tmp_path,
-                                                                       monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_two_processes_run_the_same_phase_at_once_while_a_unit_reports(
+    loaded, principals, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     from cchc_flow.flows.phase import run_phase
     from cchc_flow.models.services.actions import report_done
     from cchc_flow.models.store.db import session
@@ -47,8 +49,15 @@ def test_two_processes_run_the_same_phase_at_once_while_a_unit_reports(loaded, p
 
         def unit_reports() -> None:  # VPB reports 1.1.1 while the runs mark it overdue (either order is right)
             with session() as s:
-                reported.append(report_done(s, principal=principals["VPB"], plan_code=PLAN, key="1.1.1",
-                                            evidence="Đã tổ chức 2 lớp tập huấn"))
+                reported.append(
+                    report_done(
+                        s,
+                        principal=principals["VPB"],
+                        plan_code=PLAN,
+                        key="1.1.1",
+                        evidence="Đã tổ chức 2 lớp tập huấn",
+                    )
+                )
 
         unit = threading.Thread(target=unit_reports)
         unit.start()
@@ -79,8 +88,7 @@ def test_two_processes_run_the_same_phase_at_once_while_a_unit_reports(loaded, p
             assert not verify(s, PLAN).breaks
 
 
-def test_a_report_between_the_flows_read_and_its_write_is_kept(loaded, principals, tmp_path,
-                                                                monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_report_between_the_flows_read_and_its_write_is_kept(loaded, principals, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Deterministic: the flow reads 1.1.1 as assigned, then VPB reports it, then the flow writes."""
     import cchc_flow.flows.phase as phase
     from cchc_flow.models.services.actions import report_done
@@ -104,8 +112,10 @@ def test_a_report_between_the_flows_read_and_its_write_is_kept(loaded, principal
     summary = phase.run_phase(PLAN, 1, "2015-01-05")  # 1.1.1's window ended 31/12/2014
     outcome = next(o for o in summary.activities if o.key == "1.1.1")
     assert outcome.state == "reported" and outcome.events == []  # re-decided on what is stored: not overdue
-    assert [e for (e,) in rows("select event from transition where entity_key = '1.1.1' order by id")] == \
-        ["assign", "report"]
+    assert [e for (e,) in rows("select event from transition where entity_key = '1.1.1' order by id")] == [
+        "assign",
+        "report",
+    ]
     assert rows("select count(*) from notification where entity_key = '1.1.1' and notice = 'overdue'") == [(0,)]
     assert rows("select count(*) from notification where entity_key = '1.1.1' and notice = 'reported'") == [(1,)]
     chains_consistent()
@@ -168,8 +178,10 @@ class Inside:
 
 def waiting_for_a_lock() -> bool:
     """PostgreSQL: whether a session of this database waits for a lock another transaction holds."""
-    return rows("select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid "
-                "where not l.granted and a.datname = current_database()") != [(0,)]
+    return rows(
+        "select count(*) from pg_locks l join pg_stat_activity a on a.pid = l.pid "
+        "where not l.granted and a.datname = current_database()"
+    ) != [(0,)]
 
 
 def report_written(unit, key: str, day: date) -> None:  # type: ignore[no-untyped-def]
@@ -188,8 +200,8 @@ def test_the_record_step_waits_for_a_report_being_written_and_decides_on_it(load
     2015-01-05, when 1.1.1 goes overdue) starts. The step must wait for it -- SQLite: its write lock is taken when its
     transaction begins; PostgreSQL: the rows it records are locked and read again under the lock -- then keep the
     report: no crash, no overdue over the report."""
-    from cchc_flow.models.store.db import session, write_transaction
     from cchc_flow.models.services.reconcile import record_decisions
+    from cchc_flow.models.store.db import session, write_transaction
 
     opening, overdue_day = date(2013, 10, 1), date(2015, 1, 5)
     with session() as s:
@@ -207,8 +219,10 @@ def test_the_record_step_waits_for_a_report_being_written_and_decides_on_it(load
         result = step.result()  # the report committed on leaving the block
     assert isinstance(result, dict), result  # unprotected: ConcurrentChange or "database is locked" (a stale read)
     assert result["1.1.1"].state == "reported" and result["1.1.1"].events == []
-    assert [e for (e,) in rows("select event from transition where entity_key = '1.1.1' order by id")] == \
-        ["assign", "report"]
+    assert [e for (e,) in rows("select event from transition where entity_key = '1.1.1' order by id")] == [
+        "assign",
+        "report",
+    ]
     assert rows("select count(*) from transition where event = 'mark_overdue'") == [(8,)]
 
 
@@ -216,9 +230,9 @@ def test_two_steps_written_at_once_join_the_history_chain_one_after_the_other(lo
     """Deterministic: VPB's report of 1.1.1 is written, not committed, when T5G's report of 1.1.2 is written in
     another transaction (other rows: only the plan's history chain is shared). The second must wait for the first
     (PostgreSQL: a lock on the plan's chain; SQLite: the write lock) and chain after it: the history stays whole."""
+    from cchc_flow.models.services.reconcile import record_decisions
     from cchc_flow.models.store.audit import verify
     from cchc_flow.models.store.db import session, write_transaction
-    from cchc_flow.models.services.reconcile import record_decisions
 
     opening, day = date(2013, 10, 1), date(2014, 3, 14)
     with session() as s:
@@ -246,8 +260,8 @@ def test_a_step_from_a_state_that_is_no_longer_stored_is_refused(loaded, princip
 
     from cchc_flow.models.services.actions import report_done
     from cchc_flow.models.services.activities import Change, ConcurrentChange, apply_changes
-    from cchc_flow.models.store.db import session, write_transaction
     from cchc_flow.models.services.reconcile import record_decisions
+    from cchc_flow.models.store.db import session, write_transaction
     from cchc_flow.models.store.tables import ActivityRow
 
     opening = date(2013, 10, 1)
@@ -261,8 +275,11 @@ def test_a_step_from_a_state_that_is_no_longer_stored_is_refused(loaded, princip
         with session() as s:
             report_done(s, principal=principals["VPB"], plan_code=PLAN, key="1.1.1", evidence="Biên bản")
         with pytest.raises(ConcurrentChange), write_transaction(stale):
-            apply_changes(stale, [Change(act, ("mark_overdue",))], actor="cchc-flow", source="flow",
-                          on=date(2015, 1, 5))
+            apply_changes(
+                stale, [Change(act, ("mark_overdue",))], actor="cchc-flow", source="flow", on=date(2015, 1, 5)
+            )
     assert rows("select state from activity where key = '1.1.1'") == [("reported",)]
-    assert [e for (e,) in rows("select event from transition where entity_key = '1.1.1' order by id")] == \
-        ["assign", "report"]
+    assert [e for (e,) in rows("select event from transition where entity_key = '1.1.1' order by id")] == [
+        "assign",
+        "report",
+    ]

@@ -9,7 +9,6 @@ import time
 from collections import Counter
 
 import pytest
-
 from endpoints import HttpRecorder
 from faults import OPENING_UNITS, PLAN, rows, start_phase, write_json_routes
 
@@ -28,8 +27,9 @@ def wait_until(condition, what: str, timeout: float = 120.0) -> None:  # type: i
         time.sleep(0.02)
 
 
-def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(loaded, tokens, cli, tmp_path, cchc_env,
-                                                                            monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(
+    loaded, tokens, cli, tmp_path, cchc_env, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     # three kinds of unit at the moment of the kill:
     #   done      GDXH, VPDU: answered at once, recorded as sent
     #   in flight VPB, TTKT, T5G, TCCB: their endpoint holds every request unanswered, so the kill lands while they
@@ -39,20 +39,29 @@ def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(load
     fast, slow, flaky = HttpRecorder(), HttpRecorder().hold(), HttpRecorder(behaviour="fail500")
     with fast, slow, flaky:
         done, in_flight, waiting = {"GDXH", "VPDU"}, {"VPB", "TTKT", "T5G", "TCCB"}, {"SKDS"}
-        base = {u: f"json://cchc:pw@127.0.0.1:{http.port}" for group, http in ((done, fast), (in_flight, slow),
-                                                                               (waiting, flaky)) for u in group}
-        routes = write_json_routes(tmp_path / "routes.yaml", fast.port, units=base,
-                                   extra=["  - outbox://tccb:", "      tag: unit-tccb"])
+        base = {
+            u: f"json://cchc:pw@127.0.0.1:{http.port}"
+            for group, http in ((done, fast), (in_flight, slow), (waiting, flaky))
+            for u in group
+        }
+        routes = write_json_routes(
+            tmp_path / "routes.yaml", fast.port, units=base, extra=["  - outbox://tccb:", "      tag: unit-tccb"]
+        )
         monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(routes))
         monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "600")
         monkeypatch.setenv("CCHC_NOTIFY_TIMEOUT", "600")  # the held requests never time out before the kill
         proc = start_phase("2013-10-01")
         try:
-            wait_until(lambda: set(by_path(slow)) == in_flight and set(by_path(fast)) == done and
-                       set(by_path(flaky)) == waiting and
-                       rows("select count(distinct recipient) from notification where status = 'sent'") == [(2,)] and
-                       rows("select count(*) from notification where recipient = 'SKDS' and attempts = 1") != [(0,)],
-                       "the fast units recorded as sent, SKDS's 500 recorded, the others' requests in flight")
+            wait_until(
+                lambda: (
+                    set(by_path(slow)) == in_flight
+                    and set(by_path(fast)) == done
+                    and set(by_path(flaky)) == waiting
+                    and rows("select count(distinct recipient) from notification where status = 'sent'") == [(2,)]
+                    and rows("select count(*) from notification where recipient = 'SKDS' and attempts = 1") != [(0,)]
+                ),
+                "the fast units recorded as sent, SKDS's 500 recorded, the others' requests in flight",
+            )
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=30)
@@ -71,8 +80,9 @@ def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(load
         again = run_phase(PLAN, 1, "2013-10-01")
         # each unit got its digest once in total: nothing was sent again, SKDS's came now (after its 500)
         assert by_path(fast) == {u: 1 for u in done} and by_path(slow) == {u: 1 for u in in_flight}
-        assert by_path(flaky) == {"SKDS": 2} and sorted(set(by_path(fast)) | set(by_path(slow)) | waiting) == \
-            sorted(OPENING_UNITS)
+        assert by_path(flaky) == {"SKDS": 2} and sorted(set(by_path(fast)) | set(by_path(slow)) | waiting) == sorted(
+            OPENING_UNITS
+        )
         outbox = list((cchc_env / "outbox").glob("*-tccb-*.json"))
         assert len(outbox) == 1 and json.loads(outbox[0].read_text("utf-8"))["key"]  # written once, under its key
 
@@ -93,8 +103,9 @@ def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(load
         assert errors and all("cchc notice resend" in e and "cchc notice confirm" in e for (e,) in errors)
         assert {d.unit for d in again.deliveries if d.doubtful} == in_flight
         # TCCB's outbox copy counts as delivered (same key, found on disk); only its json copy is in doubt
-        assert rows("select count(*) from delivery where ok and route like 'outbox://tccb%'") == \
-            rows("select count(*) from notification where recipient = 'TCCB'")
+        assert rows("select count(*) from delivery where ok and route like 'outbox://tccb%'") == rows(
+            "select count(*) from notification where recipient = 'TCCB'"
+        )
 
         # later runs (even once every lease has run out) send nothing more
         from cchc_flow.models.store.db import get_engine
@@ -105,8 +116,10 @@ def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(load
         assert by_path(slow) == {u: 1 for u in in_flight} and by_path(fast) == {u: 1 for u in done}
 
         # the coordinator asks the units: VPB got it (confirm), TTKT did not (resend: sent once more, on purpose)
-        (confirm_id,), (resend_id,) = (rows("select min(id) from notification where status = 'doubt' and "
-                                            "recipient = :u", u=u)[0] for u in ("VPB", "TTKT"))
+        (confirm_id,), (resend_id,) = (
+            rows("select min(id) from notification where status = 'doubt' and recipient = :u", u=u)[0]
+            for u in ("VPB", "TTKT")
+        )
         refused = cli("notice", "confirm", confirm_id, expect=2, token=tokens["TCCB"])
         assert "chỉ đơn vị đầu mối của kế hoạch (VPB)" in refused.stderr
         cli("notice", "confirm", confirm_id, token=tokens["VPB"])
@@ -117,8 +130,11 @@ def test_killed_mid_delivery_then_run_again_delivers_each_notification_once(load
         cli("notice", "resend", resend_id, token=tokens["VPB"], input="y\n")
         assert by_path(slow)["TTKT"] == 2
         assert rows("select status from notification where id = :i", i=resend_id) == [("sent",)]
-        assert [e for (e,) in rows("select event from transition where entity = 'notification' order by id")] == \
-            ["refused", "confirm", "resend"]
+        assert [e for (e,) in rows("select event from transition where entity = 'notification' order by id")] == [
+            "refused",
+            "confirm",
+            "resend",
+        ]
 
 
 # What the database holds when the run dies at each point (phase 1 opening: 4 activities assigned, 13 notifications
@@ -143,7 +159,9 @@ def test_killed_at_each_point_then_run_again(loaded, tmp_path, cchc_env, monkeyp
     assert set(AT_KILL) == set(POINTS)
     outbox = cchc_env / "outbox"
     with HttpRecorder() as http:
-        routes = write_json_routes(tmp_path / "routes.yaml", http.port, extra=["  - outbox://tccb:", "      tag: unit-tccb"])
+        routes = write_json_routes(
+            tmp_path / "routes.yaml", http.port, extra=["  - outbox://tccb:", "      tag: unit-tccb"]
+        )
         monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(routes))
         monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "")
         proc = start_phase("2013-10-01", CCHC_KILL_AT=point, CCHC_NOTIFY_WORKERS="1")

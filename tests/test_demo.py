@@ -12,8 +12,7 @@ import sqlalchemy as sa
 
 
 @pytest.mark.usefixtures("prefect_api")
-def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_path, monkeypatch,
-                                                                       db_url) -> None:  # type: ignore[no-untyped-def]
+def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_path, monkeypatch, db_url) -> None:  # type: ignore[no-untyped-def]
     home = tmp_path / "demo"
     for var in ("CCHC_HOME", "CCHC_DATABASE_URL", "CCHC_NOTIFY_CONFIG"):  # the demo points these at its own home
         monkeypatch.setenv(var, "unset")
@@ -22,11 +21,16 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
     out = cli("demo", "--home", home, *into).stdout
     engine = sa.create_engine(db_url if into else f"sqlite:///{home / 'cchc.db'}")
     with engine.connect() as conn:
+
         def q(sql: str) -> list[tuple]:
             return [tuple(r) for r in conn.execute(sa.text(sql))]
 
-        states = dict(((p, s), n) for p, s, n in q(
-            "select p.number, a.state, count(*) from activity a join phase p on p.id = a.phase_id group by 1, 2"))
+        states = dict(
+            ((p, s), n)
+            for p, s, n in q(
+                "select p.number, a.state, count(*) from activity a join phase p on p.id = a.phase_id group by 1, 2"
+            )
+        )
         sent = q("select count(*) from notification where status = 'sent'")[0][0]
         pending = q("select count(*) from notification where status = 'pending'")[0][0]
         steps = q("select count(*) from transition")[0][0]
@@ -34,8 +38,10 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
         reviews = q("select phase_number, held_on, report_docx from review where state = 'held' order by 1")
         history_112 = [r[0] for r in q("select event from transition where entity_key = '1.1.2' order by id")]
         escalated = q("select recipient from notification where entity_key = '1.4.2' and notice = 'escalation'")
-        extensions = q("select a.key, e.state, e.granted_until from extension e join activity a on a.id = e.activity_id "
-                       "order by e.id")
+        extensions = q(
+            "select a.key, e.state, e.granted_until from extension e join activity a on a.id = e.activity_id "
+            "order by e.id"
+        )
         explained = q("select a.key, e.unit_code, e.state from explanation e join activity a on a.id = e.activity_id")
         reassigned = q("select a.key, r.leads from reassignment r join activity a on a.id = r.activity_id")
         history_221 = [r[0] for r in q("select event from transition where entity_key = '2.2.1' order by id")]
@@ -49,32 +55,39 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
     assert f"{steps} bước đã ghi vào lịch sử; {sent} thông báo đã gửi, {pending} còn chờ; {submissions} báo cáo" in out
     assert pending == 0 and submissions == 28
     assert [r[0] for r in reviews] == [1, 2] and "đã tổ chức 26/01/2015" in out and "đã tổ chức 21/12/2015" in out
-    for _, _, path in reviews:   # the reports in the administrative format, Word and PDF, each activity settled
+    for _, _, path in reviews:  # the reports in the administrative format, Word and PDF, each activity settled
         document = docx.Document(path)
-        assert path in out.replace("\n", "") and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in document.tables[0].cell(0, 1).text
+        assert (
+            path in out.replace("\n", "") and "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in document.tables[0].cell(0, 1).text
+        )
         assert Path(path).with_suffix(".pdf").read_bytes().startswith(b"%PDF")
-        review_rows = [[c.text for c in r.cells] for t in document.tables for r in t.rows if r.cells[0].text[:3] in
-                       ("1.6", "2.6")]
+        review_rows = [
+            [c.text for c in r.cells] for t in document.tables for r in t.rows if r.cells[0].text[:3] in ("1.6", "2.6")
+        ]
         assert review_rows and all("đã công nhận" in r for r in review_rows)
     outbox = list((home / "outbox").glob("*.json"))
     assert f"({len(outbox)} thư)" in out and len(outbox) > 100
     assert history_112 == ["assign", "note", "report", "return", "report", "accept"]  # returned and re-reported
     assert {r[0] for r in escalated} == {"LDB", "VPB", "T5G"}  # 1.4.2 was never reported
     # one extension refused (1.4.2 stays overdue), one approved (2.2.1, then reported within the new date)
-    assert [(k, st, str(g) if g else None) for k, st, g in extensions] == \
-        [("1.4.2", "refused", None), ("2.2.1", "approved", "2015-01-31")]
+    assert [(k, st, str(g) if g else None) for k, st, g in extensions] == [
+        ("1.4.2", "refused", None),
+        ("2.2.1", "approved", "2015-01-31"),
+    ]
     assert [(k, json.loads(v) if isinstance(v, str) else v) for k, v in reassigned] == [("2.4.1", ["VPB", "T5G"])]
-    ranking = out.split("Xếp hạng đơn vị", 1)[1]   # the units' ranking ends the replay
+    ranking = out.split("Xếp hạng đơn vị", 1)[1]  # the units' ranking ends the replay
     assert "Hạng" in ranking and "Điểm" in ranking and "│ VPB " in ranking and "│ T5G " in ranking
     assert out.index("Xếp hạng đơn vị") > out.index(" thư)")
-    assert explained == [("1.4.2", "T5G", "answered")]   # asked for an explanation, and given
+    assert explained == [("1.4.2", "T5G", "answered")]  # asked for an explanation, and given
     review_1 = Path(reviews[0][2]).with_suffix(".md").read_text("utf-8")
     assert "Giải trình của các đơn vị" in review_1 and "Chưa bố trí được kinh phí" in review_1
     assert history_221[-4:] == ["extension_requested", "extend", "report", "accept"]
     assert json.loads((outbox[0]).read_text("utf-8"))["body"].startswith("Kính gửi")
 
     # the summary says how to look at the replay in the portal, with the demo's own token and a unit's link
-    database = sa.engine.make_url(db_url if into else f"sqlite:///{home / 'cchc.db'}").render_as_string(hide_password=True)
+    database = sa.engine.make_url(db_url if into else f"sqlite:///{home / 'cchc.db'}").render_as_string(
+        hide_password=True
+    )
     assert f"CCHC_HOME={home} CCHC_DATABASE_URL={database} cchc serve --as-of 2015-12-31" in out
     token = re.search(r"mã truy cập: (cchc_\S+)", out)[1]
     link = re.search(r"http://127\.0\.0\.1:8080(/login\?link=\S+)", out)[1]
@@ -87,4 +100,4 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
         assert opened.status_code == 303 and opened.headers["location"] == "/inbox"
         assert "Việc của T5G" in portal.get("/inbox").text
     issued = cli("token", "issue", "--role", "coordinator", "--unit", "VPB", "--label", "second", token=token)
-    assert issued.stdout.strip().splitlines()[-1].startswith("cchc_")   # a new coordinator token, properly
+    assert issued.stdout.strip().splitlines()[-1].startswith("cchc_")  # a new coordinator token, properly

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 
 import pytest
 import yaml
-
 from conftest import REPO
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
@@ -41,8 +40,13 @@ def test_deploy_writes_one_deployment_per_phase_review_and_reporting_duty_and_is
     first = cli("deploy", "--pool", "cchc-test")
     assert "Đã ghi 5 deployment vào work pool cchc-test" in first.stdout
     deployed = _ours()
-    assert set(deployed) == {f"phase/{PLAN}-phase-1", f"phase/{PLAN}-phase-2", f"review/{PLAN}-review-1",
-                             f"review/{PLAN}-review-2", f"periodic-reports/{PLAN}-periodic-reports"}
+    assert set(deployed) == {
+        f"phase/{PLAN}-phase-1",
+        f"phase/{PLAN}-phase-2",
+        f"review/{PLAN}-review-1",
+        f"review/{PLAN}-review-2",
+        f"periodic-reports/{PLAN}-periodic-reports",
+    }
     phase1 = deployed[f"phase/{PLAN}-phase-1"]
     assert phase1.parameters == {"plan": PLAN, "phase": 1}
     assert {"cchc", PLAN, "phase-1", "Giai đoạn 1 (2013-2014)"} <= set(phase1.tags)
@@ -67,8 +71,9 @@ def test_deploy_removes_the_deployments_of_plans_no_longer_loaded_and_leaves_oth
 
     # written by cchc for a plan this database does not hold (a plan unloaded, another database), and one of
     # somebody else's
-    phase_flow.to_deployment(name="old-plan-phase-1", parameters={"plan": "old-plan", "phase": 1},
-                             tags=["cchc", "old-plan"]).apply()
+    phase_flow.to_deployment(
+        name="old-plan-phase-1", parameters={"plan": "old-plan", "phase": 1}, tags=["cchc", "old-plan"]
+    ).apply()
     phase_flow.to_deployment(name="hand-made", parameters={"plan": PLAN, "phase": 1}, tags=["mine"]).apply()
     result = cli("deploy", "--pool", "cchc-test")
     assert "phase/old-plan-phase-1" in result.stdout and "Đã gỡ 1 deployment" in result.stdout
@@ -80,11 +85,11 @@ def test_deploy_removes_the_deployments_of_plans_no_longer_loaded_and_leaves_oth
 def test_a_closed_plan_is_no_longer_deployed(cli, loaded) -> None:  # type: ignore[no-untyped-def]
     from sqlmodel import select
 
-    from cchc_flow.models.store.db import session
+    from cchc_flow.flows.running.deployments import planned_deployments
     from cchc_flow.models.rules.lifecycle import ReviewState
+    from cchc_flow.models.store.db import session
     from cchc_flow.models.store.queries import get_plan
     from cchc_flow.models.store.tables import ReviewRow
-    from cchc_flow.flows.running.deployments import planned_deployments
 
     assert len(planned_deployments()) == 5
     with session() as s:
@@ -113,10 +118,9 @@ def test_prefect_yaml_is_what_the_same_code_generates_for_the_reference_plan(cli
 
 
 def test_run_now_with_the_server_down_or_answering_errors_is_named_and_records_nothing(cli, loaded) -> None:  # type: ignore[no-untyped-def]
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
     from endpoints import HttpRecorder
     from portal import rows
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     with HttpRecorder(behaviour="fail500") as failing:  # answers every request with an error
         for url in ("http://127.0.0.1:9/api", f"{failing.url}/api"):

@@ -7,7 +7,6 @@ import importlib
 import json
 
 import yaml
-
 from conftest import REPO
 
 
@@ -15,9 +14,12 @@ def test_each_deployment_runs_a_flow_of_ours_daily_at_eight_in_asia_ho_chi_minh(
     config = yaml.safe_load((REPO / "prefect.yaml").read_text(encoding="utf-8"))
     deployments = config["deployments"]
     assert {(d["entrypoint"], d["parameters"].get("phase")) for d in deployments} == {
-        ("cchc_flow.flows.phase:phase_flow", 1), ("cchc_flow.flows.phase:phase_flow", 2),
-        ("cchc_flow.flows.review:review_flow", 1), ("cchc_flow.flows.review:review_flow", 2),
-        ("cchc_flow.flows.reporting:reporting_flow", None)}
+        ("cchc_flow.flows.phase:phase_flow", 1),
+        ("cchc_flow.flows.phase:phase_flow", 2),
+        ("cchc_flow.flows.review:review_flow", 1),
+        ("cchc_flow.flows.review:review_flow", 2),
+        ("cchc_flow.flows.reporting:reporting_flow", None),
+    }
     for d in deployments:
         module, name = d["entrypoint"].split(":")
         flow = getattr(importlib.import_module(module), name)

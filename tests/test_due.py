@@ -13,8 +13,13 @@ from cchc_flow.models.rules.lifecycle import Event, IllegalTransition, State, ne
 PARTIES = Parties(coordinator="VPB", leadership="LDB", reminder_days=(30, 7, 1), escalate_after_days=30)
 
 
-def facts(state: str = "planned", start: date = date(2014, 1, 1), end: date = date(2014, 12, 31),
-          leads: tuple[str, ...] = ("SKDS",), partners: tuple[str, ...] = ("TCCB",)) -> Facts:
+def facts(
+    state: str = "planned",
+    start: date = date(2014, 1, 1),
+    end: date = date(2014, 12, 31),
+    leads: tuple[str, ...] = ("SKDS",),
+    partners: tuple[str, ...] = ("TCCB",),
+) -> Facts:
     return Facts("1.4.1", state, start, end, leads, partners)
 
 
@@ -26,7 +31,9 @@ def test_window_opening_assigns_and_tells_lead_and_partners() -> None:
     d = decide(facts(), date(2014, 1, 1), PARTIES)
     assert d.events == (Event.ASSIGN,)
     assert [(m.notice, m.recipient, m.role) for m in d.messages] == [
-        (Notice.ASSIGNED, "SKDS", Role.LEAD), (Notice.ASSIGNED, "TCCB", Role.PARTNER)]
+        (Notice.ASSIGNED, "SKDS", Role.LEAD),
+        (Notice.ASSIGNED, "TCCB", Role.PARTNER),
+    ]
 
 
 def test_no_lead_in_the_plan_means_the_coordinator_is_told() -> None:
@@ -34,9 +41,17 @@ def test_no_lead_in_the_plan_means_the_coordinator_is_told() -> None:
     assert [(m.recipient, m.role) for m in d.messages] == [("VPB", Role.COORDINATOR), ("TCCB", Role.PARTNER)]
 
 
-@pytest.mark.parametrize("today, offset", [
-    (date(2014, 11, 30), None), (date(2014, 12, 1), 30), (date(2014, 12, 23), 30), (date(2014, 12, 24), 7),
-    (date(2014, 12, 30), 1), (date(2014, 12, 31), 1)])
+@pytest.mark.parametrize(
+    "today, offset",
+    [
+        (date(2014, 11, 30), None),
+        (date(2014, 12, 1), 30),
+        (date(2014, 12, 23), 30),
+        (date(2014, 12, 24), 7),
+        (date(2014, 12, 30), 1),
+        (date(2014, 12, 31), 1),
+    ],
+)
 def test_the_latest_reminder_whose_day_has_come_goes_to_the_lead(today: date, offset: int | None) -> None:
     d = decide(facts("assigned"), today, PARTIES)
     reminders = [m for m in d.messages if m.notice == Notice.REMINDER]
@@ -63,7 +78,9 @@ def test_overdue_on_the_first_working_day_after_the_window_and_escalated_later()
     assert decide(facts("overdue"), date(2015, 1, 29), PARTIES).empty
     e = decide(facts("overdue"), date(2015, 2, 2), PARTIES)  # 30/01 + weekend
     assert {(m.notice, m.recipient, m.offset) for m in e.messages} == {
-        (Notice.ESCALATION, "LDB", 30), (Notice.ESCALATION, "SKDS", 30)}
+        (Notice.ESCALATION, "LDB", 30),
+        (Notice.ESCALATION, "SKDS", 30),
+    }
 
 
 @pytest.mark.parametrize("state", ["reported", "accepted", "cancelled"])
@@ -80,7 +97,12 @@ def test_one_table_of_transitions_refuses_the_rest() -> None:
     assert next_state("assigned", "report") == State.REPORTED
     assert next_state("returned", "report") == State.REPORTED
     assert next_state("reported", "accept") == State.ACCEPTED
-    for state, event in [("planned", "report"), ("accepted", "cancel"), ("assigned", "accept"),
-                         ("cancelled", "assign"), ("reported", "mark_overdue")]:
+    for state, event in [
+        ("planned", "report"),
+        ("accepted", "cancel"),
+        ("assigned", "accept"),
+        ("cancelled", "assign"),
+        ("reported", "mark_overdue"),
+    ]:
         with pytest.raises(IllegalTransition, match="không thể"):
             next_state(state, event)

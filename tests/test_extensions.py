@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from faults import rows as raw_rows
-from cchc_flow.models.services.extensions import Limits, extension_problem
 from portal import set_states
+
+from cchc_flow.models.services.extensions import Limits, extension_problem
 
 PLAN = "byt-3723-2013-2015"
 DUE = date(2014, 12, 31)
@@ -16,8 +16,15 @@ LIMITS = Limits(phase_end=date(2015, 12, 31), max_extensions=2)
 
 
 def problem(**kw):  # type: ignore[no-untyped-def]
-    args = dict(state="assigned", until=date(2015, 3, 31), due=DUE, today=date(2015, 1, 10), limits=LIMITS,
-                granted=0, open_request=False)
+    args = dict(
+        state="assigned",
+        until=date(2015, 3, 31),
+        due=DUE,
+        today=date(2015, 1, 10),
+        limits=LIMITS,
+        granted=0,
+        open_request=False,
+    )
     return extension_problem(**{**args, **kw})
 
 
@@ -28,11 +35,11 @@ def test_the_rule() -> None:
     assert "trả lại báo cáo trước" in problem(state="reported")
     assert "đang chờ" in problem(open_request=True)
     assert "tối đa theo kế hoạch là 2" in problem(granted=2)
-    assert "đã qua" in problem(until=date(2015, 1, 9))                                   # before today
+    assert "đã qua" in problem(until=date(2015, 1, 9))  # before today
     assert "không sau hạn hiện tại 31/12/2014" in problem(today=date(2014, 6, 1), until=date(2014, 10, 1))
-    assert "không sau hạn hiện tại" in problem(today=date(2014, 6, 1), until=DUE)          # the same day is no extension
-    assert "--beyond-phase" in problem(until=date(2016, 1, 31))                           # past the phase's end
-    assert problem(until=date(2016, 1, 31), beyond_phase=True) is None                     # ... unless said explicitly
+    assert "không sau hạn hiện tại" in problem(today=date(2014, 6, 1), until=DUE)  # the same day is no extension
+    assert "--beyond-phase" in problem(until=date(2016, 1, 31))  # past the phase's end
+    assert problem(until=date(2016, 1, 31), beyond_phase=True) is None  # ... unless said explicitly
 
 
 def rows(sql: str, **params) -> list[tuple]:  # type: ignore[no-untyped-def]
@@ -49,47 +56,80 @@ def steps(key: str) -> list[tuple]:
 
 
 def test_request_approve_refuse_and_what_an_approval_moves(loaded, principals) -> None:  # type: ignore[no-untyped-def]
-    from cchc_flow.models.services.activities import phase_view
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.rules.due import Notice, decide
+    from cchc_flow.models.services.activities import phase_view
     from cchc_flow.models.services.extensions import decide_extension, request_extension
+    from cchc_flow.models.store.db import session
     from cchc_flow.models.store.queries import activities_owed
 
-    set_states(PLAN, "overdue", ["2.5.1"])    # VPB, T5G lead; due 31/12/2014; phase 2 ends 31/12/2015
+    set_states(PLAN, "overdue", ["2.5.1"])  # VPB, T5G lead; due 31/12/2014; phase 2 ends 31/12/2015
     t5g, vpb = principals["T5G"], principals["VPB"]
     with session() as s:
-        request_extension(s, principal=t5g, plan_code=PLAN, key="2.5.1", until=date(2015, 3, 31),
-                          reason="Chờ số liệu quý I", today=date(2015, 1, 10))
+        request_extension(
+            s,
+            principal=t5g,
+            plan_code=PLAN,
+            key="2.5.1",
+            until=date(2015, 3, 31),
+            reason="Chờ số liệu quý I",
+            today=date(2015, 1, 10),
+        )
     assert extensions() == [("T5G", "2015-03-31", "open", None)]
     assert rows("select state, extended_to from activity where key = '2.5.1'") == [("overdue", None)]  # unchanged
     assert rows("select recipient from notification where notice = 'extension_requested'") == [("VPB",)]
     with session() as s:
-        decide_extension(s, principal=vpb, plan_code=PLAN, key="2.5.1", approve=True, until=date(2015, 2, 27),
-                         today=date(2015, 1, 12))
+        decide_extension(
+            s,
+            principal=vpb,
+            plan_code=PLAN,
+            key="2.5.1",
+            approve=True,
+            until=date(2015, 2, 27),
+            today=date(2015, 1, 12),
+        )
     assert extensions() == [("T5G", "2015-03-31", "approved", "2015-02-27")]
-    assert rows("select state, window_end, extended_to from activity where key = '2.5.1'") == \
-        [("assigned", DUE.isoformat(), "2015-02-27")]                        # overdue -> assigned; the plan's date kept
-    assert steps("2.5.1")[-2:] == [("extension_requested", "overdue", "overdue", "unit:T5G #%d" % t5g.token_id),
-                                   ("extend", "overdue", "assigned", "coordinator:VPB #%d" % vpb.token_id)]
+    assert rows("select state, window_end, extended_to from activity where key = '2.5.1'") == [
+        ("assigned", DUE.isoformat(), "2015-02-27")
+    ]  # overdue -> assigned; the plan's date kept
+    assert steps("2.5.1")[-2:] == [
+        ("extension_requested", "overdue", "overdue", f"unit:T5G #{t5g.token_id}"),
+        ("extend", "overdue", "assigned", f"coordinator:VPB #{vpb.token_id}"),
+    ]
     told = {r[0] for r in rows("select recipient from notification where notice = 'extension_approved'")}
-    assert told == {"VPB", "T5G", "TCCB", "TTKT"}   # the leads and the partners
-    with session() as s:   # reminders count towards the new date; the list shows both dates
+    assert told == {"VPB", "T5G", "TCCB", "TTKT"}  # the leads and the partners
+    with session() as s:  # reminders count towards the new date; the list shows both dates
         view = next(a for a in phase_view(s, PLAN, 2).activities if a.facts.key == "2.5.1")
         assert view.facts.end == date(2015, 2, 27)
         decision = decide(view.facts, date(2015, 2, 20), phase_view(s, PLAN, 2).parties)
         assert [(m.notice, m.offset) for m in decision.messages] == [(Notice.REMINDER, 7)] * 2
-        from cchc_flow.models.notify.notices import message_key   # a reminder of the new date, not one already sent for the old
+        from cchc_flow.models.notify.notices import (
+            message_key,  # a reminder of the new date, not one already sent for the old
+        )
 
         assert message_key(PLAN, "2.5.1", decision.messages[0], view.details).endswith("|7|2015-02-27")
         owed = {r["id"]: r for r in activities_owed(s, PLAN, today=date(2015, 1, 12))}
     assert (owed["2.5.1"]["end"], owed["2.5.1"]["planned_end"]) == (date(2015, 2, 27), DUE)
-    assert (owed["2.5.1"]["status"], owed["2.5.1"]["days_late"]) == ("in_time", 0)   # judged on the approved date
+    assert (owed["2.5.1"]["status"], owed["2.5.1"]["days_late"]) == ("in_time", 0)  # judged on the approved date
 
-    with session() as s:   # a second request, refused by the coordinator with a note
-        request_extension(s, principal=t5g, plan_code=PLAN, key="2.5.1", until=date(2015, 4, 30),
-                          reason="Thêm thời gian", today=date(2015, 2, 20))
-        decide_extension(s, principal=vpb, plan_code=PLAN, key="2.5.1", approve=False,
-                         note="Đã gia hạn một lần", today=date(2015, 2, 21))
+    with session() as s:  # a second request, refused by the coordinator with a note
+        request_extension(
+            s,
+            principal=t5g,
+            plan_code=PLAN,
+            key="2.5.1",
+            until=date(2015, 4, 30),
+            reason="Thêm thời gian",
+            today=date(2015, 2, 20),
+        )
+        decide_extension(
+            s,
+            principal=vpb,
+            plan_code=PLAN,
+            key="2.5.1",
+            approve=False,
+            note="Đã gia hạn một lần",
+            today=date(2015, 2, 21),
+        )
     assert extensions()[-1] == ("T5G", "2015-04-30", "refused", None)
     assert rows("select extended_to from activity where key = '2.5.1'") == [("2015-02-27",)]
     assert steps("2.5.1")[-1][0] == "extension_refused"
@@ -97,8 +137,8 @@ def test_request_approve_refuse_and_what_an_approval_moves(loaded, principals) -
 
 def test_refusals_are_recorded_and_change_nothing(loaded, principals) -> None:  # type: ignore[no-untyped-def]
     from cchc_flow.models.services.actions import ActionRefused
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.services.extensions import decide_extension, request_extension
+    from cchc_flow.models.store.db import session
 
     set_states(PLAN, "overdue", ["2.5.1"])
     set_states(PLAN, "accepted", ["2.2.1"])
@@ -108,38 +148,86 @@ def test_refusals_are_recorded_and_change_nothing(loaded, principals) -> None:  
         before = (extensions(), rows("select key, state, extended_to from activity order by key"))
         with session() as s, pytest.raises(ActionRefused) as exc:
             if approve is None:
-                request_extension(s, principal=principal, plan_code=PLAN, key=key, reason="Lý do",
-                                  today=date(2015, 1, 10), **{"until": date(2015, 3, 31), **kw})
+                request_extension(
+                    s,
+                    principal=principal,
+                    plan_code=PLAN,
+                    key=key,
+                    reason="Lý do",
+                    today=date(2015, 1, 10),
+                    **{"until": date(2015, 3, 31), **kw},
+                )
             else:
-                decide_extension(s, principal=principal, plan_code=PLAN, key=key, approve=approve,
-                                 today=date(2015, 1, 10), **kw)
+                decide_extension(
+                    s, principal=principal, plan_code=PLAN, key=key, approve=approve, today=date(2015, 1, 10), **kw
+                )
         assert expect in str(exc.value)
         assert (extensions(), rows("select key, state, extended_to from activity order by key")) == before
         assert steps(key)[-1][0] == "refused"
 
-    refused(t5g, "2.5.1", "đã qua", until=date(2015, 1, 5))                     # before today
-    refused(tccb, "2.5.1", "chỉ đơn vị chủ trì (VPB, T5G)")                       # another unit
-    refused(principals["SKDS"], "2.2.1", "đã công nhận")                         # an accepted activity
+    refused(t5g, "2.5.1", "đã qua", until=date(2015, 1, 5))  # before today
+    refused(tccb, "2.5.1", "chỉ đơn vị chủ trì (VPB, T5G)")  # another unit
+    refused(principals["SKDS"], "2.2.1", "đã công nhận")  # an accepted activity
     refused(vpb, "2.5.1", "không có đề nghị gia hạn nào đang chờ", approve=True)  # nothing to decide
     with session() as s:
-        request_extension(s, principal=t5g, plan_code=PLAN, key="2.5.1", until=date(2015, 3, 31), reason="Lý do",
-                          today=date(2015, 1, 10))
-    refused(t5g, "2.5.1", "đang chờ")                                            # a second request while open
-    refused(t5g, "2.5.1", "chỉ đơn vị đầu mối", approve=True)                    # only the coordinator decides
+        request_extension(
+            s,
+            principal=t5g,
+            plan_code=PLAN,
+            key="2.5.1",
+            until=date(2015, 3, 31),
+            reason="Lý do",
+            today=date(2015, 1, 10),
+        )
+    refused(t5g, "2.5.1", "đang chờ")  # a second request while open
+    refused(t5g, "2.5.1", "chỉ đơn vị đầu mối", approve=True)  # only the coordinator decides
     refused(vpb, "2.5.1", "--beyond-phase", approve=True, until=date(2016, 2, 1))  # past the phase, not said
     with session() as s:
-        decide_extension(s, principal=vpb, plan_code=PLAN, key="2.5.1", approve=True, until=date(2016, 2, 1),
-                         beyond_phase=True, today=date(2015, 1, 10))
+        decide_extension(
+            s,
+            principal=vpb,
+            plan_code=PLAN,
+            key="2.5.1",
+            approve=True,
+            until=date(2016, 2, 1),
+            beyond_phase=True,
+            today=date(2015, 1, 10),
+        )
     assert rows("select extended_to from activity where key = '2.5.1'") == [("2016-02-01",)]
 
 
 def test_the_commands(loaded, cli, tokens) -> None:  # type: ignore[no-untyped-def]
     set_states(PLAN, "overdue", ["2.5.1"])
-    out = cli("activity", "extend", "2.5.1", "--unit", "T5G", "--until", "01/01/2015", "--reason", "Chờ số liệu",
-              token=tokens["T5G"], expect=2)
+    out = cli(
+        "activity",
+        "extend",
+        "2.5.1",
+        "--unit",
+        "T5G",
+        "--until",
+        "01/01/2015",
+        "--reason",
+        "Chờ số liệu",
+        token=tokens["T5G"],
+        expect=2,
+    )
     assert "không gia hạn được hoạt động 2.5.1" in out.stderr and "đã qua" in out.stderr
     assert "Traceback" not in out.stderr + out.stdout
     assert steps("2.5.1")[-1][0] == "refused" and extensions() == []
     assert "--approve" in cli("activity", "extension", "2.5.1", token=tokens["VPB"], expect=2).stderr
-    assert "--until" in cli("activity", "extend", "2.5.1", "--unit", "T5G", "--until", "32/13/2015",
-                            "--reason", "x", token=tokens["T5G"], expect=2).stderr
+    assert (
+        "--until"
+        in cli(
+            "activity",
+            "extend",
+            "2.5.1",
+            "--unit",
+            "T5G",
+            "--until",
+            "32/13/2015",
+            "--reason",
+            "x",
+            token=tokens["T5G"],
+            expect=2,
+        ).stderr
+    )

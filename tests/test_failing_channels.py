@@ -9,19 +9,19 @@ from collections import Counter
 from datetime import date
 
 import pytest
-
 from endpoints import HttpRecorder, free_port
 from faults import OPENING_UNITS, PLAN, decided_as_of, rows, write_json_routes
 
 pytestmark = pytest.mark.usefixtures("prefect_api")
 PASSWORD = "Broken-Route-pw-77"
-TIMEOUT = 1.0          # CCHC_NOTIFY_TIMEOUT
-RETRY = 0.3            # one Prefect retry after 0.3 s
+TIMEOUT = 1.0  # CCHC_NOTIFY_TIMEOUT
+RETRY = 0.3  # one Prefect retry after 0.3 s
 
 
 @pytest.mark.parametrize("failure", ["refused", "fail500", "hang"])
-def test_a_broken_route_is_bounded_isolated_recorded_and_retried_later(loaded, tmp_path, monkeypatch,
-                                                                        failure: str) -> None:  # type: ignore[no-untyped-def]
+def test_a_broken_route_is_bounded_isolated_recorded_and_retried_later(
+    loaded, tmp_path, monkeypatch, failure: str
+) -> None:  # type: ignore[no-untyped-def]
     from cchc_flow.flows.phase import run_phase
 
     good = HttpRecorder().start()
@@ -29,8 +29,11 @@ def test_a_broken_route_is_bounded_isolated_recorded_and_retried_later(loaded, t
     try:
         if failure == "fail500":
             broken.behaviour = "fail500"
-        bad_base = (f"json://cchc:{PASSWORD}@127.0.0.1:{free_port()}" if failure == "refused"
-                    else f"json://cchc:{PASSWORD}@127.0.0.1:{broken.port}")
+        bad_base = (
+            f"json://cchc:{PASSWORD}@127.0.0.1:{free_port()}"
+            if failure == "refused"
+            else f"json://cchc:{PASSWORD}@127.0.0.1:{broken.port}"
+        )
         path = write_json_routes(tmp_path / "routes.yaml", good.port, units={"TCCB": bad_base})
         monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(path))
         monkeypatch.setenv("CCHC_NOTIFY_TIMEOUT", str(TIMEOUT))
@@ -52,10 +55,14 @@ def test_a_broken_route_is_bounded_isolated_recorded_and_retried_later(loaded, t
         # the others were not held up: all sent at the first attempt, recorded no later than TCCB's first failure
         # (for a hang: before it, which came a timeout later)
         assert rows("select distinct status, attempts from notification where recipient != 'TCCB'") == [("sent", 1)]
-        ((others_done,),) = rows("select max(d.at) from delivery d join notification n on n.id = d.notification_id "
-                                 "where d.ok and n.recipient != 'TCCB'")
-        ((first_failure,),) = rows("select min(d.at) from delivery d join notification n on n.id = d.notification_id "
-                                   "where not d.ok and n.recipient = 'TCCB'")
+        ((others_done,),) = rows(
+            "select max(d.at) from delivery d join notification n on n.id = d.notification_id "
+            "where d.ok and n.recipient != 'TCCB'"
+        )
+        ((first_failure,),) = rows(
+            "select min(d.at) from delivery d join notification n on n.id = d.notification_id "
+            "where not d.ok and n.recipient = 'TCCB'"
+        )
         assert str(others_done) < str(first_failure) if failure == "hang" else str(others_done) <= str(first_failure)
         failed = rows("select route, error from delivery where not ok")
         assert len(failed) == 6 and all(PASSWORD not in f"{r} {e}" for r, e in failed)
@@ -82,17 +89,22 @@ def test_units_are_sent_to_at_the_same_time(loaded, tmp_path, monkeypatch) -> No
     import threading
 
     import cchc_flow.flows.delivery as delivery
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.services.reconcile import record_decisions
+    from cchc_flow.models.store.db import session
 
     opening = date(2013, 10, 1)
     view, decided = decided_as_of(opening)
     with session() as s:
         record_decisions(s, view, decided, opening)
     with HttpRecorder() as good, HttpRecorder().hold() as vpb, HttpRecorder().hold() as tccb:
-        path = write_json_routes(tmp_path / "routes.yaml", good.port,
-                                 units={"VPB": f"json://cchc:{PASSWORD}@127.0.0.1:{vpb.port}",
-                                        "TCCB": f"json://cchc:{PASSWORD}@127.0.0.1:{tccb.port}"})
+        path = write_json_routes(
+            tmp_path / "routes.yaml",
+            good.port,
+            units={
+                "VPB": f"json://cchc:{PASSWORD}@127.0.0.1:{vpb.port}",
+                "TCCB": f"json://cchc:{PASSWORD}@127.0.0.1:{tccb.port}",
+            },
+        )
         monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(path))
         monkeypatch.setenv("CCHC_NOTIFY_TIMEOUT", "120")
         results: list = []

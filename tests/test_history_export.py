@@ -11,16 +11,16 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
-from history_data import AMENDMENT, NOTES, PLAN, history, history_template, record_steps  # noqa: F401  (fixtures)
+from history_data import AMENDMENT, NOTES, PLAN, record_steps
 
 TIME = re.compile(r"^│ (\d\d/\d\d/\d{4} \d\d:\d\d:\d\d) +│ (\S+) +│ (.+?) +│")
 
 
 def entries(**filters):  # type: ignore[no-untyped-def]
     from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.history_query import HistoryFilter, history as read
+    from cchc_flow.models.store.history_query import HistoryFilter
+    from cchc_flow.models.store.history_query import history as read
 
     with session() as s:
         return list(read(s, HistoryFilter(PLAN, **filters)))
@@ -95,9 +95,11 @@ def test_exports_hold_the_same_rows_as_the_table(cli, history, tmp_path: Path) -
     from_xlsx = [dict(zip(COLUMNS, r)) for r in xlsx_rows[1:]]
 
     from cchc_flow.models.reports.history_xlsx import reader_values
+
     # the workbook says it in words (codes stay in the JSON): compare it with what the reader is meant to read
-    assert [tuple(norm(r[k]) for k in KEY) for r in from_xlsx] == \
-        [tuple(norm(reader_values(e)[k]) for k in KEY) for e in entries()]
+    assert [tuple(norm(r[k]) for k in KEY) for r in from_xlsx] == [
+        tuple(norm(reader_values(e)[k]) for k in KEY) for e in entries()
+    ]
     for rows in (from_csv, from_json, from_xlsx):
         assert rows is from_xlsx or [tuple(norm(r[k]) for k in KEY) for r in rows] == expected
         notes = [r["note"] for r in rows]
@@ -111,14 +113,20 @@ def test_exports_hold_the_same_rows_as_the_table(cli, history, tmp_path: Path) -
     assert [r["at"].strftime("%d/%m/%Y %H:%M:%S") for r in from_xlsx] == table_times
 
 
-@pytest.mark.parametrize(("filters", "args", "expected"), [
-    ({"activity": "1.1.2"}, ["--activity", "1.1.2"], [("step", "note"), ("notice", "note"), ("notice", "note")]),
-    ({"unit": "T5G"}, ["--unit", "t5g"], [("step", "note"), ("notice", "note")]),
-    ({"unit": "TCCB"}, ["--unit", "TCCB"], [("step", "note")] * 3),
-    ({"actor": "no-token", "state": "loaded"}, ["--actor", "no-token", "--state", "loaded"], [("step", "loaded")]),
-    ({"since": "2013-10-10", "until": "2013-12-31"}, ["--since", "10/10/2013", "--until", "2013-12-31"],
-     [("step", "note"), ("notice", "note"), ("notice", "note")]),
-])
+@pytest.mark.parametrize(
+    ("filters", "args", "expected"),
+    [
+        ({"activity": "1.1.2"}, ["--activity", "1.1.2"], [("step", "note"), ("notice", "note"), ("notice", "note")]),
+        ({"unit": "T5G"}, ["--unit", "t5g"], [("step", "note"), ("notice", "note")]),
+        ({"unit": "TCCB"}, ["--unit", "TCCB"], [("step", "note")] * 3),
+        ({"actor": "no-token", "state": "loaded"}, ["--actor", "no-token", "--state", "loaded"], [("step", "loaded")]),
+        (
+            {"since": "2013-10-10", "until": "2013-12-31"},
+            ["--since", "10/10/2013", "--until", "2013-12-31"],
+            [("step", "note"), ("notice", "note"), ("notice", "note")],
+        ),
+    ],
+)
 def test_filters(cli, history, filters: dict, args: list[str], expected: list) -> None:  # type: ignore[no-untyped-def]
     from datetime import date
 
@@ -137,8 +145,16 @@ def test_a_units_periodic_reports_are_in_its_history(history) -> None:  # type: 
     with session() as s, write_transaction(s):
         plan_id = get_plan(s, PLAN).id
         for unit in ("TCCB", "T5G"):
-            record(s, plan_id=plan_id, entity="report", key=f"bao-cao-6-thang/2014-H1/{unit}", event="submit",
-                   actor="tester", source="cli", note=f"Báo cáo 6 tháng đầu năm 2014 của {unit}.docx")
+            record(
+                s,
+                plan_id=plan_id,
+                entity="report",
+                key=f"bao-cao-6-thang/2014-H1/{unit}",
+                event="submit",
+                actor="tester",
+                source="cli",
+                note=f"Báo cáo 6 tháng đầu năm 2014 của {unit}.docx",
+            )
     got = [(e.entity, e.key) for e in entries(unit="TCCB") if e.entity == "report"]
     assert got == [("report", "bao-cao-6-thang/2014-H1/TCCB")]
     assert len(entries(unit="TCCB")) == 4
@@ -176,10 +192,12 @@ def test_flow_run_ids_in_the_history_are_the_runs_prefect_returns(cli, loaded, m
     rows = json.loads(cli("history", PLAN, "--format", "json").stdout)
     in_flows = [r for r in rows if r["flow_run_id"]]
     assert {r["flow_run_id"] for r in in_flows} == set(runs)
-    assert {r["kind"] for r in in_flows} == {"step", "notice"}   # steps and the notices sent in the run
+    assert {r["kind"] for r in in_flows} == {"step", "notice"}  # steps and the notices sent in the run
     with get_client(sync_client=True) as client:
-        known = {str(r.id): r for r in client.read_flow_runs(
-            flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[PLAN])))}
+        known = {
+            str(r.id): r
+            for r in client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[PLAN])))
+        }
     assert set(runs) <= set(known)
     assert all(known[i].state.is_completed() for i in runs)
     ui = get_current_settings().api.url.removesuffix("/api")
@@ -198,8 +216,10 @@ def test_flow_run_ids_in_the_history_are_the_runs_prefect_returns(cli, loaded, m
     monkeypatch.setattr("cchc_flow.models.store.history.prefect_run_ids", lambda: (ghost, None))
     [ghost_row] = record_steps(1, note="bước ghi trong một lần chạy không có thật")
     result = cli("audit", "runs", PLAN, expect=1)
-    assert f"1 bước ghi lần chạy Prefect {ghost} mà Prefect không biết (dòng đầu: id {ghost_row})" \
+    assert (
+        f"1 bước ghi lần chạy Prefect {ghost} mà Prefect không biết (dòng đầu: id {ghost_row})"
         in result.stderr.replace("\n", " ")
+    )
 
 
 def test_the_workbook_prints(cli, history, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
@@ -209,14 +229,14 @@ def test_the_workbook_prints(cli, history, tmp_path: Path) -> None:  # type: ign
 
     from openpyxl import load_workbook
 
-    from cchc_flow.models.store.history_query import COLUMNS, HistoryFilter
     from cchc_flow.models.reports.history_xlsx import export_name
+    from cchc_flow.models.store.history_query import COLUMNS, HistoryFilter
 
     path = tmp_path / "h.xlsx"
     cli("history", PLAN, "--format", "xlsx", "--output", path)
     sheet = load_workbook(path).worksheets[0]
     letter = {name: chr(ord("A") + i) for i, name in enumerate(COLUMNS) if i < 26}
-    assert sheet.column_dimensions[letter["day"]].width >= 11          # no more "###" for the day
+    assert sheet.column_dimensions[letter["day"]].width >= 11  # no more "###" for the day
     assert sheet.column_dimensions[letter["note"]].width >= 50
     rows = list(sheet.iter_rows(min_row=2))
     day = rows[0][COLUMNS.index("day")]
@@ -229,10 +249,16 @@ def test_the_workbook_prints(cli, history, tmp_path: Path) -> None:  # type: ign
     events = {r[COLUMNS.index("event")].value for r in rows}
     states = {r[COLUMNS.index("to_state")].value for r in rows} - {None}
     assert "ghi chú" in events and "note" not in events
-    assert states and all(s in {"đã giao", "đã báo cáo", "đã công nhận", "quá hạn", "bị trả lại", "đã hủy",
-                                "chưa đến thời gian"} or not s.isascii() or s == "loaded" for s in states)
+    assert states and all(
+        s in {"đã giao", "đã báo cáo", "đã công nhận", "quá hạn", "bị trả lại", "đã hủy", "chưa đến thời gian"}
+        or not s.isascii()
+        or s == "loaded"
+        for s in states
+    )
     assert {r[0].value for r in rows} <= {"bước", "thông báo"}
     f = HistoryFilter(PLAN, activity="1.1.2", since=date(2014, 1, 1), until=date(2014, 12, 31))
     assert export_name("3723/QĐ-BYT", f, "xlsx") == "lich-su-3723-1.1.2-2014.xlsx"
-    assert export_name("3723/QĐ-BYT", HistoryFilter(PLAN, unit="T5G", since=date(2014, 3, 1)), "csv") \
+    assert (
+        export_name("3723/QĐ-BYT", HistoryFilter(PLAN, unit="T5G", since=date(2014, 3, 1)), "csv")
         == "lich-su-3723-T5G-tu-20140301.csv"
+    )

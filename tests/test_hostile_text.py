@@ -24,19 +24,43 @@ def test_control_characters_are_refused_in_new_input(cli, tokens, tmp_path, monk
     before = rows("select count(*) from transition")
     note = cli("activity", "note", "1.1.2", "--unit", "T5G", "--text", ESC, expect=2, token=tokens["T5G"])
     assert "--text chứa ký tự điều khiển \\x1b (ký tự thứ 5)" in note.stderr and "\x1b" not in note.stderr
-    assert "--evidence chứa ký tự điều khiển" in cli("activity", "done", "1.1.2", "--unit", "T5G", "--evidence",
-                                                     "a\x07b", expect=2, token=tokens["T5G"]).stderr
-    assert "--reason chứa ký tự điều khiển" in cli("activity", "cancel", "1.2.1", "--reason", "x\x00",
-                                                   expect=2, token=tokens["VPB"]).stderr
-    assert "--label chứa ký tự điều khiển" in cli("token", "issue", "--unit", "T5G", "--label", "\x1b]0;x\x07",
-                                                  expect=2, token=tokens["VPB"]).stderr
+    assert (
+        "--evidence chứa ký tự điều khiển"
+        in cli(
+            "activity", "done", "1.1.2", "--unit", "T5G", "--evidence", "a\x07b", expect=2, token=tokens["T5G"]
+        ).stderr
+    )
+    assert (
+        "--reason chứa ký tự điều khiển"
+        in cli("activity", "cancel", "1.2.1", "--reason", "x\x00", expect=2, token=tokens["VPB"]).stderr
+    )
+    assert (
+        "--label chứa ký tự điều khiển"
+        in cli("token", "issue", "--unit", "T5G", "--label", "\x1b]0;x\x07", expect=2, token=tokens["VPB"]).stderr
+    )
     bad_name = tmp_path / "bien\x1bban.pdf"
     bad_name.write_bytes(b"%PDF-1.4")
-    assert "--attach chứa ký tự điều khiển" in cli("activity", "done", "1.1.2", "--unit", "T5G", "--evidence", "x",
-                                                   "--attach", bad_name, expect=2, token=tokens["T5G"]).stderr
+    assert (
+        "--attach chứa ký tự điều khiển"
+        in cli(
+            "activity",
+            "done",
+            "1.1.2",
+            "--unit",
+            "T5G",
+            "--evidence",
+            "x",
+            "--attach",
+            bad_name,
+            expect=2,
+            token=tokens["T5G"],
+        ).stderr
+    )
     monkeypatch.setenv("CCHC_ACTOR", "officer\x1b[2J")
-    assert "CCHC_ACTOR chứa ký tự điều khiển" in cli("activity", "note", "1.1.2", "--unit", "T5G", "--text", "x",
-                                                     expect=2, token=tokens["T5G"]).stderr
+    assert (
+        "CCHC_ACTOR chứa ký tự điều khiển"
+        in cli("activity", "note", "1.1.2", "--unit", "T5G", "--text", "x", expect=2, token=tokens["T5G"]).stderr
+    )
     assert rows("select count(*) from transition") == before
     monkeypatch.delenv("CCHC_ACTOR")
     cli("activity", "note", "1.1.2", "--unit", "T5G", "--text", "dòng 1\r\ndòng 2\tcột", token=tokens["T5G"])
@@ -53,8 +77,16 @@ def test_stored_control_characters_are_escaped_when_printed(cli, loaded, monkeyp
     from cchc_flow.models.store.queries import get_plan
 
     with session() as s, write_transaction(s):
-        record(s, plan_id=get_plan(s, PLAN).id, entity="activity", key="1.1.2", event="note", actor="unit:T5G",
-               source="cli", note=ESC + "\x9b2J")
+        record(
+            s,
+            plan_id=get_plan(s, PLAN).id,
+            entity="activity",
+            key="1.1.2",
+            event="note",
+            actor="unit:T5G",
+            source="cli",
+            note=ESC + "\x9b2J",
+        )
     shown = cli("history", PLAN).stdout
     assert "\x1b" not in shown and "\x9b" not in shown
     screen = io.StringIO()

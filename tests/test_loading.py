@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 
 import sqlalchemy as sa
-
 from conftest import REFERENCE_PLAN, UNITS
 
 
@@ -44,13 +43,23 @@ def test_amended_plan_is_recorded_in_history(cli, db_url: str, tmp_path: Path) -
 
     result = cli("plan", "load", path)
     assert "đã được sửa đổi: 3 thay đổi" in result.stdout
-    history = _rows(db_url, "select entity, entity_key, event, note, actor, stated_name, source from transition "
-                            "where event = 'amended' order by id")
+    history = _rows(
+        db_url,
+        "select entity, entity_key, event, note, actor, stated_name, source from transition "
+        "where event = 'amended' order by id",
+    )
     # loading needs no token: the history says so, with the name typed (CCHC_ACTOR) beside it
     assert ("activity", "1.3.1", "amended", "lead: [] → ['VPB']", "no-token", "tester", "cli") in history
     assert ("group", "DVLQ", "amended", "[] → ['KHTC', 'PC']", "no-token", "tester", "cli") in history
-    assert ("activity", "2.6.1", "amended", "funding: Kinh phí truyền thông Bộ → Kinh phí truyền thông Bộ Y tế",
-            "no-token", "tester", "cli") in history
+    assert (
+        "activity",
+        "2.6.1",
+        "amended",
+        "funding: Kinh phí truyền thông Bộ → Kinh phí truyền thông Bộ Y tế",
+        "no-token",
+        "tester",
+        "cli",
+    ) in history
     shown = json.loads(cli("plan", "show", "byt-3723-2013-2015", "--format", "json").stdout)
     first = shown["phases"][0]["activities"][3]
     assert (first["id"], first["lead"]) == ("1.3.1", ["VPB"])

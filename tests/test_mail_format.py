@@ -16,16 +16,17 @@ from pathlib import Path
 
 import pytest
 
-from endpoints import HttpRecorder, SmtpRecorder, http_endpoint, smtp_endpoint  # noqa: F401  (fixtures)
 from cchc_flow.models.notify.channels import deliver, load_routes
-from cchc_flow.models.store.attachments import original_name, store
 from cchc_flow.models.notify.notices import compose_digest
+from cchc_flow.models.store.attachments import original_name, store
 from cchc_flow.models.store.tables import NotificationRow
 
 TODAY = date(2014, 1, 6)
 NAMES = {"VPB": "Văn phòng Bộ", "T5G": None, "TCCB": "Vụ Tổ chức cán bộ"}
-LONG_TITLE = ("Tổ chức viết bài tuyên truyền, phổ biến các nội dung của Nghị quyết số 30c/NQ-CP ngày 08/11/2011 "
-              "của Chính phủ về ban hành Chương trình tổng thể <cải cách hành chính> nhà nước & các văn bản liên quan")
+LONG_TITLE = (
+    "Tổ chức viết bài tuyên truyền, phổ biến các nội dung của Nghị quyết số 30c/NQ-CP ngày 08/11/2011 "
+    "của Chính phủ về ban hành Chương trình tổng thể <cải cách hành chính> nhà nước & các văn bản liên quan"
+)
 SENDER = "Văn phòng Bộ Y tế"
 ENCODED_WORD = re.compile(r"=\?[^?]+\?[bBqQ]\?[^?]*\?=")
 
@@ -40,32 +41,87 @@ def _home(tmp_path, monkeypatch):
 def notices(attach: list[str] = ()) -> list[NotificationRow]:  # type: ignore[assignment]
     phase = "Giai đoạn 1 (2013-2014)"
     return [
-        NotificationRow(plan_id=1, key="a", entity="activity", entity_key="1.1.2", notice="assigned", recipient="T5G",
-                        role="lead", as_of=TODAY, details={"phase": phase, "title": LONG_TITLE, "start": "2014-01-01",
-                                                           "end": "2014-12-31", "leads": ["VPB", "T5G"]}),
-        NotificationRow(plan_id=1, key="b", entity="activity", entity_key="1.3.2", notice="assigned", recipient="T5G",
-                        role="lead", as_of=TODAY, details={"phase": phase, "title": "Sửa đổi quy chế", "start":
-                                                           "2014-01-01", "end": "2015-06-30", "leads": ["T5G"]}),
-        NotificationRow(plan_id=1, key="c", entity="activity", entity_key="1.4.2", notice="overdue", recipient="T5G",
-                        role="lead", as_of=TODAY, details={"phase": phase, "title": "Hội thảo biểu dương",
-                                                           "start": "2013-10-01", "end": "2013-12-31",
-                                                           "leads": ["VPB", "T5G"], "attach": list(attach)}),
+        NotificationRow(
+            plan_id=1,
+            key="a",
+            entity="activity",
+            entity_key="1.1.2",
+            notice="assigned",
+            recipient="T5G",
+            role="lead",
+            as_of=TODAY,
+            details={
+                "phase": phase,
+                "title": LONG_TITLE,
+                "start": "2014-01-01",
+                "end": "2014-12-31",
+                "leads": ["VPB", "T5G"],
+            },
+        ),
+        NotificationRow(
+            plan_id=1,
+            key="b",
+            entity="activity",
+            entity_key="1.3.2",
+            notice="assigned",
+            recipient="T5G",
+            role="lead",
+            as_of=TODAY,
+            details={
+                "phase": phase,
+                "title": "Sửa đổi quy chế",
+                "start": "2014-01-01",
+                "end": "2015-06-30",
+                "leads": ["T5G"],
+            },
+        ),
+        NotificationRow(
+            plan_id=1,
+            key="c",
+            entity="activity",
+            entity_key="1.4.2",
+            notice="overdue",
+            recipient="T5G",
+            role="lead",
+            as_of=TODAY,
+            details={
+                "phase": phase,
+                "title": "Hội thảo biểu dương",
+                "start": "2013-10-01",
+                "end": "2013-12-31",
+                "leads": ["VPB", "T5G"],
+                "attach": list(attach),
+            },
+        ),
     ]
 
 
 def test_the_digest_says_what_is_in_it_and_names_units_one_way() -> None:
-    digest = compose_digest(plan_number="3723/QĐ-BYT", plan_title="Kế hoạch CCHC", unit_code="TCCB",
-                            unit_name="Vụ Tổ chức cán bộ", items=notices(), today=TODAY, names=NAMES)
+    digest = compose_digest(
+        plan_number="3723/QĐ-BYT",
+        plan_title="Kế hoạch CCHC",
+        unit_code="TCCB",
+        unit_name="Vụ Tổ chức cán bộ",
+        items=notices(),
+        today=TODAY,
+        names=NAMES,
+    )
     assert digest.title == "[3723/QĐ-BYT] 2 việc mới, 1 việc quá hạn — hạn gần nhất 31/12/2014"
     lines = digest.body.splitlines()
     assert lines[0] == "Kính gửi: Vụ Tổ chức cán bộ (TCCB)"
-    assert "1. GIAO NHIỆM VỤ — hoạt động 1.1.2, Giai đoạn 1 (2013-2014)" in lines   # no nested brackets
-    assert f"   {LONG_TITLE}" in lines                                               # the whole text
-    overdue = compose_digest(plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="VPB", unit_name="Văn phòng Bộ",
-                             items=[NotificationRow(**{**notices()[2].model_dump(), "role": "coordinator"})],
-                             today=TODAY, names=NAMES)
+    assert "1. GIAO NHIỆM VỤ — hoạt động 1.1.2, Giai đoạn 1 (2013-2014)" in lines  # no nested brackets
+    assert f"   {LONG_TITLE}" in lines  # the whole text
+    overdue = compose_digest(
+        plan_number="3723/QĐ-BYT",
+        plan_title="KH",
+        unit_code="VPB",
+        unit_name="Văn phòng Bộ",
+        items=[NotificationRow(**{**notices()[2].model_dump(), "role": "coordinator"})],
+        today=TODAY,
+        names=NAMES,
+    )
     assert "hoạt động do Văn phòng Bộ (VPB), T5G chủ trì đã quá hạn 31/12/2013" in overdue.body
-    assert "cchc " not in digest.body and "--unit" not in digest.body                 # officers use the portal
+    assert "cchc " not in digest.body and "--unit" not in digest.body  # officers use the portal
 
 
 def test_email_has_a_text_part_and_an_html_alternative(tmp_path, smtp_endpoint) -> None:  # type: ignore[no-untyped-def]
@@ -73,32 +129,51 @@ def test_email_has_a_text_part_and_an_html_alternative(tmp_path, smtp_endpoint) 
     evidence.write_bytes(b"%PDF-1.4\n% bien ban\n")
     stored = store(evidence)["path"]
     assert Path(str(stored)).name != evidence.name and original_name(str(stored)) == evidence.name
-    digest = compose_digest(plan_number="3723/QĐ-BYT", plan_title="Kế hoạch CCHC", unit_code="T5G", unit_name=None,
-                            items=notices([str(stored)]), today=TODAY, names=NAMES)
+    digest = compose_digest(
+        plan_number="3723/QĐ-BYT",
+        plan_title="Kế hoạch CCHC",
+        unit_code="T5G",
+        unit_name=None,
+        items=notices([str(stored)]),
+        today=TODAY,
+        names=NAMES,
+    )
     routes = tmp_path / "routes.yml"
-    routes.write_text(f'urls:\n  - "mailto://127.0.0.1:{smtp_endpoint.port}?from=cchc@vpb.example.vn'
-                      f'&name={SENDER}&to=t5g@example.vn":\n      tag: unit-t5g\n', encoding="utf-8")
-    [result] = deliver(load_routes(routes), "unit-t5g", digest.title, digest.body, html=digest.html,
-                       attach=[(Path(str(stored)), original_name(str(stored)))])
+    routes.write_text(
+        f'urls:\n  - "mailto://127.0.0.1:{smtp_endpoint.port}?from=cchc@vpb.example.vn'
+        f'&name={SENDER}&to=t5g@example.vn":\n      tag: unit-t5g\n',
+        encoding="utf-8",
+    )
+    [result] = deliver(
+        load_routes(routes),
+        "unit-t5g",
+        digest.title,
+        digest.body,
+        html=digest.html,
+        attach=[(Path(str(stored)), original_name(str(stored)))],
+    )
     assert result.ok, result.error
     [mail] = smtp_endpoint.wait_for(1)
     message = mail.message
 
     raw = dict(message.raw_items())
     words = ENCODED_WORD.findall(raw["Subject"])
-    assert words and all(len(w) <= 75 for w in words) and len(raw["Subject"]) < 998     # RFC 2047, RFC 5322
-    assert "".join(p.decode(c) if isinstance(p, bytes) else p for p, c in decode_header(raw["Subject"])) \
-        == digest.title == str(message["Subject"])
+    assert words and all(len(w) <= 75 for w in words) and len(raw["Subject"]) < 998  # RFC 2047, RFC 5322
+    assert (
+        "".join(p.decode(c) if isinstance(p, bytes) else p for p, c in decode_header(raw["Subject"]))
+        == digest.title
+        == str(message["Subject"])
+    )
     assert message["From"].addresses[0].display_name == SENDER
 
     text = message.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert "Kính gửi: T5G\n" in text and "<" not in text.replace(LONG_TITLE, "") and "&amp;" not in text
     assert re.search(r"GIAO NHIỆM VỤ — hoạt động 1\.1\.2, Giai đoạn 1 \(2013-2014\) *\n" + re.escape(LONG_TITLE), text)
-    assert re.search(r"https://cchc\.byt\.gov\.vn/login\?link=\S+", text)          # the link, whole, on its own
+    assert re.search(r"https://cchc\.byt\.gov\.vn/login\?link=\S+", text)  # the link, whole, on its own
     assert len(text.splitlines()) > 15
 
     html = message.get_body(("html",)).get_content()
-    assert "&lt;cải cách hành chính&gt; nhà nước &amp; các văn bản" in html           # escaped
+    assert "&lt;cải cách hành chính&gt; nhà nước &amp; các văn bản" in html  # escaped
     assert html.count("<li") == 3 and "<ol" in html
     link = re.search(r'<a href="(https://cchc\.byt\.gov\.vn/login\?link=[^"]+)"', html)
     assert link and link.group(1).replace("&amp;", "&") in text
@@ -109,8 +184,15 @@ def test_email_has_a_text_part_and_an_html_alternative(tmp_path, smtp_endpoint) 
 
 
 def test_other_routes_get_plain_text(tmp_path, http_endpoint) -> None:  # type: ignore[no-untyped-def]
-    digest = compose_digest(plan_number="3723/QĐ-BYT", plan_title="Kế hoạch CCHC", unit_code="T5G", unit_name=None,
-                            items=notices(), today=TODAY, names=NAMES)
+    digest = compose_digest(
+        plan_number="3723/QĐ-BYT",
+        plan_title="Kế hoạch CCHC",
+        unit_code="T5G",
+        unit_name=None,
+        items=notices(),
+        today=TODAY,
+        names=NAMES,
+    )
     routes = tmp_path / "routes.yml"
     routes.write_text(f'urls:\n  - "json://127.0.0.1:{http_endpoint.port}/hook":\n      tag: unit-t5g\n')
     [result] = deliver(load_routes(routes), "unit-t5g", digest.title, digest.body, html=digest.html)
@@ -131,13 +213,14 @@ def _screenshot(html: str, tmp_path: Path) -> None:
     page_file = tmp_path / "mail.html"
     page_file.write_text(html, encoding="utf-8")
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(chromium), args=["--headless", "--no-sandbox",
-                                                                          "--disable-gpu", "--lang=vi"])
+        browser = pw.chromium.launch(
+            executable_path=str(chromium), args=["--headless", "--no-sandbox", "--disable-gpu", "--lang=vi"]
+        )
         try:
             page = browser.new_page(viewport={"width": 760, "height": 600}, java_script_enabled=False)
             page.goto(page_file.as_uri())
             assert page.locator("ol > li").count() == 3
-            assert page.evaluate("document.documentElement.scrollWidth") <= 760     # nothing runs off the side
+            assert page.evaluate("document.documentElement.scrollWidth") <= 760  # nothing runs off the side
             page.screenshot(path=str(folder / "email.png"), full_page=True)
         finally:
             browser.close()
@@ -149,29 +232,68 @@ def test_periodic_and_coordinator_messages_speak_plainly() -> None:
 
     def report_notice(label: str, notice: str, role: str, **extra: object) -> NotificationRow:
         period = Period("bao-cao", label, date(2014, 6, 15) if "H1" in label else date(2013, 12, 15), "VPB", "")
-        return NotificationRow(plan_id=1, key=label + notice, entity="report", entity_key=f"bao-cao/{label}",
-                               notice=notice, recipient="TCCB", role=role, as_of=TODAY,
-                               details=period_details(period, to="VPB", unit="TCCB", **extra))
+        return NotificationRow(
+            plan_id=1,
+            key=label + notice,
+            entity="report",
+            entity_key=f"bao-cao/{label}",
+            notice=notice,
+            recipient="TCCB",
+            role=role,
+            as_of=TODAY,
+            details=period_details(period, to="VPB", unit="TCCB", **extra),
+        )
 
-    digest = compose_digest(plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="TCCB",
-                            unit_name="Vụ Tổ chức cán bộ", today=date(2013, 12, 10), names=NAMES,
-                            items=[report_notice("2013", "report_reminder", "reporter"),
-                                   report_notice("2014-H1", "report_reminder", "reporter")])
+    digest = compose_digest(
+        plan_number="3723/QĐ-BYT",
+        plan_title="KH",
+        unit_code="TCCB",
+        unit_name="Vụ Tổ chức cán bộ",
+        today=date(2013, 12, 10),
+        names=NAMES,
+        items=[
+            report_notice("2013", "report_reminder", "reporter"),
+            report_notice("2014-H1", "report_reminder", "reporter"),
+        ],
+    )
     assert "Báo cáo định kỳ năm 2013" in digest.body and "Báo cáo định kỳ 6 tháng đầu năm 2014" in digest.body
     assert "kỳ kỳ" not in digest.body and "cchc " not in digest.body and "--period" not in digest.body
-    assert "NHẮC BÁO CÁO ĐỊNH KỲ: còn 0 ngày — năm 2013" in digest.body            # no nested brackets
+    assert "NHẮC BÁO CÁO ĐỊNH KỲ: còn 0 ngày — năm 2013" in digest.body  # no nested brackets
     assert "gửi báo cáo năm 2013 về Văn phòng Bộ (VPB) trước ngày 15/12/2013" in digest.body
 
-    missing = compose_digest(plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="VPB", unit_name="Văn phòng Bộ",
-                             today=date(2013, 12, 16), names=NAMES,
-                             items=[report_notice("2013", "report_missing", "coordinator", missing=["TCCB", "T5G"])])
+    missing = compose_digest(
+        plan_number="3723/QĐ-BYT",
+        plan_title="KH",
+        unit_code="VPB",
+        unit_name="Văn phòng Bộ",
+        today=date(2013, 12, 16),
+        names=NAMES,
+        items=[report_notice("2013", "report_missing", "coordinator", missing=["TCCB", "T5G"])],
+    )
     assert "chưa nhận được báo cáo năm 2013 của: Vụ Tổ chức cán bộ (TCCB), T5G" in missing.body
 
-    reported = NotificationRow(plan_id=1, key="r", entity="activity", entity_key="1.1.2", notice="reported",
-                               recipient="VPB", role="coordinator", as_of=TODAY,
-                               details={**notices()[0].details, "unit": "T5G", "text": "Đã đăng 5 bài",
-                                        "on_time": True, "coordinator": "VPB"})
-    review = compose_digest(plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="VPB", unit_name="Văn phòng Bộ",
-                            items=[reported], today=TODAY, names=NAMES)
-    assert "T5G báo cáo (đúng hạn): Đã đăng 5 bài. Đề nghị xem xét, công nhận hoặc trả lại trên cổng thông tin" \
-        in review.body and "cchc activity" not in review.body
+    reported = NotificationRow(
+        plan_id=1,
+        key="r",
+        entity="activity",
+        entity_key="1.1.2",
+        notice="reported",
+        recipient="VPB",
+        role="coordinator",
+        as_of=TODAY,
+        details={**notices()[0].details, "unit": "T5G", "text": "Đã đăng 5 bài", "on_time": True, "coordinator": "VPB"},
+    )
+    review = compose_digest(
+        plan_number="3723/QĐ-BYT",
+        plan_title="KH",
+        unit_code="VPB",
+        unit_name="Văn phòng Bộ",
+        items=[reported],
+        today=TODAY,
+        names=NAMES,
+    )
+    assert (
+        "T5G báo cáo (đúng hạn): Đã đăng 5 bài. Đề nghị xem xét, công nhận hoặc trả lại trên cổng thông tin"
+        in review.body
+        and "cchc activity" not in review.body
+    )

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-
-from pgserver import fresh_database, pg_server_url  # noqa: F401  (fixture)
+from pgserver import fresh_database
 
 TEXT = "Văn phòng Bộ — Sơ kết giai đoạn I"
 
 
-def test_roundtrip_vietnamese_and_fresh_database(pg_server_url):  # noqa: F811
+def test_roundtrip_vietnamese_and_fresh_database(pg_server_url):
     url = sa.make_url(pg_server_url)
     assert url.drivername == "postgresql+psycopg"
     assert url.host == "127.0.0.1" and url.port and url.database == "cchc_test"
@@ -25,9 +24,9 @@ def test_roundtrip_vietnamese_and_fresh_database(pg_server_url):  # noqa: F811
         with engine.connect() as conn:
             rows = conn.execute(sa.text("SELECT body FROM notes")).scalars().all()
             assert rows == [TEXT]
-            assert conn.execute(
-                sa.text("SELECT count(*) FROM notes WHERE body LIKE :p"), {"p": "%Sơ kết%"}
-            ).scalar() == 1
+            assert (
+                conn.execute(sa.text("SELECT count(*) FROM notes WHERE body LIKE :p"), {"p": "%Sơ kết%"}).scalar() == 1
+            )
     finally:
         engine.dispose()
 

@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-
-from endpoints import HttpRecorder, SmtpRecorder, free_port, http_endpoint, smtp_endpoint  # noqa: F401
+from endpoints import HttpRecorder, SmtpRecorder, free_port
 
 PLAN = "byt-3723-2013-2015"
 JSON_PASSWORD = "S3cret-json-pw"
@@ -28,8 +27,10 @@ def write_routes(path: Path, http: HttpRecorder, smtp: SmtpRecorder, zalo: HttpR
         tag = TAGS.get(code, f"unit-{code.lower()}")
         lines.append(f"  - json://cchc:{JSON_PASSWORD}@127.0.0.1:{http.port}/{code.lower()}:")
         lines.append(f"      tag: {tag}")
-    lines += [f"  - mailto://127.0.0.1:{smtp.port}?from=cchc@byt.gov.vn&to=vanthu@vpb.byt.gov.vn:",
-              "      tag: unit-vpb"]
+    lines += [
+        f"  - mailto://127.0.0.1:{smtp.port}?from=cchc@byt.gov.vn&to=vanthu@vpb.byt.gov.vn:",
+        "      tag: unit-vpb",
+    ]
     if zalo:
         lines += [f"  - zalo://{ZALO_TOKEN}/nhom-ttkt:", "      tag: unit-ttkt"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -65,22 +66,33 @@ def rows(sql: str, **params) -> list[tuple]:  # type: ignore[no-untyped-def]
         return [tuple(r) for r in conn.execute(sa.text(sql), params)]
 
 
-def test_opening_run_sends_one_digest_per_unit_and_a_rerun_sends_nothing(loaded, routes, http_endpoint,
-                                                                         smtp_endpoint) -> None:
+def test_opening_run_sends_one_digest_per_unit_and_a_rerun_sends_nothing(
+    loaded, routes, http_endpoint, smtp_endpoint
+) -> None:
     summary = run("2013-10-01")
     got = by_unit(http_endpoint)
     # open on 2013-10-01: 1.1.1, 1.1.2, 1.2.1, 1.4.1 (windows "2013-2014"); each unit named on them, once
-    expected = {"VPB": ["1.1.1", "1.1.2", "1.2.1", "1.4.1"], "TCCB": ["1.1.1", "1.1.2", "1.4.1"],
-                "TTKT": ["1.1.2", "1.4.1"], "T5G": ["1.1.2"], "VPDU": ["1.2.1"], "SKDS": ["1.4.1"],
-                "GDXH": ["1.4.1"]}
+    expected = {
+        "VPB": ["1.1.1", "1.1.2", "1.2.1", "1.4.1"],
+        "TCCB": ["1.1.1", "1.1.2", "1.4.1"],
+        "TTKT": ["1.1.2", "1.4.1"],
+        "T5G": ["1.1.2"],
+        "VPDU": ["1.2.1"],
+        "SKDS": ["1.4.1"],
+        "GDXH": ["1.4.1"],
+    }
     assert sorted(got) == sorted(expected)
     for unit, ids in expected.items():
         assert len(got[unit]) == 1, unit  # one digest per unit
         message = got[unit][0]["message"]
-        assert [i for i in ("1.1.1", "1.1.2", "1.2.1", "1.3.1", "1.4.1", "1.4.2") if f"hoạt động {i}," in message] == ids
+        assert [
+            i for i in ("1.1.1", "1.1.2", "1.2.1", "1.3.1", "1.4.1", "1.4.2") if f"hoạt động {i}," in message
+        ] == ids
         assert "GIAO NHIỆM VỤ" in message and "hạn: 31/12/2014" in message
     vpb = got["VPB"][0]["message"]
-    assert "Kế hoạch 3723/QĐ-BYT" in vpb and "Vai trò của đơn vị: chủ trì" in vpb and "Vai trò của đơn vị: phối hợp" in vpb
+    assert (
+        "Kế hoạch 3723/QĐ-BYT" in vpb and "Vai trò của đơn vị: chủ trì" in vpb and "Vai trò của đơn vị: phối hợp" in vpb
+    )
     assert "phối hợp với đơn vị chủ trì: Báo Sức khỏe & Đời sống (SKDS), Báo Gia đình & Xã hội (GDXH);" in vpb
     mails = smtp_endpoint.wait_for(1)
     assert len(mails) == 1 and mails[0].subject == "[3723/QĐ-BYT] 4 việc mới — hạn gần nhất 31/12/2014"
@@ -89,8 +101,10 @@ def test_opening_run_sends_one_digest_per_unit_and_a_rerun_sends_nothing(loaded,
     assert [k for k, s in sorted(states.items()) if s == "assigned"] == ["1.1.1", "1.1.2", "1.2.1", "1.4.1"]
     assert summary.pending == 0 and summary.flow_run_id
 
-    history = rows("select entity_key, event, actor, source, flow_run_id, task_run_id from transition "
-                   "where event = 'assign' order by entity_key")
+    history = rows(
+        "select entity_key, event, actor, source, flow_run_id, task_run_id from transition "
+        "where event = 'assign' order by entity_key"
+    )
     assert [h[0] for h in history] == ["1.1.1", "1.1.2", "1.2.1", "1.4.1"]
     assert all(h[2:4] == ("cchc-flow", "flow") and h[4] == summary.flow_run_id and h[5] for h in history)
 
@@ -139,10 +153,13 @@ def test_reminder_thirty_days_before_and_overdue_after_the_window(loaded, routes
     # partners (TCCB, TTKT on 1.1.1 and 1.1.2) are not reminded of them; they do hear of what opens now
     for unit in ("TCCB", "TTKT"):
         assert got[unit] and "GIAO NHIỆM VỤ" in got[unit][0]["message"]
-        assert not any(f"NHẮC HẠN: còn 30 ngày — hoạt động {key}" in m["message"] for m in got[unit]
-                       for key in ("1.1.1", "1.1.2"))
-    assert rows("select count(*) from notification where notice = 'reminder' and recipient in ('TCCB', 'TTKT') "
-                "and entity_key in ('1.1.1', '1.1.2')") == [(0,)]
+        assert not any(
+            f"NHẮC HẠN: còn 30 ngày — hoạt động {key}" in m["message"] for m in got[unit] for key in ("1.1.1", "1.1.2")
+        )
+    assert rows(
+        "select count(*) from notification where notice = 'reminder' and recipient in ('TCCB', 'TTKT') "
+        "and entity_key in ('1.1.1', '1.1.2')"
+    ) == [(0,)]
     # 2014 windows open on 2014-01-01: assigned now, with their reminder in the same digest
     assert "GIAO NHIỆM VỤ — hoạt động 1.3.2" in vpb
 
@@ -184,8 +201,9 @@ def test_failing_endpoint_leaves_the_notification_pending_until_a_later_run(load
     assert rows("select count(*) from delivery where ok") == [(17,)]  # 13 on json + 4 on VPB's email
 
 
-def test_one_broken_route_does_not_hold_up_the_others(loaded, tmp_path, http_endpoint, smtp_endpoint,
-                                                      monkeypatch) -> None:
+def test_one_broken_route_does_not_hold_up_the_others(
+    loaded, tmp_path, http_endpoint, smtp_endpoint, monkeypatch
+) -> None:
     path = write_routes(tmp_path / "n.yaml", http_endpoint, smtp_endpoint)
     closed = free_port()  # a port that was just free: nothing listens there, the connection is refused
     text = path.read_text().replace(f"127.0.0.1:{http_endpoint.port}/tccb", f"127.0.0.1:{closed}/tccb")
@@ -197,8 +215,9 @@ def test_one_broken_route_does_not_hold_up_the_others(loaded, tmp_path, http_end
     assert "TCCB" not in by_unit(http_endpoint) and len(by_unit(http_endpoint)) == 6
 
 
-def test_no_secret_reaches_history_artifacts_or_logs(loaded, tmp_path, http_endpoint, smtp_endpoint, monkeypatch,
-                                                     caplog) -> None:
+def test_no_secret_reaches_history_artifacts_or_logs(
+    loaded, tmp_path, http_endpoint, smtp_endpoint, monkeypatch, caplog
+) -> None:
     monkeypatch.setenv("CCHC_ZALO_API_URL", http_endpoint.url)
     path = write_routes(tmp_path / "n.yaml", http_endpoint, smtp_endpoint, zalo=http_endpoint)
     monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(path))
@@ -218,8 +237,7 @@ def test_no_secret_reaches_history_artifacts_or_logs(loaded, tmp_path, http_endp
 
     async def artifacts() -> list[str]:
         async with get_client() as client:
-            return [json.dumps(a.data, ensure_ascii=False) + str(a.description)
-                    for a in await client.read_artifacts()]
+            return [json.dumps(a.data, ensure_ascii=False) + str(a.description) for a in await client.read_artifacts()]
 
     import asyncio
 
@@ -254,7 +272,9 @@ def test_the_prefect_ui_shows_the_run_in_the_coordinators_words(loaded, routes) 
     deadline = time.monotonic() + 60  # task runs reach the API as events, after the flow has returned
     with get_client(sync_client=True) as client:
         while True:
-            task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[summary.flow_run_id])))
+            task_runs = client.read_task_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[summary.flow_run_id]))
+            )
             if len(task_runs) >= expected or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
@@ -265,8 +285,9 @@ def test_the_prefect_ui_shows_the_run_in_the_coordinators_words(loaded, routes) 
 
     async def artifact():  # type: ignore[no-untyped-def]
         async with get_client() as client:
-            found = await client.read_artifacts(artifact_filter=ArtifactFilter(
-                flow_run_id=ArtifactFilterFlowRunId(any_=[summary.flow_run_id])))
+            found = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[summary.flow_run_id]))
+            )
             return found[0]
 
     table = asyncio.run(artifact())

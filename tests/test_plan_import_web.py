@@ -8,14 +8,19 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
-
 from faults import dump
 from plan_docs import docx_of, seed_docx
 from portal import csrf_of, issue, rows, sign_in_with_token, text_of
 
 HEAD = ["TT", "Nội dung công việc", "Thời gian hoàn thành", "Đơn vị chủ trì", "Đơn vị phối hợp", "Kinh phí"]
-PARAGRAPHS = ["BỘ Y TẾ", "Số: 99/KH-BYT", "Hà Nội, ngày 10 tháng 02 năm 2022", "KẾ HOẠCH",
-              "Truyền thông cải cách hành chính năm 2022", "Mục tiêu chung: nâng cao nhận thức."]
+PARAGRAPHS = [
+    "BỘ Y TẾ",
+    "Số: 99/KH-BYT",
+    "Hà Nội, ngày 10 tháng 02 năm 2022",
+    "KẾ HOẠCH",
+    "Truyền thông cải cách hành chính năm 2022",
+    "Mục tiêu chung: nâng cao nhận thức.",
+]
 
 
 @pytest.fixture
@@ -43,8 +48,11 @@ def upload(c: TestClient, path, csrf: bool = True):  # type: ignore[no-untyped-d
 
 
 def test_the_coordinator_sees_the_draft_beside_the_rows_and_loads_it(client, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    rows_ = [HEAD, ["1", "Hội nghị quán triệt", "Quý I/2022", "VPB", "Vụ TCCB", "Ngân sách"],
-             ["2", "Phát tờ rơi", "Tháng 6/2022", "VPB", "Trung tâm Kiểm soát bệnh tật", "Ngân sách"]]
+    rows_ = [
+        HEAD,
+        ["1", "Hội nghị quán triệt", "Quý I/2022", "VPB", "Vụ TCCB", "Ngân sách"],
+        ["2", "Phát tờ rơi", "Tháng 6/2022", "VPB", "Trung tâm Kiểm soát bệnh tật", "Ngân sách"],
+    ]
     path = docx_of(tmp_path / "kh-99.docx", rows_, PARAGRAPHS)
     sha = hashlib.sha256(path.read_bytes()).hexdigest()
     c = client("coordinator", "VPB")
@@ -52,25 +60,30 @@ def test_the_coordinator_sees_the_draft_beside_the_rows_and_loads_it(client, tmp
     assert answer.status_code == 303 and answer.headers["location"] == f"/plans/import/{sha}"
     page = c.get(answer.headers["location"])
     text = text_of(page.text)
-    assert "bảng 1, hàng 2" in text and "1.1.1" in text and "1.1.2" in text        # rows beside activities
-    assert "Trung tâm Kiểm soát bệnh tật" in text and "TTKSBT" in text             # the suggested entry
+    assert "bảng 1, hàng 2" in text and "1.1.1" in text and "1.1.2" in text  # rows beside activities
+    assert "Trung tâm Kiểm soát bệnh tật" in text and "TTKSBT" in text  # the suggested entry
     draft = re.search(r'<textarea[^>]*name="draft"[^>]*>(.*?)</textarea>', page.text, re.S)[1]
     import html
+
     draft = html.unescape(draft)
     before = dump()
     refused = c.post(f"/plans/import/{sha}/load", data={"csrf": csrf_of(page.text), "draft": draft})
     assert refused.status_code == 400 and "Trung tâm Kiểm soát bệnh tật" in text_of(refused.text)
-    assert dump() == before                                                         # nothing loaded
+    assert dump() == before  # nothing loaded
     fixed = draft.replace("- Trung tâm Kiểm soát bệnh tật", "- TTKT")
-    done = c.post(f"/plans/import/{sha}/load", data={"csrf": csrf_of(page.text), "draft": fixed},
-                  follow_redirects=False)
+    done = c.post(
+        f"/plans/import/{sha}/load", data={"csrf": csrf_of(page.text), "draft": fixed}, follow_redirects=False
+    )
     assert done.status_code == 303 and done.headers["location"] == "/board?plan=byt-99-2022"
-    [(note, source, actor)] = rows("select t.note, t.source, t.actor from transition t join plan p on "
-                                   "p.id = t.plan_id where p.code = 'byt-99-2022' and t.event = 'loaded'")
+    [(note, source, actor)] = rows(
+        "select t.note, t.source, t.actor from transition t join plan p on "
+        "p.id = t.plan_id where p.code = 'byt-99-2022' and t.event = 'loaded'"
+    )
     assert f"SHA-256 {sha}" in note and "kh-99.docx" in note and source == "web"
-    assert actor.startswith("coordinator:VPB #")                                   # the signed-in coordinator
-    assert rows("select count(*) from activity a join plan p on p.id = a.plan_id "
-                "where p.code = 'byt-99-2022'") == [(2,)]
+    assert actor.startswith("coordinator:VPB #")  # the signed-in coordinator
+    assert rows("select count(*) from activity a join plan p on p.id = a.plan_id where p.code = 'byt-99-2022'") == [
+        (2,)
+    ]
 
 
 def test_the_3723_word_file_shows_every_activity_with_its_row(client, tmp_path) -> None:  # type: ignore[no-untyped-def]

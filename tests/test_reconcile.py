@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from faults import decided_as_of, rows
 
 OPENING = date(2013, 10, 1)
@@ -29,15 +28,16 @@ def test_a_failure_while_queueing_leaves_no_transition_behind(loaded, monkeypatc
 
 
 def test_each_step_keeps_the_task_run_that_decided_it_and_a_second_recording_adds_nothing(loaded) -> None:  # type: ignore[no-untyped-def]
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.services.reconcile import record_decisions
+    from cchc_flow.models.store.db import session
 
     view, decided = decided_as_of(OPENING)
     with session() as s:
         first = record_decisions(s, view, decided, OPENING, flow_run_id="flow-1")
     assert sorted(k for k, r in first.items() if r.events) == ["1.1.1", "1.1.2", "1.2.1", "1.4.1"]
-    assert rows("select entity_key, task_run_id, flow_run_id from transition where event = 'assign' "
-                "order by entity_key") == [(k, f"task-{k}", "flow-1") for k in ("1.1.1", "1.1.2", "1.2.1", "1.4.1")]
+    assert rows(
+        "select entity_key, task_run_id, flow_run_id from transition where event = 'assign' order by entity_key"
+    ) == [(k, f"task-{k}", "flow-1") for k in ("1.1.1", "1.1.2", "1.2.1", "1.4.1")]
     queued = sum(r.queued for r in first.values())
     assert queued == rows("select count(*) from notification")[0][0] > 0
     with session() as s:  # the same decisions again (a second run that read the same states): re-decided, nothing new

@@ -5,33 +5,57 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import REFERENCE_PLAN
 
 # Read off the appendix of ../shared/plans/byt-3723-2013-2015.txt, row by row:
 # id: (window as written, funding as written, lead codes, partner codes, first words of the activity)
 APPENDIX = {
     "1.1.1": ("2013-2014", "Kinh phí truyền thông Bộ Y tế", ["VPB"], ["TCCB", "DVLQ"], "- Tổ chức hội thảo tập huấn"),
-    "1.1.2": ("2013-2014", "Kinh phí truyền thông Bộ Y tế", ["VPB", "T5G"], ["TCCB", "TTKT", "DVLQ"],
-              "Tổ chức viết bài tuyên truyền"),
+    "1.1.2": (
+        "2013-2014",
+        "Kinh phí truyền thông Bộ Y tế",
+        ["VPB", "T5G"],
+        ["TCCB", "TTKT", "DVLQ"],
+        "Tổ chức viết bài tuyên truyền",
+    ),
     "1.2.1": ("2013-2014", "Kinh phí truyền thông Bộ Y tế", ["VPB", "VPDU"], ["DVLQ"], "- Thành lập Ban soạn thảo"),
     "1.3.1": ("2014", "Kinh phí thường xuyên", [], ["VPB", "TCCB", "TTKT", "DVLQ"], "Xây dựng chuyên mục tiếp nhận"),
     "1.3.2": ("2014", "Kinh phí truyền thông Bộ Y tế", ["VPB", "T5G"], ["TCCB", "TTKT", "DVLQ"], "Sửa đổi quy chế"),
-    "1.4.1": ("2013-2014", "Ngân sách thường xuyên", ["SKDS", "GDXH"], ["VPB", "TCCB", "TTKT", "DVLQ"],
-              "Tổ chức các cuộc thi tìm hiểu"),
+    "1.4.1": (
+        "2013-2014",
+        "Ngân sách thường xuyên",
+        ["SKDS", "GDXH"],
+        ["VPB", "TCCB", "TTKT", "DVLQ"],
+        "Tổ chức các cuộc thi tìm hiểu",
+    ),
     "1.4.2": ("2014", "Kinh phí thường xuyên", ["VPB", "T5G"], [], "Hội thảo biểu dương"),
     "1.5.1": ("2014", "Kinh phí thường xuyên", ["VPB", "T5G"], ["TCCB", "TTKT", "DVLQ"], "Viết bài về việc triển khai"),
     "1.6.1": ("2014", "Kinh phí truyền thông Bộ Y tế", ["VPB", "TCCB"], ["DVLQ"], "- Hội thảo sơ kết"),
     "2.1.1": ("2014-2015", "Kinh phí truyền thông Bộ Y tế", ["VPB"], ["TCCB", "TTKT", "DVLQ"], "Hội thảo tập huấn"),
-    "2.1.2": ("2014-2015", "Kinh phí truyền thông Bộ Y tế", ["VPB", "T5G"], ["TCCB", "TTKT", "DVLQ"],
-              "Tuyên truyền trên kênh VTV1"),
-    "2.1.3": ("2014-2015", "Kinh phí truyền thông Bộ Y tế", ["VPB", "SKDS", "GDXH"], ["TCCB", "TTKT", "DVLQ"],
-              "- Viết bài về những tập thể"),
+    "2.1.2": (
+        "2014-2015",
+        "Kinh phí truyền thông Bộ Y tế",
+        ["VPB", "T5G"],
+        ["TCCB", "TTKT", "DVLQ"],
+        "Tuyên truyền trên kênh VTV1",
+    ),
+    "2.1.3": (
+        "2014-2015",
+        "Kinh phí truyền thông Bộ Y tế",
+        ["VPB", "SKDS", "GDXH"],
+        ["TCCB", "TTKT", "DVLQ"],
+        "- Viết bài về những tập thể",
+    ),
     "2.2.1": ("2014", "Kinh phí truyền thông Bộ Y tế", ["VPB", "SKDS", "GDXH"], ["VCL"], "Tổ chức tọa đàm"),
     "2.3.1": ("2014", "Ngân sách thường xuyên", ["VPB", "TCCB"], ["TTKT", "DVLQ"], "Hội thảo thực thi quyền"),
     "2.4.1": ("2014-2015", "Kinh phí truyền thông Bộ Y tế", ["VPB"], ["TCCB", "TTKT", "DVLQ"], "Duy trì đều đặn"),
-    "2.5.1": ("2014", "Kinh phí thường xuyên", ["VPB", "T5G"], ["TCCB", "TTKT", "DVLQ"],
-              "Viết bài tuyên truyền về tiến độ"),
+    "2.5.1": (
+        "2014",
+        "Kinh phí thường xuyên",
+        ["VPB", "T5G"],
+        ["TCCB", "TTKT", "DVLQ"],
+        "Viết bài tuyên truyền về tiến độ",
+    ),
     "2.6.1": ("2015", "Kinh phí truyền thông Bộ", ["VPB", "TCCB"], ["TTKT", "DVLQ"], "Hội thảo tổng kết"),
 }
 
@@ -47,7 +71,12 @@ def test_every_appendix_activity_is_present_as_the_appendix_gives_it(shown: dict
     assert sorted(activities) == sorted(APPENDIX)
     for key, (window, funding, lead, partners, opening) in APPENDIX.items():
         a = activities[key]
-        assert (a["window"]["as_written"], a["funding"], a["lead"], a["partners"]) == (window, funding, lead, partners), key
+        assert (a["window"]["as_written"], a["funding"], a["lead"], a["partners"]) == (
+            window,
+            funding,
+            lead,
+            partners,
+        ), key
         assert a["title"].startswith(opening), key
 
 

@@ -13,27 +13,50 @@ import pdfplumber
 import pytest
 from docx.oxml.ns import qn
 from docx.shared import Mm
-
-from cchc_flow.models.reports.review_docx import build_docx, vn_date, write_docx
-from cchc_flow.models.reports.review_pdf import FontMissing, write_pdf
-from cchc_flow.models.rules.review_report import Evidence, Office, UnitTotals
 from test_review_render import make_report
 
-OFFICE = Office(ministry="Bộ Y tế", unit="Văn phòng Bộ", symbol="VPB", place="Hà Nội",
-                signer_title="Chánh Văn phòng", signer_name="Nguyễn Văn A",
-                recipients=("Lãnh đạo Bộ (để báo cáo)", "Lưu: VT, VPB"))
+from cchc_flow.models.reports.review_docx import vn_date, write_docx
+from cchc_flow.models.reports.review_pdf import FontMissing, write_pdf
+from cchc_flow.models.rules.review_report import Evidence, Office, UnitTotals
+
+OFFICE = Office(
+    ministry="Bộ Y tế",
+    unit="Văn phòng Bộ",
+    symbol="VPB",
+    place="Hà Nội",
+    signer_title="Chánh Văn phòng",
+    signer_name="Nguyễn Văn A",
+    recipients=("Lãnh đạo Bộ (để báo cáo)", "Lưu: VT, VPB"),
+)
 
 
 def report():  # type: ignore[no-untyped-def]
     base = make_report()
-    units = (*base.units, UnitTotals("T5G", "T5G", activities=1, accepted=0, reported_on_time=0, reported_late=0,
-                                     not_reported=1, cancelled=0, due_unreported=1))
+    units = (
+        *base.units,
+        UnitTotals(
+            "T5G",
+            "T5G",
+            activities=1,
+            accepted=0,
+            reported_on_time=0,
+            reported_late=0,
+            not_reported=1,
+            cancelled=0,
+            due_unreported=1,
+        ),
+    )
     first = base.contents[0]
-    silent = Evidence(date(2014, 6, 26), "VPB", "accept", "")                  # accepted without a note
+    silent = Evidence(date(2014, 6, 26), "VPB", "accept", "")  # accepted without a note
     lines = (replace(first.activities[0], evidence=(*first.activities[0].evidence, silent)), *first.activities[1:])
-    return replace(base, office=OFFICE, coordinator_name="Văn phòng Bộ (VPB)", units=units,
-                   phase_name="Giai đoạn 1 (2013-2014)", contents=(replace(first, activities=lines),
-                                                                 *base.contents[1:]))
+    return replace(
+        base,
+        office=OFFICE,
+        coordinator_name="Văn phòng Bộ (VPB)",
+        units=units,
+        phase_name="Giai đoạn 1 (2013-2014)",
+        contents=(replace(first, activities=lines), *base.contents[1:]),
+    )
 
 
 def all_text(document) -> str:  # type: ignore[no-untyped-def]
@@ -53,18 +76,25 @@ def test_word_document_in_the_administrative_format(tmp_path: Path) -> None:
     document = docx.Document(path)
 
     first, appendix = document.sections
+
     def mm(*lengths):  # type: ignore[no-untyped-def]
         return tuple(round(x.mm) for x in lengths)
 
     assert mm(first.page_width, first.page_height) == (210, 297) and first.orientation == 0
-    assert mm(appendix.page_width) == (297,) and appendix.orientation == 1      # landscape for the wide tables
+    assert mm(appendix.page_width) == (297,) and appendix.orientation == 1  # landscape for the wide tables
     for section in (first, appendix):
-        assert mm(section.top_margin, section.bottom_margin, section.left_margin, section.right_margin) == \
-            (20, 20, 30, 15)
+        assert mm(section.top_margin, section.bottom_margin, section.left_margin, section.right_margin) == (
+            20,
+            20,
+            30,
+            15,
+        )
     # page numbers from page 2, centred in the top margin
     assert first.different_first_page_header_footer and not appendix.different_first_page_header_footer
     header = first.header.paragraphs[0]
-    assert header.alignment == 1 and 'w:instr="PAGE"' in header._p.xml and not first.first_page_header.paragraphs[0].text
+    assert (
+        header.alignment == 1 and 'w:instr="PAGE"' in header._p.xml and not first.first_page_header.paragraphs[0].text
+    )
 
     normal = document.styles["Normal"]
     assert normal.font.name == "Times New Roman" and normal.font.size.pt == 13
@@ -73,7 +103,7 @@ def test_word_document_in_the_administrative_format(tmp_path: Path) -> None:
     assert defaults.find(qn("w:lang")).get(qn("w:val")) == "vi-VN"
     props = document.core_properties
     assert props.author == "Văn phòng Bộ, Bộ Y tế" and props.language == "vi-VN"
-    assert abs(props.created.replace(tzinfo=dt.timezone.utc) - dt.datetime.now(dt.timezone.utc)) < dt.timedelta(minutes=5)
+    assert abs(props.created.replace(tzinfo=dt.UTC) - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=5)
     headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert ("Heading 1", "I. KẾT QUẢ CHUNG") in headings
     assert ("Heading 2", "Nội dung 1. Xây dựng nội dung thông tin, tuyên truyền") in headings
@@ -94,7 +124,7 @@ def test_word_document_in_the_administrative_format(tmp_path: Path) -> None:
 
     # units named one way, no duplicated label, no empty note, rates with their base, a grand total
     assert "T5G — T5G" not in text and "Vụ Tổ chức cán bộ (TCCB)" in text
-    assert "1.1.1: 26/06/2014 VPB (công nhận)" in body                          # no empty note after it
+    assert "1.1.1: 26/06/2014 VPB (công nhận)" in body  # no empty note after it
     totals = next(t for t in document.tables if t.cell(0, 0).text == "Đơn vị")
     rows = {r.cells[0].text: [c.text for c in r.cells] for r in totals.rows}
     assert rows["Văn phòng Bộ (VPB)"][-1] == "50,0 % (1/2)" and rows["T5G"][-1] == "0,0 % (0/1)"
@@ -102,13 +132,13 @@ def test_word_document_in_the_administrative_format(tmp_path: Path) -> None:
 
     activities = next(t for t in document.tables if t.cell(0, 0).text == "Mã")
     head = activities.rows[0]._tr.trPr
-    assert head.find(qn("w:tblHeader")) is not None                              # repeated on every page
-    assert all(r._tr.trPr.find(qn("w:cantSplit")) is not None for r in activities.rows)   # rows never split
+    assert head.find(qn("w:tblHeader")) is not None  # repeated on every page
+    assert all(r._tr.trPr.find(qn("w:cantSplit")) is not None for r in activities.rows)  # rows never split
     assert activities._tbl.tblPr.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
     widths = [c.width for c in activities.rows[1].cells]
     assert widths[1] == max(widths) and round(widths[4].mm) == 19 and widths[0] < Mm(15)  # title wide, dates narrow
     heading = next(p for p in document.paragraphs if p.text.startswith("Nội dung 1."))
-    assert heading.style.paragraph_format.keep_with_next                           # the heading stays with its table
+    assert heading.style.paragraph_format.keep_with_next  # the heading stays with its table
 
 
 def test_pdf_rendition(tmp_path: Path) -> None:
@@ -116,12 +146,12 @@ def test_pdf_rendition(tmp_path: Path) -> None:
     with pdfplumber.open(path) as pdf:
         pages = pdf.pages
         first = pages[0]
-        assert (round(first.width), round(first.height)) == (595, 842)            # A4 portrait
-        assert any(round(p.width) == 842 for p in pages)                         # the appendix in landscape
+        assert (round(first.width), round(first.height)) == (595, 842)  # A4 portrait
+        assert any(round(p.width) == 842 for p in pages)  # the appendix in landscape
         text = first.extract_text()
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
         assert "Hà Nội, ngày 15 tháng 01 năm 2015" in text and "/BC-VPB" in text
-        assert "Vụ Truyền thông và Thi đua," in text                              # Vietnamese letters intact
+        assert "Vụ Truyền thông và Thi đua," in text  # Vietnamese letters intact
         top = [w["text"] for w in pages[1].extract_words() if w["top"] < 20 * 72 / 25.4]
         assert top == ["2"] and not [w for w in first.extract_words() if w["top"] < 15 * 72 / 25.4]
         whole = "\n".join(p.extract_text() for p in pages)
@@ -150,33 +180,74 @@ def make_certificate(tmp_path: Path, passphrase: bytes):  # type: ignore[no-unty
     from cryptography.hazmat.primitives.serialization import pkcs12
     from cryptography.x509.oid import NameOID
 
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
 
     def name(cn: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
-                          x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Bộ Y tế"),
-                          x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+        return x509.Name(
+            [
+                x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Bộ Y tế"),
+                x509.NameAttribute(NameOID.COMMON_NAME, cn),
+            ]
+        )
 
     ca_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    ca = (x509.CertificateBuilder().subject_name(name("CA thử nghiệm")).issuer_name(name("CA thử nghiệm"))
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=False, key_encipherment=False,
-                                       data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                                       crl_sign=True, encipher_only=False, decipher_only=False), critical=True)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(name("CA thử nghiệm"))
+        .issuer_name(name("CA thử nghiệm"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    cert = (x509.CertificateBuilder().subject_name(name("Văn phòng Bộ")).issuer_name(ca.subject)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
-            .add_extension(x509.KeyUsage(digital_signature=True, content_commitment=True, key_encipherment=False,
-                                         data_encipherment=False, key_agreement=False, key_cert_sign=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .sign(ca_key, hashes.SHA256()))
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name("Văn phòng Bộ"))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     p12 = tmp_path / "vpb.p12"
-    p12.write_bytes(pkcs12.serialize_key_and_certificates(
-        b"vpb", key, cert, [ca], serialization.BestAvailableEncryption(passphrase)))
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"vpb", key, cert, [ca], serialization.BestAvailableEncryption(passphrase)
+        )
+    )
     return p12, ca
 
 
@@ -203,11 +274,11 @@ def test_the_pdf_is_signed_with_the_organisations_certificate_and_verifies(tmp_p
     field, status = validate(signed, root)
     assert field == "Signature1" and status.intact and status.valid and status.trusted
     assert status.signing_cert.subject.native["common_name"] == "Văn phòng Bộ"
-    assert b"/ETSI.CAdES.detached" in signed.read_bytes()                       # PAdES
+    assert b"/ETSI.CAdES.detached" in signed.read_bytes()  # PAdES
 
     tampered = tmp_path / "tampered.pdf"
     data = bytearray(signed.read_bytes())
-    at = data.index(b"/Producer") + 12      # a letter of the producer's name, inside the signed bytes
+    at = data.index(b"/Producer") + 12  # a letter of the producer's name, inside the signed bytes
     data[at] ^= 0x01
     tampered.write_bytes(bytes(data))
     assert not validate(tampered, root)[1].intact

@@ -54,7 +54,9 @@ def test_preliminary_review_waits_for_open_activities_until_the_phase_ends(phase
     assert rows("select count(*) from review") == [(0,)]
     held = cli("review", "run", PLAN, "--phase", "1", "--as-of", "2015-01-06")
     assert "Đã tổ chức Sơ kết giai đoạn I" in held.stdout
-    steps = rows("select event, from_state, to_state, effective_day from transition where entity = 'review' order by id")
+    steps = rows(
+        "select event, from_state, to_state, effective_day from transition where entity = 'review' order by id"
+    )
     assert [s[:3] for s in steps] == [("open", None, "open"), ("hold", "open", "held")]
     assert {str(s[3]) for s in steps} == {"2015-01-06"}
     again = cli("review", "run", PLAN, "--phase", "1", "--as-of", "2015-01-07", expect=2)
@@ -84,13 +86,23 @@ def test_report_matches_the_recorded_history(phase_one, cli, cchc_env) -> None: 
     md = open(md_path, encoding="utf-8").read()
     line = {m[1]: m[0] for m in re.findall(r"^(\| (\d\.\d\.\d) \|.*)$", md, re.M)}
     for key, event in (("1.1.1", "report"), ("1.1.1", "accept"), ("1.1.2", "accept")):
-        (day,) = rows(f"select effective_day from transition where entity_key = '{key}' and event = '{event}' "
-                      "order by id desc limit 1")[0]
+        (day,) = rows(
+            f"select effective_day from transition where entity_key = '{key}' and event = '{event}' "
+            "order by id desc limit 1"
+        )[0]
         assert "/".join(reversed(str(day).split("-"))) in line[key]
-    assert "14/03/2014" in line["1.1.1"] and "Hoàn thành đúng hạn" in line["1.1.1"] and "Đã tổ chức 2 lớp tập huấn" in line["1.1.1"]
-    assert "02/01/2015" in line["1.1.2"] and "Hoàn thành trễ hạn (trễ 2 ngày)" in line["1.1.2"]  # the re-report after the return counts
+    assert (
+        "14/03/2014" in line["1.1.1"]
+        and "Hoàn thành đúng hạn" in line["1.1.1"]
+        and "Đã tổ chức 2 lớp tập huấn" in line["1.1.1"]
+    )
+    assert (
+        "02/01/2015" in line["1.1.2"] and "Hoàn thành trễ hạn (trễ 2 ngày)" in line["1.1.2"]
+    )  # the re-report after the return counts
     assert "Thiếu lịch phát sóng" in line["1.1.2"] and "đã hủy" in line["1.2.1"]
-    assert "Chưa hoàn thành, quá hạn (quá hạn 6 ngày)" in line["1.4.2"] and "đã giao" in line["1.4.2"]  # no phase run marked it overdue
+    assert (
+        "Chưa hoàn thành, quá hạn (quá hạn 6 ngày)" in line["1.4.2"] and "đã giao" in line["1.4.2"]
+    )  # no phase run marked it overdue
     assert "Kế hoạch số 3723/QĐ-BYT" in md
 
     document = docx.Document(docx_path)
@@ -101,8 +113,10 @@ def test_report_matches_the_recorded_history(phase_one, cli, cchc_env) -> None: 
     assert "đã công nhận" in table_rows["1.1.1"] and "14/03/2014" in table_rows["1.1.1"]
 
     # holding the review is doing its activity (1.6.1): recorded, and the report says so everywhere
-    steps = rows("select event, to_state, source, effective_day from transition where entity_key = '1.6.1' "
-                 "and event in ('report', 'accept') order by id")
+    steps = rows(
+        "select event, to_state, source, effective_day from transition where entity_key = '1.6.1' "
+        "and event in ('report', 'accept') order by id"
+    )
     assert [s[:3] for s in steps] == [("report", "reported", "flow"), ("accept", "accepted", "flow")]
     assert all(str(s[3]) == "2015-01-06" for s in steps)
     assert "đã công nhận" in table_rows["1.6.1"] and "06/01/2015" in table_rows["1.6.1"]
@@ -124,14 +138,20 @@ def test_report_matches_the_recorded_history(phase_one, cli, cchc_env) -> None: 
     assert "Sơ kết giai đoạn I" in asyncio.run(artifact())
 
 
-def test_without_a_vietnamese_font_the_review_is_refused_and_nothing_recorded(loaded, cli, tmp_path,  # type: ignore[no-untyped-def]
-                                                                              monkeypatch) -> None:
-    monkeypatch.setenv("CCHC_PDF_FONT_DIR", str(tmp_path))   # holds no font
+def test_without_a_vietnamese_font_the_review_is_refused_and_nothing_recorded(
+    loaded,
+    cli,
+    tmp_path,  # type: ignore[no-untyped-def]
+    monkeypatch,
+) -> None:
+    monkeypatch.setenv("CCHC_PDF_FONT_DIR", str(tmp_path))  # holds no font
     refused = cli("review", "run", PLAN, "--phase", "1", "--as-of", "2015-01-06", expect=2)
     assert "fonts-liberation" in refused.stderr and "Traceback" not in refused.stderr
     assert rows("select count(*) from review") == [(0,)]
-    assert rows("select count(*) from transition where entity = 'review' or entity_key = '1.6.1' "
-                "and event in ('report', 'accept')") == [(0,)]
+    assert rows(
+        "select count(*) from transition where entity = 'review' or entity_key = '1.6.1' "
+        "and event in ('report', 'accept')"
+    ) == [(0,)]
 
 
 def test_the_coordinator_signs_the_review_pdf(loaded, cli, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

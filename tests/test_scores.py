@@ -14,14 +14,23 @@ PLAN = "byt-3723-2013-2015"
 
 
 def test_the_formula_and_the_ranking() -> None:
-    parts = [Part("A", "lead", "done_on_time"), Part("A", "partner", "overdue"),         # (1 + 0.5*0) / 1.5
-             Part("B", "lead", "done_late"), Part("B", "lead", "done_on_time", extended=True),  # (0.5 + 0.9) / 2
-             Part("C", "lead", "done_on_time", explained=True),                          # 1 - 0.2
-             Part("D", "lead", "in_time"), Part("D", "partner", "cancelled")]             # nothing counted
+    parts = [
+        Part("A", "lead", "done_on_time"),
+        Part("A", "partner", "overdue"),  # (1 + 0.5*0) / 1.5
+        Part("B", "lead", "done_late"),
+        Part("B", "lead", "done_on_time", extended=True),  # (0.5 + 0.9) / 2
+        Part("C", "lead", "done_on_time", explained=True),  # 1 - 0.2
+        Part("D", "lead", "in_time"),
+        Part("D", "partner", "cancelled"),
+    ]  # nothing counted
     scores = {s.unit: s for s in score_units(parts, DEFAULT_WEIGHTS, {"A": "Vụ A"})}
     assert (scores["A"].score, scores["B"].score, scores["C"].score, scores["D"].score) == (66.7, 70.0, 80.0, 0.0)
-    assert [(s.unit, s.rank) for s in score_units(parts, DEFAULT_WEIGHTS, {})] == \
-        [("C", 1), ("B", 2), ("A", 3), ("D", 0)]
+    assert [(s.unit, s.rank) for s in score_units(parts, DEFAULT_WEIGHTS, {})] == [
+        ("C", 1),
+        ("B", 2),
+        ("A", 3),
+        ("D", 0),
+    ]
     assert (scores["A"].completion, scores["A"].punctuality) == (0.5, 1.0)
     assert scores["B"].extended == 1 and scores["C"].explanations == 1 and scores["A"].name == "Vụ A"
     tied = score_units([Part("X", "lead", "done_on_time"), Part("Y", "lead", "done_on_time")], DEFAULT_WEIGHTS, {})
@@ -35,12 +44,37 @@ def test_review_score_command_board_and_report(loaded, cli, tokens, tmp_path) ->
     from cchc_flow.flows.phase import run_phase
 
     run_phase(loaded, 1, "2014-01-06")
-    cli("activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "Đã làm", "--as-of", "2014-06-02",
-        "--letter", "Công văn 1", token=tokens["VPB"])
-    cli("activity", "done", "1.1.2", "--unit", "T5G", "--evidence", "Đã làm", "--as-of", "2015-01-05",
-        "--letter", "Công văn 2", token=tokens["VPB"])
-    data = json.loads(cli("review", "score", loaded, "--phase", "1", "--as-of", "2015-01-06", "--format",
-                          "json").stdout)
+    cli(
+        "activity",
+        "done",
+        "1.1.1",
+        "--unit",
+        "VPB",
+        "--evidence",
+        "Đã làm",
+        "--as-of",
+        "2014-06-02",
+        "--letter",
+        "Công văn 1",
+        token=tokens["VPB"],
+    )
+    cli(
+        "activity",
+        "done",
+        "1.1.2",
+        "--unit",
+        "T5G",
+        "--evidence",
+        "Đã làm",
+        "--as-of",
+        "2015-01-05",
+        "--letter",
+        "Công văn 2",
+        token=tokens["VPB"],
+    )
+    data = json.loads(
+        cli("review", "score", loaded, "--phase", "1", "--as-of", "2015-01-06", "--format", "json").stdout
+    )
     scores = {s["unit"]: s for s in data["scores"]}
     assert data["weights"] == DEFAULT_WEIGHTS
     # VPB: 1.1.1 on time (lead), 1.1.2 late (lead), other phase-1 activities it leads overdue
@@ -49,8 +83,15 @@ def test_review_score_command_board_and_report(loaded, cli, tokens, tmp_path) ->
     assert [s["rank"] for s in data["scores"] if s["rank"]] == sorted(s["rank"] for s in data["scores"] if s["rank"])
     table = cli("review", "score", loaded, "--phase", "1", "--as-of", "2015-01-06").stdout
     assert "Điểm của các đơn vị" in table and "Điểm = 100 ×" in table
-    rows = [r for r in csv.reader(io.StringIO(cli("review", "score", loaded, "--format", "csv", "--as-of",
-                                                  "2015-01-06").stdout.lstrip("\ufeff"))) if r]
+    rows = [
+        r
+        for r in csv.reader(
+            io.StringIO(
+                cli("review", "score", loaded, "--format", "csv", "--as-of", "2015-01-06").stdout.lstrip("\ufeff")
+            )
+        )
+        if r
+    ]
     assert rows[0][:2] == ["Hạng", "Đơn vị"] and len(rows) > 1 and all(len(r) == len(rows[0]) for r in rows)
     book = tmp_path / "diem.xlsx"
     cli("review", "score", loaded, "--format", "xlsx", "--output", book, "--as-of", "2015-01-06")
@@ -60,9 +101,9 @@ def test_review_score_command_board_and_report(loaded, cli, tokens, tmp_path) ->
     assert "csv" in cli("review", "score", loaded, "--format", "pdf", expect=2).stderr
     assert "không có giai đoạn 9" in cli("review", "score", loaded, "--phase", "9", expect=2).stderr
 
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.reports.review_render import render_markdown
     from cchc_flow.models.services.reviews import build_report
+    from cchc_flow.models.store.db import session
 
     with session() as s:
         md = render_markdown(build_report(s, loaded, 1, date(2015, 1, 6)))

@@ -13,7 +13,6 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-
 from endpoints import HttpRecorder, SmtpRecorder
 from faults import PLAN, dump
 
@@ -29,14 +28,25 @@ SECRETS = (MAIL_PASSWORD, JSON_PASSWORD, ZALO_TOKEN, TELEGRAM_TOKEN)
 def routes_file(path: Path, ok: HttpRecorder, failing: HttpRecorder, smtp: SmtpRecorder) -> Path:
     """VPB by email (with its password); TTKT by Zalo; T5G by Telegram (answers 'not ok'); TCCB's webhook answers
     500; every other unit on a json webhook with a password."""
-    lines = ["version: 1", "urls:",
-             f"  - mailto://cchc:{MAIL_PASSWORD}@127.0.0.1:{smtp.port}?from=cchc@byt.gov.vn&to=vanthu@vpb.byt.gov.vn:",
-             "      tag: unit-vpb",
-             f"  - zalo://{ZALO_TOKEN}/nhom-ttkt:", "      tag: unit-ttkt",
-             f"  - tgram://123456789:{TELEGRAM_TOKEN}/-100200300:", "      tag: unit-t5g",
-             f"  - json://cchc:{JSON_PASSWORD}@127.0.0.1:{failing.port}/tccb:", "      tag: unit-tccb"]
-    for code, tag in (("VPDU", "unit-vpdu"), ("SKDS", "unit-skds"), ("GDXH", "unit-gdxh"), ("VCL", "unit-vcl"),
-                      ("LDB", "leadership-byt")):
+    lines = [
+        "version: 1",
+        "urls:",
+        f"  - mailto://cchc:{MAIL_PASSWORD}@127.0.0.1:{smtp.port}?from=cchc@byt.gov.vn&to=vanthu@vpb.byt.gov.vn:",
+        "      tag: unit-vpb",
+        f"  - zalo://{ZALO_TOKEN}/nhom-ttkt:",
+        "      tag: unit-ttkt",
+        f"  - tgram://123456789:{TELEGRAM_TOKEN}/-100200300:",
+        "      tag: unit-t5g",
+        f"  - json://cchc:{JSON_PASSWORD}@127.0.0.1:{failing.port}/tccb:",
+        "      tag: unit-tccb",
+    ]
+    for code, tag in (
+        ("VPDU", "unit-vpdu"),
+        ("SKDS", "unit-skds"),
+        ("GDXH", "unit-gdxh"),
+        ("VCL", "unit-vcl"),
+        ("LDB", "leadership-byt"),
+    ):
         lines += [f"  - json://cchc:{JSON_PASSWORD}@127.0.0.1:{ok.port}/{code.lower()}:", f"      tag: {tag}"]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
@@ -78,8 +88,9 @@ def home_files(home: Path) -> list[str]:
     return out
 
 
-def test_planted_secrets_appear_nowhere(loaded, tokens, cli, tmp_path, cchc_env, monkeypatch, caplog,
-                                        library_logs) -> None:  # type: ignore[no-untyped-def]
+def test_planted_secrets_appear_nowhere(
+    loaded, tokens, cli, tmp_path, cchc_env, monkeypatch, caplog, library_logs
+) -> None:  # type: ignore[no-untyped-def]
     import apprise.plugins.telegram as telegram
 
     caplog.set_level("DEBUG")
@@ -99,12 +110,49 @@ def test_planted_secrets_appear_nowhere(loaded, tokens, cli, tmp_path, cchc_env,
         run("phase", "run", PLAN, "1", "--as-of", "2013-10-01")
         evidence = tmp_path / "bien-ban.pdf"
         evidence.write_bytes(b"%PDF-1.4 bien ban")
-        run("activity", "done", "1.1.1", "--unit", "VPB", "--evidence", "Biên bản", "--attach", evidence,
-            "--as-of", "2014-03-14", "--letter", "Công văn 5/VPB", token=tokens["VPB"])
-        run("activity", "accept", "1.1.1", "--by", "VPB", "--as-of", "2014-03-20", "--letter", "Công văn 6/VPB",
-            token=tokens["VPB"])
-        run("report", "submit", "--unit", "TTKT", "--period", "2014-H1", "--file", evidence, "--as-of", "2014-06-10",
-            "--letter", "Công văn 9/TTKT", token=tokens["VPB"])
+        run(
+            "activity",
+            "done",
+            "1.1.1",
+            "--unit",
+            "VPB",
+            "--evidence",
+            "Biên bản",
+            "--attach",
+            evidence,
+            "--as-of",
+            "2014-03-14",
+            "--letter",
+            "Công văn 5/VPB",
+            token=tokens["VPB"],
+        )
+        run(
+            "activity",
+            "accept",
+            "1.1.1",
+            "--by",
+            "VPB",
+            "--as-of",
+            "2014-03-20",
+            "--letter",
+            "Công văn 6/VPB",
+            token=tokens["VPB"],
+        )
+        run(
+            "report",
+            "submit",
+            "--unit",
+            "TTKT",
+            "--period",
+            "2014-H1",
+            "--file",
+            evidence,
+            "--as-of",
+            "2014-06-10",
+            "--letter",
+            "Công văn 9/TTKT",
+            token=tokens["VPB"],
+        )
         run("phase", "run", PLAN, "1", "--as-of", "2015-01-05")
         run("review", "run", PLAN, "--phase", "1", "--as-of", "2015-01-06")
         run("notice", "list", PLAN)
@@ -113,9 +161,12 @@ def test_planted_secrets_appear_nowhere(loaded, tokens, cli, tmp_path, cchc_env,
         assert any(r.path.endswith("/sendMessage") for r in ok.requests) and bad_bot.requests and failing.requests
         # and a routes file that cannot be used is refused without showing its secrets
         broken = tmp_path / "hong.yaml"
-        broken.write_text(f"version: 1\nurls:\n  - json://cchc:{JSON_PASSWORD}@127.0.0.1:notaport/x:\n"
-                          f"      tag: unit-vpb\n  - mailto://cchc:{MAIL_PASSWORD}@:\n      tag: unit-tccb\n"
-                          f"  - zalo://{ZALO_TOKEN}:\n      tag: unit-t5g\n", encoding="utf-8")
+        broken.write_text(
+            f"version: 1\nurls:\n  - json://cchc:{JSON_PASSWORD}@127.0.0.1:notaport/x:\n"
+            f"      tag: unit-vpb\n  - mailto://cchc:{MAIL_PASSWORD}@:\n      tag: unit-tccb\n"
+            f"  - zalo://{ZALO_TOKEN}:\n      tag: unit-t5g\n",
+            encoding="utf-8",
+        )
         monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(broken))
         run("phase", "run", PLAN, "1", "--as-of", "2015-01-06", expect=2)
         assert "hong.yaml (CCHC_NOTIFY_CONFIG) có lỗi" in outputs[-2]
@@ -123,8 +174,16 @@ def test_planted_secrets_appear_nowhere(loaded, tokens, cli, tmp_path, cchc_env,
     # the libraries did log what would carry the secrets: the routes file's text, the bot's request line
     assert any("Loading raw configuration" in line for line in library_logs), library_logs[:20]
     assert any(re.search(r"POST /bot\S+/sendMessage", line) for line in library_logs), library_logs[:20]
-    text = "\n".join([*outputs, caplog.text, *library_logs, *prefect_outputs(), *home_files(cchc_env),
-                      *(row for rows in dump().values() for row in rows)])
+    text = "\n".join(
+        [
+            *outputs,
+            caplog.text,
+            *library_logs,
+            *prefect_outputs(),
+            *home_files(cchc_env),
+            *(row for rows in dump().values() for row in rows),
+        ]
+    )
     assert "mailto://cchc:****@127.0.0.1" in text and "zalo://****/nhom-ttkt" in text  # routes recorded, masked
     assert "BÁO CÁO SƠ KẾT" in text or "Sơ kết" in text  # the review report was searched too
     for secret in SECRETS:

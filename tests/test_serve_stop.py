@@ -11,7 +11,6 @@ import time
 from pathlib import Path
 
 import httpx
-
 from conftest import REPO
 from endpoints import free_port
 from portal import csrf_of, issue, text_of
@@ -64,12 +63,20 @@ def test_sigterm_stops_the_portal_and_its_temporary_prefect_server(loaded, tmp_p
     _, token = issue("coordinator", "VPB")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}  # Prefect's own temporary API
-    env.update(PYTHONPATH=str(REPO), PREFECT_HOME=str(tmp_path / "prefect"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
-               PREFECT_LOGGING_LEVEL="WARNING")
+    env.update(
+        PYTHONPATH=str(REPO),
+        PREFECT_HOME=str(tmp_path / "prefect"),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_LOGGING_LEVEL="WARNING",
+    )
     cchc = Path(sys.executable).parent / "cchc"
     # two workers, as by default on two cores; one kept-alive connection below talks to one of them throughout
-    serve = subprocess.Popen([str(cchc), "serve", "--port", str(port), "--as-of", "2013-10-01", "--workers", "2"], env=env,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    serve = subprocess.Popen(
+        [str(cchc), "serve", "--port", str(port), "--as-of", "2013-10-01", "--workers", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     leftovers: list[int] = []
     try:
         base = f"http://127.0.0.1:{port}"
@@ -86,8 +93,11 @@ def test_sigterm_stops_the_portal_and_its_temporary_prefect_server(loaded, tmp_p
             web.post("/login", data={"csrf": csrf_of(web.get("/login").text), "token": token})
             started = web.post("/runs/phase", data={"csrf": csrf_of(web.get("/board").text), "phase": "1"})
             assert started.status_code == 303
-            board = wait_for(lambda: (lambda page: page if "badge run-running" not in page else "")(
-                web.get("/board").text), "the phase run to end", seconds=180)
+            board = wait_for(
+                lambda: (lambda page: page if "badge run-running" not in page else "")(web.get("/board").text),
+                "the phase run to end",
+                seconds=180,
+            )
             assert "badge run-done" in board, text_of(board)
         prefect = [pid for pid, cmd in descendants(serve.pid) if "prefect.server.api.server" in cmd]
         assert prefect, "the run did not start a temporary Prefect server (is PREFECT_API_URL set?)"

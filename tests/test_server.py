@@ -19,7 +19,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import REFERENCE_PLAN, REPO
 from endpoints import HttpRecorder, free_port
 from faults import OPENING_UNITS, write_json_routes
@@ -40,19 +39,38 @@ class Topology:
         self.workers: dict[str, subprocess.Popen] = {}
 
     def spawn(self, name: str, *args: str) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(args, env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                start_new_session=True)
+        log = open(self.logs / f"{name}.log", "ab")
+        proc = subprocess.Popen(
+            args, env=self.env, cwd=REPO, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         self.procs.append(proc)
         return proc
 
     def start_worker(self, name: str) -> None:
-        self.workers[name] = self.spawn(name, sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL,
-                                        "--type", "process", "--name", name)
+        self.workers[name] = self.spawn(
+            name,
+            sys.executable,
+            "-m",
+            "prefect",
+            "worker",
+            "start",
+            "--pool",
+            POOL,
+            "--type",
+            "process",
+            "--name",
+            name,
+        )
 
     def cchc(self, *args: str, expect: int = 0) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run([sys.executable, "-m", "cchc_flow.cli.main", *args], env=self.env, cwd=REPO,
-                              capture_output=True, text=True, timeout=WAIT)
+        done = subprocess.run(
+            [sys.executable, "-m", "cchc_flow.cli.main", *args],
+            env=self.env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+        )
         assert done.returncode == expect, f"cchc {' '.join(args)}: {done.returncode}\n{done.stdout}\n{done.stderr}"
         return done
 
@@ -75,24 +93,37 @@ def endpoint() -> Iterator[HttpRecorder]:
 
 
 @pytest.fixture(scope="module")
-def topology(pg_server_url: str, endpoint: HttpRecorder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+def topology(
+    pg_server_url: str, endpoint: HttpRecorder, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Topology]:
     tmp = tmp_path_factory.mktemp("server")
     prefect_db = fresh_database(pg_server_url, f"prefect_{uuid.uuid4().hex[:12]}")
     cchc_db = fresh_database(pg_server_url, f"cchc_e2e_{uuid.uuid4().hex[:12]}")
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CCHC_"))}
     env.update(
-        PYTHONPATH=str(REPO), COLUMNS="200", CCHC_LANG="vi", CCHC_ACTOR="tester",
-        CCHC_HOME=str(tmp / "home"), CCHC_DATABASE_URL=cchc_db, CCHC_NOTIFY_RETRY_DELAYS="",
+        PYTHONPATH=str(REPO),
+        COLUMNS="200",
+        CCHC_LANG="vi",
+        CCHC_ACTOR="tester",
+        CCHC_HOME=str(tmp / "home"),
+        CCHC_DATABASE_URL=cchc_db,
+        CCHC_NOTIFY_RETRY_DELAYS="",
         CCHC_NOTIFY_CONFIG=str(write_json_routes(tmp / "routes.yaml", endpoint.port)),
-        PREFECT_HOME=str(tmp / "prefect"), PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
+        PREFECT_HOME=str(tmp / "prefect"),
+        PREFECT_API_URL=f"http://127.0.0.1:{port}/api",
         PREFECT_SERVER_DATABASE_CONNECTION_URL=prefect_db.replace("+psycopg", "+asyncpg"),
-        PREFECT_SERVER_ANALYTICS_ENABLED="false", PREFECT_UI_ENABLED="false", DO_NOT_TRACK="1",
-        PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_LOGGING_LEVEL="WARNING")
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_UI_ENABLED="false",
+        DO_NOT_TRACK="1",
+        PREFECT_WORKER_QUERY_SECONDS="1",
+        PREFECT_LOGGING_LEVEL="WARNING",
+    )
     top = Topology(env, tmp)
     try:
-        top.spawn("server", sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                  "--port", str(port))
+        top.spawn(
+            "server", sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)
+        )
         deadline = time.monotonic() + WAIT
         while True:
             try:
@@ -143,9 +174,12 @@ def test_runs_through_two_workers_send_each_message_once(topology: Topology, end
     # the same deployment triggered twice at the same moment with the same key: one run
     ids: list[str] = []
     same = {"plan": PLAN, "phase": 1, "as_of": "2013-10-01"}
-    threads = [threading.Thread(target=lambda: ids.append(_trigger(topology, f"phase/{PLAN}-phase-1", same,
-                                                                    f"{PLAN}/phase-1/2013-10-01")))
-               for _ in range(2)]
+    threads = [
+        threading.Thread(
+            target=lambda: ids.append(_trigger(topology, f"phase/{PLAN}-phase-1", same, f"{PLAN}/phase-1/2013-10-01"))
+        )
+        for _ in range(2)
+    ]
     for th in threads:
         th.start()
     for th in threads:
@@ -178,8 +212,9 @@ def test_runs_through_two_workers_send_each_message_once(topology: Topology, end
     assert set(_keys(endpoint).values()) == {1}
 
 
-def test_a_worker_killed_mid_run_leaves_a_run_the_next_one_completes(topology: Topology,
-                                                                    endpoint: HttpRecorder) -> None:
+def test_a_worker_killed_mid_run_leaves_a_run_the_next_one_completes(
+    topology: Topology, endpoint: HttpRecorder
+) -> None:
     endpoint.clear()
     endpoint.delay = 5.0  # each message takes 5 s to answer: the delivery is under way when the worker dies
     params = {"plan": PLAN, "phase": 2, "as_of": "2014-01-02"}
@@ -190,8 +225,8 @@ def test_a_worker_killed_mid_run_leaves_a_run_the_next_one_completes(topology: T
         time.sleep(0.1)
     name, pid = _flow_run_process(topology, first)
     worker = topology.workers.pop(name)
-    os.kill(pid, signal.SIGKILL)            # the flow run's process (a session of its own) …
-    os.killpg(worker.pid, signal.SIGKILL)   # … and the worker that started it
+    os.kill(pid, signal.SIGKILL)  # the flow run's process (a session of its own) …
+    os.killpg(worker.pid, signal.SIGKILL)  # … and the worker that started it
     worker.wait()
     endpoint.delay = 0.0
     with _client(topology) as client:
@@ -200,15 +235,17 @@ def test_a_worker_killed_mid_run_leaves_a_run_the_next_one_completes(topology: T
     topology.start_worker("worker-3")
     second = _trigger(topology, f"phase/{PLAN}-phase-2", params)
     assert _wait(topology, [second])[second].state.name == "Completed"
-    assert set(_keys(endpoint).values()) == {1}   # nothing sent twice
+    assert set(_keys(endpoint).values()) == {1}  # nothing sent twice
     audit = topology.cchc("audit", "runs", PLAN)
     assert "khớp với Prefect" in audit.stdout
 
 
 def test_bad_runs_fail_in_prefect_with_the_reason_and_record_nothing(topology: Topology) -> None:
     before = topology.cchc("history", PLAN, "--format", "json").stdout
-    ids = {"unloaded": _trigger(topology, f"phase/{PLAN}-phase-1", {"plan": "khong-co", "phase": 1}),
-           "phase": _trigger(topology, f"phase/{PLAN}-phase-1", {"plan": PLAN, "phase": 9})}
+    ids = {
+        "unloaded": _trigger(topology, f"phase/{PLAN}-phase-1", {"plan": "khong-co", "phase": 1}),
+        "phase": _trigger(topology, f"phase/{PLAN}-phase-1", {"plan": PLAN, "phase": 9}),
+    }
     runs = _wait(topology, list(ids.values()))
     assert {r.state.name for r in runs.values()} == {"Failed"}
     assert "khong-co" in runs[ids["unloaded"]].state.message
@@ -216,15 +253,29 @@ def test_bad_runs_fail_in_prefect_with_the_reason_and_record_nothing(topology: T
     assert topology.cchc("history", PLAN, "--format", "json").stdout == before
 
 
-def test_the_portals_run_button_goes_through_the_pool(topology: Topology, endpoint: HttpRecorder,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_portals_run_button_goes_through_the_pool(
+    topology: Topology, endpoint: HttpRecorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from portal import csrf_of, issue, text_of
 
     monkeypatch.setenv("CCHC_DATABASE_URL", topology.env["CCHC_DATABASE_URL"])
     _, token = issue("coordinator", "VPB")
     port = free_port()
-    topology.spawn("portal", sys.executable, "-m", "cchc_flow.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
-                   "--as-of", "2014-06-08", "--workers", "1")   # one process: the board lists the runs it started
+    topology.spawn(
+        "portal",
+        sys.executable,
+        "-m",
+        "cchc_flow.cli.main",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--as-of",
+        "2014-06-08",
+        "--workers",
+        "1",
+    )  # one process: the board lists the runs it started
     endpoint.clear()
     with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=WAIT) as c:
         deadline = time.monotonic() + WAIT
@@ -280,4 +331,3 @@ def _children(pid: int) -> set[int]:
         found.add(p)
         todo += parents.get(p, [])
     return found
-

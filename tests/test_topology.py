@@ -6,7 +6,6 @@ import configparser
 import shlex
 
 import yaml
-
 from conftest import REPO
 
 DEPLOY = REPO / "deploy"
@@ -30,13 +29,22 @@ def _subcommand(command: str) -> tuple[str, ...]:
     """`prefect server start --no-services` -> ("prefect", "server", "start"): the program and its subcommands."""
     words = shlex.split(command)
     words[0] = words[0].rsplit("/", 1)[-1]
-    return tuple(w for w in words if not w.startswith("-"))[:3 if words[0] == "prefect" else 2]
+    return tuple(w for w in words if not w.startswith("-"))[: 3 if words[0] == "prefect" else 2]
 
 
 def test_compose_runs_the_api_and_its_services_apart_through_redis_two_workers_the_portal_and_cchc_deploy() -> None:
     services = _compose()["services"]
-    assert {"postgres", "redis", "migrate", "prefect-api", "prefect-services", "worker-1", "worker-2", "portal",
-            "deploy"} <= set(services)
+    assert {
+        "postgres",
+        "redis",
+        "migrate",
+        "prefect-api",
+        "prefect-services",
+        "worker-1",
+        "worker-2",
+        "portal",
+        "deploy",
+    } <= set(services)
     assert services["prefect-api"]["command"] == "prefect server start --no-services"
     assert services["prefect-services"]["command"] == "prefect server services start"
     for name in ("prefect-api", "prefect-services", "migrate"):
@@ -55,13 +63,20 @@ def test_the_systemd_units_run_the_same_commands_as_the_compose_services() -> No
 
     from cchc_flow.cli.main import app
 
-    compose = {_subcommand(s["command"]) for s in _compose()["services"].values()
-               if str(s.get("command", "")).startswith(("prefect ", "cchc "))}
+    compose = {
+        _subcommand(s["command"])
+        for s in _compose()["services"].values()
+        if str(s.get("command", "")).startswith(("prefect ", "cchc "))
+    }
     units = _units()
-    systemd = {_subcommand(u["Service"][key]) for u in units.values() for key in ("ExecStartPre", "ExecStart")
-               if key in u["Service"]}
+    systemd = {
+        _subcommand(u["Service"][key])
+        for u in units.values()
+        for key in ("ExecStartPre", "ExecStart")
+        if key in u["Service"]
+    }
     assert compose == systemd
     assert "cchc-worker@.service" in units and "%i" in units["cchc-worker@.service"]["Service"]["ExecStart"]
     cli = get_command(app)
-    for program, name, *_ in (c for c in compose if c[0] == "cchc"):
+    for _program, name, *_ in (c for c in compose if c[0] == "cchc"):
         assert name in cli.commands  # type: ignore[attr-defined]

@@ -17,10 +17,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-
 from conftest import REPO
-from portal import PLAN, rows
-from test_web import PDF, app, client, creds, post  # noqa: F401  (fixtures)
+from portal import PDF, PLAN, post, rows
 
 FORMULAS = ("=1+2.pdf", "=cmd|' calc'!A0.pdf")
 
@@ -50,39 +48,47 @@ def test_formulas_in_names_and_notes_stay_text_in_the_exports(app, client, creds
     assert any(isinstance(v, str) and v.startswith("=cmd|' calc'!A0.pdf") for v in values)
 
 
-HOSTILE_MARKDOWN = ("[x](javascript:alert(1))", "![i](https://evil.example/p.png)", "<javascript:alert(2)>",
-                    "[y][r]\n\n[r]: javascript:alert(3)", "<script>alert(4)</script>", "`code` **b** _i_ ~~s~~",
-                    "\\[z](javascript:alert(5))", "&lt;img src=x&gt;")
+HOSTILE_MARKDOWN = (
+    "[x](javascript:alert(1))",
+    "![i](https://evil.example/p.png)",
+    "<javascript:alert(2)>",
+    "[y][r]\n\n[r]: javascript:alert(3)",
+    "<script>alert(4)</script>",
+    "`code` **b** _i_ ~~s~~",
+    "\\[z](javascript:alert(5))",
+    "&lt;img src=x&gt;",
+)
 
 
 def test_evidence_renders_as_text_in_the_review_report() -> None:
     from dataclasses import replace
 
     from markdown_it import MarkdownIt
+    from test_review_render import make_report
 
     from cchc_flow.models.reports.review_render import render_markdown
     from cchc_flow.models.rules.review_report import Attachment, Evidence
-    from test_review_render import make_report
 
     report = make_report()
     first = report.contents[0]
-    evidence = tuple(Evidence(date(2014, 6, 20), "VPB", "report", text,
-                              (Attachment("[f](javascript:alert(6)).pdf", "ab" * 32, 1),))
-                     for text in HOSTILE_MARKDOWN)
+    evidence = tuple(
+        Evidence(date(2014, 6, 20), "VPB", "report", text, (Attachment("[f](javascript:alert(6)).pdf", "ab" * 32, 1),))
+        for text in HOSTILE_MARKDOWN
+    )
     line = replace(first.activities[0], title="[t](javascript:alert(7))", evidence=evidence)
-    report = replace(report, contents=(replace(first, activities=(line, *first.activities[1:])),
-                                       *report.contents[1:]))
+    report = replace(report, contents=(replace(first, activities=(line, *first.activities[1:])), *report.contents[1:]))
     html = MarkdownIt("commonmark", {"html": True}).enable("table").render(render_markdown(report))
-    html = html[html.index("<table"):]   # the report's own heading is bold; from the tables on, only data
+    html = html[html.index("<table") :]  # the report's own heading is bold; from the tables on, only data
     for tag in ("<a ", "<img", "<script", "<code", "<strong", "<em", "<s>"):
         assert tag not in html, tag
-    text = unescape(re.sub(r"<[^>]+>", "", html))   # what a reader sees
-    for written in HOSTILE_MARKDOWN[:3] + HOSTILE_MARKDOWN[4:] + ("[f](javascript:alert(6)).pdf",
-                                                                  "[t](javascript:alert(7))"):
+    text = unescape(re.sub(r"<[^>]+>", "", html))  # what a reader sees
+    for written in (
+        HOSTILE_MARKDOWN[:3] + HOSTILE_MARKDOWN[4:] + ("[f](javascript:alert(6)).pdf", "[t](javascript:alert(7))")
+    ):
         assert written in text, written
 
 
-LONG_NAMES = (70 * "ệ" + ".pdf", 100 * "文" + ".pdf")   # 214 and 304 bytes in UTF-8
+LONG_NAMES = (70 * "ệ" + ".pdf", 100 * "文" + ".pdf")  # 214 and 304 bytes in UTF-8
 
 
 def attachments_stored() -> list[dict]:
@@ -95,8 +101,7 @@ def attachments_stored() -> list[dict]:
 def test_long_names_are_stored_short_and_kept_whole_in_the_database(app, client, creds) -> None:  # type: ignore[no-untyped-def]
     t5g = client("T5G", creds)
     for name in LONG_NAMES:
-        r = post(t5g, "/activities/1.1.2/note", {"text": "Biên bản"}, files=[("files", (name, PDF))],
-                 page="/inbox")
+        r = post(t5g, "/activities/1.1.2/note", {"text": "Biên bản"}, files=[("files", (name, PDF))], page="/inbox")
         assert r.status_code == 303, r.text
     r = post(t5g, "/reports/2014-H1", files=[("file", (LONG_NAMES[1], PDF))], page="/inbox")
     assert r.status_code == 303, r.text
@@ -127,19 +132,30 @@ def test_the_cli_attaches_a_file_whose_name_fills_the_file_system(cli, tokens, t
 def run_cchc(*args: bytes, **env: bytes) -> subprocess.CompletedProcess:
     """`cchc ARGS` in a child process, with bytes as a terminal would pass them (not necessarily UTF-8)."""
     environ = {**os.environb, b"PYTHONPATH": str(REPO).encode(), **{k.encode(): v for k, v in env.items()}}
-    return subprocess.run([sys.executable.encode(), b"-m", b"cchc_flow.cli.main", *args], env=environ, capture_output=True,
-                          timeout=120)
+    return subprocess.run(
+        [sys.executable.encode(), b"-m", b"cchc_flow.cli.main", *args], env=environ, capture_output=True, timeout=120
+    )
 
 
-@pytest.mark.parametrize("args, env, named", [
-    ((b"activity", b"note", b"1.1.2", b"--unit", b"T5G", b"--text", b"ghi ch\xfa"), {}, "đối số thứ 7 (ghi ch\\xfa)"),
-    ((b"activity", b"note", b"1.1.\xff", b"--unit", b"T5G", b"--text", b"x"), {}, "đối số thứ 3"),
-    ((b"activity", b"done", b"1.1.2", b"--unit", b"T\xc35G", b"--evidence", b"x"), {}, "đối số thứ 5"),
-    ((b"history", PLAN.encode(), b"--actor", b"\xe9"), {}, "đối số thứ 4"),
-    ((b"activity", b"note", b"1.1.2", b"--unit", b"T5G", b"--text", b"x"), {"CCHC_TOKEN": b"cchc_\xff\xfe"},
-     "biến môi trường CCHC_TOKEN"),
-    ((b"history", PLAN.encode()), {"CCHC_ACTOR": b"c\xf4ng"}, "biến môi trường CCHC_ACTOR"),
-])
+@pytest.mark.parametrize(
+    "args, env, named",
+    [
+        (
+            (b"activity", b"note", b"1.1.2", b"--unit", b"T5G", b"--text", b"ghi ch\xfa"),
+            {},
+            "đối số thứ 7 (ghi ch\\xfa)",
+        ),
+        ((b"activity", b"note", b"1.1.\xff", b"--unit", b"T5G", b"--text", b"x"), {}, "đối số thứ 3"),
+        ((b"activity", b"done", b"1.1.2", b"--unit", b"T\xc35G", b"--evidence", b"x"), {}, "đối số thứ 5"),
+        ((b"history", PLAN.encode(), b"--actor", b"\xe9"), {}, "đối số thứ 4"),
+        (
+            (b"activity", b"note", b"1.1.2", b"--unit", b"T5G", b"--text", b"x"),
+            {"CCHC_TOKEN": b"cchc_\xff\xfe"},
+            "biến môi trường CCHC_TOKEN",
+        ),
+        ((b"history", PLAN.encode()), {"CCHC_ACTOR": b"c\xf4ng"}, "biến môi trường CCHC_ACTOR"),
+    ],
+)
 def test_arguments_that_are_not_utf8_end_in_a_clear_error(tokens, args, env, named) -> None:  # type: ignore[no-untyped-def]
     from portal import set_states
 
@@ -148,7 +164,7 @@ def test_arguments_that_are_not_utf8_end_in_a_clear_error(tokens, args, env, nam
     r = run_cchc(*args, **{"CCHC_TOKEN": tokens["T5G"].encode(), **env})
     err = r.stderr.decode()
     assert r.returncode == 2 and "Traceback" not in err and named in err and "UTF-8" in err, err
-    assert "\xff" not in err and "cchc_" not in err          # a token's bytes are never echoed
+    assert "\xff" not in err and "cchc_" not in err  # a token's bytes are never echoed
     assert rows("select count(*) from transition") == before
 
 

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
-
 from conftest import DATA
 
 # file -> (line, field, words the message must contain)
 BAD = {
-    "malformed.yaml": (16, "", "YAML sai cú pháp: while parsing a flow sequence expected ',' or ']', but got ':'; "
-                               "hãy sửa cú pháp ở dòng này"),
+    "malformed.yaml": (
+        16,
+        "",
+        "YAML sai cú pháp: while parsing a flow sequence expected ',' or ']', but got ':'; hãy sửa cú pháp ở dòng này",
+    ),
     "wrong_type.yaml": (13, "phases[0].number", "cần một số nguyên"),
     "unknown_unit.yaml": (25, "phases[0].content[0].activities[0].partners[0]", "'Vụ XYZ' không có trong danh mục"),
     "duplicate_id.yaml": (26, "phases[0].content[0].activities[1].id", "'1.1.1' bị trùng (đã dùng ở dòng 20)"),
@@ -54,13 +56,16 @@ def test_minimal_plan_is_valid_and_english_is_available(cli, monkeypatch) -> Non
     assert "unit 'Vụ XYZ' is not in the directory" in result.stderr
 
 
-@pytest.mark.parametrize("text, words", [
-    ("a: &x [1]\nb: *x\n", "neo/bí danh"),
-    ("plan: !!python/object/apply:os.system ['true']\n", "thẻ YAML"),
-    ("a: 1\na: 2\n", "bị trùng"),
-    ("", "tệp rỗng"),
-    ("- 1\n- 2\n", "bảng khóa/giá trị"),
-])
+@pytest.mark.parametrize(
+    "text, words",
+    [
+        ("a: &x [1]\nb: *x\n", "neo/bí danh"),
+        ("plan: !!python/object/apply:os.system ['true']\n", "thẻ YAML"),
+        ("a: 1\na: 2\n", "bị trùng"),
+        ("", "tệp rỗng"),
+        ("- 1\n- 2\n", "bảng khóa/giá trị"),
+    ],
+)
 def test_unsafe_or_unusable_yaml_is_refused(cli, tmp_path, text: str, words: str) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "plan.yaml"
     path.write_text(text, encoding="utf-8")
@@ -77,14 +82,17 @@ def test_non_utf8_and_oversized_files_are_refused(cli, tmp_path) -> None:  # typ
     assert "không tìm thấy tệp" in cli("plan", "check", tmp_path / "none.yaml", expect=2).stderr
 
 
-@pytest.mark.parametrize("value, start, end", [
-    ("2014", "2014-01-01", "2014-12-31"),
-    ("2013-2014", "2013-09-25", "2014-12-31"),
-    ("2014-03-01..2014-06-30", "2014-03-01", "2014-06-30"),
-    ("01/03/2014 - 30/06/2014", "2014-03-01", "2014-06-30"),
-    ({"start": "2014-03-01", "end": "15/04/2014"}, "2014-03-01", "2014-04-15"),
-    ("2012", "2012-12-31", "2012-12-31"),  # ends before the signature: a one-day window at its end
-])
+@pytest.mark.parametrize(
+    "value, start, end",
+    [
+        ("2014", "2014-01-01", "2014-12-31"),
+        ("2013-2014", "2013-09-25", "2014-12-31"),
+        ("2014-03-01..2014-06-30", "2014-03-01", "2014-06-30"),
+        ("01/03/2014 - 30/06/2014", "2014-03-01", "2014-06-30"),
+        ({"start": "2014-03-01", "end": "15/04/2014"}, "2014-03-01", "2014-04-15"),
+        ("2012", "2012-12-31", "2012-12-31"),  # ends before the signature: a one-day window at its end
+    ],
+)
 def test_time_windows_as_plans_write_them(value, start: str, end: str) -> None:  # type: ignore[no-untyped-def]
     from datetime import date
 

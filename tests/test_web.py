@@ -11,54 +11,9 @@ import pendulum
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
+from portal import AS_OF, PDF, PLAN, csrf_of, issue, post, rows, set_states, sign_in_with_token, text_of
 
-from portal import PLAN, csrf_of, issue, rows, set_states, sign_in_with_token, text_of
-
-AS_OF = date(2014, 3, 14)
-LIMIT = 4096   # bytes per file in these tests
-PDF = b"%PDF-1.4\n% bien ban\n"
-
-
-@pytest.fixture
-def app(loaded):  # type: ignore[no-untyped-def]
-    """The portal on the loaded reference plan, 1.1.1, 1.1.2 and 1.4.1 assigned, as of 14/03/2014."""
-    from cchc_flow.web.app import create_app
-
-    set_states(PLAN, "assigned", ["1.1.1", "1.1.2", "1.4.1"])
-    return create_app(as_of=AS_OF, background_runs=False, max_upload_bytes=LIMIT)
-
-
-@pytest.fixture
-def creds(app) -> dict[str, tuple[int, str]]:  # type: ignore[no-untyped-def]
-    """(token id, token) by holder (cchc_flow.models.services.auth.issue_token); conftest's ``tokens`` gives one per unit."""
-    return {"coordinator": issue("coordinator", "VPB"), "auditor": issue("auditor"), "T5G": issue("unit", "T5G"),
-            "TCCB": issue("unit", "TCCB"), "VCL": issue("unit", "VCL")}
-
-
-@pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
-    """A factory of browsers: client("T5G") is a fresh TestClient signed in with T5G's token (None: nobody)."""
-    made = []
-
-    def make(who: str | None = None, creds: dict | None = None) -> TestClient:
-        c = TestClient(app)
-        made.append(c)
-        if who:
-            assert creds is not None
-            assert sign_in_with_token(c, creds[who][1]).status_code == 303
-        return c
-
-    yield make
-    for c in made:
-        c.close()
-
-
-def post(c: TestClient, path: str, data: dict | None = None, files=None, csrf: bool = True, page: str = "/login"):  # type: ignore[no-untyped-def]
-    """POST a form as the browser would: with the session's CSRF token read from a page (unless csrf=False)."""
-    fields = dict(data or {})
-    if csrf:
-        fields["csrf"] = csrf_of(c.get(page).text)
-    return c.post(path, data=fields, files=files, follow_redirects=False)
+LIMIT = 4096  # bytes per file in these tests (the portal fixture's upload limit)
 
 
 def flash(c: TestClient, path: str) -> str:
@@ -67,8 +22,15 @@ def flash(c: TestClient, path: str) -> str:
 
 # ------------------------------------------------------------------------------------------------ sign-in
 
-SAMPLE = {"key": "1.1.2", "evidence_id": "1", "index": "0", "period": "2014-H1", "phase": "1", "fmt": "csv",
-          "session_id": "1"}
+SAMPLE = {
+    "key": "1.1.2",
+    "evidence_id": "1",
+    "index": "0",
+    "period": "2014-H1",
+    "phase": "1",
+    "fmt": "csv",
+    "session_id": "1",
+}
 
 
 def test_every_route_refuses_anyone_not_signed_in(app, client) -> None:  # type: ignore[no-untyped-def]
@@ -116,11 +78,14 @@ def test_a_signed_link_opens_a_session_for_its_unit_only_until_it_expires(app, c
     late = client()
     r = late.get(f"/login?link={expired}", follow_redirects=False)
     assert r.status_code == 401 and "đã hết hạn" in r.text
-    assert late.get("/inbox", follow_redirects=False).status_code == 303   # no session came of it
+    assert late.get("/inbox", follow_redirects=False).status_code == 303  # no session came of it
     good = sign_link("T5G")
-    for forged in (good[:-2] + ("AA" if not good.endswith("AA") else "BB"),   # the signature altered
-                   sign_link("VCL")[:8] + good[8:],                           # another unit's payload
-                   "khong-phai-duong-dan", ""):
+    for forged in (
+        good[:-2] + ("AA" if not good.endswith("AA") else "BB"),  # the signature altered
+        sign_link("VCL")[:8] + good[8:],  # another unit's payload
+        "khong-phai-duong-dan",
+        "",
+    ):
         if not forged:
             continue
         tried = client()
@@ -169,41 +134,60 @@ def test_token_sign_in_and_revocation(app, client, creds) -> None:  # type: igno
 
 # ------------------------------------------------------------------------------------------------ roles
 
-@pytest.mark.parametrize("who, method, path, data", [
-    ("T5G", "GET", "/board", None), ("T5G", "GET", "/timeline", None), ("T5G", "GET", "/history", None),
-    ("T5G", "GET", "/history/export.csv", None), ("T5G", "GET", "/audit", None), ("T5G", "GET", "/reviews", None),
-    ("T5G", "GET", "/reviews/1.md", None), ("T5G", "POST", "/runs/phase", {"phase": "1"}),
-    ("T5G", "POST", "/runs/review", {"phase": "1"}),
-    ("TCCB", "GET", "/activities/1.2.1", None),                 # neither lead nor partner
-    ("VCL", "GET", "/evidence/1/0", None),
-    ("auditor", "GET", "/inbox", None), ("auditor", "POST", "/runs/phase", {"phase": "1"}),
-    ("coordinator-TCCB", "GET", "/board", None),               # a coordinator token, but not this plan's focal unit
-    ("coordinator-TCCB", "GET", "/history", None),
-])
+
+@pytest.mark.parametrize(
+    "who, method, path, data",
+    [
+        ("T5G", "GET", "/board", None),
+        ("T5G", "GET", "/timeline", None),
+        ("T5G", "GET", "/history", None),
+        ("T5G", "GET", "/history/export.csv", None),
+        ("T5G", "GET", "/audit", None),
+        ("T5G", "GET", "/reviews", None),
+        ("T5G", "GET", "/reviews/1.md", None),
+        ("T5G", "POST", "/runs/phase", {"phase": "1"}),
+        ("T5G", "POST", "/runs/review", {"phase": "1"}),
+        ("TCCB", "GET", "/activities/1.2.1", None),  # neither lead nor partner
+        ("VCL", "GET", "/evidence/1/0", None),
+        ("auditor", "GET", "/inbox", None),
+        ("auditor", "POST", "/runs/phase", {"phase": "1"}),
+        ("coordinator-TCCB", "GET", "/board", None),  # a coordinator token, but not this plan's focal unit
+        ("coordinator-TCCB", "GET", "/history", None),
+    ],
+)
 def test_pages_refuse_the_wrong_role(app, client, creds, who, method, path, data) -> None:  # type: ignore[no-untyped-def]
     if who == "coordinator-TCCB":
         creds[who] = issue("coordinator", "TCCB")
     c = client(who, creds)
     if path.startswith("/evidence"):  # an attachment of T5G's report on 1.1.2
         t5g = client("T5G", creds)
-        post(t5g, "/activities/1.1.2/done", {"evidence": "Bài đăng"}, files=[("files", ("a.pdf", PDF))],
-             page="/activities/1.1.2")
+        post(
+            t5g,
+            "/activities/1.1.2/done",
+            {"evidence": "Bài đăng"},
+            files=[("files", ("a.pdf", PDF))],
+            page="/activities/1.1.2",
+        )
         path = f"/evidence/{rows('select id from evidence')[0][0]}/0"
         assert t5g.get(path).content == PDF
     r = c.get(path, follow_redirects=False) if method == "GET" else post(c, path, data, page="/login")
     assert r.status_code == 403, (who, path, r.status_code)
 
 
-@pytest.mark.parametrize("who, path, data, expected", [
-    ("TCCB", "/activities/1.1.2/done", {"evidence": "x"}, "chỉ đơn vị chủ trì (VPB, T5G)"),   # a partner reports
-    ("VCL", "/activities/1.1.2/note", {"text": "x"}, "không chủ trì cũng không phối hợp"),
-    ("T5G", "/activities/1.1.2/accept", {}, "chỉ đơn vị đầu mối"),                           # a unit accepts
-    ("auditor", "/activities/1.1.2/note", {"text": "x"}, "người kiểm tra (auditor) chỉ được xem, không được"),
-    ("auditor", "/activities/1.1.2/return", {"note": "x"}, "người kiểm tra (auditor) chỉ được xem, không được"),
-    ("auditor", "/reports/2014-H1", None, "người kiểm tra (auditor) chỉ được xem, không được"),
-])
-def test_actions_are_refused_by_the_shared_rules_and_the_refusal_is_recorded(app, client, creds, who, path, data,
-                                                                             expected) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    "who, path, data, expected",
+    [
+        ("TCCB", "/activities/1.1.2/done", {"evidence": "x"}, "chỉ đơn vị chủ trì (VPB, T5G)"),  # a partner reports
+        ("VCL", "/activities/1.1.2/note", {"text": "x"}, "không chủ trì cũng không phối hợp"),
+        ("T5G", "/activities/1.1.2/accept", {}, "chỉ đơn vị đầu mối"),  # a unit accepts
+        ("auditor", "/activities/1.1.2/note", {"text": "x"}, "người kiểm tra (auditor) chỉ được xem, không được"),
+        ("auditor", "/activities/1.1.2/return", {"note": "x"}, "người kiểm tra (auditor) chỉ được xem, không được"),
+        ("auditor", "/reports/2014-H1", None, "người kiểm tra (auditor) chỉ được xem, không được"),
+    ],
+)
+def test_actions_are_refused_by_the_shared_rules_and_the_refusal_is_recorded(
+    app, client, creds, who, path, data, expected
+) -> None:  # type: ignore[no-untyped-def]
     c = client(who, creds)
     files = [("file", ("bc.pdf", PDF))] if path.startswith("/reports") else None
     r = post(c, path, data, files=files)
@@ -226,6 +210,7 @@ def test_auditor_reads_the_board_without_any_form(app, client, creds) -> None:  
 
 # ------------------------------------------------------------------------------------------------ CSRF
 
+
 def test_forms_without_the_sessions_csrf_token_are_refused(app, client, creds) -> None:  # type: ignore[no-untyped-def]
     c = client("T5G", creds)
     other = client("VCL", creds)
@@ -246,21 +231,31 @@ def test_forms_without_the_sessions_csrf_token_are_refused(app, client, creds) -
 
 # ------------------------------------------------------------------------------------------------ uploads
 
+
 def test_uploads_over_the_limit_or_of_the_wrong_type_are_refused(app, client, creds) -> None:  # type: ignore[no-untyped-def]
     c = client("T5G", creds)
 
     def send(name: str, content: bytes):  # type: ignore[no-untyped-def]
-        return post(c, "/activities/1.1.2/done", {"evidence": "Bài đăng"}, files=[("files", (name, content))],
-                    page="/activities/1.1.2")
+        return post(
+            c,
+            "/activities/1.1.2/done",
+            {"evidence": "Bài đăng"},
+            files=[("files", (name, content))],
+            page="/activities/1.1.2",
+        )
 
     too_big = send("bien-ban.pdf", PDF + b"0" * LIMIT)
     assert too_big.status_code == 413 and "bien-ban.pdf lớn hơn giới hạn 4096 B" in text_of(too_big.text)
     assert send("virus.exe", b"MZ\x90\x00").status_code == 415
     fake = send("bao-cao.pdf", b"<html>not a pdf</html>")
     assert fake.status_code == 415 and "không phải là tệp .pdf thật" in text_of(fake.text)
-    huge = c.post("/activities/1.1.2/done", data={"evidence": "x", "csrf": csrf_of(c.get("/inbox").text)},
-                  files=[("files", ("lon.pdf", PDF + b"0" * (LIMIT * 10 + 1024 * 1024)))], follow_redirects=False)
-    assert huge.status_code == 413                         # refused by the body limit before the form is read
+    huge = c.post(
+        "/activities/1.1.2/done",
+        data={"evidence": "x", "csrf": csrf_of(c.get("/inbox").text)},
+        files=[("files", ("lon.pdf", PDF + b"0" * (LIMIT * 10 + 1024 * 1024)))],
+        follow_redirects=False,
+    )
+    assert huge.status_code == 413  # refused by the body limit before the form is read
     assert rows("select state from activity where key = '1.1.2'") == [("assigned",)]
     assert rows("select count(*) from evidence") == [(0,)]
     ok = send("../../biên-bản.pdf", PDF)
@@ -270,10 +265,11 @@ def test_uploads_over_the_limit_or_of_the_wrong_type_are_refused(app, client, cr
     assert a["name"] == "biên-bản.pdf" and a["size"] == len(PDF)
     from cchc_flow.settings import get_settings
 
-    assert not list((get_settings().home / "tmp").iterdir())   # the uploads' temporary copies are gone
+    assert not list((get_settings().home / "tmp").iterdir())  # the uploads' temporary copies are gone
 
 
 # ------------------------------------------------------------------------------------------------ language
+
 
 def test_english_switch_by_query_and_cookie(app, client, creds) -> None:  # type: ignore[no-untyped-def]
     c = client("TCCB", creds)
@@ -290,16 +286,17 @@ def test_english_switch_by_query_and_cookie(app, client, creds) -> None:  # type
 
 # ------------------------------------------------------------------------------------------------ unit inbox
 
+
 def test_inbox_lists_lead_and_partner_activities_by_due_date(app, client, creds) -> None:  # type: ignore[no-untyped-def]
     page = text_of(client("TCCB", creds).get("/inbox").text)
     assert "Việc của" in page
     first = page.index("1.1.1")
     assert first < page.index("1.1.2") < page.index("1.4.1")
     assert "phối hợp" in page and "còn 292 ngày" in page and "đã giao" in page
-    assert "chưa hoàn thành, trong hạn" in page   # the four-way status (models/rules/status.py)
+    assert "chưa hoàn thành, trong hạn" in page  # the four-way status (models/rules/status.py)
     t5g = text_of(client("T5G", creds).get("/inbox").text)
     assert "1.1.2" in t5g and "chủ trì" in t5g and "1.4.1" not in t5g
-    assert "2014-H1" in t5g and "15/06/2014" in t5g      # the periodic report it owes
+    assert "2014-H1" in t5g and "15/06/2014" in t5g  # the periodic report it owes
 
 
 def test_periodic_report_upload(app, client, creds) -> None:  # type: ignore[no-untyped-def]
@@ -310,23 +307,33 @@ def test_periodic_report_upload(app, client, creds) -> None:  # type: ignore[no-
     page = text_of(c.get("/inbox").text)
     assert "Đã ghi nhận báo cáo kỳ 2014-H1 của T5G (đúng hạn)" in page and "bao-cao-6-thang.docx" in page
     assert rows("select unit_code, period, file_name, actor from submission") == [
-        ("T5G", "2014-H1", "bao-cao-6-thang.docx", f"unit:T5G #{creds['T5G'][0]}")]
-    assert post(c, "/reports/2014-H1", page="/inbox").status_code == 400          # no file
+        ("T5G", "2014-H1", "bao-cao-6-thang.docx", f"unit:T5G #{creds['T5G'][0]}")
+    ]
+    assert post(c, "/reports/2014-H1", page="/inbox").status_code == 400  # no file
     assert post(c, "/reports/2019-H1", files=[("file", ("b.docx", docx))], page="/inbox").status_code == 400
 
 
 # ------------------------------------------------------------------------------------------------ coordinator
 
+
 def test_report_accept_and_return_through_the_board(app, client, creds, cchc_env) -> None:  # type: ignore[no-untyped-def]
     t5g = client("T5G", creds)
-    assert post(t5g, "/activities/1.1.2/done", {"evidence": "Đã đăng 5 bài trên VTV1"},
-                files=[("files", ("lich-phat-song.pdf", PDF))], page="/activities/1.1.2").status_code == 303
+    assert (
+        post(
+            t5g,
+            "/activities/1.1.2/done",
+            {"evidence": "Đã đăng 5 bài trên VTV1"},
+            files=[("files", ("lich-phat-song.pdf", PDF))],
+            page="/activities/1.1.2",
+        ).status_code
+        == 303
+    )
     outbox = [json.loads(p.read_text("utf-8")) for p in sorted((cchc_env / "outbox").glob("*.json"))]
     assert any(m["unit"] == "vpb" and "ĐÃ BÁO CÁO HOÀN THÀNH — hoạt động 1.1.2" in m["body"] for m in outbox)
 
     from cchc_flow.models.services.auth import sign_link
 
-    by_link = client()   # VPB's officer from a message's link is a unit officer: accepting needs the token
+    by_link = client()  # VPB's officer from a message's link is a unit officer: accepting needs the token
     page = by_link.get(f"/login?link={sign_link('VPB')}&next=/activities/1.1.2").text
     assert "mã truy cập của đầu mối" in text_of(page) and "/activities/1.1.2/accept" not in page
 
@@ -338,16 +345,20 @@ def test_report_accept_and_return_through_the_board(app, client, creds, cchc_env
     r = post(c, "/activities/1.1.2/return", {"note": "Thiếu lịch phát sóng", "next": "/board#queue"}, page="/board")
     assert r.status_code == 303 and r.headers["location"] == "/board#queue"
     assert rows("select state from activity where key = '1.1.2'") == [("returned",)]
-    assert post(c, "/activities/1.1.2/accept", page="/board").status_code == 409   # returned: nothing to accept
+    assert post(c, "/activities/1.1.2/accept", page="/board").status_code == 409  # returned: nothing to accept
     post(t5g, "/activities/1.1.2/done", {"evidence": "Bổ sung lịch phát sóng"}, page="/inbox")
     assert post(c, "/activities/1.1.2/accept", page="/board").status_code == 303
-    steps = rows("select event, actor, source, effective_day from transition where entity_key = '1.1.2' "
-                 "and event != 'refused' order by id")
+    steps = rows(
+        "select event, actor, source, effective_day from transition where entity_key = '1.1.2' "
+        "and event != 'refused' order by id"
+    )
     coordinator = f"coordinator:VPB #{creds['coordinator'][0]}"
-    assert [s[:3] for s in steps] == [("report", f"unit:T5G #{creds['T5G'][0]}", "web"),
-                                      ("return", coordinator, "web"),
-                                      ("report", f"unit:T5G #{creds['T5G'][0]}", "web"),
-                                      ("accept", coordinator, "web")]
+    assert [s[:3] for s in steps] == [
+        ("report", f"unit:T5G #{creds['T5G'][0]}", "web"),
+        ("return", coordinator, "web"),
+        ("report", f"unit:T5G #{creds['T5G'][0]}", "web"),
+        ("accept", coordinator, "web"),
+    ]
     assert {str(s[3]) for s in steps} == {"2014-03-14"}  # the portal's as-of day, as the CLI's --as-of
     page = text_of(c.get("/activities/1.1.2").text)
     assert "đã công nhận" in page and "Thiếu lịch phát sóng" in page
@@ -356,17 +367,27 @@ def test_report_accept_and_return_through_the_board(app, client, creds, cchc_env
 def test_the_coordinator_cancels_an_activity_with_a_reason(app, client, creds, cchc_env) -> None:  # type: ignore[no-untyped-def]
     c, tccb = client("coordinator", creds), client("TCCB", creds)
     assert "/activities/1.4.1/cancel" in c.get("/activities/1.4.1").text
-    assert "/activities/1.4.1/cancel" not in tccb.get("/activities/1.4.1").text   # a lead unit: no such form
-    assert post(tccb, "/activities/1.4.1/cancel", {"note": "Không cần nữa"}, page="/activities/1.4.1").status_code == 403
+    assert "/activities/1.4.1/cancel" not in tccb.get("/activities/1.4.1").text  # a lead unit: no such form
+    assert (
+        post(tccb, "/activities/1.4.1/cancel", {"note": "Không cần nữa"}, page="/activities/1.4.1").status_code == 403
+    )
     assert post(c, "/activities/1.4.1/cancel", {"note": "  "}, page="/activities/1.4.1").status_code == 400  # a reason
     asked = post(c, "/activities/1.4.1/cancel", {"note": "Đã gộp vào hoạt động 1.4.2"}, page="/activities/1.4.1")
-    assert asked.status_code == 200 and "Hủy hoạt động 1.4.1?" in text_of(asked.text)   # it asks first
+    assert asked.status_code == 200 and "Hủy hoạt động 1.4.1?" in text_of(asked.text)  # it asks first
     assert rows("select state from activity where key = '1.4.1'") == [("assigned",)]
-    assert post(c, "/activities/1.4.1/cancel", {"note": "Đã gộp vào hoạt động 1.4.2", "confirmed": "yes"},
-                page="/activities/1.4.1").status_code == 303
+    assert (
+        post(
+            c,
+            "/activities/1.4.1/cancel",
+            {"note": "Đã gộp vào hoạt động 1.4.2", "confirmed": "yes"},
+            page="/activities/1.4.1",
+        ).status_code
+        == 303
+    )
     assert rows("select state from activity where key = '1.4.1'") == [("cancelled",)]
-    assert rows("select event, actor, source from transition where entity_key = '1.4.1' and event = 'cancel'") == \
-        [("cancel", f"coordinator:VPB #{creds['coordinator'][0]}", "web")]
+    assert rows("select event, actor, source from transition where entity_key = '1.4.1' and event = 'cancel'") == [
+        ("cancel", f"coordinator:VPB #{creds['coordinator'][0]}", "web")
+    ]
     page = c.get("/activities/1.4.1").text
     assert "/activities/1.4.1/cancel" not in page and "Đã gộp vào hoạt động 1.4.2" in text_of(page)
     told = [json.loads(p.read_text("utf-8")) for p in sorted((cchc_env / "outbox").glob("*.json"))]
@@ -382,11 +403,11 @@ def test_board_shows_progress_rates_and_the_timeline(app, client, creds) -> None
     assert "Tỷ lệ báo cáo đúng hạn theo đơn vị chủ trì" in page
     assert board.text.count('class="progress"') >= 10
     timeline = c.get("/timeline")
-    svg = timeline.text[timeline.text.index("<svg"):timeline.text.index("</svg>")]
+    svg = timeline.text[timeline.text.index("<svg") : timeline.text.index("</svg>")]
     assert svg.count('class="bar state-') == 17 and 'class="bar state-accepted"' in svg
     assert 'class="bar state-accepted" ' in svg and 'fill="#2e9e5b"' in svg and "hoàn thành đúng hạn" in svg
-    assert "hoàn thành đúng hạn: 1" in page and "chưa hoàn thành, trong hạn: 8" in page   # phase 1's statuses
-    assert "Xếp hạng đơn vị" in page and "Điểm = 100 ×" in page                         # the units' scores
+    assert "hoàn thành đúng hạn: 1" in page and "chưa hoàn thành, trong hạn: 8" in page  # phase 1's statuses
+    assert "Xếp hạng đơn vị" in page and "Điểm = 100 ×" in page  # the units' scores
     assert 'class="today"' in svg and "hôm nay 14/03/2014" in svg
     assert 'href="/activities/1.1.2"' in svg
 
@@ -410,12 +431,13 @@ def test_run_buttons_start_the_same_flows(app, client, creds, monkeypatch) -> No
 
 # ------------------------------------------------------------------------------------------------ auditors
 
+
 def test_history_filters_and_exports(app, client, creds) -> None:  # type: ignore[no-untyped-def]
     t5g = client("T5G", creds)
     post(t5g, "/activities/1.1.2/done", {"evidence": "Đã đăng 5 bài"}, page="/inbox")
     c = client("auditor", creds)
     page = text_of(c.get("/history?activity=1.1.2").text)
-    assert "báo cáo hoàn thành" in page and "Cán bộ T5G qua cổng thông tin" in page   # the unit, in words
+    assert "báo cáo hoàn thành" in page and "Cán bộ T5G qua cổng thông tin" in page  # the unit, in words
     assert "1.1.1" not in page.split("Xuất")[1]
     assert c.get("/history?since=31-12-2014").status_code == 400
     assert "không có trong danh mục" in text_of(c.get("/history?unit=XYZ").text)
@@ -443,9 +465,17 @@ def test_review_reports_for_download(app, client, creds, cchc_env) -> None:  # t
     (folder / "so-ket-giai-doan-1.md").write_text("# BÁO CÁO SƠ KẾT\n", encoding="utf-8")
     (folder / "so-ket-giai-doan-1.docx").write_bytes(b"PK\x03\x04 docx")
     with session() as s, write_transaction(s):
-        s.add(ReviewRow(plan_id=get_plan(s, PLAN).id, phase_number=1, kind="preliminary", state="held",
-                        held_on=date(2015, 1, 6), report_markdown=str(folder / "so-ket-giai-doan-1.md"),
-                        report_docx=str(folder / "so-ket-giai-doan-1.docx")))
+        s.add(
+            ReviewRow(
+                plan_id=get_plan(s, PLAN).id,
+                phase_number=1,
+                kind="preliminary",
+                state="held",
+                held_on=date(2015, 1, 6),
+                report_markdown=str(folder / "so-ket-giai-doan-1.md"),
+                report_docx=str(folder / "so-ket-giai-doan-1.docx"),
+            )
+        )
     c = client("auditor", creds)
     page = text_of(c.get("/reviews").text)
     assert "đã tổ chức 06/01/2015" in page and "Word (.docx)" in page
@@ -457,25 +487,41 @@ def test_review_reports_for_download(app, client, creds, cchc_env) -> None:  # t
 
 # ------------------------------------------------------------------------------------------------ messages, offline
 
+
 def test_each_message_carries_the_units_own_link(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from cchc_flow.models.notify.notices import compose_digest
     from cchc_flow.models.store.tables import NotificationRow
 
-    item = NotificationRow(plan_id=1, key="k", entity="activity", entity_key="1.1.2", notice="assigned",
-                           recipient="T5G", role="lead", as_of=AS_OF,
-                           details={"phase": "Giai đoạn 1", "title": "Viết bài", "start": "2013-09-25",
-                                    "end": "2014-12-31", "leads": ["VPB", "T5G"]})
+    item = NotificationRow(
+        plan_id=1,
+        key="k",
+        entity="activity",
+        entity_key="1.1.2",
+        notice="assigned",
+        recipient="T5G",
+        role="lead",
+        as_of=AS_OF,
+        details={
+            "phase": "Giai đoạn 1",
+            "title": "Viết bài",
+            "start": "2013-09-25",
+            "end": "2014-12-31",
+            "leads": ["VPB", "T5G"],
+        },
+    )
     monkeypatch.setenv("CCHC_PORTAL_URL", "https://cchc.byt.gov.vn/")
-    body = compose_digest(plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="T5G", unit_name="T5G",
-                          items=[item], today=AS_OF).body
+    body = compose_digest(
+        plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="T5G", unit_name="T5G", items=[item], today=AS_OF
+    ).body
     line = next(x for x in body.splitlines() if "https://cchc.byt.gov.vn/login?link=" in x)
     link = line.split(": ", 1)[1]
     assert "next=%2Factivities%2F1.1.2" in link
     r = client().get(link.replace("https://cchc.byt.gov.vn", ""), follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/activities/1.1.2"
     monkeypatch.setenv("CCHC_PORTAL_URL", "")
-    body = compose_digest(plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="T5G", unit_name="T5G",
-                          items=[item], today=AS_OF).body
+    body = compose_digest(
+        plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="T5G", unit_name="T5G", items=[item], today=AS_OF
+    ).body
     assert "login?link=" not in body
 
 
@@ -500,33 +546,35 @@ def test_pages_work_offline_and_send_strict_headers(app, client, creds) -> None:
     assert "secure" in page.headers["set-cookie"].lower()
 
 
-def test_nothing_is_recorded_while_the_routes_file_cannot_be_used(app, client, creds, tmp_path,
-                                                                  monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_is_recorded_while_the_routes_file_cannot_be_used(app, client, creds, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     c = client("T5G", creds)
-    monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(tmp_path / "khong-co.yaml"))   # as the CLI: refused before acting
+    monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(tmp_path / "khong-co.yaml"))  # as the CLI: refused before acting
     r = post(c, "/activities/1.1.2/done", {"evidence": "Bài đăng"}, page="/inbox")
     assert r.status_code == 503 and "CCHC_NOTIFY_CONFIG" in text_of(r.text)
     assert rows("select state from activity where key = '1.1.2'") == [("assigned",)]
 
 
 def test_extension_asked_and_approved_on_the_activity_page(app, client, creds) -> None:  # type: ignore[no-untyped-def]
-    set_states(PLAN, "assigned", ["2.5.1"])   # VPB, T5G lead; due 31/12/2014; phase 2 ends 31/12/2015
+    set_states(PLAN, "assigned", ["2.5.1"])  # VPB, T5G lead; due 31/12/2014; phase 2 ends 31/12/2015
     t5g, vpb = client("T5G", creds), client("coordinator", creds)
     page = t5g.get("/activities/2.5.1").text
     assert 'action="/activities/2.5.1/extend"' in page and 'action="/activities/2.5.1/extension"' not in page
     refused = post(t5g, "/activities/1.1.2/extend", {"until": "2014-03-01", "reason": "x"}, page="/activities/1.1.2")
-    assert refused.status_code == 403 and "đã qua" in text_of(refused.text)   # before the portal's today
-    r = post(t5g, "/activities/2.5.1/extend", {"until": "2015-02-28", "reason": "Chờ số liệu"},
-             page="/activities/2.5.1")
+    assert refused.status_code == 403 and "đã qua" in text_of(refused.text)  # before the portal's today
+    r = post(
+        t5g, "/activities/2.5.1/extend", {"until": "2015-02-28", "reason": "Chờ số liệu"}, page="/activities/2.5.1"
+    )
     assert r.status_code == 303
-    assert 'action="/activities/2.5.1/extend"' not in t5g.get("/activities/2.5.1").text   # one request at a time
+    assert 'action="/activities/2.5.1/extend"' not in t5g.get("/activities/2.5.1").text  # one request at a time
     page = vpb.get("/activities/2.5.1").text
     assert 'action="/activities/2.5.1/extension"' in page and "Chờ số liệu" in page
-    r = post(vpb, "/activities/2.5.1/extension", {"decision": "approve", "until": "2015-01-30"},
-             page="/activities/2.5.1")
+    r = post(
+        vpb, "/activities/2.5.1/extension", {"decision": "approve", "until": "2015-01-30"}, page="/activities/2.5.1"
+    )
     assert r.status_code == 303
-    assert [tuple(str(v) for v in r) for r in rows("select state, extended_to from activity where key = '2.5.1'")] \
-        == [("assigned", "2015-01-30")]
+    assert [tuple(str(v) for v in r) for r in rows("select state, extended_to from activity where key = '2.5.1'")] == [
+        ("assigned", "2015-01-30")
+    ]
     shown = text_of(vpb.get("/activities/2.5.1").text)
     assert "30/01/2015 (gia hạn; theo kế hoạch 31/12/2014)" in shown
     beside = "30/01/2015 (gia hạn; theo kế hoạch 31/12/2014)"
@@ -535,15 +583,22 @@ def test_extension_asked_and_approved_on_the_activity_page(app, client, creds) -
 
 def test_reassignment_shown_beside_the_plans_words(app, client, creds) -> None:  # type: ignore[no-untyped-def]
     from cchc_flow.models.services.auth import authenticate
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.services.reassignment import reassign
+    from cchc_flow.models.store.db import session
 
     assert "1.1.2" not in text_of(client("VCL", creds).get("/inbox").text)
     with session() as s:
         coordinator = authenticate(s, creds["coordinator"][1])
     with session() as s:
-        reassign(s, principal=coordinator, plan_code=PLAN, key="1.1.2", leads=["VCL"], reason="T5G chuyển nhiệm vụ",
-                 today=AS_OF)
+        reassign(
+            s,
+            principal=coordinator,
+            plan_code=PLAN,
+            key="1.1.2",
+            leads=["VCL"],
+            reason="T5G chuyển nhiệm vụ",
+            today=AS_OF,
+        )
     page = text_of(client("coordinator", creds).get("/activities/1.1.2").text)
     assert "Phân công hiện hành (đã giao lại): chủ trì VCL" in page and "T5G chuyển nhiệm vụ" in page
     assert "1.1.2" in text_of(client("VCL", creds).get("/inbox").text)

@@ -12,10 +12,8 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
-
 from endpoints import free_port
-from portal import csrf_of, rows
-from test_web import AS_OF, app, creds  # noqa: F401  (fixtures)
+from portal import AS_OF, csrf_of, rows
 
 HUGE = 240 * 1024 * 1024
 
@@ -73,8 +71,10 @@ def send_until_answered(port: int, head: str, chunks: Iterator[bytes]) -> tuple[
 
 def multipart_head(path: str, length: int | None, cookie: str = "") -> str:
     size = f"Content-Length: {length}" if length is not None else "Transfer-Encoding: chunked"
-    return (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n"
-            f"{size}\r\n{cookie}\r\n")
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+        f"{size}\r\n{cookie}\r\n"
+    )
 
 
 PART = b'--b\r\nContent-Disposition: form-data; name="files"; filename="x.pdf"\r\nContent-Type: application/pdf\r\n\r\n'
@@ -98,10 +98,10 @@ def test_an_anonymous_huge_post_is_refused_from_its_headers(full_app) -> None:  
     with serving(full_app) as port:
         status, sent = send_until_answered(port, multipart_head("/activities/1.1.2/done", HUGE), body(HUGE))
         assert status == b"HTTP/1.1 401 Unauthorized"
-        assert sent < 16 * 1024 * 1024        # answered long before the 240 MB were sent (none of it was needed)
+        assert sent < 16 * 1024 * 1024  # answered long before the 240 MB were sent (none of it was needed)
         status, sent = send_until_answered(port, multipart_head("/reports/2014-H1", None), chunked(HUGE))
-        assert status == b"HTTP/1.1 413 Request Entity Too Large" and sent < 16 * 1024 * 1024   # cut at 64 KiB
-        small = httpx.get(f"http://127.0.0.1:{port}/login")            # the sign-in form still works
+        assert status == b"HTTP/1.1 413 Request Entity Too Large" and sent < 16 * 1024 * 1024  # cut at 64 KiB
+        small = httpx.get(f"http://127.0.0.1:{port}/login")  # the sign-in form still works
         assert small.status_code == 200
     assert rows("select count(*) from transition where source = 'web'") == [(0,)]
 
@@ -112,8 +112,7 @@ def test_a_signed_in_chunked_body_is_counted_and_cut_at_the_limit(app, creds) ->
         assert browser.post("/login", data={"csrf": csrf_of(page.text), "token": creds["T5G"][1]}).status_code == 303
         cookie = f"Cookie: cchc_session={browser.cookies['cchc_session']}\r\n"
         assert browser.get("/inbox").status_code == 200
-        status, sent = send_until_answered(port, multipart_head("/activities/1.1.2/done", None, cookie),
-                                           chunked(HUGE))
+        status, sent = send_until_answered(port, multipart_head("/activities/1.1.2/done", None, cookie), chunked(HUGE))
         assert status == b"HTTP/1.1 413 Request Entity Too Large" and sent < 16 * 1024 * 1024
     assert rows("select count(*) from evidence") == [(0,)]
 

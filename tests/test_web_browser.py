@@ -21,14 +21,21 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import REPO
-from endpoints import HttpRecorder, free_port, http_endpoint  # noqa: F401  (fixture)
+from endpoints import HttpRecorder, free_port
 from portal import PLAN, issue, rows
 
 CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run", "--lang=vi"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--lang=vi",
+]
 SCREENSHOTS = REPO / "docs" / "screenshots"
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
@@ -36,8 +43,11 @@ AS_OF = date(2014, 3, 14)
 LINK = re.compile(r"(http://127\.0\.0\.1:\d+/login\?link=\S+)")
 
 pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: install Debian's chromium package "
-                                                     "(apt-get install -y chromium; .ci/run does it as root)"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(),
+        reason="no /usr/bin/chromium: install Debian's chromium package "
+        "(apt-get install -y chromium; .ci/run does it as root)",
+    ),
     pytest.mark.usefixtures("prefect_api"),
 ]
 
@@ -67,12 +77,17 @@ class Portal:
         from cchc_flow.web.app import create_app
 
         self.url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(create_app(as_of=AS_OF, background_runs=False), host="127.0.0.1", port=port,
-                                log_level="warning", lifespan="off")
+        config = uvicorn.Config(
+            create_app(as_of=AS_OF, background_runs=False),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            lifespan="off",
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="portal", daemon=True)
 
-    def __enter__(self) -> "Portal":
+    def __enter__(self) -> Portal:
         self.thread.start()
         deadline = time.monotonic() + 10
         while not self.server.started:
@@ -97,10 +112,16 @@ def arrange_other_work() -> None:
         (report_done, vpb, dict(key="1.1.1", evidence="Đã tổ chức 2 lớp tập huấn", today=date(2014, 2, 20))),
         (coordinator_decides, coordinator, dict(key="1.1.1", event="accept", note=None, today=date(2014, 2, 24))),
         (report_done, skds, dict(key="1.4.1", evidence="Cuộc thi đã phát động", today=date(2014, 3, 3))),
-        (coordinator_decides, coordinator, dict(key="1.4.1", event="return", note="Thiếu thể lệ cuộc thi",
-                                                today=date(2014, 3, 5))),
-        (coordinator_decides, coordinator, dict(key="1.2.1", event="cancel", note="Gộp vào 1.1.1",
-                                                today=date(2014, 3, 6))),
+        (
+            coordinator_decides,
+            coordinator,
+            dict(key="1.4.1", event="return", note="Thiếu thể lệ cuộc thi", today=date(2014, 3, 5)),
+        ),
+        (
+            coordinator_decides,
+            coordinator,
+            dict(key="1.2.1", event="cancel", note="Gộp vào 1.1.1", today=date(2014, 3, 6)),
+        ),
     ]
     for fn, who, kwargs in steps:
         with session() as s:
@@ -132,19 +153,20 @@ def arrange(tmp_path: Path, http: HttpRecorder, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("CCHC_PORTAL_URL", f"http://127.0.0.1:{port}")
     monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(write_routes(tmp_path / "notify.yaml", http)))
     monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "")
-    run_phase(PLAN, 1, "2013-10-01")           # the opening run: each unit gets its digest, with its link
+    run_phase(PLAN, 1, "2013-10-01")  # the opening run: each unit gets its digest, with its link
     t5g = [r.json["message"] for r in http.requests if r.path == "/t5g"]
     assert len(t5g) == 1 and "GIAO NHIỆM VỤ — hoạt động 1.1.2" in t5g[0]
     (link,) = LINK.findall(t5g[0])
     assert "next=%2Factivities%2F1.1.2" in link  # the message is about one activity: the link opens it
-    run_phase(PLAN, 1, "2014-01-06")           # the 2014 windows open
+    run_phase(PLAN, 1, "2014-01-06")  # the 2014 windows open
     arrange_other_work()
     http.clear()
     return link
 
 
 def test_unit_reports_from_its_link_and_the_coordinator_accepts_on_the_board(
-        loaded, tmp_path, http_endpoint, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    loaded, tmp_path, http_endpoint, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     pytest.importorskip("playwright", reason="pip install playwright (the test extras)")
     from playwright.sync_api import expect, sync_playwright
 
@@ -160,7 +182,7 @@ def test_unit_reports_from_its_link_and_the_coordinator_accepts_on_the_board(
         try:
             unit = browser.new_context(viewport={"width": 1280, "height": 760}, locale="vi-VN")
             page = unit.new_page()
-            page.goto(link)                    # one click from the message
+            page.goto(link)  # one click from the message
             assert page.url == f"{portal.url}/activities/1.1.2"
             expect(page.locator("h1")).to_contain_text("1.1.2")
             expect(page.locator("h1")).to_contain_text("đã giao")
@@ -200,11 +222,13 @@ def test_unit_reports_from_its_link_and_the_coordinator_accepts_on_the_board(
         finally:
             browser.close()
 
-    assert rows("select event, source from transition where entity_key = '1.1.2' and source = 'web' order by id") \
-        == [("report", "web"), ("accept", "web")]
+    assert rows("select event, source from transition where entity_key = '1.1.2' and source = 'web' order by id") == [
+        ("report", "web"),
+        ("accept", "web"),
+    ]
     told = [(r.path, r.json["message"]) for r in http_endpoint.requests]
     assert any(p == "/vpb" and "ĐÃ BÁO CÁO HOÀN THÀNH — hoạt động 1.1.2" in m for p, m in told)  # the coordinator
-    assert any(p == "/t5g" and "ĐÃ ĐƯỢC CÔNG NHẬN — hoạt động 1.1.2" in m for p, m in told)      # and T5G
+    assert any(p == "/t5g" and "ĐÃ ĐƯỢC CÔNG NHẬN — hoạt động 1.1.2" in m for p, m in told)  # and T5G
     for name in ("inbox", "board", "timeline"):
         png = shot.folder / f"{name}.png"
         assert png.read_bytes().startswith(b"\x89PNG") and png.stat().st_size < 600_000
@@ -271,28 +295,41 @@ def test_every_page_fits_a_phone_and_passes_axe(loaded, tmp_path, http_endpoint,
             office.goto(f"{portal.url}/login")
             office.fill("#token", coordinator_token)
             office.click("form[action='/login'] button[type=submit]")
-            for path in ("/board", "/timeline", "/history", "/history?activity=1.4.1", "/audit", "/reviews",
-                         "/activities/1.4.1", "/activities/1.1.1", "/board?lang=en"):
+            for path in (
+                "/board",
+                "/timeline",
+                "/history",
+                "/history?activity=1.4.1",
+                "/audit",
+                "/reviews",
+                "/activities/1.4.1",
+                "/activities/1.1.1",
+                "/board?lang=en",
+            ):
                 office.goto(f"{portal.url}{path}")
                 check(office, path)
             office.goto(f"{portal.url}/board?lang=vi")
             shot(office, "board-phone", full_page=True)
-            width = office.evaluate("() => Math.min(...[...document.querySelectorAll('table.contents td:nth-child(2)')]"
-                                    ".map(td => td.getBoundingClientRect().width))")
+            width = office.evaluate(
+                "() => Math.min(...[...document.querySelectorAll('table.contents td:nth-child(2)')]"
+                ".map(td => td.getBoundingClientRect().width))"
+            )
             if width < 0.5 * PHONE["width"]:
                 problems.append(f"the board's content titles are squeezed to {width} px")
             office.goto(f"{portal.url}/timeline")
-            text = office.evaluate("() => Math.min(...[...document.querySelectorAll('svg.gantt text')]"
-                                   ".map(t => t.getBoundingClientRect().height).filter(h => h > 0))")
+            text = office.evaluate(
+                "() => Math.min(...[...document.querySelectorAll('svg.gantt text')]"
+                ".map(t => t.getBoundingClientRect().height).filter(h => h > 0))"
+            )
             if text < 9:
                 problems.append(f"the timeline's text is {text} px high on a phone")
             office.goto(f"{portal.url}/activities/1.1.2")
             office.fill("#cancel-note", "Gộp vào hoạt động 1.1.1")
             office.click("#cancel button[type=submit]")
-            assert office.locator("#confirm").is_visible()   # it asks first
+            assert office.locator("#confirm").is_visible()  # it asks first
             check(office, "cancel confirmation")
             assert "1.1.2" in office.locator("#confirm").inner_text()
         finally:
             browser.close()
     assert not problems, "\n".join(problems)
-    assert rows("select state from activity where key = '1.1.2'") == [("assigned",)]   # nothing cancelled unasked
+    assert rows("select state from activity where key = '1.1.2'") == [("assigned",)]  # nothing cancelled unasked

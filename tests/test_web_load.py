@@ -15,11 +15,9 @@ from datetime import date
 
 import httpx
 import sqlalchemy as sa
-
 from conftest import REPO
 from endpoints import free_port
-from portal import PLAN, issue, rows, set_states
-from test_web import app, client, creds, post  # noqa: F401  (fixtures)
+from portal import PLAN, issue, post, rows, set_states
 
 
 @contextmanager
@@ -56,12 +54,21 @@ def report(key: str) -> None:
     from cchc_flow.models.services.auth import Principal
     from cchc_flow.models.store.db import session
 
-    ((lead,),) = rows("select unit_code from activity_unit join activity on activity.id = activity_id "
-                      "where key = :key and role = 'lead' order by unit_code limit 1", key=key)
+    ((lead,),) = rows(
+        "select unit_code from activity_unit join activity on activity.id = activity_id "
+        "where key = :key and role = 'lead' order by unit_code limit 1",
+        key=key,
+    )
     token_id, _ = issue("coordinator" if lead == "VPB" else "unit", lead)
     with session() as s:
-        report_done(s, principal=Principal("coordinator" if lead == "VPB" else "unit", lead, token_id),
-                    plan_code=PLAN, key=key, evidence="Biên bản", today=date(2014, 3, 14))
+        report_done(
+            s,
+            principal=Principal("coordinator" if lead == "VPB" else "unit", lead, token_id),
+            plan_code=PLAN,
+            key=key,
+            evidence="Biên bản",
+            today=date(2014, 3, 14),
+        )
 
 
 def test_the_board_costs_the_same_queries_however_long_its_queue(app) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +89,7 @@ def test_an_unchanged_board_and_inbox_are_served_from_memory_and_a_new_step_show
         c.get(path)
         with statements() as seen:
             assert c.get(path).status_code == 200
-        assert len(seen) <= 5, seen      # who is signed in, the plans, the history's last step, the unit
+        assert len(seen) <= 5, seen  # who is signed in, the plans, the history's last step, the unit
     with statements() as seen:
         assert post(t5g, "/activities/1.1.2/done", {"evidence": "Đã đăng bài"}, page="/inbox").status_code == 303
     assert "1.1.2" in vpb.get("/board").text.split('id="queue"')[1].split("</section>")[0]
@@ -93,8 +100,12 @@ def test_serve_runs_workers_with_the_access_log_and_stops_gracefully(loaded, tmp
     port = free_port()
     log = (tmp_path / "serve.log").open("w+")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-m", "cchc_flow.cli.main", "serve", "--port", str(port), "--workers", "2"],
-                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "cchc_flow.cli.main", "serve", "--port", str(port), "--workers", "2"],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         deadline = time.monotonic() + 90
         while True:

@@ -25,7 +25,8 @@ def test_a_forged_actor_name_is_not_the_actor(cli, tokens, monkeypatch) -> None:
     monkeypatch.setenv("CCHC_ACTOR", forged)
     cli("activity", "note", "1.1.2", "--unit", "T5G", "--text", "Đã đăng 5 bài", token=tokens["T5G"])
     assert rows("select actor, actor_label, stated_name from transition where event = 'note'") == [
-        (f"unit:T5G #{t5g}", "test T5G", forged)]
+        (f"unit:T5G #{t5g}", "test T5G", forged)
+    ]
     assert rows("select actor from evidence") == [(f"unit:T5G #{t5g}",)]
     assert json.loads(cli("history", PLAN, "--actor", forged, "--format", "json").stdout) == []
     [mine] = json.loads(cli("history", PLAN, "--actor", f"unit:T5G #{t5g}", "--format", "json").stdout)
@@ -41,7 +42,8 @@ def test_a_refusal_names_the_token_not_the_name_typed(cli, tokens, monkeypatch) 
     monkeypatch.setenv("CCHC_ACTOR", "coordinator:VPB #1")
     cli("activity", "done", "1.1.2", "--unit", "T5G", "--evidence", "x", expect=2, token=tokens["TCCB"])
     assert rows("select event, actor, stated_name from transition where event = 'refused'") == [
-        ("refused", f"unit:TCCB #{tccb}", "coordinator:VPB #1")]
+        ("refused", f"unit:TCCB #{tccb}", "coordinator:VPB #1")
+    ]
 
 
 def wide_table(cli, monkeypatch) -> str:  # type: ignore[no-untyped-def]

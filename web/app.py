@@ -1,7 +1,7 @@
 """The portal's application factory, its middleware and `cchc serve`.
 
-    create_app()                      # FastAPI app on the configured database (CCHC_DATABASE_URL), migrated
-    serve("127.0.0.1", 8080)          # uvicorn, as `cchc serve` runs it
+create_app()                      # FastAPI app on the configured database (CCHC_DATABASE_URL), migrated
+serve("127.0.0.1", 8080)          # uvicorn, as `cchc serve` runs it
 """
 
 from __future__ import annotations
@@ -24,24 +24,34 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cchc_flow.models.store.attachments import MAX_BYTES
 from cchc_flow.models.rules.messages import language, t
+from cchc_flow.models.store.attachments import MAX_BYTES
 from cchc_flow.settings import get_settings
 from cchc_flow.web.runs import Runs
-from cchc_flow.web.views import PageCache
+from cchc_flow.web.security import (
+    LANG_COOKIE,
+    SESSION_COOKIE,
+    SESSION_MAX_AGE,
+    PortalError,
+    SignInNeeded,
+    open_session_in,
+    session_key,
+)
 from cchc_flow.web.uploads import MAX_FILES
-from cchc_flow.web.security import (LANG_COOKIE, SESSION_COOKIE, SESSION_MAX_AGE, PortalError, SignInNeeded, open_session_in,
-                          session_key)
+from cchc_flow.web.views import PageCache
 
 HERE = Path(__file__).resolve().parent
 LANGS = ("vi", "en")
-ANONYMOUS_BODY = 64 * 1024   # the largest body taken from someone not signed in
+ANONYMOUS_BODY = 64 * 1024  # the largest body taken from someone not signed in
 SECURITY_HEADERS = [
-    (b"content-security-policy", b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
-                                 b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"),
+    (
+        b"content-security-policy",
+        b"default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+        b"object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    ),
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),   # a sign-in link in the address bar never leaks to another site
+    (b"referrer-policy", b"no-referrer"),  # a sign-in link in the address bar never leaks to another site
 ]
 
 
@@ -72,7 +82,7 @@ class PortalMiddleware:
             return
         limit = self.max_body
         chunked = "chunked" in request.headers.get("transfer-encoding", "").lower()
-        if (declared or 0) > ANONYMOUS_BODY or (declared is None and chunked):   # only from someone signed in
+        if (declared or 0) > ANONYMOUS_BODY or (declared is None and chunked):  # only from someone signed in
             signed = await anyio.to_thread.run_sync(open_session_in, request.cookies.get(SESSION_COOKIE))
             if not signed:
                 if declared is not None:
@@ -99,7 +109,7 @@ class PortalMiddleware:
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started
-            if cut:   # answered already
+            if cut:  # answered already
                 return
             if message["type"] == "http.response.start":
                 started = True
@@ -110,8 +120,9 @@ class PortalMiddleware:
                 if asked in LANGS and asked != cookie:
                     jar: SimpleCookie = SimpleCookie()
                     jar[LANG_COOKIE] = asked
-                    jar[LANG_COOKIE].update({"path": "/", "max-age": str(365 * 86400), "samesite": "Lax",
-                                             "httponly": True})
+                    jar[LANG_COOKIE].update(
+                        {"path": "/", "max-age": str(365 * 86400), "samesite": "Lax", "httponly": True}
+                    )
                     headers.append((b"set-cookie", jar[LANG_COOKIE].OutputString().encode()))
                 message["headers"] = headers
             await send(message)
@@ -120,20 +131,34 @@ class PortalMiddleware:
             try:
                 await self.app(scope, limited_receive, send_with_headers)
             except Exception:
-                if not cut:   # what the app raised because its body was cut short is of no interest
+                if not cut:  # what the app raised because its body was cut short is of no interest
                     raise
 
     async def _refuse(self, send: Send, status: int, message: str) -> None:
         """Answer at once, without reading the body; the connection is closed after it."""
         body = f"<!doctype html><meta charset='utf-8'><p>{message}</p>".encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"text/html; charset=utf-8"), (b"connection", b"close"),
-                                (b"content-length", str(len(body)).encode()), *SECURITY_HEADERS]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"connection", b"close"),
+                    (b"content-length", str(len(body)).encode()),
+                    *SECURITY_HEADERS,
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
-def create_app(*, as_of: date | None = None, background_runs: bool = True, max_upload_bytes: int = MAX_BYTES,
-               secure_cookies: bool | None = None) -> FastAPI:
+def create_app(
+    *,
+    as_of: date | None = None,
+    background_runs: bool = True,
+    max_upload_bytes: int = MAX_BYTES,
+    secure_cookies: bool | None = None,
+) -> FastAPI:
     """The portal on the configured database (migrated first).
 
     ``as_of``: the day the portal counts as today (replays and demos; actions are recorded on it, as with the CLI's
@@ -157,8 +182,14 @@ def create_app(*, as_of: date | None = None, background_runs: bool = True, max_u
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(PortalError, _portal_error)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _unknown_address)  # type: ignore[arg-type]
-    app.add_middleware(SessionMiddleware, secret_key=session_key(), session_cookie=SESSION_COOKIE,
-                       max_age=SESSION_MAX_AGE, same_site="lax", https_only=secure_cookies)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_key(),
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE,
+        same_site="lax",
+        https_only=secure_cookies,
+    )
     # outermost: the body limit applies before the session or the form is read
     app.add_middleware(PortalMiddleware, max_body=max_upload_bytes * MAX_FILES + 1024 * 1024)
     return app
@@ -212,7 +243,7 @@ class _MaskLinks(logging.Filter):
 _LINK = re.compile(r"((?:^|[?&])link=)[^&\s]+")
 
 
-AS_OF_ENV = "CCHC_PORTAL_AS_OF"   # how `cchc serve --as-of` reaches the worker processes
+AS_OF_ENV = "CCHC_PORTAL_AS_OF"  # how `cchc serve --as-of` reaches the worker processes
 
 
 def app_from_environment() -> FastAPI:
@@ -235,11 +266,20 @@ def serve(host: str = "127.0.0.1", port: int = 8080, as_of: str | None = None, w
 
     from cchc_flow.models.store.db import migrate
 
-    migrate()   # once, here: the workers then find the schema up to date
+    migrate()  # once, here: the workers then find the schema up to date
     if as_of:
         os.environ[AS_OF_ENV] = as_of
     else:
         os.environ.pop(AS_OF_ENV, None)
-    uvicorn.run("cchc_flow.web.app:app_from_environment", factory=True, host=host, port=port,
-                workers=workers or os.cpu_count() or 1, log_level="info", access_log=True, proxy_headers=False,
-                server_header=False, timeout_graceful_shutdown=30)
+    uvicorn.run(
+        "cchc_flow.web.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers or os.cpu_count() or 1,
+        log_level="info",
+        access_log=True,
+        proxy_headers=False,
+        server_header=False,
+        timeout_graceful_shutdown=30,
+    )

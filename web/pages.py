@@ -41,23 +41,34 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session, select
 from starlette.background import BackgroundTask
 
-from cchc_flow.models.services.auth import ROLES, AuthError, Principal, authenticate, verify_link
 from cchc_flow.models.rules.calendar import DateError, parse_date
 from cchc_flow.models.rules.calendar import today as calendar_today
-from cchc_flow.models.store.db import get_engine
 from cchc_flow.models.rules.messages import MESSAGES, language, t
 from cchc_flow.models.rules.status import Status
+from cchc_flow.models.services.auth import ROLES, AuthError, Principal, authenticate, verify_link
+from cchc_flow.models.store.db import get_engine
 from cchc_flow.models.store.tables import ActivityRow, PlanRow, UnitRow
 from cchc_flow.web import views, words
 from cchc_flow.web.gantt import STATE_COLOURS
-from cchc_flow.web.security import (PortalError, check_csrf, csrf_token, principal_of, require,
-                          require_coordinator, require_reader, safe_next, sign_in, sign_out)
+from cchc_flow.web.security import (
+    PortalError,
+    check_csrf,
+    csrf_token,
+    principal_of,
+    require,
+    require_coordinator,
+    require_reader,
+    safe_next,
+    sign_in,
+    sign_out,
+)
 from cchc_flow.web.uploads import ALLOWED, given, limit_text, saved
 
 router = APIRouter()
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
-TEMPLATES.env.filters["d"] = lambda day: (date.fromisoformat(day) if isinstance(day, str) else day).strftime(
-    "%d/%m/%Y") if day else ""
+TEMPLATES.env.filters["d"] = lambda day: (
+    (date.fromisoformat(day) if isinstance(day, str) else day).strftime("%d/%m/%Y") if day else ""
+)
 TEMPLATES.env.filters["local"] = views.local_time
 TEMPLATES.env.globals["backdated"] = views.backdated
 TEMPLATES.env.globals["STATE_COLOURS"] = STATE_COLOURS
@@ -67,6 +78,7 @@ CsrfField = Annotated[str | None, Form(alias="csrf")]
 
 
 # ------------------------------------------------------------------------------------------------ plumbing
+
 
 @contextmanager
 def reading() -> Iterator[Session]:
@@ -117,13 +129,24 @@ def render(request: Request, name: str, status: int = 200, **ctx: Any) -> Respon
     lang = request.state.lang
     messages = request.session.pop("flash", []) if "flash" in request.session else []
     switch = {code: request.url.include_query_params(lang=code) for code in ("vi", "en")}
-    context = {"lang": lang, "_": partial(t, lang=lang), "has": MESSAGES.__contains__,
-               "notice": partial(notice_label, lang=lang), "word": partial(words.word, lang=lang),
-               "change": partial(words.change, lang=lang), "person": _person(lang),
-               "who": getattr(request.state, "who", None), "plan": getattr(request.state, "plan", None),
-               "plans": getattr(request.state, "plans", []), "csrf": csrf_token(request), "flash": messages,
-               "switch": {k: f"{u.path}?{u.query}" for k, u in switch.items()},
-               "today": today(request), "path": request.url.path, **ctx}
+    context = {
+        "lang": lang,
+        "_": partial(t, lang=lang),
+        "has": MESSAGES.__contains__,
+        "notice": partial(notice_label, lang=lang),
+        "word": partial(words.word, lang=lang),
+        "change": partial(words.change, lang=lang),
+        "person": _person(lang),
+        "who": getattr(request.state, "who", None),
+        "plan": getattr(request.state, "plan", None),
+        "plans": getattr(request.state, "plans", []),
+        "csrf": csrf_token(request),
+        "flash": messages,
+        "switch": {k: f"{u.path}?{u.query}" for k, u in switch.items()},
+        "today": today(request),
+        "path": request.url.path,
+        **ctx,
+    }
     return TEMPLATES.TemplateResponse(request, name, context, status_code=status)
 
 
@@ -155,10 +178,10 @@ def act(request: Request, fn: Callable[..., Any], who: Principal, **kwargs: Any)
     configured language). The action decides who may (and records a refusal, models/services/access.py): the portal does
     not decide it a second time."""
     from cchc_flow.flows.delivery import deliver_now
+    from cchc_flow.models.rules.lifecycle import IllegalTransition
     from cchc_flow.models.services.actions import ActionInputError, ActionRefused
     from cchc_flow.models.services.activities import ConcurrentChange
     from cchc_flow.models.store.attachments import AttachmentError
-    from cchc_flow.models.rules.lifecycle import IllegalTransition
 
     routes_usable()
     try:
@@ -181,6 +204,7 @@ def act(request: Request, fn: Callable[..., Any], who: Principal, **kwargs: Any)
 
 # ------------------------------------------------------------------------------------------------ signing in
 
+
 @router.get("/")
 def home(request: Request) -> Response:
     with reading() as s:
@@ -189,7 +213,7 @@ def home(request: Request) -> Response:
 
 
 @router.get("/login")
-def login_page(request: Request, link: str | None = None, next: str | None = None) -> Response:  # noqa: A002
+def login_page(request: Request, link: str | None = None, next: str | None = None) -> Response:
     """A signed link from a message opens a session for its unit at once; while another session is open in this
     browser, it asks first (a link sent by someone else must not silently replace it). Otherwise the token form."""
     with reading() as s:
@@ -200,8 +224,14 @@ def login_page(request: Request, link: str | None = None, next: str | None = Non
             except AuthError as exc:
                 return render(request, "login.html", status=401, error=str(exc), next=safe_next(next))
             if current is not None and (current.role, current.unit) != (who.role, who.unit):
-                return render(request, "switch.html", link=link, next=safe_next(next), unit=who.unit,
-                              current=f"{t(f'web.role.{current.role}')} {current.unit or ''}".strip())
+                return render(
+                    request,
+                    "switch.html",
+                    link=link,
+                    next=safe_next(next),
+                    unit=who.unit,
+                    current=f"{t(f'web.role.{current.role}')} {current.unit or ''}".strip(),
+                )
             if current is None:
                 sign_in(request, who, "link")
             return back(safe_next(next) or HOME[who.role])
@@ -217,8 +247,12 @@ def _link_principal(s: Session, link: str) -> Principal:
 
 
 @router.post("/login/link")
-def login_link(request: Request, link: Annotated[str, Form()] = "", csrf: CsrfField = None,
-               next: Annotated[str | None, Form()] = None) -> Response:  # noqa: A002
+def login_link(
+    request: Request,
+    link: Annotated[str, Form()] = "",
+    csrf: CsrfField = None,
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
     """Switch to the link's unit, once the officer confirmed it on the page above."""
     check_csrf(request, csrf)
     with reading() as s:
@@ -231,8 +265,12 @@ def login_link(request: Request, link: Annotated[str, Form()] = "", csrf: CsrfFi
 
 
 @router.post("/login")
-def login_token(request: Request, token: Annotated[str, Form()] = "", csrf: CsrfField = None,
-                next: Annotated[str | None, Form()] = None) -> Response:  # noqa: A002
+def login_token(
+    request: Request,
+    token: Annotated[str, Form()] = "",
+    csrf: CsrfField = None,
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
     check_csrf(request, csrf)
     with reading() as s:
         try:
@@ -265,8 +303,8 @@ def sessions(request: Request) -> Response:
 @router.post("/sessions/{session_id}/end")
 def end_session(request: Request, session_id: int, csrf: CsrfField = None) -> Response:
     from cchc_flow.models.services.access import who as name_of
-    from cchc_flow.models.store.tables import WebSessionRow
     from cchc_flow.models.services.web_sessions import end_unit_session
+    from cchc_flow.models.store.tables import WebSessionRow
 
     with reading() as s:
         plan = current_plan(request, s)
@@ -282,6 +320,7 @@ def end_session(request: Request, session_id: int, csrf: CsrfField = None) -> Re
 
 # ------------------------------------------------------------------------------------------------ unit inbox
 
+
 @router.get("/inbox")
 def inbox(request: Request) -> Response:
     with reading() as s:
@@ -291,8 +330,11 @@ def inbox(request: Request) -> Response:
         assert who.unit is not None
         unit_code = who.unit
         rows, reports = request.app.state.pages.get(
-            s, plan, ("inbox", unit_code, day),
-            lambda: (views.inbox(s, plan, unit_code, day), views.periodic(s, plan, unit_code, day)))
+            s,
+            plan,
+            ("inbox", unit_code, day),
+            lambda: (views.inbox(s, plan, unit_code, day), views.periodic(s, plan, unit_code, day)),
+        )
         unit = s.get(UnitRow, who.unit)
     return render(request, "inbox.html", rows=rows, reports=reports, unit=unit, allowed=", ".join(ALLOWED))
 
@@ -309,8 +351,14 @@ def activity(request: Request, key: str) -> Response:
     return _activity(request, key)
 
 
-def _activity(request: Request, key: str, status: int = 200, error: str | None = None, form: str | None = None,
-              typed: dict[str, str] | None = None) -> Response:
+def _activity(
+    request: Request,
+    key: str,
+    status: int = 200,
+    error: str | None = None,
+    form: str | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
     """The activity page; after a refused form, with the error beside that form and what was typed in it."""
     with reading() as s:
         who = require(signed_in(request, s), "unit", "coordinator", "auditor")
@@ -318,20 +366,33 @@ def _activity(request: Request, key: str, status: int = 200, error: str | None =
         page = views.activity_page(s, plan, key)
         _may_open(who, page)
     acting = who.role in ("unit", "coordinator")
-    return render(request, "activity.html", status=status, page=page, a=page.row,
-                  may_report=acting and who.unit in page.reporters and page.may_be_reported,
-                  may_note=acting and who.unit in page.concerned,
-                  may_decide=who.is_coordinator_of(plan) and page.may_be_decided,
-                  may_cancel=who.is_coordinator_of(plan) and page.may_be_cancelled,
-                  may_extend=acting and who.unit in page.reporters and page.may_be_extended,
-                  may_decide_extension=who.is_coordinator_of(plan) and page.open_extension is not None,
-                  allowed=", ".join(ALLOWED), limit=limit_text(request.app.state.max_upload),
-                  error=error, form=form, typed=typed or {})
+    return render(
+        request,
+        "activity.html",
+        status=status,
+        page=page,
+        a=page.row,
+        may_report=acting and who.unit in page.reporters and page.may_be_reported,
+        may_note=acting and who.unit in page.concerned,
+        may_decide=who.is_coordinator_of(plan) and page.may_be_decided,
+        may_cancel=who.is_coordinator_of(plan) and page.may_be_cancelled,
+        may_extend=acting and who.unit in page.reporters and page.may_be_extended,
+        may_decide_extension=who.is_coordinator_of(plan) and page.open_extension is not None,
+        allowed=", ".join(ALLOWED),
+        limit=limit_text(request.app.state.max_upload),
+        error=error,
+        form=form,
+        typed=typed or {},
+    )
 
 
-FORM_ERRORS = (400, 413, 415)   # what the person can put right in the form itself
-REQUIRED = {"evidence": "web.activity.evidence", "text": "web.activity.note_text", "return": "web.return_note",
-            "cancel": "web.cancel_reason"}
+FORM_ERRORS = (400, 413, 415)  # what the person can put right in the form itself
+REQUIRED = {
+    "evidence": "web.activity.evidence",
+    "text": "web.activity.note_text",
+    "return": "web.return_note",
+    "cancel": "web.cancel_reason",
+}
 
 
 def _required(form: str, value: str) -> None:
@@ -342,23 +403,41 @@ def _required(form: str, value: str) -> None:
 
 
 @router.post("/activities/{key}/done")
-def report_done(request: Request, key: str, evidence: Annotated[str, Form()] = "", csrf: CsrfField = None,
-                files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+def report_done(
+    request: Request,
+    key: str,
+    evidence: Annotated[str, Form()] = "",
+    csrf: CsrfField = None,
+    files: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
     from cchc_flow.models.services.actions import report_done as shared
 
     return _unit_action(request, key, csrf, files, shared, "report", evidence=evidence, done="web.reported")
 
 
 @router.post("/activities/{key}/note")
-def add_note(request: Request, key: str, text: Annotated[str, Form()] = "", csrf: CsrfField = None,
-             files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+def add_note(
+    request: Request,
+    key: str,
+    text: Annotated[str, Form()] = "",
+    csrf: CsrfField = None,
+    files: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
     from cchc_flow.models.services.actions import add_note as shared
 
     return _unit_action(request, key, csrf, files, shared, "note", text=text, done="web.noted")
 
 
-def _unit_action(request: Request, key: str, csrf: str | None, files: list[UploadFile] | None,
-                 fn: Callable[..., Any], form: str, done: str, **fields: str) -> Response:
+def _unit_action(
+    request: Request,
+    key: str,
+    csrf: str | None,
+    files: list[UploadFile] | None,
+    fn: Callable[..., Any],
+    form: str,
+    done: str,
+    **fields: str,
+) -> Response:
     with reading() as s:
         who = require(signed_in(request, s), *ROLES)  # who may: report_done / add_note decide, and record refusals
         plan = current_plan(request, s)
@@ -377,20 +456,35 @@ def _unit_action(request: Request, key: str, csrf: str | None, files: list[Uploa
 
 
 @router.post("/activities/{key}/accept")
-def accept(request: Request, key: str, csrf: CsrfField = None, note: Annotated[str, Form()] = "",
-           next: Annotated[str | None, Form()] = None) -> Response:  # noqa: A002
+def accept(
+    request: Request,
+    key: str,
+    csrf: CsrfField = None,
+    note: Annotated[str, Form()] = "",
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
     return _decide(request, key, "accept", note, csrf, next)
 
 
 @router.post("/activities/{key}/return")
-def return_(request: Request, key: str, csrf: CsrfField = None, note: Annotated[str, Form()] = "",
-            next: Annotated[str | None, Form()] = None) -> Response:  # noqa: A002
+def return_(
+    request: Request,
+    key: str,
+    csrf: CsrfField = None,
+    note: Annotated[str, Form()] = "",
+    next: Annotated[str | None, Form()] = None,
+) -> Response:
     return _decide(request, key, "return", note, csrf, next)
 
 
 @router.post("/activities/{key}/cancel")
-def cancel(request: Request, key: str, csrf: CsrfField = None, note: Annotated[str, Form()] = "",
-           confirmed: Annotated[str, Form()] = "") -> Response:
+def cancel(
+    request: Request,
+    key: str,
+    csrf: CsrfField = None,
+    note: Annotated[str, Form()] = "",
+    confirmed: Annotated[str, Form()] = "",
+) -> Response:
     """Cancelling asks first: the confirmation page says what it does and who will be told; only the form posted
     from that page (confirmed=yes) cancels."""
     with reading() as s:
@@ -402,12 +496,20 @@ def cancel(request: Request, key: str, csrf: CsrfField = None, note: Annotated[s
     with reading() as s:
         page = views.activity_page(s, plan, key)
         told = views.cancel_preview(s, page)
-    return render(request, "confirm.html", action=f"/activities/{key}/cancel", fields={"note": note.strip()},
-                  back_to=f"/activities/{key}", go=t("web.confirm.cancel_go"),
-                  question=t("web.confirm.cancel", id=key),
-                  facts=[t("web.confirm.cancel_state", state=t(f"state.{page.row.state}")),
-                         t("web.confirm.reason", reason=note.strip()),
-                         t("web.confirm.told", to=told) if told else t("web.confirm.nobody")])
+    return render(
+        request,
+        "confirm.html",
+        action=f"/activities/{key}/cancel",
+        fields={"note": note.strip()},
+        back_to=f"/activities/{key}",
+        go=t("web.confirm.cancel_go"),
+        question=t("web.confirm.cancel", id=key),
+        facts=[
+            t("web.confirm.cancel_state", state=t(f"state.{page.row.state}")),
+            t("web.confirm.reason", reason=note.strip()),
+            t("web.confirm.told", to=told) if told else t("web.confirm.nobody"),
+        ],
+    )
 
 
 def _decide(request: Request, key: str, event: str, note: str, csrf: str | None, next_url: str | None) -> Response:
@@ -420,8 +522,9 @@ def _decide(request: Request, key: str, event: str, note: str, csrf: str | None,
     try:
         if event in REQUIRED:
             _required(event, note)
-        result = act(request, coordinator_decides, who, plan_code=plan.code, key=key, event=event,
-                     note=note.strip() or None)
+        result = act(
+            request, coordinator_decides, who, plan_code=plan.code, key=key, event=event, note=note.strip() or None
+        )
     except PortalError as exc:
         if exc.status not in FORM_ERRORS:
             raise
@@ -438,23 +541,44 @@ def _form_date(value: str, field: str) -> Any:
 
 
 @router.post("/activities/{key}/extend")
-def extend(request: Request, key: str, until: Annotated[str, Form()] = "", reason: Annotated[str, Form()] = "",
-           csrf: CsrfField = None, files: Annotated[list[UploadFile] | None, File()] = None) -> Response:
+def extend(
+    request: Request,
+    key: str,
+    until: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+    csrf: CsrfField = None,
+    files: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
     """A lead unit asks for a later due date (models/services/extensions.py decides who may, and records refusals)."""
     from cchc_flow.models.services.extensions import request_extension
 
     with reading() as s:
-        require(signed_in(request, s), *ROLES)   # identity before anything the form says
+        require(signed_in(request, s), *ROLES)  # identity before anything the form says
     check_csrf(request, csrf)
     day = _form_date(until, "until")
-    return _unit_action(request, key, csrf, files, request_extension, "extend", until=day,  # type: ignore[arg-type]
-                        reason=reason, done="web.extension_requested")
+    return _unit_action(
+        request,
+        key,
+        csrf,
+        files,
+        request_extension,
+        "extend",
+        until=day,  # type: ignore[arg-type]
+        reason=reason,
+        done="web.extension_requested",
+    )
 
 
 @router.post("/activities/{key}/extension")
-def extension(request: Request, key: str, decision: Annotated[str, Form()] = "", until: Annotated[str, Form()] = "",
-              note: Annotated[str, Form()] = "", beyond_phase: Annotated[str, Form()] = "",
-              csrf: CsrfField = None) -> Response:
+def extension(
+    request: Request,
+    key: str,
+    decision: Annotated[str, Form()] = "",
+    until: Annotated[str, Form()] = "",
+    note: Annotated[str, Form()] = "",
+    beyond_phase: Annotated[str, Form()] = "",
+    csrf: CsrfField = None,
+) -> Response:
     """The coordinator approves (possibly with another date) or refuses the open request."""
     from cchc_flow.models.services.extensions import decide_extension
 
@@ -463,8 +587,17 @@ def extension(request: Request, key: str, decision: Annotated[str, Form()] = "",
         who = require(signed_in(request, s), *ROLES)
     check_csrf(request, csrf)
     day = _form_date(until, "until") if until.strip() else None
-    result = act(request, decide_extension, who, plan_code=plan.code, key=key, approve=decision == "approve",
-                 until=day, note=note.strip() or None, beyond_phase=bool(beyond_phase))
+    result = act(
+        request,
+        decide_extension,
+        who,
+        plan_code=plan.code,
+        key=key,
+        approve=decision == "approve",
+        until=day,
+        note=note.strip() or None,
+        beyond_phase=bool(beyond_phase),
+    )
     flash(request, t("action.done", id=key, state=t(f"state.{result.state}")))
     return back(f"/activities/{key}")
 
@@ -484,13 +617,14 @@ def evidence_file(request: Request, evidence_id: int, index: int) -> Response:
 
 
 @router.post("/reports/{period}")
-def submit_report(request: Request, period: str, csrf: CsrfField = None,
-                  file: Annotated[UploadFile | None, File()] = None) -> Response:
+def submit_report(
+    request: Request, period: str, csrf: CsrfField = None, file: Annotated[UploadFile | None, File()] = None
+) -> Response:
     from cchc_flow.flows.delivery import deliver_now
     from cchc_flow.models.services.actions import ActionInputError
-    from cchc_flow.models.store.attachments import AttachmentError
     from cchc_flow.models.services.periodic import ReportInputError
     from cchc_flow.models.services.periodic import submit_report as shared
+    from cchc_flow.models.store.attachments import AttachmentError
 
     with reading() as s:
         who = require(signed_in(request, s), *ROLES)  # submit_report decides who may, and records refusals
@@ -505,8 +639,9 @@ def submit_report(request: Request, period: str, csrf: CsrfField = None,
         # in the configured language: the message it queues carries a title made here
         try:
             with reading() as s:
-                plan_id, p, on_time = shared(s, principal=who, plan_code=plan.code, period=period, file=paths[0],
-                                             today=day, source="web")
+                plan_id, p, on_time = shared(
+                    s, principal=who, plan_code=plan.code, period=period, file=paths[0], today=day, source="web"
+                )
         except (AuthError, PermissionError) as exc:
             raise PortalError(403, str(exc)) from None
         except (ReportInputError, ActionInputError, AttachmentError) as exc:
@@ -520,6 +655,7 @@ def submit_report(request: Request, period: str, csrf: CsrfField = None,
 
 # ------------------------------------------------------------------------------------------------ coordinator
 
+
 @router.get("/board")
 def board(request: Request) -> Response:
     with reading() as s:
@@ -527,8 +663,13 @@ def board(request: Request) -> Response:
         who = require_reader(signed_in(request, s), plan)
         day, lang = today(request), request.state.lang
         data = request.app.state.pages.get(s, plan, ("board", day, lang), lambda: views.board(s, plan, day, lang))
-    return render(request, "board.html", runs=request.app.state.runs.recent(plan.code),
-                  may_act=who.is_coordinator_of(plan), **data)
+    return render(
+        request,
+        "board.html",
+        runs=request.app.state.runs.recent(plan.code),
+        may_act=who.is_coordinator_of(plan),
+        **data,
+    )
 
 
 @router.get("/timeline")
@@ -564,21 +705,25 @@ def run_phase(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfFi
 
 
 def _phase_body(plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None]:
-    from cchc_flow.flows.running.naming import PHASE
     from cchc_flow.flows.phase import run_phase as shared
+    from cchc_flow.flows.running.naming import PHASE
 
     pooled = _through_pool(PHASE, plan, phase, as_of)
     if pooled:
         return pooled
     summary = shared(plan, phase, as_of)
     sent = sum(d.sent for d in summary.deliveries)
-    return ("phase.delivered", {"sent": sent, "units": len(summary.deliveries), "pending": summary.pending},
-            summary.flow_run_id)
+    return (
+        "phase.delivered",
+        {"sent": sent, "units": len(summary.deliveries), "pending": summary.pending},
+        summary.flow_run_id,
+    )
 
 
 @router.post("/runs/review")
-def run_review(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfField = None,
-               confirmed: Annotated[str, Form()] = "") -> Response:
+def run_review(
+    request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfField = None, confirmed: Annotated[str, Form()] = ""
+) -> Response:
     """Holding a review asks first: the confirmation page says how many activities are unfinished and who receives
     the report; only the form posted from that page (confirmed=yes) holds it."""
     from cchc_flow.models.reports.review_pdf import FontMissing, find_font
@@ -597,19 +742,32 @@ def run_review(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfF
             raise PortalError(409, str(exc)) from None
         preview = views.review_preview(s, plan, phase_row, day) if confirmed != "yes" else None
     if preview is not None:
-        unfinished = (t("web.confirm.review_open", open=len(preview["open"]), total=preview["total"],
-                        ids=", ".join(preview["open"])) if preview["open"]
-                      else t("web.confirm.review_done", total=preview["total"]))
-        return render(request, "confirm.html", action="/runs/review", fields={"phase": str(number)},
-                      back_to="/board", go=t("web.confirm.review_go"),
-                      question=t("web.confirm.review", title=preview["title"], date=day.strftime("%d/%m/%Y")),
-                      facts=[unfinished, t("web.confirm.review_told", to=preview["to"])])
+        unfinished = (
+            t(
+                "web.confirm.review_open",
+                open=len(preview["open"]),
+                total=preview["total"],
+                ids=", ".join(preview["open"]),
+            )
+            if preview["open"]
+            else t("web.confirm.review_done", total=preview["total"])
+        )
+        return render(
+            request,
+            "confirm.html",
+            action="/runs/review",
+            fields={"phase": str(number)},
+            back_to="/board",
+            go=t("web.confirm.review_go"),
+            question=t("web.confirm.review", title=preview["title"], date=day.strftime("%d/%m/%Y")),
+            facts=[unfinished, t("web.confirm.review_told", to=preview["to"])],
+        )
     return _start(request, "review", plan.code, number, phase_row.review_title or phase_row.name, _review_body)
 
 
 def _review_body(plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None]:
-    from cchc_flow.flows.running.naming import REVIEW
     from cchc_flow.flows.review import run_review as shared
+    from cchc_flow.flows.running.naming import REVIEW
 
     pooled = _through_pool(REVIEW, plan, phase, as_of)
     if pooled:
@@ -630,11 +788,17 @@ def _through_pool(kind: str, plan: str, phase: int, as_of: str | None) -> tuple[
     line, ok = describe(run, kind, plan, phase)
     if not ok:
         raise RuntimeError(line)
-    return "web.run.said", {"text": line}, run.flow_run_id   # the pool's own account of the run
+    return "web.run.said", {"text": line}, run.flow_run_id  # the pool's own account of the run
 
 
-def _start(request: Request, kind: str, plan: str, phase: int, title: str,
-           body: Callable[[str, int, str | None], tuple[str, dict[str, Any], str | None]]) -> Response:
+def _start(
+    request: Request,
+    kind: str,
+    plan: str,
+    phase: int,
+    title: str,
+    body: Callable[[str, int, str | None], tuple[str, dict[str, Any], str | None]],
+) -> Response:
     routes_usable()
     runs = request.app.state.runs
     if runs.running(kind, plan, phase):
@@ -666,8 +830,15 @@ def _history_filter(request: Request, plan: PlanRow) -> tuple[Any, dict[str, str
             days[k] = parse_date(raw[k]) if raw[k] else None
         except DateError as exc:
             raise PortalError(400, t("cli.bad_date", value=raw[k], detail=str(exc))) from None
-    f = HistoryFilter(plan.code, raw["activity"] or None, raw["unit"].upper() or None, raw["actor"] or None,
-                      raw["state"] or None, days["since"], days["until"])
+    f = HistoryFilter(
+        plan.code,
+        raw["activity"] or None,
+        raw["unit"].upper() or None,
+        raw["actor"] or None,
+        raw["state"] or None,
+        days["since"],
+        days["until"],
+    )
     return f, raw
 
 
@@ -687,14 +858,22 @@ def history(request: Request) -> Response:
             raise PortalError(400, str(exc)) from None
         entries = list(read_history(s, f, limit + 1))
     query = urlencode({k: v for k, v in raw.items() if v})
-    return render(request, "history.html", entries=entries[:limit], more=len(entries) > limit, limit=limit,
-                  filters=raw, query=query, states=list(STATE_COLOURS))
+    return render(
+        request,
+        "history.html",
+        entries=entries[:limit],
+        more=len(entries) > limit,
+        limit=limit,
+        filters=raw,
+        query=query,
+        states=list(STATE_COLOURS),
+    )
 
 
 @router.get("/history/export.{fmt}")
 def history_export(request: Request, fmt: str) -> Response:
-    from cchc_flow.models.store.history_query import HistoryInputError, check_filter, write_csv, write_json
     from cchc_flow.models.reports.history_xlsx import export_name, write_xlsx
+    from cchc_flow.models.store.history_query import HistoryInputError, check_filter, write_csv, write_json
     from cchc_flow.models.store.history_query import history as read_history
     from cchc_flow.settings import get_settings
 
@@ -723,10 +902,17 @@ def history_export(request: Request, fmt: str) -> Response:
         except BaseException:
             path.unlink(missing_ok=True)
             raise
-    media = {"csv": "text/csv; charset=utf-8", "json": "application/json",
-             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}[fmt]
-    return FileResponse(path, media_type=media, filename=export_name(plan.number, f, fmt),
-                        background=BackgroundTask(path.unlink, missing_ok=True))
+    media = {
+        "csv": "text/csv; charset=utf-8",
+        "json": "application/json",
+        "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }[fmt]
+    return FileResponse(
+        path,
+        media_type=media,
+        filename=export_name(plan.number, f, fmt),
+        background=BackgroundTask(path.unlink, missing_ok=True),
+    )
 
 
 @router.get("/audit")
@@ -755,6 +941,9 @@ def review_file(request: Request, phase: int, fmt: str) -> Response:
         plan = current_plan(request, s)
         require_reader(signed_in(request, s), plan)
         path = views.review_file(s, plan, phase, fmt)
-    media = {"md": "text/markdown; charset=utf-8", "pdf": "application/pdf",
-             "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}[fmt]
+    media = {
+        "md": "text/markdown; charset=utf-8",
+        "pdf": "application/pdf",
+        "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    }[fmt]
     return FileResponse(path, media_type=media, filename=path.name)

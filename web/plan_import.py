@@ -21,14 +21,14 @@ from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlmodel import select
 
-from cchc_flow.models.store.db import session
 from cchc_flow.models.rules.findings import InputError
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import read_directory
 from cchc_flow.models.services.plan_import.source import MAX_BYTES, ImportRefused
 from cchc_flow.models.services.plan_import.workspace import check_edited, import_upload, load_checked, stored
-from cchc_flow.settings import DEFAULT_UNITS, get_settings
+from cchc_flow.models.store.db import session
 from cchc_flow.models.store.tables import PlanRow
+from cchc_flow.settings import DEFAULT_UNITS, get_settings
 from cchc_flow.web.pages import CsrfField, back, flash, reading, render, signed_in
 from cchc_flow.web.security import PortalError, check_csrf, require
 from cchc_flow.web.uploads import clean_name, limit_text
@@ -48,19 +48,30 @@ def _page(request: Request, sha: str, status: int = 200, findings=None, draft: s
         item = stored(sha)
     except ImportRefused as exc:
         raise PortalError(404, str(exc)) from None
-    return render(request, "plan_import.html", status=status, item=item, findings=findings or [],
-                  draft=item.draft if draft is None else draft, units_file="config/units.yaml")
+    return render(
+        request,
+        "plan_import.html",
+        status=status,
+        item=item,
+        findings=findings or [],
+        draft=item.draft if draft is None else draft,
+        units_file="config/units.yaml",
+    )
 
 
 @router.get("/plans/import")
 def import_form(request: Request) -> Response:
     with reading() as s:
         require(signed_in(request, s), "coordinator")
-    return render(request, "plan_import.html", item=None, limit=limit_text(min(MAX_BYTES, request.app.state.max_upload)))
+    return render(
+        request, "plan_import.html", item=None, limit=limit_text(min(MAX_BYTES, request.app.state.max_upload))
+    )
 
 
 @router.post("/plans/import")
-def import_post(request: Request, csrf: CsrfField = None, file: Annotated[UploadFile | None, File()] = None) -> Response:
+def import_post(
+    request: Request, csrf: CsrfField = None, file: Annotated[UploadFile | None, File()] = None
+) -> Response:
     with reading() as s:
         require(signed_in(request, s), "coordinator")
     check_csrf(request, csrf)
@@ -82,7 +93,7 @@ def import_post(request: Request, csrf: CsrfField = None, file: Annotated[Upload
             item = import_upload(path, name, _directory(), "config/units.yaml")
         except ImportRefused as exc:
             raise PortalError(400, str(exc)) from None
-        except Exception as exc:  # noqa: BLE001  (a document no reader expected: said plainly)
+        except Exception as exc:
             raise PortalError(400, t("imp.failed", name=name, detail=type(exc).__name__)) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)

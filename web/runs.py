@@ -17,20 +17,20 @@ import pendulum
 
 from cchc_flow.models.rules.messages import t
 
-Body = Callable[[], tuple[str, dict[str, Any], str | None]]   # (message key, its values, flow-run id)
+Body = Callable[[], tuple[str, dict[str, Any], str | None]]  # (message key, its values, flow-run id)
 
 
 @dataclass
 class Run:
     id: int
-    kind: str                   # phase | review
+    kind: str  # phase | review
     plan: str
     phase: int
     as_of: str | None
     started: datetime
-    status: str = "running"     # running | done | failed
-    message: str = ""           # a failure's error
-    said: tuple[str, dict[str, Any]] | None = None   # the outcome, said in each reader's language
+    status: str = "running"  # running | done | failed
+    message: str = ""  # a failure's error
+    said: tuple[str, dict[str, Any]] | None = None  # the outcome, said in each reader's language
     flow_run_id: str | None = None
     url: str | None = None
     ended: datetime | None = None
@@ -56,15 +56,17 @@ class Runs:
 
     def running(self, kind: str, plan: str, phase: int) -> Run | None:
         with self._lock:
-            return next((r for r in self._runs if (r.kind, r.plan, r.phase) == (kind, plan, phase)
-                         and r.status == "running"), None)
+            return next(
+                (r for r in self._runs if (r.kind, r.plan, r.phase) == (kind, plan, phase) and r.status == "running"),
+                None,
+            )
 
     def start(self, kind: str, plan: str, phase: int, as_of: str | None, body: Body) -> Run:
         """Run ``body`` (returns its outcome's message key and values, and the flow-run id) on its own thread."""
         with self._lock:
             run = Run(next(self._ids), kind, plan, phase, as_of, pendulum.now("UTC"))
             self._runs.insert(0, run)
-            del self._runs[self.keep:]
+            del self._runs[self.keep :]
         thread = threading.Thread(target=self._execute, args=(run, body), name=f"cchc-{kind}-{phase}", daemon=True)
         thread.start()
         if not self.background:

@@ -21,14 +21,14 @@ import itsdangerous
 from fastapi import Request
 from sqlmodel import Session
 
-from cchc_flow.models.services.auth import Principal, _secret
-from cchc_flow.models.store.db import get_engine
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.store.tables import PlanRow
+from cchc_flow.models.services.auth import Principal, _secret
 from cchc_flow.models.services.web_sessions import end_session, open_session, session_principal
+from cchc_flow.models.store.db import get_engine
+from cchc_flow.models.store.tables import PlanRow
 
 SESSION_COOKIE = "cchc_session"
-SESSION_MAX_AGE = 8 * 3600          # seconds the cookie is kept (the session itself ends 8 hours after sign-in)
+SESSION_MAX_AGE = 8 * 3600  # seconds the cookie is kept (the session itself ends 8 hours after sign-in)
 LANG_COOKIE = "cchc_lang"
 
 
@@ -117,8 +117,10 @@ def require(who: Principal | None, *roles: str) -> Principal:
     if who is None:
         raise SignInNeeded()
     if who.role not in roles:
-        raise PortalError(403, t("web.role_refused", role=t(f"web.role.{who.role}"),
-                                 roles=", ".join(t(f"web.role.{r}") for r in roles)))
+        raise PortalError(
+            403,
+            t("web.role_refused", role=t(f"web.role.{who.role}"), roles=", ".join(t(f"web.role.{r}") for r in roles)),
+        )
     return who
 
 

@@ -19,18 +19,32 @@ from pathlib import Path
 
 from fastapi import UploadFile
 
-from cchc_flow.models.store.attachments import File, short_name
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.store.attachments import File, short_name
 from cchc_flow.settings import get_settings
 from cchc_flow.web.security import PortalError
 
-OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)   # .doc, .xls, .ppt
-ZIP = (b"PK\x03\x04",)                          # .docx, .xlsx, .pptx, .odt, .ods, .odp, .zip
-TEXT = ()                                       # no signature: text, without a NUL byte anywhere
+OLE = (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",)  # .doc, .xls, .ppt
+ZIP = (b"PK\x03\x04",)  # .docx, .xlsx, .pptx, .odt, .ods, .odp, .zip
+TEXT = ()  # no signature: text, without a NUL byte anywhere
 SIGNATURES: dict[str, tuple[bytes, ...]] = {
-    ".pdf": (b"%PDF-",), ".png": (b"\x89PNG\r\n\x1a\n",), ".jpg": (b"\xff\xd8\xff",), ".jpeg": (b"\xff\xd8\xff",),
-    ".doc": OLE, ".xls": OLE, ".ppt": OLE, ".docx": ZIP, ".xlsx": ZIP, ".pptx": ZIP, ".odt": ZIP, ".ods": ZIP,
-    ".odp": ZIP, ".zip": ZIP, ".rtf": (b"{\\rtf",), ".txt": TEXT, ".csv": TEXT,
+    ".pdf": (b"%PDF-",),
+    ".png": (b"\x89PNG\r\n\x1a\n",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".doc": OLE,
+    ".xls": OLE,
+    ".ppt": OLE,
+    ".docx": ZIP,
+    ".xlsx": ZIP,
+    ".pptx": ZIP,
+    ".odt": ZIP,
+    ".ods": ZIP,
+    ".odp": ZIP,
+    ".zip": ZIP,
+    ".rtf": (b"{\\rtf",),
+    ".txt": TEXT,
+    ".csv": TEXT,
 }
 ALLOWED = tuple(SIGNATURES)
 MAX_FILES = 10

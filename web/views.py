@@ -15,22 +15,32 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from cchc_flow.models.services.actions import roles_of
 from cchc_flow.models.rules.calendar import TZ
-from cchc_flow.models.services.extensions import EXTENDABLE, extensions_of
 from cchc_flow.models.rules.lifecycle import FINAL, TRANSITIONS, Event
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.services.periodic import plan_periods, reporters
 from cchc_flow.models.rules.plan import short_title
-from cchc_flow.models.store.queries import activities_owed, activity_statuses, plan_as_dict, roles_by_activity
 from cchc_flow.models.rules.review_report import UnitTotals
+from cchc_flow.models.rules.scores import formula, score_rows
+from cchc_flow.models.rules.status import COLOURS, Status, on_time, status_words
+from cchc_flow.models.services.actions import roles_of
+from cchc_flow.models.services.extensions import EXTENDABLE, extensions_of
+from cchc_flow.models.services.periodic import plan_periods, reporters
 from cchc_flow.models.services.reviews import ReviewRefused, build_report, check_review
 from cchc_flow.models.services.score_report import unit_scores
-from cchc_flow.models.rules.scores import formula, score_rows
+from cchc_flow.models.store.queries import activities_owed, activity_statuses, plan_as_dict, roles_by_activity
+from cchc_flow.models.store.tables import (
+    ActivityRow,
+    ContentRow,
+    EvidenceRow,
+    PhaseRow,
+    PlanRow,
+    ReassignmentRow,
+    ReviewRow,
+    SubmissionRow,
+    TransitionRow,
+    UnitRow,
+)
 from cchc_flow.settings import get_settings
-from cchc_flow.models.rules.status import COLOURS, Status, on_time, status_words
-from cchc_flow.models.store.tables import (ActivityRow, ContentRow, EvidenceRow, PhaseRow, PlanRow, ReassignmentRow, ReviewRow,
-                           SubmissionRow, TransitionRow, UnitRow)
 from cchc_flow.web.gantt import STATES, Band, Bar, progress_svg, rate_svg, timeline_svg
 from cchc_flow.web.security import PortalError
 
@@ -46,6 +56,7 @@ def state_labels(lang: str) -> dict[str, str]:
 
 
 # ------------------------------------------------------------------------------------------------ unit inbox
+
 
 def inbox(s: Session, plan: PlanRow, unit: str, today: date) -> list[dict[str, Any]]:
     """The unit's activities as lead and partner, by due date (activities_owed, as `cchc activity list --unit`);
@@ -63,8 +74,11 @@ def inbox(s: Session, plan: PlanRow, unit: str, today: date) -> list[dict[str, A
 def periodic(s: Session, plan: PlanRow, unit: str, today: date) -> list[dict[str, Any]]:
     """The periodic reports the unit owes under the plan's duties, with what it already sent."""
     sent: dict[tuple[str, str], list[SubmissionRow]] = {}
-    for sub in s.exec(select(SubmissionRow).where(SubmissionRow.plan_id == plan.id, SubmissionRow.unit_code == unit)
-                      .order_by(SubmissionRow.id)):
+    for sub in s.exec(
+        select(SubmissionRow)
+        .where(SubmissionRow.plan_id == plan.id, SubmissionRow.unit_code == unit)
+        .order_by(SubmissionRow.id)
+    ):
         sent.setdefault((sub.duty, sub.period), []).append(sub)
     owing: dict[str, tuple[str, ...]] = {}
     out = []
@@ -74,8 +88,16 @@ def periodic(s: Session, plan: PlanRow, unit: str, today: date) -> list[dict[str
         if unit not in owing[p.duty]:
             continue
         subs = sent.get((p.duty, p.label), [])
-        out.append({"label": p.label, "due": p.due, "to": p.to, "text": p.text, "submissions": subs,
-                    "days_left": (p.due - today).days})
+        out.append(
+            {
+                "label": p.label,
+                "due": p.due,
+                "to": p.to,
+                "text": p.text,
+                "submissions": subs,
+                "days_left": (p.due - today).days,
+            }
+        )
     return out
 
 
@@ -83,16 +105,22 @@ def return_reasons(s: Session, plan: PlanRow, keys: list[str]) -> dict[str, tupl
     """The coordinator's latest return of each activity in ``keys``: (the day it counts for, the reason)."""
     if not keys:
         return {}
-    found = s.exec(select(ActivityRow.key, EvidenceRow, TransitionRow.effective_day)
-                   .join(EvidenceRow, EvidenceRow.activity_id == ActivityRow.id)
-                   .join(TransitionRow, TransitionRow.id == EvidenceRow.transition_id, isouter=True)
-                   .where(ActivityRow.plan_id == plan.id, ActivityRow.key.in_(keys),  # type: ignore[attr-defined]
-                          EvidenceRow.kind == "return")
-                   .order_by(EvidenceRow.id)).all()
+    found = s.exec(
+        select(ActivityRow.key, EvidenceRow, TransitionRow.effective_day)
+        .join(EvidenceRow, EvidenceRow.activity_id == ActivityRow.id)
+        .join(TransitionRow, TransitionRow.id == EvidenceRow.transition_id, isouter=True)
+        .where(
+            ActivityRow.plan_id == plan.id,
+            ActivityRow.key.in_(keys),  # type: ignore[attr-defined]
+            EvidenceRow.kind == "return",
+        )
+        .order_by(EvidenceRow.id)
+    ).all()
     return {key: (day or ev.at.date(), ev.text or "") for key, ev, day in found}
 
 
 # ------------------------------------------------------------------------------------------------ activity page
+
 
 @dataclass
 class ActivityPage:
@@ -106,9 +134,9 @@ class ActivityPage:
     names: dict[str, str]
     steps: list[TransitionRow]
     evidence: list[EvidenceRow]
-    extensions: list[Any] = field(default_factory=list)   # requests for a later due date (models/services/extensions.py)
-    reassignment: Any = None   # the coordinator's latest reassignment, in force (models/services/reassignment.py)
-    returned: tuple[date | None, str] | None = None      # the coordinator's latest return: (day, reason)
+    extensions: list[Any] = field(default_factory=list)  # requests for a later due date (models/services/extensions.py)
+    reassignment: Any = None  # the coordinator's latest reassignment, in force (models/services/reassignment.py)
+    returned: tuple[date | None, str] | None = None  # the coordinator's latest return: (day, reason)
 
     @property
     def open_extension(self) -> Any:
@@ -144,8 +172,9 @@ class ActivityPage:
 
 
 def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
-    row = s.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.key == key,
-                                           ActivityRow.in_plan)).first()
+    row = s.exec(
+        select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.key == key, ActivityRow.in_plan)
+    ).first()
     if row is None:
         raise PortalError(404, t("web.unknown_activity", id=key, plan=plan.number))
     phase = s.get(PhaseRow, row.phase_id)
@@ -153,15 +182,35 @@ def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
     assert phase is not None and content is not None
     leads, partners = roles_of(s, plan, row)
     written = roles_by_activity(s, plan.id, written=True).get(row.id, {"lead": [], "partner": []})
-    steps = list(s.exec(select(TransitionRow).where(TransitionRow.plan_id == plan.id, TransitionRow.entity == "activity",
-                                                    TransitionRow.entity_key == key).order_by(TransitionRow.id)))
+    steps = list(
+        s.exec(
+            select(TransitionRow)
+            .where(
+                TransitionRow.plan_id == plan.id, TransitionRow.entity == "activity", TransitionRow.entity_key == key
+            )
+            .order_by(TransitionRow.id)
+        )
+    )
     evidence = list(s.exec(select(EvidenceRow).where(EvidenceRow.activity_id == row.id).order_by(EvidenceRow.id)))
-    reassignment = s.exec(select(ReassignmentRow).where(ReassignmentRow.activity_id == row.id)
-                          .order_by(ReassignmentRow.id.desc())).first()  # type: ignore[union-attr]
+    reassignment = s.exec(
+        select(ReassignmentRow).where(ReassignmentRow.activity_id == row.id).order_by(ReassignmentRow.id.desc())
+    ).first()  # type: ignore[union-attr]
     returned = return_reasons(s, plan, [key]).get(key) if row.state == "returned" else None
-    return ActivityPage(plan, row, phase, content, leads, tuple(p for p in partners if p not in leads), written,
-                        unit_names(s), steps, evidence, extensions_of(s, row.id), reassignment,
-                        returned)  # type: ignore[arg-type]
+    return ActivityPage(
+        plan,
+        row,
+        phase,
+        content,
+        leads,
+        tuple(p for p in partners if p not in leads),
+        written,
+        unit_names(s),
+        steps,
+        evidence,
+        extensions_of(s, row.id),
+        reassignment,
+        returned,
+    )  # type: ignore[arg-type]
 
 
 def evidence_file(s: Session, evidence_id: int, index: int) -> tuple[EvidenceRow, Path, str]:
@@ -178,6 +227,7 @@ def evidence_file(s: Session, evidence_id: int, index: int) -> tuple[EvidenceRow
 
 
 # ------------------------------------------------------------------------------------------------ coordinator board
+
 
 class PageCache:
     """What the board and the inboxes show, computed once per state of the plan's history: every change they show
@@ -213,25 +263,45 @@ def board(s: Session, plan: PlanRow, today: date, lang: str) -> dict[str, Any]:
     for p in data["phases"]:
         contents: dict[int, dict[str, Any]] = {}
         for a in p["activities"]:
-            c = contents.setdefault(a["content_number"], {"number": a["content_number"], "title": a["content"],
-                                                          "states": Counter()})
+            c = contents.setdefault(
+                a["content_number"], {"number": a["content_number"], "title": a["content"], "states": Counter()}
+            )
             c["states"][a["state"]] += 1
         states = Counter(a["state"] for a in p["activities"])
         total = sum(states.values())
         done = sum(n for st, n in states.items() if st in FINAL)
         four = Counter(status[a["id"]].status for a in p["activities"])
-        phases.append({"statuses": [(st, four[st]) for st in Status if four[st]],
-                       "number": p["number"], "name": p["name"], "start": date.fromisoformat(p["start"]),
-                       "end": date.fromisoformat(p["end"]), "states": states, "total": total, "done": done,
-                       "bar": progress_svg(states, labels, width=320, height=16),
-                       "contents": [{**c, "total": sum(c["states"].values()),
-                                     "done": sum(n for st, n in c["states"].items() if st in FINAL),
-                                     "bar": progress_svg(c["states"], labels)} for c in contents.values()]})
+        phases.append(
+            {
+                "statuses": [(st, four[st]) for st in Status if four[st]],
+                "number": p["number"],
+                "name": p["name"],
+                "start": date.fromisoformat(p["start"]),
+                "end": date.fromisoformat(p["end"]),
+                "states": states,
+                "total": total,
+                "done": done,
+                "bar": progress_svg(states, labels, width=320, height=16),
+                "contents": [
+                    {
+                        **c,
+                        "total": sum(c["states"].values()),
+                        "done": sum(n for st, n in c["states"].items() if st in FINAL),
+                        "bar": progress_svg(c["states"], labels),
+                    }
+                    for c in contents.values()
+                ],
+            }
+        )
     scores, weights = unit_scores(s, plan.code, today)
     head, rows = score_rows(scores, lang)
-    return {"phases": phases, "units": unit_rates(s, plan, today), "queue": queue(s, plan),
-            "reviews": reviews(s, plan, today),
-            "scores": {"head": head, "rows": rows, "formula": formula(weights, lang)}}
+    return {
+        "phases": phases,
+        "units": unit_rates(s, plan, today),
+        "queue": queue(s, plan),
+        "reviews": reviews(s, plan, today),
+        "scores": {"head": head, "rows": rows, "formula": formula(weights, lang)},
+    }
 
 
 def unit_rates(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
@@ -245,8 +315,9 @@ def unit_rates(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
         report = build_report(s, plan.code, n, today)
         for u in report.units:
             acc = totals.setdefault(u.unit, [0] * 6)
-            for i, v in enumerate((u.activities, u.accepted, u.reported_on_time, u.reported_late, u.not_reported,
-                                   u.cancelled)):
+            for i, v in enumerate(
+                (u.activities, u.accepted, u.reported_on_time, u.reported_late, u.not_reported, u.cancelled)
+            ):
                 acc[i] += v
         for line in report.activities:
             if line.reported is None and not line.completed and line.due < today:
@@ -255,19 +326,34 @@ def unit_rates(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
     out = []
     for code, v in sorted(totals.items()):
         u = UnitTotals(code, names.get(code, code), *v, due_unreported=overdue[code])
-        out.append({"unit": code, "name": u.name, "totals": u, "rate": u.on_time_rate, "overdue": overdue[code],
-                    "bar": rate_svg(u.on_time_rate)})
+        out.append(
+            {
+                "unit": code,
+                "name": u.name,
+                "totals": u,
+                "rate": u.on_time_rate,
+                "overdue": overdue[code],
+                "bar": rate_svg(u.on_time_rate),
+            }
+        )
     return out
 
 
 def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
     """Activities reported and waiting for the coordinator, oldest report first, with that report (three queries,
     however long the queue)."""
-    acts = s.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan,
-                                            ActivityRow.state == "reported")).all()
+    acts = s.exec(
+        select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan, ActivityRow.state == "reported")
+    ).all()
     latest: dict[int, EvidenceRow] = {}
-    for ev in s.exec(select(EvidenceRow).where(EvidenceRow.activity_id.in_([a.id for a in acts]),  # type: ignore[union-attr]
-                                               EvidenceRow.kind == "report").order_by(EvidenceRow.id)):
+    for ev in s.exec(
+        select(EvidenceRow)
+        .where(
+            EvidenceRow.activity_id.in_([a.id for a in acts]),  # type: ignore[union-attr]
+            EvidenceRow.kind == "report",
+        )
+        .order_by(EvidenceRow.id)
+    ):
         latest[ev.activity_id] = ev
     step_ids = [ev.transition_id for ev in latest.values() if ev.transition_id]
     steps = {t.id: t for t in s.exec(select(TransitionRow).where(TransitionRow.id.in_(step_ids)))}  # type: ignore[union-attr]
@@ -276,10 +362,19 @@ def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
         report = latest.get(a.id)
         step = steps.get(report.transition_id) if report else None
         day = step.effective_day if step and step.effective_day else (report.at.date() if report else None)
-        out.append({"key": a.key, "title": short_title(a.text, 100), "text": a.text.strip(), "end": a.due,
-                    "report": report,
-                    "planned_end": a.window_end if a.extended_to else None, "day": day, "on_time": on_time(day, a.due),
-                    "backdated": backdated(step.at, step.effective_day, step.letter_ref) if step else None})
+        out.append(
+            {
+                "key": a.key,
+                "title": short_title(a.text, 100),
+                "text": a.text.strip(),
+                "end": a.due,
+                "report": report,
+                "planned_end": a.window_end if a.extended_to else None,
+                "day": day,
+                "on_time": on_time(day, a.due),
+                "backdated": backdated(step.at, step.effective_day, step.letter_ref) if step else None,
+            }
+        )
     return sorted(out, key=lambda r: (r["day"] or date.max, r["key"]))
 
 
@@ -297,9 +392,17 @@ def reviews(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
                 check_review(s, plan.code, p.number, today)
             except ReviewRefused as exc:
                 reason = str(exc)
-        out.append({"phase": p.number, "name": p.name, "kind": p.review_kind, "title": p.review_title or p.name,
-                    "row": row, "reason": reason,
-                    "files": [f for f in REPORT_FORMATS if row and _report_path(row, f)]})
+        out.append(
+            {
+                "phase": p.number,
+                "name": p.name,
+                "kind": p.review_kind,
+                "title": p.review_title or p.name,
+                "row": row,
+                "reason": reason,
+                "files": [f for f in REPORT_FORMATS if row and _report_path(row, f)],
+            }
+        )
     return out
 
 
@@ -333,26 +436,45 @@ def timeline(s: Session, plan: PlanRow, today: date, lang: str, prefix: str = ""
     status = activity_statuses(s, plan, today)
     bands = []
     for p in data["phases"]:
-        bars = tuple(Bar(a["id"], short_title(a["title"], 80), date.fromisoformat(a["window"]["start"]),
-                         date.fromisoformat(a["due"]), a["state"], labels.get(a["state"], a["state"]),
-                         f"{prefix}/activities/{a['id']}", ", ".join(a["lead"]) or "—",
-                         status_words(status[a["id"]], lang) + _beside(a, lang), COLOURS[status[a["id"]].status])
-                     for a in p["activities"])
+        bars = tuple(
+            Bar(
+                a["id"],
+                short_title(a["title"], 80),
+                date.fromisoformat(a["window"]["start"]),
+                date.fromisoformat(a["due"]),
+                a["state"],
+                labels.get(a["state"], a["state"]),
+                f"{prefix}/activities/{a['id']}",
+                ", ".join(a["lead"]) or "—",
+                status_words(status[a["id"]], lang) + _beside(a, lang),
+                COLOURS[status[a["id"]].status],
+            )
+            for a in p["activities"]
+        )
         bands.append(Band(p["name"], date.fromisoformat(p["start"]), date.fromisoformat(p["end"]), bars))
-    return timeline_svg(bands, today, today_label=t("web.today_line", lang, date=today.strftime("%d/%m/%Y")),
-                        label=t("web.timeline.title", lang), lang=lang)
+    return timeline_svg(
+        bands,
+        today,
+        today_label=t("web.today_line", lang, date=today.strftime("%d/%m/%Y")),
+        label=t("web.timeline.title", lang),
+        lang=lang,
+    )
 
 
 def _beside(a: dict[str, Any], lang: str) -> str:
     """' · 28/02/2015 (extended; planned 31/12/2014)' for an extended activity of plan_as_dict, else ''."""
     if a["due"] == a["window"]["end"]:
         return ""
-    return " · " + t("extension.due_beside", lang, due=date.fromisoformat(a["due"]).strftime("%d/%m/%Y"),
-                     planned=date.fromisoformat(a["window"]["end"]).strftime("%d/%m/%Y"))
+    return " · " + t(
+        "extension.due_beside",
+        lang,
+        due=date.fromisoformat(a["due"]).strftime("%d/%m/%Y"),
+        planned=date.fromisoformat(a["window"]["end"]).strftime("%d/%m/%Y"),
+    )
 
 
 def backdated(at: Any, day: date | None, letter: str | None) -> str | None:
-    """"recorded on …, counts from … (letter …)" for a step the coordinator back-dated from a late letter."""
+    """ "recorded on …, counts from … (letter …)" for a step the coordinator back-dated from a late letter."""
     from cchc_flow.models.rules.backdating import marked
 
     if not letter or day is None:
@@ -369,6 +491,7 @@ def local_time(value: Any) -> str:
 
 # ------------------------------------------------------------------------------------------------ before acting
 
+
 def named(s: Session, codes: Any) -> str:
     """Units by their full names, the code in brackets: "Văn phòng Bộ (VPB), Tổng cục Dân số (T5G)"."""
     names = unit_names(s)
@@ -380,8 +503,12 @@ def review_preview(s: Session, plan: PlanRow, phase: PhaseRow, today: date) -> d
     from cchc_flow.models.services.reviews import review_recipients
 
     report = build_report(s, plan.code, phase.number, today)
-    return {"title": phase.review_title or phase.name, "total": len(report.activities),
-            "open": list(report.not_completed), "to": named(s, review_recipients(plan))}
+    return {
+        "title": phase.review_title or phase.name,
+        "total": len(report.activities),
+        "open": list(report.not_completed),
+        "to": named(s, review_recipients(plan)),
+    }
 
 
 def cancel_preview(s: Session, page: ActivityPage) -> str:

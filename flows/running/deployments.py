@@ -11,20 +11,23 @@ from cchc_flow.flows.running.naming import PHASE, REPORTS, REVIEW, TAG, phase_la
 DEFAULT_POOL = "cchc"
 DAILY_CRON = "0 8 * * *"
 TIMEZONE = "Asia/Ho_Chi_Minh"
-ENTRYPOINTS = {PHASE: "cchc_flow.flows.phase.phase_flow", REVIEW: "cchc_flow.flows.review.review_flow",
-               REPORTS: "cchc_flow.flows.reporting.reporting_flow"}
+ENTRYPOINTS = {
+    PHASE: "cchc_flow.flows.phase.phase_flow",
+    REVIEW: "cchc_flow.flows.review.review_flow",
+    REPORTS: "cchc_flow.flows.reporting.reporting_flow",
+}
 
 
 @dataclass(frozen=True)
 class DeploymentSpec:
     """One deployment as cchc wants it on the server."""
 
-    flow: str                       # PHASE | REVIEW | REPORTS: the flow's (stable) name
-    name: str                       # the deployment's name, unique per flow: "<plan>-phase-1", …
+    flow: str  # PHASE | REVIEW | REPORTS: the flow's (stable) name
+    name: str  # the deployment's name, unique per flow: "<plan>-phase-1", …
     parameters: dict
     tags: tuple[str, ...]
     description: str
-    cron: str | None = DAILY_CRON   # None: no schedule (run on demand)
+    cron: str | None = DAILY_CRON  # None: no schedule (run on demand)
     timezone: str = TIMEZONE
 
     @property
@@ -34,8 +37,8 @@ class DeploymentSpec:
 
 @dataclass
 class DeployResult:
-    written: list[str] = field(default_factory=list)   # full names created or updated
-    removed: list[str] = field(default_factory=list)   # full names of cchc deployments of plans no longer active
+    written: list[str] = field(default_factory=list)  # full names created or updated
+    removed: list[str] = field(default_factory=list)  # full names of cchc deployments of plans no longer active
 
 
 def active_plans(session) -> list[str]:  # type: ignore[no-untyped-def]
@@ -45,8 +48,9 @@ def active_plans(session) -> list[str]:  # type: ignore[no-untyped-def]
     from cchc_flow.models.rules.lifecycle import ReviewState
     from cchc_flow.models.store.tables import PlanRow, ReviewRow
 
-    closed = set(session.exec(select(ReviewRow.plan_id).where(ReviewRow.kind == "final",
-                                                              ReviewRow.state == ReviewState.HELD)))
+    closed = set(
+        session.exec(select(ReviewRow.plan_id).where(ReviewRow.kind == "final", ReviewRow.state == ReviewState.HELD))
+    )
     return [p.code for p in session.exec(select(PlanRow).order_by(PlanRow.code)) if p.id not in closed]
 
 
@@ -54,8 +58,8 @@ def planned_deployments(cron: str = DAILY_CRON, timezone: str = TIMEZONE) -> lis
     """Every deployment the active plans of the database call for (pure reading; nothing is written)."""
     from sqlmodel import select
 
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.rules.messages import t
+    from cchc_flow.models.store.db import session
     from cchc_flow.models.store.queries import get_plan
     from cchc_flow.models.store.tables import PhaseRow
 
@@ -66,17 +70,42 @@ def planned_deployments(cron: str = DAILY_CRON, timezone: str = TIMEZONE) -> lis
             phases = s.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id).order_by(PhaseRow.number)).all()
             for p in phases:
                 label = phase_label(code, p.number)
-                specs.append(DeploymentSpec(PHASE, f"{code}-phase-{p.number}", {"plan": code, "phase": p.number},
-                                            (TAG, *label.tags), t("deploy.phase", "vi", phase=p.name,
-                                                                  plan=plan.number), cron, timezone))
+                specs.append(
+                    DeploymentSpec(
+                        PHASE,
+                        f"{code}-phase-{p.number}",
+                        {"plan": code, "phase": p.number},
+                        (TAG, *label.tags),
+                        t("deploy.phase", "vi", phase=p.name, plan=plan.number),
+                        cron,
+                        timezone,
+                    )
+                )
                 if p.review_kind:
                     label = review_label(code, p.number)
-                    specs.append(DeploymentSpec(REVIEW, f"{code}-review-{p.number}", {"plan": code, "phase": p.number},
-                                                (TAG, *label.tags), t("deploy.review", "vi", title=label.title,
-                                                                      plan=plan.number), None, timezone))
+                    specs.append(
+                        DeploymentSpec(
+                            REVIEW,
+                            f"{code}-review-{p.number}",
+                            {"plan": code, "phase": p.number},
+                            (TAG, *label.tags),
+                            t("deploy.review", "vi", title=label.title, plan=plan.number),
+                            None,
+                            timezone,
+                        )
+                    )
             label = reports_label(code)
-            specs.append(DeploymentSpec(REPORTS, f"{code}-periodic-reports", {"plan": code}, (TAG, *label.tags),
-                                        t("deploy.reports", "vi", plan=plan.number), cron, timezone))
+            specs.append(
+                DeploymentSpec(
+                    REPORTS,
+                    f"{code}-periodic-reports",
+                    {"plan": code},
+                    (TAG, *label.tags),
+                    t("deploy.reports", "vi", plan=plan.number),
+                    cron,
+                    timezone,
+                )
+            )
     return specs
 
 
@@ -101,9 +130,14 @@ def deploy(specs: list[DeploymentSpec], pool: str = DEFAULT_POOL) -> DeployResul
         for spec in specs:
             flow = import_object(ENTRYPOINTS[spec.flow])
             deployment = flow.to_deployment(
-                name=spec.name, parameters=spec.parameters, tags=list(spec.tags), description=spec.description,
+                name=spec.name,
+                parameters=spec.parameters,
+                tags=list(spec.tags),
+                description=spec.description,
                 schedules=[Cron(spec.cron, timezone=spec.timezone)] if spec.cron else [],
-                entrypoint_type=EntrypointType.MODULE_PATH, work_pool_name=pool)
+                entrypoint_type=EntrypointType.MODULE_PATH,
+                work_pool_name=pool,
+            )
             deployment.apply(work_pool_name=pool)
             result.written.append(spec.full_name)
         ours = client.read_deployments(deployment_filter=DeploymentFilter(tags=DeploymentFilterTags(all_=[TAG])))
@@ -120,11 +154,17 @@ def prefect_yaml(specs: list[DeploymentSpec], pool: str = DEFAULT_POOL) -> dict:
     """The same deployments as prefect.yaml (for `prefect deploy --all`)."""
     return {
         "name": "cchc-flow",
-        "pull": [],   # the workers have cchc-flow installed: the entrypoints are module paths, found from anywhere
-        "deployments": [{
-            "name": s.name, "description": s.description,
-            "entrypoint": ":".join(ENTRYPOINTS[s.flow].rsplit(".", 1)),
-            "parameters": s.parameters, "tags": list(s.tags),
-            "schedules": [{"cron": s.cron, "timezone": s.timezone}] if s.cron else [],
-            "work_pool": {"name": pool}} for s in specs],
+        "pull": [],  # the workers have cchc-flow installed: the entrypoints are module paths, found from anywhere
+        "deployments": [
+            {
+                "name": s.name,
+                "description": s.description,
+                "entrypoint": ":".join(ENTRYPOINTS[s.flow].rsplit(".", 1)),
+                "parameters": s.parameters,
+                "tags": list(s.tags),
+                "schedules": [{"cron": s.cron, "timezone": s.timezone}] if s.cron else [],
+                "work_pool": {"name": pool},
+            }
+            for s in specs
+        ],
     }

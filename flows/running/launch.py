@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from cchc_flow.flows.running.naming import PHASE, REPORTS, REVIEW
 
-RUN_TIMEOUT = 600.0   # seconds the caller waits for a run started through the pool (CCHC_RUN_TIMEOUT)
+RUN_TIMEOUT = 600.0  # seconds the caller waits for a run started through the pool (CCHC_RUN_TIMEOUT)
 
 
 @dataclass(frozen=True)
@@ -17,8 +17,8 @@ class PoolRun:
     """A run started through the work pool, as it ended (or as it stood when the wait ran out)."""
 
     flow_run_id: str
-    state: str          # Prefect's state name: Completed, Failed, Crashed, Scheduled (no worker took it) …
-    message: str        # the state's message (a failed run's reason)
+    state: str  # Prefect's state name: Completed, Failed, Crashed, Scheduled (no worker took it) …
+    message: str  # the state's message (a failed run's reason)
     final: bool
 
     @property
@@ -54,8 +54,9 @@ def pool_deployment(kind: str, plan: str, phase: int | None):  # type: ignore[no
             return None
 
 
-def run_through_pool(kind: str, plan: str, phase: int | None, as_of: str | None,
-                     timeout: float | None = None) -> PoolRun:
+def run_through_pool(
+    kind: str, plan: str, phase: int | None, as_of: str | None, timeout: float | None = None
+) -> PoolRun:
     """Start (or join, same key) the deployment's run for ``as_of`` (default: today in Asia/Ho_Chi_Minh) and wait
     for it to end, at most ``timeout`` seconds (CCHC_RUN_TIMEOUT, default RUN_TIMEOUT)."""
     from prefect.deployments import run_deployment
@@ -67,28 +68,42 @@ def run_through_pool(kind: str, plan: str, phase: int | None, as_of: str | None,
     if kind in (PHASE, REVIEW):
         parameters["phase"] = phase
     wait = timeout if timeout is not None else float(os.environ.get("CCHC_RUN_TIMEOUT") or RUN_TIMEOUT)
-    run = run_deployment(deployment_name(kind, plan, phase), parameters=parameters,
-                         idempotency_key=idempotency_key(kind, plan, phase, day), timeout=wait,
-                         poll_interval=1)
+    run = run_deployment(
+        deployment_name(kind, plan, phase),
+        parameters=parameters,
+        idempotency_key=idempotency_key(kind, plan, phase, day),
+        timeout=wait,
+        poll_interval=1,
+    )
     state = run.state
-    return PoolRun(str(run.id), state.name if state else "?", (state.message or "") if state else "",
-                   bool(state and state.is_final()))
+    return PoolRun(
+        str(run.id),
+        state.name if state else "?",
+        (state.message or "") if state else "",
+        bool(state and state.is_final()),
+    )
 
 
 def describe(run: PoolRun, kind: str, plan: str, phase: int | None) -> tuple[str, bool]:
     """A line saying how a run through the pool ended (steps and deliveries it recorded), and whether it succeeded."""
+    from cchc_flow.models.rules.messages import t
     from cchc_flow.models.store.audit_runs import recorded_runs
     from cchc_flow.models.store.db import session
-    from cchc_flow.models.rules.messages import t
     from cchc_flow.models.store.queries import get_plan
 
     name = deployment_name(kind, plan, phase)
     if not run.final:
-        return t("launch.waiting", id=run.flow_run_id, deployment=name, state=run.state,
-                 seconds=int(float(os.environ.get("CCHC_RUN_TIMEOUT") or RUN_TIMEOUT))), False
+        return t(
+            "launch.waiting",
+            id=run.flow_run_id,
+            deployment=name,
+            state=run.state,
+            seconds=int(float(os.environ.get("CCHC_RUN_TIMEOUT") or RUN_TIMEOUT)),
+        ), False
     if not run.completed:
         return t("launch.failed", id=run.flow_run_id, deployment=name, state=run.state, reason=run.message), False
     with session() as s:
         steps, deliveries, _ = recorded_runs(s, get_plan(s, plan).id).get(run.flow_run_id, (0, 0, 0))
-    return t("launch.done", id=run.flow_run_id, deployment=name, state=run.state, steps=steps,
-             deliveries=deliveries), True
+    return t(
+        "launch.done", id=run.flow_run_id, deployment=name, state=run.state, steps=steps, deliveries=deliveries
+    ), True

@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 
 PHASE, REVIEW, REPORTS = "phase", "review", "periodic-reports"
-TAG = "cchc"   # every deployment `cchc deploy` writes carries it (and only those are removed by it)
+TAG = "cchc"  # every deployment `cchc deploy` writes carries it (and only those are removed by it)
 
 
 @dataclass(frozen=True)
@@ -57,8 +57,8 @@ def review_label(plan: str, phase: int) -> RunLabel:
 
 def reports_label(plan: str) -> RunLabel:
     """Title and tags of a periodic-reports run."""
-    from cchc_flow.models.store.db import session
     from cchc_flow.models.rules.messages import t
+    from cchc_flow.models.store.db import session
     from cchc_flow.models.store.queries import get_plan
 
     with session() as s:

@@ -11,11 +11,15 @@ from contextlib import contextmanager
 # Set for a cchc process before Prefect is imported, unless the user set them: no analytics (on an offline machine
 # the telemetry service logs an error on every run), Prefect's own log lines at WARNING (INFO with --verbose), and
 # time for the ephemeral API to start on a busy machine (a first start also creates its database).
-QUIET_PREFECT = {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1",
-                 "PREFECT_LOGGING_LEVEL": "WARNING", "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
-                 "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120"}
-SETTLE_TIMEOUT = 10.0   # seconds at most spent waiting for the ephemeral API to record a run's task runs
-SETTLE_QUIET = 0.3      # seconds without a new task-run record after which the recording is taken as done
+QUIET_PREFECT = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "DO_NOT_TRACK": "1",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
+}
+SETTLE_TIMEOUT = 10.0  # seconds at most spent waiting for the ephemeral API to record a run's task runs
+SETTLE_QUIET = 0.3  # seconds without a new task-run record after which the recording is taken as done
 
 
 def prefect_defaults(verbose: bool = False) -> None:
@@ -83,4 +87,4 @@ def stop_ephemeral_api() -> None:
         return
     from prefect.server.api.server import SubprocessASGIServer
 
-    SubprocessASGIServer().stop()   # the process's default instance: the one its runs started
+    SubprocessASGIServer().stop()  # the process's default instance: the one its runs started

@@ -32,8 +32,8 @@ import weakref
 from collections.abc import Collection, Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from email.header import Header
-from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote, unquote
 
@@ -120,9 +120,7 @@ def notify_timeout() -> float:
 # The message list of the route being delivered in the current context.
 # Apprise copies the caller's context into its worker threads, so records
 # logged there land in the right list even while routes run concurrently.
-_CAPTURE: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar(
-    "cchc_route_log_capture", default=None
-)
+_CAPTURE: contextvars.ContextVar[list[str] | None] = contextvars.ContextVar("cchc_route_log_capture", default=None)
 
 
 # The key of the message being delivered (same notifications, same key): the outbox writes a key once, and
@@ -337,7 +335,7 @@ def _send_outbox(body, title, notify_type, *args, meta=None, attach=None, **kwar
         _APPRISE_LOGGER.warning("outbox:// unit name %r is not a safe file name part.", unit)
         return False
 
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     folder = outbox_dir()
     key = _DELIVERY_KEY.get()
     if key and not _KEY_RE.match(key):
@@ -345,8 +343,9 @@ def _send_outbox(body, title, notify_type, *args, meta=None, attach=None, **kwar
     if key and folder.is_dir() and any(folder.glob(f"*-{unit or 'all'}-{key}.json")):
         _APPRISE_LOGGER.info("Outbox message %s was written before; not written again.", key)
         return True
-    stem = "-".join(p for p in (now.strftime("%Y%m%dT%H%M%S%fZ"), unit or ("all" if key else ""),
-                                key or uuid.uuid4().hex[:8]) if p)
+    stem = "-".join(
+        p for p in (now.strftime("%Y%m%dT%H%M%S%fZ"), unit or ("all" if key else ""), key or uuid.uuid4().hex[:8]) if p
+    )
     record = {
         "created_at": now.isoformat(),
         "unit": unit or None,
@@ -771,8 +770,15 @@ def _attachments(attach: list[tuple[str, str]]) -> apprise.AppriseAttachment | N
     return files
 
 
-def _deliver_one(plugin, title: str, body: str, attach: list[tuple[str, str]], timeout: float,
-                 key: str | None = None, html: str | None = None) -> RouteResult:
+def _deliver_one(
+    plugin,
+    title: str,
+    body: str,
+    attach: list[tuple[str, str]],
+    timeout: float,
+    key: str | None = None,
+    html: str | None = None,
+) -> RouteResult:
     route = _plugin_route(plugin)
     messages: list[str] = []
     token = _CAPTURE.set(messages)
@@ -791,8 +797,12 @@ def _deliver_one(plugin, title: str, body: str, attach: list[tuple[str, str]], t
         # The format is always said: email gets the HTML (Apprise derives its text part from it, line by line);
         # the other routes get the plain text, which Apprise escapes for those that speak HTML (Telegram).
         if _is_email(plugin):
-            result = sender.notify(body=html or body, title=_encoded_subject(title), attach=attachments,
-                                   body_format=apprise.NotifyFormat.HTML if html else apprise.NotifyFormat.TEXT)
+            result = sender.notify(
+                body=html or body,
+                title=_encoded_subject(title),
+                attach=attachments,
+                body_format=apprise.NotifyFormat.HTML if html else apprise.NotifyFormat.TEXT,
+            )
         else:
             result = sender.notify(body=body, title=title, attach=attachments, body_format=apprise.NotifyFormat.TEXT)
         ok = bool(result)
@@ -866,8 +876,11 @@ def deliver(
     try:
         futures = [pool.submit(_deliver_one, p, title, body, files, timeout, key, html) for p in plugins]
         finished, _ = wait(futures, timeout=deadline)
-        return [f.result() if f in finished else
-                RouteResult(route=_plugin_route(p), ok=False, error=f"no answer within {deadline:g} s")
-                for p, f in zip(plugins, futures)]
+        return [
+            f.result()
+            if f in finished
+            else RouteResult(route=_plugin_route(p), ok=False, error=f"no answer within {deadline:g} s")
+            for p, f in zip(plugins, futures)
+        ]
     finally:
         pool.shutdown(wait=False)

@@ -12,11 +12,11 @@ import pendulum
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from cchc_flow.models.store.attachments import original_name
-from cchc_flow.models.store.audit import seal_deliveries
 from cchc_flow.models.rules.due import Message
 from cchc_flow.models.rules.labels import day, period_label, unit_label, units_label
 from cchc_flow.models.rules.messages import MESSAGES, current_lang, t
+from cchc_flow.models.store.attachments import original_name
+from cchc_flow.models.store.audit import seal_deliveries
 from cchc_flow.models.store.tables import DeliveryRow, NotificationRow
 
 LEASE = timedelta(minutes=10)
@@ -28,7 +28,7 @@ def notification_key(plan: str, entity_key: str, notice: str, recipient: str, of
     return f"{plan}|{entity_key}|{notice}|{recipient}|{offset}"
 
 
-DUE_NOTICES = ("reminder", "overdue", "escalation")   # notices counted from the due date
+DUE_NOTICES = ("reminder", "overdue", "escalation")  # notices counted from the due date
 
 
 def message_key(plan: str, entity_key: str, message: Message, details: dict[str, Any]) -> str:
@@ -40,23 +40,68 @@ def message_key(plan: str, entity_key: str, message: Message, details: dict[str,
     return key
 
 
-def enqueue(session: Session, *, plan_id: int, plan_code: str, entity: str, entity_key: str,
-            messages: Iterable[Message], as_of: date, details: dict[str, Any],
-            flow_run_id: str | None = None) -> int:
+def enqueue(
+    session: Session,
+    *,
+    plan_id: int,
+    plan_code: str,
+    entity: str,
+    entity_key: str,
+    messages: Iterable[Message],
+    as_of: date,
+    details: dict[str, Any],
+    flow_run_id: str | None = None,
+) -> int:
     """Queue each message unless its key was queued before (by anyone, ever); returns how many are new."""
-    return len(queue(session, [notification(plan_id=plan_id, plan_code=plan_code, entity=entity, entity_key=entity_key,
-                                            message=m, as_of=as_of, details=details, flow_run_id=flow_run_id)
-                               for m in messages]))
+    return len(
+        queue(
+            session,
+            [
+                notification(
+                    plan_id=plan_id,
+                    plan_code=plan_code,
+                    entity=entity,
+                    entity_key=entity_key,
+                    message=m,
+                    as_of=as_of,
+                    details=details,
+                    flow_run_id=flow_run_id,
+                )
+                for m in messages
+            ],
+        )
+    )
 
 
-def notification(*, plan_id: int, plan_code: str, entity: str, entity_key: str, message: Message, as_of: date,
-                 details: dict[str, Any], flow_run_id: str | None = None) -> dict[str, Any]:
+def notification(
+    *,
+    plan_id: int,
+    plan_code: str,
+    entity: str,
+    entity_key: str,
+    message: Message,
+    as_of: date,
+    details: dict[str, Any],
+    flow_run_id: str | None = None,
+) -> dict[str, Any]:
     """The row of one new notification, as queue() takes it."""
     m = message
-    return {"plan_id": plan_id, "key": message_key(plan_code, entity_key, m, details),
-            "entity": entity, "entity_key": entity_key, "notice": str(m.notice), "recipient": m.recipient,
-            "role": str(m.role), "offset": m.offset, "as_of": as_of, "details": details, "status": "pending",
-            "attempts": 0, "created_at": pendulum.now("UTC"), "flow_run_id": flow_run_id}
+    return {
+        "plan_id": plan_id,
+        "key": message_key(plan_code, entity_key, m, details),
+        "entity": entity,
+        "entity_key": entity_key,
+        "notice": str(m.notice),
+        "recipient": m.recipient,
+        "role": str(m.role),
+        "offset": m.offset,
+        "as_of": as_of,
+        "details": details,
+        "status": "pending",
+        "attempts": 0,
+        "created_at": pendulum.now("UTC"),
+        "flow_run_id": flow_run_id,
+    }
 
 
 def queue(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
@@ -69,8 +114,9 @@ def queue(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
     fresh = [r for r in rows if r["key"] in new]
     if fresh:
         insert = _insert_for(session)
-        session.connection().execute(insert(NotificationRow.__table__).on_conflict_do_nothing(index_elements=["key"]),
-                                     fresh)
+        session.connection().execute(
+            insert(NotificationRow.__table__).on_conflict_do_nothing(index_elements=["key"]), fresh
+        )
     return new
 
 
@@ -86,7 +132,7 @@ def unqueued(session: Session, keys: Iterable[str]) -> set[str]:
 def chunks(values: Sequence[T], size: int = 5000) -> Iterator[list[T]]:
     """``values`` in lists of at most ``size``: bounded IN (...) lists, whatever the size of the plan."""
     for i in range(0, len(values), size):
-        yield list(values[i:i + size])
+        yield list(values[i : i + size])
 
 
 def _insert_for(session: Session):  # type: ignore[no-untyped-def]
@@ -110,8 +156,13 @@ def pending(session: Session, plan_id: int, units: Collection[str] | None = None
 
 def pending_units(session: Session, plan_id: int) -> list[str]:
     """Units with something pending for a plan."""
-    return sorted(session.exec(select(NotificationRow.recipient).distinct().where(
-        NotificationRow.plan_id == plan_id, NotificationRow.status == "pending")).all())
+    return sorted(
+        session.exec(
+            select(NotificationRow.recipient)
+            .distinct()
+            .where(NotificationRow.plan_id == plan_id, NotificationRow.status == "pending")
+        ).all()
+    )
 
 
 def claim(session: Session, ids: Sequence[int], sender: str) -> list[int]:
@@ -141,17 +192,31 @@ def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
     if not ids:
         return out
     for part in chunks(ids):  # unclaimed (or ours already): taken together, compare-and-set
-        out.taken += session.execute(
-            sa.update(NotificationRow)
-            .where(NotificationRow.id.in_(part), NotificationRow.status == "pending",
-                   sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender))
-            .values(claimed_by=sender, claimed_until=now + LEASE)
-            .returning(NotificationRow.id)
-            .execution_options(synchronize_session=False)).scalars().all()
+        out.taken += (
+            session.execute(
+                sa.update(NotificationRow)
+                .where(
+                    NotificationRow.id.in_(part),
+                    NotificationRow.status == "pending",
+                    sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender),
+                )
+                .values(claimed_by=sender, claimed_until=now + LEASE)
+                .returning(NotificationRow.id)
+                .execution_options(synchronize_session=False)
+            )
+            .scalars()
+            .all()
+        )
     rest = sorted(set(ids) - set(out.taken))  # held by another sender (or no longer pending)
-    rows = [r for part in chunks(rest) for r in session.execute(
-        sa.select(NotificationRow.id, NotificationRow.claimed_by, NotificationRow.claimed_until)
-        .where(NotificationRow.id.in_(part), NotificationRow.status == "pending"))]
+    rows = [
+        r
+        for part in chunks(rest)
+        for r in session.execute(
+            sa.select(NotificationRow.id, NotificationRow.claimed_by, NotificationRow.claimed_until).where(
+                NotificationRow.id.in_(part), NotificationRow.status == "pending"
+            )
+        )
+    ]
     for nid, holder, until in sorted(rows):
         if holder is None or holder == sender:
             continue
@@ -161,7 +226,8 @@ def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
             sa.update(NotificationRow)
             .where(NotificationRow.id == nid, NotificationRow.status == "pending", NotificationRow.claimed_by == holder)
             .values(claimed_by=sender, claimed_until=now + LEASE)
-            .execution_options(synchronize_session=False))
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount:
             out.taken.append(nid)
             out.in_doubt[nid] = holder
@@ -173,8 +239,11 @@ def delivered_routes(session: Session, ids: Sequence[int]) -> dict[int, set[str]
     """notification id -> routes it was already delivered on."""
     out: dict[int, set[str]] = {i: set() for i in ids}
     for part in chunks(ids):
-        for nid, route in session.execute(sa.select(DeliveryRow.notification_id, DeliveryRow.route)
-                                          .where(DeliveryRow.notification_id.in_(part), DeliveryRow.ok)):
+        for nid, route in session.execute(
+            sa.select(DeliveryRow.notification_id, DeliveryRow.route).where(
+                DeliveryRow.notification_id.in_(part), DeliveryRow.ok
+            )
+        ):
             out[nid].add(route)
     return out
 
@@ -184,12 +253,17 @@ class Outcome:
     route: str
     ok: bool
     error: str | None
-    doubt: bool = False     # not sent again: an earlier sender may have sent it (see models/notify/senders.py)
+    doubt: bool = False  # not sent again: an earlier sender may have sent it (see models/notify/senders.py)
 
 
-def record_outcomes(session: Session, notifications: Sequence[NotificationRow], routes: Mapping[int, Sequence[str]],
-                    outcomes: Mapping[tuple[int, str], Outcome], flow_run_id: str | None,
-                    unrouted_error: str | None = None) -> None:
+def record_outcomes(
+    session: Session,
+    notifications: Sequence[NotificationRow],
+    routes: Mapping[int, Sequence[str]],
+    outcomes: Mapping[tuple[int, str], Outcome],
+    flow_run_id: str | None,
+    unrouted_error: str | None = None,
+) -> None:
     """Append each attempt to the delivery log and settle each notification: sent once every one of its ``routes``
     (notification id -> routes) has it; the claims are given back.
 
@@ -203,8 +277,16 @@ def record_outcomes(session: Session, notifications: Sequence[NotificationRow], 
         tried.setdefault(nid, []).append(o)
         if o.ok and route in done[nid]:
             continue
-        attempts.append({"notification_id": nid, "route": route, "ok": o.ok, "error": o.error, "at": now,
-                         "flow_run_id": flow_run_id})
+        attempts.append(
+            {
+                "notification_id": nid,
+                "route": route,
+                "ok": o.ok,
+                "error": o.error,
+                "at": now,
+                "flow_run_id": flow_run_id,
+            }
+        )
         if o.ok:
             done[nid].add(route)
     if attempts:
@@ -226,12 +308,16 @@ def record_outcomes(session: Session, notifications: Sequence[NotificationRow], 
     for (bump, values_), ids in settled.items():
         extra = {"attempts": NotificationRow.attempts + 1} if bump else {}
         for part in chunks(ids):
-            session.execute(sa.update(NotificationRow).where(NotificationRow.id.in_(part))
-                            .values(**dict(values_), **extra).execution_options(synchronize_session=False))
+            session.execute(
+                sa.update(NotificationRow)
+                .where(NotificationRow.id.in_(part))
+                .values(**dict(values_), **extra)
+                .execution_options(synchronize_session=False)
+            )
 
 
-UNIT_FIELDS = ("unit", "coordinator", "to")      # details that hold one unit code
-UNITS_FIELDS = ("leads", "missing")              # details that hold several
+UNIT_FIELDS = ("unit", "coordinator", "to")  # details that hold one unit code
+UNITS_FIELDS = ("leads", "missing")  # details that hold several
 
 
 @dataclass(frozen=True)
@@ -271,15 +357,24 @@ def _values(n: NotificationRow, names: Mapping[str, str | None], lang: str) -> d
 
 def _item(n: NotificationRow, names: Mapping[str, str | None], lang: str) -> DigestItem:
     d, values = n.details, _values(n, names, lang)
-    expected_key = next(k for k in (f"expect.{n.notice}.{n.role}", f"expect.{n.notice}.lead", f"expect.{n.notice}")
-                        if k in MESSAGES)
-    heading = t("digest.item" if n.entity == "activity" else "digest.item_other", lang,
-                headline=t(f"headline.{n.notice}", lang, **values), id=n.entity_key, phase=values.get("phase", ""))
-    lines = [str(d.get("title", "")),
-             t("digest.window", lang, start=day(d.get("start")), end=day(d.get("end"))) if d.get("start")
-             else t("digest.due", lang, end=day(d.get("end"))),
-             t("digest.role", lang, role=t(f"role.{n.role}", lang)),
-             t("digest.expected", lang, text=t(expected_key, lang, **values))]
+    expected_key = next(
+        k for k in (f"expect.{n.notice}.{n.role}", f"expect.{n.notice}.lead", f"expect.{n.notice}") if k in MESSAGES
+    )
+    heading = t(
+        "digest.item" if n.entity == "activity" else "digest.item_other",
+        lang,
+        headline=t(f"headline.{n.notice}", lang, **values),
+        id=n.entity_key,
+        phase=values.get("phase", ""),
+    )
+    lines = [
+        str(d.get("title", "")),
+        t("digest.window", lang, start=day(d.get("start")), end=day(d.get("end")))
+        if d.get("start")
+        else t("digest.due", lang, end=day(d.get("end"))),
+        t("digest.role", lang, role=t(f"role.{n.role}", lang)),
+        t("digest.expected", lang, text=t(expected_key, lang, **values)),
+    ]
     if files := [original_name(f) for f in d.get("attach") or ()]:
         lines.append(t("digest.attachments", lang, files=", ".join(files)))
     return DigestItem(heading, tuple(line for line in lines if line))
@@ -297,12 +392,21 @@ def digest_subject(plan_number: str, items: Sequence[NotificationRow], today: da
     return t("digest.title", lang, number=plan_number, what=what)
 
 
-OPEN_NOTICES = ("assigned", "reminder", "returned", "report_reminder")   # notices that ask for something by a date
+OPEN_NOTICES = ("assigned", "reminder", "returned", "report_reminder")  # notices that ask for something by a date
 
 
-def compose_digest(*, plan_number: str, plan_title: str, unit_code: str, unit_name: str | None,
-                   items: Sequence[NotificationRow], today: date, lang: str | None = None,
-                   names: Mapping[str, str | None] | None = None, anchors: Sequence[str] = ()) -> Digest:
+def compose_digest(
+    *,
+    plan_number: str,
+    plan_title: str,
+    unit_code: str,
+    unit_name: str | None,
+    items: Sequence[NotificationRow],
+    today: date,
+    lang: str | None = None,
+    names: Mapping[str, str | None] | None = None,
+    anchors: Sequence[str] = (),
+) -> Digest:
     """The one message a unit receives for ``items``: subject, plain text and HTML, in the configured language.
 
     ``names`` (unit code -> full name) names every unit the way people read it; no command lines: the unit's
@@ -324,15 +428,27 @@ def compose_digest(*, plan_number: str, plan_title: str, unit_code: str, unit_na
         lines += [t("anchor.heading", lang), *anchors, ""]
     lines.append(t("digest.footer", lang))
     html = _TEMPLATES.get_template("digest.html").render(
-        lang=lang, greeting=greeting, plan_line=plan_line, items=entries, link=link,
-        link_note=t("digest.link_note", lang), link_text=t("digest.link_text", lang),
-        link_copy=t("digest.link_copy", lang), footer=t("digest.footer", lang),
-        anchors_heading=t("anchor.heading", lang) if anchors else "", anchors=anchors)
+        lang=lang,
+        greeting=greeting,
+        plan_line=plan_line,
+        items=entries,
+        link=link,
+        link_note=t("digest.link_note", lang),
+        link_text=t("digest.link_text", lang),
+        link_copy=t("digest.link_copy", lang),
+        footer=t("digest.footer", lang),
+        anchors_heading=t("anchor.heading", lang) if anchors else "",
+        anchors=anchors,
+    )
     return Digest(digest_subject(plan_number, items, today, lang), "\n".join(lines), html)
 
 
-_TEMPLATES = jinja2.Environment(loader=jinja2.PackageLoader("cchc_flow.models.notify", "templates"), autoescape=True,
-                                trim_blocks=True, lstrip_blocks=True)
+_TEMPLATES = jinja2.Environment(
+    loader=jinja2.PackageLoader("cchc_flow.models.notify", "templates"),
+    autoescape=True,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 
 
 def portal_link(unit_code: str, items: Sequence[NotificationRow]) -> str | None:

@@ -20,17 +20,41 @@ from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cchc_flow.models.rules.cells import kept_as_text
-from cchc_flow.models.store.history_query import COLUMNS, VN, Entry, HistoryFilter, backdated_mark, headers
 from cchc_flow.models.rules.messages import MESSAGES, current_lang, t
+from cchc_flow.models.store.history_query import COLUMNS, VN, Entry, HistoryFilter, backdated_mark, headers
 
 DAY_FORMAT = "dd/mm/yyyy"
 TIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
 # Column widths in characters: text columns wide, codes and dates narrow; anything else 14.
-WIDTHS = {"kind": 10, "id": 8, "seq": 8, "at": 20, "day": 12, "entity": 14, "key": 12, "event": 24,
-          "from_state": 16, "to_state": 16, "actor": 18, "source": 12, "unit": 10, "route": 30, "result": 10,
-          "attempts": 8, "note": 60, "flow_run_id": 38, "flow_run_url": 40, "task_run_id": 38, "row_hash": 30,
-          "actor_label": 18, "stated_name": 18, "letter_ref": 40, "status": 24, "days_late": 8}
-XLSX_MAX_ROWS = 1_048_576 - 1   # one sheet's rows, less the header
+WIDTHS = {
+    "kind": 10,
+    "id": 8,
+    "seq": 8,
+    "at": 20,
+    "day": 12,
+    "entity": 14,
+    "key": 12,
+    "event": 24,
+    "from_state": 16,
+    "to_state": 16,
+    "actor": 18,
+    "source": 12,
+    "unit": 10,
+    "route": 30,
+    "result": 10,
+    "attempts": 8,
+    "note": 60,
+    "flow_run_id": 38,
+    "flow_run_url": 40,
+    "task_run_id": 38,
+    "row_hash": 30,
+    "actor_label": 18,
+    "stated_name": 18,
+    "letter_ref": 40,
+    "status": 24,
+    "days_late": 8,
+}
+XLSX_MAX_ROWS = 1_048_576 - 1  # one sheet's rows, less the header
 WRAPPED = {"note", "event", "route", "flow_run_url", "row_hash", "actor", "actor_label", "stated_name", "letter_ref"}
 
 
@@ -53,13 +77,17 @@ def reader_values(e: Entry, lang: str | None = None) -> dict[str, Any]:
     lang = lang or current_lang()
     values = dict(zip(COLUMNS, e))
     values.update(
-        kind=t(f"kind.{e.kind}", lang), entity=_label("entity", e.entity, lang),
+        kind=t(f"kind.{e.kind}", lang),
+        entity=_label("entity", e.entity, lang),
         event=_label("event", e.event, lang) if e.kind == "step" else _notice(e.event, lang),
-        from_state=_label("state", e.from_state, lang), to_state=_label("state", e.to_state, lang),
-        source=_label("source", e.source, lang), result=_label("result", e.result, lang),
+        from_state=_label("state", e.from_state, lang),
+        to_state=_label("state", e.to_state, lang),
+        source=_label("source", e.source, lang),
+        result=_label("result", e.result, lang),
         status=_label("status", e.status, lang),
-        at=e.at.astimezone(VN).replace(tzinfo=None))
-    if e.backdated:   # a back-dated step says so in its letter column, as in the CSV
+        at=e.at.astimezone(VN).replace(tzinfo=None),
+    )
+    if e.backdated:  # a back-dated step says so in its letter column, as in the CSV
         values["letter_ref"] = backdated_mark(e)
     return values
 
@@ -100,7 +128,7 @@ def write_xlsx(entries: Iterable[Entry], path: Path, lang: str | None = None) ->
             c.number_format = DAY_FORMAT
         elif name == "at":
             c.number_format = TIME_FORMAT
-        return kept_as_text(c)   # a note or file name like "=1+2" stays text, never a formula
+        return kept_as_text(c)  # a note or file name like "=1+2" stays text, never a formula
 
     sheet, rows_here, n = new_sheet(), 0, 0
     for e in entries:
@@ -118,13 +146,19 @@ def export_name(plan_number: str, f: HistoryFilter, fmt: str, lang: str | None =
     lang = lang or current_lang()
     parts = [t("history.file_stem", lang), plan_number.split("/")[0]]
     parts += [v for v in (f.activity, f.unit, f.actor, f.state) if v]
-    if f.since and f.until and f.since.year == f.until.year and (f.since.month, f.since.day) == (1, 1) \
-            and (f.until.month, f.until.day) == (12, 31):
+    if (
+        f.since
+        and f.until
+        and f.since.year == f.until.year
+        and (f.since.month, f.since.day) == (1, 1)
+        and (f.until.month, f.until.day) == (12, 31)
+    ):
         parts.append(str(f.since.year))
     elif f.since and f.until:
         parts.append(f"{f.since:%Y%m%d}-{f.until:%Y%m%d}")
     elif f.since or f.until:
-        parts.append(t("history.file_from" if f.since else "history.file_until", lang,
-                       day=f"{(f.since or f.until):%Y%m%d}"))
+        parts.append(
+            t("history.file_from" if f.since else "history.file_until", lang, day=f"{(f.since or f.until):%Y%m%d}")
+        )
     name = "-".join(parts)
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name) + f".{fmt}"

@@ -17,8 +17,9 @@ def signed_path(pdf: Path) -> Path:
     return pdf.with_name(f"{pdf.stem}.signed.pdf")
 
 
-def sign_pdf(pdf: Path, pkcs12: Path, passphrase: bytes | None, *, reason: str, location: str,
-             out: Path | None = None) -> Path:
+def sign_pdf(
+    pdf: Path, pkcs12: Path, passphrase: bytes | None, *, reason: str, location: str, out: Path | None = None
+) -> Path:
     """Sign ``pdf`` with the key and certificate of a PKCS#12 file (.p12/.pfx) as a PAdES signature; returns the
     signed file (mode 0o600). The signature covers the whole file; any later change breaks it."""
     from cryptography.hazmat.primitives.serialization.pkcs12 import load_key_and_certificates
@@ -35,8 +36,13 @@ def sign_pdf(pdf: Path, pkcs12: Path, passphrase: bytes | None, *, reason: str, 
     signer = signers.SimpleSigner.load_pkcs12(pfx_file=str(pkcs12), passphrase=passphrase) if key else None
     if signer is None:
         raise SigningError(t("sign.bad_certificate", path=pkcs12, detail="PKCS#12"))
-    meta = signers.PdfSignatureMetadata(field_name="Signature1", md_algorithm="sha256", reason=reason,
-                                        location=location, subfilter=fields.SigSeedSubFilter.PADES)
+    meta = signers.PdfSignatureMetadata(
+        field_name="Signature1",
+        md_algorithm="sha256",
+        reason=reason,
+        location=location,
+        subfilter=fields.SigSeedSubFilter.PADES,
+    )
     temp = out.with_name(f".{out.name}.tmp")
     with pdf.open("rb") as source:
         writer = IncrementalPdfFileWriter(source, strict=False)

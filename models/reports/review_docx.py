@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import docx
@@ -25,9 +25,20 @@ from docx.shared import Mm, Pt, RGBColor
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
+from cchc_flow.models.reports.review_render import (
+    _lang,
+    activity_cells,
+    evidence_lines,
+    grand_total,
+    header,
+    led_by,
+    outcome,
+    phase_line,
+    summary,
+    unit_row,
+    unit_title,
+)
 from cchc_flow.models.rules.messages import t as _t
-from cchc_flow.models.reports.review_render import (_lang, activity_cells, evidence_lines, grand_total, header, led_by, outcome,
-                                  phase_line, summary, unit_row, unit_title)
 from cchc_flow.models.rules.review_report import Office, ReviewReport
 
 FONT = "Times New Roman"
@@ -35,13 +46,30 @@ LANGUAGE = {"vi": "vi-VN", "en": "en-GB"}
 A4 = (Mm(210), Mm(297))
 MARGINS = {"top": Mm(20), "bottom": Mm(20), "left": Mm(30), "right": Mm(15)}
 # The activity table (landscape: 297 - 30 - 15 = 252 mm of text width): text columns wide, codes and dates narrow.
-ACTIVITY_TABLE = (("col.id", 13), ("col.activity", 70), ("col.lead", 26), ("col.partners", 26), ("col.due", 19),
-                  ("col.state", 20), ("col.assigned", 19), ("col.reported", 19), ("col.accepted", 19),
-                  ("col.timeliness", 18))
-UNIT_TABLE = (("col.unit", 50), ("col.led", 15), ("col.n_accepted", 15), ("col.n_on_time", 15), ("col.n_late", 14),
-              ("col.n_not_reported", 15), ("col.n_cancelled", 13), ("col.on_time_rate", 28))   # 165 mm: portrait
+ACTIVITY_TABLE = (
+    ("col.id", 13),
+    ("col.activity", 70),
+    ("col.lead", 26),
+    ("col.partners", 26),
+    ("col.due", 19),
+    ("col.state", 20),
+    ("col.assigned", 19),
+    ("col.reported", 19),
+    ("col.accepted", 19),
+    ("col.timeliness", 18),
+)
+UNIT_TABLE = (
+    ("col.unit", 50),
+    ("col.led", 15),
+    ("col.n_accepted", 15),
+    ("col.n_on_time", 15),
+    ("col.n_late", 14),
+    ("col.n_not_reported", 15),
+    ("col.n_cancelled", 13),
+    ("col.on_time_rate", 28),
+)  # 165 mm: portrait
 TABLE_PT = 10.5
-TEXT_COLUMNS = {"col.activity", "col.unit"}   # left-aligned; codes, dates and figures are centred
+TEXT_COLUMNS = {"col.activity", "col.unit"}  # left-aligned; codes, dates and figures are centred
 
 
 def text_columns(columns: Sequence[tuple[str, float]]) -> set[int]:
@@ -118,8 +146,18 @@ def _page_numbers(section) -> None:
     paragraph._p.append(field)
 
 
-def _para(container, text: str = "", *, bold: bool = False, italic: bool = False, size: float | None = None,
-          align=None, indent: bool = False, after: float | None = None, keep: bool = False) -> Paragraph:
+def _para(
+    container,
+    text: str = "",
+    *,
+    bold: bool = False,
+    italic: bool = False,
+    size: float | None = None,
+    align=None,
+    indent: bool = False,
+    after: float | None = None,
+    keep: bool = False,
+) -> Paragraph:
     paragraph = container.add_paragraph()
     if text:
         run = paragraph.add_run(text)
@@ -139,10 +177,14 @@ def _para(container, text: str = "", *, bold: bool = False, italic: bool = False
     return paragraph
 
 
-def _cell_paragraph(cell, text: str, *, bold: bool = False, size: float = TABLE_PT, align=None,
-                    italic: bool = False) -> Paragraph:
-    paragraph = cell.paragraphs[0] if not cell.paragraphs[0].text and len(cell.paragraphs[0].runs) == 0 \
+def _cell_paragraph(
+    cell, text: str, *, bold: bool = False, size: float = TABLE_PT, align=None, italic: bool = False
+) -> Paragraph:
+    paragraph = (
+        cell.paragraphs[0]
+        if not cell.paragraphs[0].text and len(cell.paragraphs[0].runs) == 0
         else cell.add_paragraph()
+    )
     run = paragraph.add_run(text)
     run.bold, run.italic = bold or None, italic or None
     run.font.size = Pt(size)
@@ -172,7 +214,7 @@ def _fixed(table: Table, widths_mm: Sequence[float]) -> None:
     margins = OxmlElement("w:tblCellMar")
     for side in ("left", "right"):
         edge = OxmlElement(f"w:{side}")
-        edge.set(qn("w:w"), str(int(Mm(1).twips)))   # 1 mm each side: "31/12/2014" fits 19 mm unbroken
+        edge.set(qn("w:w"), str(int(Mm(1).twips)))  # 1 mm each side: "31/12/2014" fits 19 mm unbroken
         edge.set(qn("w:type"), "dxa")
         margins.append(edge)
     table._tbl.tblPr.append(margins)
@@ -191,8 +233,13 @@ def _row_properties(row, *, header: bool = False) -> None:
         props.append(OxmlElement("w:tblHeader"))
 
 
-def _data_table(doc: Document, columns: Sequence[tuple[str, float]], rows: Sequence[Sequence[str]], lang: str,
-                bold_last: bool = False) -> Table:
+def _data_table(
+    doc: Document,
+    columns: Sequence[tuple[str, float]],
+    rows: Sequence[Sequence[str]],
+    lang: str,
+    bold_last: bool = False,
+) -> Table:
     """A grid table: bold centred header repeated on every page, rows kept whole, widths by content."""
     table = doc.add_table(rows=1, cols=len(columns))
     table.style = "Table Grid"
@@ -205,8 +252,9 @@ def _data_table(doc: Document, columns: Sequence[tuple[str, float]], rows: Seque
         _row_properties(row)
         last = bold_last and i == len(rows) - 1
         for j, (cell, text) in enumerate(zip(row.cells, values)):
-            _cell_paragraph(cell, text, bold=last, align=None if j in text_columns(columns) else
-                            WD_ALIGN_PARAGRAPH.CENTER)
+            _cell_paragraph(
+                cell, text, bold=last, align=None if j in text_columns(columns) else WD_ALIGN_PARAGRAPH.CENTER
+            )
     _fixed(table, [w for _, w in columns])
     return table
 
@@ -253,15 +301,20 @@ def _properties(doc: Document, report: ReviewReport, office: Office, lang: str) 
     props.title = f"{_t(f'review.kind.{report.kind}', lang)}: {report.title}"
     props.subject = _t("review.plan", lang, number=report.plan_number, title=report.plan_title)
     props.language = LANGUAGE[lang]
-    props.created = props.modified = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
+    props.created = props.modified = datetime.now(UTC).replace(microsecond=0, tzinfo=None)
     props.revision = 1
     props.comments = ""
     props.keywords = report.plan_number
 
 
 def default_office(report: ReviewReport) -> Office:
-    return report.office or Office(ministry=report.issuer, unit=report.issuer, symbol=report.coordinator,
-                                   place="Hà Nội", signer_title=_t("office.signer_default"))
+    return report.office or Office(
+        ministry=report.issuer,
+        unit=report.issuer,
+        symbol=report.coordinator,
+        place="Hà Nội",
+        signer_title=_t("office.signer_default"),
+    )
 
 
 def build_docx(report: ReviewReport, lang: str | None = None) -> Document:
@@ -280,13 +333,29 @@ def build_docx(report: ReviewReport, lang: str | None = None) -> Document:
     center = WD_ALIGN_PARAGRAPH.CENTER
     _para(doc, _t("doc.type", lang), bold=True, size=14, align=center, after=0, keep=True)
     _para(doc, report.title, bold=True, size=14, align=center, after=12)
-    _para(doc, _t("doc.intro", lang, plan=report.plan_title, number=report.plan_number, unit=office.unit,
-                  phase=phase_line(report, lang)), indent=True)
+    _para(
+        doc,
+        _t(
+            "doc.intro",
+            lang,
+            plan=report.plan_title,
+            number=report.plan_number,
+            unit=office.unit,
+            phase=phase_line(report, lang),
+        ),
+        indent=True,
+    )
 
     doc.add_heading(_t("doc.part.summary", lang), level=1)
     _para(doc, summary(report, lang), indent=True)
-    _para(doc, _t(f"review.held.{report.kind}", lang, date=report.held_on.strftime("%d/%m/%Y")) + "; "
-          + _t("review.coordinator", lang, unit=report.coordinator_name or report.coordinator) + ".", indent=True)
+    _para(
+        doc,
+        _t(f"review.held.{report.kind}", lang, date=report.held_on.strftime("%d/%m/%Y"))
+        + "; "
+        + _t("review.coordinator", lang, unit=report.coordinator_name or report.coordinator)
+        + ".",
+        indent=True,
+    )
 
     doc.add_heading(_t("doc.part.units", lang), level=1)
     rows = [unit_row(u, lang) for u in (*report.units, grand_total(report))]
@@ -303,12 +372,18 @@ def build_docx(report: ReviewReport, lang: str | None = None) -> Document:
     _para(doc, after=6)
     _signature_block(doc, office, lang)
 
-    wide = doc.add_section(WD_SECTION.NEW_PAGE)        # the appendix: activity by activity, on landscape pages
+    wide = doc.add_section(WD_SECTION.NEW_PAGE)  # the appendix: activity by activity, on landscape pages
     _page(wide, landscape=True)
     wide.different_first_page_header_footer = False
     _para(doc, _t("doc.appendix", lang), bold=True, size=14, align=center, after=0, keep=True)
-    _para(doc, _t("doc.appendix_of", lang, symbol=office.symbol, date=report.held_on.strftime("%d/%m/%Y"),
-                  unit=office.unit), italic=True, align=center, after=6, keep=True)
+    _para(
+        doc,
+        _t("doc.appendix_of", lang, symbol=office.symbol, date=report.held_on.strftime("%d/%m/%Y"), unit=office.unit),
+        italic=True,
+        align=center,
+        after=6,
+        keep=True,
+    )
     for section in report.contents:
         doc.add_heading(_t("review.content", lang, number=section.number, title=section.title), level=2)
         _data_table(doc, ACTIVITY_TABLE, [activity_cells(a, lang) for a in section.activities], lang)
@@ -318,7 +393,7 @@ def build_docx(report: ReviewReport, lang: str | None = None) -> Document:
             for key, text in evidence:
                 _para(doc, f"{key}: {text}", size=11, after=0)
         _para(doc, after=6)
-    if report.anchors:   # the history's chain heads when filed: an auditor checks them later (models/store/anchors.py)
+    if report.anchors:  # the history's chain heads when filed: an auditor checks them later (models/store/anchors.py)
         _para(doc, _t("anchor.heading", lang), italic=True, size=10, keep=True, after=0)
         for line in report.anchors:
             _para(doc, line, size=9, after=0)

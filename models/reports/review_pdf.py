@@ -10,17 +10,36 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF, FontFace
 
+from cchc_flow.models.reports.review_docx import (
+    ACTIVITY_TABLE,
+    LANGUAGE,
+    MARGINS,
+    TABLE_PT,
+    UNIT_TABLE,
+    default_office,
+    text_columns,
+    vn_date,
+)
+from cchc_flow.models.reports.review_render import (
+    _lang,
+    activity_cells,
+    evidence_lines,
+    grand_total,
+    header,
+    led_by,
+    outcome,
+    phase_line,
+    summary,
+    unit_row,
+    unit_title,
+)
 from cchc_flow.models.rules.messages import t as _t
-from cchc_flow.models.reports.review_docx import (ACTIVITY_TABLE, LANGUAGE, MARGINS, TABLE_PT, UNIT_TABLE, default_office,
-                                text_columns, vn_date)
-from cchc_flow.models.reports.review_render import (_lang, activity_cells, evidence_lines, grand_total, header, led_by, outcome,
-                                  phase_line, summary, unit_row, unit_title)
 from cchc_flow.models.rules.review_report import Office, ReviewReport
 
 FAMILY = "serif"
@@ -29,19 +48,30 @@ STYLES = ("", "B", "I", "BI")
 FONT_DIR_ENV = "CCHC_PDF_FONT_DIR"
 # (regular, bold, italic, bold italic), first found wins
 FONT_FILES = (
-    ("/usr/share/fonts/truetype/msttcorefonts/Times_New_Roman.ttf",
-     "/usr/share/fonts/truetype/msttcorefonts/Times_New_Roman_Bold.ttf",
-     "/usr/share/fonts/truetype/msttcorefonts/Times_New_Roman_Italic.ttf",
-     "/usr/share/fonts/truetype/msttcorefonts/Times_New_Roman_Bold_Italic.ttf"),
-    *((f"{d}/LiberationSerif-Regular.ttf", f"{d}/LiberationSerif-Bold.ttf", f"{d}/LiberationSerif-Italic.ttf",
-       f"{d}/LiberationSerif-BoldItalic.ttf")
-      for d in ("/usr/share/fonts/truetype/liberation", "/usr/share/fonts/truetype/liberation2")),
-    ("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
-     "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf",
-     "/usr/share/fonts/truetype/dejavu/DejaVuSerif-BoldItalic.ttf"),
+    (
+        "/usr/share/fonts/truetype/msttcorefonts/Times_New_Roman.ttf",
+        "/usr/share/fonts/truetype/msttcorefonts/Times_New_Roman_Bold.ttf",
+        "/usr/share/fonts/truetype/msttcorefonts/Times_New_Roman_Italic.ttf",
+        "/usr/share/fonts/truetype/msttcorefonts/Times_New_Roman_Bold_Italic.ttf",
+    ),
+    *(
+        (
+            f"{d}/LiberationSerif-Regular.ttf",
+            f"{d}/LiberationSerif-Bold.ttf",
+            f"{d}/LiberationSerif-Italic.ttf",
+            f"{d}/LiberationSerif-BoldItalic.ttf",
+        )
+        for d in ("/usr/share/fonts/truetype/liberation", "/usr/share/fonts/truetype/liberation2")
+    ),
+    (
+        "/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Italic.ttf",
+        "/usr/share/fonts/truetype/dejavu/DejaVuSerif-BoldItalic.ttf",
+    ),
 )
-LINE = 6.0          # mm per line of 13 pt body text
-TABLE_LINE = 4.6    # mm per line in tables
+LINE = 6.0  # mm per line of 13 pt body text
+TABLE_LINE = 4.6  # mm per line in tables
 
 
 class FontMissing(RuntimeError):
@@ -52,7 +82,7 @@ def _has_vietnamese(path: str) -> bool:
     try:
         with TTFont(path, lazy=True) as font:
             cmap = font.getBestCmap() or {}
-    except Exception:  # noqa: BLE001 - an unreadable font file is not a font we can use
+    except Exception:
         return False
     return all(ord(c) in cmap for c in VIETNAMESE)
 
@@ -60,10 +90,16 @@ def _has_vietnamese(path: str) -> bool:
 def _family_in(folder: str) -> tuple[str, ...] | None:
     """The four files of a family in ``folder``: *Regular/*Bold/*Italic/*BoldItalic.ttf (or the family's own)."""
     files = sorted(Path(folder).glob("*.ttf"))
+
     def pick(*ends: str) -> str | None:
         return next((str(f) for f in files if any(f.stem.lower().endswith(e) for e in ends)), None)
-    found = (pick("regular", "-roman"), pick("-bold", "_bold", "bd"), pick("-italic", "_italic", "i"),
-             pick("bolditalic", "bold_italic", "bi"))
+
+    found = (
+        pick("regular", "-roman"),
+        pick("-bold", "_bold", "bd"),
+        pick("-italic", "_italic", "i"),
+        pick("bolditalic", "bold_italic", "bi"),
+    )
     return found if all(found) else None  # type: ignore[return-value]
 
 
@@ -76,8 +112,12 @@ def find_font() -> tuple[str, ...]:
     for files in candidates:
         if all(Path(f).is_file() for f in files) and all(_has_vietnamese(f) for f in files):
             return files
-    raise FontMissing(_t("pdf.no_font", where=os.environ.get(FONT_DIR_ENV) or ", ".join(sorted(
-        {str(Path(f[0]).parent) for f in FONT_FILES}))))
+    raise FontMissing(
+        _t(
+            "pdf.no_font",
+            where=os.environ.get(FONT_DIR_ENV) or ", ".join(sorted({str(Path(f[0]).parent) for f in FONT_FILES})),
+        )
+    )
 
 
 class _Report(FPDF):
@@ -102,12 +142,20 @@ def _new(report: ReviewReport, office: Office, lang: str) -> _Report:
     pdf.set_title(f"{_t(f'review.kind.{report.kind}', lang)}: {report.title}")
     pdf.set_subject(_t("review.plan", lang, number=report.plan_number, title=report.plan_title))
     pdf.set_lang(LANGUAGE[lang])
-    pdf.set_creation_date(datetime.now(timezone.utc))
+    pdf.set_creation_date(datetime.now(UTC))
     return pdf
 
 
-def _text(pdf: FPDF, text: str, *, style: str = "", size: float = 13, align: str = "J", height: float = LINE,
-          indent: bool = False) -> None:
+def _text(
+    pdf: FPDF,
+    text: str,
+    *,
+    style: str = "",
+    size: float = 13,
+    align: str = "J",
+    height: float = LINE,
+    indent: bool = False,
+) -> None:
     pdf.set_font(FAMILY, style, size)
     pdf.set_x(pdf.l_margin + (10 if indent else 0))
     pdf.multi_cell(0, height, text, align=align, new_x="LMARGIN", new_y="NEXT")
@@ -134,8 +182,12 @@ def _column(pdf: FPDF, x: float, width: float, lines: Sequence[tuple[str, str, f
     return y
 
 
-def _two_columns(pdf: FPDF, left: Sequence[tuple[str, str, float, str]], right: Sequence[tuple[str, str, float, str]],
-                 widths: tuple[float, float]) -> None:
+def _two_columns(
+    pdf: FPDF,
+    left: Sequence[tuple[str, str, float, str]],
+    right: Sequence[tuple[str, str, float, str]],
+    widths: tuple[float, float],
+) -> None:
     top = pdf.get_y()
     below_left = _column(pdf, pdf.l_margin, widths[0], left)
     pdf.set_y(top)
@@ -143,13 +195,20 @@ def _two_columns(pdf: FPDF, left: Sequence[tuple[str, str, float, str]], right: 
     pdf.set_y(max(below_left, below_right))
 
 
-def _table(pdf: FPDF, columns: Sequence[tuple[str, float]], rows: Sequence[Sequence[str]], lang: str,
-           bold_last: bool = False) -> None:
+def _table(
+    pdf: FPDF, columns: Sequence[tuple[str, float]], rows: Sequence[Sequence[str]], lang: str, bold_last: bool = False
+) -> None:
     pdf.set_font(FAMILY, "", TABLE_PT)
     left = text_columns(columns)
-    with pdf.table(col_widths=[w for _, w in columns], width=sum(w for _, w in columns), line_height=TABLE_LINE,
-                   text_align="LEFT", repeat_headings=1, padding=1,
-                   headings_style=FontFace(emphasis="BOLD")) as table:
+    with pdf.table(
+        col_widths=[w for _, w in columns],
+        width=sum(w for _, w in columns),
+        line_height=TABLE_LINE,
+        text_align="LEFT",
+        repeat_headings=1,
+        padding=1,
+        headings_style=FontFace(emphasis="BOLD"),
+    ) as table:
         heading = table.row()
         for text in header(lang, [key for key, _ in columns]):
             heading.cell(text, align="C")
@@ -167,21 +226,48 @@ def build_pdf(report: ReviewReport, lang: str | None = None) -> bytes:
     office = default_office(report)
     pdf = _new(report, office, lang)
     pdf.add_page()
-    _two_columns(pdf, [(office.ministry.upper(), "", 12, "C"), (office.unit.upper(), "B", 12, "C"),
-                       ("———", "", 8, "C"), (_t("doc.number", lang, symbol=office.symbol), "", 13, "C")],
-                 [(_t("doc.nation", lang), "B", 12, "C"), (_t("doc.motto", lang), "B", 13, "C"),
-                  ("—————————", "", 8, "C"), (vn_date(office.place, report.held_on, lang), "I", 13, "C")],
-                 (62, 103))
+    _two_columns(
+        pdf,
+        [
+            (office.ministry.upper(), "", 12, "C"),
+            (office.unit.upper(), "B", 12, "C"),
+            ("———", "", 8, "C"),
+            (_t("doc.number", lang, symbol=office.symbol), "", 13, "C"),
+        ],
+        [
+            (_t("doc.nation", lang), "B", 12, "C"),
+            (_t("doc.motto", lang), "B", 13, "C"),
+            ("—————————", "", 8, "C"),
+            (vn_date(office.place, report.held_on, lang), "I", 13, "C"),
+        ],
+        (62, 103),
+    )
     pdf.ln(8)
     _text(pdf, _t("doc.type", lang), style="B", size=14, align="C")
     _text(pdf, report.title, style="B", size=14, align="C")
     pdf.ln(4)
-    _text(pdf, _t("doc.intro", lang, plan=report.plan_title, number=report.plan_number, unit=office.unit,
-                  phase=phase_line(report, lang)), indent=True)
+    _text(
+        pdf,
+        _t(
+            "doc.intro",
+            lang,
+            plan=report.plan_title,
+            number=report.plan_number,
+            unit=office.unit,
+            phase=phase_line(report, lang),
+        ),
+        indent=True,
+    )
     _heading(pdf, _t("doc.part.summary", lang), 0)
     _text(pdf, summary(report, lang), indent=True)
-    _text(pdf, _t(f"review.held.{report.kind}", lang, date=report.held_on.strftime("%d/%m/%Y")) + "; "
-          + _t("review.coordinator", lang, unit=report.coordinator_name or report.coordinator) + ".", indent=True)
+    _text(
+        pdf,
+        _t(f"review.held.{report.kind}", lang, date=report.held_on.strftime("%d/%m/%Y"))
+        + "; "
+        + _t("review.coordinator", lang, unit=report.coordinator_name or report.coordinator)
+        + ".",
+        indent=True,
+    )
     _heading(pdf, _t("doc.part.units", lang), 0, room=40)
     _table(pdf, UNIT_TABLE, [unit_row(u, lang) for u in (*report.units, grand_total(report))], lang, bold_last=True)
     _text(pdf, _t("review.rate_note", lang), style="I", size=11, indent=True, height=5)
@@ -196,16 +282,24 @@ def build_pdf(report: ReviewReport, lang: str | None = None) -> bytes:
     if pdf.get_y() + 45 > pdf.page_break_trigger:
         pdf.add_page()
     last = len(office.recipients) - 1
-    _two_columns(pdf, [(_t("doc.recipients", lang), "BI", 12, "L"),
-                       *((f"- {r.rstrip(';.')}{'.' if i == last else ';'}", "", 11, "L")
-                         for i, r in enumerate(office.recipients))],
-                 [(office.signer_title.upper(), "B", 13, "C"), ("\n\n\n\n", "", 13, "C"),
-                  (office.signer_name, "B", 13, "C")], (80, 85))
+    _two_columns(
+        pdf,
+        [
+            (_t("doc.recipients", lang), "BI", 12, "L"),
+            *((f"- {r.rstrip(';.')}{'.' if i == last else ';'}", "", 11, "L") for i, r in enumerate(office.recipients)),
+        ],
+        [(office.signer_title.upper(), "B", 13, "C"), ("\n\n\n\n", "", 13, "C"), (office.signer_name, "B", 13, "C")],
+        (80, 85),
+    )
 
     pdf.add_page(orientation="L")
     _text(pdf, _t("doc.appendix", lang), style="B", size=14, align="C")
-    _text(pdf, _t("doc.appendix_of", lang, symbol=office.symbol, date=report.held_on.strftime("%d/%m/%Y"),
-                  unit=office.unit), style="I", align="C")
+    _text(
+        pdf,
+        _t("doc.appendix_of", lang, symbol=office.symbol, date=report.held_on.strftime("%d/%m/%Y"), unit=office.unit),
+        style="I",
+        align="C",
+    )
     for section in report.contents:
         _heading(pdf, _t("review.content", lang, number=section.number, title=section.title), 1, room=25)
         _table(pdf, ACTIVITY_TABLE, [activity_cells(a, lang) for a in section.activities], lang)

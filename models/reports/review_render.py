@@ -12,14 +12,33 @@ from cchc_flow.models.rules.labels import unit_label
 from cchc_flow.models.rules.messages import MESSAGES
 from cchc_flow.models.rules.messages import t as _t
 from cchc_flow.models.rules.review_report import ActivityLine, ContentSection, Evidence, ReviewReport, UnitTotals
-from cchc_flow.settings import get_settings
 from cchc_flow.models.rules.status import Status, Timeliness, status_words
+from cchc_flow.settings import get_settings
 
 NONE = "—"
-ACTIVITY_COLUMNS = ("col.id", "col.activity", "col.lead", "col.partners", "col.due", "col.state", "col.assigned",
-                    "col.reported", "col.accepted", "col.timeliness", "col.evidence")
-UNIT_COLUMNS = ("col.unit", "col.led", "col.n_accepted", "col.n_on_time", "col.n_late", "col.n_not_reported",
-                "col.n_cancelled", "col.on_time_rate")
+ACTIVITY_COLUMNS = (
+    "col.id",
+    "col.activity",
+    "col.lead",
+    "col.partners",
+    "col.due",
+    "col.state",
+    "col.assigned",
+    "col.reported",
+    "col.accepted",
+    "col.timeliness",
+    "col.evidence",
+)
+UNIT_COLUMNS = (
+    "col.unit",
+    "col.led",
+    "col.n_accepted",
+    "col.n_on_time",
+    "col.n_late",
+    "col.n_not_reported",
+    "col.n_cancelled",
+    "col.on_time_rate",
+)
 
 
 def _lang(lang: str | None) -> str:
@@ -83,14 +102,17 @@ def rate(unit: UnitTotals, lang: str) -> str:
 def grand_total(report: ReviewReport) -> UnitTotals:
     """Every activity of the report counted once (an activity with two lead units is one activity)."""
     lines = report.activities
-    return UnitTotals(unit="", name="", activities=len(lines),
-                      accepted=sum(a.state == "accepted" for a in lines),
-                      reported_on_time=sum(a.on_time is True for a in lines),
-                      reported_late=sum(a.on_time is False for a in lines),
-                      not_reported=sum(a.reported is None and a.state != "cancelled" for a in lines),
-                      cancelled=sum(a.state == "cancelled" for a in lines),
-                      due_unreported=sum(a.reported is None and a.state != "cancelled" and a.due < report.held_on
-                                         for a in lines))
+    return UnitTotals(
+        unit="",
+        name="",
+        activities=len(lines),
+        accepted=sum(a.state == "accepted" for a in lines),
+        reported_on_time=sum(a.on_time is True for a in lines),
+        reported_late=sum(a.on_time is False for a in lines),
+        not_reported=sum(a.reported is None and a.state != "cancelled" for a in lines),
+        cancelled=sum(a.state == "cancelled" for a in lines),
+        due_unreported=sum(a.reported is None and a.state != "cancelled" and a.due < report.held_on for a in lines),
+    )
 
 
 def header(lang: str, keys: Sequence[str]) -> list[str]:
@@ -100,11 +122,23 @@ def header(lang: str, keys: Sequence[str]) -> list[str]:
 
 def activity_cells(line: ActivityLine, lang: str) -> list[str]:
     """One activity as table cells, without its evidence."""
-    due = _t("extension.due_beside", lang, due=_day(line.due), planned=_day(line.planned_due)) \
-        if line.planned_due else _day(line.due)
-    return [line.key, line.title, ", ".join(line.leads) or NONE, ", ".join(line.partners) or NONE, due,
-            _t(f"state.{line.state}", lang), _day(line.assigned), _day(line.reported), _day(line.accepted),
-            _timeliness(line, lang)]
+    due = (
+        _t("extension.due_beside", lang, due=_day(line.due), planned=_day(line.planned_due))
+        if line.planned_due
+        else _day(line.due)
+    )
+    return [
+        line.key,
+        line.title,
+        ", ".join(line.leads) or NONE,
+        ", ".join(line.partners) or NONE,
+        due,
+        _t(f"state.{line.state}", lang),
+        _day(line.assigned),
+        _day(line.reported),
+        _day(line.accepted),
+        _timeliness(line, lang),
+    ]
 
 
 def evidence_lines(line: ActivityLine, lang: str) -> list[str]:
@@ -119,20 +153,34 @@ def activity_row(line: ActivityLine, lang: str) -> list[str]:
 
 def unit_row(unit: UnitTotals, lang: str) -> list[str]:
     """One unit's totals as table cells."""
-    return [unit_title(unit) or _t("review.grand_total", lang), str(unit.activities), str(unit.accepted),
-            str(unit.reported_on_time), str(unit.reported_late), str(unit.not_reported), str(unit.cancelled),
-            rate(unit, lang)]
+    return [
+        unit_title(unit) or _t("review.grand_total", lang),
+        str(unit.activities),
+        str(unit.accepted),
+        str(unit.reported_on_time),
+        str(unit.reported_late),
+        str(unit.not_reported),
+        str(unit.cancelled),
+        rate(unit, lang),
+    ]
 
 
 def title_lines(report: ReviewReport, lang: str) -> list[str]:
     """Issuer, kind of report, review title, plan, phase, date held, coordinator."""
-    issuer = " — ".join(dict.fromkeys((report.office.ministry.upper(), report.office.unit.upper()))) \
-        if report.office else report.issuer.upper()
-    return [issuer, _t(f"review.kind.{report.kind}", lang), report.title,
-            _t("review.plan", lang, number=report.plan_number, title=report.plan_title),
-            phase_line(report, lang),
-            _t(f"review.held.{report.kind}", lang, date=_day(report.held_on)),
-            _t("review.coordinator", lang, unit=report.coordinator_name or report.coordinator)]
+    issuer = (
+        " — ".join(dict.fromkeys((report.office.ministry.upper(), report.office.unit.upper())))
+        if report.office
+        else report.issuer.upper()
+    )
+    return [
+        issuer,
+        _t(f"review.kind.{report.kind}", lang),
+        report.title,
+        _t("review.plan", lang, number=report.plan_number, title=report.plan_title),
+        phase_line(report, lang),
+        _t(f"review.held.{report.kind}", lang, date=_day(report.held_on)),
+        _t("review.coordinator", lang, unit=report.coordinator_name or report.coordinator),
+    ]
 
 
 def phase_line(report: ReviewReport, lang: str) -> str:
@@ -146,10 +194,16 @@ def phase_line(report: ReviewReport, lang: str) -> str:
 def summary(report: ReviewReport, lang: str) -> str:
     """Counts of activities, accepted, cancelled, on time, late; the ids not completed."""
     lines = report.activities
-    text = _t("review.summary", lang, total=len(lines),
-              accepted=sum(a.state == "accepted" for a in lines), cancelled=sum(a.state == "cancelled" for a in lines),
-              on_time=sum(a.on_time is True for a in lines), late=sum(a.on_time is False for a in lines))
-    if extended := sum(a.extended for a in lines):   # judged against the extended date, counted apart
+    text = _t(
+        "review.summary",
+        lang,
+        total=len(lines),
+        accepted=sum(a.state == "accepted" for a in lines),
+        cancelled=sum(a.state == "cancelled" for a in lines),
+        on_time=sum(a.on_time is True for a in lines),
+        late=sum(a.on_time is False for a in lines),
+    )
+    if extended := sum(a.extended for a in lines):  # judged against the extended date, counted apart
         text += " " + _t("review.extended", lang, n=extended)
     if report.not_completed:
         rest = _t("review.not_completed", lang, n=len(report.not_completed), ids=", ".join(report.not_completed))
@@ -160,8 +214,20 @@ def summary(report: ReviewReport, lang: str) -> str:
 
 def explanation_lines(report: ReviewReport, lang: str) -> list[str]:
     """One line per explanation given: the activity, the unit, when and what was asked, the answer."""
-    return [_t("explain.line", lang, id=e.key, unit=e.unit, asked=_day(e.asked), by=_day(e.by), question=e.question,
-               answered=_day(e.answered), answer=e.answer) for e in report.explanations]
+    return [
+        _t(
+            "explain.line",
+            lang,
+            id=e.key,
+            unit=e.unit,
+            asked=_day(e.asked),
+            by=_day(e.by),
+            question=e.question,
+            answered=_day(e.answered),
+            answer=e.answer,
+        )
+        for e in report.explanations
+    ]
 
 
 def led_by(report: ReviewReport, unit: str) -> list[ActivityLine]:
@@ -193,8 +259,12 @@ def _md_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 def _md_section(section: ContentSection, lang: str) -> list[str]:
     rows = [activity_row(a, lang) for a in section.activities]
-    return ["", f"## {_t('review.content', lang, number=section.number, title=section.title)}", "",
-            *_md_table(header(lang, ACTIVITY_COLUMNS), rows)]
+    return [
+        "",
+        f"## {_t('review.content', lang, number=section.number, title=section.title)}",
+        "",
+        *_md_table(header(lang, ACTIVITY_COLUMNS), rows),
+    ]
 
 
 def _md_units(report: ReviewReport, lang: str) -> list[str]:
@@ -223,11 +293,21 @@ def render_markdown(report: ReviewReport, lang: str | None = None) -> str:
         from cchc_flow.models.rules.scores import formula, score_rows
 
         head, rows = score_rows(list(report.scores), lang)
-        out += ["", f"## {_t('score.heading', lang)}", "", *_md_table(head, rows), "",
-                formula(report.score_weights, lang)]
+        out += [
+            "",
+            f"## {_t('score.heading', lang)}",
+            "",
+            *_md_table(head, rows),
+            "",
+            formula(report.score_weights, lang),
+        ]
     if report.explanations:
-        out += ["", f"## {_t('review.explanations', lang)}", "",
-                *(f"- {_cell(line)}" for line in explanation_lines(report, lang))]
+        out += [
+            "",
+            f"## {_t('review.explanations', lang)}",
+            "",
+            *(f"- {_cell(line)}" for line in explanation_lines(report, lang)),
+        ]
     if report.anchors:
         out += ["", f"## {_t('anchor.heading', lang)}", "", *(f"- `{line}`" for line in report.anchors)]
     return "\n".join(out) + "\n"

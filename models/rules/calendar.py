@@ -67,13 +67,15 @@ class Window:
     end: date
     as_written: str
 
-    def contains(self, other: "Window") -> bool:
+    def contains(self, other: Window) -> bool:
         return self.start <= other.start and other.end <= self.end
 
     @property
     def interval(self) -> pendulum.Interval:
-        return pendulum.interval(pendulum.date(self.start.year, self.start.month, self.start.day),
-                                 pendulum.date(self.end.year, self.end.month, self.end.day))
+        return pendulum.interval(
+            pendulum.date(self.start.year, self.start.month, self.start.day),
+            pendulum.date(self.end.year, self.end.month, self.end.day),
+        )
 
 
 def parse_window(value: object, not_before: date | None = None) -> Window:

@@ -11,27 +11,27 @@ from cchc_flow.models.rules.lifecycle import Event, State
 
 
 class Notice(StrEnum):
-    ASSIGNED = "assigned"        # the window opened: lead and partners are told
-    REMINDER = "reminder"        # N days before the due date: the lead is reminded
-    OVERDUE = "overdue"          # the window closed unreported: lead and coordinator are told
-    ESCALATION = "escalation"    # still overdue N days later: leadership is told
-    REPORTED = "reported"        # a lead reported it done: the coordinator is told
-    ACCEPTED = "accepted"        # the coordinator accepted it: the leads are told
-    RETURNED = "returned"        # the coordinator sent it back: the leads are told
-    CANCELLED = "cancelled"      # the coordinator cancelled it: leads and partners are told
-    NOTE = "note"                # a unit added a note: the leads are told
-    REVIEW = "review"            # a review was held: leadership and the coordinator get its report
-    REPORT_REMINDER = "report_reminder"    # a periodic report is due soon and not yet submitted
-    REPORT_MISSING = "report_missing"      # the due date passed: the recipient gets the list of missing units
+    ASSIGNED = "assigned"  # the window opened: lead and partners are told
+    REMINDER = "reminder"  # N days before the due date: the lead is reminded
+    OVERDUE = "overdue"  # the window closed unreported: lead and coordinator are told
+    ESCALATION = "escalation"  # still overdue N days later: leadership is told
+    REPORTED = "reported"  # a lead reported it done: the coordinator is told
+    ACCEPTED = "accepted"  # the coordinator accepted it: the leads are told
+    RETURNED = "returned"  # the coordinator sent it back: the leads are told
+    CANCELLED = "cancelled"  # the coordinator cancelled it: leads and partners are told
+    NOTE = "note"  # a unit added a note: the leads are told
+    REVIEW = "review"  # a review was held: leadership and the coordinator get its report
+    REPORT_REMINDER = "report_reminder"  # a periodic report is due soon and not yet submitted
+    REPORT_MISSING = "report_missing"  # the due date passed: the recipient gets the list of missing units
     REPORT_SUBMITTED = "report_submitted"  # a unit submitted its periodic report: the recipient is told
     EXTENSION_REQUESTED = "extension_requested"  # a lead asked for a later due date: the coordinator is told
-    EXTENSION_APPROVED = "extension_approved"    # the coordinator granted it: leads and partners are told
-    EXTENSION_REFUSED = "extension_refused"      # the coordinator refused it: the leads are told
-    REASSIGNED = "reassigned"    # the coordinator gave the activity to other units: the new leads and partners
-    RELIEVED = "relieved"        # ... and the units no longer on it are told
-    EXPLANATION_ASKED = "explanation_asked"        # the coordinator asks the lead unit to explain, by a date
-    EXPLANATION_GIVEN = "explanation_given"        # the unit explained: the coordinator is told
-    EXPLANATION_MISSING = "explanation_missing"    # unanswered by its date: leadership and the unit are told
+    EXTENSION_APPROVED = "extension_approved"  # the coordinator granted it: leads and partners are told
+    EXTENSION_REFUSED = "extension_refused"  # the coordinator refused it: the leads are told
+    REASSIGNED = "reassigned"  # the coordinator gave the activity to other units: the new leads and partners
+    RELIEVED = "relieved"  # ... and the units no longer on it are told
+    EXPLANATION_ASKED = "explanation_asked"  # the coordinator asks the lead unit to explain, by a date
+    EXPLANATION_GIVEN = "explanation_given"  # the unit explained: the coordinator is told
+    EXPLANATION_MISSING = "explanation_missing"  # unanswered by its date: leadership and the unit are told
 
 
 class Role(StrEnum):
@@ -52,7 +52,7 @@ class Facts:
     end: date
     leads: tuple[str, ...]
     partners: tuple[str, ...]
-    explanations: tuple[tuple[int, str, date], ...] = ()   # unanswered requests for explanation: (id, unit, by)
+    explanations: tuple[tuple[int, str, date], ...] = ()  # unanswered requests for explanation: (id, unit, by)
 
 
 @dataclass(frozen=True)
@@ -132,14 +132,19 @@ def _explanations_missing(facts: Facts, today: date, parties: Parties) -> tuple[
     out: list[Message] = []
     for number, unit, by in facts.explanations:
         if today >= working_day_on_or_after(by + timedelta(days=1)):
-            out += [Message(Notice.EXPLANATION_MISSING, parties.leadership, Role.LEADERSHIP, number),
-                    Message(Notice.EXPLANATION_MISSING, unit, Role.LEAD, number)]
+            out += [
+                Message(Notice.EXPLANATION_MISSING, parties.leadership, Role.LEADERSHIP, number),
+                Message(Notice.EXPLANATION_MISSING, unit, Role.LEAD, number),
+            ]
     return tuple(out)
 
 
 def _reminder_offset(facts: Facts, today: date, offsets: tuple[int, ...]) -> int | None:
     """The smallest offset whose reminder day has come (earlier ones are superseded), or None."""
-    come = [off for off in offsets
-            if facts.start <= facts.end - timedelta(days=off)
-            and working_day_on_or_before(facts.end - timedelta(days=off)) <= today]
+    come = [
+        off
+        for off in offsets
+        if facts.start <= facts.end - timedelta(days=off)
+        and working_day_on_or_before(facts.end - timedelta(days=off)) <= today
+    ]
     return min(come) if come else None

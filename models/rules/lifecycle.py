@@ -8,12 +8,12 @@ from cchc_flow.models.rules.messages import t
 
 
 class State(StrEnum):
-    PLANNED = "planned"      # in the plan, window not yet open
-    ASSIGNED = "assigned"    # lead and partners told
-    REPORTED = "reported"    # the lead reported it done, with evidence
-    ACCEPTED = "accepted"    # the coordinator verified the report
-    OVERDUE = "overdue"      # window closed, not reported
-    RETURNED = "returned"    # the coordinator sent the report back
+    PLANNED = "planned"  # in the plan, window not yet open
+    ASSIGNED = "assigned"  # lead and partners told
+    REPORTED = "reported"  # the lead reported it done, with evidence
+    ACCEPTED = "accepted"  # the coordinator verified the report
+    OVERDUE = "overdue"  # window closed, not reported
+    RETURNED = "returned"  # the coordinator sent the report back
     CANCELLED = "cancelled"  # the coordinator cancelled it, with a reason
 
 
@@ -24,7 +24,7 @@ class Event(StrEnum):
     RETURN = "return"
     MARK_OVERDUE = "mark_overdue"
     CANCEL = "cancel"
-    EXTEND = "extend"        # the coordinator approved a later due date: an overdue activity is open again
+    EXTEND = "extend"  # the coordinator approved a later due date: an overdue activity is open again
 
 
 FINAL = frozenset({State.ACCEPTED, State.CANCELLED})
@@ -38,8 +38,12 @@ TRANSITIONS: dict[Event, dict[State, State]] = {
     Event.RETURN: {State.REPORTED: State.RETURNED},
     Event.MARK_OVERDUE: {State.ASSIGNED: State.OVERDUE, State.RETURNED: State.OVERDUE},
     Event.CANCEL: {s: State.CANCELLED for s in State if s not in FINAL},
-    Event.EXTEND: {State.PLANNED: State.PLANNED, State.ASSIGNED: State.ASSIGNED, State.OVERDUE: State.ASSIGNED,
-                   State.RETURNED: State.RETURNED},
+    Event.EXTEND: {
+        State.PLANNED: State.PLANNED,
+        State.ASSIGNED: State.ASSIGNED,
+        State.OVERDUE: State.ASSIGNED,
+        State.RETURNED: State.RETURNED,
+    },
 }
 
 
@@ -52,8 +56,14 @@ def next_state(current: str, event: str) -> State:
     allowed = TRANSITIONS[Event(event)]
     state = State(current)
     if state not in allowed:
-        raise IllegalTransition(t("transition.illegal", event=t(f"event.{event}"), state=t(f"state.{state}"),
-                                  allowed=", ".join(t(f"state.{s}") for s in allowed)))
+        raise IllegalTransition(
+            t(
+                "transition.illegal",
+                event=t(f"event.{event}"),
+                state=t(f"state.{state}"),
+                allowed=", ".join(t(f"state.{s}") for s in allowed),
+            )
+        )
     return allowed[state]
 
 

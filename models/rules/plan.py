@@ -14,7 +14,15 @@ from pydantic import ValidationError
 from cchc_flow.models.rules.calendar import DateError, Window, WindowOrderError, parse_window
 from cchc_flow.models.rules.findings import Finding, InputError
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan_spec import DirectorySpec, PhaseSpec, PlanInfo, PlanSpec, Reminders, ReportingSpec, ReviewSpec
+from cchc_flow.models.rules.plan_spec import (
+    DirectorySpec,
+    PhaseSpec,
+    PlanInfo,
+    PlanSpec,
+    Reminders,
+    ReportingSpec,
+    ReviewSpec,
+)
 from cchc_flow.models.rules.yamlfile import Loc, YamlDocument, read_yaml
 
 _UNNUMBERED_DECISION = re.compile(r"(?:Quyết định|Nghị quyết|Chỉ thị)\s+số\s*/[^\s,;]+")
@@ -103,8 +111,8 @@ class Plan:
     phases: tuple[Phase, ...]
     reporting: tuple[ReportingSpec, ...]
     digest: str
-    max_extensions: int = 2                                   # deadline extensions per activity (models/services/extensions.py)
-    scores: dict[str, float] = field(default_factory=dict)    # the unit scores' weights (models/rules/scores.py)
+    max_extensions: int = 2  # deadline extensions per activity (models/services/extensions.py)
+    scores: dict[str, float] = field(default_factory=dict)  # the unit scores' weights (models/rules/scores.py)
 
     @property
     def code(self) -> str:
@@ -149,12 +157,20 @@ def _schema_findings(doc: YamlDocument, exc: ValidationError, prefix: Loc = ()) 
 
 
 _TYPE_DETAIL_VI = {
-    "int_parsing": "cần một số nguyên", "int_type": "cần một số nguyên", "int_from_float": "cần một số nguyên",
-    "string_type": "cần một đoạn văn bản", "list_type": "cần một danh sách", "dict_type": "cần một bảng khóa/giá trị",
-    "model_type": "cần một bảng khóa/giá trị", "model_attributes_type": "cần một bảng khóa/giá trị",
-    "string_too_short": "không được để trống", "bool_parsing": "cần true hoặc false",
-    "literal_error": "cần một trong: {expected}", "string_pattern_mismatch": "không khớp mẫu {pattern}",
-    "greater_than_equal": "cần ≥ {ge}", "less_than_equal": "cần ≤ {le}",
+    "int_parsing": "cần một số nguyên",
+    "int_type": "cần một số nguyên",
+    "int_from_float": "cần một số nguyên",
+    "string_type": "cần một đoạn văn bản",
+    "list_type": "cần một danh sách",
+    "dict_type": "cần một bảng khóa/giá trị",
+    "model_type": "cần một bảng khóa/giá trị",
+    "model_attributes_type": "cần một bảng khóa/giá trị",
+    "string_too_short": "không được để trống",
+    "bool_parsing": "cần true hoặc false",
+    "literal_error": "cần một trong: {expected}",
+    "string_pattern_mismatch": "không khớp mẫu {pattern}",
+    "greater_than_equal": "cần ≥ {ge}",
+    "less_than_equal": "cần ≤ {le}",
 }
 
 
@@ -182,8 +198,11 @@ def read_directory(path: Path) -> Directory:
     first_line: dict[str, int | None] = {}
     for i, u in enumerate(spec.units):
         if u.code in units:
-            findings.append(doc.finding("error", ("units", i, "code"),
-                                        t("schema.duplicate_id", id=u.code, first=first_line[u.code])))
+            findings.append(
+                doc.finding(
+                    "error", ("units", i, "code"), t("schema.duplicate_id", id=u.code, first=first_line[u.code])
+                )
+            )
             continue
         first_line[u.code] = doc.line_of(("units", i))
         units[u.code] = Unit(u.code, u.name, u.kind, tuple(u.aliases), tuple(u.tags), u.english, u.note)
@@ -193,8 +212,11 @@ def read_directory(path: Path) -> Directory:
         for spelling, reason in spellings:
             key = _norm(spelling)
             if key in written and written[key][0] != u.code:
-                findings.append(doc.finding("error", ("units", i),
-                                            t("schema.duplicate_id", id=spelling, first=first_line[written[key][0]])))
+                findings.append(
+                    doc.finding(
+                        "error", ("units", i), t("schema.duplicate_id", id=spelling, first=first_line[written[key][0]])
+                    )
+                )
             written[key] = (u.code, reason)
     if findings:
         raise InputError(findings)
@@ -221,8 +243,10 @@ class _Checker:
             return None
         code, slip = hit
         if slip:
-            self.warn(loc, t("warn.alias", written=written, code=code,
-                             name=self.directory.units[code].name or code, reason=slip))
+            self.warn(
+                loc,
+                t("warn.alias", written=written, code=code, name=self.directory.units[code].name or code, reason=slip),
+            )
         return Role(code, written)
 
     def window(self, loc: Loc, value: object, signed: Any) -> Window | None:
@@ -271,13 +295,20 @@ def read_plan(path: Path, directory: Directory) -> tuple[Plan, list[Finding]]:
     if errors or any(p is None for p in phases):
         raise InputError(check.findings)
     dump = spec.model_dump(mode="json")
-    for name in ("max_extensions", "scores"):   # a plan that does not set them keeps the digest it had before
+    for name in ("max_extensions", "scores"):  # a plan that does not set them keeps the digest it had before
         if name not in spec.model_fields_set:
             dump.pop(name)
     digest = hashlib.sha256(json.dumps(dump, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    plan = Plan(info=spec.plan, reminders=spec.reminders, groups=groups, phases=tuple(p for p in phases if p),
-                reporting=tuple(spec.reporting), digest=digest, max_extensions=spec.max_extensions,
-                scores=spec.scores.model_dump())
+    plan = Plan(
+        info=spec.plan,
+        reminders=spec.reminders,
+        groups=groups,
+        phases=tuple(p for p in phases if p),
+        reporting=tuple(spec.reporting),
+        digest=digest,
+        max_extensions=spec.max_extensions,
+        scores=spec.scores.model_dump(),
+    )
     return plan, [f for f in check.findings if f.level == "warning"]
 
 
@@ -288,23 +319,32 @@ def _group_used(phases: list[Phase | None], code: str) -> bool:
 def _phase(check: _Checker, spec: PlanSpec, i: int, p: PhaseSpec, seen_ids: dict[str, int | None]) -> Phase | None:
     loc: Loc = ("phases", i)
     if any(q.number == p.number for q in spec.phases[:i]):
-        check.error(loc + ("number",), t("schema.duplicate_id", id=p.number,
-                                         first=check.doc.line_of(("phases", [q.number for q in spec.phases].index(p.number)))))
+        check.error(
+            loc + ("number",),
+            t(
+                "schema.duplicate_id",
+                id=p.number,
+                first=check.doc.line_of(("phases", [q.number for q in spec.phases].index(p.number))),
+            ),
+        )
     window = check.window(loc + ("window",), p.window, spec.plan.signed)
     if window:
         for label in (p.name, *p.also_written):
             for m in _LABEL_YEARS.finditer(label):
                 first, last = int(m[1]), int(m[2] or m[1])
                 if (first, last) != (window.start.year, window.end.year):
-                    check.warn(loc + ("name",), t("warn.phase_label", phase=p.number, label=label,
-                                                  window=window.as_written))
+                    check.warn(
+                        loc + ("name",), t("warn.phase_label", phase=p.number, label=label, window=window.as_written)
+                    )
     check.remarks(loc, p.remarks)
     contents = []
     for j, c in enumerate(p.content):
         cloc = loc + ("content", j)
         if any(d.number == c.number for d in p.content[:j]):
-            check.error(cloc + ("number",), t("schema.duplicate_id", id=f"{p.number}.{c.number}",
-                                              first=check.doc.line_of(loc + ("content", 0))))
+            check.error(
+                cloc + ("number",),
+                t("schema.duplicate_id", id=f"{p.number}.{c.number}", first=check.doc.line_of(loc + ("content", 0))),
+            )
         check.remarks(cloc, c.remarks)
         acts = []
         for k, a in enumerate(c.activities):
@@ -319,8 +359,16 @@ def _phase(check: _Checker, spec: PlanSpec, i: int, p: PhaseSpec, seen_ids: dict
     return Phase(p.number, p.name, tuple(p.also_written), window, p.review, tuple(contents))
 
 
-def _activity(check: _Checker, spec: PlanSpec, phase: int, content: int, loc: Loc, a: Any,
-              phase_window: Window | None, seen_ids: dict[str, int | None]) -> Activity | None:
+def _activity(
+    check: _Checker,
+    spec: PlanSpec,
+    phase: int,
+    content: int,
+    loc: Loc,
+    a: Any,
+    phase_window: Window | None,
+    seen_ids: dict[str, int | None],
+) -> Activity | None:
     ok = True
     if a.id in seen_ids:
         check.error(loc + ("id",), t("schema.duplicate_id", id=a.id, first=seen_ids[a.id]))
@@ -340,10 +388,19 @@ def _activity(check: _Checker, spec: PlanSpec, phase: int, content: int, loc: Lo
     if m := _UNNUMBERED_DECISION.search(a.text):
         check.warn(loc + ("text",), t("warn.unnumbered_decision", id=a.id, excerpt=m[0]))
     if window and phase_window and not phase_window.contains(window):
-        check.warn(loc + ("window",), t("warn.outside_phase", id=a.id, window=window.as_written, phase=phase,
-                                          phase_window=phase_window.as_written))
+        check.warn(
+            loc + ("window",),
+            t(
+                "warn.outside_phase",
+                id=a.id,
+                window=window.as_written,
+                phase=phase,
+                phase_window=phase_window.as_written,
+            ),
+        )
     check.remarks(loc, a.remarks)
     if not ok or window is None or None in lead or None in partners:
         return None
-    return Activity(a.id, phase, content, a.text, window, a.funding,
-                    tuple(r for r in lead if r), tuple(r for r in partners if r))
+    return Activity(
+        a.id, phase, content, a.text, window, a.funding, tuple(r for r in lead if r), tuple(r for r in partners if r)
+    )

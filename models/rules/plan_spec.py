@@ -30,6 +30,7 @@ class Spec(BaseModel):
 
 # ---- unit directory (config/units.yaml)
 
+
 class SlipSpec(Spec):
     """A way the plan writes a unit that is probably a slip; using it is allowed but warned about."""
 
@@ -53,6 +54,7 @@ class DirectorySpec(Spec):
 
 
 # ---- a plan (config/plans/*.yaml)
+
 
 class Objectives(Spec):
     general: Text
@@ -153,7 +155,7 @@ class ReportingSpec(Spec):
 class PlanSpec(Spec):
     plan: PlanInfo
     reminders: Reminders = Reminders()
-    max_extensions: Annotated[int, Field(ge=0, le=20)] = 2   # deadline extensions an activity may be granted
+    max_extensions: Annotated[int, Field(ge=0, le=20)] = 2  # deadline extensions an activity may be granted
     scores: ScoreWeights = ScoreWeights()
     groups: dict[str, list[Text]] = {}
     phases: list[PhaseSpec]

@@ -13,8 +13,15 @@ from dataclasses import dataclass
 
 from cchc_flow.models.rules.status import Status
 
-DEFAULT_WEIGHTS = {"lead": 1.0, "partner": 0.5, "on_time": 1.0, "late": 0.5, "overdue": 0.0, "extension": 0.1,
-                   "explanation": 0.2}
+DEFAULT_WEIGHTS = {
+    "lead": 1.0,
+    "partner": 0.5,
+    "on_time": 1.0,
+    "late": 0.5,
+    "overdue": 0.0,
+    "extension": 0.1,
+    "explanation": 0.2,
+}
 OUTCOME = {Status.DONE_ON_TIME: "on_time", Status.DONE_LATE: "late", Status.OVERDUE: "overdue"}
 
 
@@ -23,24 +30,24 @@ class Part:
     """One activity as it counts for one unit."""
 
     unit: str
-    role: str             # lead | partner
-    status: str           # cchc_flow.models.rules.status.Status
+    role: str  # lead | partner
+    status: str  # cchc_flow.models.rules.status.Status
     extended: bool = False
-    explained: bool = False   # the coordinator asked the unit for an explanation
+    explained: bool = False  # the coordinator asked the unit for an explanation
 
 
 @dataclass(frozen=True)
 class Score:
     unit: str
     name: str
-    counted: int          # activities counted (done, or overdue)
+    counted: int  # activities counted (done, or overdue)
     done: int
     on_time: int
     late: int
     overdue: int
     extended: int
     explanations: int
-    score: float          # 0..100
+    score: float  # 0..100
     rank: int = 0
 
     @property
@@ -55,8 +62,12 @@ class Score:
 def parts_of(lines: Iterable, asked: set[tuple[str, str]]) -> list[Part]:
     """Each review line (cchc_flow.models.rules.review_report.ActivityLine) as it counts for each of its units; ``asked``: the
     (activity, unit) pairs the coordinator asked to explain."""
-    return [Part(unit, role, line.status, line.extended, (line.key, unit) in asked)
-            for line in lines for role, units in (("lead", line.leads), ("partner", line.partners)) for unit in units]
+    return [
+        Part(unit, role, line.status, line.extended, (line.key, unit) in asked)
+        for line in lines
+        for role, units in (("lead", line.leads), ("partner", line.partners))
+        for unit in units
+    ]
 
 
 def weights_of(spec: dict) -> dict[str, float]:
@@ -73,15 +84,30 @@ def score_units(parts: Iterable[Part], weights: dict[str, float], names: dict[st
     for unit, ps in by_unit.items():
         counted = [p for p in ps if p.status in OUTCOME]
         total = sum(weights[p.role] for p in counted)
-        value = sum(weights[p.role] * (weights[OUTCOME[Status(p.status)]] - weights["extension"] * p.extended
-                                       - weights["explanation"] * p.explained) for p in counted)
+        value = sum(
+            weights[p.role]
+            * (
+                weights[OUTCOME[Status(p.status)]]
+                - weights["extension"] * p.extended
+                - weights["explanation"] * p.explained
+            )
+            for p in counted
+        )
         score = round(max(0.0, min(100.0, 100 * value / total)), 1) if total else 0.0
-        out.append(Score(unit, names.get(unit, unit), len(counted),
-                         sum(p.status in (Status.DONE_ON_TIME, Status.DONE_LATE) for p in counted),
-                         sum(p.status == Status.DONE_ON_TIME for p in counted),
-                         sum(p.status == Status.DONE_LATE for p in counted),
-                         sum(p.status == Status.OVERDUE for p in counted),
-                         sum(p.extended for p in ps), sum(p.explained for p in ps), score))
+        out.append(
+            Score(
+                unit,
+                names.get(unit, unit),
+                len(counted),
+                sum(p.status in (Status.DONE_ON_TIME, Status.DONE_LATE) for p in counted),
+                sum(p.status == Status.DONE_ON_TIME for p in counted),
+                sum(p.status == Status.DONE_LATE for p in counted),
+                sum(p.status == Status.OVERDUE for p in counted),
+                sum(p.extended for p in ps),
+                sum(p.explained for p in ps),
+                score,
+            )
+        )
     out.sort(key=lambda s: (s.counted == 0, -s.score, s.unit))
     ranked, previous, rank = [], None, 0
     for i, s in enumerate(out, 1):
@@ -91,8 +117,19 @@ def score_units(parts: Iterable[Part], weights: dict[str, float], names: dict[st
     return ranked
 
 
-SCORE_COLUMNS = ("score.rank", "col.unit", "score.counted", "score.on_time", "score.late", "score.overdue",
-                 "score.extended", "score.explanations", "score.completion", "score.punctuality", "score.score")
+SCORE_COLUMNS = (
+    "score.rank",
+    "col.unit",
+    "score.counted",
+    "score.on_time",
+    "score.late",
+    "score.overdue",
+    "score.extended",
+    "score.explanations",
+    "score.completion",
+    "score.punctuality",
+    "score.score",
+)
 
 
 def percent(value: float | None) -> str:
@@ -105,9 +142,22 @@ def score_rows(scores: list[Score], lang: str | None = None) -> tuple[list[str],
     from cchc_flow.models.rules.messages import t
 
     head = [t(c, lang) for c in SCORE_COLUMNS]
-    rows = [[str(s.rank) if s.rank else "—", unit_label(s.unit, s.name), str(s.counted), str(s.on_time),
-             str(s.late), str(s.overdue), str(s.extended), str(s.explanations), percent(s.completion),
-             percent(s.punctuality), f"{s.score:.1f}"] for s in scores]
+    rows = [
+        [
+            str(s.rank) if s.rank else "—",
+            unit_label(s.unit, s.name),
+            str(s.counted),
+            str(s.on_time),
+            str(s.late),
+            str(s.overdue),
+            str(s.extended),
+            str(s.explanations),
+            percent(s.completion),
+            percent(s.punctuality),
+            f"{s.score:.1f}",
+        ]
+        for s in scores
+    ]
     return head, rows
 
 

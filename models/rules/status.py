@@ -20,21 +20,27 @@ from cchc_flow.models.rules.messages import t
 class Status(StrEnum):
     DONE_ON_TIME = "done_on_time"
     DONE_LATE = "done_late"
-    IN_TIME = "in_time"          # not done, still within the deadline
-    OVERDUE = "overdue"          # not done and past the deadline
-    NOT_OPEN = "not_open"        # its window has not opened yet
+    IN_TIME = "in_time"  # not done, still within the deadline
+    OVERDUE = "overdue"  # not done and past the deadline
+    NOT_OPEN = "not_open"  # its window has not opened yet
     CANCELLED = "cancelled"
 
 
-COLOURS = {Status.DONE_ON_TIME: "#2e9e5b", Status.DONE_LATE: "#e8890c", Status.IN_TIME: "#3a7bd5",
-           Status.OVERDUE: "#d64545", Status.NOT_OPEN: "#9aa5b1", Status.CANCELLED: "#9aa5b1"}
+COLOURS = {
+    Status.DONE_ON_TIME: "#2e9e5b",
+    Status.DONE_LATE: "#e8890c",
+    Status.IN_TIME: "#3a7bd5",
+    Status.OVERDUE: "#d64545",
+    Status.NOT_OPEN: "#9aa5b1",
+    Status.CANCELLED: "#9aa5b1",
+}
 DONE_STATES = (State.REPORTED, State.ACCEPTED)
 
 
 @dataclass(frozen=True)
 class Timeliness:
     status: Status
-    days_late: int          # days after the due date it was done, or that it is overdue; 0 otherwise
+    days_late: int  # days after the due date it was done, or that it is overdue; 0 otherwise
 
     @property
     def colour(self) -> str:

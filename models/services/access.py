@@ -19,9 +19,9 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from cchc_flow.models.rules.messages import t
 from cchc_flow.models.services.auth import AuthError, Principal
 from cchc_flow.models.store.db import write_transaction
-from cchc_flow.models.rules.messages import t
 from cchc_flow.models.store.tables import PlanRow, TokenRow
 
 
@@ -37,8 +37,8 @@ class Refusal(Exception):
         self.plan_id, self.entity, self.key, self.state, self.message = plan_id, entity, key, state, message
 
 
-BOOTSTRAP_LOCK = 0x63630003        # pg_advisory_xact_lock key serializing first tokens
-NO_TOKEN = "no-token"              # the actor of a step that needs no token (loading a plan, the first token)
+BOOTSTRAP_LOCK = 0x63630003  # pg_advisory_xact_lock key serializing first tokens
+NO_TOKEN = "no-token"  # the actor of a step that needs no token (loading a plan, the first token)
 DATABASE_OWNER = "database-owner"  # the actor of a recovery: whoever holds the database owner's access
 STATED_MAX = 200
 
@@ -70,38 +70,54 @@ def tokenless(stated_name: str | None, actor: str = NO_TOKEN) -> dict[str, str |
     return {"actor": actor, "actor_label": None, "stated_name": stated(stated_name)}
 
 
-def acting_unit(principal: Principal, named: str | None, what: str, *, plan_id: int, entity: str, key: str,
-                state: str | None) -> str:
+def acting_unit(
+    principal: Principal, named: str | None, what: str, *, plan_id: int, entity: str, key: str, state: str | None
+) -> str:
     """The unit ``principal`` acts for: its own; ``named`` (--unit) must agree. Raises Refusal otherwise."""
     if principal.role == "auditor" or not principal.unit:
         raise Refusal(plan_id, entity, key, state, t("auth.auditor", what=what))
     if principal.role not in ("unit", "coordinator"):
         raise Refusal(plan_id, entity, key, state, t("auth.bad_role", role=principal.role, roles="unit, coordinator"))
     if named and named.strip().upper() != principal.unit:
-        raise Refusal(plan_id, entity, key, state,
-                      t("auth.not_for_unit", who=who(principal), what=what, unit=named.strip().upper(),
-                        own=principal.unit))
+        raise Refusal(
+            plan_id,
+            entity,
+            key,
+            state,
+            t("auth.not_for_unit", who=who(principal), what=what, unit=named.strip().upper(), own=principal.unit),
+        )
     return principal.unit
 
 
-def check_coordinator(principal: Principal, plan: PlanRow, by: str | None, what: str, *, entity: str, key: str,
-                      state: str | None) -> str:
+def check_coordinator(
+    principal: Principal, plan: PlanRow, by: str | None, what: str, *, entity: str, key: str, state: str | None
+) -> str:
     """The coordinator's unit when ``principal`` is the plan's coordinator (``by`` must agree); Refusal otherwise."""
     if principal.role == "auditor":
         raise Refusal(plan.id, entity, key, state, t("auth.auditor", what=what))  # type: ignore[arg-type]
     if not principal.is_coordinator_of(plan):
-        raise Refusal(plan.id, entity, key, state,  # type: ignore[arg-type]
-                      t("action.not_coordinator", coordinator=plan.focal_unit, event=what, unit=who(principal)))
+        raise Refusal(
+            plan.id,
+            entity,
+            key,
+            state,  # type: ignore[arg-type]
+            t("action.not_coordinator", coordinator=plan.focal_unit, event=what, unit=who(principal)),
+        )
     if by and by.strip().upper() != principal.unit:
-        raise Refusal(plan.id, entity, key, state,  # type: ignore[arg-type]
-                      t("auth.not_for_unit", who=who(principal), what=what, unit=by.strip().upper(),
-                        own=principal.unit))
+        raise Refusal(
+            plan.id,
+            entity,
+            key,
+            state,  # type: ignore[arg-type]
+            t("auth.not_for_unit", who=who(principal), what=what, unit=by.strip().upper(), own=principal.unit),
+        )
     return principal.unit  # type: ignore[return-value]
 
 
 @contextmanager
-def refusals_recorded(session: Session, principal: Principal, what: str, *, stated_name: str | None, source: str,
-                      today: date | None) -> Iterator[None]:
+def refusals_recorded(
+    session: Session, principal: Principal, what: str, *, stated_name: str | None, source: str, today: date | None
+) -> Iterator[None]:
     """Turn a Refusal raised inside into a ``refused`` step in the history, then ActionRefused."""
     from cchc_flow.models.store.history import record
 
@@ -111,9 +127,19 @@ def refusals_recorded(session: Session, principal: Principal, what: str, *, stat
         if session.in_transaction():
             session.rollback()
         with write_transaction(session):
-            record(session, plan_id=r.plan_id, entity=r.entity, key=r.key, event="refused", from_state=r.state,
-                   to_state=r.state, source=source, on=today, **acted_by(principal, stated_name),
-                   note=t("refused.note", who=who(principal), what=what, reason=r.message))
+            record(
+                session,
+                plan_id=r.plan_id,
+                entity=r.entity,
+                key=r.key,
+                event="refused",
+                from_state=r.state,
+                to_state=r.state,
+                source=source,
+                on=today,
+                **acted_by(principal, stated_name),
+                note=t("refused.note", who=who(principal), what=what, reason=r.message),
+            )
         raise ActionRefused(r.message) from None
 
 
@@ -150,14 +176,18 @@ def bootstrapped(session: Session) -> bool:
     """Whether this database ever had a token (or recorded its first one): after that, tokens need a coordinator."""
     from cchc_flow.models.store.tables import TransitionRow
 
-    return (session.exec(select(TokenRow.id).limit(1)).first() is not None
-            or session.exec(select(TransitionRow.id).where(TransitionRow.entity == "token",
-                                                           TransitionRow.event == "bootstrap").limit(1)).first()
-            is not None)
+    return (
+        session.exec(select(TokenRow.id).limit(1)).first() is not None
+        or session.exec(
+            select(TransitionRow.id).where(TransitionRow.entity == "token", TransitionRow.event == "bootstrap").limit(1)
+        ).first()
+        is not None
+    )
 
 
-def bootstrap(session: Session, unit: str, label: str | None, stated_name: str | None,
-              source: str = "cli") -> tuple[int, str]:
+def bootstrap(
+    session: Session, unit: str, label: str | None, stated_name: str | None, source: str = "cli"
+) -> tuple[int, str]:
     """The database's first token, a coordinator's, issued without a token and recorded in the history of every
     plan the unit coordinates; AuthError when the database already had one. Returns (id, token)."""
     from cchc_flow.models.services.auth import add_token
@@ -169,13 +199,22 @@ def bootstrap(session: Session, unit: str, label: str | None, stated_name: str |
             raise AuthError(t("auth.recovery_needed"))
         check_focal(session, unit)
         token_id, token = add_token(session, "coordinator", unit.upper(), label)
-        _record_token_step(session, unit.upper(), token_id, label, "bootstrap", tokenless(stated_name), source,
-                           t("token.bootstrap_note", id=token_id, unit=unit.upper()))
+        _record_token_step(
+            session,
+            unit.upper(),
+            token_id,
+            label,
+            "bootstrap",
+            tokenless(stated_name),
+            source,
+            t("token.bootstrap_note", id=token_id, unit=unit.upper()),
+        )
     return token_id, token
 
 
-def recover(session: Session, unit: str, label: str | None, stated_name: str | None, owner: str,
-            source: str = "cli") -> tuple[int, str]:
+def recover(
+    session: Session, unit: str, label: str | None, stated_name: str | None, owner: str, source: str = "cli"
+) -> tuple[int, str]:
     """A new coordinator token issued by the database's owner (``owner``: who the database says they are) when no
     coordinator token can be used; recorded in the history of every plan the unit coordinates."""
     from cchc_flow.models.services.auth import add_token
@@ -183,16 +222,39 @@ def recover(session: Session, unit: str, label: str | None, stated_name: str | N
     with write_transaction(session):
         check_focal(session, unit)
         token_id, token = add_token(session, "coordinator", unit.upper(), label)
-        _record_token_step(session, unit.upper(), token_id, label, "recover",
-                           tokenless(stated_name, DATABASE_OWNER), source,
-                           t("token.recover_note", id=token_id, unit=unit.upper(), owner=owner))
+        _record_token_step(
+            session,
+            unit.upper(),
+            token_id,
+            label,
+            "recover",
+            tokenless(stated_name, DATABASE_OWNER),
+            source,
+            t("token.recover_note", id=token_id, unit=unit.upper(), owner=owner),
+        )
     return token_id, token
 
 
-def _record_token_step(session: Session, unit: str, token_id: int, label: str | None, event: str,
-                       actor: dict[str, str | None], source: str, note: str) -> None:
+def _record_token_step(
+    session: Session,
+    unit: str,
+    token_id: int,
+    label: str | None,
+    event: str,
+    actor: dict[str, str | None],
+    source: str,
+    note: str,
+) -> None:
     from cchc_flow.models.store.history import record
 
     for plan_id in session.exec(select(PlanRow.id).where(PlanRow.focal_unit == unit)).all():
-        record(session, plan_id=plan_id, entity="token", key=str(token_id), event=event, source=source,
-               note=note + (f" — {label}" if label else ""), **actor)
+        record(
+            session,
+            plan_id=plan_id,
+            entity="token",
+            key=str(token_id),
+            event=event,
+            source=source,
+            note=note + (f" — {label}" if label else ""),
+            **actor,
+        )

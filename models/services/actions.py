@@ -13,22 +13,27 @@ import pendulum
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from cchc_flow.models.services.access import (ActionRefused, Refusal, acted_by, acting_unit, check_coordinator,  # noqa: F401 (re-exported)
-                           refusals_recorded)
-from cchc_flow.models.services.activities import apply_event, unit_expander
-from cchc_flow.models.store.attachments import File, check_files, store
-from cchc_flow.models.services.auth import Principal
+from cchc_flow.models.notify.notices import enqueue
 from cchc_flow.models.rules.backdating import LateLetter, backdate_problem
 from cchc_flow.models.rules.calendar import TZ
-from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.rules.due import Message, Notice, Role
-from cchc_flow.models.store.history import record
 from cchc_flow.models.rules.lifecycle import Event
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.notify.notices import enqueue
+from cchc_flow.models.services.access import (  # noqa: F401 (re-exported)
+    ActionRefused,
+    Refusal,
+    acted_by,
+    acting_unit,
+    check_coordinator,
+    refusals_recorded,
+)
+from cchc_flow.models.services.activities import apply_event, unit_expander
+from cchc_flow.models.services.auth import Principal
+from cchc_flow.models.store.attachments import File, check_files, store
+from cchc_flow.models.store.db import write_transaction
+from cchc_flow.models.store.history import record
 from cchc_flow.models.store.queries import get_plan, roles_by_activity
 from cchc_flow.models.store.tables import ActivityRow, EvidenceRow, PhaseRow, PlanRow, TransitionRow, UnitRow
-
 
 # ActionRefused (imported above from cchc_flow.models.services.access) is raised by every refusal here; callers catch it from either.
 
@@ -81,28 +86,68 @@ def roles_of(session: Session, plan: PlanRow, activity: ActivityRow) -> tuple[tu
 def _details(session: Session, activity: ActivityRow, **extra: object) -> dict:
     phase = session.get(PhaseRow, activity.phase_id)
     roles = roles_by_activity(session, activity.plan_id).get(activity.id, {"lead": []})
-    return {"phase": phase.name if phase else "", "title": activity.text,
-            "start": activity.window_start.isoformat(), "end": activity.due.isoformat(),
-            "leads": list(unit_expander(session, activity.plan_id)(roles["lead"])), **extra}
+    return {
+        "phase": phase.name if phase else "",
+        "title": activity.text,
+        "start": activity.window_start.isoformat(),
+        "end": activity.due.isoformat(),
+        "leads": list(unit_expander(session, activity.plan_id)(roles["lead"])),
+        **extra,
+    }
 
 
 def _today() -> date:
     return pendulum.now(TZ).date()
 
 
-def _record_evidence(session: Session, plan: PlanRow, activity: ActivityRow, unit: str, kind: str, text: str,
-                     files: list[File], step: TransitionRow) -> list[dict]:
+def _record_evidence(
+    session: Session,
+    plan: PlanRow,
+    activity: ActivityRow,
+    unit: str,
+    kind: str,
+    text: str,
+    files: list[File],
+    step: TransitionRow,
+) -> list[dict]:
     stored = [store(f) for f in files]
-    session.add(EvidenceRow(plan_id=plan.id, activity_id=activity.id, unit_code=unit, kind=kind, text=text,
-                            attachments=stored, actor=step.actor, transition_id=step.id))
+    session.add(
+        EvidenceRow(
+            plan_id=plan.id,
+            activity_id=activity.id,
+            unit_code=unit,
+            kind=kind,
+            text=text,
+            attachments=stored,
+            actor=step.actor,
+            transition_id=step.id,
+        )
+    )
     return stored
 
 
-def _notify(session: Session, plan: PlanRow, activity: ActivityRow, notice: str, recipients: tuple[str, ...],
-            role: Role, seq: int, details: dict, today: date) -> tuple[str, ...]:
+def _notify(
+    session: Session,
+    plan: PlanRow,
+    activity: ActivityRow,
+    notice: str,
+    recipients: tuple[str, ...],
+    role: Role,
+    seq: int,
+    details: dict,
+    today: date,
+) -> tuple[str, ...]:
     messages = [Message(Notice(notice), r, role, seq) for r in dict.fromkeys(recipients)]
-    enqueue(session, plan_id=plan.id, plan_code=plan.code, entity="activity", entity_key=activity.key,
-            messages=messages, as_of=today, details=details)
+    enqueue(
+        session,
+        plan_id=plan.id,
+        plan_code=plan.code,
+        entity="activity",
+        entity_key=activity.key,
+        messages=messages,
+        as_of=today,
+        details=details,
+    )
     return tuple(dict.fromkeys(recipients))
 
 
@@ -130,25 +175,47 @@ def checked_letter(letter: LateLetter | None) -> LateLetter | None:
     return LateLetter(letter.day, _need(letter.reference, "--letter"))
 
 
-def step_day(session: Session, principal: Principal, plan: PlanRow, entity: str, key: str, state: str | None,
-             letter: LateLetter | None, today: date, what: str, opens: date | None = None) -> date:
+def step_day(
+    session: Session,
+    principal: Principal,
+    plan: PlanRow,
+    entity: str,
+    key: str,
+    state: str | None,
+    letter: LateLetter | None,
+    today: date,
+    what: str,
+    opens: date | None = None,
+) -> date:
     """The day a step counts for: ``today``, or the day of a late letter the coordinator records (a Refusal for
     anyone else, ActionInputError for a day that could not have been: backdating.backdate_problem)."""
     if letter is None:
         return today
     check_coordinator(principal, plan, None, t("backdate.what", what=what), entity=entity, key=key, state=state)
-    latest = session.exec(select(func.max(TransitionRow.effective_day)).where(
-        TransitionRow.plan_id == plan.id, TransitionRow.entity == entity, TransitionRow.entity_key == key,
-        TransitionRow.event != "refused")).one()
+    latest = session.exec(
+        select(func.max(TransitionRow.effective_day)).where(
+            TransitionRow.plan_id == plan.id,
+            TransitionRow.entity == entity,
+            TransitionRow.entity_key == key,
+            TransitionRow.event != "refused",
+        )
+    ).one()
     problem = backdate_problem(letter.day, today=today, signed=plan.signed, opens=opens, latest=latest)
     if problem:
         raise ActionInputError(t("backdate.refused", day=letter.day.strftime("%d/%m/%Y"), reason=problem))
     return letter.day
 
 
-def _unit_step(session: Session, principal: Principal, plan_code: str | None, key: str, unit: str | None,
-               what: str, letter: LateLetter | None,
-               today: date) -> tuple[PlanRow, ActivityRow, str, tuple[str, ...], tuple[str, ...], date]:
+def _unit_step(
+    session: Session,
+    principal: Principal,
+    plan_code: str | None,
+    key: str,
+    unit: str | None,
+    what: str,
+    letter: LateLetter | None,
+    today: date,
+) -> tuple[PlanRow, ActivityRow, str, tuple[str, ...], tuple[str, ...], date]:
     """The plan, activity, acting unit (checked against the principal), the activity's leads and partners, and the
     day the step counts for. A step from a late letter is the coordinator's, for the unit named by ``unit``."""
     plan = resolve_plan(session, plan_code)
@@ -161,15 +228,33 @@ def _unit_step(session: Session, principal: Principal, plan_code: str | None, ke
             raise ActionInputError(t("backdate.unit_needed"))
         code = unit.strip().upper()
     else:
-        code = acting_unit(principal, unit, what, plan_id=plan.id, entity="activity", key=key,  # type: ignore[arg-type]
-                           state=act.state)
+        code = acting_unit(
+            principal,
+            unit,
+            what,
+            plan_id=plan.id,
+            entity="activity",
+            key=key,  # type: ignore[arg-type]
+            state=act.state,
+        )
     leads, partners = roles_of(session, plan, act)
     return plan, act, code, leads, partners, day
 
 
-def report_done(session: Session, *, principal: Principal, plan_code: str | None, key: str, unit: str | None = None,
-                evidence: str, attachments: list[File] = (), stated_name: str | None = None,  # type: ignore[assignment]
-                source: str = "cli", today: date | None = None, letter: LateLetter | None = None) -> ActionResult:
+def report_done(
+    session: Session,
+    *,
+    principal: Principal,
+    plan_code: str | None,
+    key: str,
+    unit: str | None = None,
+    evidence: str,
+    attachments: list[File] = (),
+    stated_name: str | None = None,  # type: ignore[assignment]
+    source: str = "cli",
+    today: date | None = None,
+    letter: LateLetter | None = None,
+) -> ActionResult:
     """A lead unit reports the activity done, with evidence; the coordinator is told.
 
     ``principal`` acts for its own unit only; ``unit``, when given, must be that unit. Refusals are recorded.
@@ -180,28 +265,61 @@ def report_done(session: Session, *, principal: Principal, plan_code: str | None
     check_files(list(attachments))
     today = today or _today()
     what = t("event.report")
-    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
-            write_transaction(session):
+    with (
+        refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today),
+        write_transaction(session),
+    ):
         plan, act, code, leads, _, day = _unit_step(session, principal, plan_code, key, unit, what, letter, today)
         allowed = leads or (plan.focal_unit,)  # no lead in the plan: the coordinator reports for it
         if code not in allowed:
-            raise Refusal(plan.id, "activity", key, act.state,  # type: ignore[arg-type]
-                          t("action.not_lead", leads=", ".join(allowed), id=key, unit=code))
-        step = apply_event(session, act, Event.REPORT, source=source, note=f"{code}: {evidence}", on=day,
-                           letter_ref=letter.reference if letter else None, **acted_by(principal, stated_name))
+            raise Refusal(
+                plan.id,
+                "activity",
+                key,
+                act.state,  # type: ignore[arg-type]
+                t("action.not_lead", leads=", ".join(allowed), id=key, unit=code),
+            )
+        step = apply_event(
+            session,
+            act,
+            Event.REPORT,
+            source=source,
+            note=f"{code}: {evidence}",
+            on=day,
+            letter_ref=letter.reference if letter else None,
+            **acted_by(principal, stated_name),
+        )
         session.flush()
         stored = _record_evidence(session, plan, act, code, "report", evidence, list(attachments), step)
         on_time = day <= act.due
         seq = _sequence(session, act)
-        details = _details(session, act, unit=code, text=evidence, on_time=on_time, coordinator=plan.focal_unit,
-                           attachments=[s["name"] for s in stored])
+        details = _details(
+            session,
+            act,
+            unit=code,
+            text=evidence,
+            on_time=on_time,
+            coordinator=plan.focal_unit,
+            attachments=[s["name"] for s in stored],
+        )
         told = _notify(session, plan, act, "reported", (plan.focal_unit,), Role.COORDINATOR, seq, details, today)
         return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
 
 
-def add_note(session: Session, *, principal: Principal, plan_code: str | None, key: str, unit: str | None = None,
-             text: str, attachments: list[File] = (), stated_name: str | None = None,  # type: ignore[assignment]
-             source: str = "cli", today: date | None = None, letter: LateLetter | None = None) -> ActionResult:
+def add_note(
+    session: Session,
+    *,
+    principal: Principal,
+    plan_code: str | None,
+    key: str,
+    unit: str | None = None,
+    text: str,
+    attachments: list[File] = (),
+    stated_name: str | None = None,  # type: ignore[assignment]
+    source: str = "cli",
+    today: date | None = None,
+    letter: LateLetter | None = None,
+) -> ActionResult:
     """A lead or partner unit adds a note (and files) to an activity; the leads are told (principal and
     ``letter`` as in report_done)."""
     text = _need(text, "--text")
@@ -209,27 +327,66 @@ def add_note(session: Session, *, principal: Principal, plan_code: str | None, k
     check_files(list(attachments))
     today = today or _today()
     what = t("event.note")
-    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
-            write_transaction(session):
-        plan, act, code, leads, partners, day = _unit_step(session, principal, plan_code, key, unit, what, letter,
-                                                           today)
+    with (
+        refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today),
+        write_transaction(session),
+    ):
+        plan, act, code, leads, partners, day = _unit_step(
+            session, principal, plan_code, key, unit, what, letter, today
+        )
         if code not in leads + partners + (plan.focal_unit,):
-            raise Refusal(plan.id, "activity", key, act.state,  # type: ignore[arg-type]
-                          t("action.not_concerned", unit=code, id=key))
-        step = record(session, plan_id=plan.id, entity="activity", key=key, event="note", from_state=act.state,
-                      to_state=act.state, source=source, note=f"{code}: {text}", on=day,
-                      letter_ref=letter.reference if letter else None, **acted_by(principal, stated_name))
+            raise Refusal(
+                plan.id,
+                "activity",
+                key,
+                act.state,  # type: ignore[arg-type]
+                t("action.not_concerned", unit=code, id=key),
+            )
+        step = record(
+            session,
+            plan_id=plan.id,
+            entity="activity",
+            key=key,
+            event="note",
+            from_state=act.state,
+            to_state=act.state,
+            source=source,
+            note=f"{code}: {text}",
+            on=day,
+            letter_ref=letter.reference if letter else None,
+            **acted_by(principal, stated_name),
+        )
         session.flush()
         _record_evidence(session, plan, act, code, "note", text, list(attachments), step)
         session.flush()
-        told = _notify(session, plan, act, "note", tuple(u for u in leads if u != code) or (plan.focal_unit,),
-                       Role.LEAD, _sequence(session, act), _details(session, act, unit=code, text=text), today)
+        told = _notify(
+            session,
+            plan,
+            act,
+            "note",
+            tuple(u for u in leads if u != code) or (plan.focal_unit,),
+            Role.LEAD,
+            _sequence(session, act),
+            _details(session, act, unit=code, text=text),
+            today,
+        )
         return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
 
 
-def coordinator_decides(session: Session, *, principal: Principal, plan_code: str | None, key: str, event: str,
-                        by: str | None = None, note: str | None, stated_name: str | None = None, source: str = "cli",
-                        today: date | None = None, letter: LateLetter | None = None) -> ActionResult:
+def coordinator_decides(
+    session: Session,
+    *,
+    principal: Principal,
+    plan_code: str | None,
+    key: str,
+    event: str,
+    by: str | None = None,
+    note: str | None,
+    stated_name: str | None = None,
+    source: str = "cli",
+    today: date | None = None,
+    letter: LateLetter | None = None,
+) -> ActionResult:
     """The coordinator accepts, returns (with a note) or cancels (with a reason); the units concerned are told.
 
     Only a coordinator principal of the plan's focal unit may; ``by``, when given, must be that unit. ``letter``:
@@ -242,29 +399,54 @@ def coordinator_decides(session: Session, *, principal: Principal, plan_code: st
     letter = checked_letter(letter)
     today = today or _today()
     what = t(f"event.{event}")
-    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
-            write_transaction(session):
+    with (
+        refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today),
+        write_transaction(session),
+    ):
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
         if by:
             _unit(session, by)
         code = check_coordinator(principal, plan, by, what, entity="activity", key=key, state=act.state)
         day = step_day(session, principal, plan, "activity", key, act.state, letter, today, what, act.window_start)
-        step = apply_event(session, act, event, source=source, note=f"{code}: {note}" if note else code, on=day,
-                           letter_ref=letter.reference if letter else None, **acted_by(principal, stated_name))
+        step = apply_event(
+            session,
+            act,
+            event,
+            source=source,
+            note=f"{code}: {note}" if note else code,
+            on=day,
+            letter_ref=letter.reference if letter else None,
+            **acted_by(principal, stated_name),
+        )
         session.flush()
         _record_evidence(session, plan, act, code, str(event), note or "", [], step)
         leads, partners = roles_of(session, plan, act)
         notice = {"accept": "accepted", "return": "returned", "cancel": "cancelled"}[str(event)]
         recipients = leads + (partners if event == Event.CANCEL else ())
         details = _details(session, act, unit=code, text=note or "", note=f": {note}" if note else "")
-        told = _notify(session, plan, act, notice, recipients or (plan.focal_unit,), Role.LEAD,
-                       _sequence(session, act), details, today)
+        told = _notify(
+            session,
+            plan,
+            act,
+            notice,
+            recipients or (plan.focal_unit,),
+            Role.LEAD,
+            _sequence(session, act),
+            details,
+            today,
+        )
         return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
 
 
 def _sequence(session: Session, activity: ActivityRow) -> int:
     """A number that grows with every recorded step of the activity (keeps repeated events distinct)."""
-    return session.exec(select(func.count()).select_from(TransitionRow).where(
-        TransitionRow.plan_id == activity.plan_id, TransitionRow.entity == "activity",
-        TransitionRow.entity_key == activity.key)).one()
+    return session.exec(
+        select(func.count())
+        .select_from(TransitionRow)
+        .where(
+            TransitionRow.plan_id == activity.plan_id,
+            TransitionRow.entity == "activity",
+            TransitionRow.entity_key == activity.key,
+        )
+    ).one()

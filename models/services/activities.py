@@ -10,10 +10,10 @@ import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from cchc_flow.models.rules.due import Facts, Parties
-from cchc_flow.models.store.history import Step, append, step
 from cchc_flow.models.rules.lifecycle import next_state
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import short_title
+from cchc_flow.models.store.history import Step, append, step
 from cchc_flow.models.store.queries import get_plan, roles_by_activity
 from cchc_flow.models.store.tables import ActivityRow, GroupMemberRow, PhaseRow, PlanRow, TransitionRow
 
@@ -22,16 +22,26 @@ class ConcurrentChange(RuntimeError):
     """Someone changed the activity between reading and writing it; read it again and re-decide."""
 
 
-def apply_event(session: Session, activity: ActivityRow, event: str, *, actor: str, source: str,
-                note: str | None = None, on: date | None = None, **details: str | None) -> TransitionRow:
+def apply_event(
+    session: Session,
+    activity: ActivityRow,
+    event: str,
+    *,
+    actor: str,
+    source: str,
+    note: str | None = None,
+    on: date | None = None,
+    **details: str | None,
+) -> TransitionRow:
     """Move ``activity`` by ``event`` inside the caller's transaction and record it (``on``: the day it counts for;
     ``details``: the step's actor_label, stated_name, letter_ref, as cchc_flow.models.store.history.step takes them).
 
     Raises IllegalTransition when the state does not allow the event, ConcurrentChange when the stored
     state is no longer the one the caller read. Returns the recorded transition.
     """
-    [row] = apply_changes(session, [Change(activity, (event,))], actor=actor, source=source, note=note, on=on,
-                          **details)
+    [row] = apply_changes(
+        session, [Change(activity, (event,))], actor=actor, source=source, note=note, on=on, **details
+    )
     return TransitionRow(**row)
 
 
@@ -44,8 +54,16 @@ class Change:
     run_ids: tuple[str | None, str | None] | None = None
 
 
-def apply_changes(session: Session, changes: Sequence[Change], *, actor: str, source: str,
-                  note: str | None = None, on: date | None = None, **details: str | None) -> list[Step]:
+def apply_changes(
+    session: Session,
+    changes: Sequence[Change],
+    *,
+    actor: str,
+    source: str,
+    note: str | None = None,
+    on: date | None = None,
+    **details: str | None,
+) -> list[Step]:
     """Apply each change inside the caller's transaction and record every step, in order; all or nothing.
 
     Each activity moves from the state the caller read (compare-and-set: ConcurrentChange if it is no longer the
@@ -57,15 +75,31 @@ def apply_changes(session: Session, changes: Sequence[Change], *, actor: str, so
         row, state = change.activity, change.activity.state
         for event in change.events:
             new = next_state(state, event).value
-            steps.append(step(plan_id=row.plan_id, entity="activity", key=row.key, event=event, from_state=state,
-                              to_state=new, actor=actor, source=source, note=note, on=on, run_ids=change.run_ids,
-                              **details))
+            steps.append(
+                step(
+                    plan_id=row.plan_id,
+                    entity="activity",
+                    key=row.key,
+                    event=event,
+                    from_state=state,
+                    to_state=new,
+                    actor=actor,
+                    source=source,
+                    note=note,
+                    on=on,
+                    run_ids=change.run_ids,
+                    **details,
+                )
+            )
             state = new
         moves.setdefault((row.state, state), []).append(row)
     for (old, new), rows in moves.items():
-        result = session.execute(sa.update(ActivityRow).where(ActivityRow.id.in_([r.id for r in rows]),
-                                                              ActivityRow.state == old)
-                                 .values(state=new).execution_options(synchronize_session=False))
+        result = session.execute(
+            sa.update(ActivityRow)
+            .where(ActivityRow.id.in_([r.id for r in rows]), ActivityRow.state == old)
+            .values(state=new)
+            .execution_options(synchronize_session=False)
+        )
         if result.rowcount != len(rows):
             raise ConcurrentChange(t("transition.concurrent", id=", ".join(r.key for r in rows)))
         for r in rows:
@@ -109,7 +143,7 @@ def expand_groups(session: Session, plan_id: int) -> dict[str, tuple[str, ...]]:
 def _expand(codes: list[str], groups: dict[str, tuple[str, ...]], group_codes: set[str]) -> tuple[str, ...]:
     out: list[str] = []
     for c in codes:
-        for member in (groups.get(c, ()) if c in group_codes else (c,)):
+        for member in groups.get(c, ()) if c in group_codes else (c,):
             if member not in out:
                 out.append(member)
     return tuple(out)
@@ -138,32 +172,65 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
     plan = get_plan(session, plan_code)
     phase = get_phase(session, plan, phase_number)
     reminders = plan.spec.get("reminders", {})
-    parties = Parties(coordinator=plan.focal_unit, leadership=plan.leadership,
-                      reminder_days=tuple(reminders.get("before_due_days", (30, 7, 1))),
-                      escalate_after_days=reminders.get("escalate_after_days", 30))
+    parties = Parties(
+        coordinator=plan.focal_unit,
+        leadership=plan.leadership,
+        reminder_days=tuple(reminders.get("before_due_days", (30, 7, 1))),
+        escalate_after_days=reminders.get("escalate_after_days", 30),
+    )
     expand = unit_expander(session, plan.id)
     roles = roles_by_activity(session, plan.id)
     A = ActivityRow
-    rows = session.exec(select(A.id, A.key, A.state, A.window_start, A.window_end, A.text,  # columns: fewer objects
-                               A.extended_to)
-                        .where(A.phase_id == phase.id, A.in_plan).order_by(A.content_id, A.position)).all()
+    rows = session.exec(
+        select(
+            A.id,
+            A.key,
+            A.state,
+            A.window_start,
+            A.window_end,
+            A.text,  # columns: fewer objects
+            A.extended_to,
+        )
+        .where(A.phase_id == phase.id, A.in_plan)
+        .order_by(A.content_id, A.position)
+    ).all()
     from cchc_flow.models.services.explanations import open_explanations
 
     asked = open_explanations(session, plan.id)  # type: ignore[arg-type]
     views = []
     for id_, key, state, start, planned_end, text, extended_to in rows:
-        end = extended_to or planned_end   # the due date in force: an approved extension's
+        end = extended_to or planned_end  # the due date in force: an approved extension's
         r = roles.get(id_, {"lead": [], "partner": []})
         leads = expand(r["lead"])
-        facts = Facts(key=key, state=state, start=start, end=end, leads=leads,
-                      partners=tuple(p for p in expand(r["partner"]) if p not in leads),
-                      explanations=asked.get(id_, ()))
+        facts = Facts(
+            key=key,
+            state=state,
+            start=start,
+            end=end,
+            leads=leads,
+            partners=tuple(p for p in expand(r["partner"]) if p not in leads),
+            explanations=asked.get(id_, ()),
+        )
         title = short_title(text)
-        details = {"phase": phase.name, "title": text, "start": start.isoformat(), "end": end.isoformat(),
-                   "leads": list(leads)}
-        if extended_to:   # reminders, overdue and escalation notices are planned anew for the new date
+        details = {
+            "phase": phase.name,
+            "title": text,
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "leads": list(leads),
+        }
+        if extended_to:  # reminders, overdue and escalation notices are planned anew for the new date
             details["extended"] = planned_end.isoformat()
         views.append(ActivityView(id_, facts, title, details))
-    return PhaseView(plan.id, plan.code, plan.number, plan.title, phase.number, phase.name, phase.window_start,
-                     phase.window_end, parties, tuple(views))
-
+    return PhaseView(
+        plan.id,
+        plan.code,
+        plan.number,
+        plan.title,
+        phase.number,
+        phase.name,
+        phase.window_start,
+        phase.window_end,
+        parties,
+        tuple(views),
+    )

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 import pendulum
 from sqlmodel import Session, select
 
-from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.rules.messages import t
-from cchc_flow.settings import get_settings
+from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.tables import PlanRow, TokenRow, UnitRow
+from cchc_flow.settings import get_settings
 
 ROLES = ("unit", "coordinator", "auditor")
 
@@ -36,7 +36,7 @@ class Principal:
     role: str
     unit: str | None
     token_id: int | None = None
-    token_label: str | None = None      # the label the coordinator gave the token when issuing it
+    token_label: str | None = None  # the label the coordinator gave the token when issuing it
 
     def may_act_for(self, unit: str) -> bool:
         """A unit officer (or the coordinator's officer) acts for its own unit only; an auditor never acts."""

@@ -10,16 +10,26 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from cchc_flow.models.services.access import Refusal, acted_by, acting_unit, check_coordinator, refusals_recorded
-from cchc_flow.models.services.actions import (ActionResult, _activity, _details, _need, _notify, _record_evidence, _sequence, _today,
-                            resolve_plan, roles_of)
-from cchc_flow.models.store.attachments import check_files
-from cchc_flow.models.services.auth import Principal
-from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.rules.due import Role
-from cchc_flow.models.store.history import record
 from cchc_flow.models.rules.lifecycle import State
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.services.access import Refusal, acted_by, acting_unit, check_coordinator, refusals_recorded
+from cchc_flow.models.services.actions import (
+    ActionResult,
+    _activity,
+    _details,
+    _need,
+    _notify,
+    _record_evidence,
+    _sequence,
+    _today,
+    resolve_plan,
+    roles_of,
+)
+from cchc_flow.models.services.auth import Principal
+from cchc_flow.models.store.attachments import check_files
+from cchc_flow.models.store.db import write_transaction
+from cchc_flow.models.store.history import record
 from cchc_flow.models.store.tables import ExplanationRow
 
 ASKABLE = (State.OVERDUE, State.RETURNED)
@@ -29,8 +39,9 @@ def _d(day: date) -> str:
     return day.strftime("%d/%m/%Y")
 
 
-def ask_problem(*, state: str, unit: str, leads: tuple[str, ...], by: date, today: date,
-                already_open: bool) -> str | None:
+def ask_problem(
+    *, state: str, unit: str, leads: tuple[str, ...], by: date, today: date, already_open: bool
+) -> str | None:
     """Why the coordinator may not ask ``unit`` to explain an activity in ``state`` by ``by`` (a pure rule)."""
     if state not in ASKABLE:
         return t("explain.bad_state", state=t(f"state.{state}"), allowed=", ".join(t(f"state.{s}") for s in ASKABLE))
@@ -46,73 +57,147 @@ def ask_problem(*, state: str, unit: str, leads: tuple[str, ...], by: date, toda
 def open_explanations(session: Session, plan_id: int) -> dict[int, tuple[tuple[int, str, date], ...]]:
     """activity id -> its unanswered requests (number, unit, by), as cchc_flow.models.rules.due.Facts takes them."""
     out: dict[int, list[tuple[int, str, date]]] = {}
-    for r in session.exec(select(ExplanationRow).where(ExplanationRow.plan_id == plan_id,
-                                                       ExplanationRow.state == "open").order_by(ExplanationRow.id)):  # type: ignore[arg-type]
+    for r in session.exec(
+        select(ExplanationRow)
+        .where(ExplanationRow.plan_id == plan_id, ExplanationRow.state == "open")
+        .order_by(ExplanationRow.id)
+    ):  # type: ignore[arg-type]
         out.setdefault(r.activity_id, []).append((r.id, r.unit_code, r.by))  # type: ignore[arg-type]
     return {k: tuple(v) for k, v in out.items()}
 
 
-def ask_explanation(session: Session, *, principal: Principal, plan_code: str | None, key: str, unit: str,
-                    by: date, question: str, stated_name: str | None = None, source: str = "cli",
-                    today: date | None = None) -> ActionResult:
+def ask_explanation(
+    session: Session,
+    *,
+    principal: Principal,
+    plan_code: str | None,
+    key: str,
+    unit: str,
+    by: date,
+    question: str,
+    stated_name: str | None = None,
+    source: str = "cli",
+    today: date | None = None,
+) -> ActionResult:
     """The coordinator asks lead ``unit`` to explain the activity by ``by``; the unit is told."""
     question = _need(question, "--note")
     today = today or _today()
     what = t("event.explanation_asked")
-    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
-            write_transaction(session):
+    with (
+        refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today),
+        write_transaction(session),
+    ):
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
         code = check_coordinator(principal, plan, None, what, entity="activity", key=key, state=act.state)
         unit = unit.strip().upper()
         leads, _ = roles_of(session, plan, act)
-        already = session.exec(select(ExplanationRow).where(ExplanationRow.activity_id == act.id,
-                                                            ExplanationRow.unit_code == unit,
-                                                            ExplanationRow.state == "open")).first()
-        problem = ask_problem(state=act.state, unit=unit, leads=leads, by=by, today=today,
-                              already_open=already is not None)
+        already = session.exec(
+            select(ExplanationRow).where(
+                ExplanationRow.activity_id == act.id, ExplanationRow.unit_code == unit, ExplanationRow.state == "open"
+            )
+        ).first()
+        problem = ask_problem(
+            state=act.state, unit=unit, leads=leads, by=by, today=today, already_open=already is not None
+        )
         if problem:
             raise Refusal(plan.id, "activity", key, act.state, t("explain.refused", id=key, reason=problem))  # type: ignore[arg-type]
-        row = ExplanationRow(plan_id=plan.id, activity_id=act.id, unit_code=unit, question=question, by=by,  # type: ignore[arg-type]
-                             asked_on=today)
+        row = ExplanationRow(
+            plan_id=plan.id,
+            activity_id=act.id,
+            unit_code=unit,
+            question=question,
+            by=by,  # type: ignore[arg-type]
+            asked_on=today,
+        )
         session.add(row)
-        record(session, plan_id=plan.id, entity="activity", key=key, event="explanation_asked", from_state=act.state,
-               to_state=act.state, source=source, on=today,
-               note=t("explain.note_asked", unit=code, to=unit, by=_d(by), text=question),
-               **acted_by(principal, stated_name))
+        record(
+            session,
+            plan_id=plan.id,
+            entity="activity",
+            key=key,
+            event="explanation_asked",
+            from_state=act.state,
+            to_state=act.state,
+            source=source,
+            on=today,
+            note=t("explain.note_asked", unit=code, to=unit, by=_d(by), text=question),
+            **acted_by(principal, stated_name),
+        )
         details = _details(session, act, unit=code, text=question, by=_d(by))
-        told = _notify(session, plan, act, "explanation_asked", (unit,), Role.LEAD, _sequence(session, act), details,
-                       today)
+        told = _notify(
+            session, plan, act, "explanation_asked", (unit,), Role.LEAD, _sequence(session, act), details, today
+        )
         return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
 
 
-def give_explanation(session: Session, *, principal: Principal, plan_code: str | None, key: str,
-                     unit: str | None = None, text: str, attachments: list[Path] = (),  # type: ignore[assignment]
-                     stated_name: str | None = None, source: str = "cli", today: date | None = None) -> ActionResult:
+def give_explanation(
+    session: Session,
+    *,
+    principal: Principal,
+    plan_code: str | None,
+    key: str,
+    unit: str | None = None,
+    text: str,
+    attachments: list[Path] = (),  # type: ignore[assignment]
+    stated_name: str | None = None,
+    source: str = "cli",
+    today: date | None = None,
+) -> ActionResult:
     """The unit asked answers, with text and files; the coordinator is told."""
     text = _need(text, "--text")
     check_files(list(attachments))
     today = today or _today()
     what = t("event.explanation_given")
-    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
-            write_transaction(session):
+    with (
+        refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today),
+        write_transaction(session),
+    ):
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
-        code = acting_unit(principal, unit, what, plan_id=plan.id, entity="activity", key=key,  # type: ignore[arg-type]
-                           state=act.state)
-        row = session.exec(select(ExplanationRow).where(ExplanationRow.activity_id == act.id,
-                                                        ExplanationRow.unit_code == code,
-                                                        ExplanationRow.state == "open")).first()
+        code = acting_unit(
+            principal,
+            unit,
+            what,
+            plan_id=plan.id,
+            entity="activity",
+            key=key,  # type: ignore[arg-type]
+            state=act.state,
+        )
+        row = session.exec(
+            select(ExplanationRow).where(
+                ExplanationRow.activity_id == act.id, ExplanationRow.unit_code == code, ExplanationRow.state == "open"
+            )
+        ).first()
         if row is None:
             raise Refusal(plan.id, "activity", key, act.state, t("explain.none_open", id=key, unit=code))  # type: ignore[arg-type]
         row.state, row.answer, row.answered_on = "answered", text, today
         session.add(row)
-        step = record(session, plan_id=plan.id, entity="activity", key=key, event="explanation_given",
-                      from_state=act.state, to_state=act.state, source=source, on=today,
-                      note=f"{code}: {text}", **acted_by(principal, stated_name))
+        step = record(
+            session,
+            plan_id=plan.id,
+            entity="activity",
+            key=key,
+            event="explanation_given",
+            from_state=act.state,
+            to_state=act.state,
+            source=source,
+            on=today,
+            note=f"{code}: {text}",
+            **acted_by(principal, stated_name),
+        )
         session.flush()
         _record_evidence(session, plan, act, code, "explanation", text, list(attachments), step)
         details = _details(session, act, unit=code, text=text)
-        told = _notify(session, plan, act, "explanation_given", (plan.focal_unit,), Role.COORDINATOR,
-                       _sequence(session, act), details, today)
+        told = _notify(
+            session,
+            plan,
+            act,
+            "explanation_given",
+            (plan.focal_unit,),
+            Role.COORDINATOR,
+            _sequence(session, act),
+            details,
+            today,
+        )
         return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]

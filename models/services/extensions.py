@@ -19,17 +19,27 @@ from pathlib import Path
 import pendulum
 from sqlmodel import Session, select
 
-from cchc_flow.models.services.access import Refusal, acted_by, acting_unit, check_coordinator, refusals_recorded
-from cchc_flow.models.services.activities import apply_event
-from cchc_flow.models.services.actions import (ActionResult, _activity, _details, _need, _notify, _record_evidence, _sequence, _today,
-                            resolve_plan, roles_of)
-from cchc_flow.models.store.attachments import check_files
-from cchc_flow.models.services.auth import Principal
-from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.rules.due import Role
-from cchc_flow.models.store.history import record
 from cchc_flow.models.rules.lifecycle import FINAL, Event, State
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.services.access import Refusal, acted_by, acting_unit, check_coordinator, refusals_recorded
+from cchc_flow.models.services.actions import (
+    ActionResult,
+    _activity,
+    _details,
+    _need,
+    _notify,
+    _record_evidence,
+    _sequence,
+    _today,
+    resolve_plan,
+    roles_of,
+)
+from cchc_flow.models.services.activities import apply_event
+from cchc_flow.models.services.auth import Principal
+from cchc_flow.models.store.attachments import check_files
+from cchc_flow.models.store.db import write_transaction
+from cchc_flow.models.store.history import record
 from cchc_flow.models.store.tables import ActivityRow, ExtensionRow, PhaseRow, PlanRow
 
 DEFAULT_MAX = 2
@@ -48,16 +58,26 @@ class Limits:
     max_extensions: int = DEFAULT_MAX
 
 
-def extension_problem(*, state: str, until: date, due: date, today: date, limits: Limits, granted: int,
-                      open_request: bool, beyond_phase: bool = False) -> str | None:
+def extension_problem(
+    *,
+    state: str,
+    until: date,
+    due: date,
+    today: date,
+    limits: Limits,
+    granted: int,
+    open_request: bool,
+    beyond_phase: bool = False,
+) -> str | None:
     """Why the due date of an activity in ``state`` (due ``due``, ``granted`` extensions so far) may not become
     ``until`` as of ``today`` (a pure rule), or None when it may. ``open_request``: one is already waiting (for a
     new request); ``beyond_phase``: the coordinator explicitly allows a date past the phase's end."""
     if state in FINAL:
         return t("extension.final", state=t(f"state.{state}"))
     if state not in EXTENDABLE:
-        return t("extension.bad_state", state=t(f"state.{state}"),
-                 allowed=", ".join(t(f"state.{s}") for s in EXTENDABLE))
+        return t(
+            "extension.bad_state", state=t(f"state.{state}"), allowed=", ".join(t(f"state.{s}") for s in EXTENDABLE)
+        )
     if open_request:
         return t("extension.open")
     if granted >= limits.max_extensions:
@@ -79,56 +99,126 @@ def limits_of(session: Session, plan: PlanRow, activity: ActivityRow) -> Limits:
 
 def extensions_of(session: Session, activity_id: int) -> list[ExtensionRow]:
     """Every request on an activity, oldest first."""
-    return list(session.exec(select(ExtensionRow).where(ExtensionRow.activity_id == activity_id)
-                             .order_by(ExtensionRow.id)))  # type: ignore[arg-type]
+    return list(
+        session.exec(select(ExtensionRow).where(ExtensionRow.activity_id == activity_id).order_by(ExtensionRow.id))
+    )  # type: ignore[arg-type]
 
 
 def granted_count(rows: list[ExtensionRow]) -> int:
     return sum(1 for r in rows if r.state == "approved")
 
 
-def request_extension(session: Session, *, principal: Principal, plan_code: str | None, key: str,
-                      unit: str | None = None, until: date, reason: str, attachments: list[Path] = (),  # type: ignore[assignment]
-                      stated_name: str | None = None, source: str = "cli", today: date | None = None) -> ActionResult:
+def request_extension(
+    session: Session,
+    *,
+    principal: Principal,
+    plan_code: str | None,
+    key: str,
+    unit: str | None = None,
+    until: date,
+    reason: str,
+    attachments: list[Path] = (),  # type: ignore[assignment]
+    stated_name: str | None = None,
+    source: str = "cli",
+    today: date | None = None,
+) -> ActionResult:
     """A lead unit asks for ``until`` as the activity's new due date, with a reason; the coordinator is told."""
     reason = _need(reason, "--reason")
     check_files(list(attachments))
     today = today or _today()
     what = t("event.extension_requested")
-    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
-            write_transaction(session):
+    with (
+        refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today),
+        write_transaction(session),
+    ):
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
-        code = acting_unit(principal, unit, what, plan_id=plan.id, entity="activity", key=key,  # type: ignore[arg-type]
-                           state=act.state)
+        code = acting_unit(
+            principal,
+            unit,
+            what,
+            plan_id=plan.id,
+            entity="activity",
+            key=key,  # type: ignore[arg-type]
+            state=act.state,
+        )
         leads, _ = roles_of(session, plan, act)
         if code not in (leads or (plan.focal_unit,)):
-            raise Refusal(plan.id, "activity", key, act.state,  # type: ignore[arg-type]
-                          t("extension.not_lead", leads=", ".join(leads) or plan.focal_unit, id=key, unit=code))
+            raise Refusal(
+                plan.id,
+                "activity",
+                key,
+                act.state,  # type: ignore[arg-type]
+                t("extension.not_lead", leads=", ".join(leads) or plan.focal_unit, id=key, unit=code),
+            )
         rows = extensions_of(session, act.id)  # type: ignore[arg-type]
-        problem = extension_problem(state=act.state, until=until, due=act.due, today=today,  # past the phase's
-                                    limits=limits_of(session, plan, act), granted=granted_count(rows),  # end: the
-                                    open_request=any(r.state == "open" for r in rows), beyond_phase=True)  # coordinator's
+        problem = extension_problem(
+            state=act.state,
+            until=until,
+            due=act.due,
+            today=today,  # past the phase's
+            limits=limits_of(session, plan, act),
+            granted=granted_count(rows),  # end: the
+            open_request=any(r.state == "open" for r in rows),
+            beyond_phase=True,
+        )  # coordinator's
         if problem:
             raise Refusal(plan.id, "activity", key, act.state, t("extension.refused", id=key, reason=problem))  # type: ignore[arg-type]
-        session.add(ExtensionRow(plan_id=plan.id, activity_id=act.id, unit_code=code, reason=reason,  # type: ignore[arg-type]
-                                 due_before=act.due, requested_until=until))
-        step = record(session, plan_id=plan.id, entity="activity", key=key, event="extension_requested",
-                      from_state=act.state, to_state=act.state, source=source, on=today,
-                      note=t("extension.note_request", unit=code, due=_d(act.due), until=_d(until), reason=reason),
-                      **acted_by(principal, stated_name))
+        session.add(
+            ExtensionRow(
+                plan_id=plan.id,
+                activity_id=act.id,
+                unit_code=code,
+                reason=reason,  # type: ignore[arg-type]
+                due_before=act.due,
+                requested_until=until,
+            )
+        )
+        step = record(
+            session,
+            plan_id=plan.id,
+            entity="activity",
+            key=key,
+            event="extension_requested",
+            from_state=act.state,
+            to_state=act.state,
+            source=source,
+            on=today,
+            note=t("extension.note_request", unit=code, due=_d(act.due), until=_d(until), reason=reason),
+            **acted_by(principal, stated_name),
+        )
         session.flush()
         _record_evidence(session, plan, act, code, "extension", reason, list(attachments), step)
         details = _details(session, act, unit=code, text=reason, until=_d(until), due=_d(act.due))
-        told = _notify(session, plan, act, "extension_requested", (plan.focal_unit,), Role.COORDINATOR,
-                       _sequence(session, act), details, today)
+        told = _notify(
+            session,
+            plan,
+            act,
+            "extension_requested",
+            (plan.focal_unit,),
+            Role.COORDINATOR,
+            _sequence(session, act),
+            details,
+            today,
+        )
         return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
 
 
-def decide_extension(session: Session, *, principal: Principal, plan_code: str | None, key: str, approve: bool,
-                     until: date | None = None, note: str | None = None, beyond_phase: bool = False,
-                     by: str | None = None, stated_name: str | None = None, source: str = "cli",
-                     today: date | None = None) -> ActionResult:
+def decide_extension(
+    session: Session,
+    *,
+    principal: Principal,
+    plan_code: str | None,
+    key: str,
+    approve: bool,
+    until: date | None = None,
+    note: str | None = None,
+    beyond_phase: bool = False,
+    by: str | None = None,
+    stated_name: str | None = None,
+    source: str = "cli",
+    today: date | None = None,
+) -> ActionResult:
     """The coordinator approves the open request (with its date, or ``until``) or refuses it with a note; the
     lead units are told (and the partners of an approval)."""
     from cchc_flow.models.services.actions import checked
@@ -136,8 +226,10 @@ def decide_extension(session: Session, *, principal: Principal, plan_code: str |
     note = _need(note or "", "--note") if not approve else checked(note, "--note")
     today = today or _today()
     what = t("event.extend" if approve else "event.extension_refused")
-    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
-            write_transaction(session):
+    with (
+        refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today),
+        write_transaction(session),
+    ):
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
         code = check_coordinator(principal, plan, by, what, entity="activity", key=key, state=act.state)
@@ -151,33 +243,70 @@ def decide_extension(session: Session, *, principal: Principal, plan_code: str |
         if not approve:
             request.state, request.decision_note = "refused", note
             session.add(request)
-            record(session, plan_id=plan.id, entity="activity", key=key, event="extension_refused",
-                   from_state=act.state, to_state=act.state, source=source, on=today,
-                   note=t("extension.note_refused", unit=code, until=_d(request.requested_until), note=note),
-                   **acted_by(principal, stated_name))
+            record(
+                session,
+                plan_id=plan.id,
+                entity="activity",
+                key=key,
+                event="extension_refused",
+                from_state=act.state,
+                to_state=act.state,
+                source=source,
+                on=today,
+                note=t("extension.note_refused", unit=code, until=_d(request.requested_until), note=note),
+                **acted_by(principal, stated_name),
+            )
             details = _details(session, act, unit=code, text=note, until=_d(request.requested_until))
-            told = _notify(session, plan, act, "extension_refused", leads or (plan.focal_unit,), Role.LEAD, seq,
-                           details, today)
+            told = _notify(
+                session, plan, act, "extension_refused", leads or (plan.focal_unit,), Role.LEAD, seq, details, today
+            )
             return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
         new_due = until or request.requested_until
-        problem = extension_problem(state=act.state, until=new_due, due=act.due, today=today,
-                                    limits=limits_of(session, plan, act), granted=granted_count(rows),
-                                    open_request=False, beyond_phase=beyond_phase)
+        problem = extension_problem(
+            state=act.state,
+            until=new_due,
+            due=act.due,
+            today=today,
+            limits=limits_of(session, plan, act),
+            granted=granted_count(rows),
+            open_request=False,
+            beyond_phase=beyond_phase,
+        )
         if problem:
             raise Refusal(plan.id, "activity", key, act.state, t("extension.refused", id=key, reason=problem))  # type: ignore[arg-type]
         old_due = act.due
         request.state, request.granted_until, request.decision_note = "approved", new_due, note
         request.beyond_phase = beyond_phase and new_due > limits_of(session, plan, act).phase_end
         session.add(request)
-        apply_event(session, act, Event.EXTEND, source=source, on=today,
-                    note=t("extension.note_approved", unit=code, due=_d(old_due), until=_d(new_due),
-                           planned=_d(act.window_end), note=note or ""),
-                    **acted_by(principal, stated_name))
+        apply_event(
+            session,
+            act,
+            Event.EXTEND,
+            source=source,
+            on=today,
+            note=t(
+                "extension.note_approved",
+                unit=code,
+                due=_d(old_due),
+                until=_d(new_due),
+                planned=_d(act.window_end),
+                note=note or "",
+            ),
+            **acted_by(principal, stated_name),
+        )
         act.extended_to = new_due
         session.add(act)
         session.flush()
-        details = _details(session, act, unit=code, text=note or "", until=_d(new_due),
-                           due=_d(old_due))
-        told = _notify(session, plan, act, "extension_approved", (leads or (plan.focal_unit,)) + partners, Role.LEAD,
-                       seq, details, today)
+        details = _details(session, act, unit=code, text=note or "", until=_d(new_due), due=_d(old_due))
+        told = _notify(
+            session,
+            plan,
+            act,
+            "extension_approved",
+            (leads or (plan.focal_unit,)) + partners,
+            Role.LEAD,
+            seq,
+            details,
+            today,
+        )
         return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]

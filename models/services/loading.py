@@ -7,12 +7,19 @@ from typing import Any, Literal
 
 from sqlmodel import Session, select
 
+from cchc_flow.models.rules.plan import Activity, Directory, Plan
 from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.history import record
-from cchc_flow.models.rules.plan import Activity, Directory, Plan
-from cchc_flow.models.store.tables import (ActivityRow, ActivityUnitRow, ContentRow, GroupMemberRow, PhaseRow, PlanRow,
-                           UnitRow)
+from cchc_flow.models.store.tables import (
+    ActivityRow,
+    ActivityUnitRow,
+    ContentRow,
+    GroupMemberRow,
+    PhaseRow,
+    PlanRow,
+    UnitRow,
+)
 
 
 @dataclass
@@ -26,8 +33,14 @@ def sync_units(session: Session, directory: Directory) -> None:
     """Make the unit table match the directory (units are never deleted: history refers to them)."""
     existing = {u.code: u for u in session.exec(select(UnitRow))}
     for unit in directory.units.values():
-        values = dict(name=unit.name, english=unit.english, kind=unit.kind, aliases=list(unit.aliases),
-                      tags=list(unit.tags), note=unit.note)
+        values = dict(
+            name=unit.name,
+            english=unit.english,
+            kind=unit.kind,
+            aliases=list(unit.aliases),
+            tags=list(unit.tags),
+            note=unit.note,
+        )
         row = existing.get(unit.code)
         if row is None:
             session.add(UnitRow(code=unit.code, **values))
@@ -38,16 +51,28 @@ def sync_units(session: Session, directory: Directory) -> None:
 
 
 def _activity_values(a: Activity) -> dict[str, Any]:
-    return dict(text=a.text, window_start=a.window.start, window_end=a.window.end,
-                window_as_written=a.window.as_written, funding=a.funding)
+    return dict(
+        text=a.text,
+        window_start=a.window.start,
+        window_end=a.window.end,
+        window_as_written=a.window.as_written,
+        funding=a.funding,
+    )
 
 
 def _roles(a: Activity) -> list[tuple[str, str, str]]:
     return [("lead", r.code, r.as_written) for r in a.lead] + [("partner", r.code, r.as_written) for r in a.partners]
 
 
-def load_plan(session: Session, plan: Plan, directory: Directory, stated_name: str | None = None,
-              source: str = "cli", origin: str | None = None, by: Principal | None = None) -> LoadResult:
+def load_plan(
+    session: Session,
+    plan: Plan,
+    directory: Directory,
+    stated_name: str | None = None,
+    source: str = "cli",
+    origin: str | None = None,
+    by: Principal | None = None,
+) -> LoadResult:
     """Insert ``plan`` or bring the stored one up to date, in one transaction; unchanged files write nothing.
 
     Loading from the CLI needs no token: the history says so (cchc_flow.models.services.access.tokenless), with ``stated_name`` beside
@@ -64,10 +89,16 @@ def load_plan(session: Session, plan: Plan, directory: Directory, stated_name: s
         if row is not None and row.digest == plan.digest and _groups(session, row.id) == _nonempty(plan.groups):
             return LoadResult("unchanged", row.id)
         created = row is None
-        plan_values = dict(number=plan.info.number, title=plan.info.title, issuer=plan.info.issuer,
-                           signed=plan.info.signed, focal_unit=directory.resolve(plan.info.focal_unit)[0],
-                           leadership=directory.resolve(plan.info.leadership)[0], digest=plan.digest,
-                           spec=_spec(plan))
+        plan_values = dict(
+            number=plan.info.number,
+            title=plan.info.title,
+            issuer=plan.info.issuer,
+            signed=plan.info.signed,
+            focal_unit=directory.resolve(plan.info.focal_unit)[0],
+            leadership=directory.resolve(plan.info.leadership)[0],
+            digest=plan.digest,
+            spec=_spec(plan),
+        )
         changes: list[tuple[str, str, str]] = []  # (entity, key, what changed)
         if row is None:
             row = PlanRow(code=plan.code, **plan_values)
@@ -83,25 +114,53 @@ def load_plan(session: Session, plan: Plan, directory: Directory, stated_name: s
         changes += _sync_groups(session, row.id, plan)
         changes += _sync_phases(session, row.id, plan, created)
         if created:
-            record(session, plan_id=row.id, entity="plan", key=plan.code, event="loaded", to_state="loaded",
-                   source=source, **actor,
-                   note=f"{plan.info.number}: {len(plan.phases)} giai đoạn, {len(plan.activities)} hoạt động{suffix}")
+            record(
+                session,
+                plan_id=row.id,
+                entity="plan",
+                key=plan.code,
+                event="loaded",
+                to_state="loaded",
+                source=source,
+                **actor,
+                note=f"{plan.info.number}: {len(plan.phases)} giai đoạn, {len(plan.activities)} hoạt động{suffix}",
+            )
             return LoadResult("created", row.id)
         for entity, key, what in changes:
-            record(session, plan_id=row.id, entity=entity, key=key, event="amended", source=source,
-                   note=what + suffix, **actor)
+            record(
+                session,
+                plan_id=row.id,
+                entity=entity,
+                key=key,
+                event="amended",
+                source=source,
+                note=what + suffix,
+                **actor,
+            )
         if not changes:  # only wording outside the tables changed (objectives, remarks...)
-            record(session, plan_id=row.id, entity="plan", key=plan.code, event="amended", source=source,
-                   note="digest " + plan.digest[:12] + suffix, **actor)
+            record(
+                session,
+                plan_id=row.id,
+                entity="plan",
+                key=plan.code,
+                event="amended",
+                source=source,
+                note="digest " + plan.digest[:12] + suffix,
+                **actor,
+            )
             changes.append(("plan", plan.code, "digest"))
         return LoadResult("amended", row.id, [f"{k}: {w}" for _, k, w in changes])
 
 
 def _spec(plan: Plan) -> dict[str, Any]:
-    return {"plan": plan.info.model_dump(mode="json"), "reminders": plan.reminders.model_dump(mode="json"),
-            "reporting": [r.model_dump(mode="json") for r in plan.reporting],
-            "groups": {code: list(members) for code, members in plan.groups.items()},
-            "max_extensions": plan.max_extensions, "scores": plan.scores}
+    return {
+        "plan": plan.info.model_dump(mode="json"),
+        "reminders": plan.reminders.model_dump(mode="json"),
+        "reporting": [r.model_dump(mode="json") for r in plan.reporting],
+        "groups": {code: list(members) for code, members in plan.groups.items()},
+        "max_extensions": plan.max_extensions,
+        "scores": plan.scores,
+    }
 
 
 def _groups(session: Session, plan_id: int) -> dict[str, tuple[str, ...]]:
@@ -127,8 +186,11 @@ def _sync_groups(session: Session, plan_id: int, plan: Plan) -> list[tuple[str, 
     for code, members in new.items():
         for m in members:
             session.add(GroupMemberRow(plan_id=plan_id, group_code=code, unit_code=m))
-    return [("group", code, f"{list(old.get(code, ()))} → {list(new.get(code, ()))}")
-            for code in sorted(set(old) | set(new)) if old.get(code) != new.get(code)]
+    return [
+        ("group", code, f"{list(old.get(code, ()))} → {list(new.get(code, ()))}")
+        for code in sorted(set(old) | set(new))
+        if old.get(code) != new.get(code)
+    ]
 
 
 def _sync_phases(session: Session, plan_id: int, plan: Plan, created: bool) -> list[tuple[str, str, str]]:
@@ -137,11 +199,15 @@ def _sync_phases(session: Session, plan_id: int, plan: Plan, created: bool) -> l
     activities = {a.key: a for a in session.exec(select(ActivityRow).where(ActivityRow.plan_id == plan_id))}
     seen: set[str] = set()
     for phase in plan.phases:
-        values = dict(name=phase.name, window_start=phase.window.start, window_end=phase.window.end,
-                      window_as_written=phase.window.as_written,
-                      review_activity=phase.review.activity if phase.review else None,
-                      review_kind=phase.review.kind if phase.review else None,
-                      review_title=phase.review.title if phase.review else None)
+        values = dict(
+            name=phase.name,
+            window_start=phase.window.start,
+            window_end=phase.window.end,
+            window_as_written=phase.window.as_written,
+            review_activity=phase.review.activity if phase.review else None,
+            review_kind=phase.review.kind if phase.review else None,
+            review_title=phase.review.title if phase.review else None,
+        )
         prow = phases.get(phase.number)
         if prow is None:
             prow = PhaseRow(plan_id=plan_id, number=phase.number, **values)
@@ -163,8 +229,9 @@ def _sync_phases(session: Session, plan_id: int, plan: Plan, created: bool) -> l
                 changes += _apply(crow, cvalues, "content", f"{phase.number}.{content.number}")
             for position, act in enumerate(content.activities, 1):
                 seen.add(act.key)
-                changes += _sync_activity(session, plan_id, prow.id, crow.id, position, act,
-                                          activities.get(act.key), created)
+                changes += _sync_activity(
+                    session, plan_id, prow.id, crow.id, position, act, activities.get(act.key), created
+                )
     for key, arow in activities.items():
         if key not in seen and arow.in_plan:
             arow.in_plan = False
@@ -186,8 +253,16 @@ def _short(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _sync_activity(session: Session, plan_id: int, phase_id: int, content_id: int, position: int, act: Activity,
-                   row: ActivityRow | None, created: bool) -> list[tuple[str, str, str]]:
+def _sync_activity(
+    session: Session,
+    plan_id: int,
+    phase_id: int,
+    content_id: int,
+    position: int,
+    act: Activity,
+    row: ActivityRow | None,
+    created: bool,
+) -> list[tuple[str, str, str]]:
     values = dict(phase_id=phase_id, content_id=content_id, position=position, **_activity_values(act))
     changes: list[tuple[str, str, str]] = []
     if row is None:
@@ -197,16 +272,22 @@ def _sync_activity(session: Session, plan_id: int, phase_id: int, content_id: in
         if not created:
             changes.append(("activity", act.key, "added"))
     else:
-        changes = [c for c in _apply(row, values, "activity", act.key)
-                   if not c[2].startswith(("phase_id", "content_id", "position"))]
+        changes = [
+            c
+            for c in _apply(row, values, "activity", act.key)
+            if not c[2].startswith(("phase_id", "content_id", "position"))
+        ]
         if not row.in_plan:
             row.in_plan = True
             changes.append(("activity", act.key, "back in the plan file"))
-    old_roles = {(r.role, r.unit_code): r for r in
-                 session.exec(select(ActivityUnitRow).where(ActivityUnitRow.activity_id == row.id))}
+    old_roles = {
+        (r.role, r.unit_code): r
+        for r in session.exec(select(ActivityUnitRow).where(ActivityUnitRow.activity_id == row.id))
+    }
     new_roles = _roles(act)
-    if [(r, c) for r, c, _ in new_roles] != sorted(old_roles, key=lambda k: old_roles[k].position) or \
-            any(old_roles[(r, c)].as_written != w for r, c, w in new_roles if (r, c) in old_roles):
+    if [(r, c) for r, c, _ in new_roles] != sorted(old_roles, key=lambda k: old_roles[k].position) or any(
+        old_roles[(r, c)].as_written != w for r, c, w in new_roles if (r, c) in old_roles
+    ):
         if old_roles and not created:
             for role in ("lead", "partner"):
                 before = [c for (r, c) in sorted(old_roles, key=lambda k: old_roles[k].position) if r == role]
@@ -217,6 +298,7 @@ def _sync_activity(session: Session, plan_id: int, phase_id: int, content_id: in
             session.delete(r)
         session.flush()
         for pos, (role, code, written) in enumerate(new_roles):
-            session.add(ActivityUnitRow(activity_id=row.id, role=role, unit_code=code, position=pos,
-                                        as_written=written))
+            session.add(
+                ActivityUnitRow(activity_id=row.id, role=role, unit_code=code, position=pos, as_written=written)
+            )
     return changes

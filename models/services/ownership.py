@@ -32,8 +32,11 @@ def owner_problem(session: Session) -> tuple[str, str | None]:
         owner, uid = path.stat().st_uid, os.getuid()
         who = f"uid {uid}"
         return who, None if owner == uid else t("recover.sqlite_owner", path=path, owner=owner, uid=uid)
-    user, owner, ok = session.execute(sa.text(
-        "SELECT current_user, tableowner, pg_has_role(current_user, tableowner, 'MEMBER') "
-        "OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) "
-        "FROM pg_tables WHERE tablename = 'transition' AND schemaname = current_schema()")).one()
+    user, owner, ok = session.execute(
+        sa.text(
+            "SELECT current_user, tableowner, pg_has_role(current_user, tableowner, 'MEMBER') "
+            "OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) "
+            "FROM pg_tables WHERE tablename = 'transition' AND schemaname = current_schema()"
+        )
+    ).one()
     return str(user), None if ok else t("recover.pg_owner", user=user, owner=owner)

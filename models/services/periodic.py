@@ -7,17 +7,17 @@ from datetime import date, timedelta
 
 from sqlmodel import Session, select
 
-from cchc_flow.models.services.activities import unit_expander
-from cchc_flow.models.store.attachments import File, check_files, store
-from cchc_flow.models.services.auth import Principal
+from cchc_flow.models.notify.notices import enqueue
 from cchc_flow.models.rules.backdating import LateLetter
 from cchc_flow.models.rules.calendar import working_day_on_or_after, working_day_on_or_before
-from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.rules.due import Message, Notice, Role
-from cchc_flow.models.store.history import record
 from cchc_flow.models.rules.labels import period_label
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.notify.notices import enqueue
+from cchc_flow.models.services.activities import unit_expander
+from cchc_flow.models.services.auth import Principal
+from cchc_flow.models.store.attachments import File, check_files, store
+from cchc_flow.models.store.db import write_transaction
+from cchc_flow.models.store.history import record
 from cchc_flow.models.store.queries import roles_by_activity
 from cchc_flow.models.store.tables import PhaseRow, PlanRow, SubmissionRow, UnitRow
 
@@ -31,7 +31,7 @@ class Period:
     duty: str
     label: str
     due: date
-    to: str                     # unit code that receives the reports (the coordinator in 3723)
+    to: str  # unit code that receives the reports (the coordinator in 3723)
     text: str
 
 
@@ -57,8 +57,13 @@ def periods(duties: list[dict], start: date, end: date, resolve: dict[str, str])
     return sorted(out, key=lambda p: (p.due, p.duty))
 
 
-def periodic_due(plan_periods: list[Period], reporters: tuple[str, ...], submitted: set[tuple[str, str, str]],
-                 today: date, reminder_days: tuple[int, ...] = REMINDER_DAYS) -> list[tuple[Period, Message]]:
+def periodic_due(
+    plan_periods: list[Period],
+    reporters: tuple[str, ...],
+    submitted: set[tuple[str, str, str]],
+    today: date,
+    reminder_days: tuple[int, ...] = REMINDER_DAYS,
+) -> list[tuple[Period, Message]]:
     """Reminders to units that have not submitted before the due date; the missing list to the recipient after it.
 
     ``submitted`` holds (duty, period label, unit). A reminder due on a holiday goes out the working day before;
@@ -101,13 +106,25 @@ def reporters(session: Session, plan: PlanRow, duty: str) -> tuple[str, ...]:
 
 
 def submitted(session: Session, plan_id: int) -> set[tuple[str, str, str]]:
-    return {(s.duty, s.period, s.unit_code) for s in
-            session.exec(select(SubmissionRow).where(SubmissionRow.plan_id == plan_id))}
+    return {
+        (s.duty, s.period, s.unit_code)
+        for s in session.exec(select(SubmissionRow).where(SubmissionRow.plan_id == plan_id))
+    }
 
 
-def submit_report(session: Session, *, principal: Principal, plan_code: str | None, unit: str | None = None,
-                  period: str, file: File, stated_name: str | None = None, today: date, source: str = "cli",
-                  letter: LateLetter | None = None) -> tuple[int, Period, bool]:
+def submit_report(
+    session: Session,
+    *,
+    principal: Principal,
+    plan_code: str | None,
+    unit: str | None = None,
+    period: str,
+    file: File,
+    stated_name: str | None = None,
+    today: date,
+    source: str = "cli",
+    letter: LateLetter | None = None,
+) -> tuple[int, Period, bool]:
     """Record a unit's periodic report (the file is stored with its hash); returns (plan id, period, on time).
 
     ``principal`` submits for its own unit only; ``unit``, when given, must be that unit. Refusals are recorded.
@@ -119,13 +136,20 @@ def submit_report(session: Session, *, principal: Principal, plan_code: str | No
     check_files([file])
     letter = checked_letter(letter)
     what = t("event.submit")
-    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
-            write_transaction(session):
+    with (
+        refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today),
+        write_transaction(session),
+    ):
         plan = resolve_plan(session, plan_code)
         matches = [p for p in plan_periods(session, plan) if p.label == period]
         if not matches:
-            raise ReportInputError(t("report.unknown_period", period=period, known=", ".join(
-                dict.fromkeys(p.label for p in plan_periods(session, plan)))))
+            raise ReportInputError(
+                t(
+                    "report.unknown_period",
+                    period=period,
+                    known=", ".join(dict.fromkeys(p.label for p in plan_periods(session, plan))),
+                )
+            )
         p = matches[0]
         named = (unit or principal.unit or "?").upper()
         day = step_day(session, principal, plan, "report", f"{p.duty}/{p.label}/{named}", None, letter, today, what)
@@ -134,29 +158,68 @@ def submit_report(session: Session, *, principal: Principal, plan_code: str | No
                 raise ActionInputError(t("backdate.unit_needed"))
             code = named
         else:
-            code = acting_unit(principal, unit, what, plan_id=plan.id, entity="report",  # type: ignore[arg-type]
-                               key=f"{p.duty}/{p.label}/{named}", state=None)
+            code = acting_unit(
+                principal,
+                unit,
+                what,
+                plan_id=plan.id,
+                entity="report",  # type: ignore[arg-type]
+                key=f"{p.duty}/{p.label}/{named}",
+                state=None,
+            )
         if code not in reporters(session, plan, p.duty):
             raise ReportInputError(t("report.not_reporter", unit=code, plan=plan.code))
         stored = store(file, "submissions")
         by = acted_by(principal, stated_name)
-        session.add(SubmissionRow(plan_id=plan.id, duty=p.duty, period=p.label, unit_code=code,
-                                  file_name=str(stored["name"]), sha256=str(stored["sha256"]),
-                                  size=int(stored["size"]), stored_path=str(stored["path"]), actor=str(by["actor"])))
+        session.add(
+            SubmissionRow(
+                plan_id=plan.id,
+                duty=p.duty,
+                period=p.label,
+                unit_code=code,
+                file_name=str(stored["name"]),
+                sha256=str(stored["sha256"]),
+                size=int(stored["size"]),
+                stored_path=str(stored["path"]),
+                actor=str(by["actor"]),
+            )
+        )
         on_time = day < p.due
-        step = record(session, plan_id=plan.id, entity="report", key=f"{p.duty}/{p.label}/{code}", event="submit",
-                      source=source, note=f"{stored['name']} sha256 {str(stored['sha256'])[:12]}", on=day,
-                      letter_ref=letter.reference if letter else None, **by)
+        step = record(
+            session,
+            plan_id=plan.id,
+            entity="report",
+            key=f"{p.duty}/{p.label}/{code}",
+            event="submit",
+            source=source,
+            note=f"{stored['name']} sha256 {str(stored['sha256'])[:12]}",
+            on=day,
+            letter_ref=letter.reference if letter else None,
+            **by,
+        )
         session.flush()
-        enqueue(session, plan_id=plan.id, plan_code=plan.code, entity="report", entity_key=f"{p.duty}/{p.label}",
-                messages=[Message(Notice.REPORT_SUBMITTED, p.to, Role.COORDINATOR, step.id or 0)], as_of=today,
-                details=period_details(p, unit=code, file=str(stored["name"]),
-                                       on_time=on_time, attach=[str(stored["path"])]))
+        enqueue(
+            session,
+            plan_id=plan.id,
+            plan_code=plan.code,
+            entity="report",
+            entity_key=f"{p.duty}/{p.label}",
+            messages=[Message(Notice.REPORT_SUBMITTED, p.to, Role.COORDINATOR, step.id or 0)],
+            as_of=today,
+            details=period_details(
+                p, unit=code, file=str(stored["name"]), on_time=on_time, attach=[str(stored["path"])]
+            ),
+        )
         return plan.id, p, on_time
 
 
 def period_details(p: Period, **extra: object) -> dict:
     """What a periodic-report message needs to say."""
-    return {"phase": p.label, "title": t("report.title", period=period_label(p.label)), "start": None,
-            "end": p.due.isoformat(),
-            "leads": [], **extra}
+    return {
+        "phase": p.label,
+        "title": t("report.title", period=period_label(p.label)),
+        "start": None,
+        "end": p.due.isoformat(),
+        "leads": [],
+        **extra,
+    }

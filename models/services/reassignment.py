@@ -9,21 +9,36 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from cchc_flow.models.services.access import Refusal, acted_by, check_coordinator, refusals_recorded
-from cchc_flow.models.services.actions import (ActionResult, _activity, _details, _need, _notify, _sequence, _today, resolve_plan,
-                            roles_of)
-from cchc_flow.models.services.auth import Principal
-from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.rules.due import Role
-from cchc_flow.models.store.history import record
 from cchc_flow.models.rules.lifecycle import FINAL
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.services.access import Refusal, acted_by, check_coordinator, refusals_recorded
+from cchc_flow.models.services.actions import (
+    ActionResult,
+    _activity,
+    _details,
+    _need,
+    _notify,
+    _sequence,
+    _today,
+    resolve_plan,
+    roles_of,
+)
+from cchc_flow.models.services.auth import Principal
+from cchc_flow.models.store.db import write_transaction
+from cchc_flow.models.store.history import record
 from cchc_flow.models.store.queries import roles_by_activity
 from cchc_flow.models.store.tables import ReassignmentRow, UnitRow
 
 
-def reassignment_problem(*, state: str, leads: Sequence[str], partners: Sequence[str], known: set[str],
-                         current: tuple[Sequence[str], Sequence[str]]) -> str | None:
+def reassignment_problem(
+    *,
+    state: str,
+    leads: Sequence[str],
+    partners: Sequence[str],
+    known: set[str],
+    current: tuple[Sequence[str], Sequence[str]],
+) -> str | None:
     """Why an activity in ``state`` may not be given to ``leads`` and ``partners`` (a pure rule), or None.
 
     ``known``: the unit codes of the directory; ``current``: its (leads, partners) in force now.
@@ -50,15 +65,28 @@ def codes(text: str | None) -> list[str] | None:
     return list(dict.fromkeys(c.strip().upper() for c in text.split(",") if c.strip() and c.strip() != "-"))
 
 
-def reassign(session: Session, *, principal: Principal, plan_code: str | None, key: str, leads: list[str] | None,
-             partners: list[str] | None = None, reason: str, by: str | None = None, stated_name: str | None = None,
-             source: str = "cli", today: date | None = None) -> ActionResult:
+def reassign(
+    session: Session,
+    *,
+    principal: Principal,
+    plan_code: str | None,
+    key: str,
+    leads: list[str] | None,
+    partners: list[str] | None = None,
+    reason: str,
+    by: str | None = None,
+    stated_name: str | None = None,
+    source: str = "cli",
+    today: date | None = None,
+) -> ActionResult:
     """The coordinator gives the activity to ``leads`` (None: unchanged) and ``partners`` (None: unchanged)."""
     reason = _need(reason, "--reason")
     today = today or _today()
     what = t("event.reassign")
-    with refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today), \
-            write_transaction(session):
+    with (
+        refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today),
+        write_transaction(session),
+    ):
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
         code = check_coordinator(principal, plan, by, what, entity="activity", key=key, state=act.state)
@@ -67,25 +95,58 @@ def reassign(session: Session, *, principal: Principal, plan_code: str | None, k
         new_leads = now["lead"] if leads is None else leads
         new_partners = now["partner"] if partners is None else partners
         known = set(session.exec(select(UnitRow.code)).all())
-        problem = reassignment_problem(state=act.state, leads=new_leads, partners=new_partners, known=known,
-                                       current=(now["lead"], now["partner"]))
+        problem = reassignment_problem(
+            state=act.state, leads=new_leads, partners=new_partners, known=known, current=(now["lead"], now["partner"])
+        )
         if problem:
             raise Refusal(plan.id, "activity", key, act.state, t("reassign.refused", id=key, reason=problem))  # type: ignore[arg-type]
-        session.add(ReassignmentRow(plan_id=plan.id, activity_id=act.id, leads=list(new_leads),  # type: ignore[arg-type]
-                                    partners=list(new_partners), reason=reason, actor=acted_by(principal)["actor"]))
+        session.add(
+            ReassignmentRow(
+                plan_id=plan.id,
+                activity_id=act.id,
+                leads=list(new_leads),  # type: ignore[arg-type]
+                partners=list(new_partners),
+                reason=reason,
+                actor=acted_by(principal)["actor"],
+            )
+        )
         session.flush()
-        record(session, plan_id=plan.id, entity="activity", key=key, event="reassign", from_state=act.state,
-               to_state=act.state, source=source, on=today,
-               note=t("reassign.note", unit=code, old_leads=", ".join(now["lead"]) or "—",
-                      leads=", ".join(new_leads), old_partners=", ".join(now["partner"]) or "—",
-                      partners=", ".join(new_partners) or "—", reason=reason),
-               **acted_by(principal, stated_name))
+        record(
+            session,
+            plan_id=plan.id,
+            entity="activity",
+            key=key,
+            event="reassign",
+            from_state=act.state,
+            to_state=act.state,
+            source=source,
+            on=today,
+            note=t(
+                "reassign.note",
+                unit=code,
+                old_leads=", ".join(now["lead"]) or "—",
+                leads=", ".join(new_leads),
+                old_partners=", ".join(now["partner"]) or "—",
+                partners=", ".join(new_partners) or "—",
+                reason=reason,
+            ),
+            **acted_by(principal, stated_name),
+        )
         leads_now, partners_now = roles_of(session, plan, act)
         details = _details(session, act, unit=code, text=reason, old=", ".join(old_leads) or "—")
         seq = _sequence(session, act)
         told = _notify(session, plan, act, "reassigned", leads_now, Role.LEAD, seq, details, today)
-        told += _notify(session, plan, act, "reassigned", tuple(p for p in partners_now if p not in leads_now),
-                        Role.PARTNER, seq, details, today)
+        told += _notify(
+            session,
+            plan,
+            act,
+            "reassigned",
+            tuple(p for p in partners_now if p not in leads_now),
+            Role.PARTNER,
+            seq,
+            details,
+            today,
+        )
         relieved = tuple(u for u in (*old_leads, *old_partners) if u not in (*leads_now, *partners_now))
         told += _notify(session, plan, act, "relieved", relieved, Role.LEAD, seq, details, today)
         return ActionResult(plan.id, key, act.state, tuple(dict.fromkeys(told)))  # type: ignore[arg-type]

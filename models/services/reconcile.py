@@ -9,11 +9,11 @@ from datetime import date
 
 from sqlmodel import Session, select
 
+from cchc_flow.models.notify.notices import notification, queue
+from cchc_flow.models.rules.due import Decision, Facts, decide
 from cchc_flow.models.services.activities import Change, PhaseView, apply_changes
 from cchc_flow.models.store.db import write_transaction
-from cchc_flow.models.rules.due import Decision, Facts, decide
 from cchc_flow.models.store.killpoints import kill_point
-from cchc_flow.models.notify.notices import notification, queue
 from cchc_flow.models.store.tables import ActivityRow
 
 SYSTEM_ACTOR = "cchc-flow"
@@ -38,8 +38,9 @@ class Recorded:
     queued: int = 0
 
 
-def record_decisions(s: Session, view: PhaseView, decided: Sequence[Decided], today: date,
-                     flow_run_id: str | None = None) -> dict[str, Recorded]:
+def record_decisions(
+    s: Session, view: PhaseView, decided: Sequence[Decided], today: date, flow_run_id: str | None = None
+) -> dict[str, Recorded]:
     """Apply every non-empty decision and queue its messages, all in one transaction (all or nothing).
 
     Each activity's stored state is read again under the write lock: if a unit or another run moved it since the
@@ -53,15 +54,43 @@ def record_decisions(s: Session, view: PhaseView, decided: Sequence[Decided], to
     views = {a.facts.key: a for a in view.activities}
     with write_transaction(s):
         wanted = [views[d.facts.key].id for d in todo]
-        rows = {r.key: r for r in s.exec(select(ActivityRow).where(ActivityRow.id.in_(wanted)).order_by(ActivityRow.id)
-                                          .with_for_update())}  # one lock order for every run
-        decisions = {d.facts.key: d.decision if rows[d.facts.key].state == d.facts.state else
-                     decide(replace(d.facts, state=rows[d.facts.key].state), today, view.parties) for d in todo}
-        apply_changes(s, [Change(rows[d.facts.key], tuple(decisions[d.facts.key].events), (flow_run_id, d.task_run_id))
-                          for d in todo if decisions[d.facts.key].events], actor=SYSTEM_ACTOR, source="flow", on=today)
-        notices = [notification(plan_id=view.plan_id, plan_code=view.plan_code, entity="activity", entity_key=key,
-                                message=m, as_of=today, details=views[key].details, flow_run_id=flow_run_id)
-                   for key, decision in decisions.items() for m in decision.messages]
+        rows = {
+            r.key: r
+            for r in s.exec(
+                select(ActivityRow).where(ActivityRow.id.in_(wanted)).order_by(ActivityRow.id).with_for_update()
+            )
+        }  # one lock order for every run
+        decisions = {
+            d.facts.key: d.decision
+            if rows[d.facts.key].state == d.facts.state
+            else decide(replace(d.facts, state=rows[d.facts.key].state), today, view.parties)
+            for d in todo
+        }
+        apply_changes(
+            s,
+            [
+                Change(rows[d.facts.key], tuple(decisions[d.facts.key].events), (flow_run_id, d.task_run_id))
+                for d in todo
+                if decisions[d.facts.key].events
+            ],
+            actor=SYSTEM_ACTOR,
+            source="flow",
+            on=today,
+        )
+        notices = [
+            notification(
+                plan_id=view.plan_id,
+                plan_code=view.plan_code,
+                entity="activity",
+                entity_key=key,
+                message=m,
+                as_of=today,
+                details=views[key].details,
+                flow_run_id=flow_run_id,
+            )
+            for key, decision in decisions.items()
+            for m in decision.messages
+        ]
         new = queue(s, notices)
         queued = Counter(n["entity_key"] for n in notices if n["key"] in new)
         for key, decision in decisions.items():

@@ -21,7 +21,7 @@ from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.tables import TokenRow, WebSessionRow
 
-LIFETIME = timedelta(hours=8)   # from signing in; never extended
+LIFETIME = timedelta(hours=8)  # from signing in; never extended
 
 
 def _hash(secret: str) -> str:
@@ -35,8 +35,17 @@ def open_session(s: Session, principal: Principal, via: str, replaces: str | Non
     with write_transaction(s):
         if replaces:
             _end(s, WebSessionRow.secret_hash == _hash(replaces), "replaced")
-        s.add(WebSessionRow(secret_hash=_hash(secret), role=principal.role, unit_code=principal.unit,
-                            token_id=principal.token_id, via=via, started_at=now, expires_at=now + LIFETIME))
+        s.add(
+            WebSessionRow(
+                secret_hash=_hash(secret),
+                role=principal.role,
+                unit_code=principal.unit,
+                token_id=principal.token_id,
+                via=via,
+                started_at=now,
+                expires_at=now + LIFETIME,
+            )
+        )
     return secret
 
 
@@ -44,9 +53,11 @@ def session_principal(s: Session, secret: str | None) -> Principal | None:
     """Who the session ``secret`` is for, or None: unknown, ended, past its 8 hours, or its token revoked."""
     if not secret:
         return None
-    found = s.exec(select(WebSessionRow, TokenRow.revoked_at, TokenRow.role, TokenRow.label)
-                   .join(TokenRow, WebSessionRow.token_id == TokenRow.id, isouter=True)
-                   .where(WebSessionRow.secret_hash == _hash(secret))).first()
+    found = s.exec(
+        select(WebSessionRow, TokenRow.revoked_at, TokenRow.role, TokenRow.label)
+        .join(TokenRow, WebSessionRow.token_id == TokenRow.id, isouter=True)
+        .where(WebSessionRow.secret_hash == _hash(secret))
+    ).first()
     if found is None:
         return None
     row, revoked_at, token_role, label = found
@@ -66,9 +77,17 @@ def end_session(s: Session, secret: str, by: str) -> None:
 def open_unit_sessions(s: Session) -> list[WebSessionRow]:
     """Unit officers' sessions still open, newest first (what the coordinator may end)."""
     now = pendulum.now("UTC")
-    return list(s.exec(select(WebSessionRow).where(WebSessionRow.role == "unit", WebSessionRow.ended_at.is_(None),  # type: ignore[union-attr]
-                                                   WebSessionRow.expires_at > now)
-                       .order_by(WebSessionRow.id.desc())))  # type: ignore[union-attr]
+    return list(
+        s.exec(
+            select(WebSessionRow)
+            .where(
+                WebSessionRow.role == "unit",
+                WebSessionRow.ended_at.is_(None),  # type: ignore[union-attr]
+                WebSessionRow.expires_at > now,
+            )
+            .order_by(WebSessionRow.id.desc())
+        )
+    )  # type: ignore[union-attr]
 
 
 def end_unit_session(s: Session, session_id: int, by: str) -> bool:
@@ -78,6 +97,9 @@ def end_unit_session(s: Session, session_id: int, by: str) -> bool:
 
 
 def _end(s: Session, which: sa.ColumnElement[bool], by: str) -> int:
-    result = s.execute(sa.update(WebSessionRow).where(which, WebSessionRow.ended_at.is_(None))  # type: ignore[union-attr]
-                       .values(ended_at=pendulum.now("UTC"), ended_by=by))
+    result = s.execute(
+        sa.update(WebSessionRow)
+        .where(which, WebSessionRow.ended_at.is_(None))  # type: ignore[union-attr]
+        .values(ended_at=pendulum.now("UTC"), ended_by=by)
+    )
     return result.rowcount  # type: ignore[attr-defined]

@@ -31,8 +31,9 @@ def anchor_lines(session: Session, plan_id: int, plan_code: str) -> list[str]:
     lines = []
     for chain in CHAINS:
         model = MODELS[chain]
-        head = session.execute(select(model.seq, model.row_hash).where(model.plan_id == plan_id)
-                               .order_by(model.seq.desc()).limit(1)).first()
+        head = session.execute(
+            select(model.seq, model.row_hash).where(model.plan_id == plan_id).order_by(model.seq.desc()).limit(1)
+        ).first()
         if head and head[1]:
             lines.append(f"{TAG} {plan_code} {chain}:{head[0]}:{head[1]}")
     return lines
@@ -66,7 +67,7 @@ def _text(path: Path) -> str:
 
         try:
             doc = docx.Document(str(path))
-        except Exception:  # noqa: BLE001  (not a Word document after all: read it as text below)
+        except Exception:
             pass
         else:
             cells = (c.text for table in doc.tables for row in table.rows for c in row.cells)

@@ -37,8 +37,9 @@ def _bulk(state: ORMExecuteState) -> None:
         return
     mapper = state.bind_mapper
     if mapper is not None and mapper.class_ in _GUARDED:
-        raise AppendOnlyViolation(f"{mapper.class_.__tablename__} is append-only: "
-                                  f"{'UPDATE' if state.is_update else 'DELETE'} refused")
+        raise AppendOnlyViolation(
+            f"{mapper.class_.__tablename__} is append-only: {'UPDATE' if state.is_update else 'DELETE'} refused"
+        )
 
 
 def guard(*models: type) -> None:

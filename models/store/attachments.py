@@ -11,8 +11,8 @@ from cchc_flow.models.rules.messages import t
 from cchc_flow.settings import get_settings
 
 MAX_BYTES = 25 * 1024 * 1024
-STORED_NAME_BYTES = 180   # sha256, a dash, this and ".tmp" stay under the file systems' 255 bytes a name
-File = Path | tuple[Path, str]   # a file, or (a copy of it, the name its sender gave it): the portal's uploads
+STORED_NAME_BYTES = 180  # sha256, a dash, this and ".tmp" stay under the file systems' 255 bytes a name
+File = Path | tuple[Path, str]  # a file, or (a copy of it, the name its sender gave it): the portal's uploads
 
 
 class AttachmentError(ValueError):

@@ -17,13 +17,21 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from cchc_flow.models.store.chain import (DELIVERY_FIELDS, GENESIS, NOTIFICATION_FIELDS, STEP_DETAILS, TRANSITION_FIELDS,
-                          delivery_content, row_hash, transition_content)
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.store.chain import (
+    DELIVERY_FIELDS,
+    GENESIS,
+    NOTIFICATION_FIELDS,
+    STEP_DETAILS,
+    TRANSITION_FIELDS,
+    delivery_content,
+    row_hash,
+    transition_content,
+)
 from cchc_flow.models.store.tables import DeliveryRow, NotificationRow, PlanRow, TransitionRow
 
 CHAINS = ("transition", "delivery")
-_LOCK_SPACE = {"transition": 0x63630001, "delivery": 0x63630002}   # first key of pg_advisory_xact_lock(int, int)
+_LOCK_SPACE = {"transition": 0x63630001, "delivery": 0x63630002}  # first key of pg_advisory_xact_lock(int, int)
 MODELS = {"transition": TransitionRow, "delivery": DeliveryRow}
 TRIGGERS = {  # what migrations 0005 and 0006 create, per dialect
     "sqlite": {f"{table}_append_only_{op}" for table in CHAINS for op in ("update", "delete", "insert")},
@@ -34,14 +42,17 @@ VERIFY_BATCH = 5000
 
 # ---------------------------------------------------------------------------------------------- sealing at insert
 
+
 def chain_head(session: Session, chain: str, plan_id: int) -> tuple[int, str]:
     """Lock ``chain`` of the plan for this transaction and return its last (seq, row_hash), or (0, GENESIS)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(sa.text("SELECT pg_advisory_xact_lock(:space, :plan)"),
-                        {"space": _LOCK_SPACE[chain], "plan": plan_id})
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:space, :plan)"), {"space": _LOCK_SPACE[chain], "plan": plan_id}
+        )
     model = MODELS[chain]
-    head = session.execute(select(model.seq, model.row_hash).where(model.plan_id == plan_id)
-                           .order_by(model.seq.desc()).limit(1)).first()
+    head = session.execute(
+        select(model.seq, model.row_hash).where(model.plan_id == plan_id).order_by(model.seq.desc()).limit(1)
+    ).first()
     return (head[0], head[1]) if head else (0, GENESIS)
 
 
@@ -53,8 +64,9 @@ def seal_transition(row: dict[str, Any], head: tuple[int, str]) -> None:
     row["row_hash"] = row_hash("transition", row["plan_id"], seq + 1, prev, transition_content(row))
 
 
-def seal_deliveries(session: Session, rows: Sequence[dict[str, Any]],
-                    notifications: Mapping[int, NotificationRow]) -> None:
+def seal_deliveries(
+    session: Session, rows: Sequence[dict[str, Any]], notifications: Mapping[int, NotificationRow]
+) -> None:
     """Give each delivery row (column values, not yet inserted, in order) its plan, place and hash;
     ``notifications`` by id."""
     heads: dict[int, tuple[int, str]] = {}
@@ -68,12 +80,12 @@ def seal_deliveries(session: Session, rows: Sequence[dict[str, Any]],
             heads[n.plan_id] = chain_head(session, "delivery", n.plan_id)
         seq, prev = heads[n.plan_id]
         row["seq"], row["prev_hash"] = seq + 1, prev
-        row["row_hash"] = row_hash("delivery", n.plan_id, seq + 1, prev,
-                                   delivery_content(row, delivered[n.id]))  # type: ignore[index]
+        row["row_hash"] = row_hash("delivery", n.plan_id, seq + 1, prev, delivery_content(row, delivered[n.id]))  # type: ignore[index]
         heads[n.plan_id] = (seq + 1, row["row_hash"])
 
 
 # ---------------------------------------------------------------------------------------------- verification
+
 
 @dataclass(frozen=True)
 class Break:
@@ -83,7 +95,7 @@ class Break:
     chain: str
     row_id: int | None
     seq: int | None
-    problem: str          # altered | removed | reordered | unsealed | foreign
+    problem: str  # altered | removed | reordered | unsealed | foreign
     message: str
 
 
@@ -93,7 +105,7 @@ class ChainState:
     chain: str
     rows: int = 0
     head: str = GENESIS
-    watch: frozenset[int] = frozenset()                      # anchored seqs: their hashes are kept in ``watched``
+    watch: frozenset[int] = frozenset()  # anchored seqs: their hashes are kept in ``watched``
     watched: dict[int, str] = field(default_factory=dict)
 
     @property
@@ -113,7 +125,7 @@ class VerifyReport:
         return not self.breaks and not self.missing_triggers
 
 
-Anchors = Mapping[tuple[str, str], Sequence[tuple[int, str]]]   # (plan code, chain) -> [(seq, hash or its prefix)]
+Anchors = Mapping[tuple[str, str], Sequence[tuple[int, str]]]  # (plan code, chain) -> [(seq, hash or its prefix)]
 
 
 def verify(session: Session, plan_code: str | None = None, anchors: Anchors | None = None) -> VerifyReport:
@@ -148,29 +160,56 @@ def _rows(session: Session, chain: str, plan_id: int) -> Iterator[Mapping[str, A
     # Core columns (no ORM row processing): verification reads every row
     if chain == "transition":
         T = TransitionRow.__table__.c
-        query = sa.select(T.id, T.plan_id, T.seq, T.prev_hash, T.row_hash,
-                          *[T[k] for k in TRANSITION_FIELDS + STEP_DETAILS]).where(T.plan_id == plan_id).order_by(T.seq, T.id)
+        query = (
+            sa.select(
+                T.id, T.plan_id, T.seq, T.prev_hash, T.row_hash, *[T[k] for k in TRANSITION_FIELDS + STEP_DETAILS]
+            )
+            .where(T.plan_id == plan_id)
+            .order_by(T.seq, T.id)
+        )
     else:
         delivery, notification = DeliveryRow.__table__, NotificationRow.__table__
         D, N = delivery.c, notification.c
-        query = (sa.select(D.id, D.plan_id, D.seq, D.prev_hash, D.row_hash, *[D[k] for k in DELIVERY_FIELDS],
-                           N.plan_id.label("n_plan_id"), *[N[k].label(f"n_{k}") for k in NOTIFICATION_FIELDS])
-                 .select_from(delivery.outerjoin(notification, N.id == D.notification_id))
-                 .where(D.plan_id == plan_id).order_by(D.seq, D.id))
+        query = (
+            sa.select(
+                D.id,
+                D.plan_id,
+                D.seq,
+                D.prev_hash,
+                D.row_hash,
+                *[D[k] for k in DELIVERY_FIELDS],
+                N.plan_id.label("n_plan_id"),
+                *[N[k].label(f"n_{k}") for k in NOTIFICATION_FIELDS],
+            )
+            .select_from(delivery.outerjoin(notification, N.id == D.notification_id))
+            .where(D.plan_id == plan_id)
+            .order_by(D.seq, D.id)
+        )
     result = session.execute(query.execution_options(yield_per=VERIFY_BATCH))
-    for row in result.mappings():
-        yield row
+    yield from result.mappings()
 
 
 def _check_anchor(chain: str, plan: str, anchor: tuple[int, str], state: ChainState) -> Break | None:
     """The anchored row must still be there with its hash (the walk found no break up to the head)."""
     seq, digest = anchor
     if seq > state.rows:
-        return Break(plan, chain, None, seq, "removed", t("audit.truncated", plan=plan, chain=t(f"chain.{chain}"),
-                                                          seq=seq, rows=state.rows))
+        return Break(
+            plan,
+            chain,
+            None,
+            seq,
+            "removed",
+            t("audit.truncated", plan=plan, chain=t(f"chain.{chain}"), seq=seq, rows=state.rows),
+        )
     if not state.watched.get(seq, "").startswith(digest.lower()):
-        return Break(plan, chain, None, seq, "altered", t("audit.anchor", plan=plan, chain=t(f"chain.{chain}"),
-                                                          seq=seq, expected=digest[:16]))
+        return Break(
+            plan,
+            chain,
+            None,
+            seq,
+            "altered",
+            t("audit.anchor", plan=plan, chain=t(f"chain.{chain}"), seq=seq, expected=digest[:16]),
+        )
     return None
 
 
@@ -181,8 +220,14 @@ def _walk(chain: str, plan: str, plan_id: int, rows: Iterable[Mapping[str, Any]]
         problem = _check(chain, plan_id, r, expected_seq, prev, prev_id)
         if problem:
             kind, key, values = problem
-            return Break(plan, chain, r["id"], r["seq"], kind, t(key, chain=t(f"chain.{chain}"), plan=plan,
-                                                                 id=r["id"], seq=r["seq"], **values))
+            return Break(
+                plan,
+                chain,
+                r["id"],
+                r["seq"],
+                kind,
+                t(key, chain=t(f"chain.{chain}"), plan=plan, id=r["id"], seq=r["seq"], **values),
+            )
         expected_seq, prev, prev_id = expected_seq + 1, r["row_hash"], r["id"]
         state.rows, state.head = state.rows + 1, prev
         if r["seq"] in state.watch:
@@ -190,8 +235,9 @@ def _walk(chain: str, plan: str, plan_id: int, rows: Iterable[Mapping[str, Any]]
     return None
 
 
-def _check(chain: str, plan_id: int, r: Mapping[str, Any], expected_seq: int, prev: str,
-           prev_id: int) -> tuple[str, str, dict[str, object]] | None:
+def _check(
+    chain: str, plan_id: int, r: Mapping[str, Any], expected_seq: int, prev: str, prev_id: int
+) -> tuple[str, str, dict[str, object]] | None:
     """(problem, message key, values) when row ``r`` does not belong where it stands, else None."""
     if r["seq"] is None or r["row_hash"] is None:
         return "unsealed", "audit.unsealed", {}
@@ -217,8 +263,12 @@ def _check(chain: str, plan_id: int, r: Mapping[str, Any], expected_seq: int, pr
 
 def _strays(session: Session, plan_id: int | None) -> list[Break]:
     """The first delivery in no chain (no plan_id: inserted around the code), for one plan or all."""
-    query = (select(DeliveryRow.id, PlanRow.code).outerjoin(NotificationRow, NotificationRow.id == DeliveryRow.notification_id)
-             .outerjoin(PlanRow, PlanRow.id == NotificationRow.plan_id).where(DeliveryRow.plan_id.is_(None)))
+    query = (
+        select(DeliveryRow.id, PlanRow.code)
+        .outerjoin(NotificationRow, NotificationRow.id == DeliveryRow.notification_id)
+        .outerjoin(PlanRow, PlanRow.id == NotificationRow.plan_id)
+        .where(DeliveryRow.plan_id.is_(None))
+    )
     if plan_id is not None:
         query = query.where(NotificationRow.plan_id == plan_id)
     first = session.execute(query.order_by(DeliveryRow.id).limit(1)).first()
@@ -236,7 +286,10 @@ def missing_triggers(session: Session) -> set[str]:
     if dialect == "sqlite":
         present = session.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars()
     else:
-        present = session.execute(sa.text(
-            "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' "
-            "AND tgrelid IN ('transition'::regclass, 'delivery'::regclass)")).scalars()
+        present = session.execute(
+            sa.text(
+                "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgenabled <> 'D' "
+                "AND tgrelid IN ('transition'::regclass, 'delivery'::regclass)"
+            )
+        ).scalars()
     return expected - set(present)

@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 from cchc_flow.models.store.queries import get_plan
 from cchc_flow.models.store.tables import DeliveryRow, TransitionRow
 
-PAGE = 200   # the Prefect API's largest page
+PAGE = 200  # the Prefect API's largest page
 
 
 @dataclass
@@ -58,12 +58,18 @@ def recorded_runs(session: Session, plan_id: int) -> dict[str, tuple[int, int, i
     """flow-run id -> (steps recorded, deliveries recorded, first step or delivery row id) for the plan."""
     T, D = TransitionRow, DeliveryRow
     out: dict[str, tuple[int, int, int]] = {}
-    steps = select(T.flow_run_id, sa.func.count(), sa.func.min(T.id)).where(
-        T.plan_id == plan_id, T.flow_run_id.is_not(None)).group_by(T.flow_run_id)
+    steps = (
+        select(T.flow_run_id, sa.func.count(), sa.func.min(T.id))
+        .where(T.plan_id == plan_id, T.flow_run_id.is_not(None))
+        .group_by(T.flow_run_id)
+    )
     for run_id, n, first in session.execute(steps):
         out[run_id] = (n, 0, first)
-    sent = select(D.flow_run_id, sa.func.count(), sa.func.min(D.id)).where(
-        D.plan_id == plan_id, D.flow_run_id.is_not(None)).group_by(D.flow_run_id)
+    sent = (
+        select(D.flow_run_id, sa.func.count(), sa.func.min(D.id))
+        .where(D.plan_id == plan_id, D.flow_run_id.is_not(None))
+        .group_by(D.flow_run_id)
+    )
     for run_id, n, first in session.execute(sent):
         steps_n, _, first_step = out.get(run_id, (0, 0, first))
         out[run_id] = (steps_n, n, first_step)
@@ -101,8 +107,13 @@ def _is_uuid(value: str) -> bool:
 def _read_runs(*, tags: list[str] | None = None, ids: Iterable[str] = ()) -> list[RunLine]:
     """Flow runs from the Prefect API: all those carrying every tag in ``tags``, or those with these ``ids``."""
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import (FlowFilter, FlowFilterId, FlowRunFilter, FlowRunFilterId,
-                                                FlowRunFilterTags)
+    from prefect.client.schemas.filters import (
+        FlowFilter,
+        FlowFilterId,
+        FlowRunFilter,
+        FlowRunFilterId,
+        FlowRunFilterTags,
+    )
     from prefect.client.schemas.sorting import FlowRunSort
 
     ids = list(ids)
@@ -113,18 +124,36 @@ def _read_runs(*, tags: list[str] | None = None, ids: Iterable[str] = ()) -> lis
         if tags is not None:
             flt = FlowRunFilter(tags=FlowRunFilterTags(all_=tags))
             while True:
-                page = client.read_flow_runs(flow_run_filter=flt, sort=FlowRunSort.START_TIME_ASC, limit=PAGE,
-                                             offset=len(runs))
+                page = client.read_flow_runs(
+                    flow_run_filter=flt, sort=FlowRunSort.START_TIME_ASC, limit=PAGE, offset=len(runs)
+                )
                 runs += page
                 if len(page) < PAGE:
                     break
         for i in range(0, len(ids), PAGE):
-            runs += client.read_flow_runs(flow_run_filter=FlowRunFilter(
-                id=FlowRunFilterId(any_=[uuid.UUID(x) for x in ids[i:i + PAGE]])), limit=PAGE)
+            runs += client.read_flow_runs(
+                flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[uuid.UUID(x) for x in ids[i : i + PAGE]])),
+                limit=PAGE,
+            )
         flow_ids = list({r.flow_id for r in runs})
         names = {}
         for i in range(0, len(flow_ids), PAGE):
-            names.update({f.id: f.name for f in client.read_flows(
-                flow_filter=FlowFilter(id=FlowFilterId(any_=flow_ids[i:i + PAGE])), limit=PAGE)})
-    return [RunLine(str(r.id), r.name, names.get(r.flow_id, "?"), r.state.name if r.state else None,
-                    r.start_time or r.expected_start_time, list(r.tags)) for r in runs]
+            names.update(
+                {
+                    f.id: f.name
+                    for f in client.read_flows(
+                        flow_filter=FlowFilter(id=FlowFilterId(any_=flow_ids[i : i + PAGE])), limit=PAGE
+                    )
+                }
+            )
+    return [
+        RunLine(
+            str(r.id),
+            r.name,
+            names.get(r.flow_id, "?"),
+            r.state.name if r.state else None,
+            r.start_time or r.expected_start_time,
+            list(r.tags),
+        )
+        for r in runs
+    ]

@@ -16,14 +16,26 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 GENESIS = "0" * 64
 
 # The columns a row's hash covers, in addition to plan_id, seq and prev_hash.
-TRANSITION_FIELDS = ("entity", "entity_key", "event", "from_state", "to_state", "at", "effective_day", "actor",
-                     "source", "note", "flow_run_id", "task_run_id")
+TRANSITION_FIELDS = (
+    "entity",
+    "entity_key",
+    "event",
+    "from_state",
+    "to_state",
+    "at",
+    "effective_day",
+    "actor",
+    "source",
+    "note",
+    "flow_run_id",
+    "task_run_id",
+)
 # Version 2: the token's label, the name the person gave (unverified) and a back-dated step's letter.
 STEP_DETAILS = ("actor_label", "stated_name", "letter_ref")
 DELIVERY_FIELDS = ("notification_id", "route", "ok", "error", "at", "flow_run_id")
@@ -34,8 +46,8 @@ NOTIFICATION_FIELDS = ("key", "entity", "entity_key", "notice", "recipient", "ro
 def canonical_time(value: datetime) -> str:
     """A timestamp as UTC text with microseconds (a naive value is taken as UTC, as SQLite stores it)."""
     if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _plain(value: Any) -> Any:
@@ -48,8 +60,14 @@ def _plain(value: Any) -> Any:
 
 def row_hash(chain: str, plan_id: int, seq: int, prev_hash: str, content: Mapping[str, Any]) -> str:
     """sha256 (hex) of one row of ``chain`` at (plan_id, seq), linked to ``prev_hash``."""
-    body = {"v": 2 if any(k in content for k in STEP_DETAILS) else 1, "chain": chain, "plan_id": int(plan_id), "seq": int(seq), "prev": prev_hash,
-            "row": {k: _plain(v) for k, v in content.items()}}
+    body = {
+        "v": 2 if any(k in content for k in STEP_DETAILS) else 1,
+        "chain": chain,
+        "plan_id": int(plan_id),
+        "seq": int(seq),
+        "prev": prev_hash,
+        "row": {k: _plain(v) for k, v in content.items()},
+    }
     text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 

@@ -11,8 +11,8 @@ import pendulum
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from cchc_flow.models.store.audit import chain_head, seal_transition
 from cchc_flow.models.rules.calendar import TZ
+from cchc_flow.models.store.audit import chain_head, seal_transition
 from cchc_flow.models.store.tables import TransitionRow, utc_now
 
 
@@ -33,10 +33,23 @@ def prefect_run_ids() -> tuple[str | None, str | None]:
 Step = dict[str, Any]  # one transition as column values (what is hashed and inserted)
 
 
-def step(*, plan_id: int, entity: str, key: str, event: str, actor: str, source: str,
-         from_state: str | None = None, to_state: str | None = None, note: str | None = None,
-         on: date | None = None, run_ids: tuple[str | None, str | None] | None = None,
-         actor_label: str | None = None, stated_name: str | None = None, letter_ref: str | None = None) -> Step:
+def step(
+    *,
+    plan_id: int,
+    entity: str,
+    key: str,
+    event: str,
+    actor: str,
+    source: str,
+    from_state: str | None = None,
+    to_state: str | None = None,
+    note: str | None = None,
+    on: date | None = None,
+    run_ids: tuple[str | None, str | None] | None = None,
+    actor_label: str | None = None,
+    stated_name: str | None = None,
+    letter_ref: str | None = None,
+) -> Step:
     """One step of the history, not yet in its chain: append() seals and inserts it.
 
     ``on`` is the day the step counts for (default: today in Asia/Ho_Chi_Minh); ``at`` is always the real time.
@@ -46,10 +59,24 @@ def step(*, plan_id: int, entity: str, key: str, event: str, actor: str, source:
     from a letter that arrived late.
     """
     flow_id, task_id = run_ids or prefect_run_ids()
-    return {"plan_id": plan_id, "entity": entity, "entity_key": key, "event": event, "from_state": from_state,
-            "to_state": to_state, "at": utc_now(), "effective_day": on or pendulum.now(TZ).date(), "actor": actor,
-            "source": source, "note": note, "flow_run_id": flow_id, "task_run_id": task_id,
-            "actor_label": actor_label, "stated_name": stated_name, "letter_ref": letter_ref}
+    return {
+        "plan_id": plan_id,
+        "entity": entity,
+        "entity_key": key,
+        "event": event,
+        "from_state": from_state,
+        "to_state": to_state,
+        "at": utc_now(),
+        "effective_day": on or pendulum.now(TZ).date(),
+        "actor": actor,
+        "source": source,
+        "note": note,
+        "flow_run_id": flow_id,
+        "task_run_id": task_id,
+        "actor_label": actor_label,
+        "stated_name": stated_name,
+        "letter_ref": letter_ref,
+    }
 
 
 def append(session: Session, steps: Sequence[Step]) -> None:
@@ -65,8 +92,12 @@ def append(session: Session, steps: Sequence[Step]) -> None:
     if not steps:
         return
     table = TransitionRow.__table__
-    ids = session.connection().execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True),
-                                       list(steps)).scalars().all()
+    ids = (
+        session.connection()
+        .execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), list(steps))
+        .scalars()
+        .all()
+    )
     for row, id_ in zip(steps, ids, strict=True):
         row["id"] = id_
 

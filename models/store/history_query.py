@@ -32,8 +32,15 @@ from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.cells import csv_safe
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.store.queries import get_plan
-from cchc_flow.models.store.tables import (ActivityRow, ActivityUnitRow, DeliveryRow, NotificationRow, ReassignmentRow, TransitionRow,
-                           UnitRow)
+from cchc_flow.models.store.tables import (
+    ActivityRow,
+    ActivityUnitRow,
+    DeliveryRow,
+    NotificationRow,
+    ReassignmentRow,
+    TransitionRow,
+    UnitRow,
+)
 
 VN = ZoneInfo(TZ)
 STREAM_BATCH = 1000
@@ -57,32 +64,32 @@ class HistoryFilter:
 class Entry(NamedTuple):
     """One row of the history: a step or a delivery attempt (fields not applying to it are None)."""
 
-    kind: str                       # step | notice
+    kind: str  # step | notice
     id: int
     seq: int | None
-    at: datetime                    # aware; shown in Asia/Ho_Chi_Minh
+    at: datetime  # aware; shown in Asia/Ho_Chi_Minh
     day: date | None
     entity: str
     key: str
-    event: str                      # the step's event, or the notice sent
+    event: str  # the step's event, or the notice sent
     from_state: str | None
     to_state: str | None
     actor: str | None
     source: str | None
-    unit: str | None                # the notice's recipient
-    route: str | None               # masked when stored
-    result: str | None              # ok | failed
+    unit: str | None  # the notice's recipient
+    route: str | None  # masked when stored
+    result: str | None  # ok | failed
     attempts: int | None
-    note: str | None                # the step's note, or the delivery's error
+    note: str | None  # the step's note, or the delivery's error
     flow_run_id: str | None
     flow_run_url: str | None
     task_run_id: str | None
     row_hash: str | None
     actor_label: str | None = None  # the acting token's label
     stated_name: str | None = None  # the name the person typed: unverified, never the actor
-    letter_ref: str | None = None   # set on a step the coordinator back-dated from a late letter
-    status: str | None = None       # an activity step: the four-way status as of its day (models/rules/status.py)
-    days_late: int | None = None    # ... and the days late (done) or overdue (not done) then
+    letter_ref: str | None = None  # set on a step the coordinator back-dated from a late letter
+    status: str | None = None  # an activity step: the four-way status as of its day (models/rules/status.py)
+    days_late: int | None = None  # ... and the days late (done) or overdue (not done) then
 
     @property
     def backdated(self) -> bool:
@@ -105,6 +112,7 @@ def headers(lang: str | None = None) -> list[str]:
 
 # ---------------------------------------------------------------------------------------------- reading
 
+
 def history(session: Session, f: HistoryFilter, limit: int | None = None) -> Iterator[Entry]:
     """The plan's history as ``f`` selects it, in order, streamed (at most ``limit`` rows)."""
     plan = get_plan(session, f.plan)
@@ -122,13 +130,20 @@ def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> It
     that day or the latest before it)."""
     from cchc_flow.models.rules.status import timeliness
 
-    windows = {k: (start, extended or end) for k, start, end, extended in session.execute(  # the due date in force
-        select(ActivityRow.key, ActivityRow.window_start, ActivityRow.window_end, ActivityRow.extended_to)
-        .where(ActivityRow.plan_id == plan_id)).tuples()}
+    windows = {
+        k: (start, extended or end)
+        for k, start, end, extended in session.execute(  # the due date in force
+            select(ActivityRow.key, ActivityRow.window_start, ActivityRow.window_end, ActivityRow.extended_to).where(
+                ActivityRow.plan_id == plan_id
+            )
+        ).tuples()
+    }
     reports: dict[str, list[date]] = {}
-    for key, day in session.execute(select(TransitionRow.entity_key, TransitionRow.effective_day).where(
-            TransitionRow.plan_id == plan_id, TransitionRow.entity == "activity",
-            TransitionRow.event == "report")).tuples():
+    for key, day in session.execute(
+        select(TransitionRow.entity_key, TransitionRow.effective_day).where(
+            TransitionRow.plan_id == plan_id, TransitionRow.entity == "activity", TransitionRow.event == "report"
+        )
+    ).tuples():
         if day:
             reports.setdefault(key, []).append(day)
     for e in entries:
@@ -145,14 +160,18 @@ def unit_activity_keys(session: Session, plan_id: int, unit: str) -> list[str]:
     from cchc_flow.models.services.activities import expand_groups
 
     groups = [g for g, members in expand_groups(session, plan_id).items() if unit in members]
-    rows = session.execute(select(ActivityRow.key).join(ActivityUnitRow, ActivityUnitRow.activity_id == ActivityRow.id)
-                           .where(ActivityRow.plan_id == plan_id, ActivityUnitRow.unit_code.in_([unit, *groups]))
-                           .distinct())
+    rows = session.execute(
+        select(ActivityRow.key)
+        .join(ActivityUnitRow, ActivityUnitRow.activity_id == ActivityRow.id)
+        .where(ActivityRow.plan_id == plan_id, ActivityUnitRow.unit_code.in_([unit, *groups]))
+        .distinct()
+    )
     keys = set(rows.scalars())
     for key, leads, partners in session.execute(  # ... and those the coordinator reassigned to it
-            select(ActivityRow.key, ReassignmentRow.leads, ReassignmentRow.partners)
-            .join(ReassignmentRow, ReassignmentRow.activity_id == ActivityRow.id)
-            .where(ActivityRow.plan_id == plan_id)):
+        select(ActivityRow.key, ReassignmentRow.leads, ReassignmentRow.partners)
+        .join(ReassignmentRow, ReassignmentRow.activity_id == ActivityRow.id)
+        .where(ActivityRow.plan_id == plan_id)
+    ):
         if {unit, *groups} & {*leads, *partners}:
             keys.add(key)
     return sorted(keys)
@@ -173,17 +192,39 @@ def check_filter(session: Session, f: HistoryFilter) -> None:
     plan = get_plan(session, f.plan)
     if f.unit and session.get(UnitRow, f.unit) is None:
         raise HistoryInputError(t("history.unknown_unit", unit=f.unit))
-    if f.activity and session.execute(select(ActivityRow.id).where(ActivityRow.plan_id == plan.id,
-                                                                   ActivityRow.key == f.activity)).first() is None:
+    if (
+        f.activity
+        and session.execute(
+            select(ActivityRow.id).where(ActivityRow.plan_id == plan.id, ActivityRow.key == f.activity)
+        ).first()
+        is None
+    ):
         raise HistoryInputError(t("history.unknown_activity", plan=f.plan, id=f.activity))
 
 
 def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> list[sa.Select]:
     """The queries whose rows make the steps part, each ordered by (effective day, seq)."""
     T = TransitionRow.__table__.c  # Core columns: ORM row processing would cost ~4x per row
-    base = sa.select(T.id, T.seq, T.at, T.effective_day, T.entity, T.entity_key, T.event, T.from_state, T.to_state,
-                     T.actor, T.source, T.note, T.flow_run_id, T.task_run_id, T.row_hash, T.actor_label, T.stated_name,
-                     T.letter_ref).where(T.plan_id == plan_id)
+    base = sa.select(
+        T.id,
+        T.seq,
+        T.at,
+        T.effective_day,
+        T.entity,
+        T.entity_key,
+        T.event,
+        T.from_state,
+        T.to_state,
+        T.actor,
+        T.source,
+        T.note,
+        T.flow_run_id,
+        T.task_run_id,
+        T.row_hash,
+        T.actor_label,
+        T.stated_name,
+        T.letter_ref,
+    ).where(T.plan_id == plan_id)
     if f.actor:
         base = base.where(T.actor == f.actor)
     if f.state:
@@ -201,16 +242,18 @@ def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> list[sa.S
     if keys:
         queries.append(base.where(T.entity == "activity", T.entity_key.in_(keys)))
     if f.unit and not f.activity:  # the unit's periodic reports: entity_key "duty/period/UNIT"
-        reports = session.execute(sa.select(T.entity_key).where(T.plan_id == plan_id, T.entity == "report")
-                                  .distinct()).scalars()   # read from the key index alone
+        reports = session.execute(
+            sa.select(T.entity_key).where(T.plan_id == plan_id, T.entity == "report").distinct()
+        ).scalars()  # read from the key index alone
         mine = [k for k in reports if k.rsplit("/", 1)[-1] == f.unit]
         if mine:
             queries.append(base.where(T.entity == "report", T.entity_key.in_(mine)))
     return queries
 
 
-def _steps(session: Session, plan_id: int, f: HistoryFilter, limit: int | None,
-           url: Callable[[str | None], str | None]) -> Iterator[Entry]:
+def _steps(
+    session: Session, plan_id: int, f: HistoryFilter, limit: int | None, url: Callable[[str | None], str | None]
+) -> Iterator[Entry]:
     T = TransitionRow.__table__.c
     order: tuple[Any, ...] = (T.effective_day, T.seq)
     tune = bool(f.activity or f.unit) and session.get_bind().dialect.name == "sqlite"
@@ -234,19 +277,79 @@ def _steps(session: Session, plan_id: int, f: HistoryFilter, limit: int | None,
     if not streams:
         return
     rows = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda r: (r[3] or date.min, r[1]))
-    for (id_, seq, at, day, entity, key, event, from_state, to_state, actor, source, note, run, task, digest, label,
-         stated, letter) in rows:
-        yield Entry("step", id_, seq, at, day, entity, key, event, from_state, to_state, actor, source, None, None,
-                    None, None, note, run, url(run), task, digest, label, stated, letter)
+    for (
+        id_,
+        seq,
+        at,
+        day,
+        entity,
+        key,
+        event,
+        from_state,
+        to_state,
+        actor,
+        source,
+        note,
+        run,
+        task,
+        digest,
+        label,
+        stated,
+        letter,
+    ) in rows:
+        yield Entry(
+            "step",
+            id_,
+            seq,
+            at,
+            day,
+            entity,
+            key,
+            event,
+            from_state,
+            to_state,
+            actor,
+            source,
+            None,
+            None,
+            None,
+            None,
+            note,
+            run,
+            url(run),
+            task,
+            digest,
+            label,
+            stated,
+            letter,
+        )
 
 
-def _notices(session: Session, plan_id: int, f: HistoryFilter, limit: int | None,
-             url: Callable[[str | None], str | None]) -> Iterator[Entry]:
+def _notices(
+    session: Session, plan_id: int, f: HistoryFilter, limit: int | None, url: Callable[[str | None], str | None]
+) -> Iterator[Entry]:
     delivery, notification = DeliveryRow.__table__, NotificationRow.__table__
     D, N = delivery.c, notification.c
-    query = (sa.select(D.id, D.seq, D.at, N.as_of, N.entity, N.entity_key, N.notice, N.recipient, D.route, D.ok,
-                       N.attempts, D.error, D.flow_run_id, D.row_hash)
-             .select_from(notification.join(delivery, D.notification_id == N.id)).where(N.plan_id == plan_id))
+    query = (
+        sa.select(
+            D.id,
+            D.seq,
+            D.at,
+            N.as_of,
+            N.entity,
+            N.entity_key,
+            N.notice,
+            N.recipient,
+            D.route,
+            D.ok,
+            N.attempts,
+            D.error,
+            D.flow_run_id,
+            D.row_hash,
+        )
+        .select_from(notification.join(delivery, D.notification_id == N.id))
+        .where(N.plan_id == plan_id)
+    )
     if f.activity:
         query = query.where(N.entity == "activity", N.entity_key == f.activity)
     if f.unit:
@@ -260,8 +363,29 @@ def _notices(session: Session, plan_id: int, f: HistoryFilter, limit: int | None
         query = query.limit(limit)
     rows = session.execute(query.execution_options(yield_per=STREAM_BATCH)).tuples()
     for id_, seq, at, day, entity, key, notice, unit, route, ok, attempts, error, run, digest in rows:
-        yield Entry("notice", id_, seq, at, day, entity, key, notice, None, None, None, None, unit, route,
-                    "ok" if ok else "failed", attempts, error, run, url(run), None, digest)
+        yield Entry(
+            "notice",
+            id_,
+            seq,
+            at,
+            day,
+            entity,
+            key,
+            notice,
+            None,
+            None,
+            None,
+            None,
+            unit,
+            route,
+            "ok" if ok else "failed",
+            attempts,
+            error,
+            run,
+            url(run),
+            None,
+            digest,
+        )
 
 
 def run_url_maker() -> Callable[[str | None], str | None]:
@@ -288,6 +412,7 @@ def prefect_ui_url() -> str | None:
 
 # ---------------------------------------------------------------------------------------------- exports
 
+
 def _row(e: Entry) -> list[Any]:
     """An entry's values in COLUMNS order, times in Asia/Ho_Chi_Minh as ISO 8601 with the offset."""
     row = list(e)
@@ -297,7 +422,7 @@ def _row(e: Entry) -> list[Any]:
 
 
 def backdated_mark(e: Entry) -> str | None:
-    """"recorded on …, counts from … (letter …)" for a back-dated step, None for any other row."""
+    """ "recorded on …, counts from … (letter …)" for a back-dated step, None for any other row."""
     from cchc_flow.models.rules.backdating import marked
 
     return marked(e.local_at.date(), e.day, e.letter_ref) if e.backdated and e.day else None
@@ -322,7 +447,7 @@ def write_csv(entries: Iterable[Entry], out: IO[str]) -> int:
     writer.writerow(headers())
     n = 0
     for e in entries:
-        writer.writerow([csv_safe(v) for v in _marked(_row(e), e)])   # None is written as an empty field
+        writer.writerow([csv_safe(v) for v in _marked(_row(e), e)])  # None is written as an empty field
         n += 1
     return n
 

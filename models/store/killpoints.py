@@ -11,11 +11,11 @@ import signal
 
 KILL_ENV = "CCHC_KILL_AT"
 POINTS = (
-    "record-before-commit",   # the run's transitions and notices written, their transaction not yet committed
-    "record-after-commit",    # committed; nothing claimed for sending yet
-    "claimed",                # the notices claimed (committed), nothing sent
-    "sent",                   # one unit's message sent, its answer not yet recorded
-    "answers-recorded",       # the first answers recorded (committed), the other units' not
+    "record-before-commit",  # the run's transitions and notices written, their transaction not yet committed
+    "record-after-commit",  # committed; nothing claimed for sending yet
+    "claimed",  # the notices claimed (committed), nothing sent
+    "sent",  # one unit's message sent, its answer not yet recorded
+    "answers-recorded",  # the first answers recorded (committed), the other units' not
 )
 
 

@@ -9,8 +9,17 @@ from sqlmodel import Session, select
 
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.status import Timeliness, timeliness
-from cchc_flow.models.store.tables import (ActivityRow, ActivityUnitRow, ContentRow, ExplanationRow, PhaseRow, PlanRow, ReassignmentRow,
-                           TransitionRow, UnitRow)
+from cchc_flow.models.store.tables import (
+    ActivityRow,
+    ActivityUnitRow,
+    ContentRow,
+    ExplanationRow,
+    PhaseRow,
+    PlanRow,
+    ReassignmentRow,
+    TransitionRow,
+    UnitRow,
+)
 
 
 class UnknownPlan(LookupError):
@@ -32,14 +41,16 @@ def roles_by_activity(session: Session, plan_id: int, written: bool = False) -> 
     rows = session.exec(  # columns, not rows: a plan has thousands of them
         select(ActivityUnitRow.activity_id, ActivityUnitRow.role, name)
         .join(ActivityRow, ActivityRow.id == ActivityUnitRow.activity_id)
-        .where(ActivityRow.plan_id == plan_id).order_by(ActivityUnitRow.activity_id, ActivityUnitRow.position)
+        .where(ActivityRow.plan_id == plan_id)
+        .order_by(ActivityUnitRow.activity_id, ActivityUnitRow.position)
     ).all()
     out: dict[int, dict[str, list[str]]] = {}
     for activity_id, role, unit in rows:
         out.setdefault(activity_id, {"lead": [], "partner": []})[role].append(unit)
-    if not written:   # the coordinator's reassignments: the latest of each activity is in force
-        for r in session.exec(select(ReassignmentRow).where(ReassignmentRow.plan_id == plan_id)
-                              .order_by(ReassignmentRow.id)):  # type: ignore[arg-type]
+    if not written:  # the coordinator's reassignments: the latest of each activity is in force
+        for r in session.exec(
+            select(ReassignmentRow).where(ReassignmentRow.plan_id == plan_id).order_by(ReassignmentRow.id)
+        ):  # type: ignore[arg-type]
             out[r.activity_id] = {"lead": list(r.leads), "partner": list(r.partners)}
     return out
 
@@ -48,32 +59,68 @@ def plan_as_dict(session: Session, code: str) -> dict[str, Any]:
     """The plan in the documented JSON shape: {"plan": {...}, "phases": [{..., "activities": [...]}]}."""
     plan = get_plan(session, code)
     phases = session.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id).order_by(PhaseRow.number)).all()
-    contents = {c.id: c for c in session.exec(
-        select(ContentRow).join(PhaseRow, PhaseRow.id == ContentRow.phase_id).where(PhaseRow.plan_id == plan.id))}
-    acts = session.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)
-                        .order_by(ActivityRow.phase_id, ActivityRow.content_id, ActivityRow.position)).all()
+    contents = {
+        c.id: c
+        for c in session.exec(
+            select(ContentRow).join(PhaseRow, PhaseRow.id == ContentRow.phase_id).where(PhaseRow.plan_id == plan.id)
+        )
+    }
+    acts = session.exec(
+        select(ActivityRow)
+        .where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)
+        .order_by(ActivityRow.phase_id, ActivityRow.content_id, ActivityRow.position)
+    ).all()
     roles = roles_by_activity(session, plan.id)
     info = dict(plan.spec.get("plan", {}))
-    info.update(code=plan.code, number=plan.number, title=plan.title, issuer=plan.issuer,
-                signed=plan.signed.isoformat(), focal_unit=plan.focal_unit, leadership=plan.leadership)
+    info.update(
+        code=plan.code,
+        number=plan.number,
+        title=plan.title,
+        issuer=plan.issuer,
+        signed=plan.signed.isoformat(),
+        focal_unit=plan.focal_unit,
+        leadership=plan.leadership,
+    )
     out_phases = []
     for p in phases:
-        out_phases.append({
-            "number": p.number, "name": p.name, "start": p.window_start.isoformat(), "end": p.window_end.isoformat(),
-            "window_as_written": p.window_as_written,
-            "review": {"activity": p.review_activity, "kind": p.review_kind, "title": p.review_title}
-            if p.review_activity else None,
-            "activities": [{
-                "id": a.key, "content": contents[a.content_id].title, "content_number": contents[a.content_id].number,
-                "title": a.text, "window": {"start": a.window_start.isoformat(), "end": a.window_end.isoformat(),
-                                            "as_written": a.window_as_written},
-                "due": a.due.isoformat(),   # the due date in force: an approved extension's, else the window's end
-                "funding": a.funding, "lead": roles.get(a.id, {}).get("lead", []),
-                "partners": roles.get(a.id, {}).get("partner", []), "state": a.state,
-            } for a in acts if a.phase_id == p.id],
-        })
-    return {"plan": info, "reminders": plan.spec.get("reminders"), "reporting": plan.spec.get("reporting", []),
-            "phases": out_phases}
+        out_phases.append(
+            {
+                "number": p.number,
+                "name": p.name,
+                "start": p.window_start.isoformat(),
+                "end": p.window_end.isoformat(),
+                "window_as_written": p.window_as_written,
+                "review": {"activity": p.review_activity, "kind": p.review_kind, "title": p.review_title}
+                if p.review_activity
+                else None,
+                "activities": [
+                    {
+                        "id": a.key,
+                        "content": contents[a.content_id].title,
+                        "content_number": contents[a.content_id].number,
+                        "title": a.text,
+                        "window": {
+                            "start": a.window_start.isoformat(),
+                            "end": a.window_end.isoformat(),
+                            "as_written": a.window_as_written,
+                        },
+                        "due": a.due.isoformat(),  # the due date in force: an approved extension's, else the window's end
+                        "funding": a.funding,
+                        "lead": roles.get(a.id, {}).get("lead", []),
+                        "partners": roles.get(a.id, {}).get("partner", []),
+                        "state": a.state,
+                    }
+                    for a in acts
+                    if a.phase_id == p.id
+                ],
+            }
+        )
+    return {
+        "plan": info,
+        "reminders": plan.spec.get("reminders"),
+        "reporting": plan.spec.get("reporting", []),
+        "phases": out_phases,
+    }
 
 
 def units(session: Session) -> list[UnitRow]:
@@ -81,8 +128,15 @@ def units(session: Session) -> list[UnitRow]:
     return list(session.exec(select(UnitRow).order_by(UnitRow.code)))
 
 
-def activities_owed(session: Session, plan_code: str, *, unit: str | None = None, state: str | None = None,
-                    due_before: date | None = None, today: date | None = None) -> list[dict[str, Any]]:
+def activities_owed(
+    session: Session,
+    plan_code: str,
+    *,
+    unit: str | None = None,
+    state: str | None = None,
+    due_before: date | None = None,
+    today: date | None = None,
+) -> list[dict[str, Any]]:
     """Activities of a plan with their units, window, state and days left (negative: overdue), by due date.
 
     With ``unit``, only the activities where it is lead or partner (groups expanded), with its role.
@@ -92,8 +146,11 @@ def activities_owed(session: Session, plan_code: str, *, unit: str | None = None
     plan = get_plan(session, plan_code)
     roles = roles_by_activity(session, plan.id)
     expand = unit_expander(session, plan.id)
-    rows = session.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)
-                        .order_by(ActivityRow.window_end, ActivityRow.key)).all()
+    rows = session.exec(
+        select(ActivityRow)
+        .where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)
+        .order_by(ActivityRow.window_end, ActivityRow.key)
+    ).all()
     reported = report_days(session, plan.id)  # type: ignore[arg-type]
     out = []
     for a in rows:
@@ -107,27 +164,39 @@ def activities_owed(session: Session, plan_code: str, *, unit: str | None = None
         if (state and a.state != state) or (due_before and a.due >= due_before):
             continue
         status = status_of(a, today, reported.get(a.key)) if today else None
-        out.append({"id": a.key, "title": a.text, "lead": r["lead"], "partners": r["partner"], "role": role,
-                    "state": a.state, "start": a.window_start, "end": a.due,
-                    "planned_end": a.window_end if a.extended_to else None,   # the plan's, beside an extension
-                    "days_left": (a.due - today).days if today else None,
-                    "status": status.status.value if status else None,
-                    "days_late": status.days_late if status else None})
+        out.append(
+            {
+                "id": a.key,
+                "title": a.text,
+                "lead": r["lead"],
+                "partners": r["partner"],
+                "role": role,
+                "state": a.state,
+                "start": a.window_start,
+                "end": a.due,
+                "planned_end": a.window_end if a.extended_to else None,  # the plan's, beside an extension
+                "days_left": (a.due - today).days if today else None,
+                "status": status.status.value if status else None,
+                "days_late": status.days_late if status else None,
+            }
+        )
     return sorted(out, key=lambda r: (r["end"], r["id"]))
 
 
 def report_days(session: Session, plan_id: int) -> dict[str, date]:
     """activity key -> the day its last report counts for (effective_day: a back-dated report, the letter's day)."""
     T = TransitionRow
-    rows = session.exec(select(T.entity_key, T.effective_day, T.at).where(
-        T.plan_id == plan_id, T.entity == "activity", T.event == "report").order_by(T.id)).all()
+    rows = session.exec(
+        select(T.entity_key, T.effective_day, T.at)
+        .where(T.plan_id == plan_id, T.entity == "activity", T.event == "report")
+        .order_by(T.id)
+    ).all()
     return {key: day or at.date() for key, day, at in rows}
 
 
 def status_of(activity: ActivityRow, today: date, reported: date | None) -> Timeliness:
     """The four-way status of a stored activity as of ``today`` (models/rules/status.py), ``reported`` as report_days()."""
-    return timeliness(activity.state, start=activity.window_start, due=activity.due, today=today,
-                      done_on=reported)
+    return timeliness(activity.state, start=activity.window_start, due=activity.due, today=today, done_on=reported)
 
 
 def activity_statuses(session: Session, plan: PlanRow, today: date) -> dict[str, Timeliness]:
@@ -139,6 +208,10 @@ def activity_statuses(session: Session, plan: PlanRow, today: date) -> dict[str,
 
 def asked_to_explain(session: Session, plan_id: int) -> set[tuple[str, str]]:
     """(activity key, unit) pairs the coordinator asked for an explanation."""
-    return set(session.exec(select(ActivityRow.key, ExplanationRow.unit_code)  # type: ignore[arg-type]
-                            .join(ActivityRow, ActivityRow.id == ExplanationRow.activity_id)
-                            .where(ExplanationRow.plan_id == plan_id)).all())
+    return set(
+        session.exec(
+            select(ActivityRow.key, ExplanationRow.unit_code)  # type: ignore[arg-type]
+            .join(ActivityRow, ActivityRow.id == ExplanationRow.activity_id)
+            .where(ExplanationRow.plan_id == plan_id)
+        ).all()
+    )

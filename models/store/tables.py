@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -23,11 +23,11 @@ class UTCDateTime(sa.TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: cchc stores aware timestamps only")
-        return value.astimezone(timezone.utc)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
         if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
+            return value.replace(tzinfo=UTC)
         return value
 
 
@@ -113,7 +113,7 @@ class ActivityRow(SQLModel, table=True):
     funding: str
     state: str = Field(default="planned", max_length=32, index=True)
     in_plan: bool = True
-    extended_to: date | None = None   # the due date of an approved extension; the plan's stays in window_end
+    extended_to: date | None = None  # the due date of an approved extension; the plan's stays in window_end
 
     @property
     def due(self) -> date:
@@ -129,14 +129,14 @@ class ExtensionRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     activity_id: int = Field(foreign_key="activity.id", index=True)
-    unit_code: str = Field(foreign_key="unit.code", max_length=32)   # the lead unit asking
+    unit_code: str = Field(foreign_key="unit.code", max_length=32)  # the lead unit asking
     reason: str
-    due_before: date                  # the due date in force when it was asked
+    due_before: date  # the due date in force when it was asked
     requested_until: date
-    state: str = Field(default="open", max_length=16)               # open | approved | refused
+    state: str = Field(default="open", max_length=16)  # open | approved | refused
     granted_until: date | None = None
     decision_note: str | None = None
-    beyond_phase: bool = False        # the coordinator explicitly allowed a date past the phase's end
+    beyond_phase: bool = False  # the coordinator explicitly allowed a date past the phase's end
     requested_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
@@ -168,9 +168,9 @@ class ExplanationRow(SQLModel, table=True):
     activity_id: int = Field(foreign_key="activity.id", index=True)
     unit_code: str = Field(foreign_key="unit.code", max_length=32)
     question: str
-    by: date                           # to be answered by
+    by: date  # to be answered by
     asked_on: date
-    state: str = Field(default="open", max_length=16)   # open | answered
+    state: str = Field(default="open", max_length=16)  # open | answered
     answer: str | None = None
     answered_on: date | None = None
 
@@ -214,18 +214,18 @@ class TransitionRow(SQLModel, table=True):
     from_state: str | None = Field(default=None, max_length=32)
     to_state: str | None = Field(default=None, max_length=32)
     at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
-    effective_day: date | None = None    # the day the step counts for (Asia/Ho_Chi_Minh); ``at`` is when it was recorded
-    actor: str = Field(max_length=100)   # who acted: the token's principal (role:UNIT #id), or what acted without one
+    effective_day: date | None = None  # the day the step counts for (Asia/Ho_Chi_Minh); ``at`` is when it was recorded
+    actor: str = Field(max_length=100)  # who acted: the token's principal (role:UNIT #id), or what acted without one
     source: str = Field(max_length=32)
     note: str | None = None
     flow_run_id: str | None = Field(default=None, max_length=36)
     task_run_id: str | None = Field(default=None, max_length=36)
-    seq: int | None = None                                       # place in the plan's chain (models/store/chain.py)
+    seq: int | None = None  # place in the plan's chain (models/store/chain.py)
     prev_hash: str | None = Field(default=None, max_length=64)
     row_hash: str | None = Field(default=None, max_length=64)
-    actor_label: str | None = Field(default=None, max_length=200)   # the acting token's label (its issuer's words)
-    stated_name: str | None = Field(default=None, max_length=200)   # the name typed (CCHC_ACTOR): unverified, not who
-    letter_ref: str | None = Field(default=None, max_length=200)    # back-dated by the coordinator: the late letter
+    actor_label: str | None = Field(default=None, max_length=200)  # the acting token's label (its issuer's words)
+    stated_name: str | None = Field(default=None, max_length=200)  # the name typed (CCHC_ACTOR): unverified, not who
+    letter_ref: str | None = Field(default=None, max_length=200)  # back-dated by the coordinator: the late letter
 
 
 class NotificationRow(SQLModel, table=True):
@@ -241,7 +241,7 @@ class NotificationRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     key: str = Field(unique=True, max_length=250)
-    entity: str = Field(max_length=32)            # activity, review, report...
+    entity: str = Field(max_length=32)  # activity, review, report...
     entity_key: str = Field(max_length=100)
     notice: str = Field(max_length=32)
     recipient: str = Field(foreign_key="unit.code", max_length=32)
@@ -249,12 +249,12 @@ class NotificationRow(SQLModel, table=True):
     offset: int = 0
     as_of: date
     details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSONType, nullable=False))
-    status: str = Field(default="pending", max_length=16, index=True)   # pending | sent
+    status: str = Field(default="pending", max_length=16, index=True)  # pending | sent
     attempts: int = 0
     last_error: str | None = None
     created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     sent_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
-    claimed_by: str | None = Field(default=None, max_length=64)   # the sender holding it, until claimed_until
+    claimed_by: str | None = Field(default=None, max_length=64)  # the sender holding it, until claimed_until
     claimed_until: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
     flow_run_id: str | None = Field(default=None, max_length=36)
 
@@ -263,9 +263,17 @@ class DeliveryRow(SQLModel, table=True):
     """One attempt to deliver a notification on one route (masked URL): append-only."""
 
     __tablename__ = "delivery"
-    __table_args__ = (sa.Index("ux_delivery_ok", "notification_id", "route", unique=True,
-                               sqlite_where=sa.text("ok"), postgresql_where=sa.text("ok")),
-                      sa.Index("ux_delivery_chain", "plan_id", "seq", unique=True))
+    __table_args__ = (
+        sa.Index(
+            "ux_delivery_ok",
+            "notification_id",
+            "route",
+            unique=True,
+            sqlite_where=sa.text("ok"),
+            postgresql_where=sa.text("ok"),
+        ),
+        sa.Index("ux_delivery_chain", "plan_id", "seq", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     notification_id: int = Field(foreign_key="notification.id", index=True)
@@ -289,7 +297,7 @@ class EvidenceRow(SQLModel, table=True):
     plan_id: int = Field(foreign_key="plan.id", index=True)
     activity_id: int = Field(foreign_key="activity.id", index=True)
     unit_code: str = Field(foreign_key="unit.code", max_length=32)
-    kind: str = Field(max_length=16)               # report | note | accept | return | cancel
+    kind: str = Field(max_length=16)  # report | note | accept | return | cancel
     text: str
     attachments: list[dict[str, Any]] = _json()
     at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
@@ -306,7 +314,7 @@ class ReviewRow(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     phase_number: int
-    kind: str = Field(max_length=16)                # preliminary | final
+    kind: str = Field(max_length=16)  # preliminary | final
     state: str = Field(default="open", max_length=16)
     held_on: date | None = None
     report_markdown: str | None = None
@@ -339,12 +347,11 @@ class TokenRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True, max_length=64)
-    role: str = Field(max_length=16)                # unit | coordinator | auditor
+    role: str = Field(max_length=16)  # unit | coordinator | auditor
     unit_code: str | None = Field(default=None, foreign_key="unit.code", max_length=32)
     label: str | None = None
     created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
-
 
 
 class WebSessionRow(SQLModel, table=True):
@@ -355,14 +362,15 @@ class WebSessionRow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     secret_hash: str = Field(unique=True, max_length=64)
-    role: str = Field(max_length=16)                # unit | coordinator | auditor
+    role: str = Field(max_length=16)  # unit | coordinator | auditor
     unit_code: str | None = Field(default=None, foreign_key="unit.code", max_length=32)
-    token_id: int | None = Field(default=None, foreign_key="token.id")   # None: opened with a signed link
-    via: str = Field(max_length=8)                  # link | token
+    token_id: int | None = Field(default=None, foreign_key="token.id")  # None: opened with a signed link
+    via: str = Field(max_length=8)  # link | token
     started_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
     expires_at: datetime = Field(sa_column=Column(UTCDateTime(), nullable=False))
     ended_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
-    ended_by: str | None = None                     # logout | replaced | who ended it (coordinator:VPB #3)
+    ended_by: str | None = None  # logout | replaced | who ended it (coordinator:VPB #3)
+
 
 from cchc_flow.models.store.append_only import guard  # noqa: E402
 

@@ -33,8 +33,9 @@ class Imported:
         return 0 if self.checked.passes else 1
 
 
-def import_document(path: Path, directory: Directory, output: Path, units_file: str, code: str | None = None,
-                    name: str | None = None) -> Imported:
+def import_document(
+    path: Path, directory: Directory, output: Path, units_file: str, code: str | None = None, name: str | None = None
+) -> Imported:
     """Read ``path``, write the draft to ``output`` (and the suggested units beside it), check it and report.
     Raises ImportRefused (nothing written) when the file cannot be read."""
     source = read_document(path, name)

@@ -9,7 +9,6 @@ from docx.oxml.ns import qn
 
 from cchc_flow.models.services.plan_import.source import Cell, Row, Source, Table, appendix_caption, clean
 
-
 _P, _T, _TAB, _BR, _CR = qn("w:p"), qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr")
 _BREAK_TYPE = qn("w:type")
 
@@ -59,13 +58,15 @@ def _table(tbl, number: int) -> list[Row]:  # type: ignore[no-untyped-def]
             span = max(int(span), 1) if span and span.isdigit() else 1
             spans.append(span)
             merge = _prop(tc, _TCPR, "w:vMerge")
-            continued = merge is not None and merge != "restart"   # <w:vMerge/> means continue
+            continued = merge is not None and merge != "restart"  # <w:vMerge/> means continue
             cells.append(Cell("", continued=True) if continued else Cell(_cell_text(tc)))
             cells.extend([Cell("")] * (span - 1))
         width = max(width, len(cells))
         rows.append(Row(cells=tuple(cells), table=number, index=index, across=len(tcs) == 1 and spans[0] > 1))
-    return [Row(cells=r.cells + (Cell(""),) * (width - len(r.cells)), table=r.table, index=r.index,
-                across=r.across) for r in rows]
+    return [
+        Row(cells=r.cells + (Cell(""),) * (width - len(r.cells)), table=r.table, index=r.index, across=r.across)
+        for r in rows
+    ]
 
 
 def read_docx(path: Path, name: str, sha256: str) -> Source:
@@ -78,6 +79,11 @@ def read_docx(path: Path, name: str, sha256: str) -> Source:
             if text:
                 source.paragraphs.append(text)
         elif child.tag == qn("w:tbl"):
-            source.tables.append(Table(rows=_table(child, len(source.tables) + 1),
-                                       caption=appendix_caption(source.paragraphs), at=len(source.paragraphs)))
+            source.tables.append(
+                Table(
+                    rows=_table(child, len(source.tables) + 1),
+                    caption=appendix_caption(source.paragraphs),
+                    at=len(source.paragraphs),
+                )
+            )
     return source

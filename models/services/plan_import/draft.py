@@ -13,7 +13,14 @@ from cchc_flow.models.rules.calendar import DateError, parse_window
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import Directory, short_title
 from cchc_flow.models.services.plan_import.duties import deadlines, duties_from_text
-from cchc_flow.models.services.plan_import.headings import EXPECTED, NUMBERING, Header, find_header, same_headings, words
+from cchc_flow.models.services.plan_import.headings import (
+    EXPECTED,
+    NUMBERING,
+    Header,
+    find_header,
+    same_headings,
+    words,
+)
 from cchc_flow.models.services.plan_import.identity import Identity, plan_code, read_identity
 from cchc_flow.models.services.plan_import.source import ImportRefused, Row, Source, Table
 from cchc_flow.models.services.plan_import.times import read_time, years_in
@@ -42,9 +49,9 @@ class Draft:
     spec: dict[str, Any]
     identity: Identity
     notes: list[Note] = field(default_factory=list)
-    unresolved: dict[str, list[str]] = field(default_factory=dict)    # name as written -> where it is used
-    suggestions: list[dict[str, Any]] = field(default_factory=list)   # directory entries for those names
-    rows: list[dict[str, Any]] = field(default_factory=list)          # the document's rows, each with its activity
+    unresolved: dict[str, list[str]] = field(default_factory=dict)  # name as written -> where it is used
+    suggestions: list[dict[str, Any]] = field(default_factory=list)  # directory entries for those names
+    rows: list[dict[str, Any]] = field(default_factory=list)  # the document's rows, each with its activity
     tables: int = 0
 
     @property
@@ -71,9 +78,9 @@ def _lines(text: str) -> str:
 def _numbered(text: str) -> tuple[int | None, str]:
     """("3.Thiết lập…") → (3, "Thiết lập…"); a Roman numeral counts too; the text without its number."""
     if m := _NUMBERED.match(text):
-        return int(m[1]), text[m.end():].strip()
+        return int(m[1]), text[m.end() :].strip()
     if m := _ROMAN.match(text):
-        return None, text[m.end():].strip()
+        return None, text[m.end() :].strip()
     return None, text.strip()
 
 
@@ -81,14 +88,14 @@ class _Builder:
     def __init__(self, source: Source, directory: Directory):
         self.source, self.directory = source, directory
         self.identity = Identity()
-        self.skipped: list[Table] = []   # tables that are not the appendix (the letterhead, the signatures...)
+        self.skipped: list[Table] = []  # tables that are not the appendix (the letterhead, the signatures...)
         self.notes: list[Note] = []
         self.unresolved: dict[str, list[str]] = {}
         self.phases: list[dict[str, Any]] = []
-        self.numbers: dict[int, set[int]] = {}   # content numbers used, per phase
+        self.numbers: dict[int, set[int]] = {}  # content numbers used, per phase
         self.rows: list[dict[str, Any]] = []
         self.plan_years: tuple[int, int] | None = None
-        self.reports: list[tuple[dict[str, Any], str]] = []   # (activity, time as written) that report on fixed days
+        self.reports: list[tuple[dict[str, Any], str]] = []  # (activity, time as written) that report on fixed days
 
     def note(self, kind: str, place: str, text: str) -> None:
         self.notes.append(Note(kind, place, text))  # type: ignore[arg-type]
@@ -116,23 +123,31 @@ class _Builder:
                 continue
             prev = out[-1] if out else None
             if prev and same_headings(prev[0], header) and table.caption == prev[2]:
-                prev[1].extend(rows[header.end:])
+                prev[1].extend(rows[header.end :])
                 continue
-            out.append((header, rows[header.end:], table.caption))
+            out.append((header, rows[header.end :], table.caption))
         if not out:
             if not self.source.tables:
                 raise ImportRefused(t("imp.no_table", name=self.source.name))
             found = next((h for _, h in unknown if any(h)), [])
             if not found:
                 raise ImportRefused(t("imp.empty_table", name=self.source.name))
-            raise ImportRefused(t("imp.unknown_headings", name=self.source.name,
-                                  found=" | ".join(h.replace("\n", " ") for h in found if h) or "—",
-                                  expected=", ".join(EXPECTED)))
+            raise ImportRefused(
+                t(
+                    "imp.unknown_headings",
+                    name=self.source.name,
+                    found=" | ".join(h.replace("\n", " ") for h in found if h) or "—",
+                    expected=", ".join(EXPECTED),
+                )
+            )
         self.skipped = [table for table, _ in unknown]
         for table, headings in unknown:
             if any(headings):
-                self.note("warning", t("imp.where_table", table=table.rows[0].table),
-                          t("imp.table_skipped", found=" | ".join(h.replace("\n", " ") for h in headings if h)))
+                self.note(
+                    "warning",
+                    t("imp.where_table", table=table.rows[0].table),
+                    t("imp.table_skipped", found=" | ".join(h.replace("\n", " ") for h in headings if h)),
+                )
         return out
 
     # ---- rows
@@ -150,7 +165,7 @@ class _Builder:
         out = list(self.source.paragraphs)
         for table in sorted(self.skipped, key=lambda tb: tb.at, reverse=True):
             lines = [line for row in table.rows for c in row.cells if not c.continued for line in c.text.split("\n")]
-            out[table.at:table.at] = [line.strip() for line in lines if line.strip()]
+            out[table.at : table.at] = [line.strip() for line in lines if line.strip()]
         return out
 
     def _new_phase(self, name: str, place: str) -> dict[str, Any]:
@@ -176,20 +191,21 @@ class _Builder:
         phase_col = cols.get("phase")
         phase: dict[str, Any] | None = None
         content: dict[str, Any] | None = None
-        merged: dict[int, str] = {}   # per column, the text of the last cell that started there (merged down)
+        merged: dict[int, str] = {}  # per column, the text of the last cell that started there (merged down)
         repeated = [words(h) for h in header.headings]
         for n, row in enumerate(rows):
             for i, c in enumerate(row.cells):
                 if not c.continued:
                     merged[i] = c.text
             filled = [i for i, c in enumerate(row.cells) if c.text and not c.continued]
-            if [words(c.text) for c in row.cells] == repeated or all(NUMBERING.match(c.text) or not c.text
-                                                                    for c in row.cells):
-                continue   # the header again (a table converted from pages), or its numbering row
+            if [words(c.text) for c in row.cells] == repeated or all(
+                NUMBERING.match(c.text) or not c.text for c in row.cells
+            ):
+                continue  # the header again (a table converted from pages), or its numbering row
             if _TOTAL.match(row.text(act_col)) and not any(row.text(cols[k]) for k in ("time", "lead") if k in cols):
                 self.note("warning", where(row), t("imp.total_row", text=_one_line(row.text(act_col))))
                 continue
-            if row.across or self._section(row, cols, act_col, filled, rows[n + 1:n + 2]):
+            if row.across or self._section(row, cols, act_col, filled, rows[n + 1 : n + 2]):
                 text = row.text(act_col) or (row.cells[filled[0]].text if filled else "")
                 if phase_col is None and ("giai đoạn" in text.casefold() or _YEAR_ROW.match(_ROMAN.sub("", text, 1))):
                     phase, content = self._new_phase(_lines(text).replace("\n", " "), where(row)), None
@@ -217,8 +233,9 @@ class _Builder:
             activity = self.activity(row, cols, heading, phase, content, text, merged)
             record["activity"] = activity["id"]
 
-    def _section(self, row: Row, cols: dict[str, int], act_col: int | None, filled: list[int],
-                 following: list[Row]) -> bool:
+    def _section(
+        self, row: Row, cols: dict[str, int], act_col: int | None, filled: list[int], following: list[Row]
+    ) -> bool:
         """A section row not merged across: one text cell (and maybe its number), nothing else, and the text a
         heading in capitals or after a Roman numeral, or any text when the next row is an activity with its time
         or units ("1 | Tuyên truyền trên báo" over "1.1 | Viết bài | Quý I | VPB")."""
@@ -226,13 +243,16 @@ class _Builder:
         if len(others) != 1 or others[0] != act_col:
             return False
         if any(row.is_continued(cols[k]) for k in _DETAILS if k in cols):
-            return False    # its time or units are merged from the row above: an activity
+            return False  # its time or units are merged from the row above: an activity
         text = row.cells[others[0]].text
         number = row.text(cols.get("number"))
         if _ROMAN.match(text) or re.fullmatch(r"[IVXLC]{1,6}", number.strip()) or (text.isupper() and len(text) < 200):
             return True
-        return bool(following) and bool(following[0].text(act_col)) and \
-            any(following[0].text(cols[k]) or following[0].is_continued(cols[k]) for k in _DETAILS if k in cols)
+        return (
+            bool(following)
+            and bool(following[0].text(act_col))
+            and any(following[0].text(cols[k]) or following[0].is_continued(cols[k]) for k in _DETAILS if k in cols)
+        )
 
     def _default_phase(self, caption: str) -> str:
         name = _one_line(caption) if caption else ""
@@ -245,8 +265,16 @@ class _Builder:
     def _context(self, phase: dict[str, Any]) -> tuple[int, int] | None:
         return years_in(phase["name"]) or self.plan_years
 
-    def activity(self, row: Row, cols: dict[str, int], heading: dict[int, str], phase: dict[str, Any],
-                 content: dict[str, Any], text: str, merged: dict[int, str]) -> dict[str, Any]:
+    def activity(
+        self,
+        row: Row,
+        cols: dict[str, int],
+        heading: dict[int, str],
+        phase: dict[str, Any],
+        content: dict[str, Any],
+        text: str,
+        merged: dict[int, str],
+    ) -> dict[str, Any]:
         act_id = f"{phase['number']}.{content['number']}.{len(content['activities']) + 1}"
         activity: dict[str, Any] = {"id": act_id, "text": text}
         remarks: list[str] = []
@@ -265,17 +293,22 @@ class _Builder:
             if reading.recurring == "dates" and "báo cáo" in text.casefold():
                 self.reports.append((activity, written))
             if reading.recurring:
-                remarks.append(t("imp.recurring", written=written, kind=t(f"imp.every.{reading.recurring}"),
-                                 window=reading.window))
+                remarks.append(
+                    t("imp.recurring", written=written, kind=t(f"imp.every.{reading.recurring}"), window=reading.window)
+                )
                 self.note("warning", place, t("imp.recurring_note", id=act_id, written=written))
             elif reading.year_from_context:
-                self.note("assumption", place, t("imp.year_from_context", id=act_id, written=written,
-                                                 window=reading.window))
+                self.note(
+                    "assumption", place, t("imp.year_from_context", id=act_id, written=written, window=reading.window)
+                )
         funding_col = cols.get("funding")
         activity["funding"] = _one_line(self._carried(row, funding_col, merged))
         if not activity["funding"]:
-            self.note("person", where(row, heading.get(funding_col)) if funding_col is not None else where(row),
-                      t("imp.funding_missing", id=act_id))
+            self.note(
+                "person",
+                where(row, heading.get(funding_col)) if funding_col is not None else where(row),
+                t("imp.funding_missing", id=act_id),
+            )
         for role, key in (("lead", "lead"), ("partners", "partners")):
             col = cols.get(role)
             cell = self._carried(row, col, merged)
@@ -285,8 +318,11 @@ class _Builder:
                 if n.code is None:
                     self.unresolved.setdefault(n.written, []).append(f"{act_id} ({where(row, heading.get(col))})")
                 elif n.carried:
-                    self.note("assumption", where(row, heading.get(col)),
-                              t("imp.carried", written=n.written, prefix=n.carried))
+                    self.note(
+                        "assumption",
+                        where(row, heading.get(col)),
+                        t("imp.carried", written=n.written, prefix=n.carried),
+                    )
         if "remarks" in cols and row.text(cols["remarks"]):
             remarks.append(f"{heading.get(cols['remarks'])}: {_one_line(row.text(cols['remarks']))}")
         if remarks:
@@ -307,8 +343,15 @@ class _Builder:
         for activity, written in self.reports:
             due = deadlines(written)
             if due and focal:
-                out.append({"id": "bao-cao-" + activity["id"].replace(".", "-"), "text": activity["text"],
-                            "to": focal, "reporters": activity["lead"] or "all", "deadlines": due})
+                out.append(
+                    {
+                        "id": "bao-cao-" + activity["id"].replace(".", "-"),
+                        "text": activity["text"],
+                        "to": focal,
+                        "reporters": activity["lead"] or "all",
+                        "deadlines": due,
+                    }
+                )
         return out
 
     # ---- the plan around the tables
@@ -355,22 +398,36 @@ class _Builder:
                 if not (in_title or hit) or not c["activities"]:
                     continue
                 activity = hit or c["activities"][0]
-                phase["review"] = {"activity": activity["id"], "kind": kind,
-                                   "title": c["title"] if in_title else short_title(activity["text"], 200)}
+                phase["review"] = {
+                    "activity": activity["id"],
+                    "kind": kind,
+                    "title": c["title"] if in_title else short_title(activity["text"], 200),
+                }
                 return
 
     def plan_info(self, code: str | None) -> dict[str, Any]:
         ident = self.identity
         code = code or plan_code(ident)
-        info: dict[str, Any] = {"code": code or "", "number": ident.number or "",
-                                "signed": ident.signed.isoformat() if ident.signed else "",
-                                "issuer": ident.issuer or "", "title": ident.title or "",
-                                "focal_unit": self._focal(), "leadership": self._leadership(),
-                                "legal_basis": ident.legal_basis,
-                                "objectives": {"general": ident.general or "", "specific": ident.specific}}
-        for key, what in (("code", "imp.field.code"), ("number", "imp.field.number"), ("signed", "imp.field.signed"),
-                          ("issuer", "imp.field.issuer"), ("title", "imp.field.title"),
-                          ("focal_unit", "imp.field.focal_unit"), ("leadership", "imp.field.leadership")):
+        info: dict[str, Any] = {
+            "code": code or "",
+            "number": ident.number or "",
+            "signed": ident.signed.isoformat() if ident.signed else "",
+            "issuer": ident.issuer or "",
+            "title": ident.title or "",
+            "focal_unit": self._focal(),
+            "leadership": self._leadership(),
+            "legal_basis": ident.legal_basis,
+            "objectives": {"general": ident.general or "", "specific": ident.specific},
+        }
+        for key, what in (
+            ("code", "imp.field.code"),
+            ("number", "imp.field.number"),
+            ("signed", "imp.field.signed"),
+            ("issuer", "imp.field.issuer"),
+            ("title", "imp.field.title"),
+            ("focal_unit", "imp.field.focal_unit"),
+            ("leadership", "imp.field.leadership"),
+        ):
             if not info[key]:
                 self.note("person", f"plan.{key}", t("imp.not_found", what=t(what)))
         if not info["objectives"]["general"]:
@@ -381,15 +438,17 @@ class _Builder:
 
     def _text_mentions(self, kinds: set[str] | None, near: str | None) -> str | None:
         """A directory unit (of ``kinds``) named in a paragraph (containing ``near``), as written there."""
-        spellings = sorted(((w, code) for w, (code, slip) in self.directory.written.items() if not slip),
-                           key=lambda x: -len(x[0]))
+        spellings = sorted(
+            ((w, code) for w, (code, slip) in self.directory.written.items() if not slip), key=lambda x: -len(x[0])
+        )
         for para in self.source.paragraphs:
             low = " ".join(para.split()).casefold()
             if near and near not in low:
                 continue
             for spelling, code in spellings:
-                if (kinds is None or self.directory.units[code].kind in kinds) and \
-                        re.search(rf"(?<!\w){re.escape(spelling)}(?!\w)", low):
+                if (kinds is None or self.directory.units[code].kind in kinds) and re.search(
+                    rf"(?<!\w){re.escape(spelling)}(?!\w)", low
+                ):
                     unit = self.directory.units[code]
                     return unit.name or unit.code
         return None
@@ -398,8 +457,12 @@ class _Builder:
         found = self._text_mentions({"unit", "party_office"}, "đầu mối")
         if found:
             return found
-        leads = Counter(n for a in (a for p in self.phases for c in p["content"] for a in c["activities"])
-                        for n in a["lead"] if self.directory.resolve(n))
+        leads = Counter(
+            n
+            for a in (a for p in self.phases for c in p["content"] for a in c["activities"])
+            for n in a["lead"]
+            if self.directory.resolve(n)
+        )
         if not leads:
             return ""
         code = self.directory.resolve(leads.most_common(1)[0][0])[0]  # type: ignore[index]
@@ -413,7 +476,9 @@ class _Builder:
             return found
         leaders = [u for u in self.directory.units.values() if u.kind == "leadership"]
         if len(leaders) == 1:
-            self.note("assumption", "plan.leadership", t("imp.leadership_assumed", unit=leaders[0].name or leaders[0].code))
+            self.note(
+                "assumption", "plan.leadership", t("imp.leadership_assumed", unit=leaders[0].name or leaders[0].code)
+            )
             return leaders[0].name or leaders[0].code
         return ""
 
@@ -426,10 +491,14 @@ def build_draft(source: Source, directory: Directory, code: str | None = None) -
         raise ImportRefused(t("imp.no_activities", name=source.name))
     b.finish()
     info = b.plan_info(code)
-    groups = sorted({directory.resolve(n)[0] for a in (a for p in b.phases for c in p["content"]
-                                                       for a in c["activities"])
-                     for n in (*a["lead"], *a["partners"]) if directory.resolve(n)
-                     and directory.units[directory.resolve(n)[0]].kind == "group"})   # type: ignore[index]
+    groups = sorted(
+        {
+            directory.resolve(n)[0]
+            for a in (a for p in b.phases for c in p["content"] for a in c["activities"])
+            for n in (*a["lead"], *a["partners"])
+            if directory.resolve(n) and directory.units[directory.resolve(n)[0]].kind == "group"
+        }
+    )  # type: ignore[index]
     spec: dict[str, Any] = {"plan": info}
     if groups:
         spec["groups"] = {g: [] for g in groups}
@@ -439,5 +508,12 @@ def build_draft(source: Source, directory: Directory, code: str | None = None) -
         spec["reporting"] = reporting
     taken = set(directory.units)
     suggestions = [suggest_entry(name, taken) for name in b.unresolved]
-    return Draft(spec=spec, identity=b.identity, notes=b.notes, unresolved=b.unresolved, suggestions=suggestions,
-                 rows=b.rows, tables=len(source.tables))
+    return Draft(
+        spec=spec,
+        identity=b.identity,
+        notes=b.notes,
+        unresolved=b.unresolved,
+        suggestions=suggestions,
+        rows=b.rows,
+        tables=len(source.tables),
+    )

@@ -52,6 +52,13 @@ def duties_from_text(paragraphs: list[str], directory: Directory) -> list[dict]:
             continue
         due, to = deadlines(para), receiver(para, directory)
         if due and to:
-            out.append({"id": f"bao-cao-{len(out) + 1}", "text": _LIST_MARK.sub("", para).strip(), "to": to,
-                        "reporters": "all", "deadlines": due})
+            out.append(
+                {
+                    "id": f"bao-cao-{len(out) + 1}",
+                    "text": _LIST_MARK.sub("", para).strip(),
+                    "to": to,
+                    "reporters": "all",
+                    "deadlines": due,
+                }
+            )
     return out

@@ -12,8 +12,8 @@ from pathlib import Path
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.services.plan_import.source import MAX_BYTES, ImportRefused, Source
 
-MAX_UNPACKED = 100 * 1024 * 1024    # a .docx whose parts unpack to more than this is refused (zip bomb)
-MAX_RATIO = 200                     # nor one part that unpacks to more than this many times its packed size
+MAX_UNPACKED = 100 * 1024 * 1024  # a .docx whose parts unpack to more than this is refused (zip bomb)
+MAX_RATIO = 200  # nor one part that unpacks to more than this many times its packed size
 TEXT_KINDS = (".txt", ".md", ".markdown")
 
 
@@ -76,8 +76,9 @@ def _check_docx(path: Path, name: str) -> None:
     if any(n.lower().endswith("vbaproject.bin") for n in names) or b"macroEnabled" in content_types:
         raise ImportRefused(t("imp.docm", name=name))
     total = sum(i.file_size for i in infos)
-    if total > MAX_UNPACKED or any(i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1)
-                                   for i in infos):
+    if total > MAX_UNPACKED or any(
+        i.file_size > 2**20 and i.file_size > MAX_RATIO * max(i.compress_size, 1) for i in infos
+    ):
         raise ImportRefused(t("imp.zip_bomb", name=name, size=round(total / 2**20), limit=MAX_UNPACKED // 2**20))
 
 
@@ -90,8 +91,21 @@ def _read_doc(path: Path, name: str, digest: str) -> Source:
         src = Path(tmp) / "input.doc"
         src.write_bytes(path.read_bytes())
         try:
-            subprocess.run([office, "--headless", f"-env:UserInstallation=file://{tmp}/profile", "--convert-to",
-                            "docx", "--outdir", tmp, str(src)], check=True, capture_output=True, timeout=120)
+            subprocess.run(
+                [
+                    office,
+                    "--headless",
+                    f"-env:UserInstallation=file://{tmp}/profile",
+                    "--convert-to",
+                    "docx",
+                    "--outdir",
+                    tmp,
+                    str(src),
+                ],
+                check=True,
+                capture_output=True,
+                timeout=120,
+            )
         except (subprocess.SubprocessError, OSError) as exc:
             raise ImportRefused(t("imp.doc_failed", name=name, detail=type(exc).__name__)) from None
         out = Path(tmp) / "input.docx"

@@ -11,7 +11,8 @@ from cchc_flow.models.services.plan_import.source import Row
 # Each column role and the words that name it (all words of one set, in any order). Checked in this order:
 # "Nội dung hoạt động" is the content column, "Hoạt động" alone the activity column.
 ROLE_WORDS: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = tuple(
-    (role, tuple(frozenset(words.split()) for words in sets)) for role, sets in (
+    (role, tuple(frozenset(words.split()) for words in sets))
+    for role, sets in (
         ("number", ("tt", "stt", "số tt", "số thứ tự")),
         ("partners", ("phối hợp",)),
         ("lead", ("chủ trì", "đơn vị thực hiện", "cơ quan thực hiện")),
@@ -21,10 +22,20 @@ ROLE_WORDS: tuple[tuple[str, tuple[frozenset[str], ...]], ...] = tuple(
         ("remarks", ("ghi chú",)),
         ("content", ("nội dung",)),
         ("activity", ("hoạt động", "công việc", "nhiệm vụ")),
-    ))
+    )
+)
 ROLES = tuple(role for role, _ in ROLE_WORDS)
-EXPECTED = ("Giai đoạn", "Nội dung", "Hoạt động", "Thời gian", "Kinh phí", "Đơn vị chủ trì", "Đơn vị phối hợp",
-            "TT/STT", "Ghi chú")
+EXPECTED = (
+    "Giai đoạn",
+    "Nội dung",
+    "Hoạt động",
+    "Thời gian",
+    "Kinh phí",
+    "Đơn vị chủ trì",
+    "Đơn vị phối hợp",
+    "TT/STT",
+    "Ghi chú",
+)
 _WORD = re.compile(r"\w+")
 NUMBERING = re.compile(r"^\(?\s*(\d{1,2}|[a-zđ]|[ivx]{1,4})\s*\)?$", re.IGNORECASE)
 
@@ -36,7 +47,7 @@ def words(text: str) -> frozenset[str]:
 def role_of(heading: str) -> str | None:
     """The column role a heading names, or None."""
     found = words(heading)
-    if not found or len(found) > 12:    # a heading is short; a long cell is content, not a heading
+    if not found or len(found) > 12:  # a heading is short; a long cell is content, not a heading
         return None
     for role, sets in ROLE_WORDS:
         if any(s <= found for s in sets):
@@ -46,9 +57,9 @@ def role_of(heading: str) -> str | None:
 
 @dataclass(frozen=True)
 class Header:
-    end: int                      # the first row after the header (it may take two rows: "Chủ trì | Phối hợp")
-    columns: dict[str, int]       # role -> column
-    headings: tuple[str, ...]     # as written, one per column
+    end: int  # the first row after the header (it may take two rows: "Chủ trì | Phối hợp")
+    columns: dict[str, int]  # role -> column
+    headings: tuple[str, ...]  # as written, one per column
 
     @property
     def usable(self) -> bool:
@@ -75,10 +86,13 @@ def find_header(rows: list[Row], search: int = 6) -> Header | None:
         if r + 1 < len(rows) and not rows[r + 1].across:
             below = [c.text for c in rows[r + 1].cells]
             if len(below) == len(texts):
-                joined = [a if (b == a or not b or rows[r + 1].cells[i].continued) else f"{a} {b}".strip()
-                          for i, (a, b) in enumerate(zip(texts, below, strict=True))]
-                if all(not b or role_of(b) or b == a for b, a in zip(below, texts, strict=True)) and \
-                        len(_roles(joined)) > len(header.columns):
+                joined = [
+                    a if (b == a or not b or rows[r + 1].cells[i].continued) else f"{a} {b}".strip()
+                    for i, (a, b) in enumerate(zip(texts, below, strict=True))
+                ]
+                if all(not b or role_of(b) or b == a for b, a in zip(below, texts, strict=True)) and len(
+                    _roles(joined)
+                ) > len(header.columns):
                     header = Header(r + 2, _roles(joined), tuple(joined))
         if header.usable and (best is None or len(header.columns) > len(best.columns)):
             best = header

@@ -9,17 +9,23 @@ from dataclasses import dataclass, field
 from datetime import date
 
 _SYMBOL = r"(\d+[A-Za-z]?/[0-9A-ZĐa-zđ]+(?:[-–][0-9A-ZĐa-zđ]+)*)"
-_NUMBER = re.compile(rf"(?:(?:Quyết định|Kế hoạch|Chỉ thị|Nghị quyết|Công văn|Thông báo)\s+số|Số)\s*:?\s*{_SYMBOL}",
-                     re.IGNORECASE)
+_NUMBER = re.compile(
+    rf"(?:(?:Quyết định|Kế hoạch|Chỉ thị|Nghị quyết|Công văn|Thông báo)\s+số|Số)\s*:?\s*{_SYMBOL}", re.IGNORECASE
+)
 _SIGNED_WORDS = re.compile(r"\bngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
 _SIGNED_DMY = re.compile(r"\bngày\s+(\d{1,2})/(\d{1,2})/(\d{4})", re.IGNORECASE)
-_ISSUER = re.compile(r"(?:Quyết định|Kế hoạch)\s+số\s*" + _SYMBOL + r"[^()]*?\bcủa\s+([^()]+?)\)?\s*$",
-                     re.IGNORECASE)
-_PARENT = re.compile(r"^\s*(?:Thực hiện|Triển khai)\s+(?:Kế hoạch|Quyết định|Chương trình|Chỉ thị|Nghị quyết|"
-                     r"Công văn)\s+số\s*\S+.*", re.IGNORECASE)
-_BASIS = re.compile(r"^\s*(?:[-+•]\s*)?(?:Căn cứ\s+)?(?:Luật|Nghị quyết|Nghị định|Chỉ thị|Quyết định|Thông tư|"
-                    r"Kế hoạch|Công văn)\s+(?:số\s*)?\S*/\S+", re.IGNORECASE)
-_NOT_OWN = re.compile(r"^\s*(?:[-+•]|căn cứ|thực hiện|triển khai)", re.IGNORECASE)   # lines citing others
+_ISSUER = re.compile(r"(?:Quyết định|Kế hoạch)\s+số\s*" + _SYMBOL + r"[^()]*?\bcủa\s+([^()]+?)\)?\s*$", re.IGNORECASE)
+_PARENT = re.compile(
+    r"^\s*(?:Thực hiện|Triển khai)\s+(?:Kế hoạch|Quyết định|Chương trình|Chỉ thị|Nghị quyết|"
+    r"Công văn)\s+số\s*\S+.*",
+    re.IGNORECASE,
+)
+_BASIS = re.compile(
+    r"^\s*(?:[-+•]\s*)?(?:Căn cứ\s+)?(?:Luật|Nghị quyết|Nghị định|Chỉ thị|Quyết định|Thông tư|"
+    r"Kế hoạch|Công văn)\s+(?:số\s*)?\S*/\S+",
+    re.IGNORECASE,
+)
+_NOT_OWN = re.compile(r"^\s*(?:[-+•]|căn cứ|thực hiện|triển khai)", re.IGNORECASE)  # lines citing others
 _MOTTO = ("CỘNG HÒA", "CỘNG HOÀ", "ĐỘC LẬP", "KẾ HOẠCH", "QUYẾT ĐỊNH")
 _ABOUT = re.compile(r"^(?:V/v|Về việc)\s+(?:ban hành|phê duyệt)\s+(.+)$", re.IGNORECASE)
 _TITLE_HEAD = re.compile(r"^(KẾ HOẠCH|CHƯƠNG TRÌNH)$")
@@ -36,7 +42,7 @@ class Identity:
     legal_basis: list[str] = field(default_factory=list)
     general: str | None = None
     specific: list[str] = field(default_factory=list)
-    found_in: dict[str, str] = field(default_factory=dict)   # what -> the paragraph it came from
+    found_in: dict[str, str] = field(default_factory=dict)  # what -> the paragraph it came from
 
     def years(self) -> tuple[int, int] | None:
         """The plan's span as its title says ("giai đoạn 2013 - 2015"), else the year it was signed."""
@@ -67,8 +73,8 @@ def read_identity(paragraphs: list[str]) -> Identity:
             found.found_in["number"] = line
             heads = [x for x in lines[:i] if x.isupper() and not x.startswith(_MOTTO)]
             if heads and found.issuer is None:
-                found.issuer = found.found_in["issuer"] = heads[-1]   # the letterhead; a "… của X" line wins
-            near = [line[m.end():], *lines[i + 1:i + 4], *reversed(lines[max(i - 2, 0):i])]
+                found.issuer = found.found_in["issuer"] = heads[-1]  # the letterhead; a "… của X" line wins
+            near = [line[m.end() :], *lines[i + 1 : i + 4], *reversed(lines[max(i - 2, 0) : i])]
             found.signed = next((d for d in map(_signed, near) if d), None)
         if found.found_in.get("issuer") == found.issuer and (m := _ISSUER.search(line)):
             found.issuer = m[2].strip().rstrip(").")
@@ -92,7 +98,7 @@ def read_identity(paragraphs: list[str]) -> Identity:
             rest = line.split(":", 1)[1].strip() if ":" in line else ""
             found.general = rest or (lines[i + 1] if i + 1 < len(lines) else None)
         if "mục tiêu cụ thể" in low and not found.specific:
-            for nxt in lines[i + 1:i + 12]:
+            for nxt in lines[i + 1 : i + 12]:
                 if re.match(r"^(?:[-+•]|mục tiêu\s+\d+)", nxt, re.IGNORECASE):
                     found.specific.append(re.sub(r"^[-+•]\s*", "", nxt))
                 elif found.specific:

@@ -10,7 +10,15 @@ from typing import Any
 import pdfplumber
 
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.services.plan_import.source import Cell, ImportRefused, Row, Source, Table, appendix_caption, clean
+from cchc_flow.models.services.plan_import.source import (
+    Cell,
+    ImportRefused,
+    Row,
+    Source,
+    Table,
+    appendix_caption,
+    clean,
+)
 
 _BULLET = re.compile(r"^\s*[-+•*]")
 
@@ -61,8 +69,9 @@ def _page(page: Any, page_no: int, source: Source) -> None:
     boxes = [tb.bbox for tb in found]
 
     def outside(obj: dict[str, Any]) -> bool:
-        return not any(b[0] <= obj["x0"] and obj["x1"] <= b[2] and b[1] <= obj["top"] and obj["bottom"] <= b[3]
-                       for b in boxes)
+        return not any(
+            b[0] <= obj["x0"] and obj["x1"] <= b[2] and b[1] <= obj["top"] and obj["bottom"] <= b[3] for b in boxes
+        )
 
     items: list[tuple[float, str, Any]] = []
     for line in page.filter(outside).extract_text_lines(strip=True):
@@ -78,8 +87,14 @@ def _page(page: Any, page_no: int, source: Source) -> None:
         rows = []
         for index, row in enumerate(item.rows, 1):
             present = [c for c in row.cells if c is not None]
-            cells = tuple(Cell(_cell_text(page, c)) if c is not None else Cell("", continued=True)
-                          for c in row.cells)
-            rows.append(Row(cells=cells, table=number, index=index, page=page_no,
-                            across=len(present) == 1 and len(row.cells) > 1))
+            cells = tuple(Cell(_cell_text(page, c)) if c is not None else Cell("", continued=True) for c in row.cells)
+            rows.append(
+                Row(
+                    cells=cells,
+                    table=number,
+                    index=index,
+                    page=page_no,
+                    across=len(present) == 1 and len(row.cells) > 1,
+                )
+            )
         source.tables.append(Table(rows=rows, caption=appendix_caption(source.paragraphs), at=len(source.paragraphs)))

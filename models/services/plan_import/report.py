@@ -66,13 +66,14 @@ class Checked:
         return not self.errors
 
 
-def write_draft(draft: Draft, path: Path, directory: Directory, source_name: str, sha: str,
-                units_file: str) -> Checked:
+def write_draft(draft: Draft, path: Path, directory: Directory, source_name: str, sha: str, units_file: str) -> Checked:
     """Write the draft (and, when names are unknown, DRAFT.units.yaml) and check the draft."""
     write_atomically(path, dump(draft.spec, t("imp.draft_header", name=source_name, sha=sha)))
     if draft.suggestions:
-        write_atomically(units_path_for(path), dump({"units": draft.suggestions},
-                                                    t("imp.units_header", name=source_name, units=units_file)))
+        write_atomically(
+            units_path_for(path),
+            dump({"units": draft.suggestions}, t("imp.units_header", name=source_name, units=units_file)),
+        )
     try:
         _, warnings = read_plan(path, directory)
         return Checked(warnings=warnings)
@@ -80,16 +81,34 @@ def write_draft(draft: Draft, path: Path, directory: Directory, source_name: str
         return Checked(errors=exc.errors, warnings=[f for f in exc.findings if f.level == "warning"])
 
 
-def report_lines(draft: Draft, checked: Checked, source_kind: str, source_name: str, sha: str, draft_path: Path,
-                 units_file: str) -> list[str]:
+def report_lines(
+    draft: Draft, checked: Checked, source_kind: str, source_name: str, sha: str, draft_path: Path, units_file: str
+) -> list[str]:
     """The report: what was read, the plan's identity, assumptions, warnings, what needs a person, the check."""
     spec, info = draft.spec, draft.spec["plan"]
     contents = sum(len(p["content"]) for p in spec["phases"])
     units = {n for a in draft.activities for n in (*a["lead"], *a["partners"])}
-    out = [t("imp.read", name=source_name, kind=source_kind, sha=sha[:16], tables=draft.tables,
-             phases=len(spec["phases"]), contents=contents, activities=len(draft.activities), units=len(units)),
-           t("imp.identity", number=info["number"] or "?", signed=info["signed"] or "?", title=info["title"] or "?",
-             issuer=info["issuer"] or "?", code=info["code"] or "?")]
+    out = [
+        t(
+            "imp.read",
+            name=source_name,
+            kind=source_kind,
+            sha=sha[:16],
+            tables=draft.tables,
+            phases=len(spec["phases"]),
+            contents=contents,
+            activities=len(draft.activities),
+            units=len(units),
+        ),
+        t(
+            "imp.identity",
+            number=info["number"] or "?",
+            signed=info["signed"] or "?",
+            title=info["title"] or "?",
+            issuer=info["issuer"] or "?",
+            code=info["code"] or "?",
+        ),
+    ]
     out += [f"  • plan.{key}: “{line}”" for key, line in draft.identity.found_in.items()]
     reviews = [f"{p['review']['activity']} ({p['review']['kind']})" for p in spec["phases"] if p.get("review")]
     if reviews:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass, field
 
-MAX_BYTES = 20 * 1024 * 1024   # a decision with its appendices is well under this; larger files are refused
+MAX_BYTES = 20 * 1024 * 1024  # a decision with its appendices is well under this; larger files are refused
 
 
 class ImportRefused(Exception):
@@ -15,17 +15,17 @@ class ImportRefused(Exception):
 @dataclass(frozen=True)
 class Cell:
     text: str
-    continued: bool = False   # the same cell as the one above (merged down): read once, not again
+    continued: bool = False  # the same cell as the one above (merged down): read once, not again
 
 
 @dataclass(frozen=True)
 class Row:
-    cells: tuple[Cell, ...]       # one per grid column
-    table: int                    # 1-based, in the order of the document
-    index: int                    # 1-based row of that table
-    line: int | None = None       # the line of the text form where the row starts
-    page: int | None = None       # the PDF page
-    across: bool = False          # one cell merged across the whole row (a section row)
+    cells: tuple[Cell, ...]  # one per grid column
+    table: int  # 1-based, in the order of the document
+    index: int  # 1-based row of that table
+    line: int | None = None  # the line of the text form where the row starts
+    page: int | None = None  # the PDF page
+    across: bool = False  # one cell merged across the whole row (a section row)
 
     def text(self, col: int | None) -> str:
         return self.cells[col].text if col is not None and col < len(self.cells) else ""
@@ -37,8 +37,8 @@ class Row:
 @dataclass
 class Table:
     rows: list[Row]
-    caption: str = ""     # the nearest text before the table ("PHỤ LỤC ...")
-    at: int = 0           # how many paragraphs come before it
+    caption: str = ""  # the nearest text before the table ("PHỤ LỤC ...")
+    at: int = 0  # how many paragraphs come before it
 
 
 @dataclass
@@ -47,7 +47,7 @@ class Source:
 
     name: str
     sha256: str
-    kind: str                          # docx | pdf | text
+    kind: str  # docx | pdf | text
     paragraphs: list[str] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
 

@@ -30,7 +30,7 @@ def read_text(text: str, name: str, sha256: str) -> Source:
 
 def _tab_table(lines: list[str], start: int, source: Source) -> int:
     """Read tab cells from ``start`` to the next line that neither starts a cell nor continues one."""
-    cells: list[tuple[int, list[str], bool]] = []   # (line, cell lines, a row ends after it)
+    cells: list[tuple[int, list[str], bool]] = []  # (line, cell lines, a row ends after it)
     i = start
     while i < len(lines):
         line = lines[i]
@@ -44,7 +44,7 @@ def _tab_table(lines: list[str], start: int, source: Source) -> int:
                 cells[-1][1].append(line)
             else:
                 break
-        else:   # a line without a tab (or only spaces) goes on with the cell before it
+        else:  # a line without a tab (or only spaces) goes on with the cell before it
             cells[-1][1].append(line)
         i += 1
     caption = appendix_caption(source.paragraphs)
@@ -77,13 +77,14 @@ def _rows(cells: list[tuple[int, str, bool]], table_no: int) -> list[Row]:
     width = header_width([[text for _, text, _ in b] for b in blocks])
     if width and any(len(b) not in (1, width) for b in blocks):
         flat = [c for b in blocks for c in b]
-        blocks = [flat[k:k + width] for k in range(0, len(flat), width)]
+        blocks = [flat[k : k + width] for k in range(0, len(flat), width)]
     out = []
     for index, block in enumerate(blocks, 1):
         across = len(block) == 1 and (width or 0) > 1
         texts = [text for _, text, _ in block]
-        out.append(Row(cells=tuple(Cell(t) for t in texts), table=table_no, index=index, line=block[0][0],
-                       across=across))
+        out.append(
+            Row(cells=tuple(Cell(t) for t in texts), table=table_no, index=index, line=block[0][0], across=across)
+        )
     return out
 
 

@@ -27,8 +27,10 @@ _SPLIT = re.compile(r"\s+(?:-|–|—|đến)\s+|\s*(?:-|–|—)\s*(?=(?:quý|t
 _HALF = re.compile(rf"^6\s+tháng\s+(đầu|cuối)\s+năm(?:\s+{_Y})?$")
 _DATES = re.compile(rf"^(?:từ\s+)?(?:ngày\s+)?{_DATE}(?:{_DASH}(?:ngày\s+)?{_DATE})?$")
 _BEFORE = re.compile(rf"^(?:trước|chậm nhất|hạn chót|hoàn thành trước)\s+(?:ngày\s+)?{_DATE}$")
-_BEFORE_DAYS = re.compile(r"^(?:trước|chậm nhất)\s+(?:ngày\s+)?(\d{1,2})/(\d{1,2})((?:\s*(?:,|và|;)\s*(?:ngày\s+)?"
-                          r"\d{1,2}/\d{1,2})*)(?:\s+(?:hằng|hàng)\s+năm)?$")
+_BEFORE_DAYS = re.compile(
+    r"^(?:trước|chậm nhất)\s+(?:ngày\s+)?(\d{1,2})/(\d{1,2})((?:\s*(?:,|và|;)\s*(?:ngày\s+)?"
+    r"\d{1,2}/\d{1,2})*)(?:\s+(?:hằng|hàng)\s+năm)?$"
+)
 _WHOLE_YEAR = re.compile(r"^(?:cả|trong|quanh|suốt)\s+năm$")
 _RECURRING = (
     (re.compile(r"\b(?:hằng|hàng)\s+tháng\b|\bđịnh kỳ\s+(?:hằng\s+|hàng\s+)?tháng\b"), "monthly"),
@@ -92,8 +94,10 @@ def read_time(text: str, context: tuple[int, int] | None = None) -> TimeReading:
         if year is None:
             return TimeReading(None)
         first, last = min(qs), max(qs)
-        return TimeReading(_span(date(year, 3 * first - 2, 1), _month_end(year, 3 * last)),
-                           year_from_context=not re.search(r"\d{4}$", s))
+        return TimeReading(
+            _span(date(year, 3 * first - 2, 1), _month_end(year, 3 * last)),
+            year_from_context=not re.search(r"\d{4}$", s),
+        )
     if m := _MONTHS.match(s):
         first, last, year = int(m[1]), int(m[2] or m[1]), _year(m[3], context)
         if year is None or not (1 <= first <= last <= 12):
@@ -127,16 +131,18 @@ def read_time(text: str, context: tuple[int, int] | None = None) -> TimeReading:
         if left.window and right.window and not left.recurring and not right.recurring:
             start, end = _bounds(left.window)[0], _bounds(right.window)[1]
             if start <= end:
-                return TimeReading(_span(start, end), year_from_context=left.year_from_context or
-                                   right.year_from_context)
+                return TimeReading(
+                    _span(start, end), year_from_context=left.year_from_context or right.year_from_context
+                )
     for pattern, kind in _RECURRING:
         if pattern.search(s):
             years = [int(y) for y in re.findall(r"\b(\d{4})\b", s)]
             span = (min(years), max(years)) if years else context
             if span is None:
                 return TimeReading(None, recurring=kind)
-            return TimeReading(_span(date(span[0], 1, 1), date(span[1], 12, 31)), recurring=kind,
-                               year_from_context=not years)
+            return TimeReading(
+                _span(date(span[0], 1, 1), date(span[1], 12, 31)), recurring=kind, year_from_context=not years
+            )
     return TimeReading(None)
 
 

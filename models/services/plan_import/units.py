@@ -16,9 +16,9 @@ _PREFIXES = ("Văn phòng", "Trung tâm", "Vụ", "Cục", "Báo", "Viện", "Ph
 
 @dataclass(frozen=True)
 class UnitName:
-    written: str                  # as the draft writes it (the document's words; a carried-over prefix added)
-    code: str | None              # the directory's code, None when unknown
-    carried: str | None = None    # the prefix carried over from the name before, when that was needed
+    written: str  # as the draft writes it (the document's words; a carried-over prefix added)
+    code: str | None  # the directory's code, None when unknown
+    carried: str | None = None  # the prefix carried over from the name before, when that was needed
 
 
 def split_names(cell: str) -> list[str]:
@@ -32,7 +32,7 @@ def split_names(cell: str) -> list[str]:
             if part in (",", ";"):
                 continue
             part = part.strip().strip(".:").strip()
-            if part and parts and part[0].islower():   # "Các phòng, ban chức năng": one name written with a comma
+            if part and parts and part[0].islower():  # "Các phòng, ban chức năng": one name written with a comma
                 parts[-1] = f"{parts[-1]}, {part}"
             elif part:
                 parts.append(part)
@@ -105,6 +105,9 @@ def suggest_entry(written: str, taken: set[str]) -> dict[str, object]:
     entry: dict[str, object] = {"code": code}
     if _ascii(written).replace(" ", "_").upper() != code:
         entry["name"] = written
-    entry.update(kind=suggest_kind(written), aliases=[] if "name" in entry or code == written else [written],
-                 tags=[f"unit-{code.lower()}"])
+    entry.update(
+        kind=suggest_kind(written),
+        aliases=[] if "name" in entry or code == written else [written],
+        tags=[f"unit-{code.lower()}"],
+    )
     return entry

@@ -14,16 +14,16 @@ from typing import Any
 
 from sqlmodel import Session
 
-from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.rules.findings import Finding, InputError
-from cchc_flow.models.services.loading import LoadResult, load_plan
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import Directory, Plan, read_plan
+from cchc_flow.models.rules.yamlfile import MAX_BYTES as MAX_DRAFT_BYTES
+from cchc_flow.models.services.auth import Principal
+from cchc_flow.models.services.loading import LoadResult, load_plan
 from cchc_flow.models.services.plan_import import import_document
 from cchc_flow.models.services.plan_import.report import units_path_for, write_atomically
 from cchc_flow.models.services.plan_import.source import ImportRefused
 from cchc_flow.settings import get_settings
-from cchc_flow.models.rules.yamlfile import MAX_BYTES as MAX_DRAFT_BYTES
 
 _SHA = re.compile(r"^[0-9a-f]{64}$")
 
@@ -35,7 +35,7 @@ class Stored:
     report: list[str]
     rows: list[dict[str, Any]]
     draft: str
-    units: str | None       # the suggested directory entries (YAML), if any
+    units: str | None  # the suggested directory entries (YAML), if any
     exit_code: int
 
 
@@ -51,15 +51,20 @@ def import_upload(path: Path, name: str, directory: Directory, units_file: str) 
 
     sha = sha256_of(path.read_bytes())
     folder = _folder(sha)
-    shutil.rmtree(folder, ignore_errors=True)   # the same document again: a fresh draft
+    shutil.rmtree(folder, ignore_errors=True)  # the same document again: a fresh draft
     folder.mkdir(mode=0o700, parents=True)
     try:
         result = import_document(path, directory, folder / "draft.yaml", units_file, name=name)
-    except BaseException:   # refused, or anything else: nothing is kept
+    except BaseException:  # refused, or anything else: nothing is kept
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    meta = {"name": result.name, "sha256": sha, "report": result.report, "rows": result.draft.rows,
-            "exit_code": result.exit_code}
+    meta = {
+        "name": result.name,
+        "sha256": sha,
+        "report": result.report,
+        "rows": result.draft.rows,
+        "exit_code": result.exit_code,
+    }
     write_atomically(folder / "meta.json", json.dumps(meta, ensure_ascii=False))
     return stored(sha)
 
@@ -71,8 +76,15 @@ def stored(sha: str) -> Stored:
         raise ImportRefused(t("imp.no_draft"))
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     units = units_path_for(folder / "draft.yaml")
-    return Stored(sha, meta["name"], meta["report"], meta["rows"], (folder / "draft.yaml").read_text(encoding="utf-8"),
-                  units.read_text(encoding="utf-8") if units.is_file() else None, meta["exit_code"])
+    return Stored(
+        sha,
+        meta["name"],
+        meta["report"],
+        meta["rows"],
+        (folder / "draft.yaml").read_text(encoding="utf-8"),
+        units.read_text(encoding="utf-8") if units.is_file() else None,
+        meta["exit_code"],
+    )
 
 
 def check_edited(sha: str, text: str, directory: Directory) -> tuple[Plan | None, list[Finding]]:
@@ -89,9 +101,11 @@ def check_edited(sha: str, text: str, directory: Directory) -> tuple[Plan | None
         return None, exc.findings
 
 
-def load_checked(session: Session, sha: str, plan: Plan, directory: Directory, by: Principal,
-                 source: str = "web") -> LoadResult:
+def load_checked(
+    session: Session, sha: str, plan: Plan, directory: Directory, by: Principal, source: str = "web"
+) -> LoadResult:
     """Load a checked draft as ``by``; the history notes the document it came from (name and SHA-256)."""
     meta = json.loads((_folder(sha) / "meta.json").read_text(encoding="utf-8"))
-    return load_plan(session, plan, directory, source=source, by=by,
-                     origin=t("imp.loaded_from", name=meta["name"], sha=sha))
+    return load_plan(
+        session, plan, directory, source=source, by=by, origin=t("imp.loaded_from", name=meta["name"], sha=sha)
+    )

@@ -3,7 +3,7 @@
 from alembic import context
 from sqlmodel import SQLModel
 
-import cchc_flow.models.store.tables  # noqa: F401  (registers the tables on SQLModel.metadata)
+import cchc_flow.models.store.tables
 from cchc_flow.models.store.db import get_engine
 from cchc_flow.settings import get_settings
 
@@ -29,8 +29,12 @@ def _render_item(type_: str, obj, autogen_context):  # type: ignore[no-untyped-d
 
 
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
-    context.configure(connection=connection, target_metadata=target_metadata, render_item=_render_item,
-                      render_as_batch=connection.dialect.name == "sqlite")
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_item=_render_item,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
     with context.begin_transaction():
         context.run_migrations()
 

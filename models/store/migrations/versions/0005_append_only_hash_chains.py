@@ -14,9 +14,10 @@ Revises: 0004
 This migration imports cchc_flow.models.store.chain on purpose: it is the frozen, stdlib-only definition of the hash format,
 shared with every later verification.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -24,8 +25,8 @@ from alembic import op
 
 from cchc_flow.models.store.chain import GENESIS, TRANSITION_FIELDS, delivery_content, row_hash, transition_content
 
-revision = '0005'
-down_revision = '0004'
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
@@ -39,27 +40,28 @@ def upgrade() -> None:
     if conn.dialect.name == "sqlite":  # SQLite adds a column with its reference in place, no table rebuild
         op.execute("ALTER TABLE delivery ADD COLUMN plan_id INTEGER REFERENCES plan (id)")
     else:
-        op.add_column('delivery', sa.Column('plan_id', sa.Integer(), nullable=True))
-        op.create_foreign_key('delivery_plan_id_fkey', 'delivery', 'plan', ['plan_id'], ['id'])
+        op.add_column("delivery", sa.Column("plan_id", sa.Integer(), nullable=True))
+        op.create_foreign_key("delivery_plan_id_fkey", "delivery", "plan", ["plan_id"], ["id"])
     for table in TABLES:
         with op.batch_alter_table(table, schema=None) as batch_op:
-            batch_op.add_column(sa.Column('seq', sa.Integer(), nullable=True))
-            batch_op.add_column(sa.Column('prev_hash', sa.String(length=64), nullable=True))
-            batch_op.add_column(sa.Column('row_hash', sa.String(length=64), nullable=True))
+            batch_op.add_column(sa.Column("seq", sa.Integer(), nullable=True))
+            batch_op.add_column(sa.Column("prev_hash", sa.String(length=64), nullable=True))
+            batch_op.add_column(sa.Column("row_hash", sa.String(length=64), nullable=True))
     _chain_existing_rows(conn)
-    with op.batch_alter_table('transition', schema=None) as batch_op:
-        batch_op.create_index('ux_transition_chain', ['plan_id', 'seq'], unique=True)
-        batch_op.create_index('ix_transition_day', ['plan_id', 'effective_day', 'seq'], unique=False)
-        batch_op.create_index('ix_transition_entity', ['plan_id', 'entity', 'entity_key', 'effective_day', 'seq'],
-                              unique=False)
-        batch_op.create_index('ix_transition_actor', ['plan_id', 'actor', 'effective_day', 'seq'], unique=False)
-        batch_op.create_index('ix_transition_run', ['plan_id', 'flow_run_id'], unique=False)
-    with op.batch_alter_table('delivery', schema=None) as batch_op:
-        batch_op.create_index('ux_delivery_chain', ['plan_id', 'seq'], unique=True)
-    with op.batch_alter_table('notification', schema=None) as batch_op:
-        batch_op.create_index('ix_notification_entity', ['plan_id', 'entity', 'entity_key', 'as_of'], unique=False)
-        batch_op.create_index('ix_notification_recipient', ['plan_id', 'recipient', 'as_of'], unique=False)
-        batch_op.create_index('ix_notification_day', ['plan_id', 'as_of'], unique=False)
+    with op.batch_alter_table("transition", schema=None) as batch_op:
+        batch_op.create_index("ux_transition_chain", ["plan_id", "seq"], unique=True)
+        batch_op.create_index("ix_transition_day", ["plan_id", "effective_day", "seq"], unique=False)
+        batch_op.create_index(
+            "ix_transition_entity", ["plan_id", "entity", "entity_key", "effective_day", "seq"], unique=False
+        )
+        batch_op.create_index("ix_transition_actor", ["plan_id", "actor", "effective_day", "seq"], unique=False)
+        batch_op.create_index("ix_transition_run", ["plan_id", "flow_run_id"], unique=False)
+    with op.batch_alter_table("delivery", schema=None) as batch_op:
+        batch_op.create_index("ux_delivery_chain", ["plan_id", "seq"], unique=True)
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        batch_op.create_index("ix_notification_entity", ["plan_id", "entity", "entity_key", "as_of"], unique=False)
+        batch_op.create_index("ix_notification_recipient", ["plan_id", "recipient", "as_of"], unique=False)
+        batch_op.create_index("ix_notification_day", ["plan_id", "as_of"], unique=False)
     if conn.dialect.name == "postgresql":
         _postgresql_triggers()
     else:
@@ -69,8 +71,10 @@ def upgrade() -> None:
 def _sqlite_triggers() -> None:
     for table in TABLES:
         for what in ("UPDATE", "DELETE"):
-            op.execute(f"CREATE TRIGGER {table}_append_only_{what.lower()} BEFORE {what} ON {table} "
-                       f"BEGIN SELECT RAISE(ABORT, '{MESSAGE.format(table=table, op=what)}'); END")
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only_{what.lower()} BEFORE {what} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{MESSAGE.format(table=table, op=what)}'); END"
+            )
 
 
 def _postgresql_triggers() -> None:
@@ -81,50 +85,108 @@ def _postgresql_triggers() -> None:
                 USING ERRCODE = 'restrict_violation';
         END $$""")
     for table in TABLES:
-        op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                   f"FOR EACH ROW EXECUTE FUNCTION cchc_append_only()")
-        op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
-                   f"FOR EACH STATEMENT EXECUTE FUNCTION cchc_append_only()")
+        op.execute(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            f"FOR EACH ROW EXECUTE FUNCTION cchc_append_only()"
+        )
+        op.execute(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION cchc_append_only()"
+        )
 
 
 def _chain_existing_rows(conn: sa.Connection) -> None:
     """Give every stored row its place and hash, plan by plan, in id order."""
-    transition = sa.table("transition", sa.column("id", sa.Integer), sa.column("plan_id", sa.Integer),
-                          sa.column("entity", sa.String), sa.column("entity_key", sa.String),
-                          sa.column("event", sa.String), sa.column("from_state", sa.String),
-                          sa.column("to_state", sa.String), sa.column("at", sa.DateTime(timezone=True)),
-                          sa.column("effective_day", sa.Date), sa.column("actor", sa.String),
-                          sa.column("source", sa.String), sa.column("note", sa.String),
-                          sa.column("flow_run_id", sa.String), sa.column("task_run_id", sa.String),
-                          sa.column("seq", sa.Integer), sa.column("prev_hash", sa.String),
-                          sa.column("row_hash", sa.String))
-    notification = sa.table("notification", sa.column("id", sa.Integer), sa.column("plan_id", sa.Integer),
-                            sa.column("key", sa.String), sa.column("entity", sa.String),
-                            sa.column("entity_key", sa.String), sa.column("notice", sa.String),
-                            sa.column("recipient", sa.String), sa.column("role", sa.String))
-    delivery = sa.table("delivery", sa.column("id", sa.Integer), sa.column("notification_id", sa.Integer),
-                        sa.column("route", sa.String), sa.column("ok", sa.Boolean), sa.column("error", sa.String),
-                        sa.column("at", sa.DateTime(timezone=True)), sa.column("flow_run_id", sa.String),
-                        sa.column("plan_id", sa.Integer), sa.column("seq", sa.Integer),
-                        sa.column("prev_hash", sa.String), sa.column("row_hash", sa.String))
+    transition = sa.table(
+        "transition",
+        sa.column("id", sa.Integer),
+        sa.column("plan_id", sa.Integer),
+        sa.column("entity", sa.String),
+        sa.column("entity_key", sa.String),
+        sa.column("event", sa.String),
+        sa.column("from_state", sa.String),
+        sa.column("to_state", sa.String),
+        sa.column("at", sa.DateTime(timezone=True)),
+        sa.column("effective_day", sa.Date),
+        sa.column("actor", sa.String),
+        sa.column("source", sa.String),
+        sa.column("note", sa.String),
+        sa.column("flow_run_id", sa.String),
+        sa.column("task_run_id", sa.String),
+        sa.column("seq", sa.Integer),
+        sa.column("prev_hash", sa.String),
+        sa.column("row_hash", sa.String),
+    )
+    notification = sa.table(
+        "notification",
+        sa.column("id", sa.Integer),
+        sa.column("plan_id", sa.Integer),
+        sa.column("key", sa.String),
+        sa.column("entity", sa.String),
+        sa.column("entity_key", sa.String),
+        sa.column("notice", sa.String),
+        sa.column("recipient", sa.String),
+        sa.column("role", sa.String),
+    )
+    delivery = sa.table(
+        "delivery",
+        sa.column("id", sa.Integer),
+        sa.column("notification_id", sa.Integer),
+        sa.column("route", sa.String),
+        sa.column("ok", sa.Boolean),
+        sa.column("error", sa.String),
+        sa.column("at", sa.DateTime(timezone=True)),
+        sa.column("flow_run_id", sa.String),
+        sa.column("plan_id", sa.Integer),
+        sa.column("seq", sa.Integer),
+        sa.column("prev_hash", sa.String),
+        sa.column("row_hash", sa.String),
+    )
 
     local = ZoneInfo("Asia/Ho_Chi_Minh")
     undated = conn.execute(sa.select(transition.c.id, transition.c.at).where(transition.c.effective_day.is_(None)))
     days = [{"i": i, "d": _aware(at).astimezone(local).date()} for i, at in undated]
     if days:
-        conn.execute(transition.update().where(transition.c.id == sa.bindparam("i"))
-                     .values(effective_day=sa.bindparam("d")), days)
-    conn.execute(delivery.update().values(plan_id=sa.select(notification.c.plan_id)
-                                          .where(notification.c.id == delivery.c.notification_id)
-                                          .scalar_subquery()))
+        conn.execute(
+            transition.update().where(transition.c.id == sa.bindparam("i")).values(effective_day=sa.bindparam("d")),
+            days,
+        )
+    conn.execute(
+        delivery.update().values(
+            plan_id=sa.select(notification.c.plan_id)
+            .where(notification.c.id == delivery.c.notification_id)
+            .scalar_subquery()
+        )
+    )
 
-    _chain(conn, transition, [transition.c[k] for k in TRANSITION_FIELDS], None,
-           lambda r: ("transition", transition_content(r)))
+    _chain(
+        conn,
+        transition,
+        [transition.c[k] for k in TRANSITION_FIELDS],
+        None,
+        lambda r: ("transition", transition_content(r)),
+    )
     n = notification.c
-    _chain(conn, delivery, [delivery.c.notification_id, delivery.c.route, delivery.c.ok, delivery.c.error,
-                            delivery.c.at, delivery.c.flow_run_id, n.key, n.entity, n.entity_key, n.notice,
-                            n.recipient, n.role],
-           (notification, n.id == delivery.c.notification_id), lambda r: ("delivery", delivery_content(r, r)))
+    _chain(
+        conn,
+        delivery,
+        [
+            delivery.c.notification_id,
+            delivery.c.route,
+            delivery.c.ok,
+            delivery.c.error,
+            delivery.c.at,
+            delivery.c.flow_run_id,
+            n.key,
+            n.entity,
+            n.entity_key,
+            n.notice,
+            n.recipient,
+            n.role,
+        ],
+        (notification, n.id == delivery.c.notification_id),
+        lambda r: ("delivery", delivery_content(r, r)),
+    )
 
 
 def _chain(conn: sa.Connection, table: sa.TableClause, columns: list, join, content) -> None:  # type: ignore[no-untyped-def]
@@ -133,8 +195,11 @@ def _chain(conn: sa.Connection, table: sa.TableClause, columns: list, join, cont
     query = sa.select(*key, *columns).order_by(*key).limit(BATCH)
     if join is not None:
         query = query.select_from(table.join(*join))
-    update = (table.update().where(table.c.id == sa.bindparam("i"))
-              .values(seq=sa.bindparam("s"), prev_hash=sa.bindparam("p"), row_hash=sa.bindparam("h")))
+    update = (
+        table.update()
+        .where(table.c.id == sa.bindparam("i"))
+        .values(seq=sa.bindparam("s"), prev_hash=sa.bindparam("p"), row_hash=sa.bindparam("h"))
+    )
     plan, seq, prev, last = None, 0, GENESIS, None
     while True:
         page = query if last is None else query.where(sa.tuple_(*key) > sa.tuple_(*last))
@@ -155,7 +220,7 @@ def _chain(conn: sa.Connection, table: sa.TableClause, columns: list, join, cont
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def downgrade() -> None:
@@ -169,20 +234,25 @@ def downgrade() -> None:
         for table in TABLES:
             for what in ("update", "delete"):
                 op.execute(f"DROP TRIGGER IF EXISTS {table}_append_only_{what}")
-    with op.batch_alter_table('notification', schema=None) as batch_op:
-        for name in ('ix_notification_day', 'ix_notification_recipient', 'ix_notification_entity'):
+    with op.batch_alter_table("notification", schema=None) as batch_op:
+        for name in ("ix_notification_day", "ix_notification_recipient", "ix_notification_entity"):
             batch_op.drop_index(name)
-    with op.batch_alter_table('delivery', schema=None) as batch_op:
-        batch_op.drop_index('ux_delivery_chain')
-    with op.batch_alter_table('transition', schema=None) as batch_op:
-        for name in ('ix_transition_run', 'ix_transition_actor', 'ix_transition_entity', 'ix_transition_day',
-                     'ux_transition_chain'):
+    with op.batch_alter_table("delivery", schema=None) as batch_op:
+        batch_op.drop_index("ux_delivery_chain")
+    with op.batch_alter_table("transition", schema=None) as batch_op:
+        for name in (
+            "ix_transition_run",
+            "ix_transition_actor",
+            "ix_transition_entity",
+            "ix_transition_day",
+            "ux_transition_chain",
+        ):
             batch_op.drop_index(name)
     for column in ("row_hash", "prev_hash", "seq"):  # native DROP COLUMN: a rebuild would trip evidence's FK
         if conn.dialect.name == "sqlite":
             op.execute(f"ALTER TABLE transition DROP COLUMN {column}")
         else:
             op.drop_column("transition", column)
-    with op.batch_alter_table('delivery', schema=None) as batch_op:  # nothing refers to delivery: a rebuild is fine
+    with op.batch_alter_table("delivery", schema=None) as batch_op:  # nothing refers to delivery: a rebuild is fine
         for column in ("row_hash", "prev_hash", "seq", "plan_id"):
             batch_op.drop_column(column)

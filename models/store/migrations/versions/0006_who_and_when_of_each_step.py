@@ -12,13 +12,14 @@ Revises: 0005
   SQLite's INSERT OR REPLACE / REPLACE would otherwise delete the stored row without firing its DELETE
   trigger, and an UPSERT would overwrite it (PostgreSQL: INSERT ... ON CONFLICT DO UPDATE).
 """
+
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
@@ -45,14 +46,18 @@ def upgrade() -> None:
                 RETURN NEW;
             END $$""")
         for table in TABLES:
-            op.execute(f"CREATE TRIGGER {table}_no_overwrite BEFORE INSERT ON {table} "
-                       f"FOR EACH ROW EXECUTE FUNCTION cchc_no_overwrite()")
+            op.execute(
+                f"CREATE TRIGGER {table}_no_overwrite BEFORE INSERT ON {table} "
+                f"FOR EACH ROW EXECUTE FUNCTION cchc_no_overwrite()"
+            )
     else:
         for table in TABLES:
-            op.execute(f"CREATE TRIGGER {table}_append_only_insert BEFORE INSERT ON {table} "
-                       f"WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id "
-                       f"OR (plan_id = NEW.plan_id AND seq = NEW.seq)) "
-                       f"BEGIN SELECT RAISE(ABORT, '{MESSAGE.format(table=table)}'); END")
+            op.execute(
+                f"CREATE TRIGGER {table}_append_only_insert BEFORE INSERT ON {table} "
+                f"WHEN EXISTS (SELECT 1 FROM {table} WHERE id = NEW.id "
+                f"OR (plan_id = NEW.plan_id AND seq = NEW.seq)) "
+                f"BEGIN SELECT RAISE(ABORT, '{MESSAGE.format(table=table)}'); END"
+            )
 
 
 def downgrade() -> None:
