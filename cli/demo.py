@@ -6,7 +6,6 @@ the phase, reporting and review flows run as of each date, exactly as a daily sc
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections import Counter
 from collections.abc import Callable
@@ -15,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from cchc_flow.models.rules.calendar import working_day_on_or_after
-from cchc_flow.settings import CONFIG_DIR, get_settings
+from cchc_flow.settings import CONFIG_DIR, DEFAULT_NOTIFY, Settings, build_settings, get_settings, use_settings
 
 PLAN = "byt-3723-2013-2015"
 START, END = date(2013, 9, 25), date(2015, 12, 31)
@@ -175,6 +174,7 @@ def steps_between(start: date, end: date) -> list[date]:
 
 @dataclass
 class DemoResult:
+    settings: Settings  # the replay's own home, database and routes
     home: Path
     steps: int
     flow_runs: Counter = field(default_factory=Counter)
@@ -182,15 +182,20 @@ class DemoResult:
     coordinator_token: str = ""  # the demo coordinator's token (VPB): the portal and `cchc token issue` take it
 
 
-def prepare_home(home: Path, database_url: str | None = None) -> None:
-    """A fresh demo home: its own SQLite database (or the empty one at ``database_url``) and local outbox, nothing of
-    the user's touched."""
+def demo_settings(home: Path | None = None, database_url: str | None = None) -> Settings:
+    """The demo's settings: its own home (default: demo/ in the configured one), its SQLite database there (or the
+    empty one at ``database_url``) and the local outbox; the rest as configured."""
+    home = home or get_settings().home / "demo"
+    return build_settings(
+        home=home, database_url=database_url or f"sqlite:///{home / 'cchc.db'}", notify_config=DEFAULT_NOTIFY
+    )
+
+
+def prepare_home(home: Path) -> None:
+    """A fresh demo home, nothing of the user's touched."""
     if home.exists():
         shutil.rmtree(home)
     home.mkdir(parents=True, mode=0o700)
-    os.environ["CCHC_HOME"] = str(home)
-    os.environ["CCHC_DATABASE_URL"] = database_url or f"sqlite:///{home / 'cchc.db'}"
-    os.environ["CCHC_NOTIFY_CONFIG"] = str(CONFIG_DIR / "notify.example.yaml")
 
 
 def evidence_file(home: Path, step: Step) -> Path:
@@ -201,11 +206,14 @@ def evidence_file(home: Path, step: Step) -> Path:
     return path
 
 
-def run_demo(
-    home: Path | None = None, advance: Callable[[date], None] | None = None, database_url: str | None = None
-) -> DemoResult:
-    """Replay the plan (into the empty database at ``database_url`` if given); ``advance`` is called with each step's
-    date (for a progress bar)."""
+def run_demo(settings: Settings, advance: Callable[[date], None] | None = None) -> DemoResult:
+    """Replay the plan on ``settings`` (demo_settings(): its home is emptied first); ``advance`` is called with each
+    step's date (for a progress bar)."""
+    with use_settings(settings):
+        return _replay(settings, advance)
+
+
+def _replay(settings: Settings, advance: Callable[[date], None] | None) -> DemoResult:
     from cchc_flow.flows.delivery import deliver_now
     from cchc_flow.flows.phase import phase_has_work, run_phase
     from cchc_flow.flows.reporting import reporting_has_work, run_reporting
@@ -218,8 +226,8 @@ def run_demo(
     from cchc_flow.models.services.reassignment import codes, reassign
     from cchc_flow.models.store.db import session
 
-    home = home or get_settings().home / "demo"
-    prepare_home(home, database_url)
+    home = settings.home
+    prepare_home(home)
     directory = read_directory(CONFIG_DIR / "units.yaml")
     plan, _ = read_plan(CONFIG_DIR / "plans" / f"{PLAN}.yaml", directory)
     with session() as s:
@@ -228,7 +236,7 @@ def run_demo(
         demo_principals()
     )  # each unit acts with its own token, as a real officer would, on the replay's day
     days = steps_between(START, END)
-    result = DemoResult(home, len(days), coordinator_token=tokens[COORDINATOR])
+    result = DemoResult(settings, home, len(days), coordinator_token=tokens[COORDINATOR])
     pending = sorted(SCRIPT, key=lambda s: s.day)
     submissions = sorted(SUBMISSIONS, key=lambda x: x[2])
     for day in days:
@@ -386,22 +394,27 @@ def demo_principals() -> tuple[dict, dict[str, str]]:
 def portal_access(result: DemoResult, unit: str = "T5G") -> dict[str, str]:
     """How to look at the replay in the portal: the command (on the demo's own home and database), the
     coordinator's token, and a unit's personal sign-in link (signed with the demo home's key)."""
-    from sqlalchemy.engine import make_url
-
     from cchc_flow.models.notify.notices import portal_link
 
-    database = make_url(os.environ["CCHC_DATABASE_URL"]).render_as_string(hide_password=True)  # the replay's own
+    database = result.settings.database_shown  # the replay's own
+    with use_settings(result.settings):
+        link = portal_link(unit, ()) or ""
     return {
         "serve": f"CCHC_HOME={result.home} CCHC_DATABASE_URL={database} cchc serve --as-of {END.isoformat()}",
         "coordinator": COORDINATOR,
         "coordinator_token": result.coordinator_token,
         "unit": unit,
-        "unit_link": portal_link(unit, ()) or "",
+        "unit_link": link,
     }
 
 
-def summary(plan_code: str = PLAN) -> dict:
-    """Where the plan ended, read from the database: states per phase, reviews, notifications, reports."""
+def summary(settings: Settings, plan_code: str = PLAN) -> dict:
+    """Where the plan ended, read from the replay's database: states per phase, reviews, notifications, reports."""
+    with use_settings(settings):
+        return _summary(settings, plan_code)
+
+
+def _summary(settings: Settings, plan_code: str) -> dict:
     from sqlalchemy import func
     from sqlmodel import select
 
@@ -447,7 +460,6 @@ def summary(plan_code: str = PLAN) -> dict:
             {"rank": x.rank, "unit": x.unit, "score": x.score, "completion": x.completion, "punctuality": x.punctuality}
             for x in unit_scores(s, plan_code, END)[0]
         ]
-    settings = get_settings()
     return {
         "plan": plan.number,
         "phases": phases,

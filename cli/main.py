@@ -18,7 +18,7 @@ from rich.tree import Tree
 
 from cchc_flow.models.rules.findings import Finding, InputError
 from cchc_flow.models.rules.messages import t
-from cchc_flow.settings import DEFAULT_UNITS
+from cchc_flow.settings import DEFAULT_UNITS, SettingsInvalid, get_settings
 
 app = typer.Typer(
     help="cchc-flow: kế hoạch truyền thông CCHC thành công việc có theo dõi / "
@@ -40,6 +40,7 @@ def options(
     from cchc_flow.flows.running.runtime import prefect_defaults
 
     readable_input()
+    usable_settings()
     prefect_defaults(verbose)
 
 
@@ -62,6 +63,14 @@ def readable_input() -> None:
             fail(t("cli.not_utf8_env", name=name))  # the value is not shown: it may be a token
 
 
+def usable_settings() -> None:
+    """Refuse CCHC_* variables that cannot be used, each named with what it needs, before anything is done."""
+    try:
+        get_settings()
+    except SettingsInvalid as exc:
+        fail(escape(exc.describe(t)))
+
+
 def _utf8(text: str) -> bool:
     try:
         text.encode("utf-8")
@@ -75,7 +84,7 @@ def stated_name() -> str:
     token's principal, never as the actor. Control characters are refused."""
     from cchc_flow.models.rules.text import ControlCharacters, check_text
 
-    name = os.environ.get("CCHC_ACTOR") or getpass.getuser()
+    name = get_settings().actor or getpass.getuser()
     try:
         return check_text(name, "CCHC_ACTOR") or ""
     except ControlCharacters as exc:
@@ -608,7 +617,8 @@ def review_sign(
             fail(t("sign.not_held", plan=plan, phase=phase))
         place = office(row, dict(s.exec(select(UnitRow.code, UnitRow.name)).all())).place
         _, _, pdf = report_paths(plan, phase, review.kind)
-    secret = os.environ.get("CCHC_SIGN_PASSPHRASE")
+    passphrase = get_settings().sign_passphrase
+    secret = passphrase.get_secret_value() if passphrase is not None else None
     if secret is None:
         secret = typer.prompt(t("sign.prompt"), hide_input=True, default="", show_default=False)
     try:
@@ -800,7 +810,9 @@ def demo(
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from cchc_flow.cli.demo import END, START, portal_access, run_demo, steps_between, summary
+    from cchc_flow.cli.demo import END, START, demo_settings, portal_access, run_demo, steps_between, summary
+
+    settings = demo_settings(home, database_url)
 
     total = len(steps_between(START, END))
     with Progress(
@@ -808,13 +820,12 @@ def demo(
     ) as progress:
         bar = progress.add_task(t("demo.progress", date=START.isoformat()), total=total)
         result = run_demo(
-            home,
+            settings,
             advance=lambda day: progress.update(
                 bar, advance=1, description=t("demo.progress", date=day.strftime("%d/%m/%Y"))
             ),
-            database_url=database_url,
         )
-    data = {**summary(), "portal": portal_access(result)}
+    data = {**summary(settings), "portal": portal_access(result)}
     if fmt == "json":
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return

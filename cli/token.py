@@ -6,7 +6,6 @@ The token is read from CCHC_TOKEN, else asked for (hidden input). Only its hash 
 from __future__ import annotations
 
 import json
-import os
 import sys
 from typing import Annotated
 
@@ -18,6 +17,7 @@ from sqlmodel import Session, select
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.text import printable
 from cchc_flow.models.services.auth import AuthError, Principal, authenticate
+from cchc_flow.settings import get_settings
 
 token_app = typer.Typer(
     help="Mã truy cập: cấp, liệt kê, thu hồi / access tokens: issue, list, revoke.", no_args_is_help=True
@@ -26,7 +26,8 @@ token_app = typer.Typer(
 
 def read_token(required: bool = True) -> str | None:
     """CCHC_TOKEN, else the token typed at a hidden prompt (None when nothing can be read)."""
-    token = os.environ.get("CCHC_TOKEN", "").strip()
+    secret = get_settings().token
+    token = secret.get_secret_value() if secret is not None else ""
     if token or not required:
         return token or None
     if not sys.stdin.isatty():  # piped in (echo "$TOKEN" | cchc ...): one line, nothing to hide

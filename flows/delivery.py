@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Collection
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -191,8 +190,8 @@ RECORD_EVERY = 0.05  # seconds: answers are recorded at least this often, those 
 
 
 def notify_workers() -> int:
-    """How many units are sent to at once (CCHC_NOTIFY_WORKERS, default 128)."""
-    return max(1, int(os.environ.get("CCHC_NOTIFY_WORKERS") or 128))
+    """How many units are sent to at once (CCHC_NOTIFY_WORKERS)."""
+    return get_settings().notify_workers
 
 
 def _send_unit(

@@ -103,7 +103,7 @@ def deliver_pending(plan_id: int, today: date) -> list[UnitDelivery]:
     with session() as s:
         if not units_with_pending(s, plan_id):
             return []
-    delays = list(get_settings().retry_delays)
+    delays = list(get_settings().notify_retry_delays)
     attempts: list[list[UnitDelivery]] = []
     task_ = deliver_task.with_options(
         retries=len(delays), retry_delay_seconds=delays or 0, task_run_name=task_run_name("deliver")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -19,6 +20,8 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
     # SQLite: the demo's own file in its home; PostgreSQL (the second pass of .ci/run): this test's empty database
     into = [] if db_url.startswith("sqlite") else ["--database-url", db_url]
     out = cli("demo", "--home", home, *into).stdout
+    for var in ("CCHC_HOME", "CCHC_DATABASE_URL", "CCHC_NOTIFY_CONFIG"):  # passed as settings, not through os.environ
+        assert os.environ[var] == "unset"
     engine = sa.create_engine(db_url if into else f"sqlite:///{home / 'cchc.db'}")
     with engine.connect() as conn:
 
@@ -89,6 +92,8 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
         hide_password=True
     )
     assert f"CCHC_HOME={home} CCHC_DATABASE_URL={database} cchc serve --as-of 2015-12-31" in out
+    monkeypatch.setenv("CCHC_HOME", str(home))  # as the printed command says
+    monkeypatch.setenv("CCHC_DATABASE_URL", db_url if into else f"sqlite:///{home / 'cchc.db'}")
     token = re.search(r"mã truy cập: (cchc_\S+)", out)[1]
     link = re.search(r"http://127\.0\.0\.1:8080(/login\?link=\S+)", out)[1]
     from fastapi.testclient import TestClient

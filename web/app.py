@@ -26,7 +26,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cchc_flow.models.rules.messages import language, t
 from cchc_flow.models.store.attachments import MAX_BYTES
-from cchc_flow.settings import get_settings
+from cchc_flow.settings import env_name, get_settings
 from cchc_flow.web.runs import Runs
 from cchc_flow.web.security import (
     LANG_COOKIE,
@@ -243,15 +243,9 @@ class _MaskLinks(logging.Filter):
 _LINK = re.compile(r"((?:^|[?&])link=)[^&\s]+")
 
 
-AS_OF_ENV = "CCHC_PORTAL_AS_OF"  # how `cchc serve --as-of` reaches the worker processes
-
-
 def app_from_environment() -> FastAPI:
-    """The portal as each uvicorn worker builds it (by import string): --as-of comes through the environment."""
-    from cchc_flow.models.rules.calendar import parse_date
-
-    as_of = os.environ.get(AS_OF_ENV)
-    app = create_app(as_of=parse_date(as_of) if as_of else None)
+    """The portal as each uvicorn worker builds it (by import string), on the settings (--as-of among them)."""
+    app = create_app(as_of=get_settings().portal_as_of)
     access = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, _MaskLinks) for f in access.filters):
         access.addFilter(_MaskLinks())
@@ -267,19 +261,27 @@ def serve(host: str = "127.0.0.1", port: int = 8080, as_of: str | None = None, w
     from cchc_flow.models.store.db import migrate
 
     migrate()  # once, here: the workers then find the schema up to date
-    if as_of:
-        os.environ[AS_OF_ENV] = as_of
-    else:
-        os.environ.pop(AS_OF_ENV, None)
-    uvicorn.run(
-        "cchc_flow.web.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers or os.cpu_count() or 1,
-        log_level="info",
-        access_log=True,
-        proxy_headers=False,
-        server_header=False,
-        timeout_graceful_shutdown=30,
-    )
+    # uvicorn starts its worker processes afresh, each importing the app: the environment is all they inherit from
+    # here, so --as-of goes there (the portal_as_of setting) while the portal runs
+    name = env_name("portal_as_of")
+    before = os.environ.get(name)
+    if as_of is not None:
+        os.environ[name] = as_of
+    try:
+        uvicorn.run(
+            "cchc_flow.web.app:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers or os.cpu_count() or 1,
+            log_level="info",
+            access_log=True,
+            proxy_headers=False,
+            server_header=False,
+            timeout_graceful_shutdown=30,
+        )
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before

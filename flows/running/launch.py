@@ -4,12 +4,10 @@ click, or two portal processes, start one run); in this process otherwise."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from cchc_flow.flows.running.naming import PHASE, REPORTS, REVIEW
-
-RUN_TIMEOUT = 600.0  # seconds the caller waits for a run started through the pool (CCHC_RUN_TIMEOUT)
+from cchc_flow.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -58,7 +56,7 @@ def run_through_pool(
     kind: str, plan: str, phase: int | None, as_of: str | None, timeout: float | None = None
 ) -> PoolRun:
     """Start (or join, same key) the deployment's run for ``as_of`` (default: today in Asia/Ho_Chi_Minh) and wait
-    for it to end, at most ``timeout`` seconds (CCHC_RUN_TIMEOUT, default RUN_TIMEOUT)."""
+    for it to end, at most ``timeout`` seconds (default: CCHC_RUN_TIMEOUT)."""
     from prefect.deployments import run_deployment
 
     from cchc_flow.models.rules.calendar import today
@@ -67,7 +65,7 @@ def run_through_pool(
     parameters: dict = {"plan": plan, "as_of": day}
     if kind in (PHASE, REVIEW):
         parameters["phase"] = phase
-    wait = timeout if timeout is not None else float(os.environ.get("CCHC_RUN_TIMEOUT") or RUN_TIMEOUT)
+    wait = timeout if timeout is not None else get_settings().run_timeout
     run = run_deployment(
         deployment_name(kind, plan, phase),
         parameters=parameters,
@@ -98,7 +96,7 @@ def describe(run: PoolRun, kind: str, plan: str, phase: int | None) -> tuple[str
             id=run.flow_run_id,
             deployment=name,
             state=run.state,
-            seconds=int(float(os.environ.get("CCHC_RUN_TIMEOUT") or RUN_TIMEOUT)),
+            seconds=int(get_settings().run_timeout),
         ), False
     if not run.completed:
         return t("launch.failed", id=run.flow_run_id, deployment=name, state=run.state, reason=run.message), False

@@ -11,12 +11,8 @@ Routes live in an Apprise YAML configuration file (``urls:`` entries with a
 ``tag:``); :func:`deliver` sends one message to every route carrying a tag and
 reports the outcome of each route separately, with secrets masked.
 
-Environment variables (read at send time):
-
-* ``CCHC_HOME`` -- data folder, default ``~/.local/share/cchc``.
-* ``CCHC_ZALO_API_URL`` -- Zalo Bot API base URL, default
-  ``https://bot-api.zaloplatforms.com``.
-* ``CCHC_NOTIFY_TIMEOUT`` -- per-route network timeout in seconds, default 10.
+Settings (cchc_flow/settings.py, read at send time): the home (the outbox's folder), the Zalo Bot API base URL and
+the per-route network timeout.
 """
 
 from __future__ import annotations
@@ -44,6 +40,8 @@ from apprise.attachment.file import AttachFile
 from apprise.decorators import notify
 from apprise.plugins.email import NotifyEmail
 
+from cchc_flow.settings import get_settings
+
 __all__ = [
     "RouteResult",
     "deliver",
@@ -51,18 +49,9 @@ __all__ = [
     "mask_url",
     "route_tags",
     "validate_routes",
-    "cchc_home",
     "outbox_dir",
     "notify_timeout",
 ]
-
-CCHC_HOME_ENV = "CCHC_HOME"
-ZALO_API_URL_ENV = "CCHC_ZALO_API_URL"
-TIMEOUT_ENV = "CCHC_NOTIFY_TIMEOUT"
-
-DEFAULT_CCHC_HOME = "~/.local/share/cchc"
-DEFAULT_ZALO_API_URL = "https://bot-api.zaloplatforms.com"
-DEFAULT_TIMEOUT = 10.0
 
 # Zalo Bot API limit for one sendMessage text.
 ZALO_MAX_CHARS = 2000
@@ -90,27 +79,14 @@ _SECRET_QUERY_KEYS = {"token", "password", "pass", "pwd", "secret", "key", "apik
 # --------------------------------------------------------------------------
 
 
-def cchc_home() -> Path:
-    """Return the cchc data folder ($CCHC_HOME or ~/.local/share/cchc)."""
-    return Path(os.environ.get(CCHC_HOME_ENV) or DEFAULT_CCHC_HOME).expanduser()
-
-
 def outbox_dir() -> Path:
     """Return the folder the outbox:// route writes to."""
-    return cchc_home() / "outbox"
+    return get_settings().outbox
 
 
 def notify_timeout() -> float:
-    """Return the per-route network timeout in seconds ($CCHC_NOTIFY_TIMEOUT)."""
-    raw = os.environ.get(TIMEOUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT
-    try:
-        value = float(raw)
-    except ValueError:
-        _APPRISE_LOGGER.warning("Ignoring invalid %s=%r; using %ss.", TIMEOUT_ENV, raw, DEFAULT_TIMEOUT)
-        return DEFAULT_TIMEOUT
-    return value if value > 0 else DEFAULT_TIMEOUT
+    """Return the per-route network timeout in seconds (CCHC_NOTIFY_TIMEOUT)."""
+    return get_settings().notify_timeout
 
 
 # --------------------------------------------------------------------------
@@ -431,7 +407,7 @@ def _send_zalo(body, title, notify_type, *args, meta=None, attach=None, **kwargs
     if attach:
         _APPRISE_LOGGER.info("zalo:// sends text only; %d attachment(s) not sent.", len(attach))
 
-    base = (os.environ.get(ZALO_API_URL_ENV) or DEFAULT_ZALO_API_URL).rstrip("/")
+    base = get_settings().zalo_api_url
     endpoint = f"{base}/bot{token}/sendMessage"
     timeout = notify_timeout()
     text = f"{title}\n{body}" if title else (body or "")

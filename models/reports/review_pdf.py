@@ -41,11 +41,11 @@ from cchc_flow.models.reports.review_render import (
 )
 from cchc_flow.models.rules.messages import t as _t
 from cchc_flow.models.rules.review_report import Office, ReviewReport
+from cchc_flow.settings import get_settings
 
 FAMILY = "serif"
 VIETNAMESE = "ăâđêôơưĂÂĐÊÔƠƯạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ"
 STYLES = ("", "B", "I", "BI")
-FONT_DIR_ENV = "CCHC_PDF_FONT_DIR"
 # (regular, bold, italic, bold italic), first found wins
 FONT_FILES = (
     (
@@ -106,8 +106,9 @@ def _family_in(folder: str) -> tuple[str, ...] | None:
 def find_font() -> tuple[str, ...]:
     """The (regular, bold, italic, bold italic) font files to write PDFs with; FontMissing when there is none."""
     candidates = list(FONT_FILES)
-    if folder := os.environ.get(FONT_DIR_ENV):
-        family = _family_in(folder)
+    folder = get_settings().pdf_font_dir
+    if folder is not None:
+        family = _family_in(str(folder))
         candidates = [family] if family else []
     for files in candidates:
         if all(Path(f).is_file() for f in files) and all(_has_vietnamese(f) for f in files):
@@ -115,7 +116,9 @@ def find_font() -> tuple[str, ...]:
     raise FontMissing(
         _t(
             "pdf.no_font",
-            where=os.environ.get(FONT_DIR_ENV) or ", ".join(sorted({str(Path(f[0]).parent) for f in FONT_FILES})),
+            where=str(folder)
+            if folder is not None
+            else ", ".join(sorted({str(Path(f[0]).parent) for f in FONT_FILES})),
         )
     )
 

@@ -919,6 +919,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "biến môi trường {name} không phải văn bản UTF-8; hãy đặt lại bằng bảng mã UTF-8 (chưa có gì được ghi)",
         "the environment variable {name} is not UTF-8 text; set it again in UTF-8 (nothing was recorded)",
     ),
+    "settings.invalid": (
+        "biến môi trường {name}={value} không dùng được: cần {expected}. Hãy sửa giá trị, hoặc bỏ biến này để dùng "
+        "mặc định ({default}); chưa có gì được ghi",
+        "the environment variable {name}={value} cannot be used: it needs {expected}. Fix the value, or unset it "
+        "for the default ({default}); nothing was recorded",
+    ),
+    "settings.expect.lang": ("vi (tiếng Việt) hoặc en (tiếng Anh)", "vi (Vietnamese) or en (English)"),
+    "settings.expect.notify_timeout": ("một số giây lớn hơn 0, ví dụ 10", "a number of seconds above 0, e.g. 10"),
+    "settings.expect.notify_retry_delays": (
+        "các số giây không âm, cách nhau bằng dấu phẩy, ví dụ 2,10 (để trống: không gửi lại)",
+        "numbers of seconds, none negative, separated by commas, e.g. 2,10 (empty: no retry)",
+    ),
+    "settings.expect.notify_workers": (
+        "một số nguyên từ 1 trở lên, ví dụ 128",
+        "a whole number of 1 or more, e.g. 128",
+    ),
+    "settings.expect.run_timeout": ("một số giây lớn hơn 0, ví dụ 600", "a number of seconds above 0, e.g. 600"),
+    "settings.expect.portal_as_of": (
+        "một ngày dạng YYYY-MM-DD, ví dụ 2015-12-31",
+        "a date written YYYY-MM-DD, e.g. 2015-12-31",
+    ),
     "cli.bad_port": (
         "cổng {port} không dùng được; hãy chọn một số từ 1 đến 65535 (ví dụ --port 8080)",
         "port {port} cannot be used; choose a number from 1 to 65535 (e.g. --port 8080)",

@@ -97,9 +97,10 @@ def authenticate(session: Session, token: str | None) -> Principal:
 
 def _secret() -> bytes:
     """The signing key: CCHC_SECRET, else a random key kept in CCHC_HOME/secret.key (0600)."""
-    if env := os.environ.get("CCHC_SECRET"):
-        return env.encode()
-    home = get_settings().home
+    settings = get_settings()
+    if settings.secret is not None:
+        return settings.secret.get_secret_value().encode()
+    home = settings.home
     path = home / "secret.key"
     if not path.exists():
         home.mkdir(parents=True, exist_ok=True, mode=0o700)

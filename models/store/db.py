@@ -19,7 +19,7 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 
 def get_engine(url: str | None = None) -> sa.Engine:
     """The engine for ``url`` (default: CCHC_DATABASE_URL or the SQLite file under CCHC_HOME), one per URL."""
-    return _engine(url or get_settings().database_url)
+    return _engine(url or get_settings().database)
 
 
 @lru_cache(maxsize=16)
@@ -65,7 +65,7 @@ _MIGRATE_LOCK = threading.Lock()
 
 def migrate(url: str | None = None) -> None:
     """Create or upgrade the schema to the newest migration, once per database and process."""
-    url = url or get_settings().database_url
+    url = url or get_settings().database
     if url in _MIGRATED:
         return
     with _MIGRATE_LOCK:

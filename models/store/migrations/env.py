@@ -14,7 +14,7 @@ target_metadata = SQLModel.metadata
 def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        url = config.get_main_option("sqlalchemy.url") or get_settings().database_url
+        url = config.get_main_option("sqlalchemy.url") or get_settings().database
         with get_engine(url).begin() as conn:
             _run(conn)
     else:
