@@ -30,7 +30,7 @@ CONFIG_DIR = Path(str(resources.files("cchc_flow.config")))  # config/ in a chec
 DEFAULT_UNITS = CONFIG_DIR / "units.yaml"
 DEFAULT_NOTIFY = CONFIG_DIR / "notify.example.yaml"
 PREFIX = "CCHC_"
-EMPTY_MEANS_NONE = {"portal_url", "notify_retry_delays", "sign_passphrase"}  # elsewhere an empty value: the default
+EMPTY_HAS_MEANING = {"portal_url", "notify_retry_delays", "sign_passphrase"}  # elsewhere an empty value: the default
 _LANG = re.compile(r"^(vi|en)([_.@-].*)?$", re.IGNORECASE)  # vi, en, and locale forms such as en_US.UTF-8
 
 
@@ -45,73 +45,75 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=PREFIX, frozen=True, extra="ignore")
 
     home: Path = Field(
-        Path("~/.local/share/cchc"),
+        default=Path("~/.local/share/cchc"),
         description="database, outbox, reports and attachments",
     )
     database_url: SecretStr | None = Field(
-        None,
+        default=None,
         description="any SQLAlchemy URL, e.g. `postgresql+psycopg://user@host:5432/cchc` (its password never shown)",
         json_schema_extra=_shown("`sqlite:///$CCHC_HOME/cchc.db`"),
     )
-    lang: Literal["vi", "en"] = Field("vi", description="`en` for English messages")
+    lang: Literal["vi", "en"] = Field(default="vi", description="`en` for English messages")
     actor: str | None = Field(
-        None,
+        default=None,
         description="the name the person gives, kept beside the acting token's principal as unverified (never the "
         "actor)",
         json_schema_extra=_shown("login name"),
     )
     token: SecretStr | None = Field(
-        None,
+        default=None,
         description="the acting officer's access token (`cchc token issue`)",
         json_schema_extra=_shown("(asked for)"),
     )
     notify_config: Path = Field(
-        DEFAULT_NOTIFY,
+        default=DEFAULT_NOTIFY,
         description="the Apprise routes (YAML)",
         json_schema_extra=_shown("`config/notify.example.yaml`"),
     )
-    notify_timeout: float = Field(10.0, gt=0, description="seconds per route before a delivery counts as failed")
+    notify_timeout: float = Field(
+        default=10.0, gt=0, description="seconds per route before a delivery counts as failed"
+    )
     notify_retry_delays: Annotated[tuple[float, ...], NoDecode] = Field(
-        (2.0, 10.0),
+        default=(2.0, 10.0),
         description="Prefect retry delays of the delivery task when a route failed (empty: no retry)",
         json_schema_extra=_shown("`2,10`"),
     )
-    notify_workers: int = Field(128, ge=1, description="how many units are sent to at once")
+    notify_workers: int = Field(default=128, ge=1, description="how many units are sent to at once")
     zalo_api_url: str = Field(
-        "https://bot-api.zaloplatforms.com",
+        default="https://bot-api.zaloplatforms.com",
         description="base URL of the Zalo Bot API (tests point it at 127.0.0.1)",
         json_schema_extra=_shown("Zalo Bot API"),
     )
     run_timeout: float = Field(
-        600.0, gt=0, description='seconds "run now" waits for a run started through the work pool'
+        default=600.0, gt=0, description='seconds "run now" waits for a run started through the work pool'
     )
     portal_url: str | None = Field(
-        "http://127.0.0.1:8080",
+        default="http://127.0.0.1:8080",
         description="the web portal the messages' sign-in links point to (empty: no link)",
     )
     portal_as_of: date | None = Field(
-        None,
+        default=None,
         description="the day the portal counts as today, for replays (`cchc serve --as-of` sets it for its worker "
         "processes)",
         json_schema_extra=_shown("today"),
     )
     pdf_font_dir: Path | None = Field(
-        None,
+        default=None,
         description="a folder holding the four .ttf files of the font the PDF reports are written in",
         json_schema_extra=_shown("(Times New Roman, Liberation Serif, DejaVu Serif)"),
     )
     sign_passphrase: SecretStr | None = Field(
-        None,
+        default=None,
         description="the passphrase of the certificate `cchc review sign` uses",
         json_schema_extra=_shown("(asked for)"),
     )
     secret: SecretStr | None = Field(
-        None,
+        default=None,
         description="the key that signs the portal's sessions and sign-in links",
         json_schema_extra=_shown("a random key kept in `$CCHC_HOME/secret.key`"),
     )
     kill_at: str | None = Field(
-        None,
+        default=None,
         description="tests only: the named point of a run (models/store/killpoints.py) at which the process kills "
         "itself",
         json_schema_extra=_shown("(none)"),
@@ -125,7 +127,7 @@ class Settings(BaseSettings):
             return {
                 k: v
                 for k, v in data.items()
-                if not (isinstance(v, str) and not v.strip() and k not in EMPTY_MEANS_NONE)
+                if not (isinstance(v, str) and not v.strip() and k not in EMPTY_HAS_MEANING)
             }
         return data
 
@@ -305,7 +307,7 @@ def use_settings(settings: Settings) -> Iterator[Settings]:
 
 
 def configured_lang() -> str:
-    """The language to speak, "vi" or "en" (CCHC_LANG): cheap enough to ask for each message. With settings that
+    """The language to speak, "vi" or "en" (CCHC_LANG), asked for each message. With settings that
     cannot be used (the error must still be worded), CCHC_LANG alone, else Vietnamese."""
     try:
         return get_settings().lang
