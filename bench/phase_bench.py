@@ -725,9 +725,10 @@ def run_wide_delivery(world: World, template: Path, endpoint: SlowEndpoint, api_
 
 
 def channel_only(world: World, endpoint: SlowEndpoint, workers: int) -> tuple[float, int, int]:
-    """cchc_flow.models.notify.channels.deliver once per unit, all at once in a thread pool (no database, no Prefect):
+    """cchc_flow.models.notify.sending.deliver once per unit, all at once in a thread pool (no database, no Prefect):
     (seconds, routes answered ok, POSTs received)."""
-    from cchc_flow.models.notify.channels import deliver, load_routes
+    from cchc_flow.models.notify.routes import load_routes
+    from cchc_flow.models.notify.sending import deliver
 
     config = load_routes(world.routes_path)
     body = "\n".join(f"{i}. Giao nhiệm vụ: hoạt động 1.{i}.1 — hạn 31/12/2025" for i in range(1, 11))
@@ -953,7 +954,7 @@ def main() -> None:
                     print(f"       {n} notify tasks failed with {error}")
                 channel = channel_only(wide, endpoint, workers=1000)
                 print(
-                    f"    d3 channels.deliver x1,000 in 1,000 threads: {channel[0]:.2f} s, ok {channel[1]}, "
+                    f"    d3 sending.deliver x1,000 in 1,000 threads: {channel[0]:.2f} s, ok {channel[1]}, "
                     f"POSTs {channel[2]}"
                 )
         if args.profile:
@@ -1001,7 +1002,7 @@ def main() -> None:
     if channel is not None:
         rows.append(
             (
-                "d3 channels.deliver x1,000, no DB, no Prefect",
+                "d3 sending.deliver x1,000, no DB, no Prefect",
                 channel[0],
                 None,
                 f"<= {TARGET_DELIVERY:.0f} s",

@@ -14,8 +14,7 @@ import apprise
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from cchc_flow.models.notify import channels
-from cchc_flow.models.notify.channels import RouteResult, read_routes, routes_for, validate_routes
+from cchc_flow.models.notify import sending
 from cchc_flow.models.notify.notices import (
     Outcome,
     compose_digest,
@@ -25,7 +24,9 @@ from cchc_flow.models.notify.notices import (
     record_outcomes,
     take,
 )
+from cchc_flow.models.notify.routes import read_routes, routes_for, validate_routes
 from cchc_flow.models.notify.senders import sender_name
+from cchc_flow.models.notify.sending import RouteResult
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.store.anchors import anchor_lines
 from cchc_flow.models.store.attachments import original_name
@@ -219,7 +220,7 @@ def _send_unit(
                 if left:
                     results.update(
                         (r.route, r)
-                        for r in channels.deliver(
+                        for r in sending.deliver(
                             config,
                             tag,
                             digest.title,

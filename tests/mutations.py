@@ -128,8 +128,8 @@ REMOVALS: list[Removal] = [
     Removal(
         DOUBT,
         "the outbox writes a repeated key again",
-        "models/notify/channels.py",
-        "if key and folder.is_dir() and any(folder.glob(f\"*-{unit or 'all'}-{key}.json\")):",
+        "models/notify/plugins/outbox.py",
+        "if key and folder.is_dir() and any(folder.glob(f\"*-{self.unit or 'all'}-{key}.json\")):",
         "if False:",
         ("tests/test_crash.py",),
     ),
@@ -137,7 +137,7 @@ REMOVALS: list[Removal] = [
     Removal(
         FAILING,
         "no socket timeouts",
-        "models/notify/channels.py",
+        "models/notify/sending.py",
         "    plugin.socket_connect_timeout = timeout\n    plugin.socket_read_timeout = timeout\n",
         "",
         ("tests/test_channels.py", "tests/test_failing_channels.py"),
@@ -145,7 +145,7 @@ REMOVALS: list[Removal] = [
     Removal(
         FAILING,
         "no deadline per attempt",
-        "models/notify/channels.py",
+        "models/notify/sending.py",
         "finished, _ = wait(futures, timeout=deadline)",
         "finished, _ = wait(futures)",
         ("tests/test_channels.py::test_a_route_that_ignores_the_timeouts_is_cut_at_the_deadline",),
@@ -153,7 +153,7 @@ REMOVALS: list[Removal] = [
     Removal(
         FAILING,
         "a unit's routes sent one after the other",
-        "models/notify/channels.py",
+        "models/notify/sending.py",
         "workers = min(len(plugins), MAX_WORKERS)",
         "workers = 1",
         ("tests/test_channels.py::test_the_routes_of_a_tag_are_sent_at_the_same_time",),
@@ -345,15 +345,15 @@ REMOVALS: list[Removal] = [
     Removal(
         SECRETS,
         "no secret filter on Apprise's and urllib3's loggers",
-        "models/notify/channels.py",
-        "            logger.addFilter(_SecretFilter())",
+        "models/notify/masking.py",
+        "        _logger.addFilter(_SecretFilter())",
         "            pass",
         ("tests/test_secrets.py", "tests/test_channels.py"),
     ),
     Removal(
         SECRETS,
         "errors and log lines not scrubbed of the routes' secrets (the scrubber does nothing)",
-        "models/notify/channels.py",
+        "models/notify/masking.py",
         '    """Replace every secret (plain or URL-quoted) in ``text`` with the mask."""\n',
         '    """Replace every secret (plain or URL-quoted) in ``text`` with the mask."""\n    return text\n',
         ("tests/test_channels.py", "tests/test_secrets.py"),
@@ -361,9 +361,9 @@ REMOVALS: list[Removal] = [
     Removal(
         SECRETS,
         "outbox files readable by others",
-        "models/notify/channels.py",
-        "            os.fchmod(fd, 0o600)\n",
-        "            os.fchmod(fd, 0o644)\n",
+        "models/notify/plugins/outbox.py",
+        "        os.fchmod(fd, 0o600)\n",
+        "        os.fchmod(fd, 0o644)\n",
         ("tests/test_secrets.py", "tests/test_channels.py"),
     ),
 ]

@@ -1,4 +1,5 @@
-"""Tests for cchc_flow.models.notify.channels against real local endpoints (no mocks)."""
+"""Tests for the Apprise layer (cchc_flow.models.notify: routes, masking, plugins, sending) against real local
+endpoints (no mocks)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ import pytest
 from apprise.decorators import notify as apprise_notify
 from endpoints import HttpRecorder, SmtpRecorder, refused_url
 
-from cchc_flow.models.notify import channels
-from cchc_flow.models.notify.channels import RouteResult, deliver, load_routes, mask_url, route_tags, validate_routes
+from cchc_flow.models.notify.masking import mask_url
+from cchc_flow.models.notify.plugins.zalo import ZALO_MAX_CHARS
+from cchc_flow.models.notify.routes import load_routes, route_tags, validate_routes
+from cchc_flow.models.notify.sending import RouteResult, deliver
 
 VI_TITLE = "Thông báo nhiệm vụ CCHC"
 VI_BODY = "Kế hoạch 3723/QĐ-BYT — Văn phòng Bộ: hoạt động 1.1.1"
@@ -119,7 +122,7 @@ def test_zalo_long_text_is_split_at_2000_characters(tmp_path, http_endpoint, mon
     assert result.ok
     texts = [r.json["text"] for r in http_endpoint.requests]
     assert len(texts) >= 3
-    assert all(len(t) <= channels.ZALO_MAX_CHARS for t in texts)
+    assert all(len(t) <= ZALO_MAX_CHARS for t in texts)
     joined = "\n".join(texts)
     assert joined.startswith(VI_TITLE)
     assert all(line in joined for line in lines)
@@ -389,3 +392,20 @@ def test_deliver_refuses_invalid_route_file(tmp_path):
         deliver(config, "vpb", VI_TITLE, VI_BODY)
     with pytest.raises(ValueError):
         load_routes(bad)
+
+
+def test_our_schemas_are_apprise_plugins_that_apprise_masks_and_checks():
+    """outbox:// and zalo:// load through Apprise itself: their URLs are parsed, checked and masked by Apprise."""
+    zalo = apprise.Apprise.instantiate(f"zalo://{ZALO_TOKEN}/chat1")
+    assert zalo is not None and zalo.url(privacy=True) == "zalo://****/chat1"
+    assert apprise.Apprise.instantiate(zalo.url(privacy=False)).url(privacy=True) == "zalo://****/chat1"  # round trip
+    assert apprise.Apprise.instantiate("zalo://TOKEN123secret") is None  # no chat id: refused by the plugin
+    assert apprise.Apprise.instantiate("outbox://vpb").url(privacy=True) == "outbox://vpb"
+    assert apprise.Apprise.instantiate("outbox://v%20b") is None  # not a safe file name part
+    listed = {
+        p: s
+        for s in apprise.Apprise().details()["schemas"]
+        for p in (s["protocols"] or ()) + (s["secure_protocols"] or ())
+    }
+    assert listed["zalo"]["details"]["tokens"]["bot_token"]["private"] is True
+    assert listed["outbox"]["service_name"] == "CCHC outbox"

@@ -71,10 +71,10 @@ def test_a_second_delivery_started_between_claim_and_send_sends_nothing(loaded, 
     """The first delivery has claimed (committed) and is about to send its first message; at that moment a second
     delivery of the same plan runs to its end. It must find everything claimed by a live sender and send nothing."""
     import cchc_flow.flows.delivery as delivery
-    from cchc_flow.models.notify import channels
+    from cchc_flow.models.notify import sending
 
     plan_id = record_opening()
-    real_deliver = channels.deliver
+    real_deliver = sending.deliver
     second: list[list] = []
 
     def barrier_then_send(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -88,7 +88,7 @@ def test_a_second_delivery_started_between_claim_and_send_sends_nothing(loaded, 
 
     with HttpRecorder() as http:
         monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(write_json_routes(tmp_path / "routes.yaml", http.port)))
-        monkeypatch.setattr(delivery.channels, "deliver", barrier_then_send)
+        monkeypatch.setattr(delivery.sending, "deliver", barrier_then_send)
         first = delivery.deliver(plan_id, OPENING)
     assert second == [[]]  # the second delivery took nothing, so it had nothing to send or say
     assert by_unit(http) == {u: 1 for u in OPENING_UNITS}

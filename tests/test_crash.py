@@ -209,7 +209,8 @@ def test_killed_at_each_point_then_run_again(loaded, tmp_path, cchc_env, monkeyp
 
 
 def test_the_outbox_writes_a_message_once_per_key(cchc_env) -> None:  # type: ignore[no-untyped-def]
-    from cchc_flow.models.notify.channels import deliver, load_routes
+    from cchc_flow.models.notify.routes import load_routes
+    from cchc_flow.models.notify.sending import deliver
 
     path = cchc_env.parent / "outbox-routes.yaml"
     path.write_text("version: 1\nurls:\n  - outbox://vpb:\n      tag: unit-vpb\n", encoding="utf-8")

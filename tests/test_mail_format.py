@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from cchc_flow.models.notify.channels import deliver, load_routes
 from cchc_flow.models.notify.notices import compose_digest
+from cchc_flow.models.notify.routes import load_routes
+from cchc_flow.models.notify.sending import deliver
 from cchc_flow.models.store.attachments import original_name, store
 from cchc_flow.models.store.tables import NotificationRow
 

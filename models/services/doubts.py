@@ -121,7 +121,7 @@ def confirm(
 def unit_routes(session: Session, unit_code: str) -> list[str]:
     """The masked routes of a unit in the current routes file."""
     from cchc_flow.flows.delivery import routes
-    from cchc_flow.models.notify.channels import routes_for
+    from cchc_flow.models.notify.routes import routes_for
 
     unit = session.get(UnitRow, unit_code)
     config = routes()
