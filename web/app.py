@@ -220,7 +220,7 @@ async def _portal_error(request: Request, exc: PortalError) -> Response:
 async def _unknown_address(request: Request, exc: StarletteHTTPException) -> Response:
     """An address the portal does not have (or a method it does not take) gets the portal's own error page, in the
     page's language, with the signed-in person's menu; not the framework's JSON."""
-    from cchc_flow.web.pages import reading, signed_in
+    from cchc_flow.web.deps import reading, signed_in
 
     try:
         with reading() as s:

@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -38,30 +37,33 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlmodel import Session, select
+from sqlmodel import Session
 from starlette.background import BackgroundTask
 
 from cchc_flow.models.rules.calendar import DateError, parse_date
-from cchc_flow.models.rules.calendar import today as calendar_today
 from cchc_flow.models.rules.messages import MESSAGES, language, t
 from cchc_flow.models.rules.status import Status
-from cchc_flow.models.services.auth import ROLES, AuthError, Principal, authenticate, verify_link
-from cchc_flow.models.store.db import get_engine
+from cchc_flow.models.services.access import allowed_actions
+from cchc_flow.models.services.auth import AuthError, Principal, authenticate, verify_link
 from cchc_flow.models.store.tables import ActivityRow, PlanRow, UnitRow
 from cchc_flow.web import views, words
-from cchc_flow.web.gantt import STATE_COLOURS
-from cchc_flow.web.security import (
-    PortalError,
-    check_csrf,
-    csrf_token,
-    principal_of,
-    require,
-    require_coordinator,
-    require_reader,
-    safe_next,
-    sign_in,
-    sign_out,
+from cchc_flow.web.deps import (
+    Acting,
+    Coordinator,
+    Csrf,
+    Plan,
+    Reader,
+    ReadSession,
+    Signed,
+    Today,
+    Viewer,
+    Who,
+    facts,
+    reading,
+    today,
 )
+from cchc_flow.web.gantt import STATE_COLOURS
+from cchc_flow.web.security import PortalError, csrf_token, safe_next, sign_in, sign_out
 from cchc_flow.web.uploads import ALLOWED, given, limit_text, saved
 
 router = APIRouter()
@@ -74,41 +76,9 @@ TEMPLATES.env.globals["backdated"] = views.backdated
 TEMPLATES.env.globals["STATE_COLOURS"] = STATE_COLOURS
 TEMPLATES.env.globals["STATUSES"] = [s.value for s in Status]
 HOME = {"unit": "/inbox", "coordinator": "/board", "auditor": "/history"}
-CsrfField = Annotated[str | None, Form(alias="csrf")]
 
 
 # ------------------------------------------------------------------------------------------------ plumbing
-
-
-@contextmanager
-def reading() -> Iterator[Session]:
-    """A session for reading (closed before any action opens its own write transaction)."""
-    with Session(get_engine(), expire_on_commit=False) as s:
-        yield s
-
-
-def signed_in(request: Request, s: Session) -> Principal | None:
-    who = principal_of(request, s)
-    request.state.who = who
-    return who
-
-
-def current_plan(request: Request, s: Session) -> PlanRow:
-    """The plan in view: ?plan=, else the one chosen before (session), else the latest loaded."""
-    plans = list(s.exec(select(PlanRow).order_by(PlanRow.id)))
-    if not plans:
-        raise PortalError(404, t("web.no_plan"))
-    request.state.plans = [p.code for p in plans]
-    wanted = request.query_params.get("plan") or request.session.get("plan")
-    plan = next((p for p in plans if p.code == wanted), plans[-1])
-    if request.query_params.get("plan") == plan.code and len(plans) > 1:
-        request.session["plan"] = plan.code
-    request.state.plan = plan
-    return plan
-
-
-def today(request: Request) -> date:
-    return request.app.state.as_of or calendar_today(None)
 
 
 def flash(request: Request, text: str, level: str = "ok") -> None:
@@ -173,10 +143,36 @@ def routes_usable() -> None:
         raise PortalError(503, str(exc)) from None
 
 
-def act(request: Request, fn: Callable[..., Any], who: Principal, **kwargs: Any) -> Any:
+WHAT = {  # the history's words for each action (as the shared functions say them in a refused step)
+    "report": "event.report",
+    "note": "event.note",
+    "accept": "event.accept",
+    "return": "event.return",
+    "cancel": "event.cancel",
+    "extend": "event.extension_requested",
+    "decide_extension": "event.extend",
+    "reassign": "event.reassign",
+    "ask_explanation": "event.explanation_asked",
+    "explain": "event.explanation_given",
+}
+
+
+def allowed_or_refused(request: Request, who: Principal, plan: PlanRow, key: str, action: str) -> None:
+    """Let through only what allowed_actions() gives ``who`` on the activity (the same answer that drew the page's
+    buttons); a refusal is recorded as the shared function would record it."""
+    from cchc_flow.models.services.access import refusals_recorded, refuse_unless_allowed
+
+    what = t(WHAT.get(action, f"event.{action}"))
+    with reading() as s, refusals_recorded(s, who, what, stated_name=None, source="web", today=today(request)):
+        activity = facts(s, plan, key)
+        if activity is not None:  # an unknown activity: the shared function says so
+            refuse_unless_allowed(who, activity, action, plan_id=plan.id, what=what)  # type: ignore[arg-type]
+
+
+def act(request: Request, fn: Callable[..., Any], who: Principal, action: str | None = None, **kwargs: Any) -> Any:
     """Run a unit's or the coordinator's action as the signed-in principal, then deliver what it queued (in the
-    configured language). The action decides who may (and records a refusal, models/services/access.py): the portal does
-    not decide it a second time."""
+    configured language). ``action``: checked first against allowed_actions() (models/services/access.py); the
+    shared function decides again, with the same rules, and records a refusal."""
     from cchc_flow.flows.delivery import deliver_now
     from cchc_flow.models.rules.lifecycle import IllegalTransition
     from cchc_flow.models.services.actions import ActionInputError, ActionRefused
@@ -185,6 +181,8 @@ def act(request: Request, fn: Callable[..., Any], who: Principal, **kwargs: Any)
 
     routes_usable()
     try:
+        if action:
+            allowed_or_refused(request, who, request.state.plan, kwargs["key"], action)
         with reading() as s:
             result = fn(s, principal=who, source="web", today=today(request), **kwargs)
     except (ActionRefused, AuthError, PermissionError) as exc:
@@ -206,35 +204,33 @@ def act(request: Request, fn: Callable[..., Any], who: Principal, **kwargs: Any)
 
 
 @router.get("/")
-def home(request: Request) -> Response:
-    with reading() as s:
-        who = signed_in(request, s)
+def home(who: Who) -> Response:
     return back(HOME[who.role] if who else "/login")
 
 
 @router.get("/login")
-def login_page(request: Request, link: str | None = None, next: str | None = None) -> Response:
+def login_page(
+    request: Request, current: Who, s: ReadSession, link: str | None = None, next: str | None = None
+) -> Response:
     """A signed link from a message opens a session for its unit at once; while another session is open in this
     browser, it asks first (a link sent by someone else must not silently replace it). Otherwise the token form."""
-    with reading() as s:
-        current = signed_in(request, s)
-        if link:
-            try:
-                who = _link_principal(s, link)
-            except AuthError as exc:
-                return render(request, "login.html", status=401, error=str(exc), next=safe_next(next))
-            if current is not None and (current.role, current.unit) != (who.role, who.unit):
-                return render(
-                    request,
-                    "switch.html",
-                    link=link,
-                    next=safe_next(next),
-                    unit=who.unit,
-                    current=f"{t(f'web.role.{current.role}')} {current.unit or ''}".strip(),
-                )
-            if current is None:
-                sign_in(request, who, "link")
-            return back(safe_next(next) or HOME[who.role])
+    if link:
+        try:
+            who = _link_principal(s, link)
+        except AuthError as exc:
+            return render(request, "login.html", status=401, error=str(exc), next=safe_next(next))
+        if current is not None and (current.role, current.unit) != (who.role, who.unit):
+            return render(
+                request,
+                "switch.html",
+                link=link,
+                next=safe_next(next),
+                unit=who.unit,
+                current=f"{t(f'web.role.{current.role}')} {current.unit or ''}".strip(),
+            )
+        if current is None:
+            sign_in(request, who, "link")
+        return back(safe_next(next) or HOME[who.role])
     return render(request, "login.html", next=safe_next(next))
 
 
@@ -249,17 +245,16 @@ def _link_principal(s: Session, link: str) -> Principal:
 @router.post("/login/link")
 def login_link(
     request: Request,
+    _: Csrf,
+    s: ReadSession,
     link: Annotated[str, Form()] = "",
-    csrf: CsrfField = None,
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Switch to the link's unit, once the officer confirmed it on the page above."""
-    check_csrf(request, csrf)
-    with reading() as s:
-        try:
-            who = _link_principal(s, link)
-        except AuthError as exc:
-            return render(request, "login.html", status=401, error=str(exc), next=safe_next(next))
+    try:
+        who = _link_principal(s, link)
+    except AuthError as exc:
+        return render(request, "login.html", status=401, error=str(exc), next=safe_next(next))
     sign_in(request, who, "link")
     return back(safe_next(next) or HOME[who.role])
 
@@ -267,50 +262,39 @@ def login_link(
 @router.post("/login")
 def login_token(
     request: Request,
+    _: Csrf,
+    s: ReadSession,
     token: Annotated[str, Form()] = "",
-    csrf: CsrfField = None,
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
-    check_csrf(request, csrf)
-    with reading() as s:
-        try:
-            who = authenticate(s, token)
-        except AuthError as exc:
-            return render(request, "login.html", status=401, error=str(exc), next=safe_next(next))
+    try:
+        who = authenticate(s, token)
+    except AuthError as exc:
+        return render(request, "login.html", status=401, error=str(exc), next=safe_next(next))
     sign_in(request, who, "token")
     return back(safe_next(next) or HOME[who.role])
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: CsrfField = None) -> Response:
-    check_csrf(request, csrf)
+def logout(request: Request, _: Csrf) -> Response:
     sign_out(request)
     return back("/login")
 
 
 @router.get("/sessions")
-def sessions(request: Request) -> Response:
+def sessions(request: Request, who: Coordinator, s: ReadSession) -> Response:
     from cchc_flow.models.services.web_sessions import open_unit_sessions
 
-    with reading() as s:
-        plan = current_plan(request, s)
-        require_coordinator(signed_in(request, s), plan)
-        rows = open_unit_sessions(s)
-        names = views.unit_names(s)
-    return render(request, "sessions.html", sessions=rows, names=names)
+    return render(request, "sessions.html", sessions=open_unit_sessions(s), names=views.unit_names(s))
 
 
 @router.post("/sessions/{session_id}/end")
-def end_session(request: Request, session_id: int, csrf: CsrfField = None) -> Response:
+def end_session(request: Request, session_id: int, who: Coordinator, s: ReadSession, _: Csrf) -> Response:
     from cchc_flow.models.services.access import who as name_of
     from cchc_flow.models.services.web_sessions import end_unit_session
     from cchc_flow.models.store.tables import WebSessionRow
 
-    with reading() as s:
-        plan = current_plan(request, s)
-        who = require_coordinator(signed_in(request, s), plan)
-        row = s.get(WebSessionRow, session_id)
-    check_csrf(request, csrf)
+    row = s.get(WebSessionRow, session_id)
     with reading() as s:
         if row is None or not end_unit_session(s, session_id, name_of(who)):
             raise PortalError(404, t("web.sessions.unknown", id=session_id))
@@ -322,62 +306,56 @@ def end_session(request: Request, session_id: int, csrf: CsrfField = None) -> Re
 
 
 @router.get("/inbox")
-def inbox(request: Request) -> Response:
-    with reading() as s:
-        who = require(signed_in(request, s), "unit", "coordinator")
-        plan = current_plan(request, s)
-        day = today(request)
-        assert who.unit is not None
-        unit_code = who.unit
-        rows, reports = request.app.state.pages.get(
-            s,
-            plan,
-            ("inbox", unit_code, day),
-            lambda: (views.inbox(s, plan, unit_code, day), views.periodic(s, plan, unit_code, day)),
-        )
-        unit = s.get(UnitRow, who.unit)
+def inbox(request: Request, who: Acting, plan: Plan, s: ReadSession, day: Today) -> Response:
+    assert who.unit is not None
+    unit_code = who.unit
+    rows, reports = request.app.state.pages.get(
+        s,
+        plan,
+        ("inbox", unit_code, day),
+        lambda: (views.inbox(s, plan, unit_code, day), views.periodic(s, plan, unit_code, day)),
+    )
+    unit = s.get(UnitRow, who.unit)
     return render(request, "inbox.html", rows=rows, reports=reports, unit=unit, allowed=", ".join(ALLOWED))
 
 
-def _may_open(who: Principal, page: views.ActivityPage) -> None:
-    if who.role == "auditor" or who.is_coordinator_of(page.plan):
-        return
-    if who.unit not in page.concerned:
+def _may_open(who: Principal, page: views.ActivityPage) -> frozenset[str]:
+    """What ``who`` may do on the activity (allowed_actions); 403 unless that includes opening it."""
+    actions = allowed_actions(who, page.facts)
+    if "view" not in actions:
         raise PortalError(403, t("action.not_concerned", unit=who.unit, id=page.row.key))
+    return actions
 
 
 @router.get("/activities/{key}")
-def activity(request: Request, key: str) -> Response:
-    return _activity(request, key)
+def activity(request: Request, key: str, who: Viewer, plan: Plan) -> Response:
+    return _activity(request, who, plan, key)
 
 
 def _activity(
     request: Request,
+    who: Principal,
+    plan: PlanRow,
     key: str,
     status: int = 200,
     error: str | None = None,
     form: str | None = None,
     typed: dict[str, str] | None = None,
 ) -> Response:
-    """The activity page; after a refused form, with the error beside that form and what was typed in it."""
+    """The activity page, its forms those allowed_actions() gives the viewer; after a refused form, with the error
+    beside that form and what was typed in it."""
     with reading() as s:
-        who = require(signed_in(request, s), "unit", "coordinator", "auditor")
-        plan = current_plan(request, s)
         page = views.activity_page(s, plan, key)
-        _may_open(who, page)
-    acting = who.role in ("unit", "coordinator")
+        may = _may_open(who, page)
+        units = views.unit_names(s) if "reassign" in may else {}
     return render(
         request,
         "activity.html",
         status=status,
         page=page,
         a=page.row,
-        may_report=acting and who.unit in page.reporters and page.may_be_reported,
-        may_note=acting and who.unit in page.concerned,
-        may_decide=who.is_coordinator_of(plan) and page.may_be_decided,
-        may_cancel=who.is_coordinator_of(plan) and page.may_be_cancelled,
-        may_extend=acting and who.unit in page.reporters and page.may_be_extended,
-        may_decide_extension=who.is_coordinator_of(plan) and page.open_extension is not None,
+        may=may,
+        units=units,
         allowed=", ".join(ALLOWED),
         limit=limit_text(request.app.state.max_upload),
         error=error,
@@ -406,51 +384,54 @@ def _required(form: str, value: str) -> None:
 def report_done(
     request: Request,
     key: str,
+    who: Signed,
+    plan: Plan,
+    _: Csrf,
     evidence: Annotated[str, Form()] = "",
-    csrf: CsrfField = None,
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     from cchc_flow.models.services.actions import report_done as shared
 
-    return _unit_action(request, key, csrf, files, shared, "report", evidence=evidence, done="web.reported")
+    return _unit_action(request, who, plan, key, files, shared, "report", evidence=evidence, done="web.reported")
 
 
 @router.post("/activities/{key}/note")
 def add_note(
     request: Request,
     key: str,
+    who: Signed,
+    plan: Plan,
+    _: Csrf,
     text: Annotated[str, Form()] = "",
-    csrf: CsrfField = None,
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     from cchc_flow.models.services.actions import add_note as shared
 
-    return _unit_action(request, key, csrf, files, shared, "note", text=text, done="web.noted")
+    return _unit_action(request, who, plan, key, files, shared, "note", text=text, done="web.noted")
 
 
 def _unit_action(
     request: Request,
+    who: Principal,
+    plan: PlanRow,
     key: str,
-    csrf: str | None,
     files: list[UploadFile] | None,
     fn: Callable[..., Any],
     form: str,
     done: str,
-    **fields: str,
+    **fields: Any,
 ) -> Response:
-    with reading() as s:
-        who = require(signed_in(request, s), *ROLES)  # who may: report_done / add_note decide, and record refusals
-        plan = current_plan(request, s)
-    check_csrf(request, csrf)
+    """A unit's form (signed in, CSRF checked by the route): the required texts, the files, then the action."""
+    typed = {k: v for k, v in fields.items() if isinstance(v, str)}
     try:
         for name in REQUIRED.keys() & fields.keys():
             _required(name, fields[name])
         with saved(given(files), request.app.state.max_upload) as paths:
-            result = act(request, fn, who, plan_code=plan.code, key=key, attachments=paths, **fields)
+            result = act(request, fn, who, form, plan_code=plan.code, key=key, attachments=paths, **fields)
     except PortalError as exc:
         if exc.status not in FORM_ERRORS:
             raise
-        return _activity(request, key, exc.status, exc.message, form, fields)
+        return _activity(request, who, plan, key, exc.status, exc.message, form, typed)
     flash(request, t(done, id=key, state=t(f"state.{result.state}")))
     return back(f"/activities/{key}")
 
@@ -459,40 +440,42 @@ def _unit_action(
 def accept(
     request: Request,
     key: str,
-    csrf: CsrfField = None,
+    who: Signed,
+    plan: Plan,
+    _: Csrf,
     note: Annotated[str, Form()] = "",
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
-    return _decide(request, key, "accept", note, csrf, next)
+    return _decide(request, who, plan, key, "accept", note, next)
 
 
 @router.post("/activities/{key}/return")
 def return_(
     request: Request,
     key: str,
-    csrf: CsrfField = None,
+    who: Signed,
+    plan: Plan,
+    _: Csrf,
     note: Annotated[str, Form()] = "",
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
-    return _decide(request, key, "return", note, csrf, next)
+    return _decide(request, who, plan, key, "return", note, next)
 
 
 @router.post("/activities/{key}/cancel")
 def cancel(
     request: Request,
     key: str,
-    csrf: CsrfField = None,
+    who: Signed,
+    plan: Plan,
+    _: Csrf,
     note: Annotated[str, Form()] = "",
     confirmed: Annotated[str, Form()] = "",
 ) -> Response:
     """Cancelling asks first: the confirmation page says what it does and who will be told; only the form posted
     from that page (confirmed=yes) cancels."""
-    with reading() as s:
-        plan = current_plan(request, s)
-        who = require(signed_in(request, s), *ROLES)
     if confirmed == "yes" or not note.strip() or not who.is_coordinator_of(plan):
-        return _decide(request, key, "cancel", note, csrf, None)  # coordinator_decides refuses, and records it
-    check_csrf(request, csrf)
+        return _decide(request, who, plan, key, "cancel", note, None)  # refused, and recorded, there
     with reading() as s:
         page = views.activity_page(s, plan, key)
         told = views.cancel_preview(s, page)
@@ -512,23 +495,28 @@ def cancel(
     )
 
 
-def _decide(request: Request, key: str, event: str, note: str, csrf: str | None, next_url: str | None) -> Response:
+def _decide(
+    request: Request, who: Principal, plan: PlanRow, key: str, event: str, note: str, next_url: str | None
+) -> Response:
     from cchc_flow.models.services.actions import coordinator_decides
 
-    with reading() as s:
-        plan = current_plan(request, s)
-        who = require(signed_in(request, s), *ROLES)  # coordinator_decides decides who may, and records refusals
-    check_csrf(request, csrf)
     try:
         if event in REQUIRED:
             _required(event, note)
         result = act(
-            request, coordinator_decides, who, plan_code=plan.code, key=key, event=event, note=note.strip() or None
+            request,
+            coordinator_decides,
+            who,
+            event,
+            plan_code=plan.code,
+            key=key,
+            event=event,
+            note=note.strip() or None,
         )
     except PortalError as exc:
         if exc.status not in FORM_ERRORS:
             raise
-        return _activity(request, key, exc.status, exc.message, event, {"note": note})
+        return _activity(request, who, plan, key, exc.status, exc.message, event, {"note": note})
     flash(request, t("action.done", id=key, state=t(f"state.{result.state}")))
     return back(safe_next(next_url) or f"/activities/{key}")
 
@@ -544,26 +532,26 @@ def _form_date(value: str, field: str) -> Any:
 def extend(
     request: Request,
     key: str,
+    who: Signed,
+    plan: Plan,
+    _: Csrf,
     until: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
-    csrf: CsrfField = None,
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     """A lead unit asks for a later due date (models/services/extensions.py decides who may, and records refusals)."""
     from cchc_flow.models.services.extensions import request_extension
 
-    with reading() as s:
-        require(signed_in(request, s), *ROLES)  # identity before anything the form says
-    check_csrf(request, csrf)
     day = _form_date(until, "until")
     return _unit_action(
         request,
+        who,
+        plan,
         key,
-        csrf,
         files,
         request_extension,
         "extend",
-        until=day,  # type: ignore[arg-type]
+        until=day,
         reason=reason,
         done="web.extension_requested",
     )
@@ -573,24 +561,23 @@ def extend(
 def extension(
     request: Request,
     key: str,
+    who: Signed,
+    plan: Plan,
+    _: Csrf,
     decision: Annotated[str, Form()] = "",
     until: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
     beyond_phase: Annotated[str, Form()] = "",
-    csrf: CsrfField = None,
 ) -> Response:
     """The coordinator approves (possibly with another date) or refuses the open request."""
     from cchc_flow.models.services.extensions import decide_extension
 
-    with reading() as s:
-        plan = current_plan(request, s)
-        who = require(signed_in(request, s), *ROLES)
-    check_csrf(request, csrf)
     day = _form_date(until, "until") if until.strip() else None
     result = act(
         request,
         decide_extension,
         who,
+        "decide_extension",
         plan_code=plan.code,
         key=key,
         approve=decision == "approve",
@@ -603,22 +590,25 @@ def extension(
 
 
 @router.get("/evidence/{evidence_id}/{index}")
-def evidence_file(request: Request, evidence_id: int, index: int) -> Response:
-    with reading() as s:
-        who = require(signed_in(request, s), "unit", "coordinator", "auditor")
-        plan = current_plan(request, s)
-        ev, path, name = views.evidence_file(s, evidence_id, index)
-        if ev.plan_id != plan.id:
-            raise PortalError(404, t("web.not_found"))
-        row = s.get(ActivityRow, ev.activity_id)
-        assert row is not None
-        _may_open(who, views.activity_page(s, plan, row.key))
+def evidence_file(evidence_id: int, index: int, who: Viewer, plan: Plan, s: ReadSession) -> Response:
+    ev, path, name = views.evidence_file(s, evidence_id, index)
+    if ev.plan_id != plan.id:
+        raise PortalError(404, t("web.not_found"))
+    row = s.get(ActivityRow, ev.activity_id)
+    assert row is not None
+    _may_open(who, views.activity_page(s, plan, row.key))
     return FileResponse(path, filename=name, media_type="application/octet-stream")
 
 
 @router.post("/reports/{period}")
 def submit_report(
-    request: Request, period: str, csrf: CsrfField = None, file: Annotated[UploadFile | None, File()] = None
+    request: Request,
+    period: str,
+    who: Signed,  # submit_report decides who may, and records refusals
+    plan: Plan,
+    day: Today,
+    _: Csrf,
+    file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
     from cchc_flow.flows.delivery import deliver_now
     from cchc_flow.models.services.actions import ActionInputError
@@ -626,14 +616,9 @@ def submit_report(
     from cchc_flow.models.services.periodic import submit_report as shared
     from cchc_flow.models.store.attachments import AttachmentError
 
-    with reading() as s:
-        who = require(signed_in(request, s), *ROLES)  # submit_report decides who may, and records refusals
-        plan = current_plan(request, s)
-    check_csrf(request, csrf)
     uploads = given([file] if file else [])
     if len(uploads) != 1:
         raise PortalError(400, t("web.file_needed"))
-    day = today(request)
     routes_usable()
     with saved(uploads, request.app.state.max_upload) as paths, language(None):
         # in the configured language: the message it queues carries a title made here
@@ -657,12 +642,9 @@ def submit_report(
 
 
 @router.get("/board")
-def board(request: Request) -> Response:
-    with reading() as s:
-        plan = current_plan(request, s)
-        who = require_reader(signed_in(request, s), plan)
-        day, lang = today(request), request.state.lang
-        data = request.app.state.pages.get(s, plan, ("board", day, lang), lambda: views.board(s, plan, day, lang))
+def board(request: Request, who: Reader, plan: Plan, s: ReadSession, day: Today) -> Response:
+    lang = request.state.lang
+    data = request.app.state.pages.get(s, plan, ("board", day, lang), lambda: views.board(s, plan, day, lang))
     return render(
         request,
         "board.html",
@@ -673,11 +655,8 @@ def board(request: Request) -> Response:
 
 
 @router.get("/timeline")
-def timeline(request: Request) -> Response:
-    with reading() as s:
-        plan = current_plan(request, s)
-        require_reader(signed_in(request, s), plan)
-        svg = views.timeline(s, plan, today(request), request.state.lang)
+def timeline(request: Request, who: Reader, plan: Plan, s: ReadSession, day: Today) -> Response:
+    svg = views.timeline(s, plan, day, request.state.lang)
     return render(request, "timeline.html", svg=svg)
 
 
@@ -689,18 +668,16 @@ def _phase_number(value: str) -> int:
 
 
 @router.post("/runs/phase")
-def run_phase(request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfField = None) -> Response:
+def run_phase(
+    request: Request, who: Coordinator, plan: Plan, s: ReadSession, _: Csrf, phase: Annotated[str, Form()] = ""
+) -> Response:
     from cchc_flow.models.services.activities import get_phase
 
-    with reading() as s:
-        plan = current_plan(request, s)
-        require_coordinator(signed_in(request, s), plan)
-        check_csrf(request, csrf)
-        number = _phase_number(phase)
-        try:
-            name = get_phase(s, plan, number).name
-        except LookupError as exc:
-            raise PortalError(404, str(exc)) from None
+    number = _phase_number(phase)
+    try:
+        name = get_phase(s, plan, number).name
+    except LookupError as exc:
+        raise PortalError(404, str(exc)) from None
     return _start(request, "phase", plan.code, number, name, _phase_body)
 
 
@@ -722,25 +699,27 @@ def _phase_body(plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str
 
 @router.post("/runs/review")
 def run_review(
-    request: Request, phase: Annotated[str, Form()] = "", csrf: CsrfField = None, confirmed: Annotated[str, Form()] = ""
+    request: Request,
+    who: Coordinator,
+    plan: Plan,
+    s: ReadSession,
+    _: Csrf,
+    day: Today,
+    phase: Annotated[str, Form()] = "",
+    confirmed: Annotated[str, Form()] = "",
 ) -> Response:
     """Holding a review asks first: the confirmation page says how many activities are unfinished and who receives
     the report; only the form posted from that page (confirmed=yes) holds it."""
     from cchc_flow.models.reports.review_pdf import FontMissing, find_font
     from cchc_flow.models.services.reviews import ReviewRefused, check_review
 
-    day = today(request)
-    with reading() as s:
-        plan = current_plan(request, s)
-        require_coordinator(signed_in(request, s), plan)
-        check_csrf(request, csrf)
-        number = _phase_number(phase)
-        try:
-            phase_row, _ = check_review(s, plan.code, number, day)
-            find_font()
-        except (ReviewRefused, FontMissing) as exc:
-            raise PortalError(409, str(exc)) from None
-        preview = views.review_preview(s, plan, phase_row, day) if confirmed != "yes" else None
+    number = _phase_number(phase)
+    try:
+        phase_row, _unused = check_review(s, plan.code, number, day)
+        find_font()
+    except (ReviewRefused, FontMissing) as exc:
+        raise PortalError(409, str(exc)) from None
+    preview = views.review_preview(s, plan, phase_row, day) if confirmed != "yes" else None
     if preview is not None:
         unfinished = (
             t(
@@ -843,20 +822,17 @@ def _history_filter(request: Request, plan: PlanRow) -> tuple[Any, dict[str, str
 
 
 @router.get("/history")
-def history(request: Request) -> Response:
+def history(request: Request, who: Reader, plan: Plan, s: ReadSession) -> Response:
     from cchc_flow.models.store.history_query import HistoryInputError, check_filter
     from cchc_flow.models.store.history_query import history as read_history
 
     limit = 500
-    with reading() as s:
-        plan = current_plan(request, s)
-        require_reader(signed_in(request, s), plan)
-        f, raw = _history_filter(request, plan)
-        try:
-            check_filter(s, f)
-        except HistoryInputError as exc:
-            raise PortalError(400, str(exc)) from None
-        entries = list(read_history(s, f, limit + 1))
+    f, raw = _history_filter(request, plan)
+    try:
+        check_filter(s, f)
+    except HistoryInputError as exc:
+        raise PortalError(400, str(exc)) from None
+    entries = list(read_history(s, f, limit + 1))
     query = urlencode({k: v for k, v in raw.items() if v})
     return render(
         request,
@@ -871,7 +847,7 @@ def history(request: Request) -> Response:
 
 
 @router.get("/history/export.{fmt}")
-def history_export(request: Request, fmt: str) -> Response:
+def history_export(request: Request, fmt: str, who: Reader, plan: Plan, s: ReadSession) -> Response:
     from cchc_flow.models.reports.history_xlsx import export_name, write_xlsx
     from cchc_flow.models.store.history_query import HistoryInputError, check_filter, write_csv, write_json
     from cchc_flow.models.store.history_query import history as read_history
@@ -879,29 +855,26 @@ def history_export(request: Request, fmt: str) -> Response:
 
     if fmt not in ("csv", "json", "xlsx"):
         raise PortalError(404, t("history.bad_format", fmt=fmt))
-    with reading() as s:
-        plan = current_plan(request, s)
-        require_reader(signed_in(request, s), plan)
-        f, _ = _history_filter(request, plan)
-        try:
-            check_filter(s, f)
-        except HistoryInputError as exc:
-            raise PortalError(400, str(exc)) from None
-        root = get_settings().home / "tmp"
-        root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix="history-", suffix=f".{fmt}", dir=root)
-        os.close(fd)
-        path = Path(name)
-        try:
-            entries = read_history(s, f)  # streamed from the database to the file (models/store/history_query.py)
-            if fmt == "xlsx":
-                write_xlsx(entries, path)
-            else:
-                with path.open("w", encoding="utf-8", newline="") as out:
-                    (write_csv if fmt == "csv" else write_json)(entries, out)
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
+    f, _ = _history_filter(request, plan)
+    try:
+        check_filter(s, f)
+    except HistoryInputError as exc:
+        raise PortalError(400, str(exc)) from None
+    root = get_settings().home / "tmp"
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="history-", suffix=f".{fmt}", dir=root)
+    os.close(fd)
+    path = Path(name)
+    try:
+        entries = read_history(s, f)  # streamed from the database to the file (models/store/history_query.py)
+        if fmt == "xlsx":
+            write_xlsx(entries, path)
+        else:
+            with path.open("w", encoding="utf-8", newline="") as out:
+                (write_csv if fmt == "csv" else write_json)(entries, out)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
     media = {
         "csv": "text/csv; charset=utf-8",
         "json": "application/json",
@@ -916,31 +889,20 @@ def history_export(request: Request, fmt: str) -> Response:
 
 
 @router.get("/audit")
-def audit(request: Request) -> Response:
+def audit(request: Request, who: Reader, plan: Plan, s: ReadSession) -> Response:
     from cchc_flow.models.store.audit import verify
 
-    with reading() as s:
-        plan = current_plan(request, s)
-        require_reader(signed_in(request, s), plan)
-        report = verify(s, plan.code)
-    return render(request, "audit.html", report=report)
+    return render(request, "audit.html", report=verify(s, plan.code))
 
 
 @router.get("/reviews")
-def reviews(request: Request) -> Response:
-    with reading() as s:
-        plan = current_plan(request, s)
-        require_reader(signed_in(request, s), plan)
-        rows = views.reviews(s, plan, today(request))
-    return render(request, "reviews.html", reviews=rows)
+def reviews(request: Request, who: Reader, plan: Plan, s: ReadSession, day: Today) -> Response:
+    return render(request, "reviews.html", reviews=views.reviews(s, plan, day))
 
 
 @router.get("/reviews/{phase}.{fmt}")
-def review_file(request: Request, phase: int, fmt: str) -> Response:
-    with reading() as s:
-        plan = current_plan(request, s)
-        require_reader(signed_in(request, s), plan)
-        path = views.review_file(s, plan, phase, fmt)
+def review_file(phase: int, fmt: str, who: Reader, plan: Plan, s: ReadSession) -> Response:
+    path = views.review_file(s, plan, phase, fmt)
     media = {
         "md": "text/markdown; charset=utf-8",
         "pdf": "application/pdf",

@@ -17,23 +17,33 @@ import tempfile
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from sqlmodel import select
 
 from cchc_flow.models.rules.findings import InputError
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import read_directory
+from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.services.plan_import.source import MAX_BYTES, ImportRefused
 from cchc_flow.models.services.plan_import.workspace import check_edited, import_upload, load_checked, stored
 from cchc_flow.models.store.db import session
 from cchc_flow.models.store.tables import PlanRow
 from cchc_flow.settings import DEFAULT_UNITS, get_settings
-from cchc_flow.web.pages import CsrfField, back, flash, reading, render, signed_in
-from cchc_flow.web.security import PortalError, check_csrf, require
+from cchc_flow.web.deps import Csrf, ReadSession, Who
+from cchc_flow.web.pages import back, flash, render
+from cchc_flow.web.security import PortalError, require
 from cchc_flow.web.uploads import clean_name, limit_text
 
 router = APIRouter()
+
+
+def coordinator_anywhere(who: Who) -> Principal:
+    """A coordinator (loading a plan: whose plan it is is judged from the file)."""
+    return require(who, "coordinator")
+
+
+AnyCoordinator = Annotated[Principal, Depends(coordinator_anywhere)]
 
 
 def _directory():  # type: ignore[no-untyped-def]
@@ -60,9 +70,7 @@ def _page(request: Request, sha: str, status: int = 200, findings=None, draft: s
 
 
 @router.get("/plans/import")
-def import_form(request: Request) -> Response:
-    with reading() as s:
-        require(signed_in(request, s), "coordinator")
+def import_form(request: Request, who: AnyCoordinator) -> Response:
     return render(
         request, "plan_import.html", item=None, limit=limit_text(min(MAX_BYTES, request.app.state.max_upload))
     )
@@ -70,11 +78,8 @@ def import_form(request: Request) -> Response:
 
 @router.post("/plans/import")
 def import_post(
-    request: Request, csrf: CsrfField = None, file: Annotated[UploadFile | None, File()] = None
+    request: Request, who: AnyCoordinator, _: Csrf, file: Annotated[UploadFile | None, File()] = None
 ) -> Response:
-    with reading() as s:
-        require(signed_in(request, s), "coordinator")
-    check_csrf(request, csrf)
     if file is None or not file.filename:
         raise PortalError(400, t("web.file_needed"))
     name = clean_name(file.filename)
@@ -101,17 +106,14 @@ def import_post(
 
 
 @router.get("/plans/import/{sha}")
-def import_page(request: Request, sha: str) -> Response:
-    with reading() as s:
-        require(signed_in(request, s), "coordinator")
+def import_page(request: Request, sha: str, who: AnyCoordinator) -> Response:
     return _page(request, sha)
 
 
 @router.post("/plans/import/{sha}/load")
-def import_load(request: Request, sha: str, draft: Annotated[str, Form()] = "", csrf: CsrfField = None) -> Response:
-    with reading() as s:
-        who = require(signed_in(request, s), "coordinator")
-    check_csrf(request, csrf)
+def import_load(
+    request: Request, sha: str, who: AnyCoordinator, s: ReadSession, _: Csrf, draft: Annotated[str, Form()] = ""
+) -> Response:
     directory = _directory()
     try:
         plan, findings = check_edited(sha, draft, directory)
@@ -122,9 +124,8 @@ def import_load(request: Request, sha: str, draft: Annotated[str, Form()] = "", 
         flash(request, t("imp.web.check_failed", errors=len(errors)), "error")
         return _page(request, sha, status=400, findings=findings, draft=draft)
     focal = directory.resolve(plan.info.focal_unit)
-    with reading() as s:
-        existing = s.exec(select(PlanRow).where(PlanRow.code == plan.code)).first()
-        owner = existing.focal_unit if existing else (focal[0] if focal else None)
+    existing = s.exec(select(PlanRow).where(PlanRow.code == plan.code)).first()
+    owner = existing.focal_unit if existing else (focal[0] if focal else None)
     if who.unit != owner:
         raise PortalError(403, t("imp.web.not_focal", unit=owner))
     with session() as s:

@@ -22,8 +22,9 @@ from cchc_flow.models.rules.plan import short_title
 from cchc_flow.models.rules.review_report import UnitTotals
 from cchc_flow.models.rules.scores import formula, score_rows
 from cchc_flow.models.rules.status import COLOURS, Status, on_time, status_words
-from cchc_flow.models.services.actions import roles_of
-from cchc_flow.models.services.extensions import EXTENDABLE, extensions_of
+from cchc_flow.models.services.access import ActivityFacts
+from cchc_flow.models.services.actions import activity_facts, roles_of
+from cchc_flow.models.services.extensions import extensions_of
 from cchc_flow.models.services.periodic import plan_periods, reporters
 from cchc_flow.models.services.reviews import ReviewRefused, build_report, check_review
 from cchc_flow.models.services.score_report import unit_scores
@@ -32,6 +33,7 @@ from cchc_flow.models.store.tables import (
     ActivityRow,
     ContentRow,
     EvidenceRow,
+    ExplanationRow,
     PhaseRow,
     PlanRow,
     ReassignmentRow,
@@ -134,41 +136,20 @@ class ActivityPage:
     names: dict[str, str]
     steps: list[TransitionRow]
     evidence: list[EvidenceRow]
+    facts: ActivityFacts  # what allowed_actions() decides on (models/services/access.py)
     extensions: list[Any] = field(default_factory=list)  # requests for a later due date (models/services/extensions.py)
     reassignment: Any = None  # the coordinator's latest reassignment, in force (models/services/reassignment.py)
     returned: tuple[date | None, str] | None = None  # the coordinator's latest return: (day, reason)
-
-    @property
-    def open_extension(self) -> Any:
-        return next((e for e in self.extensions if e.state == "open"), None)
-
-    @property
-    def may_be_extended(self) -> bool:
-        """A hint for the page (request_extension decides): open to a request, none waiting."""
-        return self.row.state in EXTENDABLE and self.open_extension is None
+    explanations: list[Any] = field(default_factory=list)  # requests for explanation and their answers
 
     @property
     def concerned(self) -> tuple[str, ...]:
-        """Units that may open the activity and add a note (add_note's rule: leads, partners, the coordinator)."""
-        return self.leads + self.partners + (self.plan.focal_unit,)
-
-    @property
-    def reporters(self) -> tuple[str, ...]:
-        """Who report_done lets report it: its leads, or the coordinator when the plan names none (a hint for the
-        page; report_done decides)."""
-        return self.leads or (self.plan.focal_unit,)
-
-    @property
-    def may_be_reported(self) -> bool:
-        return self.row.state in TRANSITIONS[Event.REPORT]
+        """Units that may open the activity and add a note: leads, partners, the coordinator."""
+        return self.facts.concerned
 
     @property
     def may_be_decided(self) -> bool:
         return self.row.state in TRANSITIONS[Event.ACCEPT]
-
-    @property
-    def may_be_cancelled(self) -> bool:
-        return self.row.state in TRANSITIONS[Event.CANCEL]
 
 
 def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
@@ -196,6 +177,9 @@ def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
         select(ReassignmentRow).where(ReassignmentRow.activity_id == row.id).order_by(ReassignmentRow.id.desc())
     ).first()  # type: ignore[union-attr]
     returned = return_reasons(s, plan, [key]).get(key) if row.state == "returned" else None
+    explanations = list(
+        s.exec(select(ExplanationRow).where(ExplanationRow.activity_id == row.id).order_by(ExplanationRow.id))
+    )
     return ActivityPage(
         plan,
         row,
@@ -207,9 +191,11 @@ def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
         unit_names(s),
         steps,
         evidence,
+        activity_facts(s, plan, row),
         extensions_of(s, row.id),
         reassignment,
         returned,
+        explanations,
     )  # type: ignore[arg-type]
 
 

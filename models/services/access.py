@@ -14,11 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from cchc_flow.models.rules.lifecycle import FINAL, TRANSITIONS, Event, State
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.services.auth import AuthError, Principal
 from cchc_flow.models.store.db import write_transaction
@@ -112,6 +114,102 @@ def check_coordinator(
             t("auth.not_for_unit", who=who(principal), what=what, unit=by.strip().upper(), own=principal.unit),
         )
     return principal.unit  # type: ignore[return-value]
+
+
+EXTENDABLE = (State.PLANNED, State.ASSIGNED, State.OVERDUE, State.RETURNED)  # a later due date may be asked
+ASKABLE = (State.OVERDUE, State.RETURNED)  # the coordinator may ask for an explanation
+UNIT_ACTIONS = ("view", "note", "report", "extend", "explain")  # a unit acts for itself (the coordinator too)
+COORDINATOR_ACTIONS = ("accept", "return", "cancel", "decide_extension", "reassign", "ask_explanation")
+
+
+@dataclass(frozen=True)
+class ActivityFacts:
+    """What deciding who may act on an activity needs: its plan's coordinator (focal unit), its state, the units in
+    force (leads, partners), whether an extension request is open, and which units owe an explanation."""
+
+    key: str
+    state: str
+    focal_unit: str
+    leads: tuple[str, ...]
+    partners: tuple[str, ...] = ()
+    extension_open: bool = False
+    explaining: frozenset[str] = frozenset()
+
+    @property
+    def reporters(self) -> tuple[str, ...]:
+        """Who reports it done and asks for more time: its leads, or the coordinator when the plan names none."""
+        return self.leads or (self.focal_unit,)
+
+    @property
+    def concerned(self) -> tuple[str, ...]:
+        """Who opens it and adds notes: its leads, its partners and the coordinator."""
+        return self.leads + self.partners + (self.focal_unit,)
+
+
+def unit_refusal(action: str, unit: str, activity: ActivityFacts) -> str | None:
+    """Why ``unit`` may not take a unit's ``action`` on ``activity`` (the state aside), or None when it may."""
+    key = activity.key
+    if action in ("view", "note") and unit not in activity.concerned:
+        return t("action.not_concerned", unit=unit, id=key)
+    if action == "report" and unit not in activity.reporters:
+        return t("action.not_lead", leads=", ".join(activity.reporters), id=key, unit=unit)
+    if action == "extend" and unit not in activity.reporters:
+        return t("extension.not_lead", leads=", ".join(activity.reporters), id=key, unit=unit)
+    if action == "explain" and unit not in activity.explaining:
+        return t("explain.none_open", id=key, unit=unit)
+    return None
+
+
+def _open_to(action: str, activity: ActivityFacts) -> bool:
+    """Whether the activity's state (and its open requests) leave room for ``action``."""
+    state = activity.state
+    return {
+        "report": state in TRANSITIONS[Event.REPORT],
+        "accept": state in TRANSITIONS[Event.ACCEPT],
+        "return": state in TRANSITIONS[Event.RETURN],
+        "cancel": state in TRANSITIONS[Event.CANCEL],
+        "extend": state in EXTENDABLE and not activity.extension_open,
+        "decide_extension": activity.extension_open,
+        "reassign": state not in FINAL,
+        "ask_explanation": state in ASKABLE,
+    }.get(action, True)
+
+
+def allowed_actions(principal: Principal | None, activity: ActivityFacts) -> frozenset[str]:
+    """What ``principal`` may do on ``activity`` now: the actions the portal draws and the only ones it lets through.
+
+    ``view`` (open the page): an auditor, the plan's coordinator, or a unit concerned; the unit's own actions (note,
+    report, extend, explain) by unit_refusal(); the coordinator's (accept, return, cancel, decide_extension,
+    reassign, ask_explanation) for the plan's coordinator only. Each also needs the state to allow it.
+    """
+    if principal is None:
+        return frozenset()
+    out = set()
+    if principal.role == "auditor":
+        out.add("view")
+    coordinator = principal.role == "coordinator" and principal.unit == activity.focal_unit
+    if principal.role in ("unit", "coordinator") and principal.unit:
+        out.update(a for a in UNIT_ACTIONS if unit_refusal(a, principal.unit, activity) is None)
+    if coordinator:
+        out.update(("view", *COORDINATOR_ACTIONS))
+    return frozenset(a for a in out if _open_to(a, activity))
+
+
+def refuse_unless_allowed(
+    principal: Principal, activity: ActivityFacts, action: str, *, plan_id: int, what: str
+) -> None:
+    """Raise Refusal (to be recorded by refusals_recorded) when allowed_actions() leaves ``action`` out because of
+    who ``principal`` is; a state that does not allow it is left to the life cycle's own refusal."""
+    if action in allowed_actions(principal, activity) or not _open_to(action, activity):
+        return
+    state = activity.state
+    if principal.role == "auditor" or not principal.unit:
+        raise Refusal(plan_id, "activity", activity.key, state, t("auth.auditor", what=what))
+    if action in COORDINATOR_ACTIONS:
+        message = t("action.not_coordinator", coordinator=activity.focal_unit, event=what, unit=who(principal))
+    else:
+        message = unit_refusal(action, principal.unit, activity) or t("auth.auditor", what=what)
+    raise Refusal(plan_id, "activity", activity.key, state, message)
 
 
 @contextmanager

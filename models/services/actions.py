@@ -21,11 +21,13 @@ from cchc_flow.models.rules.lifecycle import Event
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.services.access import (  # noqa: F401 (re-exported)
     ActionRefused,
+    ActivityFacts,
     Refusal,
     acted_by,
     acting_unit,
     check_coordinator,
     refusals_recorded,
+    unit_refusal,
 )
 from cchc_flow.models.services.activities import apply_event, unit_expander
 from cchc_flow.models.services.auth import Principal
@@ -33,7 +35,16 @@ from cchc_flow.models.store.attachments import File, check_files, store
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.history import record
 from cchc_flow.models.store.queries import get_plan, roles_by_activity
-from cchc_flow.models.store.tables import ActivityRow, EvidenceRow, PhaseRow, PlanRow, TransitionRow, UnitRow
+from cchc_flow.models.store.tables import (
+    ActivityRow,
+    EvidenceRow,
+    ExplanationRow,
+    ExtensionRow,
+    PhaseRow,
+    PlanRow,
+    TransitionRow,
+    UnitRow,
+)
 
 # ActionRefused (imported above from cchc_flow.models.services.access) is raised by every refusal here; callers catch it from either.
 
@@ -81,6 +92,28 @@ def roles_of(session: Session, plan: PlanRow, activity: ActivityRow) -> tuple[tu
     roles = roles_by_activity(session, plan.id).get(activity.id, {"lead": [], "partner": []})
     expand = unit_expander(session, plan.id)
     return expand(roles["lead"]), expand(roles["partner"])
+
+
+def activity_facts(session: Session, plan: PlanRow, activity: ActivityRow) -> ActivityFacts:
+    """What models/services/access.py decides who may act on: state, units in force, open requests."""
+    leads, partners = roles_of(session, plan, activity)
+    extension_open = session.exec(
+        select(ExtensionRow.id).where(ExtensionRow.activity_id == activity.id, ExtensionRow.state == "open")
+    ).first()
+    explaining = session.exec(
+        select(ExplanationRow.unit_code).where(
+            ExplanationRow.activity_id == activity.id, ExplanationRow.state == "open"
+        )
+    ).all()
+    return ActivityFacts(
+        activity.key,
+        activity.state,
+        plan.focal_unit,
+        leads,
+        partners,
+        extension_open is not None,
+        frozenset(explaining),
+    )
 
 
 def _details(session: Session, activity: ActivityRow, **extra: object) -> dict:
@@ -270,15 +303,9 @@ def report_done(
         write_transaction(session),
     ):
         plan, act, code, leads, _, day = _unit_step(session, principal, plan_code, key, unit, what, letter, today)
-        allowed = leads or (plan.focal_unit,)  # no lead in the plan: the coordinator reports for it
-        if code not in allowed:
-            raise Refusal(
-                plan.id,
-                "activity",
-                key,
-                act.state,  # type: ignore[arg-type]
-                t("action.not_lead", leads=", ".join(allowed), id=key, unit=code),
-            )
+        facts = ActivityFacts(key, act.state, plan.focal_unit, leads)
+        if problem := unit_refusal("report", code, facts):  # no lead in the plan: the coordinator reports for it
+            raise Refusal(plan.id, "activity", key, act.state, problem)  # type: ignore[arg-type]
         step = apply_event(
             session,
             act,
@@ -334,14 +361,8 @@ def add_note(
         plan, act, code, leads, partners, day = _unit_step(
             session, principal, plan_code, key, unit, what, letter, today
         )
-        if code not in leads + partners + (plan.focal_unit,):
-            raise Refusal(
-                plan.id,
-                "activity",
-                key,
-                act.state,  # type: ignore[arg-type]
-                t("action.not_concerned", unit=code, id=key),
-            )
+        if problem := unit_refusal("note", code, ActivityFacts(key, act.state, plan.focal_unit, leads, partners)):
+            raise Refusal(plan.id, "activity", key, act.state, problem)  # type: ignore[arg-type]
         step = record(
             session,
             plan_id=plan.id,

@@ -6,14 +6,13 @@ accepts, returns, cancels, and acts for its own unit), ``auditor`` (reads only).
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
 import os
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import itsdangerous
 import pendulum
 from sqlmodel import Session, select
 
@@ -95,6 +94,10 @@ def authenticate(session: Session, token: str | None) -> Principal:
     return Principal(row.role, row.unit_code, row.id, row.label)
 
 
+LINK_SALT = "cchc-flow.sign-in-link"  # links are signed for this use only: no other signed value passes for one
+PREVIOUS_ENV = "CCHC_SECRET_PREVIOUS"  # keys still accepted after a rotation (comma-separated), never signing
+
+
 def _secret() -> bytes:
     """The signing key: CCHC_SECRET, else a random key kept in CCHC_HOME/secret.key (0600)."""
     settings = get_settings()
@@ -117,24 +120,35 @@ def _secret() -> bytes:
     return path.read_bytes()
 
 
+def _previous_secrets() -> list[bytes]:
+    """Keys rotated out but still accepted, oldest first: CCHC_HOME/secret.key.old (the file key renamed), then
+    CCHC_SECRET_PREVIOUS's keys (listed newest first)."""
+    old = get_settings().home / "secret.key.old"
+    keys = [old.read_bytes()] if old.is_file() else []
+    listed = [k.strip().encode() for k in os.environ.get(PREVIOUS_ENV, "").split(",") if k.strip()]
+    return keys + listed[::-1]
+
+
+def _link_signer() -> itsdangerous.Signer:
+    """itsdangerous with the link salt over every key still accepted; the newest (the current key) signs."""
+    return itsdangerous.Signer([*_previous_secrets(), _secret()], salt=LINK_SALT, digest_method=hashlib.sha256)
+
+
 def sign_link(unit: str, valid: timedelta = timedelta(days=14), now: datetime | None = None) -> str:
-    """A personal sign-in value for ``unit``'s officer, valid for ``valid`` (put in the links of its messages)."""
+    """A personal sign-in value for ``unit``'s officer, valid for ``valid`` (put in the links of its messages):
+    ``UNIT.EXPIRES.SIGNATURE``."""
     expires = int(((now or pendulum.now("UTC")) + valid).timestamp())
-    payload = f"{unit.upper()}.{expires}"
-    mac = hmac.new(_secret(), payload.encode(), hashlib.sha256).digest()
-    return base64.urlsafe_b64encode(payload.encode() + b"." + mac).decode().rstrip("=")
+    return _link_signer().sign(f"{unit.upper()}.{expires}").decode()
 
 
 def verify_link(value: str, now: datetime | None = None) -> Principal:
-    """The unit a signed link is for; AuthError when it is forged, malformed or expired."""
+    """The unit a signed link is for; AuthError when it is forged (or signed with a key no longer accepted, or for
+    another use), malformed or expired."""
     try:
-        raw = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4))
-        unit, expires, mac = raw.split(b".", 2)
-    except (ValueError, TypeError):
+        unit, expires = _link_signer().unsign(value.strip()).decode().rsplit(".", 1)
+        expiry = int(expires)
+    except (itsdangerous.BadSignature, ValueError, UnicodeError):
         raise AuthError(t("auth.forged")) from None
-    expected = hmac.new(_secret(), unit + b"." + expires, hashlib.sha256).digest()
-    if not hmac.compare_digest(mac, expected):
-        raise AuthError(t("auth.forged"))
-    if int(expires) < (now or pendulum.now("UTC")).timestamp():
-        raise AuthError(t("auth.expired"))
-    return Principal("unit", unit.decode())
+    if not unit or expiry < (now or pendulum.now("UTC")).timestamp():
+        raise AuthError(t("auth.expired") if unit else t("auth.forged"))
+    return Principal("unit", unit)

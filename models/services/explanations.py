@@ -11,9 +11,17 @@ from pathlib import Path
 from sqlmodel import Session, select
 
 from cchc_flow.models.rules.due import Role
-from cchc_flow.models.rules.lifecycle import State
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.services.access import Refusal, acted_by, acting_unit, check_coordinator, refusals_recorded
+from cchc_flow.models.services.access import (
+    ASKABLE,
+    ActivityFacts,
+    Refusal,
+    acted_by,
+    acting_unit,
+    check_coordinator,
+    refusals_recorded,
+    unit_refusal,
+)
 from cchc_flow.models.services.actions import (
     ActionResult,
     _activity,
@@ -31,8 +39,6 @@ from cchc_flow.models.store.attachments import check_files
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.history import record
 from cchc_flow.models.store.tables import ExplanationRow
-
-ASKABLE = (State.OVERDUE, State.RETURNED)
 
 
 def _d(day: date) -> str:
@@ -169,8 +175,10 @@ def give_explanation(
                 ExplanationRow.activity_id == act.id, ExplanationRow.unit_code == code, ExplanationRow.state == "open"
             )
         ).first()
-        if row is None:
-            raise Refusal(plan.id, "activity", key, act.state, t("explain.none_open", id=key, unit=code))  # type: ignore[arg-type]
+        facts = ActivityFacts(key, act.state, plan.focal_unit, (), explaining=frozenset([code] if row else []))
+        if problem := unit_refusal("explain", code, facts):
+            raise Refusal(plan.id, "activity", key, act.state, problem)  # type: ignore[arg-type]
+        assert row is not None
         row.state, row.answer, row.answered_on = "answered", text, today
         session.add(row)
         step = record(

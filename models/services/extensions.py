@@ -20,9 +20,18 @@ import pendulum
 from sqlmodel import Session, select
 
 from cchc_flow.models.rules.due import Role
-from cchc_flow.models.rules.lifecycle import FINAL, Event, State
+from cchc_flow.models.rules.lifecycle import FINAL, Event
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.services.access import Refusal, acted_by, acting_unit, check_coordinator, refusals_recorded
+from cchc_flow.models.services.access import (
+    EXTENDABLE,
+    ActivityFacts,
+    Refusal,
+    acted_by,
+    acting_unit,
+    check_coordinator,
+    refusals_recorded,
+    unit_refusal,
+)
 from cchc_flow.models.services.actions import (
     ActionResult,
     _activity,
@@ -43,7 +52,6 @@ from cchc_flow.models.store.history import record
 from cchc_flow.models.store.tables import ActivityRow, ExtensionRow, PhaseRow, PlanRow
 
 DEFAULT_MAX = 2
-EXTENDABLE = (State.PLANNED, State.ASSIGNED, State.OVERDUE, State.RETURNED)
 
 
 def _d(day: date) -> str:
@@ -143,14 +151,8 @@ def request_extension(
             state=act.state,
         )
         leads, _ = roles_of(session, plan, act)
-        if code not in (leads or (plan.focal_unit,)):
-            raise Refusal(
-                plan.id,
-                "activity",
-                key,
-                act.state,  # type: ignore[arg-type]
-                t("extension.not_lead", leads=", ".join(leads) or plan.focal_unit, id=key, unit=code),
-            )
+        if problem := unit_refusal("extend", code, ActivityFacts(key, act.state, plan.focal_unit, leads)):
+            raise Refusal(plan.id, "activity", key, act.state, problem)  # type: ignore[arg-type]
         rows = extensions_of(session, act.id)  # type: ignore[arg-type]
         problem = extension_problem(
             state=act.state,
