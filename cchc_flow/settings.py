@@ -112,6 +112,12 @@ class Settings(BaseSettings):
         description="the key that signs the portal's sessions and sign-in links",
         json_schema_extra=_shown("a random key kept in `$CCHC_HOME/secret.key`"),
     )
+    secret_previous: SecretStr | None = Field(
+        default=None,
+        description="keys rotated out, comma-separated, newest first: the sign-in links they signed are still "
+        'accepted, they sign nothing (README, "Web portal")',
+        json_schema_extra=_shown("(none)"),
+    )
     kill_at: str | None = Field(
         default=None,
         description="tests only: the named point of a run (models/store/killpoints.py) at which the process kills "

@@ -95,7 +95,6 @@ def authenticate(session: Session, token: str | None) -> Principal:
 
 
 LINK_SALT = "cchc-flow.sign-in-link"  # links are signed for this use only: no other signed value passes for one
-PREVIOUS_ENV = "CCHC_SECRET_PREVIOUS"  # keys still accepted after a rotation (comma-separated), never signing
 
 
 def _secret() -> bytes:
@@ -125,7 +124,9 @@ def _previous_secrets() -> list[bytes]:
     CCHC_SECRET_PREVIOUS's keys (listed newest first)."""
     old = get_settings().home / "secret.key.old"
     keys = [old.read_bytes()] if old.is_file() else []
-    listed = [k.strip().encode() for k in os.environ.get(PREVIOUS_ENV, "").split(",") if k.strip()]
+    previous = get_settings().secret_previous
+    text = previous.get_secret_value() if previous is not None else ""
+    listed = [k.strip().encode() for k in text.split(",") if k.strip()]
     return keys + listed[::-1]
 
 
