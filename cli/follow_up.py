@@ -141,7 +141,7 @@ def review_score(
 ) -> None:
     """Điểm và xếp hạng các đơn vị / the units' scores and ranking."""
     from cchc_flow.models.rules.calendar import today
-    from cchc_flow.models.rules.scores import formula, score_rows
+    from cchc_flow.models.rules.scores import formula, score_rows, score_values
     from cchc_flow.models.services.score_report import unit_scores
     from cchc_flow.models.store.db import session
     from cchc_flow.models.store.queries import UnknownPlan
@@ -173,7 +173,7 @@ def review_score(
     elif fmt == "csv":
         buffer = io.StringIO()
         writer = csv.writer(buffer)
-        writer.writerows([head, *rows])
+        writer.writerows([head, *score_values(scores)])  # machine numbers: 96.7, 0.9667
         _write("\ufeff" + buffer.getvalue(), output)
     elif fmt == "xlsx":
         from openpyxl import Workbook
@@ -181,8 +181,11 @@ def review_score(
         book = Workbook()
         sheet = book.active
         sheet.title = t("score.heading")[:31]
-        for row in ([title], head, *rows, [], [formula(weights)]):
+        for row in ([title], head, *score_values(scores), [], [formula(weights)]):
             sheet.append(row)
+        for cells in sheet.iter_rows(min_row=3, max_row=2 + len(scores)):  # real numbers, shown as Excel's locale does
+            cells[8].number_format = cells[9].number_format = "0.0%"
+            cells[10].number_format = "0.0"
         book.save(output)  # type: ignore[arg-type]
         err.print(t("score.written", path=output))
     else:

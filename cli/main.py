@@ -865,11 +865,11 @@ def show_summary(data: dict) -> None:
     scores = Table(title=t("score.heading"))  # the units' ranking over the whole plan ends the replay
     for col in ("score.rank", "col.unit", "score.score", "score.completion", "score.punctuality"):
         scores.add_column(t(col))
-    from cchc_flow.models.rules.scores import percent
+    from cchc_flow.models.rules.labels import number, percent
 
     for s in data["scores"]:
         scores.add_row(
-            str(s["rank"] or "—"), s["unit"], f"{s['score']:.1f}", percent(s["completion"]), percent(s["punctuality"])
+            str(s["rank"] or "—"), s["unit"], number(s["score"]), percent(s["completion"]), percent(s["punctuality"])
         )
     out.print(scores)
 

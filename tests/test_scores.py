@@ -38,6 +38,29 @@ def test_the_formula_and_the_ranking() -> None:
     assert weights_of({"scores": {"late": 0.25}})["late"] == 0.25 and weights_of({})["lead"] == 1.0
 
 
+def test_figures_as_their_readers_write_them() -> None:
+    """One rule (models/rules/labels.py): a decimal comma in Vietnamese, a point in English."""
+    from cchc_flow.models.rules.labels import number, percent
+    from cchc_flow.models.rules.scores import formula, score_rows
+
+    assert (number(96.66, "vi"), number(96.66, "en"), number(1234.5, "vi"), number(1234.5, "en")) == (
+        "96,7",
+        "96.7",
+        "1.234,5",
+        "1,234.5",
+    )
+    assert (number(0.5, "vi", None), number(1.0, "vi", None), number(0.25, "en", None)) == ("0,5", "1", "0.25")
+    assert (percent(2 / 3, "vi"), percent(2 / 3, "en"), percent(None, "vi")) == ("66,7 %", "66.7%", "—")
+    assert "phối hợp 0,5" in formula(DEFAULT_WEIGHTS, "vi") and "partner 0.5" in formula(DEFAULT_WEIGHTS, "en")
+    scores = score_units(
+        [Part("A", "lead", "done_on_time"), Part("A", "lead", "done_late"), Part("A", "lead", "overdue")],
+        DEFAULT_WEIGHTS,
+        {},
+    )
+    assert score_rows(scores, "vi")[1][0][-3:] == ["66,7 %", "50,0 %", "50,0"]
+    assert score_rows(scores, "en")[1][0][-3:] == ["66.7%", "50.0%", "50.0"]
+
+
 def test_review_score_command_board_and_report(loaded, cli, tokens, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from openpyxl import load_workbook
 
@@ -87,16 +110,23 @@ def test_review_score_command_board_and_report(loaded, cli, tokens, tmp_path) ->
         r
         for r in csv.reader(
             io.StringIO(
-                cli("review", "score", loaded, "--format", "csv", "--as-of", "2015-01-06").stdout.lstrip("\ufeff")
+                cli(
+                    "review", "score", loaded, "--phase", "1", "--format", "csv", "--as-of", "2015-01-06"
+                ).stdout.lstrip("\ufeff")
             )
         )
         if r
     ]
     assert rows[0][:2] == ["Hạng", "Đơn vị"] and len(rows) > 1 and all(len(r) == len(rows[0]) for r in rows)
+    vpb = next(r for r in rows if r[1] == "Văn phòng Bộ (VPB)")  # machine numbers: a point, shares as fractions
+    assert float(vpb[-1]) == scores["VPB"]["score"] and 0 <= float(vpb[-3]) <= 1 and "%" not in vpb[-3]
+    shown = next(line for line in table.splitlines() if "Văn phòng Bộ" in line)
+    assert f"{scores['VPB']['score']:.1f}".replace(".", ",") in shown  # the terminal: a decimal comma
     book = tmp_path / "diem.xlsx"
     cli("review", "score", loaded, "--format", "xlsx", "--output", book, "--as-of", "2015-01-06")
     sheet = load_workbook(book).active
     assert sheet["A2"].value == "Hạng" and sheet["K2"].value == "Điểm"
+    assert isinstance(sheet["K3"].value, float) and sheet["I3"].number_format == "0.0%"  # real numbers
     assert "--output" in cli("review", "score", loaded, "--format", "xlsx", expect=2).stderr
     assert "csv" in cli("review", "score", loaded, "--format", "pdf", expect=2).stderr
     assert "không có giai đoạn 9" in cli("review", "score", loaded, "--phase", "9", expect=2).stderr

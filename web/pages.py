@@ -41,6 +41,7 @@ from sqlmodel import Session
 from starlette.background import BackgroundTask
 
 from cchc_flow.models.rules.calendar import DateError, parse_date
+from cchc_flow.models.rules.labels import percent
 from cchc_flow.models.rules.messages import MESSAGES, language, t
 from cchc_flow.models.rules.status import Status
 from cchc_flow.models.services.access import allowed_actions
@@ -72,6 +73,7 @@ TEMPLATES.env.filters["d"] = lambda day: (
     (date.fromisoformat(day) if isinstance(day, str) else day).strftime("%d/%m/%Y") if day else ""
 )
 TEMPLATES.env.filters["local"] = views.local_time
+TEMPLATES.env.filters["percent"] = percent  # "66,7 %" on a Vietnamese page, "66.7%" on an English one
 TEMPLATES.env.globals["backdated"] = views.backdated
 TEMPLATES.env.globals["STATE_COLOURS"] = STATE_COLOURS
 TEMPLATES.env.globals["STATUSES"] = [s.value for s in Status]

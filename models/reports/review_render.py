@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from cchc_flow.models.rules.backdating import marked
-from cchc_flow.models.rules.labels import unit_label
+from cchc_flow.models.rules.labels import percent, unit_label
 from cchc_flow.models.rules.messages import MESSAGES
 from cchc_flow.models.rules.messages import t as _t
 from cchc_flow.models.rules.review_report import ActivityLine, ContentSection, Evidence, ReviewReport, UnitTotals
@@ -51,13 +51,6 @@ def _day(value: date | None) -> str:
     return value.strftime("%d/%m/%Y") if value else NONE
 
 
-def _percent(rate: float | None, lang: str) -> str:
-    """'50,0 %' in Vietnamese, '50.0%' in English; a dash when there is nothing to rate."""
-    if rate is None:
-        return NONE
-    return f"{rate * 100:.1f}%" if lang == "en" else f"{rate * 100:.1f} %".replace(".", ",")
-
-
 def _timeliness(line: ActivityLine, lang: str) -> str:
     """The four-way status with its days late or overdue (models/rules/status.py) when the report computed it, else
     on time / late / not reported (a dash for a cancelled activity that was never reported)."""
@@ -96,7 +89,7 @@ def rate(unit: UnitTotals, lang: str) -> str:
     """The on-time rate with what it is counted over: '66,7 % (2/3)'."""
     if unit.on_time_rate is None:
         return NONE
-    return f"{_percent(unit.on_time_rate, lang)} ({unit.reported_on_time}/{unit.rate_base})"
+    return f"{percent(unit.on_time_rate, lang)} ({unit.reported_on_time}/{unit.rate_base})"
 
 
 def grand_total(report: ReviewReport) -> UnitTotals:

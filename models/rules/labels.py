@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date
 
-from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.messages import current_lang, t
 
 
 def unit_label(code: str, name: str | None) -> str:
@@ -33,3 +33,19 @@ def day(value: date | str | None, empty: str = "—") -> str:
         return empty
     value = value if isinstance(value, date) else date.fromisoformat(value)
     return value.strftime("%d/%m/%Y")
+
+
+def number(value: float, lang: str | None = None, digits: int | None = 1) -> str:
+    """A figure as its reader writes it: "1.234,5" in Vietnamese (decimal comma, dots between thousands),
+    "1,234.5" in English; ``digits`` None: as few as it needs ("0,5", "1"). Machine formats (CSV, JSON) keep plain
+    numbers and never pass through here."""
+    text = f"{value:,g}" if digits is None else f"{value:,.{digits}f}"
+    return text if (lang or current_lang()) == "en" else text.translate(str.maketrans(",.", ".,"))
+
+
+def percent(rate: float | None, lang: str | None = None, digits: int = 1, empty: str = "—") -> str:
+    """A share (0..1) as a percentage: "96,7 %" in Vietnamese, "96.7%" in English; ``empty`` when there is none."""
+    if rate is None:
+        return empty
+    figure = number(rate * 100, lang, digits)
+    return f"{figure}%" if (lang or current_lang()) == "en" else f"{figure} %"

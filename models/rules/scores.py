@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from cchc_flow.models.rules.labels import number, percent, unit_label
+from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.status import Status
 
 DEFAULT_WEIGHTS = {
@@ -132,15 +134,28 @@ SCORE_COLUMNS = (
 )
 
 
-def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.0f}%"
+def score_values(scores: list[Score]) -> list[list[object]]:
+    """The ranking as machine numbers (CSV, XLSX): shares as fractions 0..1, the score 0..100, no rank: None."""
+    return [
+        [
+            s.rank or None,
+            unit_label(s.unit, s.name),
+            s.counted,
+            s.on_time,
+            s.late,
+            s.overdue,
+            s.extended,
+            s.explanations,
+            None if s.completion is None else round(s.completion, 4),
+            None if s.punctuality is None else round(s.punctuality, 4),
+            s.score,
+        ]
+        for s in scores
+    ]
 
 
 def score_rows(scores: list[Score], lang: str | None = None) -> tuple[list[str], list[list[str]]]:
-    """The ranking as a header and rows of text (the reports, the board, CSV and XLSX)."""
-    from cchc_flow.models.rules.labels import unit_label
-    from cchc_flow.models.rules.messages import t
-
+    """The ranking as a header and rows of text as people read it (the reports, the board, the terminal)."""
     head = [t(c, lang) for c in SCORE_COLUMNS]
     rows = [
         [
@@ -152,9 +167,9 @@ def score_rows(scores: list[Score], lang: str | None = None) -> tuple[list[str],
             str(s.overdue),
             str(s.extended),
             str(s.explanations),
-            percent(s.completion),
-            percent(s.punctuality),
-            f"{s.score:.1f}",
+            percent(s.completion, lang),
+            percent(s.punctuality, lang),
+            number(s.score, lang),
         ]
         for s in scores
     ]
@@ -163,6 +178,4 @@ def score_rows(scores: list[Score], lang: str | None = None) -> tuple[list[str],
 
 def formula(weights: dict[str, float], lang: str | None = None) -> str:
     """The formula and the weights in words, as the reports print it under the table."""
-    from cchc_flow.models.rules.messages import t
-
-    return t("score.formula", lang, **{k: f"{v:g}" for k, v in weights.items()})
+    return t("score.formula", lang, **{k: number(v, lang, None) for k, v in weights.items()})
