@@ -17,7 +17,8 @@ from test_review_render import make_report
 
 from cchc_flow.models.reports.review_docx import vn_date, write_docx
 from cchc_flow.models.reports.review_pdf import FontMissing, write_pdf
-from cchc_flow.models.rules.review_report import Evidence, Office, UnitTotals
+from cchc_flow.models.rules.review_report import Evidence, ExplanationLine, Office, UnitTotals
+from cchc_flow.models.rules.scores import DEFAULT_WEIGHTS, Part, score_units
 
 OFFICE = Office(
     ministry="Bộ Y tế",
@@ -49,14 +50,43 @@ def report():  # type: ignore[no-untyped-def]
     first = base.contents[0]
     silent = Evidence(date(2014, 6, 26), "VPB", "accept", "")  # accepted without a note
     lines = (replace(first.activities[0], evidence=(*first.activities[0].evidence, silent)), *first.activities[1:])
+    contents = (replace(first, activities=lines), *base.contents[1:])
+    names = {"VPB": "Văn phòng Bộ", "TCCB": "Vụ Tổ chức cán bộ"}
+    parts = [
+        Part("VPB", "lead", "done_on_time"),
+        Part("VPB", "lead", "done_late", extended=True),
+        Part("VPB", "partner", "overdue", explained=True),
+        Part("TCCB", "lead", "done_late"),
+        Part("T5G", "lead", "overdue"),
+    ]
     return replace(
         base,
         office=OFFICE,
         coordinator_name="Văn phòng Bộ (VPB)",
         units=units,
         phase_name="Giai đoạn 1 (2013-2014)",
-        contents=(replace(first, activities=lines), *base.contents[1:]),
+        contents=contents,
+        scores=tuple(score_units(parts, DEFAULT_WEIGHTS, names)),
+        score_weights=DEFAULT_WEIGHTS,
+        explanations=(
+            ExplanationLine(
+                "1.2.1",
+                "VPB",
+                date(2015, 1, 5),
+                date(2015, 1, 12),
+                "Lý do chưa hoàn thành",
+                date(2015, 1, 9),
+                "Chưa bố trí được kinh phí",
+            ),
+        ),
     )
+
+
+def score_cells(lang: str = "vi") -> list[list[str]]:
+    """The ranking's rows as the documents must print them (models/rules/scores.py)."""
+    from cchc_flow.models.rules.scores import score_rows
+
+    return score_rows(list(report().scores), lang)[1]
 
 
 def all_text(document) -> str:  # type: ignore[no-untyped-def]
@@ -140,6 +170,22 @@ def test_word_document_in_the_administrative_format(tmp_path: Path) -> None:
     heading = next(p for p in document.paragraphs if p.text.startswith("Nội dung 1."))
     assert heading.style.paragraph_format.keep_with_next  # the heading stays with its table
 
+    # the units' ranking with its formula and weights, then the explanations given, before the signature
+    assert headings.index(("Heading 1", "III. XẾP HẠNG CÁC ĐƠN VỊ")) + 1 == headings.index(
+        ("Heading 1", "IV. GIẢI TRÌNH CỦA CÁC ĐƠN VỊ")
+    )
+    ranking = next(t for t in document.tables if t.cell(0, 0).text == "Hạng")
+    assert [[c.text for c in r.cells] for r in ranking.rows[1:]] == score_cells()
+    assert score_cells()[0][-1] == "52,0" and score_cells()[0][-3:-1] == ["66,7 %", "50,0 %"]  # decimal commas
+    assert sum(round(c.width.mm) for c in ranking.rows[0].cells) <= 165  # fits the portrait page
+    formula_text = next(p.text for p in document.paragraphs if p.text.startswith("Điểm = 100 ×"))
+    assert "chủ trì 1, phối hợp 0,5" in formula_text and "trễ hạn 0,5" in formula_text
+    explained = next(p.text for p in document.paragraphs if "Chưa bố trí được kinh phí" in p.text)
+    assert "được yêu cầu ngày 05/01/2015 (hạn 12/01/2015)" in explained and "Giải trình ngày 09/01/2015" in explained
+    order = list(document.element.body)
+    assert body.index(formula_text) < body.index(explained)
+    assert order.index(ranking._tbl) < order.index(signature._tbl)  # in the body, above the signature
+
 
 def test_pdf_rendition(tmp_path: Path) -> None:
     path = write_pdf(report(), tmp_path / "so-ket.pdf")
@@ -157,6 +203,10 @@ def test_pdf_rendition(tmp_path: Path) -> None:
         whole = "\n".join(p.extract_text() for p in pages)
         assert "Nơi nhận:" in whole and "CHÁNH VĂN PHÒNG" in whole and "PHỤ LỤC" in whole
         assert "33,3 % (1/3)" in whole
+        assert "III. XẾP HẠNG CÁC ĐƠN VỊ" in whole and "IV. GIẢI TRÌNH CỦA CÁC ĐƠN VỊ" in whole
+        assert "phối hợp 0,5" in whole.replace("\n", " ") and "Chưa bố trí được kinh phí" in whole
+        assert all(row[-1] in whole for row in score_cells())  # each unit's score, with its decimal comma
+        assert whole.index("XẾP HẠNG") < whole.index("Nơi nhận:") < whole.index("PHỤ LỤC")
         assert pdf.metadata["Author"] == "Văn phòng Bộ, Bộ Y tế"
         assert all(f["fontname"].split("+")[-1].startswith(("Liberation", "DejaVu", "Times")) for f in first.chars)
     assert b"/Lang (vi-VN)" in path.read_bytes() or b"/Lang(vi-VN)" in path.read_bytes()

@@ -29,6 +29,7 @@ from cchc_flow.models.reports.review_render import (
     _lang,
     activity_cells,
     evidence_lines,
+    explanation_lines,
     grand_total,
     header,
     led_by,
@@ -40,6 +41,7 @@ from cchc_flow.models.reports.review_render import (
 )
 from cchc_flow.models.rules.messages import t as _t
 from cchc_flow.models.rules.review_report import Office, ReviewReport
+from cchc_flow.models.rules.scores import formula, score_rows
 
 FONT = "Times New Roman"
 LANGUAGE = {"vi": "vi-VN", "en": "en-GB"}
@@ -68,6 +70,20 @@ UNIT_TABLE = (
     ("col.n_cancelled", 13),
     ("col.on_time_rate", 28),
 )  # 165 mm: portrait
+SCORE_TABLE = (
+    ("score.rank", 11),
+    ("col.unit", 33),
+    ("score.counted", 13),
+    ("score.on_time", 12),
+    ("score.late", 12),
+    ("score.overdue", 12),
+    ("score.extended", 12),
+    ("score.explanations", 14),
+    ("score.completion", 15),
+    ("score.punctuality", 15),
+    ("score.score", 12),
+)  # 161 mm: portrait
+LATER_PARTS = ("III", "IV")  # the body's parts after I (overall) and II (by lead unit), numbered as they appear
 TABLE_PT = 10.5
 TEXT_COLUMNS = {"col.activity", "col.unit"}  # left-aligned; codes, dates and figures are centred
 
@@ -368,6 +384,15 @@ def build_docx(report: ReviewReport, lang: str | None = None) -> Document:
             _para(doc, f"- {outcome(line, lang)}", indent=True)
         if not lines:
             _para(doc, _t("review.unit_none", lang), indent=True)
+    numbers = iter(LATER_PARTS)
+    if report.scores:  # the units' ranking, with the formula and the weights it was computed with
+        doc.add_heading(_t("doc.part.scores", lang, n=next(numbers)), level=1)
+        _data_table(doc, SCORE_TABLE, score_rows(list(report.scores), lang)[1], lang)
+        _para(doc, formula(report.score_weights, lang), italic=True, size=11, indent=True)
+    if report.explanations:
+        doc.add_heading(_t("doc.part.explanations", lang, n=next(numbers)), level=1)
+        for line in explanation_lines(report, lang):
+            _para(doc, f"- {line}", indent=True)
 
     _para(doc, after=6)
     _signature_block(doc, office, lang)

@@ -19,7 +19,9 @@ from fpdf import FPDF, FontFace
 from cchc_flow.models.reports.review_docx import (
     ACTIVITY_TABLE,
     LANGUAGE,
+    LATER_PARTS,
     MARGINS,
+    SCORE_TABLE,
     TABLE_PT,
     UNIT_TABLE,
     default_office,
@@ -30,6 +32,7 @@ from cchc_flow.models.reports.review_render import (
     _lang,
     activity_cells,
     evidence_lines,
+    explanation_lines,
     grand_total,
     header,
     led_by,
@@ -41,6 +44,7 @@ from cchc_flow.models.reports.review_render import (
 )
 from cchc_flow.models.rules.messages import t as _t
 from cchc_flow.models.rules.review_report import Office, ReviewReport
+from cchc_flow.models.rules.scores import formula, score_rows
 from cchc_flow.settings import get_settings
 
 FAMILY = "serif"
@@ -281,6 +285,15 @@ def build_pdf(report: ReviewReport, lang: str | None = None) -> bytes:
             _text(pdf, f"- {outcome(line, lang)}", indent=True)
         if not lines:
             _text(pdf, _t("review.unit_none", lang), indent=True)
+    numbers = iter(LATER_PARTS)
+    if report.scores:  # the units' ranking, with the formula and the weights it was computed with
+        _heading(pdf, _t("doc.part.scores", lang, n=next(numbers)), 0, room=40)
+        _table(pdf, SCORE_TABLE, score_rows(list(report.scores), lang)[1], lang)
+        _text(pdf, formula(report.score_weights, lang), style="I", size=11, indent=True, height=5)
+    if report.explanations:
+        _heading(pdf, _t("doc.part.explanations", lang, n=next(numbers)), 0, room=20)
+        for line in explanation_lines(report, lang):
+            _text(pdf, f"- {line}", indent=True)
     pdf.ln(4)
     if pdf.get_y() + 45 > pdf.page_break_trigger:
         pdf.add_page()

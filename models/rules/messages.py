@@ -696,6 +696,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "doc.part.summary": ("I. KẾT QUẢ CHUNG", "I. OVERALL RESULTS"),
     "doc.part.units": ("II. KẾT QUẢ THEO ĐƠN VỊ CHỦ TRÌ", "II. RESULTS BY LEAD UNIT"),
+    "doc.part.scores": ("{n}. XẾP HẠNG CÁC ĐƠN VỊ", "{n}. UNIT RANKING"),
+    "doc.part.explanations": ("{n}. GIẢI TRÌNH CỦA CÁC ĐƠN VỊ", "{n}. EXPLANATIONS GIVEN BY THE UNITS"),
     "doc.appendix": ("PHỤ LỤC: KẾT QUẢ TỪNG HOẠT ĐỘNG", "APPENDIX: ACTIVITY BY ACTIVITY"),
     "doc.appendix_of": (
         "(Kèm theo Báo cáo số        /BC-{symbol} ngày {date} của {unit})",
