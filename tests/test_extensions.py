@@ -231,3 +231,62 @@ def test_the_commands(loaded, cli, tokens) -> None:  # type: ignore[no-untyped-d
             expect=2,
         ).stderr
     )
+
+
+def test_history_and_reports_judge_against_the_date_in_force_that_day(loaded, cli, principals, tokens) -> None:  # type: ignore[no-untyped-def]
+    """A step before the approval is judged against the plan's date, one after against the granted date; the
+    plan's date stays beside it. The review of a day before the approval does not know the later date."""
+    import json
+
+    from cchc_flow.flows.phase import run_phase
+    from cchc_flow.models.services.extensions import decide_extension, request_extension
+    from cchc_flow.models.services.reviews import build_report
+    from cchc_flow.models.store.db import session
+
+    run_phase(PLAN, 2, "2015-01-02")  # 2.5.1 (due 31/12/2014) assigned (a day off),
+    run_phase(PLAN, 2, "2015-01-06")  # ... then marked overdue
+    with session() as s:
+        request_extension(
+            s,
+            principal=principals["T5G"],
+            plan_code=PLAN,
+            key="2.5.1",
+            until=date(2015, 2, 27),
+            reason="Chờ số liệu",
+            today=date(2015, 1, 10),
+        )
+        decide_extension(
+            s, principal=principals["VPB"], plan_code=PLAN, key="2.5.1", approve=True, today=date(2015, 1, 12)
+        )
+    cli(
+        "activity",
+        "done",
+        "2.5.1",
+        "--unit",
+        "T5G",
+        "--evidence",
+        "Đã làm",
+        "--as-of",
+        "2015-02-20",
+        "--letter",
+        "Công văn 5/T5G",
+        token=tokens["VPB"],
+    )
+    exported = json.loads(cli("history", PLAN, "--activity", "2.5.1", "--format", "json").stdout)
+    judged = {
+        r["event"]: (r["day"], r["status"], r["days_late"], r["due"], r["planned_due"])
+        for r in exported
+        if r["kind"] == "step"
+    }
+    assert judged["mark_overdue"] == ("2015-01-06", "overdue", 6, "2014-12-31", None)  # the plan's date, that day
+    assert judged["extension_requested"] == ("2015-01-10", "overdue", 10, "2014-12-31", None)  # still the plan's
+    assert judged["extend"] == ("2015-01-12", "in_time", 0, "2015-02-27", "2014-12-31")
+    assert judged["report"] == ("2015-02-20", "done_on_time", 0, "2015-02-27", "2014-12-31")
+    heading = cli("history", PLAN, "--activity", "2.5.1", "--format", "csv").stdout.lstrip("\ufeff").splitlines()[0]
+    assert "Hạn đang áp dụng" in heading and "Hạn theo kế hoạch" in heading
+
+    with session() as s:
+        before = next(a for a in build_report(s, PLAN, 2, date(2015, 1, 5)).activities if a.key == "2.5.1")
+        after = next(a for a in build_report(s, PLAN, 2, date(2015, 2, 25)).activities if a.key == "2.5.1")
+    assert (before.due, before.planned_due, before.extended) == (DUE, None, False)
+    assert (after.due, after.planned_due, after.status, after.on_time) == (date(2015, 2, 27), DUE, "done_on_time", True)

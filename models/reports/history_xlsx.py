@@ -21,7 +21,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from cchc_flow.models.rules.cells import kept_as_text
 from cchc_flow.models.rules.messages import MESSAGES, current_lang, t
-from cchc_flow.models.store.history_query import COLUMNS, VN, Entry, HistoryFilter, backdated_mark, headers
+from cchc_flow.models.store.history_query import COLUMNS, DAYS, VN, Entry, HistoryFilter, backdated_mark, headers
 
 DAY_FORMAT = "dd/mm/yyyy"
 TIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
@@ -53,6 +53,8 @@ WIDTHS = {
     "letter_ref": 40,
     "status": 24,
     "days_late": 8,
+    "due": 12,
+    "planned_due": 12,
 }
 XLSX_MAX_ROWS = 1_048_576 - 1  # one sheet's rows, less the header
 WRAPPED = {"note", "event", "route", "flow_run_url", "row_hash", "actor", "actor_label", "stated_name", "letter_ref"}
@@ -124,7 +126,7 @@ def write_xlsx(entries: Iterable[Entry], path: Path, lang: str | None = None) ->
     def cell(sheet: Any, name: str, value: Any) -> WriteOnlyCell:
         c = WriteOnlyCell(sheet, value)
         c.alignment = wrap if name in WRAPPED else top
-        if name == "day":
+        if name in DAYS:
             c.number_format = DAY_FORMAT
         elif name == "at":
             c.number_format = TIME_FORMAT

@@ -1409,6 +1409,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hcol.letter_ref": ("Công văn đến muộn (ghi lùi ngày)", "Late letter (back-dated)"),
     "hcol.status": ("Tình trạng thực hiện (đến ngày của bước)", "Status (as of the step's day)"),
     "hcol.days_late": ("Số ngày trễ/quá hạn", "Days late/overdue"),
+    "hcol.due": ("Hạn đang áp dụng (đến ngày của bước)", "Due date in force (on the step's day)"),
+    "hcol.planned_due": ("Hạn theo kế hoạch (khi đã gia hạn)", "Planned due date (when extended)"),
     "anchor.heading": (
         "Mốc chuỗi băm của lịch sử (để kiểm tra: cchc audit verify --anchors-from <tệp này>)",
         "Hash-chain anchors of the history (to check: cchc audit verify --anchors-from <this file>)",

@@ -4,11 +4,13 @@ done on time · done late · not done, still within the deadline · not done and
 after the due date) or overdue (not done and past it), and the conventional colours. An activity whose window has
 not opened yet, or that was cancelled, is grey. "Done" is the lead's report (reported or accepted), counted on the
 day the report step counts for (its ``effective_day``: a back-dated report counts for the letter's day,
-models/rules/backdating.py); a returned report is not done. The due date is the one in force (an approved extension's).
+models/rules/backdating.py); a returned report is not done. The due date is the one in force on the day judged: the
+last extension approved by then, else the plan's (due_in_force).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -54,6 +56,16 @@ class Timeliness:
 def on_time(done_on: date | None, due: date) -> bool | None:
     """Whether a report counting for ``done_on`` met ``due`` (None when never reported)."""
     return None if done_on is None else done_on <= due
+
+
+def due_in_force(planned: date, approved: Iterable[tuple[date, date]], day: date) -> date:
+    """The due date in force on ``day``: the date granted by the last extension approved on or before it, else the
+    plan's. ``approved``: (the day the approval counts for, the date granted), in the order they were approved."""
+    due = planned
+    for approved_on, until in approved:
+        if approved_on <= day:
+            due = until
+    return due
 
 
 def timeliness(state: str, *, start: date, due: date, today: date, done_on: date | None) -> Timeliness:

@@ -22,9 +22,9 @@ from cchc_flow.models.rules.review_report import (
     UnitTotals,
 )
 from cchc_flow.models.rules.scores import parts_of, score_units, weights_of
-from cchc_flow.models.rules.status import on_time, timeliness
+from cchc_flow.models.rules.status import due_in_force, on_time, timeliness
 from cchc_flow.models.services.activities import get_phase, unit_expander
-from cchc_flow.models.store.queries import asked_to_explain, get_plan, roles_by_activity
+from cchc_flow.models.store.queries import approved_extensions, asked_to_explain, get_plan, roles_by_activity
 from cchc_flow.models.store.tables import (
     ActivityRow,
     ContentRow,
@@ -139,11 +139,13 @@ def build_report(session: Session, plan_code: str, phase_number: int, held_on: d
                 letter=letter.letter_ref if letter else None,
             )
         )
+    extended = approved_extensions(session, plan.id)  # type: ignore[arg-type]
     lines: dict[int, list[ActivityLine]] = {}
     for a in acts:
         r = roles.get(a.id, {"lead": [], "partner": []})
         reported = days.get((a.key, "report"))
-        status = timeliness(a.state, start=a.window_start, due=a.due, today=held_on, done_on=reported)
+        due = due_in_force(a.window_end, extended.get(a.key, ()), held_on)  # as approved by then, not as of today
+        status = timeliness(a.state, start=a.window_start, due=due, today=held_on, done_on=reported)
         lines.setdefault(a.content_id, []).append(
             ActivityLine(
                 key=a.key,
@@ -152,17 +154,17 @@ def build_report(session: Session, plan_code: str, phase_number: int, held_on: d
                 leads=expand(r["lead"]),
                 partners=expand(r["partner"]),
                 window_start=a.window_start,
-                due=a.due,
+                due=due,
                 state=a.state,
                 assigned=days.get((a.key, "assign")),
                 reported=reported,
                 accepted=days.get((a.key, "accept")),
-                on_time=on_time(reported, a.due),
+                on_time=on_time(reported, due),
                 completed=a.state in DONE,
                 evidence=tuple(evidence.get(a.id, ())),
                 status=status.status.value,
                 days_late=status.days_late,
-                planned_due=a.window_end if a.extended_to else None,
+                planned_due=a.window_end if due != a.window_end else None,
             )
         )
     sections = tuple(ContentSection(c.number, c.title, tuple(lines.get(c.id, ()))) for c in contents)

@@ -31,7 +31,7 @@ from sqlmodel import Session, select
 from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.cells import csv_safe
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.store.queries import get_plan
+from cchc_flow.models.store.queries import approved_extensions, get_plan
 from cchc_flow.models.store.tables import (
     ActivityRow,
     ActivityUnitRow,
@@ -90,6 +90,8 @@ class Entry(NamedTuple):
     letter_ref: str | None = None  # set on a step the coordinator back-dated from a late letter
     status: str | None = None  # an activity step: the four-way status as of its day (models/rules/status.py)
     days_late: int | None = None  # ... and the days late (done) or overdue (not done) then
+    due: date | None = None  # ... judged against the due date in force on that day (an extension approved by then)
+    planned_due: date | None = None  # ... and the plan's own, shown beside it when an extension had moved it
 
     @property
     def backdated(self) -> bool:
@@ -102,7 +104,8 @@ class Entry(NamedTuple):
 
 
 COLUMNS: tuple[str, ...] = Entry._fields
-_AT, _DAY, _LETTER = COLUMNS.index("at"), COLUMNS.index("day"), COLUMNS.index("letter_ref")
+_AT, _LETTER = COLUMNS.index("at"), COLUMNS.index("letter_ref")
+DAYS = ("day", "due", "planned_due")  # the columns holding calendar days
 
 
 def headers(lang: str | None = None) -> list[str]:
@@ -127,17 +130,18 @@ def history(session: Session, f: HistoryFilter, limit: int | None = None) -> Ite
 
 def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> Iterator[Entry]:
     """Each activity step with the activity's four-way status as of the step's day (done: its report counting for
-    that day or the latest before it)."""
-    from cchc_flow.models.rules.status import timeliness
+    that day or the latest before it), judged against the due date in force that day, not today's."""
+    from cchc_flow.models.rules.status import due_in_force, timeliness
 
     windows = {
-        k: (start, extended or end)
-        for k, start, end, extended in session.execute(  # the due date in force
-            select(ActivityRow.key, ActivityRow.window_start, ActivityRow.window_end, ActivityRow.extended_to).where(
+        k: (start, end)
+        for k, start, end in session.execute(
+            select(ActivityRow.key, ActivityRow.window_start, ActivityRow.window_end).where(
                 ActivityRow.plan_id == plan_id
             )
         ).tuples()
     }
+    extended = approved_extensions(session, plan_id)
     reports: dict[str, list[date]] = {}
     for key, day in session.execute(
         select(TransitionRow.entity_key, TransitionRow.effective_day).where(
@@ -148,10 +152,13 @@ def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> It
             reports.setdefault(key, []).append(day)
     for e in entries:
         if e.kind == "step" and e.entity == "activity" and e.key in windows and e.to_state and e.day:
-            start, due = windows[e.key]
+            start, planned = windows[e.key]
+            due = due_in_force(planned, extended.get(e.key, ()), e.day)
             done = max((d for d in reports.get(e.key, ()) if d <= e.day), default=None)
             st = timeliness(e.to_state, start=start, due=due, today=e.day, done_on=done)
-            e = e._replace(status=st.status.value, days_late=st.days_late)
+            e = e._replace(
+                status=st.status.value, days_late=st.days_late, due=due, planned_due=planned if due != planned else None
+            )
         yield e
 
 
@@ -417,7 +424,9 @@ def _row(e: Entry) -> list[Any]:
     """An entry's values in COLUMNS order, times in Asia/Ho_Chi_Minh as ISO 8601 with the offset."""
     row = list(e)
     row[_AT] = e.at.astimezone(VN).isoformat()
-    row[_DAY] = e.day.isoformat() if e.day else None
+    for name in DAYS:
+        value = getattr(e, name)
+        row[COLUMNS.index(name)] = value.isoformat() if value else None
     return row
 
 

@@ -14,6 +14,7 @@ from cchc_flow.models.store.tables import (
     ActivityUnitRow,
     ContentRow,
     ExplanationRow,
+    ExtensionRow,
     PhaseRow,
     PlanRow,
     ReassignmentRow,
@@ -204,6 +205,28 @@ def activity_statuses(session: Session, plan: PlanRow, today: date) -> dict[str,
     reported = report_days(session, plan.id)  # type: ignore[arg-type]
     rows = session.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)).all()
     return {a.key: status_of(a, today, reported.get(a.key)) for a in rows}
+
+
+def approved_extensions(session: Session, plan_id: int) -> dict[str, list[tuple[date, date]]]:
+    """activity key -> its approved extensions in the order approved: (the day the approval counts for, the date
+    granted). The n-th approved request of an activity is its n-th ``extend`` step: both are written together."""
+    granted: dict[str, list[date]] = {}
+    for key, until in session.exec(
+        select(ActivityRow.key, ExtensionRow.granted_until)  # type: ignore[arg-type]
+        .join(ActivityRow, ActivityRow.id == ExtensionRow.activity_id)
+        .where(ExtensionRow.plan_id == plan_id, ExtensionRow.state == "approved")
+        .order_by(ExtensionRow.id)
+    ):
+        granted.setdefault(key, []).append(until)
+    T = TransitionRow
+    days: dict[str, list[date]] = {}
+    for key, day, at in session.exec(
+        select(T.entity_key, T.effective_day, T.at)
+        .where(T.plan_id == plan_id, T.entity == "activity", T.event == "extend")
+        .order_by(T.id)
+    ):
+        days.setdefault(key, []).append(day or at.date())
+    return {key: list(zip(days.get(key, ()), until)) for key, until in granted.items()}
 
 
 def asked_to_explain(session: Session, plan_id: int) -> set[tuple[str, str]]:
