@@ -84,6 +84,9 @@ def test_demo_runs_to_the_end_and_its_summary_agrees_with_the_database(cli, tmp_
     assert explained == [("1.4.2", "T5G", "answered")]  # asked for an explanation, and given
     review_1 = Path(reviews[0][2]).with_suffix(".md").read_text("utf-8")
     assert "Giải trình của các đơn vị" in review_1 and "Chưa bố trí được kinh phí" in review_1
+    word_1 = "\n".join(p.text for p in docx.Document(reviews[0][2]).paragraphs)  # the Word document, too
+    assert "XẾP HẠNG CÁC ĐƠN VỊ" in word_1 and "Điểm = 100 ×" in word_1 and "Chưa bố trí được kinh phí" in word_1
+    assert re.search(r"│\s+\d+,\d\s+│", ranking)  # scores with a decimal comma
     assert history_221[-4:] == ["extension_requested", "extend", "report", "accept"]
     assert json.loads((outbox[0]).read_text("utf-8"))["body"].startswith("Kính gửi")
 
