@@ -147,7 +147,7 @@ def _print_history(plan: str, entries: list, limit: int) -> None:  # type: ignor
             if e.to_state:
                 event += f"\n{_label('state', e.from_state) or '∅'} → {_label('state', e.to_state)}"
         else:
-            event, who = f"{t('kind.notice')}: {_notice_label(e.event)}", f"→ {e.unit}\n{e.route}"
+            event, who = f"{t('kind.notice')}: {_notice_label(e.event)}", f"→ {e.recipient}\n{e.route}"
             event += f"\n{t(f'result.{e.result}')}" + (f" ×{e.attempts}" if e.attempts else "")
         run = escape(e.flow_run_id or "")
         if run and e.flow_run_url:

@@ -758,6 +758,9 @@ def units_cmd(units: UnitsOpt = DEFAULT_UNITS, fmt: FormatOpt = "table") -> None
             "tags": list(u.tags),
             "note": u.note,
         }
+        if u.successor:  # an old code, resolvable to the unit it is today
+            row["merged_into" if u.succession == "merged" else "renamed_to"] = u.successor
+            row["since"] = u.since.isoformat() if u.since else None
         if u.kind == "group":
             row["members"] = members.get(u.code, {})
         rows.append(row)
@@ -769,6 +772,10 @@ def units_cmd(units: UnitsOpt = DEFAULT_UNITS, fmt: FormatOpt = "table") -> None
         table.add_column(t(col))
     for r in rows:
         name = r["name"] or "—"
+        if successor := r.get("merged_into") or r.get("renamed_to"):  # an old code: the unit it is today
+            how = t("succession.merged" if "merged_into" in r else "succession.renamed")
+            since = t("succession.since", day=f"{date.fromisoformat(r['since']):%d/%m/%Y}") if r["since"] else ""
+            name += f"\n→ {how} {successor}{since}"
         if r["kind"] == "group":
             listed = "; ".join(f"{plan}: {', '.join(m) or t('group.empty')}" for plan, m in r["members"].items())
             name += f"\n{t('group.members')}: {listed or t('group.empty')}"

@@ -132,6 +132,7 @@ def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")
     from cchc_flow.cli.main import out
     from cchc_flow.models.rules.calendar import TZ
     from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.queries import current_unit
     from cchc_flow.models.store.tables import TokenRow
 
     with session() as s:
@@ -140,6 +141,7 @@ def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")
                 "id": r.id,
                 "role": r.role,
                 "unit": r.unit_code,
+                "unit_now": current_unit(s, r.unit_code) if r.unit_code else None,  # merged or renamed since
                 "label": r.label,
                 "created": _local(r.created_at, TZ),
                 "revoked": _local(r.revoked_at, TZ),
@@ -156,7 +158,7 @@ def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")
         table.add_row(
             str(r["id"]),
             r["role"],
-            r["unit"] or "—",
+            t("succession.now", old=r["unit"], now=r["unit_now"]) if r["unit_now"] != r["unit"] else r["unit"] or "—",
             escape(printable(r["label"])),
             r["created"] or "",
             r["revoked"] or "",

@@ -55,6 +55,7 @@ WIDTHS = {
     "days_late": 8,
     "due": 12,
     "planned_due": 12,
+    "unit_now": 10,
 }
 XLSX_MAX_ROWS = 1_048_576 - 1  # one sheet's rows, less the header
 WRAPPED = {"note", "event", "route", "flow_run_url", "row_hash", "actor", "actor_label", "stated_name", "letter_ref"}
@@ -87,6 +88,7 @@ def reader_values(e: Entry, lang: str | None = None) -> dict[str, Any]:
         source=_label("source", e.source, lang),
         result=_label("result", e.result, lang),
         status=_label("status", e.status, lang),
+        unit=e.recipient,
         at=e.at.astimezone(VN).replace(tzinfo=None),
     )
     if e.backdated:  # a back-dated step says so in its letter column, as in the CSV

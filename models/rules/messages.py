@@ -78,6 +78,42 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "hoạt động sơ kết/tổng kết '{id}' không có trong giai đoạn này; hãy sửa mã",
         "review activity '{id}' is not in this phase; fix the id",
     ),
+    "directory.unknown_successor": (
+        "mã đơn vị '{code}' không có trong danh mục {units}; đơn vị kế thừa phải là một đơn vị có trong danh mục: "
+        "hãy thêm đơn vị đó hoặc sửa mã",
+        "unit code '{code}' is not in the directory {units}; the successor must be a unit of the directory: add it "
+        "or fix the code",
+    ),
+    "directory.cycle": (
+        "sáp nhập/đổi tên vòng lặp {chain}; một đơn vị không thể là đơn vị kế thừa của chính nó: hãy bỏ một liên kết",
+        "mergers/renamings go round in a circle {chain}; a unit cannot succeed itself: remove one of the links",
+    ),
+    "directory.both": (
+        "đơn vị {code} vừa có merged_into vừa có renamed_to; hãy giữ một: sáp nhập (merged_into) hoặc đổi tên "
+        "(renamed_to)",
+        "unit {code} has both merged_into and renamed_to; keep one: merged (merged_into) or renamed (renamed_to)",
+    ),
+    "directory.since_alone": (
+        "since chỉ dùng cùng merged_into hoặc renamed_to (ngày đơn vị {code} sáp nhập hoặc đổi tên); hãy bỏ since "
+        "hoặc thêm đơn vị kế thừa",
+        "since goes with merged_into or renamed_to (the day unit {code} was merged or renamed); remove since or add "
+        "the successor",
+    ),
+    "warn.retired_unit": (
+        "'{written}' là {code}, đã {how} {successor} ({name}){since}; việc của {code} do {successor} đảm nhận",
+        "'{written}' is {code}, {how} {successor} ({name}){since}; {code}'s work falls to {successor}",
+    ),
+    "succession.merged": ("sáp nhập vào", "merged into"),
+    "succession.renamed": ("đổi tên thành", "renamed"),
+    "succession.since": (" từ ngày {day}", " on {day}"),
+    "succession.note": (
+        "đơn vị {code} {how} {successor}{since} (danh mục đơn vị); mã {code} vẫn dùng được, nay là {now}",
+        "unit {code} {how} {successor}{since} (unit directory); the code {code} still works, now {now}",
+    ),
+    "succession.now": ("{old} → {now}", "{old} → {now}"),
+    "event.unit_merged": ("đơn vị sáp nhập", "unit merged"),
+    "event.unit_renamed": ("đơn vị đổi tên", "unit renamed"),
+    "entity.unit": ("Đơn vị", "Unit"),
     "schema.unit_ref": (
         "mã đơn vị '{code}' không có trong danh mục; hãy dùng một mã có trong {units}",
         "unit code '{code}' is not in the directory; use a code listed in {units}",
@@ -1410,6 +1446,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "hcol.status": ("Tình trạng thực hiện (đến ngày của bước)", "Status (as of the step's day)"),
     "hcol.days_late": ("Số ngày trễ/quá hạn", "Days late/overdue"),
     "hcol.due": ("Hạn đang áp dụng (đến ngày của bước)", "Due date in force (on the step's day)"),
+    "hcol.unit_now": ("Đơn vị nhận, nay là (sáp nhập/đổi tên)", "Recipient unit, now (merged/renamed)"),
     "hcol.planned_due": ("Hạn theo kế hoạch (khi đã gia hạn)", "Planned due date (when extended)"),
     "anchor.heading": (
         "Mốc chuỗi băm của lịch sử (để kiểm tra: cchc audit verify --anchors-from <tệp này>)",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +40,9 @@ class Unit:
     tags: tuple[str, ...]
     english: str | None = None
     note: str | None = None
+    successor: str | None = None  # merged into or renamed to this code (the directory's merged_into/renamed_to)
+    succession: str | None = None  # merged | renamed
+    since: date | None = None
 
     @property
     def label(self) -> str:
@@ -55,6 +60,20 @@ class Directory:
     def resolve(self, written: str) -> tuple[str, str | None] | None:
         """(code, slip reason) for a unit as a plan writes it, or None when unknown."""
         return self.written.get(_norm(written))
+
+    def current(self, code: str) -> str:
+        """The unit that ``code`` is today: its successor's successor... (a code never merged or renamed: itself)."""
+        return current_code(code, {c: u.successor for c, u in self.units.items() if u.successor})
+
+
+def current_code(code: str, successors: Mapping[str, str]) -> str:
+    """Follow ``successors`` (old code -> the code it was merged into or renamed to) from ``code`` to the end; the
+    directory is checked free of cycles (read_directory), and a cycle stops where it would repeat."""
+    seen = {code}
+    while code in successors and successors[code] not in seen:
+        code = successors[code]
+        seen.add(code)
+    return code
 
 
 @dataclass(frozen=True)
@@ -205,7 +224,23 @@ def read_directory(path: Path) -> Directory:
             )
             continue
         first_line[u.code] = doc.line_of(("units", i))
-        units[u.code] = Unit(u.code, u.name, u.kind, tuple(u.aliases), tuple(u.tags), u.english, u.note)
+        successor, succession = (u.merged_into, "merged") if u.merged_into else (u.renamed_to, "renamed")
+        if u.merged_into and u.renamed_to:
+            findings.append(doc.finding("error", ("units", i, "renamed_to"), t("directory.both", code=u.code)))
+        if u.since and not successor:
+            findings.append(doc.finding("error", ("units", i, "since"), t("directory.since_alone", code=u.code)))
+        units[u.code] = Unit(
+            u.code,
+            u.name,
+            u.kind,
+            tuple(u.aliases),
+            tuple(u.tags),
+            u.english,
+            u.note,
+            successor,
+            succession if successor else None,
+            u.since,
+        )
         spellings = [(u.code, None), *((a, None) for a in u.aliases), *((s.written, s.reason) for s in u.slips)]
         if u.name:
             spellings.append((u.name, None))
@@ -218,9 +253,35 @@ def read_directory(path: Path) -> Directory:
                     )
                 )
             written[key] = (u.code, reason)
+    findings += _succession_findings(doc, spec, units)
     if findings:
         raise InputError(findings)
     return Directory(source=doc.name, units=units, written=written)
+
+
+def _succession_findings(doc: YamlDocument, spec: DirectorySpec, units: dict[str, Unit]) -> list[Finding]:
+    """A successor must be in the directory, and following successors must never come back to a unit."""
+    out = []
+    first = {u.code: i for i, u in reversed(list(enumerate(spec.units)))}  # a duplicate entry is reported already
+    circles: set[frozenset[str]] = set()
+    for i, u in enumerate(spec.units):
+        unit = units[u.code]
+        if not unit.successor or first[u.code] != i:
+            continue
+        where = ("units", i, "merged_into" if u.merged_into else "renamed_to")
+        if unit.successor not in units:
+            out.append(
+                doc.finding("error", where, t("directory.unknown_successor", code=unit.successor, units=doc.name))
+            )
+            continue
+        chain = [u.code]
+        while (code := units[chain[-1]].successor) and code in units and code not in chain:
+            chain.append(code)
+        circle = frozenset(chain[chain.index(code) :]) if code in chain else None
+        if circle and circle not in circles:  # a circle is reported once, at its first entry
+            circles.add(circle)
+            out.append(doc.finding("error", where, t("directory.cycle", chain=" → ".join([*chain, code]))))
+    return out
 
 
 class _Checker:
@@ -246,6 +307,15 @@ class _Checker:
             self.warn(
                 loc,
                 t("warn.alias", written=written, code=code, name=self.directory.units[code].name or code, reason=slip),
+            )
+        unit = self.directory.units[code]
+        if unit.successor:  # kept as the plan writes it; its work falls to the unit it is today
+            now = self.directory.current(code)
+            since = t("succession.since", day=unit.since.strftime("%d/%m/%Y")) if unit.since else ""
+            how = t(f"succession.{unit.succession}")
+            name = self.directory.units[now].name or now
+            self.warn(
+                loc, t("warn.retired_unit", written=written, code=code, how=how, successor=now, name=name, since=since)
             )
         return Role(code, written)
 

@@ -38,8 +38,11 @@ class SlipSpec(Spec):
     reason: Text
 
 
+UnitCode = Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
+
+
 class UnitSpec(Spec):
-    code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
+    code: UnitCode
     name: Text | None = None
     english: Text | None = None
     kind: UnitKind
@@ -47,6 +50,10 @@ class UnitSpec(Spec):
     slips: list[SlipSpec] = []
     tags: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")]] = []
     note: Text | None = None
+    # a unit that no longer exists under this code keeps its entry, its code staying resolvable to its successor
+    merged_into: UnitCode | None = None
+    renamed_to: UnitCode | None = None
+    since: Day | None = None  # the day the merger or renaming took effect
 
 
 class DirectorySpec(Spec):

@@ -80,7 +80,7 @@ def acting_unit(
         raise Refusal(plan_id, entity, key, state, t("auth.auditor", what=what))
     if principal.role not in ("unit", "coordinator"):
         raise Refusal(plan_id, entity, key, state, t("auth.bad_role", role=principal.role, roles="unit, coordinator"))
-    if named and named.strip().upper() != principal.unit:
+    if named and not principal.is_unit(named):
         raise Refusal(
             plan_id,
             entity,
@@ -105,7 +105,7 @@ def check_coordinator(
             state,  # type: ignore[arg-type]
             t("action.not_coordinator", coordinator=plan.focal_unit, event=what, unit=who(principal)),
         )
-    if by and by.strip().upper() != principal.unit:
+    if by and not principal.is_unit(by):
         raise Refusal(
             plan.id,
             entity,
@@ -187,7 +187,7 @@ def allowed_actions(principal: Principal | None, activity: ActivityFacts) -> fro
     out = set()
     if principal.role == "auditor":
         out.add("view")
-    coordinator = principal.role == "coordinator" and principal.unit == activity.focal_unit
+    coordinator = principal.role == "coordinator" and principal.is_unit(activity.focal_unit)
     if principal.role in ("unit", "coordinator") and principal.unit:
         out.update(a for a in UNIT_ACTIONS if unit_refusal(a, principal.unit, activity) is None)
     if coordinator:

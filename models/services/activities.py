@@ -12,9 +12,9 @@ from sqlmodel import Session, select
 from cchc_flow.models.rules.due import Facts, Parties
 from cchc_flow.models.rules.lifecycle import next_state
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan import short_title
+from cchc_flow.models.rules.plan import current_code, short_title
 from cchc_flow.models.store.history import Step, append, step
-from cchc_flow.models.store.queries import get_plan, roles_by_activity
+from cchc_flow.models.store.queries import get_plan, roles_by_activity, successors
 from cchc_flow.models.store.tables import ActivityRow, GroupMemberRow, PhaseRow, PlanRow, TransitionRow
 
 
@@ -135,9 +135,10 @@ class PhaseView:
 def expand_groups(session: Session, plan_id: int) -> dict[str, tuple[str, ...]]:
     """group code -> member unit codes, for this plan."""
     out: dict[str, list[str]] = {}
+    now = successors(session)  # a member merged or renamed: the unit it is today
     for m in session.exec(select(GroupMemberRow).where(GroupMemberRow.plan_id == plan_id)):
-        out.setdefault(m.group_code, []).append(m.unit_code)
-    return {k: tuple(v) for k, v in out.items()}
+        out.setdefault(m.group_code, []).append(current_code(m.unit_code, now))
+    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
 
 
 def _expand(codes: list[str], groups: dict[str, tuple[str, ...]], group_codes: set[str]) -> tuple[str, ...]:
@@ -172,9 +173,10 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
     plan = get_plan(session, plan_code)
     phase = get_phase(session, plan, phase_number)
     reminders = plan.spec.get("reminders", {})
+    now = successors(session)  # the plan's coordinator and leadership as they are today
     parties = Parties(
-        coordinator=plan.focal_unit,
-        leadership=plan.leadership,
+        coordinator=current_code(plan.focal_unit, now),
+        leadership=current_code(plan.leadership, now),
         reminder_days=tuple(reminders.get("before_due_days", (30, 7, 1))),
         escalate_after_days=reminders.get("escalate_after_days", 30),
     )

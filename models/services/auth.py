@@ -18,6 +18,7 @@ from sqlmodel import Session, select
 
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.store.db import write_transaction
+from cchc_flow.models.store.queries import current_unit, former_codes
 from cchc_flow.models.store.tables import PlanRow, TokenRow, UnitRow
 from cchc_flow.settings import get_settings
 
@@ -33,20 +34,38 @@ class Principal:
     """The person acting, as their credential says."""
 
     role: str
-    unit: str | None
+    unit: str | None  # the unit as it is today (a code merged or renamed in the directory: its successor)
     token_id: int | None = None
     token_label: str | None = None  # the label the coordinator gave the token when issuing it
+    codes: tuple[str, ...] = ()  # every code that is this unit today: its own and its former ones
+    issued_to: str | None = None  # the code the credential names, when that unit was merged or renamed since
+
+    def is_unit(self, code: str) -> bool:
+        """Whether ``code`` (any case; a former code too) is this principal's unit."""
+        return bool(self.unit) and code.strip().upper() in (self.codes or (self.unit,))
 
     def may_act_for(self, unit: str) -> bool:
         """A unit officer (or the coordinator's officer) acts for its own unit only; an auditor never acts."""
-        return self.role in ("unit", "coordinator") and self.unit == unit.upper()
+        return self.role in ("unit", "coordinator") and self.is_unit(unit)
 
     def is_coordinator_of(self, plan: PlanRow) -> bool:
-        return self.role == "coordinator" and self.unit == plan.focal_unit
+        return self.role == "coordinator" and self.is_unit(plan.focal_unit)
 
     @property
     def label(self) -> str:
+        if self.issued_to:  # "unit:T5G→TCCB": the credential's code and the unit it is today
+            return f"{self.role}:{self.issued_to}→{self.unit}"
         return f"{self.role}:{self.unit}" if self.unit else self.role
+
+
+def principal_of(
+    session: Session, role: str, code: str | None, token_id: int | None = None, label: str | None = None
+) -> Principal:
+    """The principal a stored credential stands for, its unit as it is today (the directory's successors)."""
+    if not code:
+        return Principal(role, code, token_id, label)
+    now = current_unit(session, code)
+    return Principal(role, now, token_id, label, tuple(former_codes(session, now)), code if now != code else None)
 
 
 def _hash(token: str) -> str:
@@ -91,7 +110,7 @@ def authenticate(session: Session, token: str | None) -> Principal:
         raise AuthError(t("auth.unknown"))
     if row.revoked_at is not None:
         raise AuthError(t("auth.revoked"))
-    return Principal(row.role, row.unit_code, row.id, row.label)
+    return principal_of(session, row.role, row.unit_code, row.id, row.label)
 
 
 LINK_SALT = "cchc-flow.sign-in-link"  # links are signed for this use only: no other signed value passes for one

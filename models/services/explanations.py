@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from cchc_flow.models.rules.due import Role
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.plan import current_code
 from cchc_flow.models.services.access import (
     ASKABLE,
     ActivityFacts,
@@ -38,6 +39,7 @@ from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.store.attachments import check_files
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.history import record
+from cchc_flow.models.store.queries import current_unit, successors
 from cchc_flow.models.store.tables import ExplanationRow
 
 
@@ -63,12 +65,13 @@ def ask_problem(
 def open_explanations(session: Session, plan_id: int) -> dict[int, tuple[tuple[int, str, date], ...]]:
     """activity id -> its unanswered requests (number, unit, by), as cchc_flow.models.rules.due.Facts takes them."""
     out: dict[int, list[tuple[int, str, date]]] = {}
+    now = successors(session)  # a unit merged or renamed since it was asked: the unit it is today is reminded
     for r in session.exec(
         select(ExplanationRow)
         .where(ExplanationRow.plan_id == plan_id, ExplanationRow.state == "open")
         .order_by(ExplanationRow.id)
     ):  # type: ignore[arg-type]
-        out.setdefault(r.activity_id, []).append((r.id, r.unit_code, r.by))  # type: ignore[arg-type]
+        out.setdefault(r.activity_id, []).append((r.id, current_code(r.unit_code, now), r.by))  # type: ignore[arg-type]
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -96,7 +99,7 @@ def ask_explanation(
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
         code = check_coordinator(principal, plan, None, what, entity="activity", key=key, state=act.state)
-        unit = unit.strip().upper()
+        unit = current_unit(session, unit)  # a former code: the unit it is today
         leads, _ = roles_of(session, plan, act)
         already = session.exec(
             select(ExplanationRow).where(
@@ -172,7 +175,9 @@ def give_explanation(
         )
         row = session.exec(
             select(ExplanationRow).where(
-                ExplanationRow.activity_id == act.id, ExplanationRow.unit_code == code, ExplanationRow.state == "open"
+                ExplanationRow.activity_id == act.id,
+                ExplanationRow.unit_code.in_(principal.codes or (code,)),  # type: ignore[attr-defined]
+                ExplanationRow.state == "open",
             )
         ).first()
         facts = ActivityFacts(key, act.state, plan.focal_unit, (), explaining=frozenset([code] if row else []))

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from sqlmodel import Session, select
 
+from cchc_flow.models.rules.labels import unit_label
+from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import Activity, Directory, Plan
 from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.store.db import write_transaction
@@ -29,9 +31,11 @@ class LoadResult:
     changes: list[str] = field(default_factory=list)
 
 
-def sync_units(session: Session, directory: Directory) -> None:
-    """Make the unit table match the directory (units are never deleted: history refers to them)."""
+def sync_units(session: Session, directory: Directory) -> list[str]:
+    """Make the unit table match the directory (units are never deleted: history refers to them); returns the
+    codes whose merger or renaming (successor, how, since) the database did not know yet."""
     existing = {u.code: u for u in session.exec(select(UnitRow))}
+    succeeded = []
     for unit in directory.units.values():
         values = dict(
             name=unit.name,
@@ -40,14 +44,50 @@ def sync_units(session: Session, directory: Directory) -> None:
             aliases=list(unit.aliases),
             tags=list(unit.tags),
             note=unit.note,
+            successor=unit.successor,
+            succession=unit.succession,
+            since=unit.since,
         )
         row = existing.get(unit.code)
+        before = (row.successor, row.succession, row.since) if row else (None, None, None)
+        if unit.successor and before != (unit.successor, unit.succession, unit.since):
+            succeeded.append(unit.code)
         if row is None:
             session.add(UnitRow(code=unit.code, **values))
         elif any(getattr(row, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(row, k, v)
     session.flush()
+    return succeeded
+
+
+def record_successions(
+    session: Session, directory: Directory, codes: list[str], plan_ids: list[int], source: str, actor: dict
+) -> None:
+    """Each merger or renaming new to the database, as a step in the history of each plan (entity ``unit``)."""
+    for code in codes:
+        unit = directory.units[code]
+        now = directory.current(code)
+        since = t("succession.since", day=unit.since.strftime("%d/%m/%Y")) if unit.since else ""
+        note = t(
+            "succession.note",
+            code=code,
+            how=t(f"succession.{unit.succession}"),
+            successor=unit.successor,
+            now=unit_label(now, directory.units[now].name),
+            since=since,
+        )
+        for plan_id in plan_ids:
+            record(
+                session,
+                plan_id=plan_id,
+                entity="unit",
+                key=code,
+                event=f"unit_{unit.succession}",
+                source=source,
+                note=note,
+                **actor,
+            )
 
 
 def _activity_values(a: Activity) -> dict[str, Any]:
@@ -84,7 +124,9 @@ def load_plan(
     actor = acted_by(by) if by is not None else tokenless(stated_name)
     suffix = f" — {origin}" if origin else ""
     with write_transaction(session):
-        sync_units(session, directory)
+        succeeded = sync_units(session, directory)
+        stored = list(session.exec(select(PlanRow.id).order_by(PlanRow.id)))
+        record_successions(session, directory, succeeded, stored, source, actor)  # type: ignore[arg-type]
         row = session.exec(select(PlanRow).where(PlanRow.code == plan.code)).first()
         if row is not None and row.digest == plan.digest and _groups(session, row.id) == _nonempty(plan.groups):
             return LoadResult("unchanged", row.id)
@@ -125,6 +167,7 @@ def load_plan(
                 **actor,
                 note=f"{plan.info.number}: {len(plan.phases)} giai đoạn, {len(plan.activities)} hoạt động{suffix}",
             )
+            record_successions(session, directory, succeeded, [row.id], source, actor)
             return LoadResult("created", row.id)
         for entity, key, what in changes:
             record(

@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 from cchc_flow.models.rules.due import Role
 from cchc_flow.models.rules.lifecycle import FINAL
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.plan import current_code
 from cchc_flow.models.services.access import Refusal, acted_by, check_coordinator, refusals_recorded
 from cchc_flow.models.services.actions import (
     ActionResult,
@@ -27,7 +28,7 @@ from cchc_flow.models.services.actions import (
 from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.history import record
-from cchc_flow.models.store.queries import roles_by_activity
+from cchc_flow.models.store.queries import roles_by_activity, successors
 from cchc_flow.models.store.tables import ReassignmentRow, UnitRow
 
 
@@ -92,8 +93,11 @@ def reassign(
         code = check_coordinator(principal, plan, by, what, entity="activity", key=key, state=act.state)
         now = roles_by_activity(session, plan.id).get(act.id, {"lead": [], "partner": []})  # type: ignore[arg-type]
         old_leads, old_partners = roles_of(session, plan, act)
-        new_leads = now["lead"] if leads is None else leads
-        new_partners = now["partner"] if partners is None else partners
+        renamed = successors(session)  # a former code stands for the unit it is today
+        new_leads = now["lead"] if leads is None else list(dict.fromkeys(current_code(c, renamed) for c in leads))
+        new_partners = (
+            now["partner"] if partners is None else list(dict.fromkeys(current_code(c, renamed) for c in partners))
+        )
         known = set(session.exec(select(UnitRow.code)).all())
         problem = reassignment_problem(
             state=act.state, leads=new_leads, partners=new_partners, known=known, current=(now["lead"], now["partner"])

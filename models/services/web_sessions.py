@@ -17,7 +17,7 @@ import pendulum
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
-from cchc_flow.models.services.auth import Principal
+from cchc_flow.models.services.auth import Principal, principal_of
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.tables import TokenRow, WebSessionRow
 
@@ -65,7 +65,7 @@ def session_principal(s: Session, secret: str | None) -> Principal | None:
         return None
     if row.token_id is not None and (revoked_at is not None or token_role != row.role):
         return None
-    return Principal(row.role, row.unit_code, row.token_id, label)
+    return principal_of(s, row.role, row.unit_code, row.token_id, label)
 
 
 def end_session(s: Session, secret: str, by: str) -> None:

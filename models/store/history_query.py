@@ -31,7 +31,8 @@ from sqlmodel import Session, select
 from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.cells import csv_safe
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.store.queries import approved_extensions, get_plan
+from cchc_flow.models.rules.plan import current_code
+from cchc_flow.models.store.queries import approved_extensions, current_unit, former_codes, get_plan, successors
 from cchc_flow.models.store.tables import (
     ActivityRow,
     ActivityUnitRow,
@@ -92,6 +93,7 @@ class Entry(NamedTuple):
     days_late: int | None = None  # ... and the days late (done) or overdue (not done) then
     due: date | None = None  # ... judged against the due date in force on that day (an extension approved by then)
     planned_due: date | None = None  # ... and the plan's own, shown beside it when an extension had moved it
+    unit_now: str | None = None  # the recipient unit as it is today, when merged or renamed since (the directory)
 
     @property
     def backdated(self) -> bool:
@@ -102,9 +104,14 @@ class Entry(NamedTuple):
     def local_at(self) -> pendulum.DateTime:
         return pendulum.instance(self.at).in_tz(TZ)
 
+    @property
+    def recipient(self) -> str | None:
+        """The recipient unit as people read it: "T5G → TCCB" once T5G was merged into TCCB."""
+        return t("succession.now", old=self.unit, now=self.unit_now) if self.unit_now else self.unit
+
 
 COLUMNS: tuple[str, ...] = Entry._fields
-_AT, _LETTER = COLUMNS.index("at"), COLUMNS.index("letter_ref")
+_AT, _LETTER, _UNIT = COLUMNS.index("at"), COLUMNS.index("letter_ref"), COLUMNS.index("unit")
 DAYS = ("day", "due", "planned_due")  # the columns holding calendar days
 
 
@@ -129,7 +136,7 @@ def history(session: Session, f: HistoryFilter, limit: int | None = None) -> Ite
 
 
 def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> Iterator[Entry]:
-    """Each activity step with the activity's four-way status as of the step's day (done: its report counting for
+    """Each recipient merged or renamed since with the unit it is today, and each activity step with the activity's four-way status as of the step's day (done: its report counting for
     that day or the latest before it), judged against the due date in force that day, not today's."""
     from cchc_flow.models.rules.status import due_in_force, timeliness
 
@@ -142,6 +149,7 @@ def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> It
         ).tuples()
     }
     extended = approved_extensions(session, plan_id)
+    now = successors(session)
     reports: dict[str, list[date]] = {}
     for key, day in session.execute(
         select(TransitionRow.entity_key, TransitionRow.effective_day).where(
@@ -151,6 +159,8 @@ def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> It
         if day:
             reports.setdefault(key, []).append(day)
     for e in entries:
+        if e.unit in now:
+            e = e._replace(unit_now=current_code(e.unit, now))
         if e.kind == "step" and e.entity == "activity" and e.key in windows and e.to_state and e.day:
             start, planned = windows[e.key]
             due = due_in_force(planned, extended.get(e.key, ()), e.day)
@@ -162,15 +172,22 @@ def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> It
         yield e
 
 
+def unit_codes(session: Session, unit: str) -> list[str]:
+    """The unit ``unit`` is today and every former code of it (the directory's mergers and renamings)."""
+    return former_codes(session, current_unit(session, unit))
+
+
 def unit_activity_keys(session: Session, plan_id: int, unit: str) -> list[str]:
-    """Keys of the plan's activities the unit leads or partners, itself or as a member of a named group."""
+    """Keys of the plan's activities the unit leads or partners, itself (or under a former code) or as a member of
+    a named group."""
     from cchc_flow.models.services.activities import expand_groups
 
-    groups = [g for g, members in expand_groups(session, plan_id).items() if unit in members]
+    codes = unit_codes(session, unit)
+    groups = [g for g, members in expand_groups(session, plan_id).items() if codes[0] in members]
     rows = session.execute(
         select(ActivityRow.key)
         .join(ActivityUnitRow, ActivityUnitRow.activity_id == ActivityRow.id)
-        .where(ActivityRow.plan_id == plan_id, ActivityUnitRow.unit_code.in_([unit, *groups]))
+        .where(ActivityRow.plan_id == plan_id, ActivityUnitRow.unit_code.in_([*codes, *groups]))
         .distinct()
     )
     keys = set(rows.scalars())
@@ -179,7 +196,7 @@ def unit_activity_keys(session: Session, plan_id: int, unit: str) -> list[str]:
         .join(ReassignmentRow, ReassignmentRow.activity_id == ActivityRow.id)
         .where(ActivityRow.plan_id == plan_id)
     ):
-        if {unit, *groups} & {*leads, *partners}:
+        if {*codes, *groups} & {*leads, *partners}:
             keys.add(key)
     return sorted(keys)
 
@@ -252,9 +269,11 @@ def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> list[sa.S
         reports = session.execute(
             sa.select(T.entity_key).where(T.plan_id == plan_id, T.entity == "report").distinct()
         ).scalars()  # read from the key index alone
-        mine = [k for k in reports if k.rsplit("/", 1)[-1] == f.unit]
+        codes = unit_codes(session, f.unit)
+        mine = [k for k in reports if k.rsplit("/", 1)[-1] in codes]
         if mine:
             queries.append(base.where(T.entity == "report", T.entity_key.in_(mine)))
+        queries.append(base.where(T.entity == "unit", T.entity_key.in_(codes)))  # its merger or renaming
     return queries
 
 
@@ -360,7 +379,7 @@ def _notices(
     if f.activity:
         query = query.where(N.entity == "activity", N.entity_key == f.activity)
     if f.unit:
-        query = query.where(N.recipient == f.unit)
+        query = query.where(N.recipient.in_(unit_codes(session, f.unit)))
     if f.since:
         query = query.where(N.as_of >= f.since)
     if f.until:
@@ -438,9 +457,11 @@ def backdated_mark(e: Entry) -> str | None:
 
 
 def _marked(row: list[Any], e: Entry) -> list[Any]:
-    """A row for people (CSV, XLSX): a back-dated step says so in its letter column."""
+    """A row for people (CSV, XLSX): a back-dated step says so in its letter column, a merged or renamed recipient
+    shows the unit it is today."""
     if e.backdated:
         row[_LETTER] = backdated_mark(e)
+    row[_UNIT] = e.recipient
     return row
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.plan import current_code
 from cchc_flow.models.rules.status import Timeliness, timeliness
 from cchc_flow.models.store.tables import (
     ActivityRow,
@@ -48,12 +49,36 @@ def roles_by_activity(session: Session, plan_id: int, written: bool = False) -> 
     out: dict[int, dict[str, list[str]]] = {}
     for activity_id, role, unit in rows:
         out.setdefault(activity_id, {"lead": [], "partner": []})[role].append(unit)
-    if not written:  # the coordinator's reassignments: the latest of each activity is in force
-        for r in session.exec(
-            select(ReassignmentRow).where(ReassignmentRow.plan_id == plan_id).order_by(ReassignmentRow.id)
-        ):  # type: ignore[arg-type]
-            out[r.activity_id] = {"lead": list(r.leads), "partner": list(r.partners)}
+    if written:
+        return out
+    for r in session.exec(  # the coordinator's reassignments: the latest of each activity is in force
+        select(ReassignmentRow).where(ReassignmentRow.plan_id == plan_id).order_by(ReassignmentRow.id)
+    ):  # type: ignore[arg-type]
+        out[r.activity_id] = {"lead": list(r.leads), "partner": list(r.partners)}
+    now = successors(session)  # a unit merged or renamed in the directory: its work falls to the unit it is today
+    if now:
+        for roles in out.values():
+            for role, codes in roles.items():
+                roles[role] = list(dict.fromkeys(current_code(c, now) for c in codes))
     return out
+
+
+def successors(session: Session) -> dict[str, str]:
+    """old unit code -> the code it was merged into or renamed to (the directory's merged_into/renamed_to)."""
+    return dict(
+        session.exec(select(UnitRow.code, UnitRow.successor).where(UnitRow.successor.is_not(None))).all()  # type: ignore[union-attr,arg-type]
+    )
+
+
+def current_unit(session: Session, code: str) -> str:
+    """The unit ``code`` (any case) is today: itself, or the unit it was merged into or renamed to."""
+    return current_code(code.strip().upper(), successors(session))
+
+
+def former_codes(session: Session, code: str) -> list[str]:
+    """``code`` and every old code that is ``code`` today."""
+    now = successors(session)
+    return [code, *(old for old in now if old != code and current_code(old, now) == code)]
 
 
 def plan_as_dict(session: Session, code: str) -> dict[str, Any]:
@@ -147,6 +172,7 @@ def activities_owed(
     plan = get_plan(session, plan_code)
     roles = roles_by_activity(session, plan.id)
     expand = unit_expander(session, plan.id)
+    unit = current_unit(session, unit) if unit else None  # a former code: the unit it is today
     rows = session.exec(
         select(ActivityRow)
         .where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)

@@ -51,6 +51,9 @@ class UnitRow(SQLModel, table=True):
     aliases: list[str] = _json()
     tags: list[str] = _json()
     note: str | None = None
+    successor: str | None = Field(default=None, max_length=32)  # merged into / renamed to (the directory's words)
+    succession: str | None = Field(default=None, max_length=16)  # merged | renamed
+    since: date | None = None
 
 
 class PlanRow(SQLModel, table=True):
