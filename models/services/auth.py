@@ -17,8 +17,9 @@ import pendulum
 from sqlmodel import Session, select
 
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.plan import current_code
 from cchc_flow.models.store.db import write_transaction
-from cchc_flow.models.store.queries import current_unit, former_codes
+from cchc_flow.models.store.queries import successors
 from cchc_flow.models.store.tables import PlanRow, TokenRow, UnitRow
 from cchc_flow.settings import get_settings
 
@@ -64,8 +65,10 @@ def principal_of(
     """The principal a stored credential stands for, its unit as it is today (the directory's successors)."""
     if not code:
         return Principal(role, code, token_id, label)
-    now = current_unit(session, code)
-    return Principal(role, now, token_id, label, tuple(former_codes(session, now)), code if now != code else None)
+    renamed = successors(session)  # one query, on every request the portal serves
+    now = current_code(code, renamed)
+    formerly = tuple(old for old in renamed if old != now and current_code(old, renamed) == now)
+    return Principal(role, now, token_id, label, (now, *formerly), code if now != code else None)
 
 
 def _hash(token: str) -> str:
