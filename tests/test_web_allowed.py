@@ -25,9 +25,6 @@ FORM_ACTION = {  # the form's address -> the action allowed_actions() names
 }
 
 
-NOT_YET_DRAWN = {"reassign", "ask_explanation", "explain"}  # the CLI's only, so far
-
-
 def _principal(token: str):  # type: ignore[no-untyped-def]
     from cchc_flow.models.services.auth import authenticate
     from cchc_flow.models.store.db import session
@@ -77,7 +74,7 @@ def test_the_page_draws_exactly_the_forms_allowed_actions_gives(app, client, cre
         page = client(holder, creds).get("/activities/1.1.2")
         assert page.status_code == 200, holder
         drawn = {FORM_ACTION[m] for m in FORMS.findall(page.text)}
-        may = allowed_actions(_principal(creds[holder][1]), _facts("1.1.2")) - {"view", *NOT_YET_DRAWN}
+        may = allowed_actions(_principal(creds[holder][1]), _facts("1.1.2")) - {"view"}
         assert drawn == may, (holder, state)
 
 

@@ -1,5 +1,6 @@
-"""The portal's pages and forms. Every route says who may use it (web/security.py); every change goes through the
-same functions as the CLI: report_done, add_note, coordinator_decides (models/services/actions.py), submit_report
+"""The portal's pages and forms. Every route says who may use it (web/deps.py's dependencies); an activity's forms
+are the actions allowed_actions() gives (models/services/access.py), the only ones let through; every change goes
+through the same functions as the CLI: report_done, add_note, coordinator_decides (models/services/actions.py), submit_report
 (models/services/periodic.py), run_phase (flows/phase.py), run_review (flows/review.py), then deliver_now (flows/delivery.py).
 
 | route                                   | who                                                               |
@@ -16,6 +17,9 @@ same functions as the CLI: report_done, add_note, coordinator_decides (models/se
 |                                         | unit concerned), for its own unit only; refusals recorded         |
 | POST /activities/{id}/accept, /return,  | signed in (CSRF); coordinator_decides decides: the coordinator    |
 |      /cancel                            | (a return needs a note, a cancellation a reason)                  |
+| POST /activities/{id}/extend, /extension| signed in (CSRF): a lead asks for time, the coordinator decides   |
+| POST /activities/{id}/reassign,         | signed in (CSRF): the coordinator reassigns (with a reason), asks |
+|      /explanation, /explain             | a lead to explain by a date; the unit asked answers (text, files) |
 | POST /reports/{period}                  | signed in (CSRF); submit_report decides: a unit owing it          |
 | GET  /board, /timeline                  | the plan's coordinator, auditors (read only)                      |
 | POST /runs/phase, /runs/review          | the plan's coordinator (CSRF)                                     |
@@ -588,6 +592,104 @@ def extension(
         beyond_phase=bool(beyond_phase),
     )
     flash(request, t("action.done", id=key, state=t(f"state.{result.state}")))
+    return back(f"/activities/{key}")
+
+
+@router.post("/activities/{key}/explain")
+def explain(
+    request: Request,
+    key: str,
+    who: Signed,
+    plan: Plan,
+    _: Csrf,
+    text: Annotated[str, Form()] = "",
+    files: Annotated[list[UploadFile] | None, File()] = None,
+) -> Response:
+    """The unit asked answers a request for explanation (models/services/explanations.py), with text and files."""
+    from cchc_flow.models.services.explanations import give_explanation
+
+    return _unit_action(request, who, plan, key, files, give_explanation, "explain", text=text, done="web.explained")
+
+
+FOLLOW_UP_ERRORS = (*FORM_ERRORS, 403, 409)  # a refusal of these forms is shown beside what was typed
+
+
+def _refused_form(
+    request: Request, who: Principal, plan: PlanRow, key: str, exc: PortalError, form: str, typed: dict[str, str]
+) -> Response:
+    """The activity page with the refusal above the form and what was typed in it; the refusal alone (error page)
+    when the person may not open the page."""
+    try:
+        return _activity(request, who, plan, key, exc.status, exc.message, form, typed)
+    except PortalError:
+        raise exc from None
+
+
+@router.post("/activities/{key}/explanation")
+def ask_explanation(
+    request: Request,
+    key: str,
+    who: Signed,
+    plan: Plan,
+    _: Csrf,
+    unit: Annotated[str, Form()] = "",
+    by: Annotated[str, Form()] = "",
+    question: Annotated[str, Form()] = "",
+) -> Response:
+    """The coordinator asks a lead unit to explain the activity by a date."""
+    from cchc_flow.models.services.explanations import ask_explanation as shared
+
+    typed = {"unit": unit, "by": by, "question": question}
+    try:
+        if not question.strip():
+            raise PortalError(400, t("web.field_needed", field=t("web.explain.question")))
+        day = _form_date(by, "by")
+        act(request, shared, who, "ask_explanation", plan_code=plan.code, key=key, unit=unit, by=day, question=question)
+    except PortalError as exc:
+        if exc.status not in FOLLOW_UP_ERRORS:
+            raise
+        return _refused_form(request, who, plan, key, exc, "ask_explanation", typed)
+    flash(request, t("web.explanation_asked", unit=unit.strip().upper(), id=key, by=day.strftime("%d/%m/%Y")))
+    return back(f"/activities/{key}")
+
+
+@router.post("/activities/{key}/reassign")
+def reassign(
+    request: Request,
+    key: str,
+    who: Signed,
+    plan: Plan,
+    _: Csrf,
+    leads: Annotated[str, Form()] = "",
+    partners: Annotated[str, Form()] = "",
+    reason: Annotated[str, Form()] = "",
+) -> Response:
+    """The coordinator gives the activity to other lead or partner units, with a reason (the plan's own text stays
+    as written; models/services/reassignment.py)."""
+    from cchc_flow.models.services.reassignment import codes
+    from cchc_flow.models.services.reassignment import reassign as shared
+
+    typed = {"leads": leads, "partners": partners, "reason": reason}
+    try:
+        if not reason.strip():
+            raise PortalError(400, t("web.field_needed", field=t("web.reassign.reason")))
+        new_leads = codes(leads) or []
+        act(
+            request,
+            shared,
+            who,
+            "reassign",
+            plan_code=plan.code,
+            key=key,
+            leads=new_leads,
+            partners=codes(partners) or [],
+            reason=reason,
+        )
+    except PortalError as exc:
+        if exc.status not in FOLLOW_UP_ERRORS:
+            raise
+        return _refused_form(request, who, plan, key, exc, "reassign", typed)
+    flash(request, t("web.reassigned", id=key, leads=", ".join(new_leads)))
     return back(f"/activities/{key}")
 
 
