@@ -288,7 +288,17 @@ def test_the_portals_run_button_goes_through_the_pool(
                 time.sleep(0.5)
         assert c.post("/login", data={"csrf": csrf_of(login.text), "token": token}).status_code in (200, 303)
         r = c.post("/runs/phase", data={"phase": "1", "csrf": csrf_of(c.get("/board").text)})
-        assert r.status_code in (200, 303)
+        assert r.status_code == 303 and r.headers["location"].startswith("/runs/")  # the run's own page
+        follow = r.headers["location"]
+        assert 'http-equiv="refresh"' in c.get(follow).text  # it reloads itself while the run is going
+        deadline, states = time.monotonic() + WAIT, []
+        while not (live := c.get(f"{follow}.json").json())["final"]:
+            states.append(live["state"])
+            assert time.monotonic() < deadline, live
+            time.sleep(0.2)
+        assert live["state"] == "Completed" and live["status"] == "done" and live["flow_run_id"]
+        assert set(states) - {None} <= {"Scheduled", "Pending", "Running", "Completed"}, states
+        assert 'http-equiv="refresh"' not in c.get(follow).text
         deadline = time.monotonic() + WAIT
         while "qua work pool" not in (page := text_of(c.get("/board").text)):
             assert time.monotonic() < deadline, page

@@ -39,7 +39,7 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 from starlette.background import BackgroundTask
@@ -68,6 +68,7 @@ from cchc_flow.web.deps import (
     today,
 )
 from cchc_flow.web.gantt import STATE_COLOURS
+from cchc_flow.web.runs import Run
 from cchc_flow.web.security import PortalError, csrf_token, safe_next, sign_in, sign_out
 from cchc_flow.web.uploads import ALLOWED, given, limit_text, saved
 
@@ -785,11 +786,11 @@ def run_phase(
     return _start(request, "phase", plan.code, number, name, _phase_body)
 
 
-def _phase_body(plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None]:
+def _phase_body(run: Run, plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None]:
     from cchc_flow.flows.phase import run_phase as shared
     from cchc_flow.flows.running.naming import PHASE
 
-    pooled = _through_pool(PHASE, plan, phase, as_of)
+    pooled = _through_pool(run, PHASE, plan, phase, as_of)
     if pooled:
         return pooled
     summary = shared(plan, phase, as_of)
@@ -848,11 +849,11 @@ def run_review(
     return _start(request, "review", plan.code, number, phase_row.review_title or phase_row.name, _review_body)
 
 
-def _review_body(plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None]:
+def _review_body(run: Run, plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None]:
     from cchc_flow.flows.review import run_review as shared
     from cchc_flow.flows.running.naming import REVIEW
 
-    pooled = _through_pool(REVIEW, plan, phase, as_of)
+    pooled = _through_pool(run, REVIEW, plan, phase, as_of)
     if pooled:
         return pooled
     outcome = shared(plan, phase, as_of)
@@ -860,18 +861,23 @@ def _review_body(plan: str, phase: int, as_of: str | None) -> tuple[str, dict[st
     return "web.run.message.review", {"title": outcome.title, "date": held}, outcome.flow_run_id
 
 
-def _through_pool(kind: str, plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None] | None:
+def _through_pool(
+    run: Run, kind: str, plan: str, phase: int, as_of: str | None
+) -> tuple[str, dict[str, Any], str | None] | None:
     """When a Prefect server is configured and the run deployed: run it through the work pool (one run per plan,
-    phase and date, flows/running/launch.py) and say how it ended; None: run it in this process."""
-    from cchc_flow.flows.running.launch import describe, pool_deployment, run_through_pool
+    phase and date, flows/running/launch.py), its state followed on ``run`` as it goes, and say how it ended;
+    None: run it in this process."""
+    from cchc_flow.flows.running.launch import describe, pool_deployment, start_through_pool, wait_for_run
 
     if pool_deployment(kind, plan, phase) is None:
         return None
-    run = run_through_pool(kind, plan, phase, as_of)
-    line, ok = describe(run, kind, plan, phase)
+    flow_run_id = start_through_pool(kind, plan, phase, as_of)
+    run.seen(flow_run_id, "Scheduled")
+    pooled = wait_for_run(flow_run_id, on_state=partial(run.seen, flow_run_id))
+    line, ok = describe(pooled, kind, plan, phase)
     if not ok:
         raise RuntimeError(line)
-    return "web.run.said", {"text": line}, run.flow_run_id  # the pool's own account of the run
+    return "web.run.said", {"text": line}, pooled.flow_run_id  # the pool's own account of the run
 
 
 def _start(
@@ -880,7 +886,7 @@ def _start(
     plan: str,
     phase: int,
     title: str,
-    body: Callable[[str, int, str | None], tuple[str, dict[str, Any], str | None]],
+    body: Callable[[Run, str, int, str | None], tuple[str, dict[str, Any], str | None]],
 ) -> Response:
     routes_usable()
     runs = request.app.state.runs
@@ -888,14 +894,38 @@ def _start(
         flash(request, t("web.run_busy", title=title), "warn")
         return back("/board")
     as_of = request.app.state.as_of.isoformat() if request.app.state.as_of else None
-    run = runs.start(kind, plan, phase, as_of, lambda: body(plan, phase, as_of))
+    run = runs.start(kind, plan, phase, as_of, lambda r: body(r, plan, phase, as_of))
     if run.status == "failed":
         flash(request, t("web.run_failed", title=title, error=run.text(request.state.lang)), "error")
     elif run.status == "done":
         flash(request, t("web.run_done", title=title, summary=run.text(request.state.lang)))
     else:
         flash(request, t("web.run_started", title=title))
+        return back(f"/runs/{run.id}")  # its page follows it
     return back("/board")
+
+
+def _run_of(request: Request, plan: PlanRow, run_id: int) -> Run:
+    run = request.app.state.runs.get(run_id)
+    if run is None or run.plan != plan.code:
+        raise PortalError(404, t("web.run.unknown", id=run_id))
+    return run
+
+
+@router.get("/runs/{run_id}.json")
+def run_state(request: Request, run_id: int, who: Reader, plan: Plan) -> Response:
+    """A run started from this portal process, as its page shows it (for polling)."""
+    return JSONResponse(_run_of(request, plan, run_id).as_json(request.state.lang))
+
+
+@router.get("/runs/{run_id}")
+def run_page(request: Request, run_id: int, who: Reader, plan: Plan) -> Response:
+    """A run started from this portal process: its state, live (the page reloads itself every few seconds while
+    the run is going, without any script), and its page in the Prefect UI."""
+    return render(request, "run.html", run=_run_of(request, plan, run_id), refresh=RUN_REFRESH)
+
+
+RUN_REFRESH = 2  # seconds between two readings of a run's page while it is going
 
 
 # ------------------------------------------------------------------------------------------------ auditors

@@ -4,10 +4,14 @@ click, or two portal processes, start one run); in this process otherwise."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from cchc_flow.flows.running.naming import PHASE, REPORTS, REVIEW
 from cchc_flow.settings import get_settings
+
+POLL_SECONDS = 1.0  # how often a run's state is read while waiting for it
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,11 @@ def run_through_pool(
 ) -> PoolRun:
     """Start (or join, same key) the deployment's run for ``as_of`` (default: today in Asia/Ho_Chi_Minh) and wait
     for it to end, at most ``timeout`` seconds (default: CCHC_RUN_TIMEOUT)."""
+    return wait_for_run(start_through_pool(kind, plan, phase, as_of), timeout)
+
+
+def start_through_pool(kind: str, plan: str, phase: int | None, as_of: str | None) -> str:
+    """Start (or join, same key) the deployment's run for ``as_of`` without waiting: its flow-run id."""
     from prefect.deployments import run_deployment
 
     from cchc_flow.models.rules.calendar import today
@@ -65,21 +74,36 @@ def run_through_pool(
     parameters: dict = {"plan": plan, "as_of": day}
     if kind in (PHASE, REVIEW):
         parameters["phase"] = phase
-    wait = timeout if timeout is not None else get_settings().run_timeout
     run = run_deployment(
         deployment_name(kind, plan, phase),
         parameters=parameters,
         idempotency_key=idempotency_key(kind, plan, phase, day),
-        timeout=wait,
-        poll_interval=1,
+        timeout=0,
     )
-    state = run.state
-    return PoolRun(
-        str(run.id),
-        state.name if state else "?",
-        (state.message or "") if state else "",
-        bool(state and state.is_final()),
-    )
+    return str(run.id)
+
+
+def wait_for_run(
+    flow_run_id: str, timeout: float | None = None, on_state: Callable[[str], None] | None = None
+) -> PoolRun:
+    """Follow a flow run until it ends, at most ``timeout`` seconds (default: CCHC_RUN_TIMEOUT), saying each state
+    it passes through to ``on_state`` (Scheduled, Pending, Running, Completed...)."""
+    from prefect.client.orchestration import get_client
+
+    wait = timeout if timeout is not None else get_settings().run_timeout
+    deadline = time.monotonic() + wait
+    seen = None
+    with get_client(sync_client=True) as client:
+        while True:
+            state = client.read_flow_run(flow_run_id).state
+            name = state.name if state else "?"
+            if on_state and name != seen:
+                on_state(name)
+            seen = name
+            final = bool(state and state.is_final())
+            if final or time.monotonic() >= deadline:
+                return PoolRun(flow_run_id, name, (state.message or "") if state else "", final)
+            time.sleep(POLL_SECONDS)
 
 
 def describe(run: PoolRun, kind: str, plan: str, phase: int | None) -> tuple[str, bool]:

@@ -1233,9 +1233,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "web.run.status.running": ("đang chạy", "running"),
     "web.run.status.done": ("xong", "done"),
     "web.run.status.failed": ("lỗi", "failed"),
+    "web.run.unknown": (
+        "Không có lần chạy số {id} (portal chỉ nhớ các lần chạy gần đây, từ khi khởi động)",
+        "No run number {id} (the portal remembers the recent runs since it started)",
+    ),
+    "web.run.prefect_state": ("Trạng thái trong Prefect", "State in Prefect"),
+    "web.run.open_prefect": ("Mở lần chạy trong Prefect UI", "Open the run in the Prefect UI"),
+    "web.run.live": (
+        "Trang tự cập nhật mỗi {seconds} giây cho đến khi lần chạy kết thúc.",
+        "This page updates itself every {seconds} seconds until the run ends.",
+    ),
+    "web.run.back": ("Về bảng điều hành", "Back to the board"),
     "web.run_started": (
-        "Đã bắt đầu: {title}; kết quả hiện ở mục Chạy ngay",
-        "Started: {title}; the outcome shows under Run now",
+        "Đã bắt đầu: {title}; trang này theo dõi lần chạy đến khi kết thúc",
+        "Started: {title}; this page follows the run until it ends",
     ),
     "web.run_done": ("Đã chạy xong {title}: {summary}", "{title} ran: {summary}"),
     "web.run_failed": ("{title} không chạy được: {error}", "{title} failed: {error}"),
