@@ -19,6 +19,7 @@ from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.due import Message, Notice, Role
 from cchc_flow.models.rules.lifecycle import Event
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.plan import current_code
 from cchc_flow.models.services.access import (  # noqa: F401 (re-exported)
     ActionRefused,
     ActivityFacts,
@@ -34,7 +35,7 @@ from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.store.attachments import File, check_files, store
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.history import record
-from cchc_flow.models.store.queries import get_plan, roles_by_activity
+from cchc_flow.models.store.queries import get_plan, roles_by_activity, successors
 from cchc_flow.models.store.tables import (
     ActivityRow,
     EvidenceRow,
@@ -100,19 +101,15 @@ def activity_facts(session: Session, plan: PlanRow, activity: ActivityRow) -> Ac
     extension_open = session.exec(
         select(ExtensionRow.id).where(ExtensionRow.activity_id == activity.id, ExtensionRow.state == "open")
     ).first()
-    explaining = session.exec(
+    asked = session.exec(
         select(ExplanationRow.unit_code).where(
             ExplanationRow.activity_id == activity.id, ExplanationRow.state == "open"
         )
     ).all()
+    now = successors(session) if asked else {}  # a unit asked, merged or renamed since: the unit it is today
+    explaining = frozenset(current_code(code, now) for code in asked)
     return ActivityFacts(
-        activity.key,
-        activity.state,
-        plan.focal_unit,
-        leads,
-        partners,
-        extension_open is not None,
-        frozenset(explaining),
+        activity.key, activity.state, plan.focal_unit, leads, partners, extension_open is not None, explaining
     )
 
 
