@@ -79,6 +79,21 @@ class Settings(BaseSettings):
         json_schema_extra=_shown("`2,10`"),
     )
     notify_workers: int = Field(default=128, ge=1, description="how many units are sent to at once")
+    notify_digests: Literal["run", "morning"] = Field(
+        default="run",
+        description="`run`: each run sends its plan's messages at once; `morning`: each unit gets one morning digest a "
+        "day across all plans (items a plan marks `urgent` still go out at once)",
+    )
+    quiet_hours: str = Field(
+        default="17:30-07:30",
+        pattern=r"^\s*(off|[0-2]?[0-9]:[0-5][0-9]\s*-\s*[0-2]?[0-9]:[0-5][0-9])\s*$",
+        description="Vietnam time in which no morning digest goes out (`off`: none)",
+    )
+    days_off: bool = Field(
+        default=True,
+        description="no morning digest on weekends and Vietnamese holidays (make-up Saturdays are working days)",
+        json_schema_extra=_shown("`yes`"),
+    )
     zalo_api_url: str = Field(
         default="https://bot-api.zaloplatforms.com",
         description="base URL of the Zalo Bot API (tests point it at 127.0.0.1)",

@@ -130,3 +130,32 @@ def notice_confirm(notice_id: int) -> None:
         routes = unit_routes(s, n.recipient) if n else []
     _coordinator_does(confirm, notice_id, routes=routes)
     out.print(t("notice.confirmed", id=notice_id))
+
+
+@notice_app.command("digest")
+def notice_digest(
+    at: Annotated[
+        str | None, typer.Option("--at", help="YYYY-MM-DD HH:MM, giờ Việt Nam / Vietnam time (default: now)")
+    ] = None,
+) -> None:
+    """Gửi thư nhắc việc buổi sáng: mỗi đơn vị một thư, gồm mọi việc chờ ở mọi kế hoạch / send the morning
+    digests: one message per unit with everything waiting for it across all plans."""
+    import pendulum
+
+    from cchc_flow.cli.main import check_routes_or_fail, err, fail, out
+    from cchc_flow.flows.digest import send_morning_digests
+    from cchc_flow.models.rules.calendar import TZ
+
+    check_routes_or_fail()
+    try:
+        moment = pendulum.from_format(at, "YYYY-MM-DD HH:mm", tz=TZ) if at else None
+    except ValueError:
+        fail(t("notice.digest_at", at=at))
+    sent = send_morning_digests(moment)
+    if not sent:
+        out.print(t("notice.digest_none"))
+        return
+    out.print(t("notice.digest_sent", n=len(sent), units=", ".join(d.unit for d in sent)))
+    for d in sent:
+        if d.failed_routes:
+            err.print("[yellow]![/] " + t("notice.digest_failed", unit=d.unit, routes=", ".join(d.failed_routes)))

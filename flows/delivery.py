@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
@@ -16,6 +16,7 @@ from sqlmodel import Session, select
 
 from cchc_flow.models.notify import sending
 from cchc_flow.models.notify.notices import (
+    Digest,
     Outcome,
     compose_digest,
     delivered_routes,
@@ -27,6 +28,7 @@ from cchc_flow.models.notify.notices import (
 from cchc_flow.models.notify.routes import read_routes, routes_for, validate_routes
 from cchc_flow.models.notify.senders import sender_name
 from cchc_flow.models.notify.sending import RouteResult
+from cchc_flow.models.rules.digests import Waiting, is_urgent, sent_at_once, urgent_activities
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.store.anchors import anchor_lines
 from cchc_flow.models.store.attachments import original_name
@@ -124,6 +126,8 @@ def deliver(
             plan = s.get(PlanRow, plan_id)
             assert plan is not None
             queued = pending(s, plan_id, units)
+            if get_settings().notify_digests == "morning":  # the rest waits for the units' morning digests
+                queued = _urgent_only(queued, plan)
             got = take(s, [n.id for ns in queued.values() for n in ns], sender)  # type: ignore[misc]
             done = delivered_routes(s, got.taken)
             unit_rows = {u.code: u for u in s.exec(select(UnitRow).where(UnitRow.code.in_(list(queued))))}
@@ -166,7 +170,7 @@ def deliver(
         kill_point("claimed")
         workers = min(len(jobs), notify_workers())
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cchc-unit") as pool:
-            waiting = {pool.submit(_send_unit, job, plan, config, today, names) for job in jobs}
+            waiting = {pool.submit(_send_unit, job, _plan_digest(job, plan, today, names), config) for job in jobs}
             while waiting:
                 wait(waiting, return_when=FIRST_COMPLETED)
                 answered, waiting = wait(waiting, timeout=RECORD_EVERY)  # the answers that came meanwhile too
@@ -187,6 +191,21 @@ def deliver(
     return sorted(results, key=lambda r: r.unit)
 
 
+def _urgent_only(queued: dict[str, list[NotificationRow]], plan: PlanRow) -> dict[str, list[NotificationRow]]:
+    """The notifications a run sends itself when units get morning digests: those its plan marks urgent."""
+    urgent = urgent_activities(plan.spec)
+    now = set(
+        sent_at_once(
+            [
+                Waiting(n.id, n.recipient, is_urgent(n.entity, n.entity_key, urgent))
+                for ns in queued.values()
+                for n in ns
+            ]
+        )
+    )
+    return {unit: kept for unit, ns in queued.items() if (kept := [n for n in ns if n.id in now])}
+
+
 RECORD_EVERY = 0.05  # seconds: answers are recorded at least this often, those that came together at once
 
 
@@ -195,22 +214,29 @@ def notify_workers() -> int:
     return get_settings().notify_workers
 
 
+def _plan_digest(
+    job: _UnitJob, plan: PlanRow, today: date, names: dict[str, str | None]
+) -> Callable[[list[NotificationRow]], Digest]:
+    """How one unit's message about one plan is composed."""
+    return lambda batch: compose_digest(
+        plan_number=plan.number,
+        plan_title=plan.title,
+        unit_code=job.unit.code,
+        unit_name=job.unit.name,
+        items=batch,
+        today=today,
+        names=names,
+        anchors=job.anchors,
+    )
+
+
 def _send_unit(
-    job: _UnitJob, plan: PlanRow, config: apprise.AppriseConfig, today: date, names: dict[str, str | None]
+    job: _UnitJob, compose: Callable[[list[NotificationRow]], Digest], config: apprise.AppriseConfig
 ) -> _UnitJob:
     """Compose and send one unit's messages (no database here); outcomes and any error are kept on the job."""
     try:
         for batch, group in _batches(job.items, job.in_doubt, job.routes, job.done, job.outcomes):
-            digest = compose_digest(
-                plan_number=plan.number,
-                plan_title=plan.title,
-                unit_code=job.unit.code,
-                unit_name=job.unit.name,
-                items=batch,
-                today=today,
-                names=names,
-                anchors=job.anchors,
-            )
+            digest = compose(batch)
             attach = [
                 (Path(p), original_name(p)) for n in batch for p in n.details.get("attach", []) if Path(p).is_file()
             ]
@@ -245,7 +271,7 @@ def _result(job: _UnitJob) -> UnitDelivery:
     return UnitDelivery(
         job.unit.code,
         len(job.items),
-        sent=sum(1 for n in job.items if all(outcomes.get((n.id, r), Outcome(r, True, None)).ok for r in job.routes)),  # type: ignore[arg-type]
+        sent=sum(1 for n in job.items if all(outcomes.get((n.id, r), Outcome(r, True, None)).ok for r in job.routes)),
         failed_routes=sorted({o.route for o in outcomes.values() if not o.ok and not o.doubt}),
         doubtful=len({nid for (nid, _), o in outcomes.items() if o.doubt}),
     )
@@ -275,7 +301,7 @@ def _batches(
     """
     groups: dict[str | None, list[NotificationRow]] = {}
     for n in items:
-        groups.setdefault(in_doubt.get(n.id), []).append(n)  # type: ignore[arg-type]
+        groups.setdefault(in_doubt.get(n.id), []).append(n)
     for holder, group in groups.items():
         by_items: dict[tuple[int, ...], list[str]] = {}
         for route in unit_routes:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from cchc_flow.models.notify.notices import compose_digest
+from cchc_flow.models.notify.notices import compose_digest, first_line
 from cchc_flow.models.notify.routes import load_routes
 from cchc_flow.models.notify.sending import deliver
 from cchc_flow.models.store.attachments import original_name, store
@@ -109,7 +109,20 @@ def test_the_digest_says_what_is_in_it_and_names_units_one_way() -> None:
     )
     assert digest.title == "[3723/QĐ-BYT] 2 việc mới, 1 việc quá hạn — hạn gần nhất 31/12/2014"
     lines = digest.body.splitlines()
-    assert lines[0] == "Kính gửi: Vụ Tổ chức cán bộ (TCCB)"
+    # the first line says what to do and by when: the overdue activity first, then how many more
+    assert lines[0] == (
+        "CẦN LÀM — 1.4.2: đã quá hạn 31/12/2013 mà chưa báo cáo; đề nghị báo cáo ngay, kèm minh chứng"
+        " (và 2 việc khác bên dưới)"
+    )
+    assert lines[2] == "Kính gửi: Vụ Tổ chức cán bộ (TCCB)"
+    assert f"<strong>{lines[0]}</strong>" in digest.html
+    soon = [n for n in notices() if n.notice == "assigned"]
+    assert first_line(soon, NAMES, "vi") == (
+        "CẦN LÀM — 1.1.2: tổ chức thực hiện và báo cáo hoàn thành, kèm minh chứng, trước ngày 31/12/2014"
+        " (và 1 việc khác bên dưới)"
+    )  # the nearest due date first
+    told = NotificationRow(**{**notices()[0].model_dump(), "notice": "accepted", "details": {"unit": "VPB"}})
+    assert first_line([told], NAMES, "en") == "FOR INFORMATION: 1 task(s) accepted; nothing to do"
     assert "1. GIAO NHIỆM VỤ — hoạt động 1.1.2, Giai đoạn 1 (2013-2014)" in lines  # no nested brackets
     assert f"   {LONG_TITLE}" in lines  # the whole text
     overdue = compose_digest(

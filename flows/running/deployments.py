@@ -7,14 +7,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from cchc_flow.flows.running.naming import PHASE, REPORTS, REVIEW, TAG, phase_label, reports_label, review_label
+from cchc_flow.settings import get_settings
 
 DEFAULT_POOL = "cchc"
 DAILY_CRON = "0 8 * * *"
 TIMEZONE = "Asia/Ho_Chi_Minh"
+MORNING_CRON = "30 7 * * *"  # the morning digests, before the working day (CCHC_NOTIFY_DIGESTS=morning)
+DIGEST = "morning-digest"
 ENTRYPOINTS = {
     PHASE: "cchc_flow.flows.phase.phase_flow",
     REVIEW: "cchc_flow.flows.review.review_flow",
     REPORTS: "cchc_flow.flows.reporting.reporting_flow",
+    DIGEST: "cchc_flow.flows.digest.morning_digest_flow",
 }
 
 
@@ -106,6 +110,8 @@ def planned_deployments(cron: str = DAILY_CRON, timezone: str = TIMEZONE) -> lis
                     timezone,
                 )
             )
+    if get_settings().notify_digests == "morning":  # one for all plans: each unit's digest spans them
+        specs.append(DeploymentSpec(DIGEST, DIGEST, {}, (TAG,), t("deploy.digest", "vi"), MORNING_CRON, timezone))
     return specs
 
 

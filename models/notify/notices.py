@@ -355,11 +355,16 @@ def _values(n: NotificationRow, names: Mapping[str, str | None], lang: str) -> d
     return values
 
 
-def _item(n: NotificationRow, names: Mapping[str, str | None], lang: str) -> DigestItem:
-    d, values = n.details, _values(n, names, lang)
-    expected_key = next(
+def _expected(n: NotificationRow, values: Mapping[str, Any], lang: str) -> str:
+    """What the unit is expected to do about ``n`` (the text says by when)."""
+    key = next(
         k for k in (f"expect.{n.notice}.{n.role}", f"expect.{n.notice}.lead", f"expect.{n.notice}") if k in MESSAGES
     )
+    return t(key, lang, **values)
+
+
+def _item(n: NotificationRow, names: Mapping[str, str | None], lang: str) -> DigestItem:
+    d, values = n.details, _values(n, names, lang)
     heading = t(
         "digest.item" if n.entity == "activity" else "digest.item_other",
         lang,
@@ -373,14 +378,14 @@ def _item(n: NotificationRow, names: Mapping[str, str | None], lang: str) -> Dig
         if d.get("start")
         else t("digest.due", lang, end=day(d.get("end"))),
         t("digest.role", lang, role=t(f"role.{n.role}", lang)),
-        t("digest.expected", lang, text=t(expected_key, lang, **values)),
+        t("digest.expected", lang, text=_expected(n, values, lang)),
     ]
     if files := [original_name(f) for f in d.get("attach") or ()]:
         lines.append(t("digest.attachments", lang, files=", ".join(files)))
     return DigestItem(heading, tuple(line for line in lines if line))
 
 
-def digest_subject(plan_number: str, items: Sequence[NotificationRow], today: date, lang: str) -> str:
+def digest_subject(label: str, items: Sequence[NotificationRow], today: date, lang: str) -> str:
     """What is in the message, counted by kind ("2 việc mới, 1 việc quá hạn"), and the nearest due date to come."""
     counts: dict[str, int] = {}
     for n in items:
@@ -389,10 +394,41 @@ def digest_subject(plan_number: str, items: Sequence[NotificationRow], today: da
     coming = sorted(d for n in items if n.notice in OPEN_NOTICES and (d := n.details.get("end")) and d >= str(today))
     if coming:
         what += " — " + t("digest.nearest", lang, date=day(coming[0]))
-    return t("digest.title", lang, number=plan_number, what=what)
+    return t("digest.title", lang, number=label, what=what)
 
 
 OPEN_NOTICES = ("assigned", "reminder", "returned", "report_reminder")  # notices that ask for something by a date
+LATE_NOTICES = ("overdue", "escalation", "explanation_missing", "report_missing")  # asking for it now: it is late
+TO_DO_NOTICES = (
+    *OPEN_NOTICES,
+    *LATE_NOTICES,
+    "reported",
+    "explanation_asked",
+    "extension_requested",
+    "extension_approved",
+    "extension_refused",
+    "reassigned",
+)  # notices that ask the recipient to act; the others only tell
+
+
+def _pressing(n: NotificationRow) -> tuple[int, str]:
+    """Sort key: what is late first, then by its date (the explanation's or the due date)."""
+    return (0 if n.notice in LATE_NOTICES else 1, str(n.details.get("by") or n.details.get("end") or "9999"))
+
+
+def first_line(items: Sequence[NotificationRow], names: Mapping[str, str | None], lang: str) -> str:
+    """The message's first line: what the unit must do and by when (the most pressing item, and how many more), or
+    that it is for information only."""
+    to_do = sorted((n for n in items if n.notice in TO_DO_NOTICES), key=_pressing)
+    if not to_do:
+        counts: dict[str, int] = {}
+        for n in items:
+            counts[n.notice] = counts.get(n.notice, 0) + 1
+        what = ", ".join(t(f"digest.count.{notice}", lang, n=k) for notice, k in counts.items())
+        return t("digest.first_info", lang, what=what)
+    top = to_do[0]
+    more = t("digest.first_more", lang, n=len(to_do) - 1) if len(to_do) > 1 else ""
+    return t("digest.first", lang, id=top.entity_key, text=_expected(top, _values(top, names, lang), lang), more=more)
 
 
 def compose_digest(
@@ -407,21 +443,59 @@ def compose_digest(
     names: Mapping[str, str | None] | None = None,
     anchors: Sequence[str] = (),
 ) -> Digest:
-    """The one message a unit receives for ``items``: subject, plain text and HTML, in the configured language.
+    """The one message a unit receives for ``items`` of one plan: subject, plain text and HTML, in the configured
+    language.
 
     ``names`` (unit code -> full name) names every unit the way people read it; no command lines: the unit's
     own portal link is its way in. ``anchors`` (the leadership's messages): the history's chain heads, as
     models/store/anchors.py writes them.
     """
+    return _compose(plan_number, [(plan_number, plan_title, items)], unit_code, unit_name, today, lang, names, anchors)
+
+
+def compose_morning_digest(
+    *,
+    unit_code: str,
+    unit_name: str | None,
+    plans: Sequence[tuple[str, str, Sequence[NotificationRow]]],
+    today: date,
+    lang: str | None = None,
+    names: Mapping[str, str | None] | None = None,
+    anchors: Sequence[str] = (),
+) -> Digest:
+    """A unit's morning digest: everything waiting for it, ``plans`` being (number, title, items) each."""
+    lang = lang or current_lang()
+    label = t("digest.morning", lang, date=day(today))
+    return _compose(label, plans, unit_code, unit_name, today, lang, names, anchors)
+
+
+def _compose(
+    label: str,
+    plans: Sequence[tuple[str, str, Sequence[NotificationRow]]],
+    unit_code: str,
+    unit_name: str | None,
+    today: date,
+    lang: str | None,
+    names: Mapping[str, str | None] | None,
+    anchors: Sequence[str],
+) -> Digest:
     lang = lang or current_lang()  # asked once for the whole digest
     names = {**(names or {}), unit_code: unit_name}
+    items = [n for _, _, ns in plans for n in ns]
+    todo = first_line(items, names, lang)
     greeting = t("digest.greeting", lang, unit=unit_label(unit_code, unit_name))
-    plan_line = t("digest.plan", lang, number=plan_number, title=plan_title)
-    entries = [_item(n, names, lang) for n in items]
+    sections = [
+        (t("digest.plan", lang, number=number, title=title), [_item(n, names, lang) for n in ns])
+        for number, title, ns in plans
+    ]
     link = portal_link(unit_code, items)
-    lines = [greeting, plan_line, ""]
-    for i, e in enumerate(entries, 1):
-        lines += [f"{i}. {e.heading}", *(f"   {line}" for line in e.lines), ""]
+    lines = [todo, "", greeting]
+    numbered = 0
+    for plan_line, entries in sections:
+        lines += [plan_line, ""]
+        for e in entries:
+            numbered += 1
+            lines += [f"{numbered}. {e.heading}", *(f"   {line}" for line in e.lines), ""]
     if link:
         lines += [t("digest.portal", lang, url=link), ""]
     if anchors:
@@ -429,9 +503,10 @@ def compose_digest(
     lines.append(t("digest.footer", lang))
     html = _TEMPLATES.get_template("digest.html").render(
         lang=lang,
+        todo=todo,
         greeting=greeting,
-        plan_line=plan_line,
-        items=entries,
+        title=sections[0][0] if len(sections) == 1 else label,
+        sections=sections,
         link=link,
         link_note=t("digest.link_note", lang),
         link_text=t("digest.link_text", lang),
@@ -440,7 +515,7 @@ def compose_digest(
         anchors_heading=t("anchor.heading", lang) if anchors else "",
         anchors=anchors,
     )
-    return Digest(digest_subject(plan_number, items, today, lang), "\n".join(lines), html)
+    return Digest(digest_subject(label, items, today, lang), "\n".join(lines), html)
 
 
 _TEMPLATES = jinja2.Environment(

@@ -613,7 +613,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "period.half": ("6 tháng đầu năm {year}", "first half of {year}"),
     "period.year": ("năm {year}", "{year}"),
+    "digest.first": ("CẦN LÀM — {id}: {text}{more}", "TO DO — {id}: {text}{more}"),
+    "digest.first_more": (" (và {n} việc khác bên dưới)", " (and {n} more below)"),
+    "digest.first_info": ("ĐỂ BIẾT: {what}; không cần làm gì thêm", "FOR INFORMATION: {what}; nothing to do"),
     "digest.greeting": ("Kính gửi: {unit}", "To: {unit}"),
+    "digest.morning": ("Nhắc việc ngày {date}", "Tasks for {date}"),
+    "quiet.hours": (
+        "CCHC_QUIET_HOURS='{text}': cần dạng HH:MM-HH:MM (giờ Việt Nam), ví dụ 17:30-07:30, hoặc off",
+        "CCHC_QUIET_HOURS='{text}': expected HH:MM-HH:MM (Vietnam time), e.g. 17:30-07:30, or off",
+    ),
     "digest.plan": ("Kế hoạch {number}: {title}", "Plan {number}: {title}"),
     "digest.item": ("{headline} — hoạt động {id}, {phase}", "{headline} — activity {id}, {phase}"),
     "digest.window": ("Thời gian thực hiện: {start} – {end} (hạn: {end})", "Window: {start} – {end} (due: {end})"),
@@ -1606,6 +1614,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{title} (Kế hoạch {plan}): chạy khi cần, lập báo cáo và gửi lãnh đạo",
         "{title} (plan {plan}): run on demand; files the report and sends it to the leadership",
     ),
+    "deploy.digest": (
+        "Thư nhắc việc buổi sáng: mỗi đơn vị một thư mỗi ngày làm việc, gồm mọi việc của đơn vị ở mọi kế hoạch",
+        "Morning digests: one message per unit and working day, with all its tasks across all plans",
+    ),
+    "notice.digest_sent": (
+        "Đã gửi thư nhắc việc cho {n} đơn vị: {units}",
+        "Morning digests sent to {n} unit(s): {units}",
+    ),
+    "notice.digest_none": (
+        "Không có thư nhắc việc nào gửi lúc này (giờ nghỉ, ngày nghỉ, đã gửi hôm nay, hoặc không có việc chờ)",
+        "No morning digest to send now (quiet hours, a day off, sent already today, or nothing waiting)",
+    ),
+    "notice.digest_at": (
+        "--at {at}: cần dạng YYYY-MM-DD HH:MM (giờ Việt Nam)",
+        "--at {at}: expected YYYY-MM-DD HH:MM (Vietnam time)",
+    ),
+    "notice.digest_failed": ("{unit}: chưa gửi được tới {routes}", "{unit}: not sent to {routes}"),
     "deploy.reports": (
         "Báo cáo định kỳ của Kế hoạch {plan}, mỗi ngày: nhắc đơn vị chưa nộp, báo danh sách còn thiếu",
         "Periodic reports of plan {plan}, daily: reminds units that have not submitted, lists the missing ones",

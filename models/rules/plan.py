@@ -94,6 +94,7 @@ class Activity:
     funding: str
     lead: tuple[Role, ...]
     partners: tuple[Role, ...]
+    urgent: bool = False  # its messages go out at once, at any hour (not held for the morning digest)
 
     @property
     def short_title(self) -> str:
@@ -368,6 +369,11 @@ def read_plan(path: Path, directory: Directory) -> tuple[Plan, list[Finding]]:
     for name in ("max_extensions", "scores"):  # a plan that does not set them keeps the digest it had before
         if name not in spec.model_fields_set:
             dump.pop(name)
+    for phase_dump in dump["phases"]:  # so does one that marks nothing urgent
+        for content_dump in phase_dump["content"]:
+            for activity_dump in content_dump["activities"]:
+                if not activity_dump["urgent"]:
+                    activity_dump.pop("urgent")
     digest = hashlib.sha256(json.dumps(dump, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
     plan = Plan(
         info=spec.plan,
@@ -472,5 +478,13 @@ def _activity(
     if not ok or window is None or None in lead or None in partners:
         return None
     return Activity(
-        a.id, phase, content, a.text, window, a.funding, tuple(r for r in lead if r), tuple(r for r in partners if r)
+        a.id,
+        phase,
+        content,
+        a.text,
+        window,
+        a.funding,
+        tuple(r for r in lead if r),
+        tuple(r for r in partners if r),
+        a.urgent,
     )

@@ -120,6 +120,7 @@ class ActivitySpec(Spec):
     lead: list[Text] = []
     partners: list[Text] = []
     remarks: list[Text] = []
+    urgent: bool = Field(False, description="its messages go out at once, at any hour, not in the morning digest")
 
 
 class ContentSpec(Spec):

@@ -203,6 +203,7 @@ def _spec(plan: Plan) -> dict[str, Any]:
         "groups": {code: list(members) for code, members in plan.groups.items()},
         "max_extensions": plan.max_extensions,
         "scores": plan.scores,
+        "urgent": sorted(a.key for p in plan.phases for a in p.activities if a.urgent),
     }
 
 

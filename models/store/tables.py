@@ -378,3 +378,17 @@ class WebSessionRow(SQLModel, table=True):
 from cchc_flow.models.store.append_only import guard  # noqa: E402
 
 guard(TransitionRow, DeliveryRow)
+
+
+class DigestRow(SQLModel, table=True):
+    """A unit's morning digest of one day: the unique key lets one sender only send it, however many runs race."""
+
+    __tablename__ = "digest"
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, max_length=100)  # digest|UNIT|YYYY-MM-DD
+    unit: str = Field(foreign_key="unit.code", max_length=32)
+    day: date
+    notification_ids: list[int] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    sender: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
