@@ -87,7 +87,7 @@ def routes() -> apprise.AppriseConfig:
 
 
 @dataclass
-class _UnitJob:
+class UnitJob:
     """One unit's share of a delivery: what was claimed for it, and on which routes it is still missing."""
 
     unit: UnitRow
@@ -142,7 +142,7 @@ def deliver(
                 unit_routes = sorted({r for tag in unit.tags for r in routes_for(config, tag)})
                 witness = code == plan.leadership or any(n.entity == "report" for n in items)
                 jobs.append(
-                    _UnitJob(
+                    UnitJob(
                         unit,
                         items,
                         got.in_doubt,
@@ -170,7 +170,7 @@ def deliver(
         kill_point("claimed")
         workers = min(len(jobs), notify_workers())
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cchc-unit") as pool:
-            waiting = {pool.submit(_send_unit, job, _plan_digest(job, plan, today, names), config) for job in jobs}
+            waiting = {pool.submit(send_unit, job, _plan_digest(job, plan, today, names), config) for job in jobs}
             while waiting:
                 wait(waiting, return_when=FIRST_COMPLETED)
                 answered, waiting = wait(waiting, timeout=RECORD_EVERY)  # the answers that came meanwhile too
@@ -184,7 +184,7 @@ def deliver(
                         flow_run_id,
                     )
                 kill_point("answers-recorded")
-                results += [_result(job) for job in finished]
+                results += [unit_result(job) for job in finished]
     errors = [job.error for job in jobs if job.error is not None]
     if errors:
         raise errors[0]
@@ -215,7 +215,7 @@ def notify_workers() -> int:
 
 
 def _plan_digest(
-    job: _UnitJob, plan: PlanRow, today: date, names: dict[str, str | None]
+    job: UnitJob, plan: PlanRow, today: date, names: dict[str, str | None]
 ) -> Callable[[list[NotificationRow]], Digest]:
     """How one unit's message about one plan is composed."""
     return lambda batch: compose_digest(
@@ -230,9 +230,9 @@ def _plan_digest(
     )
 
 
-def _send_unit(
-    job: _UnitJob, compose: Callable[[list[NotificationRow]], Digest], config: apprise.AppriseConfig
-) -> _UnitJob:
+def send_unit(
+    job: UnitJob, compose: Callable[[list[NotificationRow]], Digest], config: apprise.AppriseConfig
+) -> UnitJob:
     """Compose and send one unit's messages (no database here); outcomes and any error are kept on the job."""
     try:
         for batch, group in _batches(job.items, job.in_doubt, job.routes, job.done, job.outcomes):
@@ -266,7 +266,7 @@ def _send_unit(
     return job
 
 
-def _result(job: _UnitJob) -> UnitDelivery:
+def unit_result(job: UnitJob) -> UnitDelivery:
     outcomes = job.outcomes
     return UnitDelivery(
         job.unit.code,

@@ -18,7 +18,7 @@ from prefect import flow
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
-from cchc_flow.flows.delivery import UnitDelivery, _result, _send_unit, _UnitJob, routes
+from cchc_flow.flows.delivery import UnitDelivery, UnitJob, routes, send_unit, unit_result
 from cchc_flow.models.notify.notices import (
     Digest,
     compose_morning_digest,
@@ -69,7 +69,7 @@ def send_morning_digests(
             by_id = {n.id: n for n in rows}
             unit_rows = {u.code: u for u in s.exec(select(UnitRow).where(UnitRow.code.in_(list(chosen))))}
             names = dict(s.exec(select(UnitRow.code, UnitRow.name)).all())
-            jobs: list[_UnitJob] = []
+            jobs: list[UnitJob] = []
             for code, ids in chosen.items():
                 if not _record_digest(s, code, today, ids, sender):
                     continue  # another sender has today's digest of this unit
@@ -84,7 +84,7 @@ def send_morning_digests(
                 )
                 unit = unit_rows[code]
                 jobs.append(
-                    _UnitJob(
+                    UnitJob(
                         unit,
                         [by_id[i] for i in got.taken],
                         got.in_doubt,
@@ -96,7 +96,7 @@ def send_morning_digests(
             return []
         with ThreadPoolExecutor(max_workers=min(len(jobs), 32), thread_name_prefix="cchc-digest") as pool:
             finished = list(
-                pool.map(lambda job: _send_unit(job, partial(_compose, job, plans, today, names), config), jobs)
+                pool.map(lambda job: send_unit(job, partial(_compose, job, plans, today, names), config), jobs)
             )
         with write_transaction(s):
             record_outcomes(
@@ -109,7 +109,7 @@ def send_morning_digests(
     errors = [job.error for job in jobs if job.error is not None]
     if errors:
         raise errors[0]
-    return sorted((_result(job) for job in finished), key=lambda r: r.unit)
+    return sorted((unit_result(job) for job in finished), key=lambda r: r.unit)
 
 
 def _record_digest(s: Session, unit: str, day: date, ids: list[int], sender: str) -> bool:
@@ -126,7 +126,7 @@ def _record_digest(s: Session, unit: str, day: date, ids: list[int], sender: str
 
 
 def _compose(
-    job: _UnitJob, plans: dict[int, PlanRow], today: date, names: dict[str, str | None], batch: list[NotificationRow]
+    job: UnitJob, plans: dict[int, PlanRow], today: date, names: dict[str, str | None], batch: list[NotificationRow]
 ) -> Digest:
     """One unit's morning message for ``batch``: its items under their plans."""
     by_plan: dict[int, list[NotificationRow]] = {}
