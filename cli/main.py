@@ -327,6 +327,8 @@ def show_phase_summary(summary) -> None:  # type: ignore[no-untyped-def]
     failed = [f"{d.unit}: {', '.join(d.failed_routes)}" for d in summary.deliveries if d.failed_routes]
     unrouted = [d.unit for d in summary.deliveries if d.unrouted]
     out.print(t("phase.delivered", sent=sent, units=len(summary.deliveries), pending=summary.pending))
+    if summary.pending and get_settings().notify_digests == "morning":
+        out.print(t("phase.held_for_digest"))
     for line in failed:
         err.print(f"[yellow]![/] {line}", highlight=False)
     if unrouted:

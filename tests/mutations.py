@@ -169,6 +169,14 @@ REMOVALS: list[Removal] = [
     # --- two runs at once
     Removal(
         TWO_RUNS,
+        "a unit's morning digest not recorded before it is sent",
+        "flows/digest.py",
+        "if not _record_digest(s, code, today, ids, sender):",
+        "if False:",
+        ("tests/test_morning_digest.py",),
+    ),
+    Removal(
+        TWO_RUNS,
         "SQLite's write lock not taken up front",
         "models/store/db.py",
         '"BEGIN IMMEDIATE" if conn.get_execution_options().get("cchc_write") else "BEGIN"',

@@ -46,6 +46,32 @@ def run(plan: str, day: date) -> None:
     deliver(view.plan_id, day)
 
 
+def note(day: date) -> None:
+    """A note for VPB about 1.1.1, queued as the note action queues it."""
+    from cchc_flow.models.notify.notices import enqueue
+    from cchc_flow.models.rules.due import Message, Notice, Role
+    from cchc_flow.models.store.db import session, write_transaction
+    from cchc_flow.models.store.queries import get_plan
+
+    with session() as s, write_transaction(s):
+        plan = get_plan(s, PLAN)
+        details = {"title": "Hội thảo", "end": "2014-12-31", "unit": "TCCB", "text": "Đã gửi danh sách học viên"}
+        message = Message(Notice.NOTE, "VPB", Role.LEAD, 0)
+        assert (
+            enqueue(
+                s,
+                plan_id=plan.id,
+                plan_code=PLAN,
+                entity="activity",
+                entity_key="1.1.1",
+                messages=[message],
+                as_of=day,
+                details=details,
+            )
+            == 1
+        )
+
+
 def by_unit(http: HttpRecorder) -> Counter:
     return Counter(r.path.strip("/").upper() for r in http.requests)
 
@@ -70,7 +96,8 @@ def test_one_morning_digest_per_unit_across_plans(loaded, cli, tmp_path, monkeyp
         assert {"VPB", "TCCB", "T5G"} <= units
         http.clear()
 
-        assert send_morning_digests(pendulum.datetime(2013, 10, 1, 21, 0, tz=TZ)) == []  # at night
+        night = cli("notice", "digest", "--at", "2013-10-01 21:00")  # at night
+        assert "Không có thư nhắc việc nào gửi lúc này" in night.stdout
         assert send_morning_digests(pendulum.datetime(2013, 10, 5, 9, 0, tz=TZ)) == []  # a Saturday
         assert http.requests == [] and rows("select count(*) from digest") == [(0,)]
 
@@ -92,8 +119,11 @@ def test_one_morning_digest_per_unit_across_plans(loaded, cli, tmp_path, monkeyp
         recorded = rows("select notification_ids from digest where unit = 'VPB'")[0][0]
         assert json.loads(recorded) if isinstance(recorded, str) else recorded
 
-        # later the same day: what comes now waits for tomorrow's digest
-        run(PLAN, date(2013, 10, 2))
+        # later the same day: what comes now (a note for VPB) waits for the next working morning's digest
+        note(date(2013, 10, 2))
         http.clear()
         assert send_morning_digests(pendulum.datetime(2013, 10, 2, 10, 0, tz=TZ)) == []
         assert http.requests == []
+        assert [d.unit for d in send_morning_digests(pendulum.datetime(2013, 10, 3, 7, 45, tz=TZ))] == ["VPB"]
+        (message,) = [r.json for r in http.requests]
+        assert message["message"].startswith("ĐỂ BIẾT: 1 ghi chú mới; không cần làm gì thêm")

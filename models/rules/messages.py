@@ -1626,6 +1626,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Không có thư nhắc việc nào gửi lúc này (giờ nghỉ, ngày nghỉ, đã gửi hôm nay, hoặc không có việc chờ)",
         "No morning digest to send now (quiet hours, a day off, sent already today, or nothing waiting)",
     ),
+    "phase.held_for_digest": (
+        "Thông báo còn chờ (trừ việc khẩn) sẽ đi trong thư nhắc việc buổi sáng của mỗi đơn vị (cchc notice digest)",
+        "Pending notifications (but urgent ones) go out in each unit's morning digest (cchc notice digest)",
+    ),
     "notice.digest_at": (
         "--at {at}: cần dạng YYYY-MM-DD HH:MM (giờ Việt Nam)",
         "--at {at}: expected YYYY-MM-DD HH:MM (Vietnam time)",
