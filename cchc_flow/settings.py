@@ -86,7 +86,7 @@ class Settings(BaseSettings):
     )
     quiet_hours: str = Field(
         default="17:30-07:30",
-        pattern=r"^\s*(off|[0-2]?[0-9]:[0-5][0-9]\s*-\s*[0-2]?[0-9]:[0-5][0-9])\s*$",
+        pattern=r"^\s*(off|([01]?[0-9]|2[0-3]):[0-5][0-9]\s*-\s*([01]?[0-9]|2[0-3]):[0-5][0-9])\s*$",
         description="Vietnam time in which no morning digest goes out (`off`: none)",
     )
     days_off: bool = Field(

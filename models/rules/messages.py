@@ -1007,6 +1007,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "các số giây không âm, cách nhau bằng dấu phẩy, ví dụ 2,10 (để trống: không gửi lại)",
         "numbers of seconds, none negative, separated by commas, e.g. 2,10 (empty: no retry)",
     ),
+    "settings.expect.notify_digests": (
+        "run (mỗi lần chạy gửi ngay) hoặc morning (mỗi đơn vị một thư nhắc việc buổi sáng)",
+        "run (each run sends at once) or morning (one morning digest per unit)",
+    ),
+    "settings.expect.quiet_hours": (
+        "giờ bắt đầu-giờ kết thúc dạng HH:MM-HH:MM (giờ Việt Nam), ví dụ 17:30-07:30, hoặc off",
+        "from-to as HH:MM-HH:MM (Vietnam time), e.g. 17:30-07:30, or off",
+    ),
+    "settings.expect.days_off": ("yes hoặc no", "yes or no"),
     "settings.expect.notify_workers": (
         "một số nguyên từ 1 trở lên, ví dụ 128",
         "a whole number of 1 or more, e.g. 128",
