@@ -162,7 +162,7 @@ REMOVALS: list[Removal] = [
         FAILING,
         "units sent to one after the other",
         "flows/delivery.py",
-        'return max(1, int(os.environ.get("CCHC_NOTIFY_WORKERS") or 128))',
+        "return get_settings().notify_workers",
         "return 1",
         ("tests/test_failing_channels.py::test_units_are_sent_to_at_the_same_time",),
     ),
