@@ -286,8 +286,16 @@ def default_shown(field: str) -> str:
 
 
 _active: list[Settings] = []  # use_settings(): a stack, the last one in force
-_built: tuple[tuple[str | None, ...], Settings | list[Problem]] | None = None  # the environment read last, its result
+_built: tuple[tuple[Any, ...], Settings | list[Problem]] | None = None  # the environment read last, its result
 _NAMES = tuple(env_name(f) for f in Settings.model_fields)
+# Whether the environment changed is asked on every call (each message asks for the language): CPython's own store of
+# os.environ answers without encoding each name and value, 0.4 µs for all the names against 35 µs through os.environ
+_STORE = getattr(os.environ, "_data", None)
+_LOOKUP, _KEYS = (
+    (_STORE.get, tuple(os.environ.encodekey(n) for n in _NAMES))
+    if isinstance(_STORE, dict)
+    else (os.environ.get, _NAMES)
+)
 
 
 def get_settings() -> Settings:
@@ -296,7 +304,7 @@ def get_settings() -> Settings:
     global _built
     if _active:
         return _active[-1]
-    key = tuple(map(os.environ.get, _NAMES))
+    key = tuple(map(_LOOKUP, _KEYS))
     built = _built
     if built is None or built[0] != key:
         try:
