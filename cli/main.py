@@ -18,7 +18,7 @@ from rich.tree import Tree
 
 from cchc_flow.models.rules.findings import Finding, InputError
 from cchc_flow.models.rules.messages import t
-from cchc_flow.settings import DEFAULT_UNITS, SettingsInvalid, get_settings
+from cchc_flow.settings import CONFIG_DIR, DEFAULT_UNITS, SettingsInvalid, get_settings
 
 app = typer.Typer(
     help="cchc-flow: kế hoạch truyền thông CCHC thành công việc có theo dõi / "
@@ -113,10 +113,19 @@ def print_findings(findings: list[Finding]) -> None:
         err.print(f"[{colour}]{label}[/]: {f}", highlight=False, soft_wrap=True, markup=True)
 
 
+def plan_file(path: Path) -> Path:
+    """The plan file a user names: a path, or the code of a plan shipped with cchc-flow (byt-3723-2013-2015)."""
+    shipped = CONFIG_DIR / "plans" / f"{path.name}.yaml"
+    if not path.exists() and path.parent == Path() and shipped.is_file():
+        return shipped
+    return path
+
+
 def read_checked(path: Path, units: Path):  # type: ignore[no-untyped-def]
     """Directory and plan read and checked; exits 2 with every error when they are not usable."""
     from cchc_flow.models.rules.plan import read_directory, read_plan
 
+    path = plan_file(path)
     try:
         directory = read_directory(units)
         plan, warnings = read_plan(path, directory)
