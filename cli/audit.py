@@ -32,7 +32,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _day(value: str | None):  # type: ignore[no-untyped-def]
+def _day(value: str | None):
     from cchc_flow.models.rules.calendar import DateError, parse_date
 
     if value is None:
@@ -81,7 +81,7 @@ def history_command(
         err.print(t("history.written", n=n, path=output), highlight=False)
 
 
-def _export(entries, fmt: str, output: Path | None) -> int:  # type: ignore[no-untyped-def]
+def _export(entries, fmt: str, output: Path | None) -> int:
     from cchc_flow.models.reports.history_xlsx import write_xlsx
     from cchc_flow.models.store.history_query import write_csv, write_json
 
@@ -109,7 +109,7 @@ def _notice_label(code: str) -> str:
 TOKENLESS = (NO_TOKEN, DATABASE_OWNER, SYSTEM_ACTOR)  # who acts where no token is needed
 
 
-def actor_text(e) -> str:  # type: ignore[no-untyped-def]
+def actor_text(e) -> str:
     """Who acted, as the history shows it: the token's principal and its label; an act that needs no token says so;
     the name the person typed only as such (unverified)."""
     text = e.actor or ""
@@ -122,7 +122,7 @@ def actor_text(e) -> str:  # type: ignore[no-untyped-def]
     return text
 
 
-def _print_history(plan: str, entries: list, limit: int) -> None:  # type: ignore[type-arg]
+def _print_history(plan: str, entries: list, limit: int) -> None:
     if not entries:
         out.print(t("history.empty"))
         return

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from sqlmodel import col
+
 from cchc_flow.models.rules.calendar import working_day_on_or_after
 from cchc_flow.settings import CONFIG_DIR, DEFAULT_NOTIFY, Settings, build_settings, get_settings, use_settings
 
@@ -346,7 +348,7 @@ def _replay(settings: Settings, advance: Callable[[date], None] | None) -> DemoR
 EXTENSION_STEPS = ("extend", "approve_extension", "refuse_extension")
 
 
-def extension_step(s, officers: dict, step: Step):  # type: ignore[no-untyped-def]
+def extension_step(s, officers: dict, step: Step):
     """A lead unit asks for a later due date ("DATE|reason"), or the coordinator approves or refuses it."""
     from cchc_flow.models.services.extensions import decide_extension, request_extension
 
@@ -432,7 +434,7 @@ def _summary(settings: Settings, plan_code: str) -> dict:
     with session() as s:
         plan = get_plan(s, plan_code)
         phases = {}
-        for phase in s.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id).order_by(PhaseRow.number)):
+        for phase in s.exec(select(PhaseRow).where(col(PhaseRow.plan_id) == plan.id).order_by(col(PhaseRow.number))):
             states = Counter(s.exec(select(ActivityRow.state).where(ActivityRow.phase_id == phase.id)).all())
             phases[phase.number] = {"name": phase.name, "states": dict(sorted(states.items()))}
         reviews = {

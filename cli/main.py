@@ -121,7 +121,7 @@ def plan_file(path: Path) -> Path:
     return path
 
 
-def read_checked(path: Path, units: Path):  # type: ignore[no-untyped-def]
+def read_checked(path: Path, units: Path):
     """Directory and plan read and checked; exits 2 with every error when they are not usable."""
     from cchc_flow.models.rules.plan import read_directory, read_plan
 
@@ -316,7 +316,7 @@ def launch_through_pool(kind: str, plan: str, phase: int | None, as_of: str | No
     return True
 
 
-def show_phase_summary(summary) -> None:  # type: ignore[no-untyped-def]
+def show_phase_summary(summary) -> None:
     """The Rich summary printed at the end of a phase run."""
     table = Table(title=t("phase.summary", phase=summary.phase_name, date=summary.as_of))
     for col in ("col.id", "col.activity", "col.lead", "col.due", "col.state", "col.events", "col.queued"):
@@ -371,7 +371,7 @@ LetterOpt = Annotated[
 AttachOpt = Annotated[list[Path] | None, typer.Option("--attach", help="tệp minh chứng (lặp lại được)")]
 
 
-def late_letter(as_of: str | None, letter: str | None):  # type: ignore[no-untyped-def]
+def late_letter(as_of: str | None, letter: str | None):
     """--as-of with --letter: the coordinator records a step from a letter that arrived late (LateLetter)."""
     from cchc_flow.models.rules.backdating import LateLetter
     from cchc_flow.models.rules.calendar import parse_date
@@ -388,7 +388,7 @@ def _act(
     fn,
     as_of: str | None = None,
     letter: str | None = None,
-    done: str | None = None,  # type: ignore[no-untyped-def]
+    done: str | None = None,
     **kwargs,
 ) -> None:
     """Run a unit or coordinator action today (or from a late letter), deliver what it queued, print the outcome
@@ -928,7 +928,7 @@ def deploy_cmd(
         out.print(t("deploy.removed", n=len(result.removed), names=", ".join(result.removed)), highlight=False)
 
 
-def call_server(fn):  # type: ignore[no-untyped-def]
+def call_server(fn):
     """``fn()``, or exit 1 with a clear message when the Prefect server is down or answers with an error."""
     import httpx
     from prefect.exceptions import PrefectHTTPStatusError

@@ -66,7 +66,7 @@ def notice_list(
     out.print(table)
 
 
-def _coordinator_does(fn, notice_id: int, **kwargs) -> None:  # type: ignore[no-untyped-def]
+def _coordinator_does(fn, notice_id: int, **kwargs) -> None:
     from cchc_flow.cli.main import fail, stated_name
     from cchc_flow.cli.token import principal
     from cchc_flow.models.services.access import ActionRefused

@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 from rich.table import Table
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.text import printable
@@ -146,14 +146,14 @@ def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")
                 "created": _local(r.created_at, TZ),
                 "revoked": _local(r.revoked_at, TZ),
             }
-            for r in s.exec(select(TokenRow).order_by(TokenRow.id))
+            for r in s.exec(select(TokenRow).order_by(col(TokenRow.id)))
         ]
     if fmt == "json":
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table()
-    for col in ("col.token", "col.role", "col.unit", "col.label", "col.created", "col.revoked"):
-        table.add_column(t(col))
+    for key in ("key.token", "key.role", "key.unit", "key.label", "key.created", "key.revoked"):
+        table.add_column(t(key))
     for r in rows:
         table.add_row(
             str(r["id"]),
@@ -166,7 +166,7 @@ def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")
     out.print(table)
 
 
-def _local(value, tz: str) -> str | None:  # type: ignore[no-untyped-def]
+def _local(value, tz: str) -> str | None:
     import pendulum
 
     return pendulum.instance(value).in_tz(tz).to_datetime_string() if value else None

@@ -88,7 +88,7 @@ def _flow_run_id() -> str | None:
     return str(ctx.flow_run.id) if ctx and ctx.flow_run else None
 
 
-def _is_delivery_failure(state) -> bool:  # type: ignore[no-untyped-def]
+def _is_delivery_failure(state) -> bool:
     try:
         state.result()
     except DeliveryFailed:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlmodel import col
+
 from cchc_flow.flows.running.naming import PHASE, REPORTS, REVIEW, TAG, phase_label, reports_label, review_label
 from cchc_flow.settings import get_settings
 
@@ -45,7 +47,7 @@ class DeployResult:
     removed: list[str] = field(default_factory=list)  # full names of cchc deployments of plans no longer active
 
 
-def active_plans(session) -> list[str]:  # type: ignore[no-untyped-def]
+def active_plans(session) -> list[str]:
     """Codes of the loaded plans still running: those whose final review has not been held."""
     from sqlmodel import select
 
@@ -71,7 +73,9 @@ def planned_deployments(cron: str = DAILY_CRON, timezone: str = TIMEZONE) -> lis
     with session() as s:
         for code in active_plans(s):
             plan = get_plan(s, code)
-            phases = s.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id).order_by(PhaseRow.number)).all()
+            phases = s.exec(
+                select(PhaseRow).where(col(PhaseRow.plan_id) == plan.id).order_by(col(PhaseRow.number))
+            ).all()
             for p in phases:
                 label = phase_label(code, p.number)
                 specs.append(

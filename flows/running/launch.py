@@ -40,7 +40,7 @@ def idempotency_key(kind: str, plan: str, phase: int | None, day: str) -> str:
     return f"{plan}/{kind}-{phase}/{day}" if kind != REPORTS else f"{plan}/{REPORTS}/{day}"
 
 
-def pool_deployment(kind: str, plan: str, phase: int | None):  # type: ignore[no-untyped-def]
+def pool_deployment(kind: str, plan: str, phase: int | None):
     """The deployment to run through the pool, or None: no Prefect server configured, or not deployed."""
     from cchc_flow.flows.running.runtime import on_ephemeral_api
 

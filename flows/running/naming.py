@@ -70,7 +70,7 @@ def reports_label(plan: str) -> RunLabel:
         return RunLabel(title, (plan, row.issuer, REPORTS, title))
 
 
-def _phase(s, plan_id: int, number: int):  # type: ignore[no-untyped-def]
+def _phase(s, plan_id: int, number: int):
     from sqlmodel import select
 
     from cchc_flow.models.store.tables import PhaseRow

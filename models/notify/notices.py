@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 import jinja2
 import pendulum
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.due import Message
 from cchc_flow.models.rules.labels import day, period_label, unit_label, units_label
@@ -125,7 +125,7 @@ def unqueued(session: Session, keys: Iterable[str]) -> set[str]:
     wanted = set(keys)
     found: set[str] = set()
     for part in chunks(sorted(wanted)):
-        found.update(session.exec(select(NotificationRow.key).where(NotificationRow.key.in_(part))))
+        found.update(session.exec(select(col(NotificationRow.key)).where(col(NotificationRow.key).in_(part))))
     return wanted - found
 
 
@@ -135,7 +135,7 @@ def chunks(values: Sequence[T], size: int = 5000) -> Iterator[list[T]]:
         yield list(values[i : i + size])
 
 
-def _insert_for(session: Session):  # type: ignore[no-untyped-def]
+def _insert_for(session: Session):
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -147,9 +147,9 @@ def pending(session: Session, plan_id: int, units: Collection[str] | None = None
     """Pending notifications of a plan (of the recipient ``units`` if given), by recipient, oldest first."""
     query = select(NotificationRow).where(NotificationRow.plan_id == plan_id, NotificationRow.status == "pending")
     if units is not None:
-        query = query.where(NotificationRow.recipient.in_(list(units)))
+        query = query.where(col(NotificationRow.recipient).in_(list(units)))
     out: dict[str, list[NotificationRow]] = {}
-    for r in session.exec(query.order_by(NotificationRow.id)).all():
+    for r in session.exec(query.order_by(col(NotificationRow.id))).all():
         out.setdefault(r.recipient, []).append(r)
     return out
 
@@ -196,9 +196,9 @@ def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
             session.execute(
                 sa.update(NotificationRow)
                 .where(
-                    NotificationRow.id.in_(part),
-                    NotificationRow.status == "pending",
-                    sa.or_(NotificationRow.claimed_by.is_(None), NotificationRow.claimed_by == sender),
+                    col(NotificationRow.id).in_(part),
+                    col(NotificationRow.status) == "pending",
+                    sa.or_(col(NotificationRow.claimed_by).is_(None), col(NotificationRow.claimed_by) == sender),
                 )
                 .values(claimed_by=sender, claimed_until=now + LEASE)
                 .returning(NotificationRow.id)
@@ -212,9 +212,9 @@ def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
         r
         for part in chunks(rest)
         for r in session.execute(
-            sa.select(NotificationRow.id, NotificationRow.claimed_by, NotificationRow.claimed_until).where(
-                NotificationRow.id.in_(part), NotificationRow.status == "pending"
-            )
+            sa.select(
+                col(NotificationRow.id), col(NotificationRow.claimed_by), col(NotificationRow.claimed_until)
+            ).where(col(NotificationRow.id).in_(part), col(NotificationRow.status) == "pending")
         )
     ]
     for nid, holder, until in sorted(rows):
@@ -224,7 +224,11 @@ def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
             continue  # another sender is at work on it
         result = session.execute(  # a stale claim: taken over, and what it may have sent is in doubt
             sa.update(NotificationRow)
-            .where(NotificationRow.id == nid, NotificationRow.status == "pending", NotificationRow.claimed_by == holder)
+            .where(
+                NotificationRow.id == nid,
+                col(NotificationRow.status) == "pending",
+                col(NotificationRow.claimed_by) == holder,
+            )
             .values(claimed_by=sender, claimed_until=now + LEASE)
             .execution_options(synchronize_session=False)
         )
@@ -240,8 +244,8 @@ def delivered_routes(session: Session, ids: Sequence[int]) -> dict[int, set[str]
     out: dict[int, set[str]] = {i: set() for i in ids}
     for part in chunks(ids):
         for nid, route in session.execute(
-            sa.select(DeliveryRow.notification_id, DeliveryRow.route).where(
-                DeliveryRow.notification_id.in_(part), DeliveryRow.ok
+            sa.select(col(DeliveryRow.notification_id), col(DeliveryRow.route)).where(
+                col(DeliveryRow.notification_id).in_(part), col(DeliveryRow.ok)
             )
         ):
             out[nid].add(route)
@@ -270,7 +274,7 @@ def record_outcomes(
     Runs in the caller's transaction.
     """
     now = pendulum.now("UTC")
-    done = delivered_routes(session, [n.id for n in notifications])  # type: ignore[misc]
+    done = delivered_routes(session, [n.id for n in notifications])
     attempts: list[dict[str, Any]] = []
     tried: dict[int, list[Outcome]] = {}
     for (nid, route), o in outcomes.items():
@@ -290,27 +294,27 @@ def record_outcomes(
         if o.ok:
             done[nid].add(route)
     if attempts:
-        seal_deliveries(session, attempts, {n.id: n for n in notifications})  # type: ignore[misc]  # locks the chains
+        seal_deliveries(session, attempts, {n.id: n for n in notifications})  # locks the chains
         session.connection().execute(sa.insert(DeliveryRow.__table__), attempts)
     settled: dict[tuple[bool, tuple[tuple[str, Any], ...]], list[int]] = {}  # same new values: one UPDATE
     for n in notifications:
-        mine = tried.get(n.id, [])  # type: ignore[arg-type]
+        mine = tried.get(n.id, [])
         errors = [f"{o.route}: {o.error}" for o in mine if not o.ok]
         values: dict[str, Any] = {"claimed_by": None, "claimed_until": None}
-        wanted = routes.get(n.id, ())  # type: ignore[arg-type]
-        if wanted and set(wanted) <= done[n.id]:  # type: ignore[index]
+        wanted = routes.get(n.id, ())
+        if wanted and set(wanted) <= done[n.id]:
             values.update(status="sent", sent_at=now, last_error=None)
-        elif any(o.doubt and o.route not in done[n.id] for o in mine):  # type: ignore[index]
+        elif any(o.doubt and o.route not in done[n.id] for o in mine):
             values.update(status="doubt", last_error="; ".join(errors))
         elif errors or unrouted_error:
             values["last_error"] = "; ".join(errors) or unrouted_error
-        settled.setdefault((bool(mine), tuple(sorted(values.items()))), []).append(n.id)  # type: ignore[arg-type]
+        settled.setdefault((bool(mine), tuple(sorted(values.items()))), []).append(n.id)
     for (bump, values_), ids in settled.items():
         extra = {"attempts": NotificationRow.attempts + 1} if bump else {}
         for part in chunks(ids):
             session.execute(
                 sa.update(NotificationRow)
-                .where(NotificationRow.id.in_(part))
+                .where(col(NotificationRow.id).in_(part))
                 .values(**dict(values_), **extra)
                 .execution_options(synchronize_session=False)
             )

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.lifecycle import FINAL, TRANSITIONS, Event, State
 from cchc_flow.models.rules.messages import t
@@ -96,13 +96,13 @@ def check_coordinator(
 ) -> str:
     """The coordinator's unit when ``principal`` is the plan's coordinator (``by`` must agree); Refusal otherwise."""
     if principal.role == "auditor":
-        raise Refusal(plan.id, entity, key, state, t("auth.auditor", what=what))  # type: ignore[arg-type]
+        raise Refusal(plan.id, entity, key, state, t("auth.auditor", what=what))
     if not principal.is_coordinator_of(plan):
         raise Refusal(
             plan.id,
             entity,
             key,
-            state,  # type: ignore[arg-type]
+            state,
             t("action.not_coordinator", coordinator=plan.focal_unit, event=what, unit=who(principal)),
         )
     if by and not principal.is_unit(by):
@@ -110,7 +110,7 @@ def check_coordinator(
             plan.id,
             entity,
             key,
-            state,  # type: ignore[arg-type]
+            state,
             t("auth.not_for_unit", who=who(principal), what=what, unit=by.strip().upper(), own=principal.unit),
         )
     return principal.unit  # type: ignore[return-value]
@@ -267,7 +267,9 @@ def check_focal(session: Session, unit: str | None) -> None:
 
 
 def active_coordinators(session: Session) -> list[TokenRow]:
-    return list(session.exec(select(TokenRow).where(TokenRow.role == "coordinator", TokenRow.revoked_at.is_(None))))
+    return list(
+        session.exec(select(TokenRow).where(TokenRow.role == "coordinator", col(TokenRow.revoked_at).is_(None)))
+    )
 
 
 def bootstrapped(session: Session) -> bool:

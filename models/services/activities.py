@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.due import Facts, Parties
 from cchc_flow.models.rules.lifecycle import next_state
@@ -96,7 +96,7 @@ def apply_changes(
     for (old, new), rows in moves.items():
         result = session.execute(
             sa.update(ActivityRow)
-            .where(ActivityRow.id.in_([r.id for r in rows]), ActivityRow.state == old)
+            .where(col(ActivityRow.id).in_([r.id for r in rows]), col(ActivityRow.state) == old)
             .values(state=new)
             .execution_options(synchronize_session=False)
         )
@@ -198,7 +198,7 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
     ).all()
     from cchc_flow.models.services.explanations import open_explanations
 
-    asked = open_explanations(session, plan.id)  # type: ignore[arg-type]
+    asked = open_explanations(session, plan.id)
     views = []
     for id_, key, state, start, planned_end, text, extended_to in rows:
         end = extended_to or planned_end  # the due date in force: an approved extension's

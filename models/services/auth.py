@@ -92,7 +92,7 @@ def add_token(session: Session, role: str, code: str | None, label: str | None) 
     row = TokenRow(token_hash=_hash(token), role=role, unit_code=code if role != "auditor" else None, label=label)
     session.add(row)
     session.flush()
-    return int(row.id), token  # type: ignore[arg-type]
+    return int(row.id), token
 
 
 def revoke_token(session: Session, token_id: int) -> None:

@@ -8,7 +8,7 @@ from datetime import date
 
 import pendulum
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.notify.notices import Outcome, delivered_routes, record_outcomes
 from cchc_flow.models.rules.calendar import TZ
@@ -33,7 +33,7 @@ def _doubtful(session: Session, notice_id: int) -> tuple[NotificationRow, PlanRo
     return n, plan
 
 
-def _in_doubt_for_coordinator(session: Session, principal: Principal, notice_id: int, what: str):  # type: ignore[no-untyped-def]
+def _in_doubt_for_coordinator(session: Session, principal: Principal, notice_id: int, what: str):
     """The notification (still in doubt) and its plan, once the principal is checked to be its coordinator."""
     n, plan = _doubtful(session, notice_id)
     check_coordinator(principal, plan, None, what, entity="notification", key=str(n.id), state=n.status)
@@ -61,7 +61,7 @@ def resend(
         n, plan = _in_doubt_for_coordinator(session, principal, notice_id, what)
         session.execute(
             sa.update(NotificationRow)
-            .where(NotificationRow.id == n.id, NotificationRow.status == "doubt")
+            .where(NotificationRow.id == n.id, col(NotificationRow.status) == "doubt")
             .values(status="pending", claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False)
         )
@@ -99,9 +99,9 @@ def confirm(
         write_transaction(session),
     ):
         n, plan = _in_doubt_for_coordinator(session, principal, notice_id, what)
-        done = delivered_routes(session, [n.id])[n.id]  # type: ignore[list-item,index]
+        done = delivered_routes(session, [n.id])[n.id]
         outcomes = {(n.id, r): Outcome(r, True, None) for r in routes if r not in done}
-        record_outcomes(session, [n], {n.id: routes}, outcomes, None)  # type: ignore[arg-type]
+        record_outcomes(session, [n], {n.id: routes}, outcomes, None)
         record(
             session,
             plan_id=plan.id,
@@ -132,4 +132,4 @@ def notices(session: Session, plan: PlanRow, status: str | None = None) -> list[
     query = select(NotificationRow).where(NotificationRow.plan_id == plan.id)
     if status:
         query = query.where(NotificationRow.status == status)
-    return list(session.exec(query.order_by(NotificationRow.id)))
+    return list(session.exec(query.order_by(col(NotificationRow.id))))

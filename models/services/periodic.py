@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.notify.notices import enqueue
 from cchc_flow.models.rules.backdating import LateLetter
@@ -85,7 +85,7 @@ def periodic_due(
 
 def plan_periods(session: Session, plan: PlanRow) -> list[Period]:
     """The periods of a stored plan, from its signature to the end of its last phase."""
-    end = max(session.exec(select(PhaseRow.window_end).where(PhaseRow.plan_id == plan.id)).all())
+    end = max(session.exec(select(col(PhaseRow.window_end)).where(col(PhaseRow.plan_id) == plan.id)).all())
     units = {u.code: u for u in session.exec(select(UnitRow))}
     resolve = {name: code for code, u in units.items() for name in (code, u.name or code, *u.aliases)}
     return periods(plan.spec.get("reporting", []), plan.signed, end, resolve)
@@ -163,7 +163,7 @@ def submit_report(
                 unit,
                 what,
                 plan_id=plan.id,
-                entity="report",  # type: ignore[arg-type]
+                entity="report",
                 key=f"{p.duty}/{p.label}/{named}",
                 state=None,
             )

@@ -91,7 +91,7 @@ def reassign(
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
         code = check_coordinator(principal, plan, by, what, entity="activity", key=key, state=act.state)
-        now = roles_by_activity(session, plan.id).get(act.id, {"lead": [], "partner": []})  # type: ignore[arg-type]
+        now = roles_by_activity(session, plan.id).get(act.id, {"lead": [], "partner": []})
         old_leads, old_partners = roles_of(session, plan, act)
         renamed = successors(session)  # a former code stands for the unit it is today
         new_leads = now["lead"] if leads is None else list(dict.fromkeys(current_code(c, renamed) for c in leads))
@@ -103,12 +103,12 @@ def reassign(
             state=act.state, leads=new_leads, partners=new_partners, known=known, current=(now["lead"], now["partner"])
         )
         if problem:
-            raise Refusal(plan.id, "activity", key, act.state, t("reassign.refused", id=key, reason=problem))  # type: ignore[arg-type]
+            raise Refusal(plan.id, "activity", key, act.state, t("reassign.refused", id=key, reason=problem))
         session.add(
             ReassignmentRow(
                 plan_id=plan.id,
                 activity_id=act.id,
-                leads=list(new_leads),  # type: ignore[arg-type]
+                leads=list(new_leads),
                 partners=list(new_partners),
                 reason=reason,
                 actor=acted_by(principal)["actor"],
@@ -153,4 +153,4 @@ def reassign(
         )
         relieved = tuple(u for u in (*old_leads, *old_partners) if u not in (*leads_now, *partners_now))
         told += _notify(session, plan, act, "relieved", relieved, Role.LEAD, seq, details, today)
-        return ActionResult(plan.id, key, act.state, tuple(dict.fromkeys(told)))  # type: ignore[arg-type]
+        return ActionResult(plan.id, key, act.state, tuple(dict.fromkeys(told)))

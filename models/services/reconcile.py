@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.notify.notices import notification, queue
 from cchc_flow.models.rules.due import Decision, Facts, decide
@@ -57,7 +57,10 @@ def record_decisions(
         rows = {
             r.key: r
             for r in s.exec(
-                select(ActivityRow).where(ActivityRow.id.in_(wanted)).order_by(ActivityRow.id).with_for_update()
+                select(ActivityRow)
+                .where(col(ActivityRow.id).in_(wanted))
+                .order_by(col(ActivityRow.id))
+                .with_for_update()
             )
         }  # one lock order for every run
         decisions = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pendulum
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.labels import unit_label
@@ -102,19 +102,25 @@ def build_report(session: Session, plan_code: str, phase_number: int, held_on: d
     """The review report of a phase, read from the activities, their history and their evidence."""
     plan = get_plan(session, plan_code)
     phase = get_phase(session, plan, phase_number)
-    contents = session.exec(select(ContentRow).where(ContentRow.phase_id == phase.id).order_by(ContentRow.number)).all()
+    contents = session.exec(
+        select(ContentRow).where(col(ContentRow.phase_id) == phase.id).order_by(col(ContentRow.number))
+    ).all()
     acts = session.exec(
         select(ActivityRow)
         .where(ActivityRow.phase_id == phase.id, ActivityRow.in_plan)
-        .order_by(ActivityRow.content_id, ActivityRow.position)
+        .order_by(col(ActivityRow.content_id), col(ActivityRow.position))
     ).all()
     roles = roles_by_activity(session, plan.id)
     expand = unit_expander(session, plan.id)
     keys = [a.key for a in acts]
     steps = session.exec(
         select(TransitionRow)
-        .where(TransitionRow.plan_id == plan.id, TransitionRow.entity == "activity", TransitionRow.entity_key.in_(keys))
-        .order_by(TransitionRow.id)
+        .where(
+            TransitionRow.plan_id == plan.id,
+            col(TransitionRow.entity) == "activity",
+            col(TransitionRow.entity_key).in_(keys),
+        )
+        .order_by(col(TransitionRow.id))
     ).all()
     days: dict[tuple[str, str], date] = {}
     for s in steps:
@@ -126,7 +132,7 @@ def build_report(session: Session, plan_code: str, phase_number: int, held_on: d
     step_day = {s.id: s.effective_day or s.at.date() for s in steps}
     late = {s.id: s for s in steps if s.letter_ref}  # back-dated from a late letter: shown as such
     evidence: dict[int, list[Evidence]] = {}
-    for e in session.exec(select(EvidenceRow).where(EvidenceRow.plan_id == plan.id).order_by(EvidenceRow.id)):
+    for e in session.exec(select(EvidenceRow).where(col(EvidenceRow.plan_id) == plan.id).order_by(col(EvidenceRow.id))):
         letter = late.get(e.transition_id)  # type: ignore[arg-type]
         evidence.setdefault(e.activity_id, []).append(
             Evidence(
@@ -179,7 +185,7 @@ def build_report(session: Session, plan_code: str, phase_number: int, held_on: d
         parts_of([line for line in all_lines if line.key != phase.review_activity], asked_to_explain(session, plan.id)),
         weights,
         names,
-    )  # type: ignore[arg-type]
+    )
     return ReviewReport(
         scores=tuple(scores),
         score_weights=weights,
@@ -209,15 +215,15 @@ def _explanations(session: Session, keys: dict[int | None, str]) -> tuple[Explan
     rows = session.exec(
         select(ExplanationRow)
         .where(
-            ExplanationRow.activity_id.in_(list(keys)),  # type: ignore[union-attr]
+            col(ExplanationRow.activity_id).in_(list(keys)),
             ExplanationRow.state == "answered",
         )
-        .order_by(ExplanationRow.id)
+        .order_by(col(ExplanationRow.id))
     )
     return tuple(
         ExplanationLine(keys[r.activity_id], r.unit_code, r.asked_on, r.by, r.question, r.answered_on, r.answer or "")
         for r in rows
-    )  # type: ignore[arg-type]
+    )
 
 
 def _totals(unit: str, name: str, lines: list[ActivityLine], as_of: date) -> UnitTotals:

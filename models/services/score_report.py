@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.review_report import ActivityLine
 from cchc_flow.models.rules.scores import Score, parts_of, score_units, weights_of
@@ -23,7 +23,11 @@ def lines_of(
     numbers = (
         [get_phase(session, plan, phase).number]
         if phase is not None
-        else list(session.exec(select(PhaseRow.number).where(PhaseRow.plan_id == plan.id).order_by(PhaseRow.number)))
+        else list(
+            session.exec(
+                select(col(PhaseRow.number)).where(col(PhaseRow.plan_id) == plan.id).order_by(col(PhaseRow.number))
+            )
+        )
     )
     lines = [line for n in numbers for line in build_report(session, plan_code, n, as_of).activities]
     return [line for line in lines if year is None or line.due.year == year]
@@ -34,7 +38,7 @@ def unit_scores(
 ) -> tuple[list[Score], dict[str, float]]:
     """The ranked scores and the weights used."""
     plan = get_plan(session, plan_code)
-    parts = parts_of(lines_of(session, plan_code, as_of, phase, year), asked_to_explain(session, plan.id))  # type: ignore[arg-type]
+    parts = parts_of(lines_of(session, plan_code, as_of, phase, year), asked_to_explain(session, plan.id))
     names = {u.code: u.name or u.code for u in session.exec(select(UnitRow))}
     weights = weights_of(plan.spec)
     return score_units(parts, weights, names), weights

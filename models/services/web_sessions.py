@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import pendulum
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.services.auth import Principal, principal_of
 from cchc_flow.models.store.db import write_transaction
@@ -34,7 +34,7 @@ def open_session(s: Session, principal: Principal, via: str, replaces: str | Non
     now = pendulum.now("UTC")
     with write_transaction(s):
         if replaces:
-            _end(s, WebSessionRow.secret_hash == _hash(replaces), "replaced")
+            _end(s, col(WebSessionRow.secret_hash) == _hash(replaces), "replaced")
         s.add(
             WebSessionRow(
                 secret_hash=_hash(secret),
@@ -55,7 +55,7 @@ def session_principal(s: Session, secret: str | None) -> Principal | None:
         return None
     found = s.exec(
         select(WebSessionRow, TokenRow.revoked_at, TokenRow.role, TokenRow.label)
-        .join(TokenRow, WebSessionRow.token_id == TokenRow.id, isouter=True)
+        .join(TokenRow, col(WebSessionRow.token_id) == col(TokenRow.id), isouter=True)
         .where(WebSessionRow.secret_hash == _hash(secret))
     ).first()
     if found is None:
@@ -71,7 +71,7 @@ def session_principal(s: Session, secret: str | None) -> Principal | None:
 def end_session(s: Session, secret: str, by: str) -> None:
     """End the session ``secret`` (signing out); nothing happens when it has already ended."""
     with write_transaction(s):
-        _end(s, WebSessionRow.secret_hash == _hash(secret), by)
+        _end(s, col(WebSessionRow.secret_hash) == _hash(secret), by)
 
 
 def open_unit_sessions(s: Session) -> list[WebSessionRow]:
@@ -85,15 +85,15 @@ def open_unit_sessions(s: Session) -> list[WebSessionRow]:
                 WebSessionRow.ended_at.is_(None),  # type: ignore[union-attr]
                 WebSessionRow.expires_at > now,
             )
-            .order_by(WebSessionRow.id.desc())
+            .order_by(col(WebSessionRow.id).desc())
         )
-    )  # type: ignore[union-attr]
+    )
 
 
 def end_unit_session(s: Session, session_id: int, by: str) -> bool:
     """End a unit officer's open session by its number (the coordinator's act); False when there is none."""
     with write_transaction(s):
-        return _end(s, sa.and_(WebSessionRow.id == session_id, WebSessionRow.role == "unit"), by) > 0
+        return _end(s, sa.and_(col(WebSessionRow.id) == session_id, col(WebSessionRow.role) == "unit"), by) > 0
 
 
 def _end(s: Session, which: sa.ColumnElement[bool], by: str) -> int:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.store.chain import (
@@ -74,13 +74,13 @@ def seal_deliveries(
     for row in rows:
         n = notifications[row["notification_id"]]
         if n.id not in delivered:
-            delivered[n.id] = {k: getattr(n, k) for k in NOTIFICATION_FIELDS}  # type: ignore[index]
+            delivered[n.id] = {k: getattr(n, k) for k in NOTIFICATION_FIELDS}
         row["plan_id"] = n.plan_id
         if n.plan_id not in heads:
             heads[n.plan_id] = chain_head(session, "delivery", n.plan_id)
         seq, prev = heads[n.plan_id]
         row["seq"], row["prev_hash"] = seq + 1, prev
-        row["row_hash"] = row_hash("delivery", n.plan_id, seq + 1, prev, delivery_content(row, delivered[n.id]))  # type: ignore[index]
+        row["row_hash"] = row_hash("delivery", n.plan_id, seq + 1, prev, delivery_content(row, delivered[n.id]))
         heads[n.plan_id] = (seq + 1, row["row_hash"])
 
 
@@ -136,7 +136,7 @@ def verify(session: Session, plan_code: str | None = None, anchors: Anchors | No
     the end of a chain and a chain re-hashed from an altered row on, which the chain alone cannot show.
     """
     report = VerifyReport(missing_triggers=sorted(missing_triggers(session)))
-    plans = select(PlanRow.id, PlanRow.code).order_by(PlanRow.id)
+    plans = select(col(PlanRow.id), col(PlanRow.code)).order_by(col(PlanRow.id))
     only: int | None = None
     if plan_code is not None:
         from cchc_flow.models.store.queries import get_plan
@@ -265,13 +265,13 @@ def _strays(session: Session, plan_id: int | None) -> list[Break]:
     """The first delivery in no chain (no plan_id: inserted around the code), for one plan or all."""
     query = (
         select(DeliveryRow.id, PlanRow.code)
-        .outerjoin(NotificationRow, NotificationRow.id == DeliveryRow.notification_id)
-        .outerjoin(PlanRow, PlanRow.id == NotificationRow.plan_id)
-        .where(DeliveryRow.plan_id.is_(None))
+        .outerjoin(NotificationRow, col(NotificationRow.id) == col(DeliveryRow.notification_id))
+        .outerjoin(PlanRow, col(PlanRow.id) == col(NotificationRow.plan_id))
+        .where(col(DeliveryRow.plan_id).is_(None))
     )
     if plan_id is not None:
         query = query.where(NotificationRow.plan_id == plan_id)
-    first = session.execute(query.order_by(DeliveryRow.id).limit(1)).first()
+    first = session.execute(query.order_by(col(DeliveryRow.id)).limit(1)).first()
     if first is None:
         return []
     return [Break(first[1] or "—", "delivery", first[0], None, "unsealed", t("audit.stray", id=first[0]))]

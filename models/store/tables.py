@@ -1,4 +1,8 @@
-"""Database tables: the plan as loaded, the units, their roles, and the append-only history."""
+"""Database tables: the plan as loaded, the units, their roles, and the append-only history.
+
+Surrogate keys are typed ``id: int`` with ``default=None``: the database assigns them on insert, and the code only
+reads the id of a row it has stored (flushed), where it is always an int.
+"""
 
 from __future__ import annotations
 
@@ -59,7 +63,7 @@ class UnitRow(SQLModel, table=True):
 class PlanRow(SQLModel, table=True):
     __tablename__ = "plan"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     code: str = Field(unique=True, index=True, max_length=100)
     number: str
     title: str
@@ -76,7 +80,7 @@ class PhaseRow(SQLModel, table=True):
     __tablename__ = "phase"
     __table_args__ = (sa.UniqueConstraint("plan_id", "number"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     number: int
     name: str
@@ -92,7 +96,7 @@ class ContentRow(SQLModel, table=True):
     __tablename__ = "content_item"
     __table_args__ = (sa.UniqueConstraint("phase_id", "number"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     phase_id: int = Field(foreign_key="phase.id", index=True)
     number: int
     title: str
@@ -103,7 +107,7 @@ class ActivityRow(SQLModel, table=True):
     __tablename__ = "activity"
     __table_args__ = (sa.UniqueConstraint("plan_id", "key"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     phase_id: int = Field(foreign_key="phase.id", index=True)
     content_id: int = Field(foreign_key="content_item.id")
@@ -129,7 +133,7 @@ class ExtensionRow(SQLModel, table=True):
 
     __tablename__ = "extension"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     activity_id: int = Field(foreign_key="activity.id", index=True)
     unit_code: str = Field(foreign_key="unit.code", max_length=32)  # the lead unit asking
@@ -150,7 +154,7 @@ class ReassignmentRow(SQLModel, table=True):
 
     __tablename__ = "reassignment"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     activity_id: int = Field(foreign_key="activity.id", index=True)
     leads: list[str] = _json()
@@ -166,7 +170,7 @@ class ExplanationRow(SQLModel, table=True):
 
     __tablename__ = "explanation"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     activity_id: int = Field(foreign_key="activity.id", index=True)
     unit_code: str = Field(foreign_key="unit.code", max_length=32)
@@ -209,7 +213,7 @@ class TransitionRow(SQLModel, table=True):
         sa.Index("ix_transition_run", "plan_id", "flow_run_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     entity: str = Field(max_length=32)
     entity_key: str = Field(max_length=100)
@@ -241,7 +245,7 @@ class NotificationRow(SQLModel, table=True):
         sa.Index("ix_notification_day", "plan_id", "as_of"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     key: str = Field(unique=True, max_length=250)
     entity: str = Field(max_length=32)  # activity, review, report...
@@ -278,7 +282,7 @@ class DeliveryRow(SQLModel, table=True):
         sa.Index("ux_delivery_chain", "plan_id", "seq", unique=True),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     notification_id: int = Field(foreign_key="notification.id", index=True)
     route: str = Field(max_length=500)
     ok: bool
@@ -296,7 +300,7 @@ class EvidenceRow(SQLModel, table=True):
 
     __tablename__ = "evidence"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     activity_id: int = Field(foreign_key="activity.id", index=True)
     unit_code: str = Field(foreign_key="unit.code", max_length=32)
@@ -314,7 +318,7 @@ class ReviewRow(SQLModel, table=True):
     __tablename__ = "review"
     __table_args__ = (sa.UniqueConstraint("plan_id", "phase_number"),)
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     phase_number: int
     kind: str = Field(max_length=16)  # preliminary | final
@@ -330,7 +334,7 @@ class SubmissionRow(SQLModel, table=True):
 
     __tablename__ = "submission"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     plan_id: int = Field(foreign_key="plan.id", index=True)
     duty: str = Field(max_length=100)
     period: str = Field(max_length=16)
@@ -348,7 +352,7 @@ class TokenRow(SQLModel, table=True):
 
     __tablename__ = "token"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     token_hash: str = Field(unique=True, max_length=64)
     role: str = Field(max_length=16)  # unit | coordinator | auditor
     unit_code: str | None = Field(default=None, foreign_key="unit.code", max_length=32)
@@ -363,7 +367,7 @@ class WebSessionRow(SQLModel, table=True):
 
     __tablename__ = "web_session"
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default=None, primary_key=True)
     secret_hash: str = Field(unique=True, max_length=64)
     role: str = Field(max_length=16)  # unit | coordinator | auditor
     unit_code: str | None = Field(default=None, foreign_key="unit.code", max_length=32)

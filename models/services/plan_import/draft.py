@@ -498,7 +498,7 @@ def build_draft(source: Source, directory: Directory, code: str | None = None) -
             for n in (*a["lead"], *a["partners"])
             if directory.resolve(n) and directory.units[directory.resolve(n)[0]].kind == "group"
         }
-    )  # type: ignore[index]
+    )
     spec: dict[str, Any] = {"plan": info}
     if groups:
         spec["groups"] = {g: [] for g in groups}

@@ -21,14 +21,14 @@ def run() -> None:
         _run(connection)
 
 
-def _render_item(type_: str, obj, autogen_context):  # type: ignore[no-untyped-def]
+def _render_item(type_: str, obj, autogen_context):
     """Write our UTCDateTime as the plain column type it stores (migrations must not import models)."""
     if type_ == "type" and isinstance(obj, cchc_flow.models.store.tables.UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

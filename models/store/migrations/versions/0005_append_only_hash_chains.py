@@ -189,7 +189,7 @@ def _chain_existing_rows(conn: sa.Connection) -> None:
     )
 
 
-def _chain(conn: sa.Connection, table: sa.TableClause, columns: list, join, content) -> None:  # type: ignore[no-untyped-def]
+def _chain(conn: sa.Connection, table: sa.TableClause, columns: list, join, content) -> None:
     """Walk ``table`` in (plan_id, id) order, BATCH rows at a time, and store each row's seq and hashes."""
     key = (table.c.plan_id, table.c.id)
     query = sa.select(*key, *columns).order_by(*key).limit(BATCH)
