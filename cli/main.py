@@ -8,7 +8,7 @@ import os
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn, overload
 
 import typer
 from rich.console import Console
@@ -248,6 +248,10 @@ app.add_typer(phase_app, name="phase")
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD hoặc DD/MM/YYYY; mặc định: hôm nay")]
 
 
+@overload
+def as_of_value(value: str) -> str: ...
+@overload
+def as_of_value(value: None) -> None: ...
 def as_of_value(value: str | None) -> str | None:
     """--as-of checked early: a clear error for an unreadable date, ISO text otherwise."""
     from cchc_flow.models.rules.calendar import DateError, parse_date
@@ -726,7 +730,7 @@ def report_status(plan: str, fmt: FormatOpt = "table") -> None:
             done = submitted(s, row.id)
     except UnknownPlan as exc:
         fail(str(exc))
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "period": p.label,
             "due": p.due.isoformat(),
@@ -760,7 +764,7 @@ def units_cmd(units: UnitsOpt = DEFAULT_UNITS, fmt: FormatOpt = "table") -> None
     members = _group_members()
     rows = []
     for u in directory.units.values():
-        row = {
+        row: dict[str, Any] = {
             "code": u.code,
             "name": u.name,
             "english": u.english,

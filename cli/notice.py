@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.markup import escape
@@ -11,6 +12,8 @@ from rich.table import Table
 
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.text import printable
+
+T = TypeVar("T")
 
 notice_app = typer.Typer(
     help="Thông báo: xem, gửi lại hoặc xác nhận thông báo chưa rõ / notifications: list, "
@@ -33,7 +36,7 @@ def notice_list(
 
     try:
         with session() as s:
-            rows = [
+            rows: list[dict[str, Any]] = [
                 {
                     "id": n.id,
                     "entity": n.entity_key,
@@ -66,7 +69,7 @@ def notice_list(
     out.print(table)
 
 
-def _coordinator_does(fn, notice_id: int, **kwargs) -> None:
+def _coordinator_does(fn: Callable[..., T], notice_id: int, **kwargs: Any) -> T:
     from cchc_flow.cli.main import fail, stated_name
     from cchc_flow.cli.token import principal
     from cchc_flow.models.services.access import ActionRefused

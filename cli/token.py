@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -136,7 +136,7 @@ def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")
     from cchc_flow.models.store.tables import TokenRow
 
     with session() as s:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": r.id,
                 "role": r.role,
@@ -152,7 +152,7 @@ def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table()
-    for key in ("key.token", "key.role", "key.unit", "key.label", "key.created", "key.revoked"):
+    for key in ("col.token", "col.role", "col.unit", "col.label", "col.created", "col.revoked"):
         table.add_column(t(key))
     for r in rows:
         table.add_row(

@@ -143,8 +143,16 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSumma
     parties = quote(view.parties)  # quoted: Prefect does not walk through them on every call
     with TagsContext(current_tags=set()):  # the flow run's tags are not the task runs' (README, "Prefect notes")
         # task run names without accents: the run graph cannot draw Vietnamese letters (flows/running/naming.py)
-        decided = [activity_task(a.facts.key, plain(a.title), quote(a.facts), parties, today) for a in view.activities]
-        recorded = record_task.with_options(task_run_name=task_run_name("record"))(quote(view), quote(decided), today)
+        # Prefect unwraps quote() arguments before the task runs; its Task types do not say so
+        decided = [
+            activity_task(a.facts.key, plain(a.title), quote(a.facts), parties, today)  # type: ignore[call-overload]
+            for a in view.activities
+        ]
+        recorded = record_task.with_options(task_run_name=task_run_name("record"))(
+            quote(view),  # type: ignore[call-overload]
+            quote(decided),
+            today,
+        )
         deliveries = deliver_pending(view.plan_id, today)
     outcomes = [
         ActivityOutcome(

@@ -10,6 +10,7 @@ from the wheel; the test checks that it does.
 from __future__ import annotations
 
 import os
+import shutil
 import site
 import subprocess
 import sys
@@ -24,6 +25,8 @@ from endpoints import free_port
 
 pytestmark = pytest.mark.sqlite_only  # one pass is enough: the database is the demo's own SQLite file
 
+SOURCE_FILES = ("pyproject.toml", "README.md")
+SOURCE_FOLDERS = ("cchc_flow", "models", "flows", "cli", "web", "config")
 DATA = (
     "cchc_flow/config/units.yaml",
     "cchc_flow/config/notify.example.yaml",
@@ -46,8 +49,12 @@ def run(*args: str | Path, cwd: Path, env: dict[str, str], timeout: float = 300)
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project built as a wheel, without a setuptools warning."""
-    out = tmp_path_factory.mktemp("wheel")
-    build = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, REPO, cwd=out, env=dict(os.environ))
+    source, out = tmp_path_factory.mktemp("source"), tmp_path_factory.mktemp("wheel")
+    for name in SOURCE_FILES:  # a copy: the build writes build/ and *.egg-info beside the sources, not in the checkout
+        shutil.copy(REPO / name, source / name)
+    for name in SOURCE_FOLDERS:
+        shutil.copytree(REPO / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+    build = run(sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", out, source, cwd=out, env=dict(os.environ))
     assert build.returncode == 0, build.stdout + build.stderr
     assert "Warning" not in build.stdout + build.stderr, build.stdout + build.stderr
     (built,) = out.glob("cchc_flow-*.whl")

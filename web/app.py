@@ -120,9 +120,8 @@ class PortalMiddleware:
                 if asked in LANGS and asked != cookie:
                     jar: SimpleCookie = SimpleCookie()
                     jar[LANG_COOKIE] = asked
-                    jar[LANG_COOKIE].update(
-                        {"path": "/", "max-age": str(365 * 86400), "samesite": "Lax", "httponly": True}
-                    )
+                    jar[LANG_COOKIE].update({"path": "/", "max-age": str(365 * 86400), "samesite": "Lax"})
+                    jar[LANG_COOKIE]["httponly"] = True
                     headers.append((b"set-cookie", jar[LANG_COOKIE].OutputString().encode()))
                 message["headers"] = headers
             await send(message)

@@ -114,7 +114,7 @@ def saved(uploads: list[UploadFile], limit: int) -> Iterator[list[File]]:
     root.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="upload-", dir=root))
     try:
-        paths = []
+        paths: list[File] = []
         for i, (u, name) in enumerate(zip(uploads, names)):
             target = folder / str(i)
             target.mkdir(mode=0o700)

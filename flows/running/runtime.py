@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from uuid import UUID
 
 # Set for a cchc process before Prefect is imported, unless the user set them: no analytics (on an offline machine
 # the telemetry service logs an error on every run), Prefect's own log lines at WARNING (INFO with --verbose), and
@@ -65,7 +66,7 @@ def settle(flow_run_id: str | None) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    flt = FlowRunFilter(id=FlowRunFilterId(any_=[flow_run_id]))
+    flt = FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)]))
     deadline = time.monotonic() + SETTLE_TIMEOUT
     seen, since = -1, time.monotonic()
     with get_client(sync_client=True) as client:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import jinja2
 import pendulum
@@ -17,7 +17,7 @@ from cchc_flow.models.rules.labels import day, period_label, unit_label, units_l
 from cchc_flow.models.rules.messages import MESSAGES, current_lang, t
 from cchc_flow.models.store.attachments import original_name
 from cchc_flow.models.store.audit import seal_deliveries
-from cchc_flow.models.store.tables import DeliveryRow, NotificationRow
+from cchc_flow.models.store.tables import DeliveryRow, NotificationRow, table_of
 
 LEASE = timedelta(minutes=10)
 T = TypeVar("T")
@@ -115,7 +115,7 @@ def queue(session: Session, rows: Sequence[dict[str, Any]]) -> set[str]:
     if fresh:
         insert = _insert_for(session)
         session.connection().execute(
-            insert(NotificationRow.__table__).on_conflict_do_nothing(index_elements=["key"]), fresh
+            insert(table_of(NotificationRow)).on_conflict_do_nothing(index_elements=["key"]), fresh
         )
     return new
 
@@ -136,11 +136,9 @@ def chunks(values: Sequence[T], size: int = 5000) -> Iterator[list[T]]:
 
 
 def _insert_for(session: Session):
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
 def pending(session: Session, plan_id: int, units: Collection[str] | None = None) -> dict[str, list[NotificationRow]]:
@@ -201,7 +199,7 @@ def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
                     sa.or_(col(NotificationRow.claimed_by).is_(None), col(NotificationRow.claimed_by) == sender),
                 )
                 .values(claimed_by=sender, claimed_until=now + LEASE)
-                .returning(NotificationRow.id)
+                .returning(col(NotificationRow.id))
                 .execution_options(synchronize_session=False)
             )
             .scalars()
@@ -222,15 +220,18 @@ def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
             continue
         if until is not None and until >= now and not known_dead(holder):
             continue  # another sender is at work on it
-        result = session.execute(  # a stale claim: taken over, and what it may have sent is in doubt
-            sa.update(NotificationRow)
-            .where(
-                NotificationRow.id == nid,
-                col(NotificationRow.status) == "pending",
-                col(NotificationRow.claimed_by) == holder,
-            )
-            .values(claimed_by=sender, claimed_until=now + LEASE)
-            .execution_options(synchronize_session=False)
+        result = cast(  # a stale claim: taken over, and what it may have sent is in doubt
+            sa.CursorResult,
+            session.execute(
+                sa.update(NotificationRow)
+                .where(
+                    NotificationRow.id == nid,
+                    col(NotificationRow.status) == "pending",
+                    col(NotificationRow.claimed_by) == holder,
+                )
+                .values(claimed_by=sender, claimed_until=now + LEASE)
+                .execution_options(synchronize_session=False)
+            ),
         )
         if result.rowcount:
             out.taken.append(nid)
@@ -295,7 +296,7 @@ def record_outcomes(
             done[nid].add(route)
     if attempts:
         seal_deliveries(session, attempts, {n.id: n for n in notifications})  # locks the chains
-        session.connection().execute(sa.insert(DeliveryRow.__table__), attempts)
+        session.connection().execute(sa.insert(table_of(DeliveryRow)), attempts)
     settled: dict[tuple[bool, tuple[tuple[str, Any], ...]], list[int]] = {}  # same new values: one UPDATE
     for n in notifications:
         mine = tried.get(n.id, [])

@@ -420,8 +420,8 @@ def build_docx(report: ReviewReport, lang: str | None = None) -> Document:
         _para(doc, after=6)
     if report.anchors:  # the history's chain heads when filed: an auditor checks them later (models/store/anchors.py)
         _para(doc, _t("anchor.heading", lang), italic=True, size=10, keep=True, after=0)
-        for line in report.anchors:
-            _para(doc, line, size=9, after=0)
+        for anchor in report.anchors:
+            _para(doc, anchor, size=9, after=0)
     return doc
 
 

@@ -109,7 +109,7 @@ def _family_in(folder: str) -> tuple[str, ...] | None:
 
 def find_font() -> tuple[str, ...]:
     """The (regular, bold, italic, bold italic) font files to write PDFs with; FontMissing when there is none."""
-    candidates = list(FONT_FILES)
+    candidates: list[tuple[str, ...]] = list(FONT_FILES)
     folder = get_settings().pdf_font_dir
     if folder is not None:
         family = _family_in(str(folder))
@@ -171,7 +171,7 @@ def _text(
 def _heading(pdf: FPDF, text: str, level: int, room: float = 30) -> None:
     """A heading, bookmarked, never alone at the foot of a page (``room`` mm must follow it on the page)."""
     if pdf.get_y() + LINE + room > pdf.page_break_trigger:
-        pdf.add_page(orientation=pdf.cur_orientation)
+        pdf.add_page(orientation=pdf.cur_orientation.value)
     pdf.start_section(text, level=level)
     pdf.ln(2)
     _text(pdf, text, style="B", align="L")
@@ -327,8 +327,8 @@ def build_pdf(report: ReviewReport, lang: str | None = None) -> bytes:
         pdf.ln(3)
     if report.anchors:
         _text(pdf, _t("anchor.heading", lang), style="I", size=10, height=5, align="L")
-        for line in report.anchors:
-            _text(pdf, line, size=9, height=4.5, align="L")
+        for anchor in report.anchors:
+            _text(pdf, anchor, size=9, height=4.5, align="L")
     return bytes(pdf.output())
 
 

@@ -72,7 +72,7 @@ class Window:
 
     @property
     def interval(self) -> pendulum.Interval:
-        return pendulum.interval(
+        return pendulum.Interval(
             pendulum.date(self.start.year, self.start.month, self.start.day),
             pendulum.date(self.end.year, self.end.month, self.end.day),
         )

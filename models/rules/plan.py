@@ -65,6 +65,10 @@ class Directory:
         """The unit that ``code`` is today: its successor's successor... (a code never merged or renamed: itself)."""
         return current_code(code, {c: u.successor for c, u in self.units.items() if u.successor})
 
+    def code(self, written: str) -> str:
+        """The code of a unit as a checked plan writes it (KeyError when the directory does not know it)."""
+        return self.written[_norm(written)][0]
+
 
 def current_code(code: str, successors: Mapping[str, str]) -> str:
     """Follow ``successors`` (old code -> the code it was merged into or renamed to) from ``code`` to the end; the

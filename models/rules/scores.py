@@ -8,7 +8,7 @@ their weight off. score = 100 x sum(role x (outcome - extension - explanation)) 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from cchc_flow.models.rules.labels import number, percent, unit_label
@@ -77,7 +77,7 @@ def weights_of(spec: dict) -> dict[str, float]:
     return {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in (spec.get("scores") or {}).items() if v is not None}}
 
 
-def score_units(parts: Iterable[Part], weights: dict[str, float], names: dict[str, str]) -> list[Score]:
+def score_units(parts: Iterable[Part], weights: dict[str, float], names: Mapping[str, str | None]) -> list[Score]:
     """Each unit's score, ranked (highest first; equal scores share a rank; units with nothing counted last)."""
     by_unit: dict[str, list[Part]] = {}
     for p in parts:
@@ -99,7 +99,7 @@ def score_units(parts: Iterable[Part], weights: dict[str, float], names: dict[st
         out.append(
             Score(
                 unit,
-                names.get(unit, unit),
+                names.get(unit) or unit,  # a unit the directory gives no name: its code
                 len(counted),
                 sum(p.status in (Status.DONE_ON_TIME, Status.DONE_LATE) for p in counted),
                 sum(p.status == Status.DONE_ON_TIME for p in counted),

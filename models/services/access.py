@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
+from typing import TypedDict
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -61,13 +62,21 @@ def stated(name: str | None) -> str | None:
     return name[:STATED_MAX] or None
 
 
-def acted_by(principal: Principal, stated_name: str | None = None) -> dict[str, str | None]:
+class Acted(TypedDict):
+    """Who acted, as the history records it (the keywords of cchc_flow.models.store.history.step)."""
+
+    actor: str
+    actor_label: str | None
+    stated_name: str | None
+
+
+def acted_by(principal: Principal, stated_name: str | None = None) -> Acted:
     """Who the history records as acting: the token's principal (role:UNIT #id) and the token's label; the name
     the person typed only as ``stated_name`` (cchc_flow.models.store.history.step's keywords)."""
     return {"actor": who(principal), "actor_label": principal.token_label, "stated_name": stated(stated_name)}
 
 
-def tokenless(stated_name: str | None, actor: str = NO_TOKEN) -> dict[str, str | None]:
+def tokenless(stated_name: str | None, actor: str = NO_TOKEN) -> Acted:
     """Who the history records for an act that needs no token: says so (``actor``), with the name typed beside."""
     return {"actor": actor, "actor_label": None, "stated_name": stated(stated_name)}
 
@@ -341,7 +350,7 @@ def _record_token_step(
     token_id: int,
     label: str | None,
     event: str,
-    actor: dict[str, str | None],
+    actor: Acted,
     source: str,
     note: str,
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import cast
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -94,11 +95,14 @@ def apply_changes(
             state = new
         moves.setdefault((row.state, state), []).append(row)
     for (old, new), rows in moves.items():
-        result = session.execute(
-            sa.update(ActivityRow)
-            .where(col(ActivityRow.id).in_([r.id for r in rows]), col(ActivityRow.state) == old)
-            .values(state=new)
-            .execution_options(synchronize_session=False)
+        result = cast(  # an UPDATE's result is a cursor result (its row count)
+            sa.CursorResult,
+            session.execute(
+                sa.update(ActivityRow)
+                .where(col(ActivityRow.id).in_([r.id for r in rows]), col(ActivityRow.state) == old)
+                .values(state=new)
+                .execution_options(synchronize_session=False)
+            ),
         )
         if result.rowcount != len(rows):
             raise ConcurrentChange(t("transition.concurrent", id=", ".join(r.key for r in rows)))
@@ -183,18 +187,18 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
     expand = unit_expander(session, plan.id)
     roles = roles_by_activity(session, plan.id)
     A = ActivityRow
-    rows = session.exec(
-        select(
-            A.id,
-            A.key,
-            A.state,
-            A.window_start,
-            A.window_end,
-            A.text,  # columns: fewer objects
-            A.extended_to,
+    rows = session.execute(  # sqlmodel's select() is typed for up to four columns
+        sa.select(
+            col(A.id),
+            col(A.key),
+            col(A.state),
+            col(A.window_start),
+            col(A.window_end),
+            col(A.text),  # columns: fewer objects
+            col(A.extended_to),
         )
-        .where(A.phase_id == phase.id, A.in_plan)
-        .order_by(A.content_id, A.position)
+        .where(col(A.phase_id) == phase.id, col(A.in_plan))
+        .order_by(col(A.content_id), col(A.position))
     ).all()
     from cchc_flow.models.services.explanations import open_explanations
 

@@ -37,7 +37,7 @@ def sync_units(session: Session, directory: Directory) -> list[str]:
     existing = {u.code: u for u in session.exec(select(UnitRow))}
     succeeded = []
     for unit in directory.units.values():
-        values = dict(
+        values: dict[str, Any] = dict(
             name=unit.name,
             english=unit.english,
             kind=unit.kind,
@@ -131,13 +131,13 @@ def load_plan(
         if row is not None and row.digest == plan.digest and _groups(session, row.id) == _nonempty(plan.groups):
             return LoadResult("unchanged", row.id)
         created = row is None
-        plan_values = dict(
+        plan_values: dict[str, Any] = dict(
             number=plan.info.number,
             title=plan.info.title,
             issuer=plan.info.issuer,
             signed=plan.info.signed,
-            focal_unit=directory.resolve(plan.info.focal_unit)[0],
-            leadership=directory.resolve(plan.info.leadership)[0],
+            focal_unit=directory.code(plan.info.focal_unit),
+            leadership=directory.code(plan.info.leadership),
             digest=plan.digest,
             spec=_spec(plan),
         )
@@ -243,7 +243,7 @@ def _sync_phases(session: Session, plan_id: int, plan: Plan, created: bool) -> l
     activities = {a.key: a for a in session.exec(select(ActivityRow).where(ActivityRow.plan_id == plan_id))}
     seen: set[str] = set()
     for phase in plan.phases:
-        values = dict(
+        values: dict[str, Any] = dict(
             name=phase.name,
             window_start=phase.window.start,
             window_end=phase.window.end,
@@ -264,7 +264,7 @@ def _sync_phases(session: Session, plan_id: int, plan: Plan, created: bool) -> l
         contents = {c.number: c for c in session.exec(select(ContentRow).where(ContentRow.phase_id == prow.id))}
         for content in phase.contents:
             crow = contents.get(content.number)
-            cvalues = dict(title=content.title, plan_text=content.plan_text)
+            cvalues: dict[str, Any] = dict(title=content.title, plan_text=content.plan_text)
             if crow is None:
                 crow = ContentRow(phase_id=prow.id, number=content.number, **cvalues)
                 session.add(crow)

@@ -18,7 +18,7 @@ from cchc_flow.models.rules.messages import t
 
 def database_name(session: Session) -> str:
     """The name the owner confirms: the SQLite file's name, or the PostgreSQL database's."""
-    url = session.get_bind().url
+    url = session.get_bind().engine.url
     if url.get_backend_name() == "sqlite":
         return Path(url.database or "").name
     return str(session.execute(sa.text("SELECT current_database()")).scalar())
@@ -26,7 +26,7 @@ def database_name(session: Session) -> str:
 
 def owner_problem(session: Session) -> tuple[str, str | None]:
     """(who the database says we are, why that is not its owner, or None when it is)."""
-    url = session.get_bind().url
+    url = session.get_bind().engine.url
     if url.get_backend_name() == "sqlite":
         path = Path(url.database or "")
         owner, uid = path.stat().st_uid, os.getuid()

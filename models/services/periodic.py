@@ -177,10 +177,10 @@ def submit_report(
                 duty=p.duty,
                 period=p.label,
                 unit_code=code,
-                file_name=str(stored["name"]),
-                sha256=str(stored["sha256"]),
-                size=int(stored["size"]),
-                stored_path=str(stored["path"]),
+                file_name=stored["name"],
+                sha256=stored["sha256"],
+                size=stored["size"],
+                stored_path=stored["path"],
                 actor=str(by["actor"]),
             )
         )
@@ -192,7 +192,7 @@ def submit_report(
             key=f"{p.duty}/{p.label}/{code}",
             event="submit",
             source=source,
-            note=f"{stored['name']} sha256 {str(stored['sha256'])[:12]}",
+            note=f"{stored['name']} sha256 {stored['sha256'][:12]}",
             on=day,
             letter_ref=letter.reference if letter else None,
             **by,
@@ -206,9 +206,7 @@ def submit_report(
             entity_key=f"{p.duty}/{p.label}",
             messages=[Message(Notice.REPORT_SUBMITTED, p.to, Role.COORDINATOR, step.id or 0)],
             as_of=today,
-            details=period_details(
-                p, unit=code, file=str(stored["name"]), on_time=on_time, attach=[str(stored["path"])]
-            ),
+            details=period_details(p, unit=code, file=stored["name"], on_time=on_time, attach=[stored["path"]]),
         )
         return plan.id, p, on_time
 

@@ -129,11 +129,13 @@ def build_report(session: Session, plan_code: str, phase_number: int, held_on: d
             days.setdefault((s.entity_key, "assign"), day)
         else:
             days[(s.entity_key, s.event)] = day  # the last report / accept counts
-    step_day = {s.id: s.effective_day or s.at.date() for s in steps}
-    late = {s.id: s for s in steps if s.letter_ref}  # back-dated from a late letter: shown as such
+    step_day: dict[int | None, date] = {s.id: s.effective_day or s.at.date() for s in steps}  # evidence: its step
+    late: dict[int | None, TransitionRow] = {
+        s.id: s for s in steps if s.letter_ref
+    }  # back-dated from a late letter: shown as such
     evidence: dict[int, list[Evidence]] = {}
     for e in session.exec(select(EvidenceRow).where(col(EvidenceRow.plan_id) == plan.id).order_by(col(EvidenceRow.id))):
-        letter = late.get(e.transition_id)  # type: ignore[arg-type]
+        letter = late.get(e.transition_id)
         evidence.setdefault(e.activity_id, []).append(
             Evidence(
                 at=step_day.get(e.transition_id, e.at.date()),
@@ -223,6 +225,7 @@ def _explanations(session: Session, keys: dict[int | None, str]) -> tuple[Explan
     return tuple(
         ExplanationLine(keys[r.activity_id], r.unit_code, r.asked_on, r.by, r.question, r.answered_on, r.answer or "")
         for r in rows
+        if r.answered_on is not None  # always so once answered
     )
 
 

@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.store.audit import CHAINS, MODELS
 
@@ -32,7 +32,10 @@ def anchor_lines(session: Session, plan_id: int, plan_code: str) -> list[str]:
     for chain in CHAINS:
         model = MODELS[chain]
         head = session.execute(
-            select(model.seq, model.row_hash).where(model.plan_id == plan_id).order_by(model.seq.desc()).limit(1)
+            select(col(model.seq), col(model.row_hash))
+            .where(model.plan_id == plan_id)
+            .order_by(col(model.seq).desc())
+            .limit(1)
         ).first()
         if head and head[1]:
             lines.append(f"{TAG} {plan_code} {chain}:{head[0]}:{head[1]}")

@@ -5,7 +5,9 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TypedDict
 
 from cchc_flow.models.rules.messages import t
 from cchc_flow.settings import get_settings
@@ -37,7 +39,7 @@ def short_name(name: str, limit: int) -> str:
     return cut + tail
 
 
-def check_files(files: list[File], limit: int = MAX_BYTES) -> None:
+def check_files(files: Sequence[File], limit: int = MAX_BYTES) -> None:
     """Refuse missing, non-regular or oversized files, and names with control characters, before anything is
     written."""
     from cchc_flow.models.rules.text import ControlCharacters, check_text
@@ -63,7 +65,16 @@ def original_name(stored: str | Path) -> str:
     return rest if sep and len(head) == 64 and all(c in "0123456789abcdef" for c in head) and rest else name
 
 
-def store(file: File, folder: str = "attachments") -> dict[str, object]:
+class Stored(TypedDict):
+    """A stored file: the name its sender gave it, its SHA-256, its size and where it is kept."""
+
+    name: str
+    sha256: str
+    size: int
+    path: str
+
+
+def store(file: File, folder: str = "attachments") -> Stored:
     """Copy the file under CCHC_HOME/<folder>/<sha256[:2]>/ (0600 in 0700 dirs), under its hash and its name cut
     short enough for any file system; returns its whole name, sha256, size and the stored path."""
     path, name = given(file)

@@ -28,11 +28,11 @@ from cchc_flow.models.store.chain import (
     row_hash,
     transition_content,
 )
-from cchc_flow.models.store.tables import DeliveryRow, NotificationRow, PlanRow, TransitionRow
+from cchc_flow.models.store.tables import DeliveryRow, NotificationRow, PlanRow, TransitionRow, table_of
 
 CHAINS = ("transition", "delivery")
 _LOCK_SPACE = {"transition": 0x63630001, "delivery": 0x63630002}  # first key of pg_advisory_xact_lock(int, int)
-MODELS = {"transition": TransitionRow, "delivery": DeliveryRow}
+MODELS: dict[str, type[TransitionRow] | type[DeliveryRow]] = {"transition": TransitionRow, "delivery": DeliveryRow}
 TRIGGERS = {  # what migrations 0005 and 0006 create, per dialect
     "sqlite": {f"{table}_append_only_{op}" for table in CHAINS for op in ("update", "delete", "insert")},
     "postgresql": {f"{table}_{kind}" for table in CHAINS for kind in ("append_only", "no_truncate", "no_overwrite")},
@@ -51,7 +51,10 @@ def chain_head(session: Session, chain: str, plan_id: int) -> tuple[int, str]:
         )
     model = MODELS[chain]
     head = session.execute(
-        select(model.seq, model.row_hash).where(model.plan_id == plan_id).order_by(model.seq.desc()).limit(1)
+        select(col(model.seq), col(model.row_hash))
+        .where(model.plan_id == plan_id)
+        .order_by(col(model.seq).desc())
+        .limit(1)
     ).first()
     return (head[0], head[1]) if head else (0, GENESIS)
 
@@ -156,10 +159,10 @@ def verify(session: Session, plan_code: str | None = None, anchors: Anchors | No
     return report
 
 
-def _rows(session: Session, chain: str, plan_id: int) -> Iterator[Mapping[str, Any]]:
+def _rows(session: Session, chain: str, plan_id: int) -> Iterator[Mapping[Any, Any]]:
     # Core columns (no ORM row processing): verification reads every row
     if chain == "transition":
-        T = TransitionRow.__table__.c
+        T = table_of(TransitionRow).c
         query = (
             sa.select(
                 T.id, T.plan_id, T.seq, T.prev_hash, T.row_hash, *[T[k] for k in TRANSITION_FIELDS + STEP_DETAILS]
@@ -168,7 +171,7 @@ def _rows(session: Session, chain: str, plan_id: int) -> Iterator[Mapping[str, A
             .order_by(T.seq, T.id)
         )
     else:
-        delivery, notification = DeliveryRow.__table__, NotificationRow.__table__
+        delivery, notification = table_of(DeliveryRow), table_of(NotificationRow)
         D, N = delivery.c, notification.c
         query = (
             sa.select(
@@ -226,7 +229,7 @@ def _walk(chain: str, plan: str, plan_id: int, rows: Iterable[Mapping[str, Any]]
                 r["id"],
                 r["seq"],
                 kind,
-                t(key, chain=t(f"chain.{chain}"), plan=plan, id=r["id"], seq=r["seq"], **values),
+                t(key, None, chain=t(f"chain.{chain}"), plan=plan, id=r["id"], seq=r["seq"], **values),
             )
         expected_seq, prev, prev_id = expected_seq + 1, r["row_hash"], r["id"]
         state.rows, state.head = state.rows + 1, prev

@@ -11,12 +11,16 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.store.queries import get_plan
 from cchc_flow.models.store.tables import DeliveryRow, TransitionRow
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.objects import FlowRun
 
 PAGE = 200  # the Prefect API's largest page
 
@@ -60,14 +64,14 @@ def recorded_runs(session: Session, plan_id: int) -> dict[str, tuple[int, int, i
     out: dict[str, tuple[int, int, int]] = {}
     steps = (
         select(T.flow_run_id, sa.func.count(), sa.func.min(T.id))
-        .where(T.plan_id == plan_id, T.flow_run_id.is_not(None))
+        .where(T.plan_id == plan_id, col(T.flow_run_id).is_not(None))
         .group_by(T.flow_run_id)
     )
     for run_id, n, first in session.execute(steps):
         out[run_id] = (n, 0, first)
     sent = (
         select(D.flow_run_id, sa.func.count(), sa.func.min(D.id))
-        .where(D.plan_id == plan_id, D.flow_run_id.is_not(None))
+        .where(D.plan_id == plan_id, col(D.flow_run_id).is_not(None))
         .group_by(D.flow_run_id)
     )
     for run_id, n, first in session.execute(sent):
@@ -119,7 +123,7 @@ def _read_runs(*, tags: list[str] | None = None, ids: Iterable[str] = ()) -> lis
     ids = list(ids)
     if tags is None and not ids:
         return []
-    runs = []
+    runs: list[FlowRun] = []
     with get_client(sync_client=True) as client:
         if tags is not None:
             flt = FlowRunFilter(tags=FlowRunFilterTags(all_=tags))

@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.store.audit import chain_head, seal_transition
-from cchc_flow.models.store.tables import TransitionRow, utc_now
+from cchc_flow.models.store.tables import TransitionRow, table_of, utc_now
 
 
 def prefect_run_ids() -> tuple[str | None, str | None]:
@@ -91,7 +91,7 @@ def append(session: Session, steps: Sequence[Step]) -> None:
         heads[row["plan_id"]] = (row["seq"], row["row_hash"])
     if not steps:
         return
-    table = TransitionRow.__table__
+    table = table_of(TransitionRow)
     ids = (
         session.connection()
         .execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), list(steps))

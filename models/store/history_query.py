@@ -41,6 +41,7 @@ from cchc_flow.models.store.tables import (
     ReassignmentRow,
     TransitionRow,
     UnitRow,
+    table_of,
 )
 
 VN = ZoneInfo(TZ)
@@ -228,7 +229,7 @@ def check_filter(session: Session, f: HistoryFilter) -> None:
 
 def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> list[sa.Select]:
     """The queries whose rows make the steps part, each ordered by (effective day, seq)."""
-    T = TransitionRow.__table__.c  # Core columns: ORM row processing would cost ~4x per row
+    T = table_of(TransitionRow).c  # Core columns: ORM row processing would cost ~4x per row
     base = sa.select(
         T.id,
         T.seq,
@@ -280,7 +281,7 @@ def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> list[sa.S
 def _steps(
     session: Session, plan_id: int, f: HistoryFilter, limit: int | None, url: Callable[[str | None], str | None]
 ) -> Iterator[Entry]:
-    T = TransitionRow.__table__.c
+    T = table_of(TransitionRow).c
     order: tuple[Any, ...] = (T.effective_day, T.seq)
     tune = bool(f.activity or f.unit) and session.get_bind().dialect.name == "sqlite"
     streams = []
@@ -354,7 +355,7 @@ def _steps(
 def _notices(
     session: Session, plan_id: int, f: HistoryFilter, limit: int | None, url: Callable[[str | None], str | None]
 ) -> Iterator[Entry]:
-    delivery, notification = DeliveryRow.__table__, NotificationRow.__table__
+    delivery, notification = table_of(DeliveryRow), table_of(NotificationRow)
     D, N = delivery.c, notification.c
     query = (
         sa.select(

@@ -214,9 +214,9 @@ def report_days(session: Session, plan_id: int) -> dict[str, date]:
     """activity key -> the day its last report counts for (effective_day: a back-dated report, the letter's day)."""
     T = TransitionRow
     rows = session.exec(
-        select(T.entity_key, T.effective_day, T.at)
+        select(col(T.entity_key), col(T.effective_day), col(T.at))
         .where(T.plan_id == plan_id, T.entity == "activity", T.event == "report")
-        .order_by(T.id)
+        .order_by(col(T.id))
     ).all()
     return {key: day or at.date() for key, day, at in rows}
 

@@ -39,6 +39,12 @@ def _json(**kw: Any) -> Any:
     return Field(default_factory=list, sa_column=Column(JSONType, nullable=False), **kw)
 
 
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The Core table of a table model, for bulk reads and writes without ORM rows."""
+    table: sa.Table = model.__table__  # type: ignore[attr-defined]  # SQLModel does not declare __table__ to checkers
+    return table
+
+
 def utc_now() -> datetime:
     import pendulum
 

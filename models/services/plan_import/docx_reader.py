@@ -54,8 +54,8 @@ def _table(tbl, number: int) -> list[Row]:
         tcs = list(tr.iterchildren(_TC))
         spans = []
         for tc in tcs:
-            span = _prop(tc, _TCPR, "w:gridSpan")
-            span = max(int(span), 1) if span and span.isdigit() else 1
+            grid_span = _prop(tc, _TCPR, "w:gridSpan")
+            span = max(int(grid_span), 1) if grid_span and grid_span.isdigit() else 1
             spans.append(span)
             merge = _prop(tc, _TCPR, "w:vMerge")
             continued = merge is not None and merge != "restart"  # <w:vMerge/> means continue

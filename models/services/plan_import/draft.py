@@ -185,7 +185,7 @@ class _Builder:
 
     def appendix(self, header: Header, rows: list[Row], caption: str) -> None:
         cols = header.columns
-        heading = dict(zip(range(len(header.headings)), header.headings, strict=False))
+        heading: dict[int | None, str] = dict(zip(range(len(header.headings)), header.headings, strict=False))
         act_col = cols.get("activity", cols.get("content"))
         content_col = cols.get("content") if "activity" in cols else None
         phase_col = cols.get("phase")
@@ -269,7 +269,7 @@ class _Builder:
         self,
         row: Row,
         cols: dict[str, int],
-        heading: dict[int, str],
+        heading: dict[int | None, str],
         phase: dict[str, Any],
         content: dict[str, Any],
         text: str,
@@ -465,7 +465,7 @@ class _Builder:
         )
         if not leads:
             return ""
-        code = self.directory.resolve(leads.most_common(1)[0][0])[0]  # type: ignore[index]
+        code = self.directory.code(leads.most_common(1)[0][0])
         unit = self.directory.units[code]
         self.note("assumption", "plan.focal_unit", t("imp.focal_assumed", unit=unit.name or code))
         return unit.name or code
@@ -493,10 +493,10 @@ def build_draft(source: Source, directory: Directory, code: str | None = None) -
     info = b.plan_info(code)
     groups = sorted(
         {
-            directory.resolve(n)[0]
+            directory.code(n)
             for a in (a for p in b.phases for c in p["content"] for a in c["activities"])
             for n in (*a["lead"], *a["partners"])
-            if directory.resolve(n) and directory.units[directory.resolve(n)[0]].kind == "group"
+            if directory.resolve(n) and directory.units[directory.code(n)].kind == "group"
         }
     )
     spec: dict[str, Any] = {"plan": info}

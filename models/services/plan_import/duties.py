@@ -46,7 +46,7 @@ def receiver(text: str, directory: Directory) -> str | None:
 
 def duties_from_text(paragraphs: list[str], directory: Directory) -> list[dict]:
     """Each paragraph that says who reports, to whom and before which days of the year."""
-    out = []
+    out: list[dict] = []
     for para in paragraphs:
         if "báo cáo" not in para.casefold():
             continue

@@ -212,7 +212,7 @@ def _chain(conn: sa.Connection, table: sa.TableClause, columns: list, join, cont
                 plan, seq, prev = r["plan_id"], 0, GENESIS
             seq += 1
             chain, body = content({**r, "at": _aware(r["at"])})
-            digest = row_hash(chain, plan, seq, prev, body)
+            digest = row_hash(chain, r["plan_id"], seq, prev, body)
             batch.append({"i": r["id"], "s": seq, "p": prev, "h": digest})
             prev = digest
         conn.execute(update, batch)
