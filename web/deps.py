@@ -18,7 +18,7 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import Depends, Form, Request
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.calendar import today as calendar_today
 from cchc_flow.models.rules.messages import t
@@ -79,7 +79,7 @@ Viewer = Annotated[Principal, Depends(viewer)]
 
 def current_plan(request: Request, s: ReadSession) -> PlanRow:
     """The plan in view: ?plan=, else the one chosen before (session), else the latest loaded."""
-    plans = list(s.exec(select(PlanRow).order_by(PlanRow.id)))
+    plans = list(s.exec(select(PlanRow).order_by(col(PlanRow.id))))
     if not plans:
         raise PortalError(404, t("web.no_plan"))
     request.state.plans = [p.code for p in plans]

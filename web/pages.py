@@ -173,7 +173,7 @@ def allowed_or_refused(request: Request, who: Principal, plan: PlanRow, key: str
     with reading() as s, refusals_recorded(s, who, what, stated_name=None, source="web", today=today(request)):
         activity = facts(s, plan, key)
         if activity is not None:  # an unknown activity: the shared function says so
-            refuse_unless_allowed(who, activity, action, plan_id=plan.id, what=what)  # type: ignore[arg-type]
+            refuse_unless_allowed(who, activity, action, plan_id=plan.id, what=what)
 
 
 def act(request: Request, fn: Callable[..., Any], who: Principal, action: str | None = None, **kwargs: Any) -> Any:

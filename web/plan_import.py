@@ -46,14 +46,14 @@ def coordinator_anywhere(who: Who) -> Principal:
 AnyCoordinator = Annotated[Principal, Depends(coordinator_anywhere)]
 
 
-def _directory():  # type: ignore[no-untyped-def]
+def _directory():
     try:
         return read_directory(DEFAULT_UNITS)
     except InputError as exc:
         raise PortalError(500, str(exc)) from None
 
 
-def _page(request: Request, sha: str, status: int = 200, findings=None, draft: str | None = None) -> Response:  # type: ignore[no-untyped-def]
+def _page(request: Request, sha: str, status: int = 200, findings=None, draft: str | None = None) -> Response:
     try:
         item = stored(sha)
     except ImportRefused as exc:

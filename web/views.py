@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.lifecycle import FINAL, TRANSITIONS, Event
@@ -79,7 +79,7 @@ def periodic(s: Session, plan: PlanRow, unit: str, today: date) -> list[dict[str
     for sub in s.exec(
         select(SubmissionRow)
         .where(SubmissionRow.plan_id == plan.id, SubmissionRow.unit_code == unit)
-        .order_by(SubmissionRow.id)
+        .order_by(col(SubmissionRow.id))
     ):
         sent.setdefault((sub.duty, sub.period), []).append(sub)
     owing: dict[str, tuple[str, ...]] = {}
@@ -108,15 +108,15 @@ def return_reasons(s: Session, plan: PlanRow, keys: list[str]) -> dict[str, tupl
     if not keys:
         return {}
     found = s.exec(
-        select(ActivityRow.key, EvidenceRow, TransitionRow.effective_day)
-        .join(EvidenceRow, EvidenceRow.activity_id == ActivityRow.id)
-        .join(TransitionRow, TransitionRow.id == EvidenceRow.transition_id, isouter=True)
+        select(col(ActivityRow.key), EvidenceRow, col(TransitionRow.effective_day))
+        .join(EvidenceRow, col(EvidenceRow.activity_id) == col(ActivityRow.id))
+        .join(TransitionRow, col(TransitionRow.id) == col(EvidenceRow.transition_id), isouter=True)
         .where(
             ActivityRow.plan_id == plan.id,
             ActivityRow.key.in_(keys),  # type: ignore[attr-defined]
             EvidenceRow.kind == "return",
         )
-        .order_by(EvidenceRow.id)
+        .order_by(col(EvidenceRow.id))
     ).all()
     return {key: (day or ev.at.date(), ev.text or "") for key, ev, day in found}
 
@@ -169,16 +169,20 @@ def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
             .where(
                 TransitionRow.plan_id == plan.id, TransitionRow.entity == "activity", TransitionRow.entity_key == key
             )
-            .order_by(TransitionRow.id)
+            .order_by(col(TransitionRow.id))
         )
     )
-    evidence = list(s.exec(select(EvidenceRow).where(EvidenceRow.activity_id == row.id).order_by(EvidenceRow.id)))
+    evidence = list(
+        s.exec(select(EvidenceRow).where(col(EvidenceRow.activity_id) == row.id).order_by(col(EvidenceRow.id)))
+    )
     reassignment = s.exec(
-        select(ReassignmentRow).where(ReassignmentRow.activity_id == row.id).order_by(ReassignmentRow.id.desc())
-    ).first()  # type: ignore[union-attr]
+        select(ReassignmentRow)
+        .where(col(ReassignmentRow.activity_id) == row.id)
+        .order_by(col(ReassignmentRow.id).desc())
+    ).first()
     returned = return_reasons(s, plan, [key]).get(key) if row.state == "returned" else None
     explanations = list(
-        s.exec(select(ExplanationRow).where(ExplanationRow.activity_id == row.id).order_by(ExplanationRow.id))
+        s.exec(select(ExplanationRow).where(col(ExplanationRow.activity_id) == row.id).order_by(col(ExplanationRow.id)))
     )
     return ActivityPage(
         plan,
@@ -196,7 +200,7 @@ def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
         reassignment,
         returned,
         explanations,
-    )  # type: ignore[arg-type]
+    )
 
 
 def evidence_file(s: Session, evidence_id: int, index: int) -> tuple[EvidenceRow, Path, str]:
@@ -296,30 +300,35 @@ def unit_rates(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
     names = unit_names(s)
     totals: dict[str, list[int]] = {}
     overdue: Counter[str] = Counter()
-    numbers = s.exec(select(PhaseRow.number).where(PhaseRow.plan_id == plan.id).order_by(PhaseRow.number)).all()
+    numbers = s.exec(
+        select(col(PhaseRow.number)).where(col(PhaseRow.plan_id) == plan.id).order_by(col(PhaseRow.number))
+    ).all()
     for n in numbers:
         report = build_report(s, plan.code, n, today)
         for u in report.units:
             acc = totals.setdefault(u.unit, [0] * 6)
-            for i, v in enumerate(
+            for i, count in enumerate(
                 (u.activities, u.accepted, u.reported_on_time, u.reported_late, u.not_reported, u.cancelled)
             ):
-                acc[i] += v
+                acc[i] += count
         for line in report.activities:
             if line.reported is None and not line.completed and line.due < today:
-                for u in line.leads:
-                    overdue[u] += 1
+                for lead in line.leads:
+                    overdue[lead] += 1
     out = []
     for code, v in sorted(totals.items()):
-        u = UnitTotals(code, names.get(code, code), *v, due_unreported=overdue[code])
+        activities, accepted, on_time, late, not_reported, cancelled = v
+        unit = UnitTotals(
+            code, names.get(code, code), activities, accepted, on_time, late, not_reported, cancelled, overdue[code]
+        )
         out.append(
             {
                 "unit": code,
-                "name": u.name,
-                "totals": u,
-                "rate": u.on_time_rate,
+                "name": unit.name,
+                "totals": unit,
+                "rate": unit.on_time_rate,
                 "overdue": overdue[code],
-                "bar": rate_svg(u.on_time_rate),
+                "bar": rate_svg(unit.on_time_rate),
             }
         )
     return out
@@ -335,14 +344,16 @@ def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
     for ev in s.exec(
         select(EvidenceRow)
         .where(
-            EvidenceRow.activity_id.in_([a.id for a in acts]),  # type: ignore[union-attr]
+            col(EvidenceRow.activity_id).in_([a.id for a in acts]),
             EvidenceRow.kind == "report",
         )
-        .order_by(EvidenceRow.id)
+        .order_by(col(EvidenceRow.id))
     ):
         latest[ev.activity_id] = ev
     step_ids = [ev.transition_id for ev in latest.values() if ev.transition_id]
-    steps = {t.id: t for t in s.exec(select(TransitionRow).where(TransitionRow.id.in_(step_ids)))}  # type: ignore[union-attr]
+    steps: dict[int | None, TransitionRow] = {  # by the report's step (None: a report recorded without one)
+        t.id: t for t in s.exec(select(TransitionRow).where(col(TransitionRow.id).in_(step_ids)))
+    }
     out = []
     for a in acts:
         report = latest.get(a.id)
@@ -368,7 +379,7 @@ def reviews(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
     """Each phase's review: held (with its report files) or not, and why it may not be held yet (check_review)."""
     held = {r.phase_number: r for r in s.exec(select(ReviewRow).where(ReviewRow.plan_id == plan.id))}
     out = []
-    for p in s.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id).order_by(PhaseRow.number)):
+    for p in s.exec(select(PhaseRow).where(col(PhaseRow.plan_id) == plan.id).order_by(col(PhaseRow.number))):
         if not p.review_kind:
             continue
         row = held.get(p.number)

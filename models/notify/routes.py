@@ -102,8 +102,9 @@ def _plugin_problems(plugin: apprise.NotifyBase, where: str, shown: str) -> list
 def _whole_file_problems(content: str, urls: list, wheres: list[str]) -> list[str] | None:
     """The problems of a route file found by loading it once, or None when that load cannot vouch for every
     entry (an entry Apprise dropped or complained about): then each entry is loaded alone to say which and why."""
-    entries = [_entry_url(item) for item in urls]
-    if any(u is None or schema_of(u) is None or _options_refused(u) for u in entries):
+    found = [_entry_url(item) for item in urls]
+    entries = [u for u in found if u is not None]
+    if len(entries) < len(found) or any(schema_of(u) is None or _options_refused(u) for u in entries):
         return None
     with captured() as messages:
         try:

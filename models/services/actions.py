@@ -6,6 +6,7 @@ evidence in one transaction, and queues the notifications for whom it concerns.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -32,7 +33,7 @@ from cchc_flow.models.services.access import (  # noqa: F401 (re-exported)
 )
 from cchc_flow.models.services.activities import apply_event, unit_expander
 from cchc_flow.models.services.auth import Principal
-from cchc_flow.models.store.attachments import File, check_files, store
+from cchc_flow.models.store.attachments import File, Stored, check_files, store
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.history import record
 from cchc_flow.models.store.queries import get_plan, roles_by_activity, successors
@@ -137,9 +138,9 @@ def _record_evidence(
     unit: str,
     kind: str,
     text: str,
-    files: list[File],
+    files: Sequence[File],
     step: TransitionRow,
-) -> list[dict]:
+) -> list[Stored]:
     stored = [store(f) for f in files]
     session.add(
         EvidenceRow(
@@ -148,7 +149,7 @@ def _record_evidence(
             unit_code=unit,
             kind=kind,
             text=text,
-            attachments=stored,
+            attachments=[dict(s) for s in stored],
             actor=step.actor,
             transition_id=step.id,
         )
@@ -264,7 +265,7 @@ def _unit_step(
             what,
             plan_id=plan.id,
             entity="activity",
-            key=key,  # type: ignore[arg-type]
+            key=key,
             state=act.state,
         )
     leads, partners = roles_of(session, plan, act)
@@ -279,8 +280,8 @@ def report_done(
     key: str,
     unit: str | None = None,
     evidence: str,
-    attachments: list[File] = (),
-    stated_name: str | None = None,  # type: ignore[assignment]
+    attachments: Sequence[File] = (),
+    stated_name: str | None = None,
     source: str = "cli",
     today: date | None = None,
     letter: LateLetter | None = None,
@@ -302,7 +303,7 @@ def report_done(
         plan, act, code, leads, _, day = _unit_step(session, principal, plan_code, key, unit, what, letter, today)
         facts = ActivityFacts(key, act.state, plan.focal_unit, leads)
         if problem := unit_refusal("report", code, facts):  # no lead in the plan: the coordinator reports for it
-            raise Refusal(plan.id, "activity", key, act.state, problem)  # type: ignore[arg-type]
+            raise Refusal(plan.id, "activity", key, act.state, problem)
         step = apply_event(
             session,
             act,
@@ -327,7 +328,7 @@ def report_done(
             attachments=[s["name"] for s in stored],
         )
         told = _notify(session, plan, act, "reported", (plan.focal_unit,), Role.COORDINATOR, seq, details, today)
-        return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
+        return ActionResult(plan.id, key, act.state, told)
 
 
 def add_note(
@@ -338,8 +339,8 @@ def add_note(
     key: str,
     unit: str | None = None,
     text: str,
-    attachments: list[File] = (),
-    stated_name: str | None = None,  # type: ignore[assignment]
+    attachments: Sequence[File] = (),
+    stated_name: str | None = None,
     source: str = "cli",
     today: date | None = None,
     letter: LateLetter | None = None,
@@ -359,7 +360,7 @@ def add_note(
             session, principal, plan_code, key, unit, what, letter, today
         )
         if problem := unit_refusal("note", code, ActivityFacts(key, act.state, plan.focal_unit, leads, partners)):
-            raise Refusal(plan.id, "activity", key, act.state, problem)  # type: ignore[arg-type]
+            raise Refusal(plan.id, "activity", key, act.state, problem)
         step = record(
             session,
             plan_id=plan.id,
@@ -388,7 +389,7 @@ def add_note(
             _details(session, act, unit=code, text=text),
             today,
         )
-        return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
+        return ActionResult(plan.id, key, act.state, told)
 
 
 def coordinator_decides(
@@ -454,7 +455,7 @@ def coordinator_decides(
             details,
             today,
         )
-        return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
+        return ActionResult(plan.id, key, act.state, told)
 
 
 def _sequence(session: Session, activity: ActivityRow) -> int:

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 
 import pendulum
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.due import Role
 from cchc_flow.models.rules.lifecycle import FINAL, Event
@@ -108,8 +108,10 @@ def limits_of(session: Session, plan: PlanRow, activity: ActivityRow) -> Limits:
 def extensions_of(session: Session, activity_id: int) -> list[ExtensionRow]:
     """Every request on an activity, oldest first."""
     return list(
-        session.exec(select(ExtensionRow).where(ExtensionRow.activity_id == activity_id).order_by(ExtensionRow.id))
-    )  # type: ignore[arg-type]
+        session.exec(
+            select(ExtensionRow).where(col(ExtensionRow.activity_id) == activity_id).order_by(col(ExtensionRow.id))
+        )
+    )
 
 
 def granted_count(rows: list[ExtensionRow]) -> int:
@@ -147,13 +149,13 @@ def request_extension(
             what,
             plan_id=plan.id,
             entity="activity",
-            key=key,  # type: ignore[arg-type]
+            key=key,
             state=act.state,
         )
         leads, _ = roles_of(session, plan, act)
         if problem := unit_refusal("extend", code, ActivityFacts(key, act.state, plan.focal_unit, leads)):
-            raise Refusal(plan.id, "activity", key, act.state, problem)  # type: ignore[arg-type]
-        rows = extensions_of(session, act.id)  # type: ignore[arg-type]
+            raise Refusal(plan.id, "activity", key, act.state, problem)
+        rows = extensions_of(session, act.id)
         problem = extension_problem(
             state=act.state,
             until=until,
@@ -165,13 +167,13 @@ def request_extension(
             beyond_phase=True,
         )  # coordinator's
         if problem:
-            raise Refusal(plan.id, "activity", key, act.state, t("extension.refused", id=key, reason=problem))  # type: ignore[arg-type]
+            raise Refusal(plan.id, "activity", key, act.state, t("extension.refused", id=key, reason=problem))
         session.add(
             ExtensionRow(
                 plan_id=plan.id,
                 activity_id=act.id,
                 unit_code=code,
-                reason=reason,  # type: ignore[arg-type]
+                reason=reason,
                 due_before=act.due,
                 requested_until=until,
             )
@@ -203,7 +205,7 @@ def request_extension(
             details,
             today,
         )
-        return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
+        return ActionResult(plan.id, key, act.state, told)
 
 
 def decide_extension(
@@ -235,10 +237,10 @@ def decide_extension(
         plan = resolve_plan(session, plan_code)
         act = _activity(session, plan, key)
         code = check_coordinator(principal, plan, by, what, entity="activity", key=key, state=act.state)
-        rows = extensions_of(session, act.id)  # type: ignore[arg-type]
+        rows = extensions_of(session, act.id)
         request = next((r for r in rows if r.state == "open"), None)
         if request is None:
-            raise Refusal(plan.id, "activity", key, act.state, t("extension.none_open", id=key))  # type: ignore[arg-type]
+            raise Refusal(plan.id, "activity", key, act.state, t("extension.none_open", id=key))
         leads, partners = roles_of(session, plan, act)
         seq = _sequence(session, act)
         request.decided_at = pendulum.now("UTC")
@@ -262,7 +264,7 @@ def decide_extension(
             told = _notify(
                 session, plan, act, "extension_refused", leads or (plan.focal_unit,), Role.LEAD, seq, details, today
             )
-            return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
+            return ActionResult(plan.id, key, act.state, told)
         new_due = until or request.requested_until
         problem = extension_problem(
             state=act.state,
@@ -275,7 +277,7 @@ def decide_extension(
             beyond_phase=beyond_phase,
         )
         if problem:
-            raise Refusal(plan.id, "activity", key, act.state, t("extension.refused", id=key, reason=problem))  # type: ignore[arg-type]
+            raise Refusal(plan.id, "activity", key, act.state, t("extension.refused", id=key, reason=problem))
         old_due = act.due
         request.state, request.granted_until, request.decision_note = "approved", new_due, note
         request.beyond_phase = beyond_phase and new_due > limits_of(session, plan, act).phase_end
@@ -311,4 +313,4 @@ def decide_extension(
             details,
             today,
         )
-        return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
+        return ActionResult(plan.id, key, act.state, told)

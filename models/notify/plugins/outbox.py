@@ -29,10 +29,10 @@ _KEY_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 class NotifyOutbox(RoutePlugin):
     """Write one message as a JSON file under $CCHC_HOME/outbox/ (read when sending)."""
 
-    service_name = "CCHC outbox"
-    protocol = "outbox"
+    service_name = "CCHC outbox"  # type: ignore[assignment]  # Apprise's base: = None
+    protocol = "outbox"  # type: ignore[assignment]  # Apprise's base: = None
     attachment_support = True  # the names of the attachments are written, not their content
-    templates = ("{schema}://", "{schema}://{unit}")
+    templates = ("{schema}://", "{schema}://{unit}")  # type: ignore[assignment]  # Apprise's base: = None
     template_tokens = dict(
         RoutePlugin.template_tokens,
         unit={"name": _("Unit"), "type": "string", "regex": _UNIT_RE},
@@ -49,7 +49,7 @@ class NotifyOutbox(RoutePlugin):
         self.key: str | None = None
 
     @property
-    def url_identifier(self) -> tuple[str, str]:
+    def url_identifier(self) -> tuple[str, str]:  # type: ignore[override]  # as Apprise's own plugins do
         return (self.protocol, self.unit)
 
     def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
@@ -59,7 +59,11 @@ class NotifyOutbox(RoutePlugin):
         return 1
 
     @staticmethod
-    def parse_url(url: str, verify_host: bool = False, plus_to_space: bool = False) -> dict[str, Any] | None:
+    def parse_url(  # type: ignore[override]  # fewer options than URLBase's, as Apprise's own plugins have
+        url: str,
+        verify_host: bool = False,
+        plus_to_space: bool = False,
+    ) -> dict[str, Any] | None:
         results = RoutePlugin.parse_url(url, verify_host=False, plus_to_space=plus_to_space)
         if results:
             results["unit"] = RoutePlugin.unquote(results["host"] or "")

@@ -29,11 +29,11 @@ _PART_RE = (r"^[^\s/?#]+$", "")
 class NotifyZalo(RoutePlugin):
     """Send a message to one Zalo chat through a Zalo bot."""
 
-    service_name = "Zalo Bot"
-    service_url = "https://bot.zaloplatforms.com/"
-    secure_protocol = "zalo"
+    service_name = "Zalo Bot"  # type: ignore[assignment]  # Apprise's base: = None
+    service_url = "https://bot.zaloplatforms.com/"  # type: ignore[assignment]  # Apprise's base: = None
+    secure_protocol = "zalo"  # type: ignore[assignment]  # Apprise's base: = None
     body_maxlen = ZALO_MAX_CHARS
-    templates = ("{schema}://{bot_token}/{chat_id}",)
+    templates = ("{schema}://{bot_token}/{chat_id}",)  # type: ignore[assignment]  # Apprise's base: = None
     template_tokens = dict(
         RoutePlugin.template_tokens,
         bot_token={"name": _("Bot Token"), "type": "string", "private": True, "required": True, "regex": _PART_RE},
@@ -50,7 +50,7 @@ class NotifyZalo(RoutePlugin):
             raise AppriseImproperlyConfigured(message)
 
     @property
-    def url_identifier(self) -> tuple[str, str]:
+    def url_identifier(self) -> tuple[str, str]:  # type: ignore[override]  # as Apprise's own plugins do
         return (self.secure_protocol, self.bot_token)
 
     def url(self, privacy: bool = False, *args: Any, **kwargs: Any) -> str:
@@ -61,7 +61,11 @@ class NotifyZalo(RoutePlugin):
         return 1
 
     @staticmethod
-    def parse_url(url: str, verify_host: bool = False, plus_to_space: bool = False) -> dict[str, Any] | None:
+    def parse_url(  # type: ignore[override]  # fewer options than URLBase's, as Apprise's own plugins have
+        url: str,
+        verify_host: bool = False,
+        plus_to_space: bool = False,
+    ) -> dict[str, Any] | None:
         results = RoutePlugin.parse_url(url, verify_host=False, plus_to_space=plus_to_space)
         if results:
             path = RoutePlugin.split_path(results["fullpath"])
