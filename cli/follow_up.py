@@ -15,7 +15,7 @@ from cchc_flow.cli.main import AsOfOpt, AttachOpt, PlanOpt, _act, activity_app, 
 from cchc_flow.models.rules.messages import t
 
 
-def _date(value: str, option: str):  # type: ignore[no-untyped-def]
+def _date(value: str, option: str):
     from cchc_flow.models.rules.calendar import DateError, parse_date
 
     try:
@@ -186,7 +186,7 @@ def review_score(
         for cells in sheet.iter_rows(min_row=3, max_row=2 + len(scores)):  # real numbers, shown as Excel's locale does
             cells[8].number_format = cells[9].number_format = "0.0%"
             cells[10].number_format = "0.0"
-        book.save(output)  # type: ignore[arg-type]
+        book.save(output)
         err.print(t("score.written", path=output))
     else:
         table = Table(title=title, caption=formula(weights))

@@ -391,8 +391,8 @@ def build_docx(report: ReviewReport, lang: str | None = None) -> Document:
         _para(doc, formula(report.score_weights, lang), italic=True, size=11, indent=True)
     if report.explanations:
         doc.add_heading(_t("doc.part.explanations", lang, n=next(numbers)), level=1)
-        for line in explanation_lines(report, lang):
-            _para(doc, f"- {line}", indent=True)
+        for explained in explanation_lines(report, lang):
+            _para(doc, f"- {explained}", indent=True)
 
     _para(doc, after=6)
     _signature_block(doc, office, lang)

@@ -292,8 +292,8 @@ def build_pdf(report: ReviewReport, lang: str | None = None) -> bytes:
         _text(pdf, formula(report.score_weights, lang), style="I", size=11, indent=True, height=5)
     if report.explanations:
         _heading(pdf, _t("doc.part.explanations", lang, n=next(numbers)), 0, room=20)
-        for line in explanation_lines(report, lang):
-            _text(pdf, f"- {line}", indent=True)
+        for explained in explanation_lines(report, lang):
+            _text(pdf, f"- {explained}", indent=True)
     pdf.ln(4)
     if pdf.get_y() + 45 > pdf.page_break_trigger:
         pdf.add_page()

@@ -282,10 +282,11 @@ def _succession_findings(doc: YamlDocument, spec: DirectorySpec, units: dict[str
         chain = [u.code]
         while (code := units[chain[-1]].successor) and code in units and code not in chain:
             chain.append(code)
-        circle = frozenset(chain[chain.index(code) :]) if code in chain else None
-        if circle and circle not in circles:  # a circle is reported once, at its first entry
-            circles.add(circle)
-            out.append(doc.finding("error", where, t("directory.cycle", chain=" → ".join([*chain, code]))))
+        if code in chain:
+            circle = frozenset(chain[chain.index(code) :])
+            if circle not in circles:  # a circle is reported once, at its first entry
+                circles.add(circle)
+                out.append(doc.finding("error", where, t("directory.cycle", chain=" → ".join([*chain, code]))))
     return out
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.due import Role
 from cchc_flow.models.rules.messages import t
@@ -69,9 +69,9 @@ def open_explanations(session: Session, plan_id: int) -> dict[int, tuple[tuple[i
     for r in session.exec(
         select(ExplanationRow)
         .where(ExplanationRow.plan_id == plan_id, ExplanationRow.state == "open")
-        .order_by(ExplanationRow.id)
-    ):  # type: ignore[arg-type]
-        out.setdefault(r.activity_id, []).append((r.id, current_code(r.unit_code, now), r.by))  # type: ignore[arg-type]
+        .order_by(col(ExplanationRow.id))
+    ):
+        out.setdefault(r.activity_id, []).append((r.id, current_code(r.unit_code, now), r.by))
     return {k: tuple(v) for k, v in out.items()}
 
 
@@ -110,13 +110,13 @@ def ask_explanation(
             state=act.state, unit=unit, leads=leads, by=by, today=today, already_open=already is not None
         )
         if problem:
-            raise Refusal(plan.id, "activity", key, act.state, t("explain.refused", id=key, reason=problem))  # type: ignore[arg-type]
+            raise Refusal(plan.id, "activity", key, act.state, t("explain.refused", id=key, reason=problem))
         row = ExplanationRow(
             plan_id=plan.id,
             activity_id=act.id,
             unit_code=unit,
             question=question,
-            by=by,  # type: ignore[arg-type]
+            by=by,
             asked_on=today,
         )
         session.add(row)
@@ -137,7 +137,7 @@ def ask_explanation(
         told = _notify(
             session, plan, act, "explanation_asked", (unit,), Role.LEAD, _sequence(session, act), details, today
         )
-        return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
+        return ActionResult(plan.id, key, act.state, told)
 
 
 def give_explanation(
@@ -170,7 +170,7 @@ def give_explanation(
             what,
             plan_id=plan.id,
             entity="activity",
-            key=key,  # type: ignore[arg-type]
+            key=key,
             state=act.state,
         )
         row = session.exec(
@@ -182,7 +182,7 @@ def give_explanation(
         ).first()
         facts = ActivityFacts(key, act.state, plan.focal_unit, (), explaining=frozenset([code] if row else []))
         if problem := unit_refusal("explain", code, facts):
-            raise Refusal(plan.id, "activity", key, act.state, problem)  # type: ignore[arg-type]
+            raise Refusal(plan.id, "activity", key, act.state, problem)
         assert row is not None
         row.state, row.answer, row.answered_on = "answered", text, today
         session.add(row)
@@ -213,4 +213,4 @@ def give_explanation(
             details,
             today,
         )
-        return ActionResult(plan.id, key, act.state, told)  # type: ignore[arg-type]
+        return ActionResult(plan.id, key, act.state, told)

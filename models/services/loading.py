@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.labels import unit_label
 from cchc_flow.models.rules.messages import t
@@ -22,6 +22,9 @@ from cchc_flow.models.store.tables import (
     PlanRow,
     UnitRow,
 )
+
+if TYPE_CHECKING:
+    from cchc_flow.models.services.access import Acted
 
 
 @dataclass
@@ -62,7 +65,7 @@ def sync_units(session: Session, directory: Directory) -> list[str]:
 
 
 def record_successions(
-    session: Session, directory: Directory, codes: list[str], plan_ids: list[int], source: str, actor: dict
+    session: Session, directory: Directory, codes: list[str], plan_ids: list[int], source: str, actor: Acted
 ) -> None:
     """Each merger or renaming new to the database, as a step in the history of each plan (entity ``unit``)."""
     for code in codes:
@@ -125,8 +128,8 @@ def load_plan(
     suffix = f" — {origin}" if origin else ""
     with write_transaction(session):
         succeeded = sync_units(session, directory)
-        stored = list(session.exec(select(PlanRow.id).order_by(PlanRow.id)))
-        record_successions(session, directory, succeeded, stored, source, actor)  # type: ignore[arg-type]
+        stored = list(session.exec(select(col(PlanRow.id)).order_by(col(PlanRow.id))))
+        record_successions(session, directory, succeeded, stored, source, actor)
         row = session.exec(select(PlanRow).where(PlanRow.code == plan.code)).first()
         if row is not None and row.digest == plan.digest and _groups(session, row.id) == _nonempty(plan.groups):
             return LoadResult("unchanged", row.id)

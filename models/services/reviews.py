@@ -147,7 +147,7 @@ def build_report(session: Session, plan_code: str, phase_number: int, held_on: d
                 letter=letter.letter_ref if letter else None,
             )
         )
-    extended = approved_extensions(session, plan.id)  # type: ignore[arg-type]
+    extended = approved_extensions(session, plan.id)
     lines: dict[int, list[ActivityLine]] = {}
     for a in acts:
         r = roles.get(a.id, {"lead": [], "partner": []})

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 
 import pendulum
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.cells import csv_safe
@@ -144,7 +144,7 @@ def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> It
     windows = {
         k: (start, end)
         for k, start, end in session.execute(
-            select(ActivityRow.key, ActivityRow.window_start, ActivityRow.window_end).where(
+            select(col(ActivityRow.key), col(ActivityRow.window_start), col(ActivityRow.window_end)).where(
                 ActivityRow.plan_id == plan_id
             )
         ).tuples()
@@ -153,7 +153,7 @@ def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> It
     now = successors(session)
     reports: dict[str, list[date]] = {}
     for key, day in session.execute(
-        select(TransitionRow.entity_key, TransitionRow.effective_day).where(
+        select(col(TransitionRow.entity_key), col(TransitionRow.effective_day)).where(
             TransitionRow.plan_id == plan_id, TransitionRow.entity == "activity", TransitionRow.event == "report"
         )
     ).tuples():
@@ -187,14 +187,14 @@ def unit_activity_keys(session: Session, plan_id: int, unit: str) -> list[str]:
     groups = [g for g, members in expand_groups(session, plan_id).items() if codes[0] in members]
     rows = session.execute(
         select(ActivityRow.key)
-        .join(ActivityUnitRow, ActivityUnitRow.activity_id == ActivityRow.id)
-        .where(ActivityRow.plan_id == plan_id, ActivityUnitRow.unit_code.in_([*codes, *groups]))
+        .join(ActivityUnitRow, col(ActivityUnitRow.activity_id) == col(ActivityRow.id))
+        .where(col(ActivityRow.plan_id) == plan_id, col(ActivityUnitRow.unit_code).in_([*codes, *groups]))
         .distinct()
     )
     keys = set(rows.scalars())
     for key, leads, partners in session.execute(  # ... and those the coordinator reassigned to it
         select(ActivityRow.key, ReassignmentRow.leads, ReassignmentRow.partners)
-        .join(ReassignmentRow, ReassignmentRow.activity_id == ActivityRow.id)
+        .join(ReassignmentRow, col(ReassignmentRow.activity_id) == col(ActivityRow.id))
         .where(ActivityRow.plan_id == plan_id)
     ):
         if {*codes, *groups} & {*leads, *partners}:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import current_code
@@ -42,9 +42,9 @@ def roles_by_activity(session: Session, plan_id: int, written: bool = False) -> 
     name = ActivityUnitRow.as_written if written else ActivityUnitRow.unit_code
     rows = session.exec(  # columns, not rows: a plan has thousands of them
         select(ActivityUnitRow.activity_id, ActivityUnitRow.role, name)
-        .join(ActivityRow, ActivityRow.id == ActivityUnitRow.activity_id)
+        .join(ActivityRow, col(ActivityRow.id) == col(ActivityUnitRow.activity_id))
         .where(ActivityRow.plan_id == plan_id)
-        .order_by(ActivityUnitRow.activity_id, ActivityUnitRow.position)
+        .order_by(col(ActivityUnitRow.activity_id), col(ActivityUnitRow.position))
     ).all()
     out: dict[int, dict[str, list[str]]] = {}
     for activity_id, role, unit in rows:
@@ -52,8 +52,8 @@ def roles_by_activity(session: Session, plan_id: int, written: bool = False) -> 
     if written:
         return out
     for r in session.exec(  # the coordinator's reassignments: the latest of each activity is in force
-        select(ReassignmentRow).where(ReassignmentRow.plan_id == plan_id).order_by(ReassignmentRow.id)
-    ):  # type: ignore[arg-type]
+        select(ReassignmentRow).where(col(ReassignmentRow.plan_id) == plan_id).order_by(col(ReassignmentRow.id))
+    ):
         out[r.activity_id] = {"lead": list(r.leads), "partner": list(r.partners)}
     now = successors(session)  # a unit merged or renamed in the directory: its work falls to the unit it is today
     if now:
@@ -84,17 +84,19 @@ def former_codes(session: Session, code: str) -> list[str]:
 def plan_as_dict(session: Session, code: str) -> dict[str, Any]:
     """The plan in the documented JSON shape: {"plan": {...}, "phases": [{..., "activities": [...]}]}."""
     plan = get_plan(session, code)
-    phases = session.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id).order_by(PhaseRow.number)).all()
+    phases = session.exec(select(PhaseRow).where(col(PhaseRow.plan_id) == plan.id).order_by(col(PhaseRow.number))).all()
     contents = {
         c.id: c
         for c in session.exec(
-            select(ContentRow).join(PhaseRow, PhaseRow.id == ContentRow.phase_id).where(PhaseRow.plan_id == plan.id)
+            select(ContentRow)
+            .join(PhaseRow, col(PhaseRow.id) == col(ContentRow.phase_id))
+            .where(col(PhaseRow.plan_id) == plan.id)
         )
     }
     acts = session.exec(
         select(ActivityRow)
         .where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)
-        .order_by(ActivityRow.phase_id, ActivityRow.content_id, ActivityRow.position)
+        .order_by(col(ActivityRow.phase_id), col(ActivityRow.content_id), col(ActivityRow.position))
     ).all()
     roles = roles_by_activity(session, plan.id)
     info = dict(plan.spec.get("plan", {}))
@@ -176,9 +178,9 @@ def activities_owed(
     rows = session.exec(
         select(ActivityRow)
         .where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)
-        .order_by(ActivityRow.window_end, ActivityRow.key)
+        .order_by(col(ActivityRow.window_end), col(ActivityRow.key))
     ).all()
-    reported = report_days(session, plan.id)  # type: ignore[arg-type]
+    reported = report_days(session, plan.id)
     out = []
     for a in rows:
         r = roles.get(a.id, {"lead": [], "partner": []})
@@ -228,7 +230,7 @@ def status_of(activity: ActivityRow, today: date, reported: date | None) -> Time
 
 def activity_statuses(session: Session, plan: PlanRow, today: date) -> dict[str, Timeliness]:
     """activity key -> its four-way status as of ``today``."""
-    reported = report_days(session, plan.id)  # type: ignore[arg-type]
+    reported = report_days(session, plan.id)
     rows = session.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)).all()
     return {a.key: status_of(a, today, reported.get(a.key)) for a in rows}
 
@@ -238,18 +240,19 @@ def approved_extensions(session: Session, plan_id: int) -> dict[str, list[tuple[
     granted). The n-th approved request of an activity is its n-th ``extend`` step: both are written together."""
     granted: dict[str, list[date]] = {}
     for key, until in session.exec(
-        select(ActivityRow.key, ExtensionRow.granted_until)  # type: ignore[arg-type]
-        .join(ActivityRow, ActivityRow.id == ExtensionRow.activity_id)
+        select(col(ActivityRow.key), col(ExtensionRow.granted_until))
+        .join(ActivityRow, col(ActivityRow.id) == col(ExtensionRow.activity_id))
         .where(ExtensionRow.plan_id == plan_id, ExtensionRow.state == "approved")
-        .order_by(ExtensionRow.id)
+        .order_by(col(ExtensionRow.id))
     ):
-        granted.setdefault(key, []).append(until)
+        if until is not None:  # always so: an approval grants a date
+            granted.setdefault(key, []).append(until)
     T = TransitionRow
     days: dict[str, list[date]] = {}
     for key, day, at in session.exec(
-        select(T.entity_key, T.effective_day, T.at)
+        select(col(T.entity_key), col(T.effective_day), col(T.at))
         .where(T.plan_id == plan_id, T.entity == "activity", T.event == "extend")
-        .order_by(T.id)
+        .order_by(col(T.id))
     ):
         days.setdefault(key, []).append(day or at.date())
     return {key: list(zip(days.get(key, ()), until)) for key, until in granted.items()}
@@ -259,8 +262,8 @@ def asked_to_explain(session: Session, plan_id: int) -> set[tuple[str, str]]:
     """(activity key, unit) pairs the coordinator asked for an explanation."""
     return set(
         session.exec(
-            select(ActivityRow.key, ExplanationRow.unit_code)  # type: ignore[arg-type]
-            .join(ActivityRow, ActivityRow.id == ExplanationRow.activity_id)
+            select(ActivityRow.key, ExplanationRow.unit_code)
+            .join(ActivityRow, col(ActivityRow.id) == col(ExplanationRow.activity_id))
             .where(ExplanationRow.plan_id == plan_id)
         ).all()
     )
