@@ -12,7 +12,7 @@ from pathlib import Path
 
 import apprise
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.notify import sending
 from cchc_flow.models.notify.notices import (
@@ -128,9 +128,9 @@ def deliver(
             queued = pending(s, plan_id, units)
             if get_settings().notify_digests == "morning":  # the rest waits for the units' morning digests
                 queued = _urgent_only(queued, plan)
-            got = take(s, [n.id for ns in queued.values() for n in ns], sender)  # type: ignore[misc]
+            got = take(s, [n.id for ns in queued.values() for n in ns], sender)
             done = delivered_routes(s, got.taken)
-            unit_rows = {u.code: u for u in s.exec(select(UnitRow).where(UnitRow.code.in_(list(queued))))}
+            unit_rows = {u.code: u for u in s.exec(select(UnitRow).where(col(UnitRow.code).in_(list(queued))))}
             names = dict(s.exec(select(UnitRow.code, UnitRow.name)).all())  # every unit a message may name
             taken = set(got.taken)
             jobs = []
@@ -179,7 +179,7 @@ def deliver(
                     record_outcomes(
                         s,
                         [n for job in finished for n in job.items],
-                        {n.id: job.routes for job in finished for n in job.items},  # type: ignore[misc]
+                        {n.id: job.routes for job in finished for n in job.items},
                         {k: o for job in finished for k, o in job.outcomes.items()},
                         flow_run_id,
                     )
@@ -260,7 +260,7 @@ def send_unit(
             kill_point("sent")
             for r in results.values():
                 for n in batch:
-                    job.outcomes[(n.id, r.route)] = Outcome(r.route, r.ok, r.error)  # type: ignore[index]
+                    job.outcomes[(n.id, r.route)] = Outcome(r.route, r.ok, r.error)
     except Exception as exc:  # recorded by the caller with what was sent before it
         job.error = exc
     return job
@@ -293,7 +293,7 @@ def _batches(
     unit_routes: list[str],
     done: dict[int, set[str]],
     outcomes: dict[tuple[int, str], Outcome],
-):  # type: ignore[no-untyped-def]
+):
     """(notifications, routes) to send together: routes still missing the same items get one message.
 
     Items in doubt keep the grouping of the sender that claimed them (so an outbox repeat has the same key); on
@@ -305,7 +305,7 @@ def _batches(
     for holder, group in groups.items():
         by_items: dict[tuple[int, ...], list[str]] = {}
         for route in unit_routes:
-            missing = tuple(n.id for n in group if route not in done[n.id])  # type: ignore[index]
+            missing = tuple(n.id for n in group if route not in done[n.id])
             if not missing:
                 continue
             if holder is not None and not repeat_is_harmless(route):

@@ -16,7 +16,7 @@ import pendulum
 import sqlalchemy as sa
 from prefect import flow
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.flows.delivery import UnitDelivery, UnitJob, routes, send_unit, unit_result
 from cchc_flow.models.notify.notices import (
@@ -32,7 +32,7 @@ from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.digests import Waiting, digest_key, is_urgent, morning_digests, urgent_activities
 from cchc_flow.models.rules.quiet import Quiet, parse_quiet_hours
 from cchc_flow.models.store.db import session, write_transaction
-from cchc_flow.models.store.tables import DigestRow, NotificationRow, PlanRow, UnitRow
+from cchc_flow.models.store.tables import DigestRow, NotificationRow, PlanRow, UnitRow, table_of
 from cchc_flow.settings import get_settings
 
 
@@ -59,15 +59,15 @@ def send_morning_digests(
         with write_transaction(s):
             query = select(NotificationRow).where(NotificationRow.status == "pending")
             if units is not None:
-                query = query.where(NotificationRow.recipient.in_(list(units)))
-            rows = s.exec(query.order_by(NotificationRow.id)).all()
-            plans = {p.id: p for p in s.exec(select(PlanRow).where(PlanRow.id.in_({n.plan_id for n in rows})))}
+                query = query.where(col(NotificationRow.recipient).in_(list(units)))
+            rows = s.exec(query.order_by(col(NotificationRow.id))).all()
+            plans = {p.id: p for p in s.exec(select(PlanRow).where(col(PlanRow.id).in_({n.plan_id for n in rows})))}
             urgent = {pid: urgent_activities(p.spec) for pid, p in plans.items()}
             waiting = [Waiting(n.id, n.recipient, is_urgent(n.entity, n.entity_key, urgent[n.plan_id])) for n in rows]
             sent_today = set(s.exec(select(DigestRow.unit).where(DigestRow.day == today)))
             chosen = morning_digests(waiting, moment, quiet, sent_today)
             by_id = {n.id: n for n in rows}
-            unit_rows = {u.code: u for u in s.exec(select(UnitRow).where(UnitRow.code.in_(list(chosen))))}
+            unit_rows = {u.code: u for u in s.exec(select(UnitRow).where(col(UnitRow.code).in_(list(chosen))))}
             names = dict(s.exec(select(UnitRow.code, UnitRow.name)).all())
             jobs: list[UnitJob] = []
             for code, ids in chosen.items():
@@ -75,11 +75,11 @@ def send_morning_digests(
                     continue  # another sender has today's digest of this unit
                 got = take(s, ids, sender)
                 if not got.taken:
-                    s.execute(sa.delete(DigestRow).where(DigestRow.key == digest_key(code, today)))
+                    s.execute(sa.delete(DigestRow).where(col(DigestRow.key) == digest_key(code, today)))
                     continue
                 s.execute(
                     sa.update(DigestRow)
-                    .where(DigestRow.key == digest_key(code, today))
+                    .where(col(DigestRow.key) == digest_key(code, today))
                     .values(notification_ids=got.taken)
                 )
                 unit = unit_rows[code]
@@ -102,7 +102,7 @@ def send_morning_digests(
             record_outcomes(
                 s,
                 [n for job in finished for n in job.items],
-                {n.id: job.routes for job in finished for n in job.items},  # type: ignore[misc]
+                {n.id: job.routes for job in finished for n in job.items},
                 {k: o for job in finished for k, o in job.outcomes.items()},
                 flow_run_id,
             )
@@ -117,10 +117,10 @@ def _record_digest(s: Session, unit: str, day: date, ids: list[int], sender: str
     insert = postgresql.insert if s.get_bind().dialect.name == "postgresql" else sqlite.insert
     row = {"key": digest_key(unit, day), "unit": unit, "day": day, "notification_ids": ids, "sender": sender}
     result = s.execute(
-        insert(DigestRow.__table__)
+        insert(table_of(DigestRow))
         .values(**row, created_at=pendulum.now("UTC"))
         .on_conflict_do_nothing(index_elements=["key"])
-        .returning(DigestRow.__table__.c.id)
+        .returning(table_of(DigestRow).c.id)
     )
     return result.first() is not None
 

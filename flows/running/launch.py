@@ -7,6 +7,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
+from uuid import UUID
 
 from cchc_flow.flows.running.naming import PHASE, REPORTS, REVIEW
 from cchc_flow.settings import get_settings
@@ -66,6 +68,7 @@ def run_through_pool(
 
 def start_through_pool(kind: str, plan: str, phase: int | None, as_of: str | None) -> str:
     """Start (or join, same key) the deployment's run for ``as_of`` without waiting: its flow-run id."""
+    from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
 
     from cchc_flow.models.rules.calendar import today
@@ -74,11 +77,14 @@ def start_through_pool(kind: str, plan: str, phase: int | None, as_of: str | Non
     parameters: dict = {"plan": plan, "as_of": day}
     if kind in (PHASE, REVIEW):
         parameters["phase"] = phase
-    run = run_deployment(
-        deployment_name(kind, plan, phase),
-        parameters=parameters,
-        idempotency_key=idempotency_key(kind, plan, phase, day),
-        timeout=0,
+    run = cast(  # called from sync code, run_deployment returns the flow run itself (its type says "or a coroutine")
+        FlowRun,
+        run_deployment(
+            deployment_name(kind, plan, phase),
+            parameters=parameters,
+            idempotency_key=idempotency_key(kind, plan, phase, day),
+            timeout=0,
+        ),
     )
     return str(run.id)
 
@@ -95,8 +101,8 @@ def wait_for_run(
     seen = None
     with get_client(sync_client=True) as client:
         while True:
-            state = client.read_flow_run(flow_run_id).state
-            name = state.name if state else "?"
+            state = client.read_flow_run(UUID(flow_run_id)).state
+            name = state.name if state and state.name else "?"
             if on_state and name != seen:
                 on_state(name)
             seen = name
