@@ -25,6 +25,6 @@ def test_each_deployment_runs_a_flow_of_ours_daily_at_eight_in_asia_ho_chi_minh(
         flow = getattr(importlib.import_module(module), name)
         assert json.loads(json.dumps(d["parameters"])) == d["parameters"]
         flow.validate_parameters(d["parameters"])  # raises if a parameter does not fit the flow
-        daily = [{"cron": "0 8 * * *", "timezone": "Asia/Ho_Chi_Minh"}]
+        daily = [{"cron": "0 8 * * *", "timezone": "Asia/Ho_Chi_Minh", "parameters": {"skip_days_off": True}}]
         assert d["schedules"] == ([] if name == "review_flow" else daily)
         assert d["work_pool"]["name"] == "cchc"

@@ -1,6 +1,14 @@
-"""The Prefect deployments of every active plan, read from the database: one per phase (daily), one for the plan's
-periodic reports (daily) and one per review (no schedule: run on demand). `cchc deploy` writes them through
-Prefect's Python API (or as prefect.yaml) and removes the deployments it wrote for plans no longer active."""
+"""The Prefect deployments of every active plan, read from the database: one per phase and one for the plan's
+periodic reports, on the plan's schedule (default daily at 08:00 Asia/Ho_Chi_Minh), and one per review (no schedule:
+run on demand). `cchc deploy` writes them through Prefect's Python API (or as prefect.yaml) and removes the
+deployments it wrote for plans no longer active.
+
+Working days: the schedule fires every day its cron says, and each scheduled run carries the parameter
+``skip_days_off`` (a schedule's own parameters: runs started by hand, `run_deployment` or the portal do not get it),
+with which the flow ends at once, recording nothing, on a weekend or a Vietnamese public holiday
+(models/rules/calendar.py). A cron expression or an RRule cannot say when Tết or a swapped day off falls (lunar, decided
+year by year) nor which Saturdays are make-up working days; the calendar in the flow can, and a deployment written
+once stays right every year."""
 
 from __future__ import annotations
 
@@ -16,6 +24,7 @@ DAILY_CRON = "0 8 * * *"
 TIMEZONE = "Asia/Ho_Chi_Minh"
 MORNING_CRON = "30 7 * * *"  # the morning digests, before the working day (CCHC_NOTIFY_DIGESTS=morning)
 DIGEST = "morning-digest"
+SCHEDULED = {"skip_days_off": True}  # what a scheduled phase or reports run gets on top of the deployment's parameters
 ENTRYPOINTS = {
     PHASE: "cchc_flow.flows.phase.phase_flow",
     REVIEW: "cchc_flow.flows.review.review_flow",
@@ -35,6 +44,7 @@ class DeploymentSpec:
     description: str
     cron: str | None = DAILY_CRON  # None: no schedule (run on demand)
     timezone: str = TIMEZONE
+    scheduled: dict = field(default_factory=dict)  # parameters the schedule adds to the runs it starts
 
     @property
     def full_name(self) -> str:
@@ -60,8 +70,18 @@ def active_plans(session) -> list[str]:
     return [p.code for p in session.exec(select(PlanRow).order_by(PlanRow.code)) if p.id not in closed]
 
 
-def planned_deployments(cron: str = DAILY_CRON, timezone: str = TIMEZONE) -> list[DeploymentSpec]:
-    """Every deployment the active plans of the database call for (pure reading; nothing is written)."""
+def plan_schedule(spec: dict, cron: str | None = None, timezone: str | None = None) -> tuple[str, str]:
+    """(cron, time zone) of a plan's scheduled runs: its file's ``schedule`` (a plan loaded without one: daily at
+    08:00 Asia/Ho_Chi_Minh), ``cron`` and ``timezone`` given instead when set (`cchc deploy --cron/--timezone`)."""
+    from cchc_flow.models.rules.plan_spec import ScheduleSpec
+
+    schedule = ScheduleSpec.model_validate(spec.get("schedule") or {})
+    return cron or schedule.cron_expression, timezone or schedule.timezone
+
+
+def planned_deployments(cron: str | None = None, timezone: str | None = None) -> list[DeploymentSpec]:
+    """Every deployment the active plans of the database call for (pure reading; nothing is written); ``cron`` and
+    ``timezone`` override every plan's own schedule."""
     from sqlmodel import select
 
     from cchc_flow.models.rules.messages import t
@@ -73,6 +93,7 @@ def planned_deployments(cron: str = DAILY_CRON, timezone: str = TIMEZONE) -> lis
     with session() as s:
         for code in active_plans(s):
             plan = get_plan(s, code)
+            plan_cron, plan_tz = plan_schedule(plan.spec, cron, timezone)
             phases = s.exec(
                 select(PhaseRow).where(col(PhaseRow.plan_id) == plan.id).order_by(col(PhaseRow.number))
             ).all()
@@ -85,8 +106,9 @@ def planned_deployments(cron: str = DAILY_CRON, timezone: str = TIMEZONE) -> lis
                         {"plan": code, "phase": p.number},
                         (TAG, *label.tags),
                         t("deploy.phase", "vi", phase=p.name, plan=plan.number),
-                        cron,
-                        timezone,
+                        plan_cron,
+                        plan_tz,
+                        SCHEDULED,
                     )
                 )
                 if p.review_kind:
@@ -99,7 +121,7 @@ def planned_deployments(cron: str = DAILY_CRON, timezone: str = TIMEZONE) -> lis
                             (TAG, *label.tags),
                             t("deploy.review", "vi", title=label.title, plan=plan.number),
                             None,
-                            timezone,
+                            plan_tz,
                         )
                     )
             label = reports_label(code)
@@ -110,12 +132,15 @@ def planned_deployments(cron: str = DAILY_CRON, timezone: str = TIMEZONE) -> lis
                     {"plan": code},
                     (TAG, *label.tags),
                     t("deploy.reports", "vi", plan=plan.number),
-                    cron,
-                    timezone,
+                    plan_cron,
+                    plan_tz,
+                    SCHEDULED,
                 )
             )
     if get_settings().notify_digests == "morning":  # one for all plans: each unit's digest spans them
-        specs.append(DeploymentSpec(DIGEST, DIGEST, {}, (TAG,), t("deploy.digest", "vi"), MORNING_CRON, timezone))
+        specs.append(
+            DeploymentSpec(DIGEST, DIGEST, {}, (TAG,), t("deploy.digest", "vi"), MORNING_CRON, timezone or TIMEZONE)
+        )
     return specs
 
 
@@ -144,7 +169,7 @@ def deploy(specs: list[DeploymentSpec], pool: str = DEFAULT_POOL) -> DeployResul
                 parameters=spec.parameters,
                 tags=list(spec.tags),
                 description=spec.description,
-                schedules=[Cron(spec.cron, timezone=spec.timezone)] if spec.cron else [],
+                schedules=[Cron(spec.cron, timezone=spec.timezone, parameters=spec.scheduled)] if spec.cron else [],
                 entrypoint_type=EntrypointType.MODULE_PATH,
                 work_pool_name=pool,
             )
@@ -172,7 +197,15 @@ def prefect_yaml(specs: list[DeploymentSpec], pool: str = DEFAULT_POOL) -> dict:
                 "entrypoint": ":".join(ENTRYPOINTS[s.flow].rsplit(".", 1)),
                 "parameters": s.parameters,
                 "tags": list(s.tags),
-                "schedules": [{"cron": s.cron, "timezone": s.timezone}] if s.cron else [],
+                "schedules": [
+                    {
+                        "cron": s.cron,
+                        "timezone": s.timezone,
+                        **({"parameters": dict(s.scheduled)} if s.scheduled else {}),
+                    }
+                ]
+                if s.cron
+                else [],
                 "work_pool": {"name": pool},
             }
             for s in specs

@@ -148,6 +148,13 @@ def is_working_day(day: date) -> bool:
     return _vn_holidays(day.year).is_working_day(day)
 
 
+def day_off(day: date) -> str | None:
+    """Why ``day`` is not a working day (the holiday's Vietnamese name, "" for a weekend), or None on a working day."""
+    if is_working_day(day):
+        return None
+    return _vn_holidays(day.year).get(day) or ""
+
+
 def working_day_on_or_before(day: date) -> date:
     """The latest working day not after ``day``: a reminder due on a holiday goes out the working day before."""
     d = pendulum.date(day.year, day.month, day.day)

@@ -24,6 +24,7 @@ from cchc_flow.models.rules.plan_spec import (
     Reminders,
     ReportingSpec,
     ReviewSpec,
+    ScheduleSpec,
 )
 from cchc_flow.models.rules.yamlfile import Loc, YamlDocument, read_yaml
 
@@ -137,6 +138,7 @@ class Plan:
     digest: str
     max_extensions: int = 2  # deadline extensions per activity (models/services/extensions.py)
     scores: dict[str, float] = field(default_factory=dict)  # the unit scores' weights (models/rules/scores.py)
+    schedule: ScheduleSpec = ScheduleSpec()  # when its scheduled runs start (flows/running/deployments.py)
 
     @property
     def code(self) -> str:
@@ -192,6 +194,7 @@ _TYPE_DETAIL_VI = {
     "string_too_short": "không được để trống",
     "bool_parsing": "cần true hoặc false",
     "literal_error": "cần một trong: {expected}",
+    "value_error": "{error}",
     "string_pattern_mismatch": "không khớp mẫu {pattern}",
     "greater_than_equal": "cần ≥ {ge}",
     "less_than_equal": "cần ≤ {le}",
@@ -371,7 +374,7 @@ def read_plan(path: Path, directory: Directory) -> tuple[Plan, list[Finding]]:
     if errors or any(p is None for p in phases):
         raise InputError(check.findings)
     dump = spec.model_dump(mode="json")
-    for name in ("max_extensions", "scores"):  # a plan that does not set them keeps the digest it had before
+    for name in ("max_extensions", "scores", "schedule"):  # a plan that does not set them keeps its digest
         if name not in spec.model_fields_set:
             dump.pop(name)
     for phase_dump in dump["phases"]:  # so does one that marks nothing urgent
@@ -389,6 +392,7 @@ def read_plan(path: Path, directory: Directory) -> tuple[Plan, list[Finding]]:
         digest=digest,
         max_extensions=spec.max_extensions,
         scores=spec.scores.model_dump(),
+        schedule=spec.schedule,
     )
     return plan, [f for f in check.findings if f.level == "warning"]
 

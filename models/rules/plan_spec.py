@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import zoneinfo
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from cchc_flow.models.rules.calendar import parse_date
+from cchc_flow.models.rules.calendar import TZ, parse_date
+from cchc_flow.models.rules.messages import t
 
 
 def _as_date(value: object) -> object:
@@ -160,8 +163,71 @@ class ReportingSpec(Spec):
     deadlines: list[Deadline]
 
 
+_CRON_FIELDS = (  # minute, hour, day of month, month, day of week: (lowest, highest, names)
+    (0, 59, ()),
+    (0, 23, ()),
+    (1, 31, ()),
+    (1, 12, ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")),
+    (0, 7, ("sun", "mon", "tue", "wed", "thu", "fri", "sat")),
+)
+_CRON_ITEM = re.compile(r"^(\*|[0-9a-z]+(?:-[0-9a-z]+)?)(?:/([0-9]+))?$")
+
+
+def _cron_value(text: str, low: int, high: int, names: tuple[str, ...]) -> bool:
+    if text in names:
+        return True
+    return text.isdigit() and low <= int(text) <= high
+
+
+def _check_cron(value: str) -> str:
+    """A standard five-field cron expression (numbers, ranges, lists, steps, month and weekday names)."""
+    fields = value.lower().split()
+    if len(fields) != 5:
+        raise ValueError(t("schedule.cron_fields"))
+    for text, (low, high, names) in zip(fields, _CRON_FIELDS, strict=True):
+        for item in text.split(","):
+            m = _CRON_ITEM.match(item)
+            ends = [] if not m or m[1] == "*" else m[1].split("-")
+            if not m or not all(_cron_value(e, low, high, names) for e in ends) or m[2] == "0":
+                raise ValueError(t("schedule.cron_field", field=text, low=low, high=high))
+    return value
+
+
+def _check_timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(t("schedule.timezone", value=value)) from None
+    return value
+
+
+class ScheduleSpec(Spec):
+    """When the plan's scheduled runs start (its phases' and periodic reports' deployments, `cchc deploy`). Every day
+    at ``time`` unless ``cron`` says otherwise; a scheduled run on a weekend or a holiday ends at once."""
+
+    time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM, 24 hours")] = "08:00"
+    cron: Annotated[str, AfterValidator(_check_cron)] | None = Field(
+        None, description="instead of time, e.g. 0 7 * * *"
+    )
+    timezone: Annotated[str, AfterValidator(_check_timezone)] = TZ
+
+    @model_validator(mode="after")
+    def _one_of(self) -> ScheduleSpec:
+        if self.cron and "time" in self.model_fields_set:
+            raise ValueError(t("schedule.both"))
+        return self
+
+    @property
+    def cron_expression(self) -> str:
+        if self.cron:
+            return self.cron
+        hour, minute = self.time.split(":")
+        return f"{int(minute)} {int(hour)} * * *"
+
+
 class PlanSpec(Spec):
     plan: PlanInfo
+    schedule: ScheduleSpec = ScheduleSpec()
     reminders: Reminders = Reminders()
     max_extensions: Annotated[int, Field(ge=0, le=20)] = 2  # deadline extensions an activity may be granted
     scores: ScoreWeights = ScoreWeights()

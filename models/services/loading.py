@@ -207,6 +207,7 @@ def _spec(plan: Plan) -> dict[str, Any]:
         "max_extensions": plan.max_extensions,
         "scores": plan.scores,
         "urgent": sorted(a.key for p in plan.phases for a in p.activities if a.urgent),
+        "schedule": plan.schedule.model_dump(mode="json"),
     }
 
 
