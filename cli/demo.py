@@ -210,8 +210,11 @@ def evidence_file(home: Path, step: Step) -> Path:
 
 def run_demo(settings: Settings, advance: Callable[[date], None] | None = None) -> DemoResult:
     """Replay the plan on ``settings`` (demo_settings(): its home is emptied first); ``advance`` is called with each
-    step's date (for a progress bar)."""
-    with use_settings(settings):
+    step's date (for a progress bar). Its flow runs are one series: Prefect's settings set once, and on the ephemeral
+    API one wait for the server's records, at the end (flows/running/runtime.py)."""
+    from cchc_flow.flows.running.runtime import run_series
+
+    with use_settings(settings), run_series():
         return _replay(settings, advance)
 
 

@@ -280,6 +280,9 @@ def run_as_of(value: str | None) -> str | None:
 def phase_run(plan: str, phase: int, as_of: AsOfOpt = None) -> None:
     """Chạy một giai đoạn tới ngày đã cho (qua work pool khi đã có máy chủ Prefect và deployment) / run one phase
     as of a date (through the work pool when a Prefect server is configured and the phase deployed)."""
+    from cchc_flow.flows.running.local_api import start_local_api
+
+    start_local_api()  # Prefect's local API comes up while this command imports and checks (unless a server is set)
     from cchc_flow.flows.phase import run_phase
     from cchc_flow.flows.running.naming import PHASE
     from cchc_flow.models.store.db import session
@@ -577,6 +580,9 @@ app.add_typer(review_app, name="review")
 @review_app.command("run")
 def review_run(plan: str, phase: Annotated[int, typer.Option("--phase")], as_of: AsOfOpt = None) -> None:
     """Tổ chức sơ kết/tổng kết của một giai đoạn và lập báo cáo / hold a phase's review and file its report."""
+    from cchc_flow.flows.running.local_api import start_local_api
+
+    start_local_api()  # Prefect's local API comes up while this command imports and checks (unless a server is set)
     from cchc_flow.flows.review import check_review_now, run_review
     from cchc_flow.flows.running.naming import REVIEW
     from cchc_flow.models.reports.review_pdf import FontMissing
@@ -695,6 +701,9 @@ def report_submit(
 @report_app.command("run")
 def report_run(plan: str, as_of: AsOfOpt = None) -> None:
     """Nhắc nộp báo cáo định kỳ và báo danh sách còn thiếu / remind and list missing periodic reports."""
+    from cchc_flow.flows.running.local_api import start_local_api
+
+    start_local_api()  # Prefect's local API comes up while this command imports and checks (unless a server is set)
     from cchc_flow.flows.reporting import run_reporting
     from cchc_flow.flows.running.naming import REPORTS
     from cchc_flow.models.store.db import session
@@ -829,6 +838,9 @@ def demo(
     fmt: FormatOpt = "table",
 ) -> None:
     """Chạy thử toàn bộ Kế hoạch 3723/QĐ-BYT từ 2013 đến hết 2015 / replay the whole reference plan."""
+    from cchc_flow.flows.running.local_api import start_local_api
+
+    start_local_api()  # Prefect's local API comes up while this command imports and checks (unless a server is set)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -899,8 +911,11 @@ def show_summary(data: dict) -> None:
 @app.command("deploy")
 def deploy_cmd(
     pool: Annotated[str, typer.Option("--pool", help="work pool (kiểu process) / work pool")] = "cchc",
-    cron: Annotated[str, typer.Option("--cron", help="lịch chạy hằng ngày / daily schedule")] = "0 8 * * *",
-    timezone: Annotated[str, typer.Option("--timezone")] = "Asia/Ho_Chi_Minh",
+    cron: Annotated[
+        str | None,
+        typer.Option("--cron", help="lịch chạy thay cho lịch của kế hoạch / instead of the plans' schedules"),
+    ] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="múi giờ / time zone")] = None,
     yaml_path: Annotated[
         Path | None, typer.Option("--yaml", help="ghi prefect.yaml thay vì gửi lên máy chủ / write prefect.yaml")
     ] = None,
@@ -908,6 +923,15 @@ def deploy_cmd(
     """Tạo/cập nhật deployment Prefect cho mọi kế hoạch đang chạy / create or update the Prefect deployments."""
     from cchc_flow.flows.running.deployments import deploy, planned_deployments, prefect_yaml
 
+    if cron or timezone:
+        from pydantic import ValidationError
+
+        from cchc_flow.models.rules.plan_spec import ScheduleSpec
+
+        try:
+            ScheduleSpec.model_validate({"cron": cron, **({"timezone": timezone} if timezone else {})})
+        except ValidationError as exc:
+            fail("; ".join(str(e["ctx"]["error"]) if "ctx" in e else e["msg"] for e in exc.errors()))
     specs = planned_deployments(cron, timezone)
     if yaml_path is not None:
         import yaml

@@ -10,6 +10,7 @@ from prefect import flow, tags, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext, TagsContext, TaskRunContext
+from prefect.states import Completed, State
 from prefect.utilities.annotations import quote
 
 from cchc_flow.flows.delivery import (
@@ -22,6 +23,7 @@ from cchc_flow.flows.delivery import (
 )
 from cchc_flow.flows.running.naming import PHASE, phase_label, phase_run_name, plain, task_run_name
 from cchc_flow.models.notify.notices import message_key, unqueued
+from cchc_flow.models.rules.calendar import day_off
 from cchc_flow.models.rules.calendar import run_day as resolve_today
 from cchc_flow.models.rules.due import Facts, Parties, decide
 from cchc_flow.models.rules.messages import t
@@ -83,6 +85,14 @@ def deliver_task(plan_id: int, today: date, attempts: list[list[UnitDelivery]]) 
     return results
 
 
+def day_off_state(today: date) -> State | None:
+    """The final state of a scheduled run on a day off (Completed, saying why), or None on a working day."""
+    why = day_off(today)
+    if why is None:
+        return None
+    return Completed(message=t("run.day_off", day=today.strftime("%d/%m/%Y"), why=why or t("run.weekend")))
+
+
 def _flow_run_id() -> str | None:
     ctx = FlowRunContext.get()
     return str(ctx.flow_run.id) if ctx and ctx.flow_run else None
@@ -132,10 +142,13 @@ def merge_attempts(attempts: list[list[UnitDelivery]]) -> dict[str, UnitDelivery
 
 
 @flow(name=PHASE, flow_run_name=phase_run_name, persist_result=False, log_prints=False)
-def phase_flow(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSummary:
-    """Reconcile one phase with the calendar as of ``as_of`` (default: today in Asia/Ho_Chi_Minh) and end."""
-    check_routes()  # an unusable routes file stops the run before anything is recorded
+def phase_flow(plan: str, phase: int, as_of: str | None = None, skip_days_off: bool = False) -> PhaseRunSummary | State:
+    """Reconcile one phase with the calendar as of ``as_of`` (default: today in Asia/Ho_Chi_Minh) and end.
+    ``skip_days_off`` (set by the deployments' schedules): on a weekend or holiday, end at once, recording nothing."""
     today = resolve_today(as_of)
+    if skip_days_off and (off := day_off_state(today)):
+        return off
+    check_routes()  # an unusable routes file stops the run before anything is recorded
     with session() as s:
         view = phase_view(s, plan, phase)
     # No task run is tagged: Prefect 3.9 checks tag concurrency limits for every tagged task run, about 1 s each
@@ -224,7 +237,8 @@ def run_phase(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSummar
     check_routes()
     from cchc_flow.flows.running.runtime import quiet_prefect, settle
 
-    with quiet_prefect(), tags(*phase_label(plan, phase).tags):
-        summary = phase_flow(plan=plan, phase=phase, as_of=as_of)
-    settle(summary.flow_run_id)
+    with quiet_prefect():
+        with tags(*phase_label(plan, phase).tags):
+            summary = phase_flow(plan=plan, phase=phase, as_of=as_of)
+        settle(summary.flow_run_id)
     return summary

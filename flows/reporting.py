@@ -8,8 +8,9 @@ from datetime import date
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
+from prefect.states import State
 
-from cchc_flow.flows.phase import deliver_pending
+from cchc_flow.flows.phase import day_off_state, deliver_pending
 from cchc_flow.flows.running.naming import REPORTS, reports_label, reports_run_name
 from cchc_flow.models.notify.notices import enqueue
 from cchc_flow.models.rules.calendar import run_day as resolve_today
@@ -59,9 +60,12 @@ def reconcile_reports(plan: str, today: date, flow_run_id: str | None = None) ->
 
 
 @flow(name=REPORTS, flow_run_name=reports_run_name, persist_result=False)
-def reporting_flow(plan: str, as_of: str | None = None) -> ReportingOutcome:
-    """Remind units of periodic reports due and list the missing ones to the recipient, as of ``as_of``."""
+def reporting_flow(plan: str, as_of: str | None = None, skip_days_off: bool = False) -> ReportingOutcome | State:
+    """Remind units of periodic reports due and list the missing ones to the recipient, as of ``as_of``.
+    ``skip_days_off`` (set by the deployments' schedules): on a weekend or holiday, end at once, recording nothing."""
     today = resolve_today(as_of)
+    if skip_days_off and (off := day_off_state(today)):
+        return off
     ctx = FlowRunContext.get()
     outcome = reconcile_reports(plan, today, str(ctx.flow_run.id) if ctx and ctx.flow_run else None)
     with session() as s:
@@ -92,7 +96,8 @@ def run_reporting(plan: str, as_of: str | None = None) -> ReportingOutcome:
 
     from cchc_flow.flows.running.runtime import quiet_prefect, settle
 
-    with quiet_prefect(), tags(*reports_label(plan).tags):
-        state = reporting_flow(plan=plan, as_of=as_of, return_state=True)
-    settle(str(state.state_details.flow_run_id) if state.state_details.flow_run_id else None)
+    with quiet_prefect():
+        with tags(*reports_label(plan).tags):
+            state = reporting_flow(plan=plan, as_of=as_of, return_state=True)
+        settle(str(state.state_details.flow_run_id) if state.state_details.flow_run_id else None)
     return state.result()

@@ -205,9 +205,10 @@ def run_review(plan: str, phase: int, as_of: str | None = None) -> ReviewOutcome
     from cchc_flow.flows.running.runtime import quiet_prefect, settle
 
     check_review_now(plan, phase, as_of)
-    with quiet_prefect(), tags(*review_label(plan, phase).tags):
-        outcome = review_flow(plan=plan, phase=phase, as_of=as_of)
-    settle(outcome.flow_run_id)
+    with quiet_prefect():
+        with tags(*review_label(plan, phase).tags):
+            outcome = review_flow(plan=plan, phase=phase, as_of=as_of)
+        settle(outcome.flow_run_id)
     return outcome
 
 

@@ -7,6 +7,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from uuid import UUID
 
 # Set for a cchc process before Prefect is imported, unless the user set them: no analytics (on an offline machine
@@ -36,26 +37,59 @@ def prefect_defaults(verbose: bool = False) -> None:
 
 @contextmanager
 def quiet_prefect() -> Iterator[None]:
-    """Turn off the flow heartbeat (a 1 s floor per run, see FACTS.md) for flows run in this process."""
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+    """Run flows in this process without the flow heartbeat (a 1 s floor per run, see FACTS.md), and on the local API
+    server started in the background (local_api.py) when there is one. Settings are rebuilt (~0.3 s) only when
+    something changes: wrap a series of runs in one quiet_prefect()."""
+    from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    if PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value() is None:  # already off: rebuilding settings costs ~0.3 s
+    from cchc_flow.flows.running.local_api import local_api_url
+
+    updates: dict = {}
+    if PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value() is not None:
+        updates[PREFECT_FLOWS_HEARTBEAT_FREQUENCY] = None
+    url = local_api_url()
+    if url and PREFECT_API_URL.value() != url:
+        updates[PREFECT_API_URL] = url
+    if not updates:
         yield
         return
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
+    with temporary_settings(updates=updates):
         yield
 
 
 def on_ephemeral_api() -> bool:
-    """Whether this process talks to Prefect's local ephemeral API (no PREFECT_API_URL): a server it started and
-    stops at exit."""
+    """Whether this process talks to a Prefect API of its own (no PREFECT_API_URL): Prefect's ephemeral server or
+    the local one (local_api.py), started by this process and stopped at its exit."""
     from prefect.settings import PREFECT_API_URL
 
-    return not PREFECT_API_URL.value()
+    from cchc_flow.flows.running.local_api import is_local_api
+
+    url = PREFECT_API_URL.value()
+    return not url or is_local_api(url)
+
+
+@contextmanager
+def run_series() -> Iterator[None]:
+    """Run many flows in this process (the demo's replay): Prefect's settings set once (quiet_prefect), and on the
+    ephemeral API one wait for the server's records (settle), after the last run, instead of one after every run: the
+    server records the earlier runs while the next ones go on."""
+    runs: list[str] = []
+    token = _series.set(runs)
+    try:
+        with quiet_prefect():
+            yield
+            if runs:
+                _wait_recorded(runs[-1])  # the server records runs in the order their events came
+    finally:
+        _series.reset(token)
+
+
+_series: ContextVar[list[str] | None] = ContextVar("cchc_run_series", default=None)
 
 
 def settle(flow_run_id: str | None) -> None:
-    """On the ephemeral API, wait until the server has recorded every task run of the flow run in a final state.
+    """On the ephemeral API, wait until the server has recorded every task run of the flow run in a final state (in
+    a run_series, once at its end).
 
     The ephemeral server records task runs from events, after the flow has ended; stopped at exit in the middle of
     a write, it logs `CancelledError` tracebacks and loses the task runs still queued. Waiting here (bounded by
@@ -63,6 +97,14 @@ def settle(flow_run_id: str | None) -> None:
     """
     if not flow_run_id or not on_ephemeral_api():
         return
+    series = _series.get()
+    if series is not None:
+        series.append(flow_run_id)
+        return
+    _wait_recorded(flow_run_id)
+
+
+def _wait_recorded(flow_run_id: str) -> None:
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
@@ -81,9 +123,12 @@ def settle(flow_run_id: str | None) -> None:
 
 
 def stop_ephemeral_api() -> None:
-    """Stop the ephemeral API server this process started, if any (a long-running process, such as a portal worker,
-    at its shutdown). Prefect stops it only in an exit handler, which a process ended by a signal never runs: the
-    server would outlive it. Nothing is done when a Prefect server is configured."""
+    """Stop the API server this process started, if any (a long-running process, such as a portal worker, at its
+    shutdown). Prefect stops its own only in an exit handler, which a process ended by a signal never runs: the server
+    would outlive it. Nothing is done when a Prefect server is configured."""
+    from cchc_flow.flows.running.local_api import stop_local_api
+
+    stop_local_api()
     if not on_ephemeral_api():
         return
     from prefect.server.api.server import SubprocessASGIServer

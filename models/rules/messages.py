@@ -1612,6 +1612,30 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{day} is too far in the future (today {today}; at most {days} days ahead): a run as of that day "
         "would assign, remind and flag as overdue what is not due yet; check the date",
     ),
+    "run.local_api": (
+        "máy chủ API cục bộ của Prefect không khởi động được ({detail}); hãy thử lại, hoặc đặt PREFECT_API_URL "
+        "tới một máy chủ Prefect đang chạy",
+        "Prefect's local API server did not start ({detail}); try again, or set PREFECT_API_URL to a running "
+        "Prefect server",
+    ),
+    "schedule.cron_fields": (
+        "cần năm trường: phút giờ ngày tháng thứ, ví dụ '0 8 * * *' (8 giờ sáng mỗi ngày)",
+        "five fields are needed: minute hour day-of-month month day-of-week, e.g. '0 8 * * *' (08:00 daily)",
+    ),
+    "schedule.cron_field": (
+        "'{field}' không phải một trường cron từ {low} tới {high}",
+        "'{field}' is not a cron field from {low} to {high}",
+    ),
+    "schedule.timezone": (
+        "'{value}' không phải tên múi giờ IANA, ví dụ Asia/Ho_Chi_Minh",
+        "'{value}' is not an IANA time zone name, e.g. Asia/Ho_Chi_Minh",
+    ),
+    "schedule.both": ("chỉ ghi một trong hai: time hoặc cron", "give either time or cron, not both"),
+    "run.day_off": (
+        "{day} là ngày nghỉ ({why}): lần chạy theo lịch kết thúc, không ghi gì",
+        "{day} is a day off ({why}): the scheduled run ends without recording anything",
+    ),
+    "run.weekend": ("cuối tuần", "weekend"),
     "run.reports_title": ("Báo cáo định kỳ của Kế hoạch {number}", "Periodic reports of plan {number}"),
     "deploy.phase": (
         "Đối chiếu {phase} của Kế hoạch {plan} với lịch, mỗi ngày: giao việc, nhắc hạn, báo quá hạn, "

@@ -1,0 +1,110 @@
+"""Prefect's local API for a CLI process that runs flows without a Prefect server: started in the background as the
+command begins, so that it comes up while the process imports Prefect and cchc and reads the database.
+
+Prefect would start the same server (`uvicorn prefect.server.api.server:create_app`, Prefect's own
+SubprocessASGIServer) on the first API call, after all the imports; and to start it, it imports the whole server stack
+into the calling process as well. Started here it costs the command only a `subprocess.Popen` (the module imports
+nothing of Prefect). The flows reach it through Prefect's settings (runtime.quiet_prefect); a Prefect server named in
+Prefect's settings (PREFECT_API_URL, from the environment or a profile) wins, and the local server is then stopped.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+STARTUP_TIMEOUT = 120.0  # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS when unset
+PORT_TAKEN = 3  # uvicorn's exit status when its port is taken: start again on another
+
+_server: subprocess.Popen | None = None
+_url: str | None = None
+_ready = False
+
+
+def start_local_api() -> None:
+    """Start the local API server in the background unless one is running or a Prefect server is configured in the
+    environment (or, when Prefect's settings are already loaded, in them). Stopped at exit (stop_local_api)."""
+    global _server, _url, _ready
+    if _server is not None or os.environ.get("PREFECT_API_URL"):
+        return
+    if "prefect.settings" in sys.modules:  # already loaded (a portal, a test session): asking costs nothing
+        from prefect.settings import PREFECT_API_URL
+
+        if PREFECT_API_URL.value():
+            return
+    _server, _ready = _spawn(), False
+    atexit.register(stop_local_api)
+
+
+def _spawn() -> subprocess.Popen:
+    global _url
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    _url = f"http://127.0.0.1:{port}/api"
+    # the environment Prefect gives its own temporary server: no UI, the ephemeral set of services
+    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    app = "prefect.server.api.server:create_app"
+    args = ["--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"]
+    return subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", app, *args], env=env)
+
+
+def local_api_url() -> str | None:
+    """The started server's API URL once it answers, or None: none was started, or Prefect's settings name a server
+    (the local one is then stopped). Raises RuntimeError when it does not come up in time."""
+    global _server, _ready
+    if _server is None:
+        return None
+    from prefect.settings import PREFECT_API_URL
+
+    configured = PREFECT_API_URL.value()
+    if configured and configured != _url:
+        stop_local_api()
+        return None
+    if _ready:
+        return _url
+    limit = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS") or STARTUP_TIMEOUT)
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if _server.poll() == PORT_TAKEN:
+            _server = _spawn()
+        elif _server.poll() is not None:
+            break
+        try:
+            with urllib.request.urlopen(f"{_url}/health", timeout=2) as answer:
+                if answer.status == 200:
+                    _ready = True
+                    return _url
+        except (OSError, urllib.error.URLError):
+            pass
+        time.sleep(0.05)
+    status = _server.poll()
+    stop_local_api()
+    from cchc_flow.models.rules.messages import t
+
+    raise RuntimeError(t("run.local_api", detail=f"exit {status}" if status is not None else f"{limit:.0f} s"))
+
+
+def is_local_api(url: str | None) -> bool:
+    """Whether ``url`` is the API of the server this process started."""
+    return bool(url) and url == _url and _server is not None
+
+
+def stop_local_api() -> None:
+    """Stop the server start_local_api started (at exit, or at a portal worker's shutdown)."""
+    global _server, _ready
+    if _server is None:
+        return
+    server, _server, _ready = _server, None, False
+    server.terminate()
+    try:
+        server.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
