@@ -349,6 +349,7 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=3600, help="seconds at most waited for one size's runs")
     args = parser.parse_args()
     sizes = [int(n) for n in args.plans.split(",")]
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))  # stopped from outside: servers and workers stopped too
     load = os.getloadavg()
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
