@@ -88,7 +88,7 @@ def prefect_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
     from cchc_flow.flows.running.runtime import quiet_prefect
 
-    with prefect_test_harness(server_startup_timeout=60), quiet_prefect():
+    with prefect_test_harness(server_startup_timeout=300), quiet_prefect():  # 60 s is not enough on a busy machine
         yield
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import heapq
 import json
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -29,7 +30,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.calendar import TZ
-from cchc_flow.models.rules.cells import csv_safe
+from cchc_flow.models.rules.cells import csv_safe_row
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import current_code
 from cchc_flow.models.store.queries import approved_extensions, current_unit, former_codes, get_plan, successors
@@ -159,13 +160,17 @@ def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> It
     ).tuples():
         if day:
             reports.setdefault(key, []).append(day)
+    for days in reports.values():
+        days.sort()
     for e in entries:
         if e.unit in now:
             e = e._replace(unit_now=current_code(e.unit, now))
         if e.kind == "step" and e.entity == "activity" and e.key in windows and e.to_state and e.day:
             start, planned = windows[e.key]
             due = due_in_force(planned, extended.get(e.key, ()), e.day)
-            done = max((d for d in reports.get(e.key, ()) if d <= e.day), default=None)
+            days = reports.get(e.key)
+            i = bisect_right(days, e.day) if days else 0
+            done = days[i - 1] if days and i else None  # the latest report counting for that day or before
             st = timeliness(e.to_state, start=start, due=due, today=e.day, done_on=done)
             e = e._replace(
                 status=st.status.value, days_late=st.days_late, due=due, planned_due=planned if due != planned else None
@@ -478,7 +483,7 @@ def write_csv(entries: Iterable[Entry], out: IO[str]) -> int:
     writer.writerow(headers())
     n = 0
     for e in entries:
-        writer.writerow([csv_safe(v) for v in _marked(_row(e), e)])  # None is written as an empty field
+        writer.writerow(csv_safe_row(_marked(_row(e), e)))  # None is written as an empty field
         n += 1
     return n
 
@@ -487,8 +492,9 @@ def write_json(entries: Iterable[Entry], out: IO[str]) -> int:
     """A JSON array of objects (English keys, as in Entry), one per line, written as it is read."""
     n = 0
     out.write("[")
+    encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build an encoder for every row
     for e in entries:
-        out.write(("," if n else "") + "\n" + json.dumps(as_record(e), ensure_ascii=False))
+        out.write(("," if n else "") + "\n" + encode(as_record(e)))
         n += 1
     out.write("\n]\n")
     return n
