@@ -71,6 +71,11 @@ class _Answer(BaseHTTPRequestHandler):
         pass
 
 
+class _Endpoint(ThreadingHTTPServer):
+    request_queue_size = 512  # the deliveries open up to CCHC_NOTIFY_WORKERS connections at once per run
+    daemon_threads = True
+
+
 class _Dumper(yaml.SafeDumper):
     def ignore_aliases(self, data: object) -> bool:  # the plan reader refuses YAML anchors and aliases
         return True
@@ -171,6 +176,7 @@ class Figures:
     workers_cpu: float
     steps: int
     messages: int
+    queued: int
     posts: int
 
 
@@ -273,7 +279,8 @@ def one_size(pg: str, tmp: Path, plans: int, args: argparse.Namespace, endpoint:
         engine = sa.create_engine(cchc_db)
         with engine.connect() as conn:
             steps = conn.execute(sa.text("select count(*) from transition where event = 'assign'")).scalar_one()
-            messages = conn.execute(sa.text("select count(*) from notification where sent_at is not null")).scalar_one()
+            messages = conn.execute(sa.text("select count(*) from notification where status = 'sent'")).scalar_one()
+            queued = conn.execute(sa.text("select count(*) from notification")).scalar_one()
         engine.dispose()
         return Figures(
             plans,
@@ -285,6 +292,7 @@ def one_size(pg: str, tmp: Path, plans: int, args: argparse.Namespace, endpoint:
             workers_cpu,
             steps,
             messages,
+            queued,
             _Answer.posts - posts0,
         )
     finally:
@@ -357,7 +365,7 @@ def main() -> None:
         f"{load[0]:.1f} {load[1]:.1f} {load[2]:.1f}"
     )
     print(f"{args.activities} activities per plan, {args.units} units, 2 workers × {args.limit} runs at a time")
-    endpoint = ThreadingHTTPServer(("127.0.0.1", 0), _Answer)
+    endpoint = _Endpoint(("127.0.0.1", 0), _Answer)
     Thread(target=endpoint.serve_forever, daemon=True).start()
     tmp = Path(tempfile.mkdtemp(prefix="cchc-scale-bench-"))
     figures: list[Figures] = []
@@ -369,7 +377,8 @@ def main() -> None:
                 print(
                     f"{f.plans:3d} plans {f.activities:6,d} activities: {f.completed}/{f.runs} runs completed in "
                     f"{f.wall:7.1f} s ({f.wall / max(f.runs, 1):.2f} s a run); CPU server {f.server_cpu:7.1f} s, "
-                    f"workers and runs {f.workers_cpu:7.1f} s; steps {f.steps:,d}, messages sent {f.messages:,d}, "
+                    f"workers and runs {f.workers_cpu:7.1f} s; steps {f.steps:,d}, messages sent {f.messages:,d} of "
+                    f"{f.queued:,d}, "
                     f"POSTs {f.posts:,d}; load {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
