@@ -67,7 +67,7 @@ def test_the_local_api_is_started_before_prefect_is_imported_records_the_run_who
             "select state_type, count(*) from task_run where flow_run_id in (?, ?) group by state_type",
             (run_id, run_id.replace("-", "")),
         ).fetchall()
-    assert states == [("COMPLETED", 17 + 2)]  # 17 activities, record, deliver: every task run recorded, final
+    assert states == [("COMPLETED", 9 + 2)]  # phase 1: 9 activities, record, deliver: every task run recorded, final
 
 
 @pytest.mark.usefixtures("prefect_api")
