@@ -100,4 +100,6 @@ def run_reporting(plan: str, as_of: str | None = None) -> ReportingOutcome:
         with tags(*reports_label(plan).tags):
             state = reporting_flow(plan=plan, as_of=as_of, return_state=True)
         settle(str(state.state_details.flow_run_id) if state.state_details.flow_run_id else None)
-    return state.result()
+    outcome = state.result()
+    assert isinstance(outcome, ReportingOutcome)  # a State only when skip_days_off skips the day
+    return outcome

@@ -207,7 +207,7 @@ class ScheduleSpec(Spec):
 
     time: Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$", description="HH:MM, 24 hours")] = "08:00"
     cron: Annotated[str, AfterValidator(_check_cron)] | None = Field(
-        None, description="instead of time, e.g. 0 7 * * *"
+        default=None, description="instead of time, e.g. 0 7 * * *"
     )
     timezone: Annotated[str, AfterValidator(_check_timezone)] = TZ
 

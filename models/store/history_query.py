@@ -168,9 +168,9 @@ def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> It
         if e.kind == "step" and e.entity == "activity" and e.key in windows and e.to_state and e.day:
             start, planned = windows[e.key]
             due = due_in_force(planned, extended.get(e.key, ()), e.day)
-            days = reports.get(e.key)
-            i = bisect_right(days, e.day) if days else 0
-            done = days[i - 1] if days and i else None  # the latest report counting for that day or before
+            reported = reports.get(e.key)
+            i = bisect_right(reported, e.day) if reported else 0
+            done = reported[i - 1] if reported and i else None  # the latest report counting for that day or before
             st = timeliness(e.to_state, start=start, due=due, today=e.day, done_on=done)
             e = e._replace(
                 status=st.status.value, days_late=st.days_late, due=due, planned_due=planned if due != planned else None
