@@ -624,9 +624,9 @@ def child_deliver(plan_id: int) -> None:
     flow on the parent's test API, on a database where everything is queued. Prints one JSON line."""
     from prefect import flow
 
-    from cchc_flow.flows.delivery import routes
     from cchc_flow.flows.phase import deliver_pending
     from cchc_flow.flows.running.runtime import quiet_prefect
+    from cchc_flow.models.notify.routes_file import routes
     from cchc_flow.models.rules.calendar import today as resolve_today
 
     routes()  # the routes cache is warmed here, outside the clock (1,000 routes take ~10 s to validate)
@@ -761,7 +761,8 @@ def _print_profile(title: str, prof: cProfile.Profile, limit: int = 25) -> None:
 def profile_project(world: World, endpoint: SlowEndpoint) -> None:
     """cProfile the two steps of a first run outside Prefect: deciding and recording 1,000 activities
     (cchc_flow.models.services.reconcile.record_decisions), then delivering 100 digests (cchc_flow.flows.delivery.deliver)."""
-    from cchc_flow.flows.delivery import deliver, routes
+    from cchc_flow.flows.delivery import deliver
+    from cchc_flow.models.notify.routes_file import routes
     from cchc_flow.models.rules.calendar import today as resolve_today
     from cchc_flow.models.rules.due import decide
     from cchc_flow.models.services.activities import phase_view

@@ -98,7 +98,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def check_routes_or_fail() -> None:
     """Refuse, before anything is recorded or sent, a routes file (CCHC_NOTIFY_CONFIG) that cannot be used."""
-    from cchc_flow.flows.delivery import RoutesInvalid, check_routes
+    from cchc_flow.models.notify.routes_file import RoutesInvalid, check_routes
 
     try:
         check_routes()

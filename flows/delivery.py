@@ -7,7 +7,6 @@ from collections.abc import Callable, Collection
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 
 import apprise
@@ -25,7 +24,8 @@ from cchc_flow.models.notify.notices import (
     record_outcomes,
     take,
 )
-from cchc_flow.models.notify.routes import read_routes, routes_for, validate_routes
+from cchc_flow.models.notify.routes import routes_for
+from cchc_flow.models.notify.routes_file import routes
 from cchc_flow.models.notify.senders import sender_name
 from cchc_flow.models.notify.sending import RouteResult
 from cchc_flow.models.rules.digests import Waiting, is_urgent, sent_at_once, urgent_activities
@@ -50,40 +50,6 @@ class UnitDelivery:
     failed_routes: list[str] = field(default_factory=list)
     unrouted: bool = False
     doubtful: int = 0  # in doubt: an earlier run may have sent them; not sent again (see deliver)
-
-
-class RoutesInvalid(ValueError):
-    """The routes file cannot be used; the message names the file and each bad line, URLs masked."""
-
-
-@lru_cache(maxsize=4)
-def _read(path: str, mtime: float) -> tuple[apprise.AppriseConfig | None, tuple[str, ...]]:
-    config, problems = read_routes(path)
-    return config, tuple(problems)
-
-
-def _current() -> tuple[apprise.AppriseConfig | None, tuple[str, ...]]:
-    """The routes file named by the settings, read and checked once per version of the file."""
-    path = get_settings().notify_config
-    try:
-        mtime = Path(path).stat().st_mtime
-    except OSError:
-        return None, tuple(validate_routes(path))
-    return _read(str(path), mtime)
-
-
-def check_routes() -> None:
-    """Refuse (RoutesInvalid) a routes file that is missing or has an invalid Apprise URL, before anything runs."""
-    routes()
-
-
-def routes() -> apprise.AppriseConfig:
-    """The Apprise routes from CCHC_NOTIFY_CONFIG (default: config/notify.example.yaml, the local outbox); raises
-    RoutesInvalid when the file is missing or has a problem."""
-    config, problems = _current()
-    if config is None:
-        raise RoutesInvalid(t("routes.invalid", path=get_settings().notify_config, problems="; ".join(problems)))
-    return config
 
 
 @dataclass

@@ -16,13 +16,13 @@ from prefect.utilities.annotations import quote
 from cchc_flow.flows.delivery import (
     DeliveryFailed,
     UnitDelivery,
-    check_routes,
     deliver,
     pending_count,
     units_with_pending,
 )
 from cchc_flow.flows.running.naming import PHASE, phase_label, phase_run_name, plain, task_run_name
 from cchc_flow.models.notify.notices import message_key, unqueued
+from cchc_flow.models.notify.routes_file import check_routes
 from cchc_flow.models.rules.calendar import day_off
 from cchc_flow.models.rules.calendar import run_day as resolve_today
 from cchc_flow.models.rules.due import Facts, Parties, decide

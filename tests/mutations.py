@@ -283,7 +283,7 @@ REMOVALS: list[Removal] = [
     Removal(
         BAD_INPUT,
         "the routes file is not checked before the run",
-        "flows/delivery.py",
+        "models/notify/routes_file.py",
         'before anything runs."""\n    routes()\n',
         'before anything runs."""\n',
         ("tests/test_bad_input.py",),

@@ -199,9 +199,10 @@ def test_the_token_can_be_piped_or_typed_at_a_hidden_prompt(cli, tokens, cchc_en
 
 def test_the_same_checks_serve_a_signed_link(principals) -> None:  # type: ignore[no-untyped-def]
     """What the web portal will do: a unit signed in through the link of its message."""
+    from cchc_flow.models.notify.links import sign_link
     from cchc_flow.models.services.access import ActionRefused
     from cchc_flow.models.services.actions import add_note, report_done
-    from cchc_flow.models.services.auth import sign_link, verify_link
+    from cchc_flow.models.services.auth import verify_link
     from cchc_flow.models.store.db import session
 
     t5g = verify_link(sign_link("T5G"))

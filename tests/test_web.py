@@ -62,7 +62,7 @@ def test_every_route_refuses_anyone_not_signed_in(app, client) -> None:  # type:
 
 
 def test_a_signed_link_opens_a_session_for_its_unit_only_until_it_expires(app, client, creds) -> None:  # type: ignore[no-untyped-def]
-    from cchc_flow.models.services.auth import sign_link
+    from cchc_flow.models.notify.links import sign_link
 
     c = client()
     r = c.get(f"/login?link={sign_link('T5G')}&next=/activities/1.1.2", follow_redirects=False)
@@ -95,7 +95,7 @@ def test_a_signed_link_opens_a_session_for_its_unit_only_until_it_expires(app, c
 
 
 def test_a_link_signed_with_another_secret_is_refused(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from cchc_flow.models.services.auth import sign_link
+    from cchc_flow.models.notify.links import sign_link
 
     monkeypatch.setenv("CCHC_SECRET", "another installation's secret")
     foreign = sign_link("T5G")
@@ -104,7 +104,7 @@ def test_a_link_signed_with_another_secret_is_refused(app, client, monkeypatch) 
 
 
 def test_sign_in_redirects_only_inside_the_portal(app, client, creds) -> None:  # type: ignore[no-untyped-def]
-    from cchc_flow.models.services.auth import sign_link
+    from cchc_flow.models.notify.links import sign_link
 
     for target in ("https://evil.example/", "//evil.example/x", "/\\evil.example"):
         r = client().get("/login", params={"link": sign_link("T5G"), "next": target}, follow_redirects=False)
@@ -331,7 +331,7 @@ def test_report_accept_and_return_through_the_board(app, client, creds, cchc_env
     outbox = [json.loads(p.read_text("utf-8")) for p in sorted((cchc_env / "outbox").glob("*.json"))]
     assert any(m["unit"] == "vpb" and "ĐÃ BÁO CÁO HOÀN THÀNH — hoạt động 1.1.2" in m["body"] for m in outbox)
 
-    from cchc_flow.models.services.auth import sign_link
+    from cchc_flow.models.notify.links import sign_link
 
     by_link = client()  # VPB's officer from a message's link is a unit officer: accepting needs the token
     page = by_link.get(f"/login?link={sign_link('VPB')}&next=/activities/1.1.2").text

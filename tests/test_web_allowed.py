@@ -90,7 +90,8 @@ def test_an_action_not_offered_is_refused_before_the_action_runs_and_recorded(ap
 
 
 def test_a_link_signed_before_a_rotation_is_still_accepted(app, client, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from cchc_flow.models.services.auth import sign_link, verify_link
+    from cchc_flow.models.notify.links import sign_link
+    from cchc_flow.models.services.auth import verify_link
     from cchc_flow.settings import get_settings
 
     monkeypatch.setenv("CCHC_SECRET", "khoa-cu")
@@ -115,7 +116,7 @@ def test_a_link_signed_before_a_rotation_is_still_accepted(app, client, monkeypa
 
 
 def test_a_value_signed_with_the_same_key_for_another_use_is_refused(app, client, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from cchc_flow.models.services.auth import sign_link
+    from cchc_flow.models.notify.links import sign_link
 
     monkeypatch.setenv("CCHC_SECRET", "mot-khoa")
     good = sign_link("T5G")

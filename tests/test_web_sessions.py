@@ -33,7 +33,7 @@ def test_a_cookie_replayed_after_logout_reads_and_records_nothing(app, client, c
 
 
 def test_the_coordinator_ends_a_unit_officers_session(app, client, creds) -> None:  # type: ignore[no-untyped-def]
-    from cchc_flow.models.services.auth import sign_link
+    from cchc_flow.models.notify.links import sign_link
 
     t5g = client()
     assert t5g.get(f"/login?link={sign_link('T5G')}", follow_redirects=False).status_code == 303
@@ -78,7 +78,7 @@ def test_a_session_ends_eight_hours_after_sign_in_however_busy(app, client, cred
 
 
 def test_a_sign_in_link_asks_before_replacing_an_open_session(app, client, creds) -> None:  # type: ignore[no-untyped-def]
-    from cchc_flow.models.services.auth import sign_link
+    from cchc_flow.models.notify.links import sign_link
 
     coordinator = client("coordinator", creds)
     link = sign_link("T5G")

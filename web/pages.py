@@ -141,8 +141,8 @@ def _person(lang: str) -> Callable[[str | None], str]:
 
 
 def routes_usable() -> None:
-    """Refuse to act when the routes file cannot be used, as the CLI does (cchc_flow.flows.delivery.check_routes)."""
-    from cchc_flow.flows.delivery import RoutesInvalid, check_routes
+    """Refuse to act when the routes file cannot be used, as the CLI does (cchc_flow.models.notify.routes_file.check_routes)."""
+    from cchc_flow.models.notify.routes_file import RoutesInvalid, check_routes
 
     try:
         check_routes()

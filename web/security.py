@@ -1,7 +1,7 @@
 """Who is signed in to the portal, what they may open, and CSRF.
 
 The browser holds Starlette's signed cookie (itsdangerous; HttpOnly, SameSite=Lax, Secure when the portal is served
-over https), signed with a key derived from the same secret as the sign-in links of models/services/auth.py. It carries the
+over https), signed with a key derived from the sign-in links' key (models/notify/links.py). It carries the
 id of a session kept in the database (models/services/web_sessions.py: who, since when, until when) and a random CSRF token;
 every form carries the token and every POST is refused unless it matches. A session ends when its officer signs
 out, when the coordinator ends it, 8 hours after signing in, or as soon as its token is revoked; a cookie kept from
@@ -21,8 +21,9 @@ import itsdangerous
 from fastapi import Request
 from sqlmodel import Session
 
+from cchc_flow.models.notify.links import signing_key
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.services.auth import Principal, _secret
+from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.services.web_sessions import end_session, open_session, session_principal
 from cchc_flow.models.store.db import get_engine
 from cchc_flow.models.store.tables import PlanRow
@@ -49,8 +50,8 @@ class SignInNeeded(PortalError):
 
 
 def session_key() -> str:
-    """The cookie-signing key: derived from cchc_flow.models.services.auth's secret, never equal to the key that signs links."""
-    return hmac.new(_secret(), b"cchc-web-session-v1", hashlib.sha256).hexdigest()
+    """The cookie-signing key: derived from the key that signs links (models/notify/links.py), never equal to the key that signs links."""
+    return hmac.new(signing_key(), b"cchc-web-session-v1", hashlib.sha256).hexdigest()
 
 
 def csrf_token(request: Request) -> str:

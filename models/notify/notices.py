@@ -6,18 +6,23 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar, cast
+from urllib.parse import urlencode
 
 import jinja2
 import pendulum
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from cchc_flow.models.notify.links import sign_link
+from cchc_flow.models.notify.senders import known_dead
 from cchc_flow.models.rules.due import Message
 from cchc_flow.models.rules.labels import day, period_label, unit_label, units_label
 from cchc_flow.models.rules.messages import MESSAGES, current_lang, t
 from cchc_flow.models.store.attachments import original_name
 from cchc_flow.models.store.audit import seal_deliveries
 from cchc_flow.models.store.tables import DeliveryRow, NotificationRow, table_of
+from cchc_flow.settings import get_settings
 
 LEASE = timedelta(minutes=10)
 T = TypeVar("T")
@@ -136,8 +141,6 @@ def chunks(values: Sequence[T], size: int = 5000) -> Iterator[list[T]]:
 
 
 def _insert_for(session: Session):
-    from sqlalchemy.dialects import postgresql, sqlite
-
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 
@@ -183,8 +186,6 @@ class Claim:
 def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
     """Claim ``ids`` for ``sender`` (compare-and-set); a claim whose holder is known dead or whose lease
     ended is taken over and reported in doubt. Runs in the caller's transaction: commit it before sending."""
-    from cchc_flow.models.notify.senders import known_dead
-
     now = pendulum.now("UTC")
     out = Claim()
     if not ids:
@@ -534,11 +535,6 @@ _TEMPLATES = jinja2.Environment(
 def portal_link(unit_code: str, items: Sequence[NotificationRow]) -> str | None:
     """The unit's personal, signed, expiring sign-in link to the web portal (CCHC_PORTAL_URL; set empty: none), which
     opens the activity itself when the message is about one activity only."""
-    from urllib.parse import urlencode
-
-    from cchc_flow.models.services.auth import sign_link
-    from cchc_flow.settings import get_settings
-
     base = get_settings().portal_url
     if not base:
         return None

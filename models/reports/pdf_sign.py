@@ -22,6 +22,7 @@ def sign_pdf(
 ) -> Path:
     """Sign ``pdf`` with the key and certificate of a PKCS#12 file (.p12/.pfx) as a PAdES signature; returns the
     signed file (mode 0o600). The signature covers the whole file; any later change breaks it."""
+    # pyhanko (and its cryptography) load only when a report is signed: the CLI starts without them
     from cryptography.hazmat.primitives.serialization.pkcs12 import load_key_and_certificates
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers

@@ -12,6 +12,7 @@ from cchc_flow.models.rules.labels import percent, unit_label
 from cchc_flow.models.rules.messages import MESSAGES
 from cchc_flow.models.rules.messages import t as _t
 from cchc_flow.models.rules.review_report import ActivityLine, ContentSection, Evidence, ReviewReport, UnitTotals
+from cchc_flow.models.rules.scores import formula, score_rows
 from cchc_flow.models.rules.status import Status, Timeliness, status_words
 from cchc_flow.settings import get_settings
 
@@ -283,8 +284,6 @@ def render_markdown(report: ReviewReport, lang: str | None = None) -> str:
         out += _md_section(section, lang)
     out += _md_units(report, lang)
     if report.scores:
-        from cchc_flow.models.rules.scores import formula, score_rows
-
         head, rows = score_rows(list(report.scores), lang)
         out += [
             "",

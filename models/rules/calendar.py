@@ -10,6 +10,8 @@ from functools import lru_cache
 import holidays
 import pendulum
 
+from cchc_flow.models.rules.messages import t
+
 TZ = "Asia/Ho_Chi_Minh"
 
 _ISO = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
@@ -34,8 +36,6 @@ def parse_date(text: str) -> date:
     Ambiguous forms are refused with what to write instead: a two-digit year, a year first with slashes or dots,
     day and month in US order (12/25/2014), other separators; and dates that do not exist (31/02/2014).
     """
-    from cchc_flow.models.rules.messages import t
-
     s = str(text).strip()
     if any(c.isdigit() and not c.isascii() for c in s):
         raise DateError(f"'{s}': " + t("date.ascii_digits"))
@@ -130,8 +130,6 @@ class FutureDateError(DateError):
 def run_day(as_of: str | date | None = None) -> date:
     """The date a phase, review or reporting run acts as of (``today(as_of)``), refused when it lies more than
     MAX_DAYS_AHEAD days ahead of today: such a run would assign, remind and flag as overdue what is not due yet."""
-    from cchc_flow.models.rules.messages import t
-
     day, now = today(as_of), today()
     if (day - now).days > MAX_DAYS_AHEAD:
         raise FutureDateError(t("date.too_far", day=day.isoformat(), today=now.isoformat(), days=MAX_DAYS_AHEAD))

@@ -27,6 +27,7 @@ from cchc_flow.models.rules.plan_spec import (
     ScheduleSpec,
 )
 from cchc_flow.models.rules.yamlfile import Loc, YamlDocument, read_yaml
+from cchc_flow.settings import get_settings
 
 _UNNUMBERED_DECISION = re.compile(r"(?:Quyết định|Nghị quyết|Chỉ thị)\s+số\s*/[^\s,;]+")
 _LABEL_YEARS = re.compile(r"([0-9]{4})(?:\s*[-–]\s*([0-9]{4}))?")
@@ -202,8 +203,6 @@ _TYPE_DETAIL_VI = {
 
 
 def _type_detail(kind: str, ctx: dict[str, Any], english: str) -> str:
-    from cchc_flow.settings import get_settings
-
     if get_settings().lang == "en" or kind not in _TYPE_DETAIL_VI:
         return english
     try:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import re
 
+from cchc_flow.models.rules.messages import t
+
 ALLOWED = "\n\t"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _CONTROL_OR_CR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -23,8 +25,6 @@ def check_text(value: str | None, field: str) -> str | None:
 
     A Windows line end (CR LF) is read as a newline.
     """
-    from cchc_flow.models.rules.messages import t
-
     if value is None:
         return None
     value = value.replace("\r\n", "\n")

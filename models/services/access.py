@@ -23,9 +23,11 @@ from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.lifecycle import FINAL, TRANSITIONS, Event, State
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.services.auth import AuthError, Principal
+from cchc_flow.models.rules.text import check_text
+from cchc_flow.models.services.auth import AuthError, Principal, add_token
 from cchc_flow.models.store.db import write_transaction
-from cchc_flow.models.store.tables import PlanRow, TokenRow
+from cchc_flow.models.store.history import record
+from cchc_flow.models.store.tables import PlanRow, TokenRow, TransitionRow
 
 
 class ActionRefused(PermissionError):
@@ -56,8 +58,6 @@ def stated(name: str | None) -> str | None:
 
     Control characters are refused (ControlCharacters); a long name is cut to 200 characters.
     """
-    from cchc_flow.models.rules.text import check_text
-
     name = (check_text(name, "CCHC_ACTOR") or "").strip()
     return name[:STATED_MAX] or None
 
@@ -226,8 +226,6 @@ def refusals_recorded(
     session: Session, principal: Principal, what: str, *, stated_name: str | None, source: str, today: date | None
 ) -> Iterator[None]:
     """Turn a Refusal raised inside into a ``refused`` step in the history, then ActionRefused."""
-    from cchc_flow.models.store.history import record
-
     try:
         yield
     except Refusal as r:
@@ -283,8 +281,6 @@ def active_coordinators(session: Session) -> list[TokenRow]:
 
 def bootstrapped(session: Session) -> bool:
     """Whether this database ever had a token (or recorded its first one): after that, tokens need a coordinator."""
-    from cchc_flow.models.store.tables import TransitionRow
-
     return (
         session.exec(select(TokenRow.id).limit(1)).first() is not None
         or session.exec(
@@ -299,8 +295,6 @@ def bootstrap(
 ) -> tuple[int, str]:
     """The database's first token, a coordinator's, issued without a token and recorded in the history of every
     plan the unit coordinates; AuthError when the database already had one. Returns (id, token)."""
-    from cchc_flow.models.services.auth import add_token
-
     with write_transaction(session):  # SQLite: the write lock is taken first, so two first tokens cannot both pass
         if session.get_bind().dialect.name == "postgresql":  # PostgreSQL: the same, by a lock of its own
             session.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": BOOTSTRAP_LOCK})
@@ -326,8 +320,6 @@ def recover(
 ) -> tuple[int, str]:
     """A new coordinator token issued by the database's owner (``owner``: who the database says they are) when no
     coordinator token can be used; recorded in the history of every plan the unit coordinates."""
-    from cchc_flow.models.services.auth import add_token
-
     with write_transaction(session):
         check_focal(session, unit)
         token_id, token = add_token(session, "coordinator", unit.upper(), label)
@@ -354,8 +346,6 @@ def _record_token_step(
     source: str,
     note: str,
 ) -> None:
-    from cchc_flow.models.store.history import record
-
     for plan_id in session.exec(select(PlanRow.id).where(PlanRow.focal_unit == unit)).all():
         record(
             session,

@@ -21,6 +21,7 @@ from cchc_flow.models.rules.due import Message, Notice, Role
 from cchc_flow.models.rules.lifecycle import Event
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import current_code
+from cchc_flow.models.rules.text import ControlCharacters, check_text
 from cchc_flow.models.services.access import (  # noqa: F401 (re-exported)
     ActionRefused,
     ActivityFacts,
@@ -191,8 +192,6 @@ def _need(text: str, what: str) -> str:
 
 def checked(text: str | None, what: str) -> str | None:
     """Typed text with no control character but newlines and tabs (models/rules/text.py); ActionInputError otherwise."""
-    from cchc_flow.models.rules.text import ControlCharacters, check_text
-
     try:
         return check_text(text, what)
     except ControlCharacters as exc:

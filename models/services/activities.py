@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import cast
@@ -15,8 +15,8 @@ from cchc_flow.models.rules.lifecycle import next_state
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import current_code, short_title
 from cchc_flow.models.store.history import Step, append, step
-from cchc_flow.models.store.queries import get_plan, roles_by_activity, successors
-from cchc_flow.models.store.tables import ActivityRow, GroupMemberRow, PhaseRow, PlanRow, TransitionRow
+from cchc_flow.models.store.queries import get_plan, open_explanations, roles_by_activity, successors, unit_expander
+from cchc_flow.models.store.tables import ActivityRow, PhaseRow, PlanRow, TransitionRow
 
 
 class ConcurrentChange(RuntimeError):
@@ -136,33 +136,6 @@ class PhaseView:
     activities: tuple[ActivityView, ...]
 
 
-def expand_groups(session: Session, plan_id: int) -> dict[str, tuple[str, ...]]:
-    """group code -> member unit codes, for this plan."""
-    out: dict[str, list[str]] = {}
-    now = successors(session)  # a member merged or renamed: the unit it is today
-    for m in session.exec(select(GroupMemberRow).where(GroupMemberRow.plan_id == plan_id)):
-        out.setdefault(m.group_code, []).append(current_code(m.unit_code, now))
-    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
-
-
-def _expand(codes: list[str], groups: dict[str, tuple[str, ...]], group_codes: set[str]) -> tuple[str, ...]:
-    out: list[str] = []
-    for c in codes:
-        for member in groups.get(c, ()) if c in group_codes else (c,):
-            if member not in out:
-                out.append(member)
-    return tuple(out)
-
-
-def unit_expander(session: Session, plan_id: int) -> Callable[[list[str]], tuple[str, ...]]:
-    """A function turning unit codes into units, a group becoming its members in this plan (maybe none)."""
-    from cchc_flow.models.store.tables import UnitRow
-
-    groups = expand_groups(session, plan_id)
-    group_codes = set(session.exec(select(UnitRow.code).where(UnitRow.kind == "group")).all())
-    return lambda codes: _expand(codes, groups, group_codes)
-
-
 def get_phase(session: Session, plan: PlanRow, number: int) -> PhaseRow:
     """Phase ``number`` of ``plan``; LookupError (naming the phases there are) when it has none."""
     phase = session.exec(select(PhaseRow).where(PhaseRow.plan_id == plan.id, PhaseRow.number == number)).first()
@@ -200,8 +173,6 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
         .where(col(A.phase_id) == phase.id, col(A.in_plan))
         .order_by(col(A.content_id), col(A.position))
     ).all()
-    from cchc_flow.models.services.explanations import open_explanations
-
     asked = open_explanations(session, plan.id)
     views = []
     for id_, key, state, start, planned_end, text, extended_to in rows:

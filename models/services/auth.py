@@ -1,4 +1,5 @@
-"""Who may act: tokens (stored hashed, revocable) and signed, expiring links for the units.
+"""Who may act: tokens (stored hashed, revocable) and the units' signed, expiring links (signed in
+models/notify/links.py, read here).
 
 Roles: ``unit`` (an officer acting for its own unit only), ``coordinator`` (the officer of a plan's focal unit:
 accepts, returns, cancels, and acts for its own unit), ``auditor`` (reads only).
@@ -7,21 +8,19 @@ accepts, returns, cancels, and acts for its own unit), ``auditor`` (reads only).
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-import itsdangerous
 import pendulum
 from sqlmodel import Session, select
 
+from cchc_flow.models.notify.links import LinkRefused, link_unit
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import current_code
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.queries import successors
 from cchc_flow.models.store.tables import PlanRow, TokenRow, UnitRow
-from cchc_flow.settings import get_settings
 
 ROLES = ("unit", "coordinator", "auditor")
 
@@ -116,62 +115,10 @@ def authenticate(session: Session, token: str | None) -> Principal:
     return principal_of(session, row.role, row.unit_code, row.id, row.label)
 
 
-LINK_SALT = "cchc-flow.sign-in-link"  # links are signed for this use only: no other signed value passes for one
-
-
-def _secret() -> bytes:
-    """The signing key: CCHC_SECRET, else a random key kept in CCHC_HOME/secret.key (0600)."""
-    settings = get_settings()
-    if settings.secret is not None:
-        return settings.secret.get_secret_value().encode()
-    home = settings.home
-    path = home / "secret.key"
-    if not path.exists():
-        home.mkdir(parents=True, exist_ok=True, mode=0o700)
-        tmp = home / f".secret.key.{os.getpid()}.{secrets.token_hex(4)}"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(secrets.token_bytes(32))
-        try:
-            os.link(tmp, path)  # the first writer wins; the others read its key
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-    return path.read_bytes()
-
-
-def _previous_secrets() -> list[bytes]:
-    """Keys rotated out but still accepted, oldest first: CCHC_HOME/secret.key.old (the file key renamed), then
-    CCHC_SECRET_PREVIOUS's keys (listed newest first)."""
-    old = get_settings().home / "secret.key.old"
-    keys = [old.read_bytes()] if old.is_file() else []
-    previous = get_settings().secret_previous
-    text = previous.get_secret_value() if previous is not None else ""
-    listed = [k.strip().encode() for k in text.split(",") if k.strip()]
-    return keys + listed[::-1]
-
-
-def _link_signer() -> itsdangerous.Signer:
-    """itsdangerous with the link salt over every key still accepted; the newest (the current key) signs."""
-    return itsdangerous.Signer([*_previous_secrets(), _secret()], salt=LINK_SALT, digest_method=hashlib.sha256)
-
-
-def sign_link(unit: str, valid: timedelta = timedelta(days=14), now: datetime | None = None) -> str:
-    """A personal sign-in value for ``unit``'s officer, valid for ``valid`` (put in the links of its messages):
-    ``UNIT.EXPIRES.SIGNATURE``."""
-    expires = int(((now or pendulum.now("UTC")) + valid).timestamp())
-    return _link_signer().sign(f"{unit.upper()}.{expires}").decode()
-
-
 def verify_link(value: str, now: datetime | None = None) -> Principal:
     """The unit a signed link is for; AuthError when it is forged (or signed with a key no longer accepted, or for
     another use), malformed or expired."""
     try:
-        unit, expires = _link_signer().unsign(value.strip()).decode().rsplit(".", 1)
-        expiry = int(expires)
-    except (itsdangerous.BadSignature, ValueError, UnicodeError):
-        raise AuthError(t("auth.forged")) from None
-    if not unit or expiry < (now or pendulum.now("UTC")).timestamp():
-        raise AuthError(t("auth.expired") if unit else t("auth.forged"))
-    return Principal("unit", unit)
+        return Principal("unit", link_unit(value, now))
+    except LinkRefused as e:
+        raise AuthError(str(e)) from None

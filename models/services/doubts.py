@@ -11,6 +11,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cchc_flow.models.notify.notices import Outcome, delivered_routes, record_outcomes
+from cchc_flow.models.notify.routes import routes_for
+from cchc_flow.models.notify.routes_file import routes
 from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.services.access import acted_by, check_coordinator, refusals_recorded, who
@@ -120,9 +122,6 @@ def confirm(
 
 def unit_routes(session: Session, unit_code: str) -> list[str]:
     """The masked routes of a unit in the current routes file."""
-    from cchc_flow.flows.delivery import routes
-    from cchc_flow.models.notify.routes import routes_for
-
     unit = session.get(UnitRow, unit_code)
     config = routes()
     return sorted({r for tag in (unit.tags if unit else []) for r in routes_for(config, tag)})

@@ -8,11 +8,10 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from cchc_flow.models.rules.due import Role
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan import current_code
 from cchc_flow.models.services.access import (
     ASKABLE,
     ActivityFacts,
@@ -39,7 +38,7 @@ from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.store.attachments import check_files
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.history import record
-from cchc_flow.models.store.queries import current_unit, successors
+from cchc_flow.models.store.queries import current_unit
 from cchc_flow.models.store.tables import ExplanationRow
 
 
@@ -60,19 +59,6 @@ def ask_problem(
     if already_open:
         return t("explain.already", unit=unit)
     return None
-
-
-def open_explanations(session: Session, plan_id: int) -> dict[int, tuple[tuple[int, str, date], ...]]:
-    """activity id -> its unanswered requests (number, unit, by), as cchc_flow.models.rules.due.Facts takes them."""
-    out: dict[int, list[tuple[int, str, date]]] = {}
-    now = successors(session)  # a unit merged or renamed since it was asked: the unit it is today is reminded
-    for r in session.exec(
-        select(ExplanationRow)
-        .where(ExplanationRow.plan_id == plan_id, ExplanationRow.state == "open")
-        .order_by(col(ExplanationRow.id))
-    ):
-        out.setdefault(r.activity_id, []).append((r.id, current_code(r.unit_code, now), r.by))
-    return {k: tuple(v) for k, v in out.items()}
 
 
 def ask_explanation(

@@ -41,6 +41,7 @@ from cchc_flow.models.services.actions import (
     _record_evidence,
     _sequence,
     _today,
+    checked,
     resolve_plan,
     roles_of,
 )
@@ -225,8 +226,6 @@ def decide_extension(
 ) -> ActionResult:
     """The coordinator approves the open request (with its date, or ``until``) or refuses it with a note; the
     lead units are told (and the partners of an approval)."""
-    from cchc_flow.models.services.actions import checked
-
     note = _need(note or "", "--note") if not approve else checked(note, "--note")
     today = today or _today()
     what = t("event.extend" if approve else "event.extension_refused")

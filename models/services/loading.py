@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.labels import unit_label
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import Activity, Directory, Plan
+from cchc_flow.models.services.access import Acted, acted_by, tokenless
 from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.history import record
@@ -22,9 +23,6 @@ from cchc_flow.models.store.tables import (
     PlanRow,
     UnitRow,
 )
-
-if TYPE_CHECKING:
-    from cchc_flow.models.services.access import Acted
 
 
 @dataclass
@@ -122,8 +120,6 @@ def load_plan(
     it; from the portal, ``by`` (the signed-in coordinator) is recorded. ``origin`` (the document a draft was
     imported from: its name and SHA-256) is added to each recorded note.
     """
-    from cchc_flow.models.services.access import acted_by, tokenless
-
     actor = acted_by(by) if by is not None else tokenless(stated_name)
     suffix = f" — {origin}" if origin else ""
     with write_transaction(session):

@@ -13,6 +13,8 @@ from cchc_flow.models.rules.calendar import working_day_on_or_after, working_day
 from cchc_flow.models.rules.due import Message, Notice, Role
 from cchc_flow.models.rules.labels import period_label
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.services.access import acted_by, acting_unit, refusals_recorded
+from cchc_flow.models.services.actions import ActionInputError, checked_letter, resolve_plan, step_day
 from cchc_flow.models.services.activities import unit_expander
 from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.store.attachments import File, check_files, store
@@ -130,9 +132,6 @@ def submit_report(
     ``principal`` submits for its own unit only; ``unit``, when given, must be that unit. Refusals are recorded.
     ``letter``: the coordinator records ``unit``'s report from a letter that arrived late (actions.step_day()).
     """
-    from cchc_flow.models.services.access import acted_by, acting_unit, refusals_recorded
-    from cchc_flow.models.services.actions import ActionInputError, checked_letter, resolve_plan, step_day
-
     check_files([file])
     letter = checked_letter(letter)
     what = t("event.submit")

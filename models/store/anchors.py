@@ -66,7 +66,7 @@ def _files(paths: Iterable[Path]) -> Iterable[Path]:
 def _text(path: Path) -> str:
     """A file's text: a Word document's paragraphs and cells, anything else read as UTF-8 (bad bytes replaced)."""
     if path.suffix.lower() == ".docx":
-        import docx
+        import docx  # python-docx loads only for a Word file: the CLI starts without it
 
         try:
             doc = docx.Document(str(path))

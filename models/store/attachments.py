@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TypedDict
 
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.text import ControlCharacters, check_text
 from cchc_flow.settings import get_settings
 
 MAX_BYTES = 25 * 1024 * 1024
@@ -42,8 +43,6 @@ def short_name(name: str, limit: int) -> str:
 def check_files(files: Sequence[File], limit: int = MAX_BYTES) -> None:
     """Refuse missing, non-regular or oversized files, and names with control characters, before anything is
     written."""
-    from cchc_flow.models.rules.text import ControlCharacters, check_text
-
     for p, name in map(given, files):
         try:
             check_text(name, "--attach")

@@ -28,6 +28,7 @@ from cchc_flow.models.store.chain import (
     row_hash,
     transition_content,
 )
+from cchc_flow.models.store.queries import get_plan
 from cchc_flow.models.store.tables import DeliveryRow, NotificationRow, PlanRow, TransitionRow, table_of
 
 CHAINS = ("transition", "delivery")
@@ -142,8 +143,6 @@ def verify(session: Session, plan_code: str | None = None, anchors: Anchors | No
     plans = select(col(PlanRow.id), col(PlanRow.code)).order_by(col(PlanRow.id))
     only: int | None = None
     if plan_code is not None:
-        from cchc_flow.models.store.queries import get_plan
-
         only = get_plan(session, plan_code).id
         plans = plans.where(PlanRow.id == only)
     for plan_id, code in session.execute(plans).all():

@@ -110,6 +110,7 @@ def _is_uuid(value: str) -> bool:
 
 def _read_runs(*, tags: list[str] | None = None, ids: Iterable[str] = ()) -> list[RunLine]:
     """Flow runs from the Prefect API: all those carrying every tag in ``tags``, or those with these ``ids``."""
+    # Prefect (about 1 s to import) loads only when runs are read: `cchc` commands that need none start without it
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import (
         FlowFilter,

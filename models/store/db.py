@@ -9,6 +9,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
@@ -51,8 +55,6 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def _alembic_config(url: str):
-    from alembic.config import Config
-
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -75,10 +77,6 @@ def migrate(url: str | None = None) -> None:
 
 
 def _migrate(url: str) -> None:
-    from alembic import command
-    from alembic.runtime.migration import MigrationContext
-    from alembic.script import ScriptDirectory
-
     engine = get_engine(url)
     cfg = _alembic_config(url)
     heads = set(ScriptDirectory.from_config(cfg).get_heads())

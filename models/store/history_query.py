@@ -29,11 +29,21 @@ import pendulum
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from cchc_flow.models.rules.backdating import marked
 from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.cells import csv_safe_row
+from cchc_flow.models.rules.lifecycle import ReviewState, State
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import current_code
-from cchc_flow.models.store.queries import approved_extensions, current_unit, former_codes, get_plan, successors
+from cchc_flow.models.rules.status import due_in_force, timeliness
+from cchc_flow.models.store.queries import (
+    approved_extensions,
+    current_unit,
+    expand_groups,
+    former_codes,
+    get_plan,
+    successors,
+)
 from cchc_flow.models.store.tables import (
     ActivityRow,
     ActivityUnitRow,
@@ -140,8 +150,6 @@ def history(session: Session, f: HistoryFilter, limit: int | None = None) -> Ite
 def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> Iterator[Entry]:
     """Each recipient merged or renamed since with the unit it is today, and each activity step with the activity's four-way status as of the step's day (done: its report counting for
     that day or the latest before it), judged against the due date in force that day, not today's."""
-    from cchc_flow.models.rules.status import due_in_force, timeliness
-
     windows = {
         k: (start, end)
         for k, start, end in session.execute(
@@ -186,8 +194,6 @@ def unit_codes(session: Session, unit: str) -> list[str]:
 def unit_activity_keys(session: Session, plan_id: int, unit: str) -> list[str]:
     """Keys of the plan's activities the unit leads or partners, itself (or under a former code) or as a member of
     a named group."""
-    from cchc_flow.models.services.activities import expand_groups
-
     codes = unit_codes(session, unit)
     groups = [g for g, members in expand_groups(session, plan_id).items() if codes[0] in members]
     rows = session.execute(
@@ -209,8 +215,6 @@ def unit_activity_keys(session: Session, plan_id: int, unit: str) -> list[str]:
 
 def step_states() -> tuple[str, ...]:
     """Every state a step can lead to: an activity's, a review's, a loaded plan's, a notice's after the coordinator."""
-    from cchc_flow.models.rules.lifecycle import ReviewState, State
-
     return (*State, *ReviewState, "loaded", "pending", "sent")
 
 
@@ -436,7 +440,7 @@ def run_url_maker() -> Callable[[str | None], str | None]:
 
 def prefect_ui_url() -> str | None:
     """PREFECT_UI_URL, or the UI URL Prefect infers from PREFECT_API_URL; None when neither is set."""
-    from prefect.settings import get_current_settings
+    from prefect.settings import get_current_settings  # deferred: Prefect takes about 1 s to import
 
     value = get_current_settings().ui_url
     return value.rstrip("/") if value else None
@@ -457,8 +461,6 @@ def _row(e: Entry) -> list[Any]:
 
 def backdated_mark(e: Entry) -> str | None:
     """ "recorded on …, counts from … (letter …)" for a back-dated step, None for any other row."""
-    from cchc_flow.models.rules.backdating import marked
-
     return marked(e.local_at.date(), e.day, e.letter_ref) if e.backdated and e.day else None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,7 @@ from cchc_flow.models.store.tables import (
     ContentRow,
     ExplanationRow,
     ExtensionRow,
+    GroupMemberRow,
     PhaseRow,
     PlanRow,
     ReassignmentRow,
@@ -35,6 +37,44 @@ def get_plan(session: Session, code: str) -> PlanRow:
         known = ", ".join(session.exec(select(PlanRow.code)).all()) or "-"
         raise UnknownPlan(t("plan.unknown", code=code, known=known))
     return row
+
+
+def expand_groups(session: Session, plan_id: int) -> dict[str, tuple[str, ...]]:
+    """group code -> member unit codes, for this plan."""
+    out: dict[str, list[str]] = {}
+    now = successors(session)  # a member merged or renamed: the unit it is today
+    for m in session.exec(select(GroupMemberRow).where(GroupMemberRow.plan_id == plan_id)):
+        out.setdefault(m.group_code, []).append(current_code(m.unit_code, now))
+    return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
+
+
+def _expand(codes: list[str], groups: dict[str, tuple[str, ...]], group_codes: set[str]) -> tuple[str, ...]:
+    out: list[str] = []
+    for c in codes:
+        for member in groups.get(c, ()) if c in group_codes else (c,):
+            if member not in out:
+                out.append(member)
+    return tuple(out)
+
+
+def unit_expander(session: Session, plan_id: int) -> Callable[[list[str]], tuple[str, ...]]:
+    """A function turning unit codes into units, a group becoming its members in this plan (maybe none)."""
+    groups = expand_groups(session, plan_id)
+    group_codes = set(session.exec(select(UnitRow.code).where(UnitRow.kind == "group")).all())
+    return lambda codes: _expand(codes, groups, group_codes)
+
+
+def open_explanations(session: Session, plan_id: int) -> dict[int, tuple[tuple[int, str, date], ...]]:
+    """activity id -> its unanswered requests (number, unit, by), as cchc_flow.models.rules.due.Facts takes them."""
+    out: dict[int, list[tuple[int, str, date]]] = {}
+    now = successors(session)  # a unit merged or renamed since it was asked: the unit it is today is reminded
+    for r in session.exec(
+        select(ExplanationRow)
+        .where(ExplanationRow.plan_id == plan_id, ExplanationRow.state == "open")
+        .order_by(col(ExplanationRow.id))
+    ):
+        out.setdefault(r.activity_id, []).append((r.id, current_code(r.unit_code, now), r.by))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def roles_by_activity(session: Session, plan_id: int, written: bool = False) -> dict[int, dict[str, list[str]]]:
@@ -169,8 +209,6 @@ def activities_owed(
 
     With ``unit``, only the activities where it is lead or partner (groups expanded), with its role.
     """
-    from cchc_flow.models.services.activities import unit_expander
-
     plan = get_plan(session, plan_code)
     roles = roles_by_activity(session, plan.id)
     expand = unit_expander(session, plan.id)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pendulum
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Column, Field, SQLModel
@@ -46,8 +47,6 @@ def table_of(model: type[SQLModel]) -> sa.Table:
 
 
 def utc_now() -> datetime:
-    import pendulum
-
     return pendulum.now("UTC")
 
 

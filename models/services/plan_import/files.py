@@ -10,7 +10,10 @@ import zipfile
 from pathlib import Path
 
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.services.plan_import.docx_reader import read_docx
+from cchc_flow.models.services.plan_import.pdf_reader import read_pdf
 from cchc_flow.models.services.plan_import.source import MAX_BYTES, ImportRefused, Source
+from cchc_flow.models.services.plan_import.text_reader import read_text
 
 MAX_UNPACKED = 100 * 1024 * 1024  # a .docx whose parts unpack to more than this is refused (zip bomb)
 MAX_RATIO = 200  # nor one part that unpacks to more than this many times its packed size
@@ -42,8 +45,6 @@ def read_document(path: Path, name: str | None = None) -> Source:
     if suffix == ".pdf":
         if not data.startswith(b"%PDF-"):
             raise ImportRefused(t("imp.not_pdf", name=name))
-        from cchc_flow.models.services.plan_import.pdf_reader import read_pdf
-
         return read_pdf(path, name, digest)
     if suffix in TEXT_KINDS:
         return _read_text(data, name, digest)
@@ -51,8 +52,6 @@ def read_document(path: Path, name: str | None = None) -> Source:
 
 
 def _read_text(data: bytes, name: str, digest: str) -> Source:
-    from cchc_flow.models.services.plan_import.text_reader import read_text
-
     if b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ImportRefused(t("imp.binary", name=name))
     try:
@@ -116,8 +115,6 @@ def _read_doc(path: Path, name: str, digest: str) -> Source:
 
 
 def _docx(path: Path, name: str, digest: str) -> Source:
-    from cchc_flow.models.services.plan_import.docx_reader import read_docx
-
     try:
         return read_docx(path, name, digest)
     except Exception:  # a damaged package: python-docx and lxml raise many kinds

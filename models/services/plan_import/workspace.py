@@ -21,6 +21,7 @@ from cchc_flow.models.rules.yamlfile import MAX_BYTES as MAX_DRAFT_BYTES
 from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.services.loading import LoadResult, load_plan
 from cchc_flow.models.services.plan_import import import_document
+from cchc_flow.models.services.plan_import.files import sha256_of
 from cchc_flow.models.services.plan_import.report import units_path_for, write_atomically
 from cchc_flow.models.services.plan_import.source import ImportRefused
 from cchc_flow.settings import get_settings
@@ -47,8 +48,6 @@ def _folder(sha: str) -> Path:
 
 def import_upload(path: Path, name: str, directory: Directory, units_file: str) -> Stored:
     """Import an uploaded document into its own folder (raises ImportRefused, nothing kept, when unreadable)."""
-    from cchc_flow.models.services.plan_import.files import sha256_of
-
     sha = sha256_of(path.read_bytes())
     folder = _folder(sha)
     shutil.rmtree(folder, ignore_errors=True)  # the same document again: a fresh draft
