@@ -21,6 +21,7 @@ from cchc_flow.flows.delivery import (
     units_with_pending,
 )
 from cchc_flow.flows.running.naming import PHASE, phase_label, phase_run_name, plain, task_run_name
+from cchc_flow.flows.running.runtime import quiet_prefect, settle
 from cchc_flow.models.notify.notices import message_key, unqueued
 from cchc_flow.models.notify.routes_file import check_routes
 from cchc_flow.models.rules.calendar import day_off
@@ -235,8 +236,6 @@ def run_phase(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSummar
     Raises RoutesInvalid before any run starts when the routes file (CCHC_NOTIFY_CONFIG) cannot be used.
     """
     check_routes()
-    from cchc_flow.flows.running.runtime import quiet_prefect, settle
-
     with quiet_prefect():
         with tags(*phase_label(plan, phase).tags):
             summary = phase_flow(plan=plan, phase=phase, as_of=as_of)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from prefect import flow, task
+from prefect import flow, tags, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
 from prefect.states import State
 
+from cchc_flow.flows.delivery import pending_count
 from cchc_flow.flows.phase import day_off_state, deliver_pending
 from cchc_flow.flows.running.naming import REPORTS, reports_label, reports_run_name
-from cchc_flow.models.notify.notices import enqueue
+from cchc_flow.flows.running.runtime import quiet_prefect, settle
+from cchc_flow.models.notify.notices import enqueue, notification_key, unqueued
 from cchc_flow.models.rules.calendar import run_day as resolve_today
 from cchc_flow.models.services.periodic import period_details, periodic_due, plan_periods, reporters, submitted
 from cchc_flow.models.store.db import session, write_transaction
@@ -75,9 +77,6 @@ def reporting_flow(plan: str, as_of: str | None = None, skip_days_off: bool = Fa
 
 def reporting_has_work(plan: str, today: date) -> bool:
     """Whether a reporting run as of ``today`` would queue anything new or has something pending."""
-    from cchc_flow.flows.delivery import pending_count
-    from cchc_flow.models.notify.notices import notification_key, unqueued
-
     with session() as s:
         row = get_plan(s, plan)
         done = submitted(s, row.id)
@@ -92,9 +91,6 @@ def reporting_has_work(plan: str, today: date) -> bool:
 
 def run_reporting(plan: str, as_of: str | None = None) -> ReportingOutcome:
     """Run the reporting flow in this process, its run named and tagged with the plan's reports title."""
-    from prefect import tags
-
-    from cchc_flow.flows.running.runtime import quiet_prefect, settle
 
     with quiet_prefect():
         with tags(*reports_label(plan).tags):

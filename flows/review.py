@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-from prefect import flow, task
+from prefect import flow, tags, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext
@@ -14,6 +14,7 @@ from sqlmodel import Session, select
 
 from cchc_flow.flows.phase import deliver_pending
 from cchc_flow.flows.running.naming import REVIEW, review_label, review_run_name
+from cchc_flow.flows.running.runtime import quiet_prefect, settle
 from cchc_flow.models.notify.notices import enqueue
 from cchc_flow.models.reports.review_docx import write_docx
 from cchc_flow.models.reports.review_pdf import find_font, write_pdf
@@ -200,9 +201,6 @@ def review_flow(plan: str, phase: int, as_of: str | None = None) -> ReviewOutcom
 def run_review(plan: str, phase: int, as_of: str | None = None) -> ReviewOutcome:
     """Check that the review may be held and its PDF written (check_review_now), then run the review flow in this
     process, its run named and tagged with the review's title."""
-    from prefect import tags
-
-    from cchc_flow.flows.running.runtime import quiet_prefect, settle
 
     check_review_now(plan, phase, as_of)
     with quiet_prefect():

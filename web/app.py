@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import anyio
+import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -24,9 +25,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from cchc_flow.flows.running.runtime import stop_ephemeral_api
 from cchc_flow.models.rules.messages import language, t
 from cchc_flow.models.store.attachments import MAX_BYTES
+from cchc_flow.models.store.db import migrate
 from cchc_flow.settings import env_name, get_settings
+from cchc_flow.web import pages, plan_import
+from cchc_flow.web.deps import reading, signed_in
+from cchc_flow.web.pages import render
 from cchc_flow.web.runs import Runs
 from cchc_flow.web.security import (
     LANG_COOKIE,
@@ -165,9 +171,6 @@ def create_app(
     ``max_upload_bytes``: the largest file accepted (default: the CLI's limit); ``secure_cookies``: mark the
     session cookie Secure (default: when CCHC_PORTAL_URL is https).
     """
-    from cchc_flow.models.store.db import migrate
-    from cchc_flow.web import pages, plan_import
-
     migrate()
     if secure_cookies is None:
         secure_cookies = (get_settings().portal_url or "").startswith("https://")
@@ -199,14 +202,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """At shutdown (SIGINT, SIGTERM), stop the temporary Prefect API server a run from the board started in this
     process: it would outlive the portal otherwise."""
     yield
-    from cchc_flow.flows.running.runtime import stop_ephemeral_api
-
     stop_ephemeral_api()
 
 
 async def _portal_error(request: Request, exc: PortalError) -> Response:
-    from cchc_flow.web.pages import render
-
     if isinstance(exc, SignInNeeded) and request.method == "GET":
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
@@ -219,8 +218,6 @@ async def _portal_error(request: Request, exc: PortalError) -> Response:
 async def _unknown_address(request: Request, exc: StarletteHTTPException) -> Response:
     """An address the portal does not have (or a method it does not take) gets the portal's own error page, in the
     page's language, with the signed-in person's menu; not the framework's JSON."""
-    from cchc_flow.web.deps import reading, signed_in
-
     try:
         with reading() as s:
             signed_in(request, s)
@@ -255,10 +252,6 @@ def serve(host: str = "127.0.0.1", port: int = 8080, as_of: str | None = None, w
     """Run the portal with uvicorn until interrupted: ``workers`` processes (default: one per core), the access
     log (sign-in links masked), and a graceful shutdown on SIGINT/SIGTERM (requests under way are finished, for at
     most 30 s)."""
-    import uvicorn
-
-    from cchc_flow.models.store.db import migrate
-
     migrate()  # once, here: the workers then find the schema up to date
     # uvicorn starts its worker processes afresh, each importing the app: the environment is all they inherit from
     # here, so --as-of goes there (the portal_as_of setting) while the portal runs

@@ -44,13 +44,41 @@ from fastapi.templating import Jinja2Templates
 from sqlmodel import Session
 from starlette.background import BackgroundTask
 
+from cchc_flow.flows.delivery import deliver_now
+from cchc_flow.flows.phase import run_phase as run_phase_flow
+from cchc_flow.flows.review import run_review as run_review_flow
+from cchc_flow.flows.running.launch import describe, pool_deployment, start_through_pool, wait_for_run
+from cchc_flow.flows.running.naming import PHASE, REVIEW
+from cchc_flow.models.notify.routes_file import RoutesInvalid, check_routes
+from cchc_flow.models.reports.history_xlsx import export_name, write_xlsx
+from cchc_flow.models.reports.review_pdf import FontMissing, find_font
 from cchc_flow.models.rules.calendar import DateError, parse_date
 from cchc_flow.models.rules.labels import percent
+from cchc_flow.models.rules.lifecycle import IllegalTransition
 from cchc_flow.models.rules.messages import MESSAGES, language, t
 from cchc_flow.models.rules.status import Status
-from cchc_flow.models.services.access import allowed_actions
+from cchc_flow.models.services.access import allowed_actions, refusals_recorded, refuse_unless_allowed
+from cchc_flow.models.services.access import who as name_of
+from cchc_flow.models.services.actions import ActionInputError, ActionRefused, coordinator_decides
+from cchc_flow.models.services.actions import add_note as add_note_action
+from cchc_flow.models.services.actions import report_done as report_done_action
+from cchc_flow.models.services.activities import ConcurrentChange, get_phase
 from cchc_flow.models.services.auth import AuthError, Principal, authenticate, verify_link
-from cchc_flow.models.store.tables import ActivityRow, PlanRow, UnitRow
+from cchc_flow.models.services.explanations import ask_explanation as ask_explanation_action
+from cchc_flow.models.services.explanations import give_explanation
+from cchc_flow.models.services.extensions import decide_extension, request_extension
+from cchc_flow.models.services.periodic import ReportInputError
+from cchc_flow.models.services.periodic import submit_report as submit_periodic_report
+from cchc_flow.models.services.reassignment import codes
+from cchc_flow.models.services.reassignment import reassign as reassign_action
+from cchc_flow.models.services.reviews import ReviewRefused, check_review
+from cchc_flow.models.services.web_sessions import end_unit_session, open_unit_sessions
+from cchc_flow.models.store.attachments import AttachmentError
+from cchc_flow.models.store.audit import verify
+from cchc_flow.models.store.history_query import HistoryFilter, HistoryInputError, check_filter, write_csv, write_json
+from cchc_flow.models.store.history_query import history as read_history
+from cchc_flow.models.store.tables import ActivityRow, PlanRow, UnitRow, WebSessionRow
+from cchc_flow.settings import get_settings
 from cchc_flow.web import views, words
 from cchc_flow.web.deps import (
     Acting,
@@ -141,9 +169,7 @@ def _person(lang: str) -> Callable[[str | None], str]:
 
 
 def routes_usable() -> None:
-    """Refuse to act when the routes file cannot be used, as the CLI does (cchc_flow.models.notify.routes_file.check_routes)."""
-    from cchc_flow.models.notify.routes_file import RoutesInvalid, check_routes
-
+    """Refuse to act when the routes file cannot be used, as the CLI does (models/notify/routes_file.py)."""
     try:
         check_routes()
     except RoutesInvalid as exc:
@@ -167,8 +193,6 @@ WHAT = {  # the history's words for each action (as the shared functions say the
 def allowed_or_refused(request: Request, who: Principal, plan: PlanRow, key: str, action: str) -> None:
     """Let through only what allowed_actions() gives ``who`` on the activity (the same answer that drew the page's
     buttons); a refusal is recorded as the shared function would record it."""
-    from cchc_flow.models.services.access import refusals_recorded, refuse_unless_allowed
-
     what = t(WHAT.get(action, f"event.{action}"))
     with reading() as s, refusals_recorded(s, who, what, stated_name=None, source="web", today=today(request)):
         activity = facts(s, plan, key)
@@ -180,12 +204,6 @@ def act(request: Request, fn: Callable[..., Any], who: Principal, action: str | 
     """Run a unit's or the coordinator's action as the signed-in principal, then deliver what it queued (in the
     configured language). ``action``: checked first against allowed_actions() (models/services/access.py); the
     shared function decides again, with the same rules, and records a refusal."""
-    from cchc_flow.flows.delivery import deliver_now
-    from cchc_flow.models.rules.lifecycle import IllegalTransition
-    from cchc_flow.models.services.actions import ActionInputError, ActionRefused
-    from cchc_flow.models.services.activities import ConcurrentChange
-    from cchc_flow.models.store.attachments import AttachmentError
-
     routes_usable()
     try:
         if action:
@@ -290,17 +308,11 @@ def logout(request: Request, _: Csrf) -> Response:
 
 @router.get("/sessions")
 def sessions(request: Request, who: Coordinator, s: ReadSession) -> Response:
-    from cchc_flow.models.services.web_sessions import open_unit_sessions
-
     return render(request, "sessions.html", sessions=open_unit_sessions(s), names=views.unit_names(s))
 
 
 @router.post("/sessions/{session_id}/end")
 def end_session(request: Request, session_id: int, who: Coordinator, s: ReadSession, _: Csrf) -> Response:
-    from cchc_flow.models.services.access import who as name_of
-    from cchc_flow.models.services.web_sessions import end_unit_session
-    from cchc_flow.models.store.tables import WebSessionRow
-
     row = s.get(WebSessionRow, session_id)
     with reading() as s:
         if row is None or not end_unit_session(s, session_id, name_of(who)):
@@ -397,9 +409,9 @@ def report_done(
     evidence: Annotated[str, Form()] = "",
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
-    from cchc_flow.models.services.actions import report_done as shared
-
-    return _unit_action(request, who, plan, key, files, shared, "report", evidence=evidence, done="web.reported")
+    return _unit_action(
+        request, who, plan, key, files, report_done_action, "report", evidence=evidence, done="web.reported"
+    )
 
 
 @router.post("/activities/{key}/note")
@@ -412,9 +424,7 @@ def add_note(
     text: Annotated[str, Form()] = "",
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
-    from cchc_flow.models.services.actions import add_note as shared
-
-    return _unit_action(request, who, plan, key, files, shared, "note", text=text, done="web.noted")
+    return _unit_action(request, who, plan, key, files, add_note_action, "note", text=text, done="web.noted")
 
 
 def _unit_action(
@@ -505,8 +515,6 @@ def cancel(
 def _decide(
     request: Request, who: Principal, plan: PlanRow, key: str, event: str, note: str, next_url: str | None
 ) -> Response:
-    from cchc_flow.models.services.actions import coordinator_decides
-
     try:
         if event in REQUIRED:
             _required(event, note)
@@ -547,8 +555,6 @@ def extend(
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     """A lead unit asks for a later due date (models/services/extensions.py decides who may, and records refusals)."""
-    from cchc_flow.models.services.extensions import request_extension
-
     day = _form_date(until, "until")
     return _unit_action(
         request,
@@ -577,8 +583,6 @@ def extension(
     beyond_phase: Annotated[str, Form()] = "",
 ) -> Response:
     """The coordinator approves (possibly with another date) or refuses the open request."""
-    from cchc_flow.models.services.extensions import decide_extension
-
     day = _form_date(until, "until") if until.strip() else None
     result = act(
         request,
@@ -607,8 +611,6 @@ def explain(
     files: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
     """The unit asked answers a request for explanation (models/services/explanations.py), with text and files."""
-    from cchc_flow.models.services.explanations import give_explanation
-
     return _unit_action(request, who, plan, key, files, give_explanation, "explain", text=text, done="web.explained")
 
 
@@ -638,14 +640,22 @@ def ask_explanation(
     question: Annotated[str, Form()] = "",
 ) -> Response:
     """The coordinator asks a lead unit to explain the activity by a date."""
-    from cchc_flow.models.services.explanations import ask_explanation as shared
-
     typed = {"unit": unit, "by": by, "question": question}
     try:
         if not question.strip():
             raise PortalError(400, t("web.field_needed", field=t("web.explain.question")))
         day = _form_date(by, "by")
-        act(request, shared, who, "ask_explanation", plan_code=plan.code, key=key, unit=unit, by=day, question=question)
+        act(
+            request,
+            ask_explanation_action,
+            who,
+            "ask_explanation",
+            plan_code=plan.code,
+            key=key,
+            unit=unit,
+            by=day,
+            question=question,
+        )
     except PortalError as exc:
         if exc.status not in FOLLOW_UP_ERRORS:
             raise
@@ -667,9 +677,6 @@ def reassign(
 ) -> Response:
     """The coordinator gives the activity to other lead or partner units, with a reason (the plan's own text stays
     as written; models/services/reassignment.py)."""
-    from cchc_flow.models.services.reassignment import codes
-    from cchc_flow.models.services.reassignment import reassign as shared
-
     typed = {"leads": leads, "partners": partners, "reason": reason}
     try:
         if not reason.strip():
@@ -677,7 +684,7 @@ def reassign(
         new_leads = codes(leads) or []
         act(
             request,
-            shared,
+            reassign_action,
             who,
             "reassign",
             plan_code=plan.code,
@@ -715,12 +722,6 @@ def submit_report(
     _: Csrf,
     file: Annotated[UploadFile | None, File()] = None,
 ) -> Response:
-    from cchc_flow.flows.delivery import deliver_now
-    from cchc_flow.models.services.actions import ActionInputError
-    from cchc_flow.models.services.periodic import ReportInputError
-    from cchc_flow.models.services.periodic import submit_report as shared
-    from cchc_flow.models.store.attachments import AttachmentError
-
     uploads = given([file] if file else [])
     if len(uploads) != 1:
         raise PortalError(400, t("web.file_needed"))
@@ -729,7 +730,7 @@ def submit_report(
         # in the configured language: the message it queues carries a title made here
         try:
             with reading() as s:
-                plan_id, p, on_time = shared(
+                plan_id, p, on_time = submit_periodic_report(
                     s, principal=who, plan_code=plan.code, period=period, file=paths[0], today=day, source="web"
                 )
         except (AuthError, PermissionError) as exc:
@@ -776,8 +777,6 @@ def _phase_number(value: str) -> int:
 def run_phase(
     request: Request, who: Coordinator, plan: Plan, s: ReadSession, _: Csrf, phase: Annotated[str, Form()] = ""
 ) -> Response:
-    from cchc_flow.models.services.activities import get_phase
-
     number = _phase_number(phase)
     try:
         name = get_phase(s, plan, number).name
@@ -787,13 +786,10 @@ def run_phase(
 
 
 def _phase_body(run: Run, plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None]:
-    from cchc_flow.flows.phase import run_phase as shared
-    from cchc_flow.flows.running.naming import PHASE
-
     pooled = _through_pool(run, PHASE, plan, phase, as_of)
     if pooled:
         return pooled
-    summary = shared(plan, phase, as_of)
+    summary = run_phase_flow(plan, phase, as_of)
     sent = sum(d.sent for d in summary.deliveries)
     return (
         "phase.delivered",
@@ -815,9 +811,6 @@ def run_review(
 ) -> Response:
     """Holding a review asks first: the confirmation page says how many activities are unfinished and who receives
     the report; only the form posted from that page (confirmed=yes) holds it."""
-    from cchc_flow.models.reports.review_pdf import FontMissing, find_font
-    from cchc_flow.models.services.reviews import ReviewRefused, check_review
-
     number = _phase_number(phase)
     try:
         phase_row, _unused = check_review(s, plan.code, number, day)
@@ -850,13 +843,10 @@ def run_review(
 
 
 def _review_body(run: Run, plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None]:
-    from cchc_flow.flows.review import run_review as shared
-    from cchc_flow.flows.running.naming import REVIEW
-
     pooled = _through_pool(run, REVIEW, plan, phase, as_of)
     if pooled:
         return pooled
-    outcome = shared(plan, phase, as_of)
+    outcome = run_review_flow(plan, phase, as_of)
     held = date.fromisoformat(outcome.held_on).strftime("%d/%m/%Y")
     return "web.run.message.review", {"title": outcome.title, "date": held}, outcome.flow_run_id
 
@@ -867,8 +857,6 @@ def _through_pool(
     """When a Prefect server is configured and the run deployed: run it through the work pool (one run per plan,
     phase and date, flows/running/launch.py), its state followed on ``run`` as it goes, and say how it ended;
     None: run it in this process."""
-    from cchc_flow.flows.running.launch import describe, pool_deployment, start_through_pool, wait_for_run
-
     if pool_deployment(kind, plan, phase) is None:
         return None
     flow_run_id = start_through_pool(kind, plan, phase, as_of)
@@ -934,8 +922,6 @@ FILTERS = ("activity", "unit", "actor", "state", "since", "until")
 
 
 def _history_filter(request: Request, plan: PlanRow) -> tuple[Any, dict[str, str]]:
-    from cchc_flow.models.store.history_query import HistoryFilter
-
     raw = {k: request.query_params.get(k, "").strip() for k in FILTERS}
     days = {}
     for k in ("since", "until"):
@@ -957,9 +943,6 @@ def _history_filter(request: Request, plan: PlanRow) -> tuple[Any, dict[str, str
 
 @router.get("/history")
 def history(request: Request, who: Reader, plan: Plan, s: ReadSession) -> Response:
-    from cchc_flow.models.store.history_query import HistoryInputError, check_filter
-    from cchc_flow.models.store.history_query import history as read_history
-
     limit = 500
     f, raw = _history_filter(request, plan)
     try:
@@ -982,11 +965,6 @@ def history(request: Request, who: Reader, plan: Plan, s: ReadSession) -> Respon
 
 @router.get("/history/export.{fmt}")
 def history_export(request: Request, fmt: str, who: Reader, plan: Plan, s: ReadSession) -> Response:
-    from cchc_flow.models.reports.history_xlsx import export_name, write_xlsx
-    from cchc_flow.models.store.history_query import HistoryInputError, check_filter, write_csv, write_json
-    from cchc_flow.models.store.history_query import history as read_history
-    from cchc_flow.settings import get_settings
-
     if fmt not in ("csv", "json", "xlsx"):
         raise PortalError(404, t("history.bad_format", fmt=fmt))
     f, _ = _history_filter(request, plan)
@@ -1024,8 +1002,6 @@ def history_export(request: Request, fmt: str, who: Reader, plan: Plan, s: ReadS
 
 @router.get("/audit")
 def audit(request: Request, who: Reader, plan: Plan, s: ReadSession) -> Response:
-    from cchc_flow.models.store.audit import verify
-
     return render(request, "audit.html", report=verify(s, plan.code))
 
 

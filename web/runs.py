@@ -18,6 +18,7 @@ from typing import Any
 import pendulum
 
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.store.history_query import run_url_maker
 
 Body = Callable[["Run"], tuple[str, dict[str, Any], str | None]]  # (message key, its values, flow-run id)
 
@@ -41,8 +42,6 @@ class Run:
     def seen(self, flow_run_id: str, state: str | None = None) -> None:
         """The flow run is known (its id, its page in the Prefect UI) and is in ``state``."""
         if self.flow_run_id != flow_run_id:
-            from cchc_flow.models.store.history_query import run_url_maker
-
             self.flow_run_id, self.url = flow_run_id, run_url_maker()(flow_run_id)
         self.state = state or self.state
 

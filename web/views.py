@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from cchc_flow.models.rules.backdating import marked
 from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.lifecycle import FINAL, TRANSITIONS, Event
 from cchc_flow.models.rules.messages import t
@@ -26,7 +27,7 @@ from cchc_flow.models.services.access import ActivityFacts
 from cchc_flow.models.services.actions import activity_facts, roles_of
 from cchc_flow.models.services.extensions import extensions_of
 from cchc_flow.models.services.periodic import plan_periods, reporters
-from cchc_flow.models.services.reviews import ReviewRefused, build_report, check_review
+from cchc_flow.models.services.reviews import ReviewRefused, build_report, check_review, review_recipients
 from cchc_flow.models.services.score_report import unit_scores
 from cchc_flow.models.store.queries import activities_owed, activity_statuses, plan_as_dict, roles_by_activity
 from cchc_flow.models.store.tables import (
@@ -472,8 +473,6 @@ def _beside(a: dict[str, Any], lang: str) -> str:
 
 def backdated(at: Any, day: date | None, letter: str | None) -> str | None:
     """ "recorded on …, counts from … (letter …)" for a step the coordinator back-dated from a late letter."""
-    from cchc_flow.models.rules.backdating import marked
-
     if not letter or day is None:
         return None
     return marked(at.astimezone(VN).date(), day, letter)
@@ -497,8 +496,6 @@ def named(s: Session, codes: Any) -> str:
 
 def review_preview(s: Session, plan: PlanRow, phase: PhaseRow, today: date) -> dict[str, Any]:
     """What holding ``phase``'s review today would do: the report's own figures (build_report) and who receives it."""
-    from cchc_flow.models.services.reviews import review_recipients
-
     report = build_report(s, plan.code, phase.number, today)
     return {
         "title": phase.review_title or phase.name,

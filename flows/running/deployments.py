@@ -14,9 +14,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import col
+from sqlmodel import col, select
 
 from cchc_flow.flows.running.naming import PHASE, REPORTS, REVIEW, TAG, phase_label, reports_label, review_label
+from cchc_flow.models.rules.lifecycle import ReviewState
+from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.plan_spec import ScheduleSpec
+from cchc_flow.models.store.db import session
+from cchc_flow.models.store.queries import get_plan
+from cchc_flow.models.store.tables import PhaseRow, PlanRow, ReviewRow
 from cchc_flow.settings import get_settings
 
 DEFAULT_POOL = "cchc"
@@ -59,11 +65,6 @@ class DeployResult:
 
 def active_plans(session) -> list[str]:
     """Codes of the loaded plans still running: those whose final review has not been held."""
-    from sqlmodel import select
-
-    from cchc_flow.models.rules.lifecycle import ReviewState
-    from cchc_flow.models.store.tables import PlanRow, ReviewRow
-
     closed = set(
         session.exec(select(ReviewRow.plan_id).where(ReviewRow.kind == "final", ReviewRow.state == ReviewState.HELD))
     )
@@ -73,8 +74,6 @@ def active_plans(session) -> list[str]:
 def plan_schedule(spec: dict, cron: str | None = None, timezone: str | None = None) -> tuple[str, str]:
     """(cron, time zone) of a plan's scheduled runs: its file's ``schedule`` (a plan loaded without one: daily at
     08:00 Asia/Ho_Chi_Minh), ``cron`` and ``timezone`` given instead when set (`cchc deploy --cron/--timezone`)."""
-    from cchc_flow.models.rules.plan_spec import ScheduleSpec
-
     schedule = ScheduleSpec.model_validate(spec.get("schedule") or {})
     return cron or schedule.cron_expression, timezone or schedule.timezone
 
@@ -82,13 +81,6 @@ def plan_schedule(spec: dict, cron: str | None = None, timezone: str | None = No
 def planned_deployments(cron: str | None = None, timezone: str | None = None) -> list[DeploymentSpec]:
     """Every deployment the active plans of the database call for (pure reading; nothing is written); ``cron`` and
     ``timezone`` override every plan's own schedule."""
-    from sqlmodel import select
-
-    from cchc_flow.models.rules.messages import t
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.queries import get_plan
-    from cchc_flow.models.store.tables import PhaseRow
-
     specs: list[DeploymentSpec] = []
     with session() as s:
         for code in active_plans(s):

@@ -11,6 +11,12 @@ from typing import cast
 from uuid import UUID
 
 from cchc_flow.flows.running.naming import PHASE, REPORTS, REVIEW
+from cchc_flow.flows.running.runtime import on_ephemeral_api
+from cchc_flow.models.rules.calendar import today
+from cchc_flow.models.rules.messages import t
+from cchc_flow.models.store.audit_runs import recorded_runs
+from cchc_flow.models.store.db import session
+from cchc_flow.models.store.queries import get_plan
 from cchc_flow.settings import get_settings
 
 POLL_SECONDS = 1.0  # how often a run's state is read while waiting for it
@@ -44,8 +50,6 @@ def idempotency_key(kind: str, plan: str, phase: int | None, day: str) -> str:
 
 def pool_deployment(kind: str, plan: str, phase: int | None):
     """The deployment to run through the pool, or None: no Prefect server configured, or not deployed."""
-    from cchc_flow.flows.running.runtime import on_ephemeral_api
-
     if on_ephemeral_api():
         return None
     from prefect.client.orchestration import get_client
@@ -70,8 +74,6 @@ def start_through_pool(kind: str, plan: str, phase: int | None, as_of: str | Non
     """Start (or join, same key) the deployment's run for ``as_of`` without waiting: its flow-run id."""
     from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
-
-    from cchc_flow.models.rules.calendar import today
 
     day = today(as_of).isoformat()
     parameters: dict = {"plan": plan, "as_of": day}
@@ -114,11 +116,6 @@ def wait_for_run(
 
 def describe(run: PoolRun, kind: str, plan: str, phase: int | None) -> tuple[str, bool]:
     """A line saying how a run through the pool ended (steps and deliveries it recorded), and whether it succeeded."""
-    from cchc_flow.models.rules.messages import t
-    from cchc_flow.models.store.audit_runs import recorded_runs
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.queries import get_plan
-
     name = deployment_name(kind, plan, phase)
     if not run.final:
         return t(

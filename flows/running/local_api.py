@@ -19,6 +19,8 @@ import time
 import urllib.error
 import urllib.request
 
+from cchc_flow.models.rules.messages import t
+
 STARTUP_TIMEOUT = 120.0  # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS when unset
 PORT_TAKEN = 3  # uvicorn's exit status when its port is taken: start again on another
 
@@ -86,8 +88,6 @@ def local_api_url() -> str | None:
         time.sleep(0.05)
     status = _server.poll()
     stop_local_api()
-    from cchc_flow.models.rules.messages import t
-
     raise RuntimeError(t("run.local_api", detail=f"exit {status}" if status is not None else f"{limit:.0f} s"))
 
 

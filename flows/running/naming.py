@@ -14,6 +14,14 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from sqlmodel import select
+
+from cchc_flow.models.rules.calendar import DateError, today
+from cchc_flow.models.rules.messages import t
+from cchc_flow.models.store.db import session
+from cchc_flow.models.store.queries import get_plan
+from cchc_flow.models.store.tables import PhaseRow
+
 PHASE, REVIEW, REPORTS = "phase", "review", "periodic-reports"
 TAG = "cchc"  # every deployment `cchc deploy` writes carries it (and only those are removed by it)
 
@@ -28,9 +36,6 @@ class RunLabel:
 
 def phase_label(plan: str, phase: int) -> RunLabel:
     """Title and tags of a phase run: [plan, organisation, phase-N, title]; the plan's code when it is unknown."""
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.queries import get_plan
-
     with session() as s:
         try:
             row = get_plan(s, plan)
@@ -42,9 +47,6 @@ def phase_label(plan: str, phase: int) -> RunLabel:
 
 def review_label(plan: str, phase: int) -> RunLabel:
     """Title and tags of a review run: the review's title (sơ kết / tổng kết …) as the plan writes it."""
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.queries import get_plan
-
     with session() as s:
         try:
             row = get_plan(s, plan)
@@ -57,10 +59,6 @@ def review_label(plan: str, phase: int) -> RunLabel:
 
 def reports_label(plan: str) -> RunLabel:
     """Title and tags of a periodic-reports run."""
-    from cchc_flow.models.rules.messages import t
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.queries import get_plan
-
     with session() as s:
         try:
             row = get_plan(s, plan)
@@ -71,10 +69,6 @@ def reports_label(plan: str) -> RunLabel:
 
 
 def _phase(s, plan_id: int, number: int):
-    from sqlmodel import select
-
-    from cchc_flow.models.store.tables import PhaseRow
-
     row = s.exec(select(PhaseRow).where(PhaseRow.plan_id == plan_id, PhaseRow.number == number)).first()
     if row is None:
         raise LookupError(number)
@@ -83,8 +77,6 @@ def _phase(s, plan_id: int, number: int):
 
 def run_name(title: str, plan: str, as_of: str | None) -> str:
     """A flow run's name: title · plan · date (today in Asia/Ho_Chi_Minh when no date was given)."""
-    from cchc_flow.models.rules.calendar import DateError, today
-
     try:
         day = today(as_of).isoformat()
     except DateError:  # an unreadable date: the flow itself fails on it with the reason
@@ -123,6 +115,4 @@ def plain(text: str) -> str:
 
 def task_run_name(step: str) -> str:
     """A task's run name (``step``: record, deliver): its word in the configured language, without accents."""
-    from cchc_flow.models.rules.messages import t
-
     return plain(t(f"task.{step}"))

@@ -3,12 +3,15 @@ and a clean stop of that API at exit."""
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from uuid import UUID
+
+from cchc_flow.flows.running.local_api import is_local_api, local_api_url, stop_local_api
 
 # Set for a cchc process before Prefect is imported, unless the user set them: no analytics (on an offline machine
 # the telemetry service logs an error on every run), Prefect's own log lines at WARNING (INFO with --verbose), and
@@ -30,8 +33,6 @@ def prefect_defaults(verbose: bool = False) -> None:
         os.environ.setdefault(name, value)
     if verbose:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
-        import logging
-
         logging.getLogger("prefect").setLevel("INFO")  # when Prefect was configured already
 
 
@@ -41,8 +42,6 @@ def quiet_prefect() -> Iterator[None]:
     server started in the background (local_api.py) when there is one. Settings are rebuilt (~0.3 s) only when
     something changes: wrap a series of runs in one quiet_prefect()."""
     from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
-    from cchc_flow.flows.running.local_api import local_api_url
 
     updates: dict = {}
     if PREFECT_FLOWS_HEARTBEAT_FREQUENCY.value() is not None:
@@ -61,8 +60,6 @@ def on_ephemeral_api() -> bool:
     """Whether this process talks to a Prefect API of its own (no PREFECT_API_URL): Prefect's ephemeral server or
     the local one (local_api.py), started by this process and stopped at its exit."""
     from prefect.settings import PREFECT_API_URL
-
-    from cchc_flow.flows.running.local_api import is_local_api
 
     url = PREFECT_API_URL.value()
     return not url or is_local_api(url)
@@ -126,8 +123,6 @@ def stop_ephemeral_api() -> None:
     """Stop the API server this process started, if any (a long-running process, such as a portal worker, at its
     shutdown). Prefect stops its own only in an exit handler, which a process ended by a signal never runs: the server
     would outlive it. Nothing is done when a Prefect server is configured."""
-    from cchc_flow.flows.running.local_api import stop_local_api
-
     stop_local_api()
     if not on_ephemeral_api():
         return
