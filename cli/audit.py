@@ -6,16 +6,31 @@ import sys
 from pathlib import Path
 from typing import Annotated, NoReturn
 
+import pendulum
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from cchc_flow.models.rules.calendar import TZ, DateError, parse_date
 from cchc_flow.models.rules.messages import MESSAGES, t
 from cchc_flow.models.rules.text import printable
 from cchc_flow.models.services.access import DATABASE_OWNER, NO_TOKEN
 from cchc_flow.models.services.reconcile import SYSTEM_ACTOR
-from cchc_flow.models.store.history_query import backdated_mark
+from cchc_flow.models.store.anchors import read_anchors
+from cchc_flow.models.store.audit import CHAINS, verify
+from cchc_flow.models.store.audit_runs import cross_check
+from cchc_flow.models.store.db import session
+from cchc_flow.models.store.history_query import (
+    HistoryFilter,
+    HistoryInputError,
+    backdated_mark,
+    check_filter,
+    history,
+    write_csv,
+    write_json,
+)
+from cchc_flow.models.store.queries import UnknownPlan
 
 audit_app = typer.Typer(
     help="Kiểm toán: kiểm tra chuỗi băm, đối chiếu với Prefect / audit: verify the history, cross-check with Prefect.",
@@ -33,8 +48,6 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 
 def _day(value: str | None):
-    from cchc_flow.models.rules.calendar import DateError, parse_date
-
     if value is None:
         return None
     try:
@@ -56,10 +69,6 @@ def history_command(
     limit: Annotated[int | None, typer.Option("--limit", help="số dòng tối đa (bảng: 500)")] = None,
 ) -> None:
     """Lịch sử các bước và thông báo đã gửi, lọc và xuất / the history of steps and notices, filtered, exported."""
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.history_query import HistoryFilter, HistoryInputError, check_filter, history
-    from cchc_flow.models.store.queries import UnknownPlan
-
     if fmt not in FORMATS:
         fail(t("history.bad_format", fmt=fmt))
     if fmt == "xlsx" and output is None:
@@ -83,7 +92,6 @@ def history_command(
 
 def _export(entries, fmt: str, output: Path | None) -> int:
     from cchc_flow.models.reports.history_xlsx import write_xlsx
-    from cchc_flow.models.store.history_query import write_csv, write_json
 
     if fmt == "xlsx":
         assert output is not None
@@ -178,11 +186,6 @@ def audit_verify(
     ] = None,
 ) -> None:
     """Kiểm tra chuỗi băm của lịch sử; mã thoát 0 chỉ khi nguyên vẹn / verify the hash chains (exit 0 only if whole)."""
-    from cchc_flow.models.store.anchors import read_anchors
-    from cchc_flow.models.store.audit import CHAINS, verify
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.queries import UnknownPlan
-
     anchors: dict[tuple[str, str], list[tuple[int, str]]] = {}
     for value in anchor or []:
         chain, _, rest = value.partition(":")
@@ -228,10 +231,6 @@ def audit_verify(
 @audit_app.command("runs")
 def audit_runs(plan: str) -> None:
     """Các lần chạy Prefect của kế hoạch và số bước mỗi lần đã ghi / the plan's Prefect runs beside what they recorded."""
-    from cchc_flow.models.store.audit_runs import cross_check
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.queries import UnknownPlan
-
     with session() as s:
         try:
             report = cross_check(s, plan)
@@ -256,10 +255,6 @@ def audit_runs(plan: str) -> None:
             no_wrap=key == "hcol.flow_run_id",
             justify="right" if key in ("runs.col_steps", "runs.col_deliveries") else "left",
         )
-    import pendulum
-
-    from cchc_flow.models.rules.calendar import TZ
-
     for r in report.runs:
         start = pendulum.instance(r.start).in_tz(TZ).format("DD/MM/YYYY HH:mm:ss") if r.start else ""
         table.add_row(r.id, escape(r.flow), escape(r.name), r.state or "", start, str(r.steps), str(r.deliveries))

@@ -13,9 +13,30 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlmodel import col
+from sqlalchemy import func
+from sqlmodel import col, select
 
+from cchc_flow.models.notify.notices import portal_link
 from cchc_flow.models.rules.calendar import working_day_on_or_after
+from cchc_flow.models.rules.plan import read_directory, read_plan
+from cchc_flow.models.services.actions import add_note, coordinator_decides, report_done
+from cchc_flow.models.services.auth import authenticate, issue_token
+from cchc_flow.models.services.explanations import ask_explanation, give_explanation
+from cchc_flow.models.services.extensions import decide_extension, request_extension
+from cchc_flow.models.services.loading import load_plan
+from cchc_flow.models.services.periodic import submit_report
+from cchc_flow.models.services.reassignment import codes, reassign
+from cchc_flow.models.services.score_report import unit_scores
+from cchc_flow.models.store.db import session
+from cchc_flow.models.store.queries import get_plan
+from cchc_flow.models.store.tables import (
+    ActivityRow,
+    NotificationRow,
+    PhaseRow,
+    ReviewRow,
+    SubmissionRow,
+    TransitionRow,
+)
 from cchc_flow.settings import CONFIG_DIR, DEFAULT_NOTIFY, Settings, build_settings, get_settings, use_settings
 
 PLAN = "byt-3723-2013-2015"
@@ -223,13 +244,6 @@ def _replay(settings: Settings, advance: Callable[[date], None] | None) -> DemoR
     from cchc_flow.flows.phase import phase_has_work, run_phase
     from cchc_flow.flows.reporting import reporting_has_work, run_reporting
     from cchc_flow.flows.review import run_review
-    from cchc_flow.models.rules.plan import read_directory, read_plan
-    from cchc_flow.models.services.actions import add_note, coordinator_decides, report_done
-    from cchc_flow.models.services.explanations import ask_explanation, give_explanation
-    from cchc_flow.models.services.loading import load_plan
-    from cchc_flow.models.services.periodic import submit_report
-    from cchc_flow.models.services.reassignment import codes, reassign
-    from cchc_flow.models.store.db import session
 
     home = settings.home
     prepare_home(home)
@@ -353,8 +367,6 @@ EXTENSION_STEPS = ("extend", "approve_extension", "refuse_extension")
 
 def extension_step(s, officers: dict, step: Step):
     """A lead unit asks for a later due date ("DATE|reason"), or the coordinator approves or refuses it."""
-    from cchc_flow.models.services.extensions import decide_extension, request_extension
-
     if step.kind == "extend":
         until, reason = step.text.split("|", 1)
         return request_extension(
@@ -382,9 +394,6 @@ def extension_step(s, officers: dict, step: Step):
 def demo_principals() -> tuple[dict, dict[str, str]]:
     """Tokens for the demo's fresh database: the coordinator's (VPB) and one per unit that acts; their principals,
     and the tokens themselves by unit."""
-    from cchc_flow.models.services.auth import authenticate, issue_token
-    from cchc_flow.models.store.db import session
-
     units = {s.unit for s in SCRIPT} | {unit for _, unit, _ in SUBMISSIONS}
     out, tokens = {}, {}
     with session() as s:
@@ -399,8 +408,6 @@ def demo_principals() -> tuple[dict, dict[str, str]]:
 def portal_access(result: DemoResult, unit: str = "T5G") -> dict[str, str]:
     """How to look at the replay in the portal: the command (on the demo's own home and database), the
     coordinator's token, and a unit's personal sign-in link (signed with the demo home's key)."""
-    from cchc_flow.models.notify.notices import portal_link
-
     database = result.settings.database_shown  # the replay's own
     with use_settings(result.settings):
         link = portal_link(unit, ()) or ""
@@ -420,20 +427,6 @@ def summary(settings: Settings, plan_code: str = PLAN) -> dict:
 
 
 def _summary(settings: Settings, plan_code: str) -> dict:
-    from sqlalchemy import func
-    from sqlmodel import select
-
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.queries import get_plan
-    from cchc_flow.models.store.tables import (
-        ActivityRow,
-        NotificationRow,
-        PhaseRow,
-        ReviewRow,
-        SubmissionRow,
-        TransitionRow,
-    )
-
     with session() as s:
         plan = get_plan(s, plan_code)
         phases = {}
@@ -459,8 +452,6 @@ def _summary(settings: Settings, plan_code: str) -> dict:
         )
         steps = s.exec(select(func.count()).select_from(TransitionRow).where(TransitionRow.plan_id == plan.id)).one()
         reports = s.exec(select(func.count()).select_from(SubmissionRow).where(SubmissionRow.plan_id == plan.id)).one()
-        from cchc_flow.models.services.score_report import unit_scores
-
         ranking = [
             {"rank": x.rank, "unit": x.unit, "score": x.score, "completion": x.completion, "punctuality": x.punctuality}
             for x in unit_scores(s, plan_code, END)[0]

@@ -6,12 +6,21 @@ import json
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
+import pendulum
 import typer
 from rich.markup import escape
 from rich.table import Table
 
+from cchc_flow.cli.console import check_routes_or_fail, err, fail, out, stated_name
+from cchc_flow.cli.token import principal
+from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.text import printable
+from cchc_flow.models.services.access import ActionRefused
+from cchc_flow.models.services.auth import AuthError
+from cchc_flow.models.store.db import session
+from cchc_flow.models.store.queries import UnknownPlan, get_plan
+from cchc_flow.models.store.tables import NotificationRow, UnitRow
 
 T = TypeVar("T")
 
@@ -29,10 +38,7 @@ def notice_list(
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
 ) -> None:
     """Thông báo của một kế hoạch / a plan's notifications."""
-    from cchc_flow.cli.main import fail, out
     from cchc_flow.models.services.doubts import notices
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.queries import UnknownPlan, get_plan
 
     try:
         with session() as s:
@@ -70,12 +76,7 @@ def notice_list(
 
 
 def _coordinator_does(fn: Callable[..., T], notice_id: int, **kwargs: Any) -> T:
-    from cchc_flow.cli.main import fail, stated_name
-    from cchc_flow.cli.token import principal
-    from cchc_flow.models.services.access import ActionRefused
-    from cchc_flow.models.services.auth import AuthError
     from cchc_flow.models.services.doubts import NoticeInputError
-    from cchc_flow.models.store.db import session
 
     try:
         with session() as s:
@@ -89,11 +90,8 @@ def notice_resend(
     notice_id: int, yes: Annotated[bool, typer.Option("--yes", help="không hỏi lại / do not ask")] = False
 ) -> None:
     """Gửi lại một thông báo chưa rõ (người điều phối) / resend a notification in doubt (coordinator)."""
-    from cchc_flow.cli.main import check_routes_or_fail, err, out
     from cchc_flow.flows.delivery import deliver_now
     from cchc_flow.models.services.doubts import resend, unit_routes
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.tables import NotificationRow, UnitRow
 
     check_routes_or_fail()
     with session() as s:  # say what a resend does before doing it (unknown ids are refused by resend itself)
@@ -122,10 +120,7 @@ def notice_resend(
 def notice_confirm(notice_id: int) -> None:
     """Ghi nhận đơn vị đã nhận một thông báo chưa rõ (người điều phối) / record that a notification in doubt
     arrived (coordinator)."""
-    from cchc_flow.cli.main import check_routes_or_fail, out
     from cchc_flow.models.services.doubts import confirm, unit_routes
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.tables import NotificationRow
 
     check_routes_or_fail()
     with session() as s:
@@ -143,11 +138,7 @@ def notice_digest(
 ) -> None:
     """Gửi thư nhắc việc buổi sáng: mỗi đơn vị một thư, gồm mọi việc chờ ở mọi kế hoạch / send the morning
     digests: one message per unit with everything waiting for it across all plans."""
-    import pendulum
-
-    from cchc_flow.cli.main import check_routes_or_fail, err, fail, out
     from cchc_flow.flows.digest import send_morning_digests
-    from cchc_flow.models.rules.calendar import TZ
 
     check_routes_or_fail()
     try:

@@ -9,14 +9,22 @@ import json
 import sys
 from typing import Annotated, Any
 
+import pendulum
 import typer
 from rich.markup import escape
 from rich.table import Table
 from sqlmodel import Session, col, select
 
+from cchc_flow.cli.console import fail, out, stated_name
+from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.text import printable
-from cchc_flow.models.services.auth import AuthError, Principal, authenticate
+from cchc_flow.models.rules.text import ControlCharacters, check_text, printable
+from cchc_flow.models.services.access import bootstrap, bootstrapped, may_issue, recover
+from cchc_flow.models.services.auth import AuthError, Principal, authenticate, issue_token, revoke_token
+from cchc_flow.models.services.ownership import database_name, owner_problem
+from cchc_flow.models.store.db import session
+from cchc_flow.models.store.queries import current_unit
+from cchc_flow.models.store.tables import TokenRow
 from cchc_flow.settings import get_settings
 
 token_app = typer.Typer(
@@ -58,11 +66,6 @@ def token_issue(
     label: Annotated[str | None, typer.Option("--label", help="người nhận / who holds it")] = None,
 ) -> None:
     """Cấp mã truy cập (chỉ hiện một lần) / issue a token (printed once)."""
-    from cchc_flow.cli.main import fail, out, stated_name
-    from cchc_flow.models.services.access import bootstrap, bootstrapped, may_issue
-    from cchc_flow.models.services.auth import issue_token
-    from cchc_flow.models.store.db import session
-
     label = _label(label)
     try:
         with session() as s:
@@ -82,9 +85,6 @@ def token_issue(
 
 
 def _label(label: str | None) -> str | None:
-    from cchc_flow.cli.main import fail
-    from cchc_flow.models.rules.text import ControlCharacters, check_text
-
     try:
         return check_text(label, "--label")
     except ControlCharacters as exc:
@@ -104,11 +104,6 @@ def token_recover(
 ) -> None:
     """Chủ sở hữu cơ sở dữ liệu cấp lại mã người điều phối khi không còn mã nào dùng được (ghi vào lịch sử) /
     the database owner issues a new coordinator token when none can be used (recorded in the history)."""
-    from cchc_flow.cli.main import fail, out, stated_name
-    from cchc_flow.models.services.access import recover
-    from cchc_flow.models.services.ownership import database_name, owner_problem
-    from cchc_flow.models.store.db import session
-
     label = _label(label)
     try:
         with session() as s:
@@ -129,12 +124,6 @@ def token_recover(
 @token_app.command("list")
 def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table") -> None:
     """Các mã đã cấp (không hiện mã) / tokens issued (never the tokens themselves)."""
-    from cchc_flow.cli.main import out
-    from cchc_flow.models.rules.calendar import TZ
-    from cchc_flow.models.store.db import session
-    from cchc_flow.models.store.queries import current_unit
-    from cchc_flow.models.store.tables import TokenRow
-
     with session() as s:
         rows: list[dict[str, Any]] = [
             {
@@ -167,18 +156,12 @@ def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")
 
 
 def _local(value, tz: str) -> str | None:
-    import pendulum
-
     return pendulum.instance(value).in_tz(tz).to_datetime_string() if value else None
 
 
 @token_app.command("revoke")
 def token_revoke(token_id: Annotated[int, typer.Argument(help="số mã (xem 'cchc token list') / token id")]) -> None:
     """Thu hồi mã truy cập ngay / revoke a token at once."""
-    from cchc_flow.cli.main import fail, out
-    from cchc_flow.models.services.auth import revoke_token
-    from cchc_flow.models.store.db import session
-
     try:
         with session() as s:
             issuer = principal(s)

@@ -1,0 +1,110 @@
+"""`cchc demo`: replay the reference plan (the script is cli/demo.py), then show where it ended and how to open it
+in the portal."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from cchc_flow.cli.console import FormatOpt, err, out
+from cchc_flow.cli.demo import END, START, demo_settings, portal_access, run_demo, steps_between, summary
+from cchc_flow.flows.running.local_api import start_local_api
+from cchc_flow.models.rules.labels import number, percent
+from cchc_flow.models.rules.messages import t
+
+
+def demo(
+    home: Annotated[Path | None, typer.Option("--home", help="thư mục riêng của bản chạy thử")] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option(
+            "--database-url",
+            help="một cơ sở dữ liệu trống để chạy thử vào (mặc định: SQLite trong --home) / "
+            "an empty database to replay into (default: SQLite in --home)",
+        ),
+    ] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Chạy thử toàn bộ Kế hoạch 3723/QĐ-BYT từ 2013 đến hết 2015 / replay the whole reference plan."""
+    start_local_api()  # Prefect's local API comes up while this command imports and checks (unless a server is set)
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    settings = demo_settings(home, database_url)
+
+    total = len(steps_between(START, END))
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
+    ) as progress:
+        bar = progress.add_task(t("demo.progress", date=START.isoformat()), total=total)
+        result = run_demo(
+            settings,
+            advance=lambda day: progress.update(
+                bar, advance=1, description=t("demo.progress", date=day.strftime("%d/%m/%Y"))
+            ),
+        )
+    data = {**summary(settings), "portal": portal_access(result)}
+    if fmt == "json":
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    show_summary(data)
+    show_access(data["portal"])
+
+
+def show_summary(data: dict) -> None:
+    """The final Rich summary of the demo: where the plan ended and where its files are."""
+    table = Table(title=t("demo.title", plan=data["plan"]))
+    table.add_column(t("col.state"))
+    for phase in data["phases"].values():
+        table.add_column(phase["name"], justify="right")
+    for state in ("planned", "assigned", "reported", "accepted", "overdue", "returned", "cancelled"):
+        table.add_row(t(f"state.{state}"), *(str(p["states"].get(state, 0)) for p in data["phases"].values()))
+    table.add_row(
+        t("demo.review"),
+        *(
+            t("demo.held", date=_dmy(data["reviews"][n]["held_on"])) if n in data["reviews"] else "—"
+            for n in data["phases"]
+        ),
+    )
+    out.print(table)
+    n = data["notifications"]
+    out.print(
+        t(
+            "demo.counts",
+            transitions=data["transitions"],
+            sent=n.get("sent", 0),
+            pending=n.get("pending", 0),
+            reports=data["periodic_reports"],
+        )
+    )
+    for review in data["reviews"].values():
+        out.print(t("demo.report", path=review["docx"]), highlight=False)
+    out.print(t("demo.outbox", path=data["outbox"], n=data["outbox_files"]), highlight=False)
+    scores = Table(title=t("score.heading"))  # the units' ranking over the whole plan ends the replay
+    for col in ("score.rank", "col.unit", "score.score", "score.completion", "score.punctuality"):
+        scores.add_column(t(col))
+    for s in data["scores"]:
+        scores.add_row(
+            str(s["rank"] or "—"), s["unit"], number(s["score"]), percent(s["completion"]), percent(s["punctuality"])
+        )
+    out.print(scores)
+
+
+def _dmy(iso: str) -> str:
+    return date.fromisoformat(iso).strftime("%d/%m/%Y")
+
+
+def show_access(access: dict[str, str]) -> None:
+    """How to open the replay in the portal, as its coordinator and as a unit (the demo's own tokens and link)."""
+    out.print(t("demo.portal", command=access["serve"]), highlight=False, soft_wrap=True)
+    out.print(
+        t("demo.portal_coordinator", unit=access["coordinator"], token=access["coordinator_token"]),
+        highlight=False,
+        soft_wrap=True,
+    )
+    out.print(t("demo.portal_unit", unit=access["unit"], link=access["unit_link"]), highlight=False, soft_wrap=True)
