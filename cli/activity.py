@@ -66,6 +66,7 @@ def _act(
     except (ActionInputError, ActionRefused, AttachmentError, AuthError, IllegalTransition, UnknownPlan) as exc:
         fail(str(exc))
     out.print(done or t("action.done", id=result.activity, state=t(f"state.{result.state}")))
+    # deferred: the flows bring Prefect and Apprise, which the other commands do without
     from cchc_flow.flows.delivery import deliver_now
 
     for problem in deliver_now(result.plan_id, result.notified, kwargs["today"]):

@@ -8,10 +8,10 @@ from typing import Annotated, NoReturn
 
 import pendulum
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from cchc_flow.cli.console import err, out
 from cchc_flow.models.rules.calendar import TZ, DateError, parse_date
 from cchc_flow.models.rules.messages import MESSAGES, t
 from cchc_flow.models.rules.text import printable
@@ -37,8 +37,6 @@ audit_app = typer.Typer(
     no_args_is_help=True,
 )
 
-out = Console()
-err = Console(stderr=True)
 FORMATS = ("table", "csv", "json", "xlsx")
 
 
@@ -91,6 +89,7 @@ def history_command(
 
 
 def _export(entries, fmt: str, output: Path | None) -> int:
+    # deferred: openpyxl loads only when a workbook is written
     from cchc_flow.models.reports.history_xlsx import write_xlsx
 
     if fmt == "xlsx":

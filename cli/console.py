@@ -23,15 +23,26 @@ from cchc_flow.models.store.history_query import run_url_maker
 from cchc_flow.settings import SettingsInvalid, get_settings
 
 out = Console()
-
-
 err = Console(stderr=True)
-
-
 UnitsOpt = Annotated[Path, typer.Option("--units", help="Danh mục đơn vị / unit directory")]
-
-
 FormatOpt = Annotated[str, typer.Option("--format", help="table | json")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD hoặc DD/MM/YYYY; mặc định: hôm nay")]
+PlanOpt = Annotated[str | None, typer.Option("--plan", help="mã kế hoạch (khi đã nạp nhiều kế hoạch)")]
+StepDayOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="người điều phối ghi một bước theo công văn đến muộn: ngày bước được tính (cần --letter) / "
+        "the coordinator records a step from a late letter: the day it counts for (needs --letter)",
+    ),
+]
+LetterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--letter", help="số, ngày của công văn đến muộn (đi cùng --as-of) / the late letter's reference (with --as-of)"
+    ),
+]
+AttachOpt = Annotated[list[Path] | None, typer.Option("--attach", help="tệp minh chứng (lặp lại được)")]
 
 
 def readable_input() -> None:
@@ -79,6 +90,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def check_routes_or_fail() -> None:
     """Refuse, before anything is recorded or sent, a routes file (CCHC_NOTIFY_CONFIG) that cannot be used."""
+    # deferred: Apprise loads only for the commands that check routes or send
     from cchc_flow.models.notify.routes_file import RoutesInvalid, check_routes
 
     try:
@@ -92,9 +104,6 @@ def print_findings(findings: list[Finding]) -> None:
         colour = "red" if f.level == "error" else "yellow"
         label = t("errors") if f.level == "error" else t("warnings")
         err.print(f"[{colour}]{label}[/]: {f}", highlight=False, soft_wrap=True, markup=True)
-
-
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD hoặc DD/MM/YYYY; mặc định: hôm nay")]
 
 
 @overload
@@ -137,30 +146,6 @@ def launch_through_pool(kind: str, plan: str, phase: int | None, as_of: str | No
     return True
 
 
-PlanOpt = Annotated[str | None, typer.Option("--plan", help="mã kế hoạch (khi đã nạp nhiều kế hoạch)")]
-
-
-StepDayOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        help="người điều phối ghi một bước theo công văn đến muộn: ngày bước được tính (cần --letter) / "
-        "the coordinator records a step from a late letter: the day it counts for (needs --letter)",
-    ),
-]
-
-
-LetterOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--letter", help="số, ngày của công văn đến muộn (đi cùng --as-of) / the late letter's reference (with --as-of)"
-    ),
-]
-
-
-AttachOpt = Annotated[list[Path] | None, typer.Option("--attach", help="tệp minh chứng (lặp lại được)")]
-
-
 def late_letter(as_of: str | None, letter: str | None):
     """--as-of with --letter: the coordinator records a step from a letter that arrived late (LateLetter)."""
     if as_of is None and letter is None:
@@ -173,6 +158,7 @@ def late_letter(as_of: str | None, letter: str | None):
 
 def call_server(fn):
     """``fn()``, or exit 1 with a clear message when the Prefect server is down or answers with an error."""
+    # deferred: Prefect loads only when it is called; every `cchc` command imports this module
     import httpx
     from prefect.exceptions import PrefectHTTPStatusError
     from prefect.settings import PREFECT_API_URL

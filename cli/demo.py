@@ -240,6 +240,7 @@ def run_demo(settings: Settings, advance: Callable[[date], None] | None = None) 
 
 
 def _replay(settings: Settings, advance: Callable[[date], None] | None) -> DemoResult:
+    # deferred: the flows bring Prefect and Apprise, which the other commands do without
     from cchc_flow.flows.delivery import deliver_now
     from cchc_flow.flows.phase import phase_has_work, run_phase
     from cchc_flow.flows.reporting import reporting_has_work, run_reporting

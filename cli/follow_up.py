@@ -168,6 +168,7 @@ def review_score(
         writer.writerows([head, *score_values(scores)])  # machine numbers: 96.7, 0.9667
         _write("\ufeff" + buffer.getvalue(), output)
     elif fmt == "xlsx":
+        # deferred: openpyxl loads only when a workbook is written
         from openpyxl import Workbook
 
         book = Workbook()

@@ -38,6 +38,7 @@ def notice_list(
     fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
 ) -> None:
     """Thông báo của một kế hoạch / a plan's notifications."""
+    # deferred: Apprise loads only for the commands that check routes or send
     from cchc_flow.models.services.doubts import notices
 
     try:
@@ -76,6 +77,7 @@ def notice_list(
 
 
 def _coordinator_does(fn: Callable[..., T], notice_id: int, **kwargs: Any) -> T:
+    # deferred: Apprise loads only for the commands that check routes or send
     from cchc_flow.models.services.doubts import NoticeInputError
 
     try:
@@ -90,6 +92,7 @@ def notice_resend(
     notice_id: int, yes: Annotated[bool, typer.Option("--yes", help="không hỏi lại / do not ask")] = False
 ) -> None:
     """Gửi lại một thông báo chưa rõ (người điều phối) / resend a notification in doubt (coordinator)."""
+    # deferred: the flows bring Prefect and Apprise, which the other commands do without
     from cchc_flow.flows.delivery import deliver_now
     from cchc_flow.models.services.doubts import resend, unit_routes
 
@@ -120,6 +123,7 @@ def notice_resend(
 def notice_confirm(notice_id: int) -> None:
     """Ghi nhận đơn vị đã nhận một thông báo chưa rõ (người điều phối) / record that a notification in doubt
     arrived (coordinator)."""
+    # deferred: Apprise loads only for the commands that check routes or send
     from cchc_flow.models.services.doubts import confirm, unit_routes
 
     check_routes_or_fail()

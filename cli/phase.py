@@ -22,6 +22,7 @@ def phase_run(plan: str, phase: int, as_of: AsOfOpt = None) -> None:
     """Chạy một giai đoạn tới ngày đã cho (qua work pool khi đã có máy chủ Prefect và deployment) / run one phase
     as of a date (through the work pool when a Prefect server is configured and the phase deployed)."""
     start_local_api()  # Prefect's local API comes up while this command imports and checks (unless a server is set)
+    # deferred: the flows bring Prefect and Apprise, which the other commands do without
     from cchc_flow.flows.phase import run_phase
 
     as_of = run_as_of(as_of)

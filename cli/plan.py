@@ -76,6 +76,7 @@ def plan_import(
 ) -> None:
     """Nhập phụ lục của văn bản (.docx, .pdf, .txt/.md, .doc) thành bản nháp kế hoạch; không ghi cơ sở dữ liệu
     (0: bản nháp hợp lệ, 1: cần người sửa, 2: không đọc được tệp) / import a document's appendix into a plan draft."""
+    # deferred: python-docx and pdfplumber load only to import a document
     from cchc_flow.models.services.plan_import import ImportRefused, import_document
 
     try:

@@ -52,6 +52,7 @@ def report_submit(
     letter: LetterOpt = None,
 ) -> None:
     """Đơn vị nộp báo cáo định kỳ (ví dụ --period 2014-H1) / a unit submits its periodic report."""
+    # deferred: the flows bring Prefect and Apprise, which the other commands do without
     from cchc_flow.flows.delivery import deliver_now
 
     day, late = today(None), late_letter(as_of, letter)
@@ -81,6 +82,7 @@ def report_submit(
 def report_run(plan: str, as_of: AsOfOpt = None) -> None:
     """Nhắc nộp báo cáo định kỳ và báo danh sách còn thiếu / remind and list missing periodic reports."""
     start_local_api()  # Prefect's local API comes up while this command imports and checks (unless a server is set)
+    # deferred: the flows bring Prefect and Apprise, which the other commands do without
     from cchc_flow.flows.reporting import run_reporting
 
     as_of = run_as_of(as_of)

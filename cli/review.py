@@ -26,6 +26,7 @@ review_app = typer.Typer(help="Sơ kết, tổng kết / the phase reviews.", no
 def review_run(plan: str, phase: Annotated[int, typer.Option("--phase")], as_of: AsOfOpt = None) -> None:
     """Tổ chức sơ kết/tổng kết của một giai đoạn và lập báo cáo / hold a phase's review and file its report."""
     start_local_api()  # Prefect's local API comes up while this command imports and checks (unless a server is set)
+    # deferred: the flows bring Prefect and Apprise, which the other commands do without
     from cchc_flow.flows.review import check_review_now, run_review
     from cchc_flow.models.reports.review_pdf import FontMissing
 
@@ -59,6 +60,7 @@ def review_sign(
 ) -> None:
     """Ký số bản PDF của báo cáo sơ kết/tổng kết (PAdES) bằng chứng thư số của cơ quan / sign the review report's
     PDF with the organisation's certificate. Mật khẩu: CCHC_SIGN_PASSPHRASE, hoặc nhập khi được hỏi."""
+    # deferred: the flows bring Prefect and Apprise, which the other commands do without
     from cchc_flow.flows.review import report_paths
 
     with session() as s:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import yaml
 from pydantic import ValidationError
 
 from cchc_flow.cli.console import as_of_value, call_server, fail, out
@@ -34,8 +35,6 @@ def deploy_cmd(
             fail("; ".join(str(e["ctx"]["error"]) if "ctx" in e else e["msg"] for e in exc.errors()))
     specs = planned_deployments(cron, timezone)
     if yaml_path is not None:
-        import yaml
-
         text = (
             "# Written by `cchc deploy --yaml` from the plans loaded (the same deployments `cchc deploy` writes).\n"
             "# On the workers: pip install cchc-flow; `prefect deploy --all`; `prefect worker start --pool "
@@ -63,6 +62,7 @@ def serve(
     as_of: Annotated[str | None, typer.Option("--as-of", help="chạy thử: ngày cổng coi là hôm nay")] = None,
 ) -> None:
     """Cổng thông tin web cho đơn vị, đầu mối và kiểm toán / start the web portal."""
+    # deferred: the portal (FastAPI, the flows) loads only for `cchc serve`
     from cchc_flow.web.app import serve as run_portal
 
     if not 1 <= port <= 65535:

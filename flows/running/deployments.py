@@ -139,6 +139,7 @@ def planned_deployments(cron: str | None = None, timezone: str | None = None) ->
 def deploy(specs: list[DeploymentSpec], pool: str = DEFAULT_POOL) -> DeployResult:
     """Create or update ``specs`` on the Prefect server (the process work pool ``pool`` created when missing) and
     delete the deployments tagged "cchc" that are not among them. Re-running it with the same specs changes nothing."""
+    # deferred: Prefect loads only when it is called; every `cchc` command imports this module
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterTags

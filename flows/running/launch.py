@@ -52,6 +52,7 @@ def pool_deployment(kind: str, plan: str, phase: int | None):
     """The deployment to run through the pool, or None: no Prefect server configured, or not deployed."""
     if on_ephemeral_api():
         return None
+    # deferred: Prefect loads only when it is called; every `cchc` command imports this module
     from prefect.client.orchestration import get_client
     from prefect.exceptions import ObjectNotFound
 
@@ -72,6 +73,7 @@ def run_through_pool(
 
 def start_through_pool(kind: str, plan: str, phase: int | None, as_of: str | None) -> str:
     """Start (or join, same key) the deployment's run for ``as_of`` without waiting: its flow-run id."""
+    # deferred: Prefect loads only when it is called; every `cchc` command imports this module
     from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
 
@@ -96,6 +98,7 @@ def wait_for_run(
 ) -> PoolRun:
     """Follow a flow run until it ends, at most ``timeout`` seconds (default: CCHC_RUN_TIMEOUT), saying each state
     it passes through to ``on_state`` (Scheduled, Pending, Running, Completed...)."""
+    # deferred: Prefect loads only when it is called; every `cchc` command imports this module
     from prefect.client.orchestration import get_client
 
     wait = timeout if timeout is not None else get_settings().run_timeout

@@ -36,6 +36,7 @@ def start_local_api() -> None:
     if _server is not None or os.environ.get("PREFECT_API_URL"):
         return
     if "prefect.settings" in sys.modules:  # already loaded (a portal, a test session): asking costs nothing
+        # deferred: Prefect loads only when it is called; every `cchc` command imports this module
         from prefect.settings import PREFECT_API_URL
 
         if PREFECT_API_URL.value():
@@ -63,6 +64,7 @@ def local_api_url() -> str | None:
     global _server, _ready
     if _server is None:
         return None
+    # deferred: Prefect loads only when it is called; every `cchc` command imports this module
     from prefect.settings import PREFECT_API_URL
 
     configured = PREFECT_API_URL.value()

@@ -85,6 +85,7 @@ def run_name(title: str, plan: str, as_of: str | None) -> str:
 
 
 def _parameters() -> dict:
+    # deferred: Prefect loads only when it is called; every `cchc` command imports this module
     from prefect.runtime import flow_run
 
     return dict(flow_run.parameters)

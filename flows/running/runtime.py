@@ -41,6 +41,7 @@ def quiet_prefect() -> Iterator[None]:
     """Run flows in this process without the flow heartbeat (a 1 s floor per run, see FACTS.md), and on the local API
     server started in the background (local_api.py) when there is one. Settings are rebuilt (~0.3 s) only when
     something changes: wrap a series of runs in one quiet_prefect()."""
+    # deferred: Prefect loads only when it is called; every `cchc` command imports this module
     from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
     updates: dict = {}
@@ -59,6 +60,7 @@ def quiet_prefect() -> Iterator[None]:
 def on_ephemeral_api() -> bool:
     """Whether this process talks to a Prefect API of its own (no PREFECT_API_URL): Prefect's ephemeral server or
     the local one (local_api.py), started by this process and stopped at its exit."""
+    # deferred: Prefect loads only when it is called; every `cchc` command imports this module
     from prefect.settings import PREFECT_API_URL
 
     url = PREFECT_API_URL.value()
@@ -102,6 +104,7 @@ def settle(flow_run_id: str | None) -> None:
 
 
 def _wait_recorded(flow_run_id: str) -> None:
+    # deferred: Prefect loads only when it is called; every `cchc` command imports this module
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
@@ -126,6 +129,7 @@ def stop_ephemeral_api() -> None:
     stop_local_api()
     if not on_ephemeral_api():
         return
+    # deferred: Prefect loads only when it is called; every `cchc` command imports this module
     from prefect.server.api.server import SubprocessASGIServer
 
     SubprocessASGIServer().stop()  # the process's default instance: the one its runs started
