@@ -45,8 +45,6 @@ from sqlmodel import Session
 from starlette.background import BackgroundTask
 
 from cchc_flow.flows.delivery import deliver_now
-from cchc_flow.flows.phase import run_phase as run_phase_flow
-from cchc_flow.flows.review import run_review as run_review_flow
 from cchc_flow.flows.running.launch import describe, pool_deployment, start_through_pool, wait_for_run
 from cchc_flow.flows.running.naming import PHASE, REVIEW
 from cchc_flow.models.notify.routes_file import RoutesInvalid, check_routes
@@ -786,6 +784,9 @@ def run_phase(
 
 
 def _phase_body(run: Run, plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None]:
+    # deferred: importing Prefect configures logging, which would silence uvicorn's access log in the workers
+    from cchc_flow.flows.phase import run_phase as run_phase_flow
+
     pooled = _through_pool(run, PHASE, plan, phase, as_of)
     if pooled:
         return pooled
@@ -843,6 +844,9 @@ def run_review(
 
 
 def _review_body(run: Run, plan: str, phase: int, as_of: str | None) -> tuple[str, dict[str, Any], str | None]:
+    # deferred: importing Prefect configures logging, which would silence uvicorn's access log in the workers
+    from cchc_flow.flows.review import run_review as run_review_flow
+
     pooled = _through_pool(run, REVIEW, plan, phase, as_of)
     if pooled:
         return pooled
