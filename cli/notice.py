@@ -142,6 +142,7 @@ def notice_digest(
 ) -> None:
     """Gửi thư nhắc việc buổi sáng: mỗi đơn vị một thư, gồm mọi việc chờ ở mọi kế hoạch / send the morning
     digests: one message per unit with everything waiting for it across all plans."""
+    # deferred: the flows bring Prefect and Apprise, which the other commands do without
     from cchc_flow.flows.digest import send_morning_digests
 
     check_routes_or_fail()
