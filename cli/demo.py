@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import func
 from sqlmodel import col, select
 
+from cchc_flow.flows.running.runtime import run_series
 from cchc_flow.models.notify.notices import portal_link
 from cchc_flow.models.rules.calendar import working_day_on_or_after
 from cchc_flow.models.rules.plan import read_directory, read_plan
@@ -233,8 +234,6 @@ def run_demo(settings: Settings, advance: Callable[[date], None] | None = None) 
     """Replay the plan on ``settings`` (demo_settings(): its home is emptied first); ``advance`` is called with each
     step's date (for a progress bar). Its flow runs are one series: Prefect's settings set once, and on the ephemeral
     API one wait for the server's records, at the end (flows/running/runtime.py)."""
-    from cchc_flow.flows.running.runtime import run_series
-
     with use_settings(settings), run_series():
         return _replay(settings, advance)
 
