@@ -204,6 +204,9 @@ class DemoResult:
     flow_runs: Counter = field(default_factory=Counter)
     reviews: dict[int, str] = field(default_factory=dict)
     coordinator_token: str = ""  # the demo coordinator's token (VPB): the portal and `cchc token issue` take it
+    coordinator: str = COORDINATOR
+    unit: str = "T5G"  # the unit whose sign-in link the summary gives
+    end: date = END  # the replay's last day: the portal's --as-of
 
 
 def demo_settings(home: Path | None = None, database_url: str | None = None) -> Settings:
@@ -405,28 +408,29 @@ def demo_principals() -> tuple[dict, dict[str, str]]:
     return out, tokens
 
 
-def portal_access(result: DemoResult, unit: str = "T5G") -> dict[str, str]:
+def portal_access(result: DemoResult) -> dict[str, str]:
     """How to look at the replay in the portal: the command (on the demo's own home and database), the
     coordinator's token, and a unit's personal sign-in link (signed with the demo home's key)."""
     database = result.settings.database_shown  # the replay's own
     with use_settings(result.settings):
-        link = portal_link(unit, ()) or ""
+        link = portal_link(result.unit, ()) or ""
     return {
-        "serve": f"CCHC_HOME={result.home} CCHC_DATABASE_URL={database} cchc serve --as-of {END.isoformat()}",
-        "coordinator": COORDINATOR,
+        "serve": f"CCHC_HOME={result.home} CCHC_DATABASE_URL={database} cchc serve --as-of {result.end.isoformat()}",
+        "coordinator": result.coordinator,
         "coordinator_token": result.coordinator_token,
-        "unit": unit,
+        "unit": result.unit,
         "unit_link": link,
     }
 
 
-def summary(settings: Settings, plan_code: str = PLAN) -> dict:
-    """Where the plan ended, read from the replay's database: states per phase, reviews, notifications, reports."""
+def summary(settings: Settings, plan_code: str = PLAN, as_of: date = END) -> dict:
+    """Where the plan ended, read from the replay's database: states per phase, reviews, notifications, reports, and
+    the recurring and per-unit activities counted over their items."""
     with use_settings(settings):
-        return _summary(settings, plan_code)
+        return _summary(settings, plan_code, as_of)
 
 
-def _summary(settings: Settings, plan_code: str) -> dict:
+def _summary(settings: Settings, plan_code: str, as_of: date) -> dict:
     with session() as s:
         plan = get_plan(s, plan_code)
         phases = {}
@@ -454,7 +458,14 @@ def _summary(settings: Settings, plan_code: str) -> dict:
         reports = s.exec(select(func.count()).select_from(SubmissionRow).where(SubmissionRow.plan_id == plan.id)).one()
         ranking = [
             {"rank": x.rank, "unit": x.unit, "score": x.score, "completion": x.completion, "punctuality": x.punctuality}
-            for x in unit_scores(s, plan_code, END)[0]
+            for x in unit_scores(s, plan_code, as_of)[0]
+        ]
+        from cchc_flow.models.rules.series_tally import tally
+        from cchc_flow.models.store.queries import activity_statuses
+
+        series = [
+            {"activity": x.parent, "items": x.items, "done": x.done, "on_time": x.ratio, "missed": list(x.missed)}
+            for x in tally((k, v.status) for k, v in activity_statuses(s, plan, as_of).items())
         ]
     return {
         "plan": plan.number,
@@ -467,4 +478,5 @@ def _summary(settings: Settings, plan_code: str) -> dict:
         "outbox_files": len(list(settings.outbox.glob("*.json"))) if settings.outbox.exists() else 0,
         "reports": str(settings.reports),
         "scores": ranking,
+        **({"series": series} if series else {}),  # the reference plan has none: its summary is unchanged
     }

@@ -13,8 +13,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from cchc_flow.cli.console import FormatOpt, err, out
-from cchc_flow.cli.demo import END, START, demo_settings, portal_access, run_demo, steps_between, summary
+from cchc_flow.cli.console import FormatOpt, err, fail, out
+from cchc_flow.cli.demo import END, PLAN, START, demo_settings, portal_access, run_demo, steps_between, summary
+from cchc_flow.cli.replays import REPLAYS, replay_settings, run_replay
 from cchc_flow.flows.running.local_api import start_local_api
 from cchc_flow.models.rules.labels import number, percent
 from cchc_flow.models.rules.messages import t
@@ -31,24 +32,32 @@ def demo(
         ),
     ] = None,
     fmt: FormatOpt = "table",
+    plan: Annotated[
+        str | None,
+        typer.Option("--plan", help="phu-my-2022-2025 | kon-tum-2021 (mặc định: 3723/QĐ-BYT / default: 3723)"),
+    ] = None,
 ) -> None:
-    """Chạy thử toàn bộ Kế hoạch 3723/QĐ-BYT từ 2013 đến hết 2015 / replay the whole reference plan."""
+    """Chạy thử một kế hoạch (mặc định 3723/QĐ-BYT, 2013-2015) / replay a plan (default: the reference plan)."""
+    if plan not in (None, PLAN, *REPLAYS):
+        fail(t("demo.unknown_plan", plan=plan, known=", ".join((PLAN, *REPLAYS))))
     start_local_api()  # Prefect's local API comes up while this command imports and checks (unless a server is set)
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    settings = demo_settings(home, database_url)
-
-    total = len(steps_between(START, END))
+    replay = REPLAYS.get(plan or PLAN)
+    settings = replay_settings(replay, home, database_url) if replay else demo_settings(home, database_url)
+    start, end = (replay.start, replay.end) if replay else (START, END)
+    total = len(steps_between(start, end))
     with Progress(
         TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err
     ) as progress:
-        bar = progress.add_task(t("demo.progress", date=START.isoformat()), total=total)
-        result = run_demo(
-            settings,
-            advance=lambda day: progress.update(
-                bar, advance=1, description=t("demo.progress", date=day.strftime("%d/%m/%Y"))
-            ),
-        )
-    data = {**summary(settings), "portal": portal_access(result)}
+        bar = progress.add_task(t("demo.progress", date=start.isoformat()), total=total)
+
+        def advance(day: date) -> None:
+            progress.update(bar, advance=1, description=t("demo.progress", date=day.strftime("%d/%m/%Y")))
+
+        result = run_replay(replay, settings, advance) if replay else run_demo(settings, advance)
+    data = {**summary(settings, *((replay.plan, replay.end) if replay else ())), "portal": portal_access(result)}
+    if replay:
+        data["illustrative_members"] = replay.members
     if fmt == "json":
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -84,6 +93,15 @@ def show_summary(data: dict) -> None:
     )
     for review in data["reviews"].values():
         out.print(t("demo.report", path=review["docx"]), highlight=False)
+    if data.get("series"):
+        series = Table(title=t("review.series"))
+        for col in ("activity", "items", "done", "on_time", "missed"):
+            series.add_column(t(f"review.series_{col}"))
+        for x in data["series"]:
+            series.add_row(x["activity"], str(x["items"]), str(x["done"]), x["on_time"], ", ".join(x["missed"]) or "—")
+        out.print(series)
+    if data.get("illustrative_members"):
+        out.print(t("demo.illustrative", members=", ".join(data["illustrative_members"])), highlight=False)
     out.print(t("demo.outbox", path=data["outbox"], n=data["outbox_files"]), highlight=False)
     scores = Table(title=t("score.heading"))  # the units' ranking over the whole plan ends the replay
     for col in ("score.rank", "col.unit", "score.score", "score.completion", "score.punctuality"):

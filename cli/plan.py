@@ -13,7 +13,7 @@ from rich.tree import Tree
 from cchc_flow.cli.console import FormatOpt, UnitsOpt, fail, out, print_findings, stated_name
 from cchc_flow.models.rules.findings import InputError
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan import read_directory, read_plan, short_title
+from cchc_flow.models.rules.plan import directory_file, read_directory, read_plan, short_title
 from cchc_flow.models.services.loading import load_plan
 from cchc_flow.models.store.db import session
 from cchc_flow.models.store.queries import UnknownPlan, plan_as_dict
@@ -33,6 +33,7 @@ def plan_file(path: Path) -> Path:
 def read_checked(path: Path, units: Path):
     """Directory and plan read and checked; exits 2 with every error when they are not usable."""
     path = plan_file(path)
+    units = directory_file(path, units, DEFAULT_UNITS)
     try:
         directory = read_directory(units)
         plan, warnings = read_plan(path, directory)

@@ -28,9 +28,11 @@ from cchc_flow.models.rules.calendar import day_off
 from cchc_flow.models.rules.calendar import run_day as resolve_today
 from cchc_flow.models.rules.due import Facts, Parties, decide
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.services.activities import PhaseView, phase_view
+from cchc_flow.models.services.activities import PhaseView, get_phase, phase_view
 from cchc_flow.models.services.reconcile import Decided, Recorded, record_decisions
+from cchc_flow.models.services.series import due_items, open_items
 from cchc_flow.models.store.db import session
+from cchc_flow.models.store.queries import get_plan
 from cchc_flow.settings import get_settings
 
 
@@ -62,6 +64,14 @@ def activity_task(key: str, title: str, facts: Facts, parties: Parties, today: d
     """Decide what is due for one activity as of ``today`` (pure: models/rules/due.py); the record task writes it."""
     ctx = TaskRunContext.get()
     return Decided(facts, decide(facts, today, parties), str(ctx.task_run.id) if ctx else None)
+
+
+@task(name="open", cache_policy=NO_CACHE)
+def open_task(plan: str, phase: int, today: date) -> list[str]:
+    """Store the items of recurring and per-unit activities whose periods opened by ``today`` (idempotent); returns
+    the keys of those whose period had already ended when the plan was loaded (opened all the same, flagged)."""
+    with session() as s:
+        return [i.key for i in open_items(s, plan, phase, today) if i.opened_late]
 
 
 @task(name="record", cache_policy=NO_CACHE)
@@ -151,6 +161,13 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None, skip_days_off: b
         return off
     check_routes()  # an unusable routes file stops the run before anything is recorded
     with session() as s:
+        plan_row = get_plan(s, plan)
+        has_series = bool(due_items(s, plan_row, get_phase(s, plan_row, phase), today))
+    late: list[str] = []
+    if has_series:  # recurring and per-unit activities: their newly opened periods first
+        with TagsContext(current_tags=set()):
+            late = open_task.with_options(task_run_name=task_run_name("open"))(plan, phase, today)
+    with session() as s:
         view = phase_view(s, plan, phase)
     # No task run is tagged: Prefect 3.9 checks tag concurrency limits for every tagged task run, about 1 s each
     # inside a flow on the local API (README, "Prefect notes").
@@ -175,7 +192,7 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None, skip_days_off: b
             list(a.facts.leads),
             a.facts.end.isoformat(),
             recorded[a.facts.key].state,
-            recorded[a.facts.key].events,
+            (["opened_late"] if a.facts.key in late else []) + recorded[a.facts.key].events,
             recorded[a.facts.key].queued,
         )
         for a in view.activities
@@ -220,6 +237,9 @@ def artifact_table(outcomes: list[ActivityOutcome]) -> list[dict[str, object]]:
 def phase_has_work(plan: str, phase: int, today: date) -> bool:
     """Whether a phase run as of ``today`` would change anything: a transition, a new message, or a pending one."""
     with session() as s:
+        plan_row = get_plan(s, plan)
+        if due_items(s, plan_row, get_phase(s, plan_row, phase), today):
+            return True
         view = phase_view(s, plan, phase)
         keys = []
         for act in view.activities:

@@ -22,6 +22,7 @@ from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import short_title
 from cchc_flow.models.rules.review_report import UnitTotals
 from cchc_flow.models.rules.scores import formula, score_rows
+from cchc_flow.models.rules.series_tally import parent_of, tally
 from cchc_flow.models.rules.status import COLOURS, Status, on_time, status_words
 from cchc_flow.models.services.access import ActivityFacts
 from cchc_flow.models.services.actions import activity_facts, roles_of
@@ -39,6 +40,7 @@ from cchc_flow.models.store.tables import (
     PlanRow,
     ReassignmentRow,
     ReviewRow,
+    SeriesRow,
     SubmissionRow,
     TransitionRow,
     UnitRow,
@@ -287,12 +289,35 @@ def board(s: Session, plan: PlanRow, today: date, lang: str) -> dict[str, Any]:
     scores, weights = unit_scores(s, plan.code, today)
     head, rows = score_rows(scores, lang)
     return {
+        "series": series_rows(s, plan, status),
         "phases": phases,
         "units": unit_rates(s, plan, today),
         "queue": queue(s, plan),
         "reviews": reviews(s, plan, today),
         "scores": {"head": head, "rows": rows, "formula": formula(weights, lang)},
     }
+
+
+def series_rows(s: Session, plan: PlanRow, status: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per recurring or per-unit activity: its items done out of those opened, on time out of those due,
+    the missed ones, and the items themselves (each member's or period's state)."""
+    series = {r.key: r for r in s.exec(select(SeriesRow).where(SeriesRow.plan_id == plan.id, SeriesRow.in_plan))}
+    if not series:
+        return []
+    items: dict[str, list[dict[str, Any]]] = {}
+    for key, member, period in s.exec(
+        select(ActivityRow.key, ActivityRow.member, ActivityRow.period)
+        .where(ActivityRow.plan_id == plan.id, col(ActivityRow.series_id).isnot(None), ActivityRow.in_plan)
+        .order_by(col(ActivityRow.id))
+    ):
+        items.setdefault(parent_of(key) or key, []).append(
+            {"key": key, "member": member, "period": period, "status": status[key].status}
+        )
+    tallies = {x.parent: x for x in tally((k, v.status) for k, v in status.items())}
+    return [
+        {"key": key, "title": short_title(row.text), "tally": tallies.get(key), "items": items.get(key, [])}
+        for key, row in series.items()
+    ]
 
 
 def unit_rates(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:

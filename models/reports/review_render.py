@@ -273,6 +273,13 @@ def _md_units(report: ReviewReport, lang: str) -> list[str]:
     return out + _md_table(header(lang, UNIT_COLUMNS), rows) + ["", _t("review.rate_note", lang)]
 
 
+def series_rows(report: ReviewReport, lang: str) -> tuple[list[str], list[list[str]]]:
+    """Each recurring or per-unit activity over its items: opened, done, on time out of those due, missed."""
+    head = [_t(f"review.series_{c}", lang) for c in ("activity", "items", "done", "on_time", "missed")]
+    rows = [[s.parent, str(s.items), str(s.done), s.ratio, ", ".join(s.missed) or "—"] for s in report.series]
+    return head, rows
+
+
 def render_markdown(report: ReviewReport, lang: str | None = None) -> str:
     """The review report as Markdown, in ``lang`` (default: CCHC_LANG, Vietnamese)."""
     lang = _lang(lang)
@@ -293,6 +300,8 @@ def render_markdown(report: ReviewReport, lang: str | None = None) -> str:
             "",
             formula(report.score_weights, lang),
         ]
+    if report.series:
+        out += ["", f"## {_t('review.series', lang)}", "", *_md_table(*series_rows(report, lang))]
     if report.explanations:
         out += [
             "",

@@ -146,11 +146,50 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "warn.remark": ("ghi chú của người nhập liệu: {text}", "encoder's note: {text}"),
     "warn.unit_name": ("đơn vị {code}: văn bản không ghi tên đầy đủ", "unit {code}: the plan gives no full name"),
+    "schema.organisation": (
+        "kế hoạch của tổ chức {org} nhưng danh mục {units} là của {directory}; hãy dùng --units với danh mục của {org}",
+        "the plan is {org}'s but the directory {units} is {directory}'s; pass --units with {org}'s directory",
+    ),
+    "warn.blank_number": (
+        "số văn bản để trống ('{number}'): văn bản chưa ghi số",
+        "the document number is blank ('{number}'): the document gives none",
+    ),
+    "warn.blank_date": (
+        "ngày ký chưa đầy đủ trong văn bản ('{written}'); cchc dùng ngày {signed} (lựa chọn, xem remarks)",
+        "the signing date is incomplete in the document ('{written}'); cchc uses {signed} (a choice, see remarks)",
+    ),
+    "schema.check_in": (
+        "hoạt động {id} thực hiện thường xuyên: cần ghi check_in (monthly, quarterly, half-year, yearly) "
+        "và giải thích lựa chọn trong remarks",
+        "activity {id} is continuous: state check_in (monthly, quarterly, half-year, yearly) "
+        "and explain the choice in remarks",
+    ),
+    "schema.check_in_clash": (
+        "hoạt động {id} lặp lại {recurs}: check_in chỉ dùng cho hoạt động thường xuyên (continuous); hãy bỏ check_in",
+        "activity {id} recurs {recurs}: check_in is for continuous activities only; remove check_in",
+    ),
+    "schema.check_in_alone": (
+        "hoạt động {id} có check_in mà không có recurs; hãy thêm recurs: continuous hoặc bỏ check_in",
+        "activity {id} has check_in without recurs; add recurs: continuous or remove check_in",
+    ),
+    "warn.chosen_cadence": (
+        "hoạt động {id}: văn bản ghi 'thường xuyên' không nêu kỳ báo cáo; người nhập liệu chọn {cadence}",
+        "activity {id}: the document says 'continuously' without a cadence; the encoders chose {cadence}",
+    ),
+    "cadence.monthly": ("hằng tháng", "monthly"),
+    "cadence.quarterly": ("hằng quý", "quarterly"),
+    "cadence.half-year": ("6 tháng một lần", "every 6 months"),
+    "cadence.yearly": ("hằng năm", "yearly"),
+    "schema.for_each": (
+        "hoạt động {id}: for_each cần đúng một đơn vị chủ trì là một nhóm; hãy ghi nhóm làm chủ trì",
+        "activity {id}: for_each needs exactly one lead that is a group; name the group as the lead",
+    ),
     # life cycle
     "transition.illegal": (
         "không thể {event} khi hoạt động đang ở trạng thái '{state}' (chỉ được khi: {allowed})",
         "cannot {event} an activity that is '{state}' (only when: {allowed})",
     ),
+    "event.opened_late": ("mở muộn (kỳ đã qua khi nạp kế hoạch)", "opened late (period over when loaded)"),
     "event.assign": ("giao nhiệm vụ", "assign"),
     "event.report": ("báo cáo hoàn thành", "report"),
     "event.accept": ("công nhận", "accept"),
@@ -360,6 +399,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "digest.count.explanation_given": ("{n} giải trình", "{n} explanation(s)"),
     "digest.count.explanation_missing": ("{n} việc chưa giải trình", "{n} explanation(s) overdue"),
     "review.evidence.explanation": ("giải trình", "explanation"),
+    "review.series": ("Hoạt động định kỳ và hoạt động của từng đơn vị", "Recurring and per-unit activities"),
+    "review.series_activity": ("Hoạt động", "Activity"),
+    "review.series_items": ("Số kỳ/đơn vị đã mở", "Items opened"),
+    "review.series_done": ("Đã hoàn thành", "Done"),
+    "review.series_on_time": ("Đúng hạn/đến hạn", "On time/due"),
+    "review.series_missed": ("Bỏ lỡ (quá hạn, chưa hoàn thành)", "Missed (overdue, not done)"),
     "review.explanations": ("Giải trình của các đơn vị", "Explanations given by the units"),
     "explain.line": (
         "{id} — {unit}, được yêu cầu ngày {asked} (hạn {by}): {question}. Giải trình ngày {answered}: {answer}",
@@ -687,6 +732,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "artifact.events": ("Sự kiện", "Events"),
     "artifact.queued": ("Thư mới", "New messages"),
+    "task.open": ("mở kỳ", "open periods"),
     "task.record": ("ghi nhận", "record"),
     "task.deliver": ("gửi thông báo", "deliver"),
     # unit actions
@@ -1053,6 +1099,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "demo.counts": (
         "{transitions} bước đã ghi vào lịch sử; {sent} thông báo đã gửi, {pending} còn chờ; {reports} báo cáo định kỳ đã nộp",
         "{transitions} steps recorded; {sent} notifications sent, {pending} pending; {reports} periodic reports submitted",
+    ),
+    "demo.unknown_plan": (
+        "không có bản chạy thử cho kế hoạch '{plan}'; các kế hoạch có: {known}",
+        "no replay for plan '{plan}'; replays: {known}",
+    ),
+    "demo.illustrative": (
+        "Thành viên nhóm do bản chạy thử thêm để minh họa (văn bản không liệt kê): {members}",
+        "Group members added by the replay as illustrations (the document lists none): {members}",
     ),
     "demo.report": ("Báo cáo: {path}", "Report: {path}"),
     "demo.portal": (

@@ -26,6 +26,7 @@ from cchc_flow.models.rules.plan_spec import (
     ReviewSpec,
     ScheduleSpec,
 )
+from cchc_flow.models.rules.recurrence import Cadence
 from cchc_flow.models.rules.yamlfile import Loc, YamlDocument, read_yaml
 from cchc_flow.settings import get_settings
 
@@ -51,13 +52,19 @@ class Unit:
         return f"{self.code} ({self.name})" if self.name else self.code
 
 
+MINISTRY = "BYT"  # the organisation of config/units.yaml, whose unit codes are stored as they are
+
+
 @dataclass(frozen=True)
 class Directory:
-    """The unit directory: codes, and every way a plan may write a unit."""
+    """An organisation's unit directory: codes, and every way a plan may write a unit. Codes are unique within the
+    organisation; outside the Ministry they are stored with the organisation's code in front (``TTYTPM.TCHC``)."""
 
     source: str
-    units: dict[str, Unit]
+    units: dict[str, Unit]  # by stored code
     written: dict[str, tuple[str, str | None]]  # normalised spelling -> (code, slip reason or None)
+    organisation: str = MINISTRY
+    organisation_name: str | None = None
 
     def resolve(self, written: str) -> tuple[str, str | None] | None:
         """(code, slip reason) for a unit as a plan writes it, or None when unknown."""
@@ -101,6 +108,9 @@ class Activity:
     lead: tuple[Role, ...]
     partners: tuple[Role, ...]
     urgent: bool = False  # its messages go out at once, at any hour (not held for the morning digest)
+    cadence: Cadence | None = None  # recurring: one occurrence per period (continuous: its check-in cadence)
+    recurs: str | None = None  # as the plan file says it (monthly ... continuous)
+    for_each: str | None = None  # the group each of whose members does it, each tracked on its own
 
     @property
     def short_title(self) -> str:
@@ -222,57 +232,77 @@ def read_directory(path: Path) -> Directory:
     units: dict[str, Unit] = {}
     written: dict[str, tuple[str, str | None]] = {}
     first_line: dict[str, int | None] = {}
+    org = spec.organisation
+    prefix = f"{org.code}." if org and org.code != MINISTRY else ""
     for i, u in enumerate(spec.units):
-        if u.code in units:
+        code = prefix + u.code
+        if code in units:
             findings.append(
-                doc.finding(
-                    "error", ("units", i, "code"), t("schema.duplicate_id", id=u.code, first=first_line[u.code])
-                )
+                doc.finding("error", ("units", i, "code"), t("schema.duplicate_id", id=u.code, first=first_line[code]))
             )
             continue
-        first_line[u.code] = doc.line_of(("units", i))
+        first_line[code] = doc.line_of(("units", i))
         successor, succession = (u.merged_into, "merged") if u.merged_into else (u.renamed_to, "renamed")
         if u.merged_into and u.renamed_to:
             findings.append(doc.finding("error", ("units", i, "renamed_to"), t("directory.both", code=u.code)))
         if u.since and not successor:
             findings.append(doc.finding("error", ("units", i, "since"), t("directory.since_alone", code=u.code)))
-        units[u.code] = Unit(
-            u.code,
+        units[code] = Unit(
+            code,
             u.name,
             u.kind,
             tuple(u.aliases),
             tuple(u.tags),
             u.english,
             u.note,
-            successor,
+            prefix + successor if successor else None,
             succession if successor else None,
             u.since,
         )
         spellings = [(u.code, None), *((a, None) for a in u.aliases), *((s.written, s.reason) for s in u.slips)]
+        if prefix:
+            spellings.append((code, None))
         if u.name:
             spellings.append((u.name, None))
         for spelling, reason in spellings:
             key = _norm(spelling)
-            if key in written and written[key][0] != u.code:
+            if key in written and written[key][0] != code:
                 findings.append(
                     doc.finding(
                         "error", ("units", i), t("schema.duplicate_id", id=spelling, first=first_line[written[key][0]])
                     )
                 )
-            written[key] = (u.code, reason)
-    findings += _succession_findings(doc, spec, units)
+            written[key] = (code, reason)
+    findings += _succession_findings(doc, spec, units, prefix)
     if findings:
         raise InputError(findings)
-    return Directory(source=doc.name, units=units, written=written)
+    return Directory(doc.name, units, written, org.code if org else MINISTRY, org.name if org else None)
 
 
-def _succession_findings(doc: YamlDocument, spec: DirectorySpec, units: dict[str, Unit]) -> list[Finding]:
-    """A successor must be in the directory, and following successors must never come back to a unit."""
+def directory_file(plan_path: Path, units: Path, default: Path) -> Path:
+    """The unit directory to read a plan with: ``units`` when it is not the default; else the directory of the
+    organisation the plan names (``units/<code>.yaml`` beside the default, lower case), else the default."""
+    if units != default:
+        return units
+    try:
+        org = read_yaml(plan_path).data["plan"]["organisation"]
+    except (InputError, KeyError, TypeError):
+        return units  # read_plan reports what is wrong with the file
+    if not isinstance(org, str) or org == MINISTRY:
+        return units
+    return default.parent / "units" / f"{org.lower()}.yaml"
+
+
+def _succession_findings(
+    doc: YamlDocument, spec: DirectorySpec, units: dict[str, Unit], prefix: str = ""
+) -> list[Finding]:
+    """A successor must be in the directory, and following successors must never come back to a unit (``prefix``:
+    the organisation's, in front of each stored code)."""
     out = []
     first = {u.code: i for i, u in reversed(list(enumerate(spec.units)))}  # a duplicate entry is reported already
     circles: set[frozenset[str]] = set()
     for i, u in enumerate(spec.units):
-        unit = units[u.code]
+        unit = units[prefix + u.code]
         if not unit.successor or first[u.code] != i:
             continue
         where = ("units", i, "merged_into" if u.merged_into else "renamed_to")
@@ -281,7 +311,7 @@ def _succession_findings(doc: YamlDocument, spec: DirectorySpec, units: dict[str
                 doc.finding("error", where, t("directory.unknown_successor", code=unit.successor, units=doc.name))
             )
             continue
-        chain = [u.code]
+        chain = [prefix + u.code]
         while (code := units[chain[-1]].successor) and code in units and code not in chain:
             chain.append(code)
         if code in chain:
@@ -349,16 +379,20 @@ def read_plan(path: Path, directory: Directory) -> tuple[Plan, list[Finding]]:
     except ValidationError as exc:
         raise InputError(_schema_findings(doc, exc)) from None
     check = _Checker(doc, directory)
+    _identity(check, spec)
+    if check.findings and check.findings[0].level == "error":  # another organisation's directory: nothing resolves
+        raise InputError(check.findings[:1])
     check.unit(("plan", "focal_unit"), spec.plan.focal_unit)
     check.unit(("plan", "leadership"), spec.plan.leadership)
     groups: dict[str, tuple[str, ...]] = {}
     for code, members in spec.groups.items():
-        unit = directory.units.get(code)
+        hit = directory.resolve(code)
+        unit = directory.units[hit[0]] if hit else None
         if unit is None or unit.kind != "group":
             check.error(("groups", code), t("schema.unit_ref", code=code, units=directory.source))
             continue
         roles = [check.unit(("groups", code, i), m) for i, m in enumerate(members)]
-        groups[code] = tuple(r.code for r in roles if r)
+        groups[unit.code] = tuple(r.code for r in roles if r)
     seen_ids: dict[str, int | None] = {}
     phases = [_phase(check, spec, i, p, seen_ids) for i, p in enumerate(spec.phases)]
     for code, unit in directory.units.items():
@@ -369,19 +403,11 @@ def read_plan(path: Path, directory: Directory) -> tuple[Plan, list[Finding]]:
         if duty.reporters != "all":
             for j, r in enumerate(duty.reporters):
                 check.unit(("reporting", i, "reporters", j), r)
+    check.remarks((), spec.remarks)
     errors = [f for f in check.findings if f.level == "error"]
     if errors or any(p is None for p in phases):
         raise InputError(check.findings)
-    dump = spec.model_dump(mode="json")
-    for name in ("max_extensions", "scores", "schedule"):  # a plan that does not set them keeps its digest
-        if name not in spec.model_fields_set:
-            dump.pop(name)
-    for phase_dump in dump["phases"]:  # so does one that marks nothing urgent
-        for content_dump in phase_dump["content"]:
-            for activity_dump in content_dump["activities"]:
-                if not activity_dump["urgent"]:
-                    activity_dump.pop("urgent")
-    digest = hashlib.sha256(json.dumps(dump, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    digest = _digest(spec)
     plan = Plan(
         info=spec.plan,
         reminders=spec.reminders,
@@ -394,6 +420,46 @@ def read_plan(path: Path, directory: Directory) -> tuple[Plan, list[Finding]]:
         schedule=spec.schedule,
     )
     return plan, [f for f in check.findings if f.level == "warning"]
+
+
+def _digest(spec: PlanSpec) -> str:
+    """The plan's fingerprint; fields a plan leaves at their defaults are left out, so that a file written before
+    they existed keeps the digest it had."""
+    dump = spec.model_dump(mode="json")
+    for name in ("max_extensions", "scores", "schedule", "remarks"):
+        if name not in spec.model_fields_set:
+            dump.pop(name)
+    for name in ("organisation", "signed_as_written", "implements"):
+        if name not in spec.plan.model_fields_set:
+            dump["plan"].pop(name)
+    for phase in dump["phases"]:
+        for content in phase["content"]:
+            for act in content["activities"]:
+                for name, default in (("urgent", False), ("recurs", None), ("check_in", None), ("for_each", False)):
+                    if act.get(name) == default:
+                        act.pop(name)
+    return hashlib.sha256(json.dumps(dump, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+_BLANK_NUMBER = re.compile(r"^\s*(?:Số\s*:?)?\s*/")
+
+
+def _identity(check: _Checker, spec: PlanSpec) -> None:
+    """The plan's organisation is the directory's; a blank number or an incomplete date is reported."""
+    info = spec.plan
+    org = info.organisation or MINISTRY
+    if org != check.directory.organisation:
+        check.error(
+            ("plan", "organisation"),
+            t("schema.organisation", org=org, directory=check.directory.organisation, units=check.directory.source),
+        )
+    if _BLANK_NUMBER.match(info.number):
+        check.warn(("plan", "number"), t("warn.blank_number", number=info.number))
+    if info.signed_as_written:
+        check.warn(
+            ("plan", "signed_as_written"),
+            t("warn.blank_date", written=info.signed_as_written, signed=info.signed.strftime("%d/%m/%Y")),
+        )
 
 
 def _group_used(phases: list[Phase | None], code: str) -> bool:
@@ -483,6 +549,7 @@ def _activity(
             ),
         )
     check.remarks(loc, a.remarks)
+    cadence, for_each = _repeats(check, loc, a, lead)
     if not ok or window is None or None in lead or None in partners:
         return None
     return Activity(
@@ -495,4 +562,32 @@ def _activity(
         tuple(r for r in lead if r),
         tuple(r for r in partners if r),
         a.urgent,
+        cadence,
+        a.recurs,
+        for_each,
     )
+
+
+def _repeats(check: _Checker, loc: Loc, a: Any, lead: list[Role | None]) -> tuple[Cadence | None, str | None]:
+    """The activity's cadence and the group it fans out to; a continuous activity needs a stated check-in
+    cadence, which is a choice of the file's encoders and reported as such."""
+    cadence: Cadence | None = None
+    if a.recurs == "continuous":
+        if a.check_in is None:
+            check.error(loc + ("check_in",), t("schema.check_in", id=a.id))
+        else:
+            cadence = a.check_in
+            check.warn(loc + ("check_in",), t("warn.chosen_cadence", id=a.id, cadence=t(f"cadence.{a.check_in}")))
+    elif a.recurs is not None:
+        cadence = a.recurs
+        if a.check_in is not None and a.check_in != a.recurs:
+            check.error(loc + ("check_in",), t("schema.check_in_clash", id=a.id, recurs=a.recurs))
+    elif a.check_in is not None:
+        check.error(loc + ("check_in",), t("schema.check_in_alone", id=a.id))
+    if not a.for_each:
+        return cadence, None
+    units = check.directory.units
+    if len(lead) != 1 or lead[0] is None or units[lead[0].code].kind != "group":
+        check.error(loc + ("for_each",), t("schema.for_each", id=a.id))
+        return cadence, None
+    return cadence, lead[0].code

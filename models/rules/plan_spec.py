@@ -11,6 +11,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 
 from cchc_flow.models.rules.calendar import TZ, parse_date
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.recurrence import Cadence, Recurs
 
 
 def _as_date(value: object) -> object:
@@ -59,7 +60,18 @@ class UnitSpec(Spec):
     since: Day | None = None  # the day the merger or renaming took effect
 
 
+class OrganisationSpec(Spec):
+    """Who the directory's units belong to; their codes are unique within it, not across organisations."""
+
+    code: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")]
+    name: Text
+    english: Text | None = None
+    parent: Text | None = None
+    note: Text | None = None
+
+
 class DirectorySpec(Spec):
+    organisation: OrganisationSpec | None = None  # None: the Ministry's directory (config/units.yaml)
     units: list[UnitSpec]
 
 
@@ -83,10 +95,23 @@ class OfficeSpec(Spec):
     recipients: list[Text] = Field([], description="'Nơi nhận': who receives the reports")
 
 
-class PlanInfo(Spec):
-    code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+class ParentPlan(Spec):
+    """The plan a plan implements (thực hiện Kế hoạch số ... ngày ...)."""
+
     number: Text
     signed: Day
+    issuer: Text
+
+
+class PlanInfo(Spec):
+    code: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    organisation: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9_]*$")] | None = Field(
+        None, description="the issuing organisation, whose unit directory the plan names (default: the Ministry)"
+    )
+    number: Text
+    signed: Day
+    signed_as_written: Text | None = Field(None, description="the document's date when it is incomplete")
+    implements: ParentPlan | None = None
     issuer: Text
     title: Text
     focal_unit: Text = Field(description="the coordinator: the unit that follows and reports on the plan")
@@ -124,6 +149,9 @@ class ActivitySpec(Spec):
     partners: list[Text] = []
     remarks: list[Text] = []
     urgent: bool = Field(False, description="its messages go out at once, at any hour, not in the morning digest")
+    recurs: Recurs | None = Field(None, description="monthly, quarterly, half-year, yearly or continuous")
+    check_in: Cadence | None = Field(None, description="how often a continuous activity is reported (a choice)")
+    for_each: bool = Field(False, description="every member of the lead group does it, each tracked on its own")
 
 
 class ContentSpec(Spec):
@@ -234,3 +262,4 @@ class PlanSpec(Spec):
     groups: dict[str, list[Text]] = {}
     phases: list[PhaseSpec]
     reporting: list[ReportingSpec] = []
+    remarks: list[Text] = []

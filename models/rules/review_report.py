@@ -133,6 +133,7 @@ class ReviewReport:
     explanations: tuple[ExplanationLine, ...] = ()  # the units' explanations, asked for by the coordinator
     scores: tuple = ()  # the units' scores and ranking (models/rules/scores.py Score)
     score_weights: dict = field(default_factory=dict)
+    series: tuple = ()  # recurring and per-unit activities counted over their items (models/rules/series_tally.py)
 
     @property
     def activities(self) -> list[ActivityLine]:

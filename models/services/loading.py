@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from sqlmodel import Session, col, select
@@ -19,8 +20,10 @@ from cchc_flow.models.store.tables import (
     ActivityUnitRow,
     ContentRow,
     GroupMemberRow,
+    OrganisationRow,
     PhaseRow,
     PlanRow,
+    SeriesRow,
     UnitRow,
 )
 
@@ -33,12 +36,18 @@ class LoadResult:
 
 
 def sync_units(session: Session, directory: Directory) -> list[str]:
-    """Make the unit table match the directory (units are never deleted: history refers to them); returns the
-    codes whose merger or renaming (successor, how, since) the database did not know yet."""
+    """Make the organisation's unit table match its directory (units are never deleted: history refers to them);
+    returns the codes whose merger or renaming (successor, how, since) the database did not know yet."""
+    org = session.get(OrganisationRow, directory.organisation)
+    if org is None:
+        session.add(OrganisationRow(code=directory.organisation, name=directory.organisation_name or "Bộ Y tế"))
+    elif directory.organisation_name and org.name != directory.organisation_name:
+        org.name = directory.organisation_name
     existing = {u.code: u for u in session.exec(select(UnitRow))}
     succeeded = []
     for unit in directory.units.values():
         values: dict[str, Any] = dict(
+            organisation=directory.organisation,
             name=unit.name,
             english=unit.english,
             kind=unit.kind,
@@ -113,12 +122,15 @@ def load_plan(
     source: str = "cli",
     origin: str | None = None,
     by: Principal | None = None,
+    today: date | None = None,
 ) -> LoadResult:
     """Insert ``plan`` or bring the stored one up to date, in one transaction; unchanged files write nothing.
 
     Loading from the CLI needs no token: the history says so (cchc_flow.models.services.access.tokenless), with ``stated_name`` beside
     it; from the portal, ``by`` (the signed-in coordinator) is recorded. ``origin`` (the document a draft was
-    imported from: its name and SHA-256) is added to each recorded note.
+    imported from: its name and SHA-256) is added to each recorded note. ``today``: the day the load counts for
+    (a replay's first day; default today): a recurring activity's periods that ended before it are flagged when
+    they open (models/services/series.py).
     """
     actor = acted_by(by) if by is not None else tokenless(stated_name)
     suffix = f" — {origin}" if origin else ""
@@ -131,6 +143,7 @@ def load_plan(
             return LoadResult("unchanged", row.id)
         created = row is None
         plan_values: dict[str, Any] = dict(
+            organisation=directory.organisation,
             number=plan.info.number,
             title=plan.info.title,
             issuer=plan.info.issuer,
@@ -163,6 +176,7 @@ def load_plan(
                 event="loaded",
                 to_state="loaded",
                 source=source,
+                on=today,
                 **actor,
                 note=f"{plan.info.number}: {len(plan.phases)} giai đoạn, {len(plan.activities)} hoạt động{suffix}",
             )
@@ -240,7 +254,13 @@ def _sync_groups(session: Session, plan_id: int, plan: Plan) -> list[tuple[str, 
 def _sync_phases(session: Session, plan_id: int, plan: Plan, created: bool) -> list[tuple[str, str, str]]:
     changes: list[tuple[str, str, str]] = []
     phases = {p.number: p for p in session.exec(select(PhaseRow).where(PhaseRow.plan_id == plan_id))}
-    activities = {a.key: a for a in session.exec(select(ActivityRow).where(ActivityRow.plan_id == plan_id))}
+    activities = {
+        a.key: a
+        for a in session.exec(
+            select(ActivityRow).where(ActivityRow.plan_id == plan_id, col(ActivityRow.series_id).is_(None))
+        )
+    }
+    series = {a.key: a for a in session.exec(select(SeriesRow).where(SeriesRow.plan_id == plan_id))}
     seen: set[str] = set()
     for phase in plan.phases:
         values: dict[str, Any] = dict(
@@ -273,14 +293,44 @@ def _sync_phases(session: Session, plan_id: int, plan: Plan, created: bool) -> l
                 changes += _apply(crow, cvalues, "content", f"{phase.number}.{content.number}")
             for position, act in enumerate(content.activities, 1):
                 seen.add(act.key)
+                if act.cadence or act.for_each:
+                    changes += _sync_series(session, plan_id, prow.id, crow.id, position, act, series.get(act.key))
+                    continue
                 changes += _sync_activity(
                     session, plan_id, prow.id, crow.id, position, act, activities.get(act.key), created
                 )
-    for key, arow in activities.items():
-        if key not in seen and arow.in_plan:
-            arow.in_plan = False
+    for key, row in [*activities.items(), *series.items()]:
+        if key not in seen and row.in_plan:  # type: ignore[attr-defined]
+            row.in_plan = False
             changes.append(("activity", key, "removed from the plan file"))
     return changes
+
+
+def _sync_series(
+    session: Session, plan_id: int, phase_id: int, content_id: int, position: int, act: Activity, row: SeriesRow | None
+) -> list[tuple[str, str, str]]:
+    """A recurring or per-unit activity is stored as a series; the phase flow makes its items as they open."""
+    roles = [{"role": r, "unit_code": c, "as_written": w} for r, c, w in _roles(act)]
+    values = dict(
+        phase_id=phase_id,
+        content_id=content_id,
+        position=position,
+        recurs=act.recurs,
+        cadence=act.cadence,
+        for_each=act.for_each,
+        roles=roles,
+        in_plan=True,
+        **_activity_values(act),
+    )
+    if row is None:
+        session.add(SeriesRow(plan_id=plan_id, key=act.key, **values))
+        session.flush()
+        return []
+    return [
+        c
+        for c in _apply(row, values, "activity", act.key)
+        if not c[2].startswith(("phase_id", "content_id", "position"))
+    ]
 
 
 def _apply(row: Any, values: dict[str, Any], entity: str, key: str) -> list[tuple[str, str, str]]:

@@ -88,9 +88,13 @@ def periodic_due(
 def plan_periods(session: Session, plan: PlanRow) -> list[Period]:
     """The periods of a stored plan, from its signature to the end of its last phase."""
     end = max(session.exec(select(col(PhaseRow.window_end)).where(col(PhaseRow.plan_id) == plan.id)).all())
-    units = {u.code: u for u in session.exec(select(UnitRow))}
-    resolve = {name: code for code, u in units.items() for name in (code, u.name or code, *u.aliases)}
-    return periods(plan.spec.get("reporting", []), plan.signed, end, resolve)
+    return periods(plan.spec.get("reporting", []), plan.signed, end, spellings(session, plan))
+
+
+def spellings(session: Session, plan: PlanRow) -> dict[str, str]:
+    """The plan's organisation's units by every way a plan writes them (code, name, aliases) -> code."""
+    units = session.exec(select(UnitRow).where(col(UnitRow.organisation) == plan.organisation)).all()
+    return {name: u.code for u in units for name in (u.code, u.name or u.code, *u.aliases)}
 
 
 def reporters(session: Session, plan: PlanRow, duty: str) -> tuple[str, ...]:
@@ -102,8 +106,9 @@ def reporters(session: Session, plan: PlanRow, duty: str) -> tuple[str, ...]:
     if spec["reporters"] == "all":
         expand = unit_expander(session, plan.id)
         codes = [c for r in roles_by_activity(session, plan.id).values() for c in expand(r["lead"] + r["partner"])]
-    else:
-        codes = list(spec["reporters"])
+    else:  # the units the plan lists, as it names them
+        resolve = spellings(session, plan)
+        return tuple(sorted({resolve.get(c, c) for c in spec["reporters"]} - {recipient}))
     return tuple(sorted({c for c in codes if c != recipient and kinds.get(c) not in ("leadership", "group")}))
 
 

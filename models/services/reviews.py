@@ -22,6 +22,7 @@ from cchc_flow.models.rules.review_report import (
     UnitTotals,
 )
 from cchc_flow.models.rules.scores import parts_of, score_units, weights_of
+from cchc_flow.models.rules.series_tally import tally
 from cchc_flow.models.rules.status import due_in_force, on_time, timeliness
 from cchc_flow.models.services.activities import get_phase, unit_expander
 from cchc_flow.models.store.queries import approved_extensions, asked_to_explain, get_plan, roles_by_activity
@@ -209,6 +210,7 @@ def build_report(session: Session, plan_code: str, phase_number: int, held_on: d
         coordinator_name=unit_label(plan.focal_unit, names.get(plan.focal_unit)),
         explanations=_explanations(session, {a.id: a.key for a in acts}),
         not_completed=tuple(line.key for line in all_lines if not line.completed and line.key != phase.review_activity),
+        series=tuple(tally((line.key, line.status) for line in all_lines)),
     )
 
 

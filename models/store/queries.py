@@ -21,6 +21,7 @@ from cchc_flow.models.store.tables import (
     PhaseRow,
     PlanRow,
     ReassignmentRow,
+    SeriesRow,
     TransitionRow,
     UnitRow,
 )
@@ -183,11 +184,16 @@ def plan_as_dict(session: Session, code: str) -> dict[str, Any]:
                 ],
             }
         )
+    series = [
+        {"id": r.key, "title": r.text, "recurs": r.recurs, "cadence": r.cadence, "for_each": r.for_each}
+        for r in session.exec(select(SeriesRow).where(SeriesRow.plan_id == plan.id, SeriesRow.in_plan))
+    ]
     return {
         "plan": info,
         "reminders": plan.spec.get("reminders"),
         "reporting": plan.spec.get("reporting", []),
         "phases": out_phases,
+        **({"series": series} if series else {}),  # recurring and per-unit activities: their items are in "phases"
     }
 
 
@@ -245,6 +251,8 @@ def activities_owed(
                 "days_left": (a.due - today).days if today else None,
                 "status": status.status.value if status else None,
                 "days_late": status.days_late if status else None,
+                # an item of a recurring or per-unit activity: opened after its period had passed at load
+                **({"opened_late": a.opened_late} if a.series_id else {}),
             }
         )
     return sorted(out, key=lambda r: (r["end"], r["id"]))

@@ -50,10 +50,26 @@ def utc_now() -> datetime:
     return pendulum.now("UTC")
 
 
+MINISTRY = "BYT"  # the organisation of everything stored before organisations existed
+
+
+class OrganisationRow(SQLModel, table=True):
+    """An organisation issuing plans, with its own unit directory (Bộ Y tế, Sở Y tế Bình Định, TTYT Phù Mỹ...)."""
+
+    __tablename__ = "organisation"
+
+    code: str = Field(primary_key=True, max_length=32)
+    name: str
+    english: str | None = None
+    parent: str | None = None  # the body above it, as its directory writes it
+    note: str | None = None
+
+
 class UnitRow(SQLModel, table=True):
     __tablename__ = "unit"
 
-    code: str = Field(primary_key=True, max_length=32)
+    code: str = Field(primary_key=True, max_length=32)  # outside the Ministry: ORG.CODE (unique within ORG)
+    organisation: str = Field(default=MINISTRY, max_length=32, index=True)
     name: str | None = None
     english: str | None = None
     kind: str = Field(max_length=32)
@@ -70,6 +86,7 @@ class PlanRow(SQLModel, table=True):
 
     id: int = Field(default=None, primary_key=True)
     code: str = Field(unique=True, index=True, max_length=100)
+    organisation: str = Field(default=MINISTRY, max_length=32, index=True)
     number: str
     title: str
     issuer: str
@@ -108,6 +125,31 @@ class ContentRow(SQLModel, table=True):
     plan_text: str | None = None
 
 
+class SeriesRow(SQLModel, table=True):
+    """A plan activity that is tracked as several items: one per period (recurring) and/or per member of a group.
+    Its items are activity rows (``series_id``), created by the phase flow as their periods open."""
+
+    __tablename__ = "activity_series"
+    __table_args__ = (sa.UniqueConstraint("plan_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="plan.id", index=True)
+    phase_id: int = Field(foreign_key="phase.id", index=True)
+    content_id: int = Field(foreign_key="content_item.id")
+    key: str = Field(max_length=32)
+    position: int
+    text: str
+    window_start: date
+    window_end: date
+    window_as_written: str
+    funding: str
+    recurs: str | None = Field(default=None, max_length=16)  # as written: monthly ... continuous
+    cadence: str | None = Field(default=None, max_length=16)  # the periods' length (continuous: the check-in)
+    for_each: str | None = Field(default=None, foreign_key="unit.code", max_length=32)  # the group fanned out
+    roles: list[dict[str, Any]] = _json()  # [{role, unit_code, as_written}], as activity_unit holds them
+    in_plan: bool = True
+
+
 class ActivityRow(SQLModel, table=True):
     __tablename__ = "activity"
     __table_args__ = (sa.UniqueConstraint("plan_id", "key"),)
@@ -116,7 +158,11 @@ class ActivityRow(SQLModel, table=True):
     plan_id: int = Field(foreign_key="plan.id", index=True)
     phase_id: int = Field(foreign_key="phase.id", index=True)
     content_id: int = Field(foreign_key="content_item.id")
-    key: str = Field(max_length=32)
+    key: str = Field(max_length=64)  # 1.2.1, or an item of a series: 1.2.1@2022-06, 1.3.1:KHOA_NOI
+    series_id: int | None = Field(default=None, foreign_key="activity_series.id", index=True)
+    period: str | None = Field(default=None, max_length=16)
+    member: str | None = Field(default=None, foreign_key="unit.code", max_length=32)
+    opened_late: bool = False  # its period had ended when the plan was loaded: opened all the same, and flagged
     position: int
     text: str
     window_start: date
