@@ -4,7 +4,8 @@ extensions, reassignment and explanations, are in cli/follow_up.py)."""
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -47,11 +48,11 @@ activity_app = typer.Typer(
 
 
 def _act(
-    fn,
+    fn: Callable[..., Any],
     as_of: str | None = None,
     letter: str | None = None,
     done: str | None = None,
-    **kwargs,
+    **kwargs: Any,
 ) -> None:
     """Run a unit or coordinator action today (or from a late letter), deliver what it queued, print the outcome
     (``done``, else the activity's new state)."""

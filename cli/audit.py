@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterable
+from datetime import date
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import pendulum
 import typer
@@ -32,6 +34,9 @@ from cchc_flow.models.store.history_query import (
 )
 from cchc_flow.models.store.queries import UnknownPlan
 
+if TYPE_CHECKING:
+    from cchc_flow.models.store.history_query import Entry
+
 audit_app = typer.Typer(
     help="Kiểm toán: kiểm tra chuỗi băm, đối chiếu với Prefect / audit: verify the history, cross-check with Prefect.",
     no_args_is_help=True,
@@ -45,7 +50,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _day(value: str | None):
+def _day(value: str | None) -> date | None:
     if value is None:
         return None
     try:
@@ -88,7 +93,7 @@ def history_command(
         err.print(t("history.written", n=n, path=output), highlight=False)
 
 
-def _export(entries, fmt: str, output: Path | None) -> int:
+def _export(entries: Iterable[Entry], fmt: str, output: Path | None) -> int:
     # deferred: openpyxl loads only when a workbook is written
     from cchc_flow.models.reports.history_xlsx import write_xlsx
 
@@ -116,7 +121,7 @@ def _notice_label(code: str) -> str:
 TOKENLESS = (NO_TOKEN, DATABASE_OWNER, SYSTEM_ACTOR)  # who acts where no token is needed
 
 
-def actor_text(e) -> str:
+def actor_text(e: Entry) -> str:
     """Who acted, as the history shows it: the token's principal and its label; an act that needs no token says so;
     the name the person typed only as such (unverified)."""
     text = e.actor or ""

@@ -6,8 +6,9 @@ from __future__ import annotations
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, overload
+from typing import Annotated, NoReturn, TypeVar, overload
 
 import typer
 from rich.console import Console
@@ -146,7 +147,7 @@ def launch_through_pool(kind: str, plan: str, phase: int | None, as_of: str | No
     return True
 
 
-def late_letter(as_of: str | None, letter: str | None):
+def late_letter(as_of: str | None, letter: str | None) -> LateLetter | None:
     """--as-of with --letter: the coordinator records a step from a letter that arrived late (LateLetter)."""
     if as_of is None and letter is None:
         return None
@@ -156,7 +157,10 @@ def late_letter(as_of: str | None, letter: str | None):
     return LateLetter(parse_date(day), letter)  # type: ignore[arg-type]
 
 
-def call_server(fn):
+T = TypeVar("T")
+
+
+def call_server(fn: Callable[[], T]) -> T:
     """``fn()``, or exit 1 with a clear message when the Prefect server is down or answers with an error."""
     # deferred: Prefect loads only when it is called; every `cchc` command imports this module
     import httpx

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.flows.running.runtime import run_series
 from cchc_flow.models.notify.notices import portal_link
@@ -368,7 +369,7 @@ def _replay(settings: Settings, advance: Callable[[date], None] | None) -> DemoR
 EXTENSION_STEPS = ("extend", "approve_extension", "refuse_extension")
 
 
-def extension_step(s, officers: dict, step: Step):
+def extension_step(s: Session, officers: dict, step: Step) -> Any:
     """A lead unit asks for a later due date ("DATE|reason"), or the coordinator approves or refuses it."""
     if step.kind == "extend":
         until, reason = step.text.split("|", 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +26,7 @@ from cchc_flow.models.store.db import session
 from cchc_flow.models.store.queries import UnknownPlan
 
 
-def _date(value: str, option: str):
+def _date(value: str, option: str) -> date:
     try:
         return parse_date(value)
     except DateError as exc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 from rich.table import Table
 
@@ -13,6 +15,9 @@ from cchc_flow.models.services.activities import phase_view
 from cchc_flow.models.store.db import session
 from cchc_flow.models.store.queries import UnknownPlan
 from cchc_flow.settings import get_settings
+
+if TYPE_CHECKING:
+    from cchc_flow.flows.phase import PhaseRunSummary
 
 phase_app = typer.Typer(help="Giai đoạn: chạy luồng Prefect / phases: run the Prefect flow.", no_args_is_help=True)
 
@@ -38,7 +43,7 @@ def phase_run(plan: str, phase: int, as_of: AsOfOpt = None) -> None:
     show_phase_summary(summary)
 
 
-def show_phase_summary(summary) -> None:
+def show_phase_summary(summary: PhaseRunSummary) -> None:
     """The Rich summary printed at the end of a phase run."""
     table = Table(title=t("phase.summary", phase=summary.phase_name, date=summary.as_of))
     for col in ("col.id", "col.activity", "col.lead", "col.due", "col.state", "col.events", "col.queued"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -19,6 +19,10 @@ from cchc_flow.models.store.db import session
 from cchc_flow.models.store.queries import UnknownPlan, plan_as_dict
 from cchc_flow.settings import CONFIG_DIR, DEFAULT_UNITS
 
+if TYPE_CHECKING:
+    from cchc_flow.models.rules.findings import Finding
+    from cchc_flow.models.rules.plan import Directory, Plan
+
 plan_app = typer.Typer(help="Kế hoạch: kiểm tra, nạp, xem / plans: check, load, show.", no_args_is_help=True)
 
 
@@ -30,7 +34,7 @@ def plan_file(path: Path) -> Path:
     return path
 
 
-def read_checked(path: Path, units: Path):
+def read_checked(path: Path, units: Path) -> tuple[Directory, Plan, list[Finding]]:
     """Directory and plan read and checked; exits 2 with every error when they are not usable."""
     path = plan_file(path)
     units = directory_file(path, units, DEFAULT_UNITS)

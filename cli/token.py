@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from typing import Annotated, Any
 
 import pendulum
@@ -155,7 +156,7 @@ def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")
     out.print(table)
 
 
-def _local(value, tz: str) -> str | None:
+def _local(value: datetime | None, tz: str) -> str | None:
     return pendulum.instance(value).in_tz(tz).to_datetime_string() if value else None
 
 

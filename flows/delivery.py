@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date
@@ -259,7 +259,7 @@ def _batches(
     unit_routes: list[str],
     done: dict[int, set[str]],
     outcomes: dict[tuple[int, str], Outcome],
-):
+) -> Iterator[tuple[list[NotificationRow], list[str]]]:
     """(notifications, routes) to send together: routes still missing the same items get one message.
 
     Items in doubt keep the grouping of the sender that claimed them (so an outbox repeat has the same key); on

@@ -109,7 +109,7 @@ def _flow_run_id() -> str | None:
     return str(ctx.flow_run.id) if ctx and ctx.flow_run else None
 
 
-def _is_delivery_failure(state) -> bool:
+def _is_delivery_failure(state: State) -> bool:
     try:
         state.result()
     except DeliveryFailed:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
@@ -35,6 +35,10 @@ from cchc_flow.web.pages import back, flash, render
 from cchc_flow.web.security import PortalError, require
 from cchc_flow.web.uploads import clean_name, limit_text
 
+if TYPE_CHECKING:
+    from cchc_flow.models.rules.findings import Finding
+    from cchc_flow.models.rules.plan import Directory
+
 router = APIRouter()
 
 
@@ -46,14 +50,16 @@ def coordinator_anywhere(who: Who) -> Principal:
 AnyCoordinator = Annotated[Principal, Depends(coordinator_anywhere)]
 
 
-def _directory():
+def _directory() -> Directory:
     try:
         return read_directory(DEFAULT_UNITS)
     except InputError as exc:
         raise PortalError(500, str(exc)) from None
 
 
-def _page(request: Request, sha: str, status: int = 200, findings=None, draft: str | None = None) -> Response:
+def _page(
+    request: Request, sha: str, status: int = 200, findings: list[Finding] | None = None, draft: str | None = None
+) -> Response:
     try:
         item = stored(sha)
     except ImportRefused as exc:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.flows.running.naming import PHASE, REPORTS, REVIEW, TAG, phase_label, reports_label, review_label
 from cchc_flow.models.rules.lifecycle import ReviewState
@@ -63,7 +63,7 @@ class DeployResult:
     removed: list[str] = field(default_factory=list)  # full names of cchc deployments of plans no longer active
 
 
-def active_plans(session) -> list[str]:
+def active_plans(session: Session) -> list[str]:
     """Codes of the loaded plans still running: those whose final review has not been held."""
     closed = set(
         session.exec(select(ReviewRow.plan_id).where(ReviewRow.kind == "final", ReviewRow.state == ReviewState.HELD))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
+from typing import TYPE_CHECKING, cast
 from uuid import UUID
 
 from cchc_flow.flows.running.naming import PHASE, REPORTS, REVIEW
@@ -18,6 +18,9 @@ from cchc_flow.models.store.audit_runs import recorded_runs
 from cchc_flow.models.store.db import session
 from cchc_flow.models.store.queries import get_plan
 from cchc_flow.settings import get_settings
+
+if TYPE_CHECKING:
+    from prefect.client.schemas.responses import DeploymentResponse
 
 POLL_SECONDS = 1.0  # how often a run's state is read while waiting for it
 
@@ -48,7 +51,7 @@ def idempotency_key(kind: str, plan: str, phase: int | None, day: str) -> str:
     return f"{plan}/{kind}-{phase}/{day}" if kind != REPORTS else f"{plan}/{REPORTS}/{day}"
 
 
-def pool_deployment(kind: str, plan: str, phase: int | None):
+def pool_deployment(kind: str, plan: str, phase: int | None) -> DeploymentResponse | None:
     """The deployment to run through the pool, or None: no Prefect server configured, or not deployed."""
     if on_ephemeral_api():
         return None

@@ -14,7 +14,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from cchc_flow.models.rules.calendar import DateError, today
 from cchc_flow.models.rules.messages import t
@@ -68,7 +68,7 @@ def reports_label(plan: str) -> RunLabel:
         return RunLabel(title, (plan, row.issuer, REPORTS, title))
 
 
-def _phase(s, plan_id: int, number: int):
+def _phase(s: Session, plan_id: int, number: int) -> PhaseRow:
     row = s.exec(select(PhaseRow).where(PhaseRow.plan_id == plan_id, PhaseRow.number == number)).first()
     if row is None:
         raise LookupError(number)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar, cast
@@ -140,7 +140,7 @@ def chunks(values: Sequence[T], size: int = 5000) -> Iterator[list[T]]:
         yield list(values[i : i + size])
 
 
-def _insert_for(session: Session):
+def _insert_for(session: Session) -> Callable[..., Any]:
     return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
 
 

@@ -13,6 +13,7 @@ import os
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import docx
 from docx.document import Document
@@ -42,6 +43,10 @@ from cchc_flow.models.reports.review_render import (
 from cchc_flow.models.rules.messages import t as _t
 from cchc_flow.models.rules.review_report import Office, ReviewReport
 from cchc_flow.models.rules.scores import formula, score_rows
+
+if TYPE_CHECKING:
+    from docx.section import Section
+    from docx.table import _Cell, _Row
 
 FONT = "Times New Roman"
 LANGUAGE = {"vi": "vi-VN", "en": "en-GB"}
@@ -101,7 +106,7 @@ def vn_date(place: str, day: date, lang: str) -> str:
     return f"{place}, ngày {day.day:02d} tháng {month} năm {day.year}"
 
 
-def _fonts(rpr, lang: str) -> None:
+def _fonts(rpr: Any, lang: str) -> None:
     """Times New Roman for every script and the text's language, on a style's or the defaults' run properties."""
     fonts = rpr.find(qn("w:rFonts"))
     if fonts is None:
@@ -138,7 +143,7 @@ def _styles(doc: Document, lang: str) -> None:
         style.paragraph_format.keep_with_next = True
 
 
-def _page(section, landscape: bool = False) -> None:
+def _page(section: Section, landscape: bool = False) -> None:
     section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
     width, height = A4
     section.page_width, section.page_height = (height, width) if landscape else (width, height)
@@ -147,7 +152,7 @@ def _page(section, landscape: bool = False) -> None:
     section.header_distance = Mm(10)
 
 
-def _page_numbers(section) -> None:
+def _page_numbers(section: Section) -> None:
     """The page number centred in the top margin, from page 2 (the first page has an empty header)."""
     section.different_first_page_header_footer = True
     paragraph = section.header.paragraphs[0]
@@ -163,13 +168,13 @@ def _page_numbers(section) -> None:
 
 
 def _para(
-    container,
+    container: Any,
     text: str = "",
     *,
     bold: bool = False,
     italic: bool = False,
     size: float | None = None,
-    align=None,
+    align: Any = None,
     indent: bool = False,
     after: float | None = None,
     keep: bool = False,
@@ -194,7 +199,7 @@ def _para(
 
 
 def _cell_paragraph(
-    cell, text: str, *, bold: bool = False, size: float = TABLE_PT, align=None, italic: bool = False
+    cell: _Cell, text: str, *, bold: bool = False, size: float = TABLE_PT, align: Any = None, italic: bool = False
 ) -> Paragraph:
     paragraph = (
         cell.paragraphs[0]
@@ -241,7 +246,7 @@ def _fixed(table: Table, widths_mm: Sequence[float]) -> None:
             cell.width = Mm(width)
 
 
-def _row_properties(row, *, header: bool = False) -> None:
+def _row_properties(row: _Row, *, header: bool = False) -> None:
     """Rows never split across pages; the header row is repeated on every page."""
     props = row._tr.get_or_add_trPr()
     props.append(OxmlElement("w:cantSplit"))

@@ -35,7 +35,9 @@ def _doubtful(session: Session, notice_id: int) -> tuple[NotificationRow, PlanRo
     return n, plan
 
 
-def _in_doubt_for_coordinator(session: Session, principal: Principal, notice_id: int, what: str):
+def _in_doubt_for_coordinator(
+    session: Session, principal: Principal, notice_id: int, what: str
+) -> tuple[NotificationRow, PlanRow]:
     """The notification (still in doubt) and its plan, once the principal is checked to be its coordinator."""
     n, plan = _doubtful(session, notice_id)
     check_coordinator(principal, plan, None, what, entity="notification", key=str(n.id), state=n.status)
@@ -63,7 +65,7 @@ def resend(
         n, plan = _in_doubt_for_coordinator(session, principal, notice_id, what)
         session.execute(
             sa.update(NotificationRow)
-            .where(NotificationRow.id == n.id, col(NotificationRow.status) == "doubt")
+            .where(col(NotificationRow.id) == n.id, col(NotificationRow.status) == "doubt")
             .values(status="pending", claimed_by=None, claimed_until=None)
             .execution_options(synchronize_session=False)
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.oxml.ns import qn
@@ -13,7 +14,7 @@ _P, _T, _TAB, _BR, _CR = qn("w:p"), qn("w:t"), qn("w:tab"), qn("w:br"), qn("w:cr
 _BREAK_TYPE = qn("w:type")
 
 
-def _text(p) -> str:
+def _text(p: Any) -> str:
     """A paragraph's text as Paragraph.text gives it (tabs, line breaks), read straight from the XML: python-docx's
     xpath per run costs seconds at thousands of rows."""
     out = []
@@ -27,21 +28,21 @@ def _text(p) -> str:
     return "".join(out)
 
 
-def _cell_text(tc) -> str:
+def _cell_text(tc: Any) -> str:
     return clean("\n".join(_text(p) for p in tc.iter(_P)))
 
 
 _TC, _TR, _TCPR, _TRPR, _VAL = qn("w:tc"), qn("w:tr"), qn("w:tcPr"), qn("w:trPr"), qn("w:val")
 
 
-def _prop(el, props: str, name: str) -> str | None:
+def _prop(el: Any, props: str, name: str) -> str | None:
     """The w:val of a cell's or row's property (``""`` when present without one, None when absent)."""
     holder = el.find(props)
     found = holder.find(qn(name)) if holder is not None else None
     return None if found is None else found.get(_VAL, "")
 
 
-def _table(tbl, number: int) -> list[Row]:
+def _table(tbl: Any, number: int) -> list[Row]:
     """Rows of one grid cell each: a cell merged across fills its first column (the others stay empty); a cell
     merged down (vMerge continue, the same cell as the one above) is marked continued and not read again.
     Read from the XML as python-docx stores it (w:gridSpan, w:vMerge), without building a cell object per

@@ -1,5 +1,8 @@
 """Alembic environment: migrations run on the connection cchc hands over, or on CCHC_DATABASE_URL."""
 
+from typing import Any, Literal
+
+import sqlalchemy as sa
 from alembic import context
 from sqlmodel import SQLModel
 
@@ -21,14 +24,14 @@ def run() -> None:
         _run(connection)
 
 
-def _render_item(type_: str, obj, autogen_context):
+def _render_item(type_: str, obj: object, autogen_context: Any) -> str | Literal[False]:
     """Write our UTCDateTime as the plain column type it stores (migrations must not import models)."""
     if type_ == "type" and isinstance(obj, cchc_flow.models.store.tables.UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
 
 
-def _run(connection) -> None:
+def _run(connection: sa.Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,

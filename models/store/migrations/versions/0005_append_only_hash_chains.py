@@ -17,7 +17,9 @@ shared with every later verification.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -189,7 +191,13 @@ def _chain_existing_rows(conn: sa.Connection) -> None:
     )
 
 
-def _chain(conn: sa.Connection, table: sa.TableClause, columns: list, join, content) -> None:
+def _chain(
+    conn: sa.Connection,
+    table: sa.TableClause,
+    columns: list,
+    join: tuple[sa.TableClause, sa.ColumnElement[bool]] | None,
+    content: Callable[[dict[str, Any]], tuple[str, dict]],
+) -> None:
     """Walk ``table`` in (plan_id, id) order, BATCH rows at a time, and store each row's seq and hashes."""
     key = (table.c.plan_id, table.c.id)
     query = sa.select(*key, *columns).order_by(*key).limit(BATCH)
