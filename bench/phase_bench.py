@@ -29,6 +29,7 @@ import queue
 import re
 import shutil
 import signal
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -64,15 +65,22 @@ os.environ.update(
 if not CHILD:
     for _var in ("PREFECT_API_URL", "PREFECT_PROFILE", "CCHC_DATABASE_URL", "CCHC_NOTIFY_CONFIG"):
         os.environ.pop(_var, None)
+    # The test API runs with the settings cchc gives every Prefect server it starts (flows/running/local_api.py); the
+    # baseline a0 runs on a second API with Prefect's defaults (start_default_api).
+    from cchc_flow.flows.running.local_api import SERVER_SETTINGS  # imports no Prefect
+
+    os.environ.update(SERVER_SETTINGS)
 
 import yaml  # noqa: E402
 
 AS_OF = "2025-03-03"  # a Monday: every activity window is open, no reminder is due yet
 WINDOW = "2025-01-06..2025-12-31"  # reminders (30/7/1 days before the end) fall in December
+SERIES_AS_OF = "2025-12-01"  # a Monday: the twelve monthly periods of 2025 have opened
 ENDPOINT_DELAY = 0.100  # seconds the endpoint waits before answering each POST
 
 TARGET_FIRST = 1.5  # first run <= 1.5 x bare flow
 TARGET_RERUN = 1.2  # re-run <= 1.2 x bare flow
+TARGET_TOTAL = 0.7  # first run, until the API has recorded its task runs <= 0.7 x the same for a0
 TARGET_DELIVERY = 10.0  # 1,000 notifications to a 100 ms endpoint in <= 10 s
 
 
@@ -195,6 +203,7 @@ class World:
     routes_path: Path = field(init=False)
     template_db: Path = field(init=False)
     load_seconds: float = 0.0
+    as_of: str = AS_OF
 
 
 def make_world(name: str, *, unit_codes: list[str], contents: int, per_content: int, partners: int, port: int) -> World:
@@ -258,6 +267,59 @@ def make_world(name: str, *, unit_codes: list[str], contents: int, per_content: 
     return world
 
 
+def make_series_world(port: int) -> World:
+    """Line s: 100 units in one group and one activity that each member does every month of 2025 (``for_each`` and
+    ``recurs: monthly``): 1,200 items (``1.1.1@2025-MM:Unnn``), all open as of SERIES_AS_OF."""
+    folder = ROOT / "series"
+    folder.mkdir()
+    codes = [f"U{i:03d}" for i in range(1, 101)]
+    world = World("series", folder, "bench-series", codes, 1200, 0, as_of=SERIES_AS_OF)
+    units = [
+        {"code": c, "name": f"Đơn vị thử nghiệm {c}", "kind": "unit", "tags": [f"unit-{c.lower()}"]} for c in codes
+    ]
+    units.append({"code": "NHOM", "name": "Các đơn vị thử nghiệm", "kind": "group", "tags": ["nhom-thu-nghiem"]})
+    world.units_path = _dump({"units": units}, folder / "units.yaml")
+    activity = {
+        "id": "1.1.1",
+        "text": "Đăng tin bài tuyên truyền cải cách hành chính hằng tháng trên trang của đơn vị",
+        "window": "2025",
+        "funding": "Ngân sách nhà nước",
+        "lead": ["NHOM"],
+        "for_each": True,
+        "recurs": "monthly",
+    }
+    world.plan_path = _dump(
+        {
+            "plan": {
+                "code": world.plan_code,
+                "number": "02/KH-BENCH",
+                "signed": "2025-01-02",
+                "issuer": "Bộ phận thử tải",
+                "title": "Kế hoạch thử tải: việc hằng tháng của từng đơn vị",
+                "focal_unit": codes[0],
+                "leadership": codes[1],
+                "objectives": {"general": "Đo thời gian chạy một giai đoạn", "specific": ["Một trăm đơn vị"]},
+            },
+            "groups": {"NHOM": codes},
+            "phases": [
+                {
+                    "number": 1,
+                    "name": "Giai đoạn 1 (2025)",
+                    "window": "2025",
+                    "content": [{"number": 1, "title": "Tuyên truyền hằng tháng", "activities": [activity]}],
+                }
+            ],
+        },
+        folder / "plan.yaml",
+    )
+    world.routes_path = _dump(
+        {"version": 1, "urls": [{f"json://127.0.0.1:{port}/{c.lower()}": {"tag": f"unit-{c.lower()}"}} for c in codes]},
+        folder / "notify.yaml",
+    )
+    world.template_db = _load_template(world, expect=1)
+    return world
+
+
 def _use_home(home: Path, routes: Path) -> str:
     url = f"sqlite:///{home / 'cchc.db'}"
     os.environ["CCHC_HOME"] = str(home)
@@ -272,7 +334,7 @@ def _dispose(url: str) -> None:
     get_engine(url).dispose()  # closes the SQLite connections; the last one checkpoints the WAL into the file
 
 
-def _load_template(world: World) -> Path:
+def _load_template(world: World, expect: int | None = None) -> Path:
     from cchc_flow.models.rules.plan import read_directory, read_plan
     from cchc_flow.models.services.loading import load_plan
     from cchc_flow.models.store.db import session
@@ -281,7 +343,7 @@ def _load_template(world: World) -> Path:
     url = _use_home(home, world.routes_path)
     directory = read_directory(world.units_path)
     plan, _warnings = read_plan(world.plan_path, directory)
-    assert len(plan.activities) == world.activities, len(plan.activities)
+    assert len(plan.activities) == (world.activities if expect is None else expect), len(plan.activities)
     t0 = time.perf_counter()
     with session() as s:
         result = load_plan(s, plan, directory, stated_name="bench")
@@ -465,6 +527,7 @@ class PhaseTiming:
     done: int = 0  # activities past "planned" in the database after the run
     error: str = ""  # the exception that ended the run, if any
     task_failures: Counter = field(default_factory=Counter)
+    recorded: float | None = None  # run start -> the API has recorded the run's task runs in a final state
 
     def line(self) -> str:
         if self.error:
@@ -479,8 +542,12 @@ class PhaseTiming:
             f"{self.total:6.2f} s = activities {self.activities:5.2f} + delivery {self.delivery:5.2f} + tail "
             f"{self.tail:4.2f}; queued {self.queued}, sent {self.sent}, left pending {self.left}, "
             f"units failed {self.failed_units}, POSTs {self.posts} (first->last {self.span:.2f} s), "
-            f"routes file loaded {self.route_loads}x"
+            f"routes file loaded {self.route_loads}x; recorded by the API after {_secs(self.recorded)}"
         )
+
+
+def _secs(seconds: float | None) -> str:
+    return f"{seconds:.2f} s" if seconds is not None else "NOT within the cap"
 
 
 @dataclass
@@ -491,6 +558,8 @@ class Round:
     first: PhaseTiming
     rerun: PhaseTiming
     cli_rerun: PhaseTiming
+    bare_recorded: float | None = None  # a, until the API has recorded its 1,000 task runs
+    default: BareTiming | None = None  # a0
 
     def ratio(self, which: str) -> float:
         return getattr(self, which).total / self.bare
@@ -546,19 +615,22 @@ def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float
 
         return counted
 
-    summary, error = None, ""
+    summary, error, api = None, "", _api_url()
     with _Wrap(phase, "deliver_pending", clock), _Wrap(delivery, "read_routes", count), _FailureCounter() as fails:
         with Deadline(cap) as deadline:
             t0 = time.perf_counter()
             try:
                 if cli:
-                    summary = phase.run_phase(world.plan_code, 1, AS_OF)
+                    summary = phase.run_phase(world.plan_code, 1, world.as_of)
                 else:
-                    summary = phase.phase_flow(plan=world.plan_code, phase=1, as_of=AS_OF)
+                    summary = phase.phase_flow(plan=world.plan_code, phase=1, as_of=world.as_of)
             except Exception as exc:  # reported, not raised: the other measurements still run
                 error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:160]}"
             finally:
                 t1 = time.perf_counter()
+    recorded = None
+    if summary is not None and not deadline.fired and summary.flow_run_id:
+        recorded = recorded_after(api, summary.flow_run_id, t0, world.activities + 1, cap)  # + the record task
     posts = endpoint.snapshot()
     sent = db_count(url, "select count(*) from notification where status = 'sent'")
     done = db_count(url, "select count(*) from activity where state != 'planned'")
@@ -591,6 +663,7 @@ def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float
         route_loads=int(marks["loads"]),
         done=done,
         task_failures=fails.counts,
+        recorded=recorded,
     )
 
 
@@ -602,16 +675,138 @@ def show_failures(t: PhaseTiming) -> None:
 def bare_flow_factory():  # type: ignore[no-untyped-def]
     from prefect import flow, task
     from prefect.cache_policies import NO_CACHE
+    from prefect.context import FlowRunContext
 
     @task(name="noop", task_run_name="noop {i}", cache_policy=NO_CACHE)
     def noop(i: int) -> int:
         return i
 
     @flow(name="bare", persist_result=False, log_prints=False)
-    def bare(n: int) -> int:
-        return sum(noop(i) for i in range(n))  # sequential task calls in the flow, as phase_flow makes them
+    def bare(n: int) -> str:
+        assert sum(noop(i) for i in range(n)) == sum(range(n))  # sequential task calls, as phase_flow makes them
+        ctx = FlowRunContext.get()
+        assert ctx is not None and ctx.flow_run is not None
+        return str(ctx.flow_run.id)
 
     return bare
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Until the API has recorded a run: Prefect's server writes task runs from the events the flow emits, after it
+# --------------------------------------------------------------------------------------------------------------
+
+_FINAL = ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]
+
+
+def _api_url() -> str:
+    from prefect.settings import PREFECT_API_URL
+
+    return str(PREFECT_API_URL.value())
+
+
+def recorded_after(api_url: str, flow_run_id: str, t0: float, minimum: int, cap: float) -> float | None:
+    """Seconds from ``t0`` (perf_counter) until the API counted the flow run's task runs in a final state for the
+    last time, once there are at least ``minimum`` and the count has not moved for 2 s; None after ``cap`` s."""
+    import httpx
+
+    body = {"flow_runs": {"id": {"any_": [flow_run_id]}}, "task_runs": {"state": {"type": {"any_": _FINAL}}}}
+    seen, last = -1, time.perf_counter()
+    with httpx.Client(timeout=30) as client:
+        while time.perf_counter() - t0 < cap:
+            count = int(client.post(f"{api_url}/task_runs/count", json=body).json())
+            now = time.perf_counter()
+            if count != seen:
+                seen, last = count, now
+            elif count >= minimum and now - last >= 2.0:
+                return last - t0
+            time.sleep(0.1)
+    return None
+
+
+@dataclass
+class BareTiming:
+    flow: float
+    recorded: float | None
+
+
+def start_default_api() -> tuple[subprocess.Popen, str]:
+    """A second Prefect API (its own SQLite database under ROOT) with Prefect's default server settings: the
+    baseline a0, the bare flow as a Prefect server records it out of the box."""
+    import httpx
+
+    from cchc_flow.flows.running.local_api import SERVER_SETTINGS
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k not in SERVER_SETTINGS and k != "PREFECT_API_URL"}
+    env.update(
+        PREFECT_UI_ENABLED="0",
+        PREFECT__SERVER_EPHEMERAL="1",
+        PREFECT__SERVER_FINAL="1",
+        PREFECT_SERVER_DATABASE_CONNECTION_URL=f"sqlite+aiosqlite:///{ROOT / 'prefect-default.db'}",
+    )
+    app, args = "prefect.server.api.server:create_app", ["--host", "127.0.0.1", "--port", str(port)]
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", app, *args, "--log-level", "error", "--lifespan", "on"],
+        env=env,
+        stderr=subprocess.DEVNULL,  # its shutdown while still recording would print tracebacks
+    )
+    url = f"http://127.0.0.1:{port}/api"
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline:
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return proc, url
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("the second Prefect API (Prefect's defaults) did not start")
+
+
+def child_bare(cap: float) -> None:
+    """Child mode (a0): the bare flow on the API named by PREFECT_API_URL; warms up, prints READY, waits for a line
+    on stdin, then times bare(1000) and the wait until the API has recorded it; prints one JSON line."""
+    from cchc_flow.flows.running.runtime import quiet_prefect
+
+    bare = bare_flow_factory()
+    with quiet_prefect():
+        bare(n=10)
+        print("READY", flush=True)
+        sys.stdin.readline()
+        t0 = time.perf_counter()
+        run_id = bare(n=1000)
+        flow_s = time.perf_counter() - t0
+        recorded = recorded_after(_api_url(), run_id, t0, 1000, cap)
+    print(json.dumps({"flow": flow_s, "recorded": recorded}), flush=True)
+
+
+def run_default_bare(url: str, cap: float, settle_max: float) -> BareTiming | None:
+    """a0 in a child process (one Prefect API per process: its events client keeps the first API it met)."""
+    env = dict(os.environ, CCHC_BENCH_CHILD_ROOT=str(ROOT), PREFECT_API_URL=url)
+    child = subprocess.Popen(
+        [sys.executable, str(Path(__file__).resolve()), "--child-bare"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        env=env,
+        cwd=str(REPO),
+    )
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        if child.stdout.readline().strip() != "READY":
+            return None
+        settle(settle_max)
+        child.stdin.write("go\n")
+        child.stdin.flush()
+        for line in child.stdout:
+            if line.startswith("{"):
+                data = json.loads(line)
+                return BareTiming(data["flow"], data["recorded"])
+        return None
+    finally:
+        child.kill()
+        child.wait()
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -828,6 +1023,90 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
+def run_series_lines(endpoint: SlowEndpoint, cap: float, settle_max: float) -> tuple[PhaseTiming, PhaseTiming]:
+    """Line s: a first run and a re-run of the 100 units x 12 monthly occurrences phase (make_series_world)."""
+    world = make_series_world(endpoint.port)
+    print(
+        f"(s) 100 units x 12 monthly occurrences: 1 activity for each member of a 100-unit group, monthly in 2025, "
+        f"as of {world.as_of} (1,200 items open); plan loaded in {world.load_seconds:.1f} s"
+    )
+    settle(settle_max)
+    url = fresh_database(world)
+    first = run_phase_once(world, endpoint, url, cap=cap)
+    print(f"    s1 {first.line()}")
+    show_failures(first)
+    settle(settle_max)
+    rerun = run_phase_once(world, endpoint, url, cap=cap)
+    print(f"    s2 {rerun.line()}")
+    show_failures(rerun)
+    _dispose(url)
+    return first, rerun
+
+
+def series_rows(series: tuple[PhaseTiming, PhaseTiming], rounds: list[Round]) -> list[tuple]:
+    """Line s against the same targets as b and c, per 1,000 items (the run has 1,200): against the medians of a
+    and a0."""
+    per = 1000 / 1200
+    bare = statistics.median(r.bare for r in rounds)
+    bases = [r.default.recorded for r in rounds if r.default and r.default.recorded is not None]
+    rows: list[tuple] = []
+    for name, run, target in (
+        ("s1 100 units x 12 months, first run (per 1,000 items)", series[0], TARGET_FIRST),
+        ("s2 100 units x 12 months, re-run (per 1,000 items)", series[1], TARGET_RERUN),
+    ):
+        if run.error or run.aborted:
+            rows.append((name, run.total, None, f"<= {target:.1f}x a", "MISS (failed or stopped)"))
+            continue
+        ratio = run.total * per / bare
+        rows.append((name, run.total, ratio, f"<= {target:.1f}x a", verdict(ratio <= target)))
+    first = series[0]
+    if first.recorded is not None and bases:
+        ratio = first.recorded * per / statistics.median(bases)
+        rows.append(
+            (
+                "s1 first run, total until recorded (per 1,000 items)",
+                first.recorded,
+                ratio,
+                f"<= {TARGET_TOTAL:.1f}x a0",
+                verdict(ratio <= TARGET_TOTAL),
+            )
+        )
+    return rows
+
+
+def total_rows(rounds: list[Round]) -> list[tuple]:
+    """The runs' totals (until the API has recorded their task runs), against a0: the bare flow as a Prefect server
+    with its default settings records it."""
+    bases = [r.default.recorded for r in rounds if r.default and r.default.recorded is not None]
+    if len(bases) < len(rounds):
+        return [("a0 bare flow on Prefect's default API, total", None, None, "baseline", "MISS (not recorded)")]
+    flows = statistics.median(r.default.flow for r in rounds if r.default)
+    rows: list[tuple] = [
+        ("a0 bare flow on Prefect's default API, total", statistics.median(bases), 1.0, "baseline", f"flow {flows:.2f}")
+    ]
+    for name, pick, target in (
+        ("a  bare flow on the cchc API settings, total", "bare", None),
+        ("b  first run, total until recorded", "first", TARGET_TOTAL),
+        ("c  re-run, total until recorded", "rerun", None),
+        ("c2 re-run through run_phase, total until recorded", "cli_rerun", None),
+    ):
+        totals = [r.bare_recorded if pick == "bare" else getattr(r, pick).recorded for r in rounds]
+        if any(x is None for x in totals):
+            rows.append((name, None, None, "-", "MISS (not recorded within the cap)"))
+            continue
+        ratio = statistics.median(x / b for x, b in zip(totals, bases))  # type: ignore[operator]
+        rows.append(
+            (
+                name,
+                statistics.median(totals),  # type: ignore[type-var]
+                ratio,
+                f"<= {target:.1f}x a0" if target else "info (x a0)",
+                verdict(ratio <= target) if target else "",
+            )
+        )
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="one repetition of each measurement, shorter caps")
@@ -843,10 +1122,15 @@ def main() -> None:
         help="at most this many seconds of waiting for the Prefect API to go idle between runs",
     )
     ap.add_argument("--no-wide", action="store_true", help="skip d2 and d3 (the 1,000-unit deliveries)")
+    ap.add_argument("--no-series", action="store_true", help="skip s (100 units x 12 monthly occurrences)")
     ap.add_argument("--child-deliver", type=int, help=argparse.SUPPRESS)
+    ap.add_argument("--child-bare", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child_deliver is not None:
         child_deliver(args.child_deliver)
+        return
+    if args.child_bare:
+        child_bare(args.cap)
         return
     reps = 1 if args.quick else 3
     if args.quick:
@@ -862,6 +1146,7 @@ def main() -> None:
     from cchc_flow.flows.running.runtime import quiet_prefect
 
     endpoint = SlowEndpoint(ENDPOINT_DELAY).start()
+    default_api: subprocess.Popen | None = None
     try:
         t0 = time.perf_counter()
         world = make_world(
@@ -895,9 +1180,10 @@ def main() -> None:
         print(f"setup took {time.perf_counter() - t0:.1f} s")
 
         t0 = time.perf_counter()
-        with prefect_test_harness(), quiet_prefect():
+        with prefect_test_harness(server_startup_timeout=300), quiet_prefect():
             api_url = str(PREFECT_API_URL.value())
             print(f"Prefect test API started in {time.perf_counter() - t0:.1f} s")
+            default_api, default_url = start_default_api()
             bare = bare_flow_factory()
             bare(n=10)  # warm-up: imports, client, first flow run
             settle(args.settle)
@@ -912,11 +1198,19 @@ def main() -> None:
                     f"round {i + 1}: (a) bare flow, (b) first run on a fresh database, (c) re-run, (c2) re-run as "
                     "the CLI runs it; each after the API went idle"
                 )
+                default = run_default_bare(default_url, args.cap, args.settle)
+                print(
+                    f"    a0 {default.flow:6.2f} s on Prefect's default API; recorded by it after "
+                    f"{_secs(default.recorded)}"
+                    if default
+                    else "    a0 FAILED (see the child's output by running it alone)"
+                )
                 settle(args.settle)
                 t = time.perf_counter()
-                assert bare(n=1000) == sum(range(1000))
+                bare_id = bare(n=1000)
                 bare_s = time.perf_counter() - t
-                print(f"    a  {bare_s:6.2f} s")
+                bare_rec = recorded_after(api_url, bare_id, t, 1000, args.cap)
+                print(f"    a  {bare_s:6.2f} s; recorded by the API after {_secs(bare_rec)}")
                 settle(args.settle)
                 if url:
                     _dispose(url)
@@ -933,13 +1227,14 @@ def main() -> None:
                 cli_rerun = run_phase_once(world, endpoint, url, cap=args.cap, cli=True)
                 print(f"    c2 {cli_rerun.line()}  ({cli_rerun.total / bare_s:.2f}x a)")
                 show_failures(cli_rerun)
-                rounds.append(Round(bare_s, first, rerun, cli_rerun))
+                rounds.append(Round(bare_s, first, rerun, cli_rerun, bare_rec, default))
                 if first.aborted or first.error:
                     print("    (no more rounds: the first run failed or was stopped)")
                     break
             _dispose(url)
-            settle(args.settle)
+            series = None if args.no_series else run_series_lines(endpoint, args.cap, args.settle)
 
+            settle(args.settle)
             wide_result = channel = None
             if wide is not None and wide_template is not None:
                 print("(d) 1,000 notifications as 1,000 separate messages")
@@ -963,6 +1258,9 @@ def main() -> None:
             profile_project(world, endpoint)
     finally:
         endpoint.stop()
+        if default_api is not None:
+            default_api.terminate()
+            default_api.wait(timeout=30)
 
     # -------------------------------------------------------------------------------------------------- report
     def ratio_row(name: str, pick: str, target: float) -> tuple:
@@ -989,6 +1287,9 @@ def main() -> None:
             f"{first_mid.posts} POSTs; {first_mid.left if not first_mid.aborted else '?'} notif. left",
         ),
     ]
+    rows += total_rows(rounds)
+    if series is not None:
+        rows += series_rows(series, rounds)
     if wide_result is not None:
         rows.append(
             (

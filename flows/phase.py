@@ -260,5 +260,6 @@ def run_phase(plan: str, phase: int, as_of: str | None = None) -> PhaseRunSummar
         with tags(*phase_label(plan, phase).tags):
             summary = phase_flow(plan=plan, phase=phase, as_of=as_of)
         assert isinstance(summary, PhaseRunSummary)  # a State only when skip_days_off skips the day
-        settle(summary.flow_run_id)
+        # its task runs: one per activity, the record task, and the delivery task when something was pending
+        settle(summary.flow_run_id, len(summary.activities) + 1 + bool(summary.deliveries))
     return summary

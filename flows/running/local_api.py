@@ -21,6 +21,15 @@ import urllib.request
 
 from cchc_flow.models.rules.messages import t
 
+# Settings of every Prefect server a cchc process starts (set where the user set nothing): Prefect's task-run recorder
+# writes each task-run event in a transaction of its own by default, about 60-70 a second on SQLite here, so a
+# 1,000-activity run kept the server busy 20-40 s after the flow returned (competing with the next run for the CPU),
+# and an exit in the middle of those writes logged CancelledError tracebacks. In batches (at most one second late)
+# it records the same rows in a second or two. A production server gets the same (deploy/).
+SERVER_SETTINGS = {
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "200",
+    "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1",  # whole seconds: Prefect rounds it down
+}
 STARTUP_TIMEOUT = 120.0  # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS when unset
 PORT_TAKEN = 3  # uvicorn's exit status when its port is taken: start again on another
 
@@ -52,7 +61,13 @@ def _spawn() -> subprocess.Popen:
         port = s.getsockname()[1]
     _url = f"http://127.0.0.1:{port}/api"
     # the environment Prefect gives its own temporary server: no UI, the ephemeral set of services
-    env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1"}
+    env = {
+        **SERVER_SETTINGS,
+        **os.environ,
+        "PREFECT_UI_ENABLED": "0",
+        "PREFECT__SERVER_EPHEMERAL": "1",
+        "PREFECT__SERVER_FINAL": "1",
+    }
     app = "prefect.server.api.server:create_app"
     args = ["--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"]
     return subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", app, *args], env=env)

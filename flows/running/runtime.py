@@ -9,9 +9,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from uuid import UUID
+from typing import TYPE_CHECKING
 
-from cchc_flow.flows.running.local_api import is_local_api, local_api_url, stop_local_api
+from cchc_flow.flows.running.local_api import SERVER_SETTINGS, is_local_api, local_api_url, stop_local_api
+
+if TYPE_CHECKING:
+    from prefect.client.orchestration import SyncPrefectClient
 
 # Set for a cchc process before Prefect is imported, unless the user set them: no analytics (on an offline machine
 # the telemetry service logs an error on every run), Prefect's own log lines at WARNING (INFO with --verbose), and
@@ -28,8 +31,9 @@ SETTLE_QUIET = 0.3  # seconds without a new task-run record after which the reco
 
 
 def prefect_defaults(verbose: bool = False) -> None:
-    """Put QUIET_PREFECT into the environment where the user set nothing; ``verbose``: Prefect logs at INFO."""
-    for name, value in QUIET_PREFECT.items():
+    """Put QUIET_PREFECT and the server settings (local_api.SERVER_SETTINGS: for a Prefect server this process may
+    start) into the environment where the user set nothing; ``verbose``: Prefect logs at INFO."""
+    for name, value in {**QUIET_PREFECT, **SERVER_SETTINGS}.items():
         os.environ.setdefault(name, value)
     if verbose:
         os.environ["PREFECT_LOGGING_LEVEL"] = "INFO"
@@ -72,23 +76,25 @@ def run_series() -> Iterator[None]:
     """Run many flows in this process (the demo's replay): Prefect's settings set once (quiet_prefect), and on the
     ephemeral API one wait for the server's records (settle), after the last run, instead of one after every run: the
     server records the earlier runs while the next ones go on."""
-    runs: list[str] = []
+    runs: list[tuple[str, int]] = []
     token = _series.set(runs)
     try:
         with quiet_prefect():
             yield
             if runs:
-                _wait_recorded(runs[-1])  # the server records runs in the order their events came
+                _wait_recorded(*runs[-1])  # the server records runs in the order their events came
     finally:
         _series.reset(token)
 
 
-_series: ContextVar[list[str] | None] = ContextVar("cchc_run_series", default=None)
+_series: ContextVar[list[tuple[str, int]] | None] = ContextVar("cchc_run_series", default=None)
+_FINAL = ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]
 
 
-def settle(flow_run_id: str | None) -> None:
+def settle(flow_run_id: str | None, task_runs: int = 0) -> None:
     """On the ephemeral API, wait until the server has recorded every task run of the flow run in a final state (in
-    a run_series, once at its end).
+    a run_series, once at its end); ``task_runs``: how many the run made at least (the server may have recorded only
+    some of them, all final, when it is asked).
 
     The ephemeral server records task runs from events, after the flow has ended; stopped at exit in the middle of
     a write, it logs `CancelledError` tracebacks and loses the task runs still queued. Waiting here (bounded by
@@ -98,28 +104,31 @@ def settle(flow_run_id: str | None) -> None:
         return
     series = _series.get()
     if series is not None:
-        series.append(flow_run_id)
+        series.append((flow_run_id, task_runs))
         return
-    _wait_recorded(flow_run_id)
+    _wait_recorded(flow_run_id, task_runs)
 
 
-def _wait_recorded(flow_run_id: str) -> None:
+def _wait_recorded(flow_run_id: str, task_runs: int) -> None:
     # deferred: Prefect loads only when it is called; every `cchc` command imports this module
     from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
 
-    flt = FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)]))
+    every = {"flow_runs": {"id": {"any_": [flow_run_id]}}}
+    final = {**every, "task_runs": {"state": {"type": {"any_": _FINAL}}}}
     deadline = time.monotonic() + SETTLE_TIMEOUT
-    seen, since = -1, time.monotonic()
+    seen, since = (-1, -1), time.monotonic()
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
-            runs = client.read_task_runs(flow_run_filter=flt)
-            done = bool(runs) and all(r.state is not None and r.state.is_final() for r in runs)
-            if len(runs) != seen or not done:
-                seen, since = len(runs), time.monotonic()
+            counts = (_count(client, every), _count(client, final))
+            if counts != seen or counts[1] < max(counts[0], task_runs, 1):
+                seen, since = counts, time.monotonic()
             elif time.monotonic() - since >= SETTLE_QUIET:
                 return
             time.sleep(0.05)
+
+
+def _count(client: SyncPrefectClient, body: dict) -> int:
+    return int(client.request("POST", "/task_runs/count", json=body).json())
 
 
 def stop_ephemeral_api() -> None:
