@@ -80,3 +80,16 @@ def test_the_systemd_units_run_the_same_commands_as_the_compose_services() -> No
     cli = get_command(app)
     for _program, name, *_ in (c for c in compose if c[0] == "cchc"):
         assert name in cli.commands  # type: ignore[attr-defined]
+
+
+def test_the_production_api_records_task_runs_in_batches_as_the_local_one_does() -> None:
+    from cchc_flow.flows.running.local_api import SERVER_SETTINGS
+
+    services = [s for s in _compose()["services"].values() if "PREFECT_SERVER_DOCKET_URL" in s.get("environment", {})]
+    systemd = dict(
+        line.split("=", 1)
+        for line in (DEPLOY / "systemd" / "prefect.env.example").read_text(encoding="utf-8").splitlines()
+        if line and not line.startswith("#")
+    )
+    assert services and all(SERVER_SETTINGS.items() <= s["environment"].items() for s in services)
+    assert SERVER_SETTINGS.items() <= systemd.items()

@@ -15,6 +15,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -34,6 +35,7 @@ STARTUP_TIMEOUT = 120.0  # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS when
 PORT_TAKEN = 3  # uvicorn's exit status when its port is taken: start again on another
 
 _server: subprocess.Popen | None = None
+_output: tempfile._TemporaryFileWrapper | None = None  # the server's own output, unless Prefect logs at INFO
 _url: str | None = None
 _ready = False
 
@@ -55,7 +57,10 @@ def start_local_api() -> None:
 
 
 def _spawn() -> subprocess.Popen:
-    global _url
+    """Start the server on a free port. Its output goes to a temporary file (shown when it does not start) unless
+    Prefect logs at INFO (--verbose): a server stopped at exit may still log the end of its work, which is not the
+    command's."""
+    global _url, _output
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -70,7 +75,11 @@ def _spawn() -> subprocess.Popen:
     }
     app = "prefect.server.api.server:create_app"
     args = ["--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"]
-    return subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", app, *args], env=env)
+    verbose = os.environ.get("PREFECT_LOGGING_LEVEL", "").upper() in ("DEBUG", "INFO")
+    if _output is not None:  # a second start (the port was taken)
+        _output.close()
+    _output = None if verbose else tempfile.NamedTemporaryFile(prefix="cchc-local-api-", suffix=".log")
+    return subprocess.Popen([sys.executable, "-m", "uvicorn", "--factory", app, *args], env=env, stderr=_output)
 
 
 def local_api_url() -> str | None:
@@ -104,8 +113,18 @@ def local_api_url() -> str | None:
             pass
         time.sleep(0.05)
     status = _server.poll()
+    said = _said()
     stop_local_api()
-    raise RuntimeError(t("run.local_api", detail=f"exit {status}" if status is not None else f"{limit:.0f} s"))
+    detail = f"exit {status}" if status is not None else f"{limit:.0f} s"
+    raise RuntimeError(t("run.local_api", detail=f"{detail}: {said}" if said else detail))
+
+
+def _said(limit: int = 2000) -> str:
+    """The end of what the server wrote (when it did not start)."""
+    if _output is None:
+        return ""
+    _output.seek(0)
+    return _output.read().decode("utf-8", "replace")[-limit:].strip()
 
 
 def is_local_api(url: str | None) -> bool:
@@ -115,7 +134,7 @@ def is_local_api(url: str | None) -> bool:
 
 def stop_local_api() -> None:
     """Stop the server start_local_api started (at exit, or at a portal worker's shutdown)."""
-    global _server, _ready
+    global _server, _ready, _output
     if _server is None:
         return
     server, _server, _ready = _server, None, False
@@ -125,3 +144,6 @@ def stop_local_api() -> None:
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
+    if _output is not None:
+        _output.close()
+        _output = None
