@@ -591,11 +591,11 @@ class _FailureCounter(logging.Handler):
 def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float, cli: bool = False) -> PhaseTiming:
     """One phase run of ``world`` as of AS_OF: cchc_flow.flows.phase.phase_flow called directly, or (``cli``) through
     cchc_flow.flows.phase.run_phase as `cchc phase run` does (the flow run named after the phase, tagged with plan and phase)."""
-    import cchc_flow.flows.delivery as delivery
     import cchc_flow.flows.phase as phase
+    import cchc_flow.models.notify.routes_file as routes_file
 
     endpoint.clear()
-    delivery._read.cache_clear()  # each `cchc phase run` (or scheduled run) is a new process: the routes are read
+    routes_file._read.cache_clear()  # each `cchc phase run` (or scheduled run) is a new process: the routes are read
     marks = {"start": 0.0, "end": 0.0, "loads": 0}
 
     def clock(original):  # type: ignore[no-untyped-def]
@@ -616,7 +616,7 @@ def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float
         return counted
 
     summary, error, api = None, "", _api_url()
-    with _Wrap(phase, "deliver_pending", clock), _Wrap(delivery, "read_routes", count), _FailureCounter() as fails:
+    with _Wrap(phase, "deliver_pending", clock), _Wrap(routes_file, "read_routes", count), _FailureCounter() as fails:
         with Deadline(cap) as deadline:
             t0 = time.perf_counter()
             try:
@@ -776,7 +776,7 @@ def child_bare(cap: float) -> None:
         t0 = time.perf_counter()
         run_id = bare(n=1000)
         flow_s = time.perf_counter() - t0
-        recorded = recorded_after(_api_url(), run_id, t0, 1000, cap)
+        recorded = recorded_after(_api_url(), run_id, t0, 1000, 3 * cap)  # Prefect's defaults: slow to record
     print(json.dumps({"flow": flow_s, "recorded": recorded}), flush=True)
 
 
