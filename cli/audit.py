@@ -29,6 +29,7 @@ from cchc_flow.models.store.history_query import (
     backdated_mark,
     check_filter,
     history,
+    history_rows,
     write_csv,
     write_json,
 )
@@ -84,11 +85,10 @@ def history_command(
             check_filter(s, f)
         except (UnknownPlan, HistoryInputError) as exc:
             fail(str(exc))
-        entries = history(s, f, None if limit is None else limit + (fmt == "table"))
         if fmt == "table":
-            _print_history(plan, list(entries), limit or 0)
+            _print_history(plan, list(history(s, f, None if limit is None else limit + 1)), limit or 0)
             return
-        n = _export(entries, fmt, output)
+        n = _export(history_rows(s, f, limit), fmt, output)
     if output is not None:
         err.print(t("history.written", n=n, path=output), highlight=False)
 

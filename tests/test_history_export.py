@@ -242,9 +242,10 @@ def test_the_workbook_prints(cli, history, tmp_path: Path) -> None:  # type: ign
     day = rows[0][COLUMNS.index("day")]
     assert isinstance(day.value, datetime) and day.number_format == "dd/mm/yyyy"
     assert rows[0][COLUMNS.index("at")].number_format.startswith("dd/mm/yyyy")
-    assert all(r[COLUMNS.index("note")].alignment.wrap_text for r in rows)
+    notes = [r[COLUMNS.index("note")] for r in rows if r[COLUMNS.index("note")].value]  # no cell for an empty one
+    assert notes and all(c.alignment.wrap_text for c in notes)
     assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
-    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth == 1
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth in (1, None)  # 1: the default
     assert sheet.page_setup.fitToHeight == 0 and sheet.print_title_rows == "$1:$1"
     events = {r[COLUMNS.index("event")].value for r in rows}
     states = {r[COLUMNS.index("to_state")].value for r in rows} - {None}

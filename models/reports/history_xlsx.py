@@ -1,27 +1,25 @@
 """The history as a workbook people print: their language, real dates, widths, wrapped notes, A4 landscape.
 
-openpyxl's write-only mode (rows go straight to disk, a new sheet every 1,048,575 rows). Steps, states, kinds,
-results and sources are written in the reader's language ("giao nhiệm vụ", "đã giao → quá hạn"); the codes stay in
-the JSON export. The name of the file says its filters (export_name).
+XlsxWriter in constant-memory mode (each row goes to disk as it is written, a new sheet every 1,048,575 rows);
+text is always written as text, never as a formula or a link. Steps, states, kinds, results and sources are written
+in the reader's language ("giao nhiệm vụ", "đã giao → quá hạn"); the codes stay in the JSON export. An empty value
+(None or "") writes no cell: its column's format (alignment, date format) shows instead. The name of the file says
+its filters (export_name).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter import Workbook
+from xlsxwriter.worksheet import Worksheet
 
-from cchc_flow.models.rules.cells import kept_as_text
 from cchc_flow.models.rules.messages import MESSAGES, current_lang, t
-from cchc_flow.models.store.history_query import COLUMNS, DAYS, VN, Entry, HistoryFilter, backdated_mark, headers
+from cchc_flow.models.store.history_query import COLUMNS, DAYS, VN, HistoryFilter, headers, marked_letter
 
 DAY_FORMAT = "dd/mm/yyyy"
 TIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
@@ -75,74 +73,118 @@ def _notice(code: str, lang: str) -> str:
     return t(key, lang, offset="", title="").split(":")[0].strip() if key in MESSAGES else code
 
 
-def reader_values(e: Entry, lang: str | None = None) -> dict[str, Any]:
-    """A history row as its reader reads it: words instead of codes, dates as dates (Vietnam time, no zone)."""
+_KIND, _ENTITY, _EVENT, _FROM, _TO, _SOURCE, _UNIT, _RESULT, _AT, _LETTER, _STATUS, _NOW = (
+    COLUMNS.index(c)
+    for c in ("kind", "entity", "event", "from_state", "to_state", "source", "unit", "result", "at", "letter_ref")
+    + ("status", "unit_now")
+)
+
+
+def reader(lang: str | None = None) -> Callable[[Sequence[Any]], list[Any]]:
+    """A row (an Entry or a history_rows() tuple) -> its values as its reader reads them, in COLUMNS order: words
+    instead of codes, dates as dates (Vietnam time, no zone). The words of each code are looked up once."""
     lang = lang or current_lang()
-    values = dict(zip(COLUMNS, e))
-    values.update(
-        kind=t(f"kind.{e.kind}", lang),
-        entity=_label("entity", e.entity, lang),
-        event=_label("event", e.event, lang) if e.kind == "step" else _notice(e.event, lang),
-        from_state=_label("state", e.from_state, lang),
-        to_state=_label("state", e.to_state, lang),
-        source=_label("source", e.source, lang),
-        result=_label("result", e.result, lang),
-        status=_label("status", e.status, lang),
-        unit=e.recipient,
-        at=e.at.astimezone(VN).replace(tzinfo=None),
-    )
-    if e.backdated:  # a back-dated step says so in its letter column, as in the CSV
-        values["letter_ref"] = backdated_mark(e)
+    words: dict[tuple[str, Any], Any] = {}
+
+    def word(prefix: str, code: Any) -> Any:
+        key = (prefix, code)
+        if key not in words:
+            if prefix == "kind":
+                words[key] = t(f"kind.{code}", lang)
+            elif prefix == "headline":
+                words[key] = _notice(code, lang)
+            else:
+                words[key] = _label(prefix, code, lang)
+        return words[key]
+
+    def values(r: Sequence[Any]) -> list[Any]:
+        v = list(r)
+        step = r[_KIND] == "step"
+        v[_KIND] = word("kind", r[_KIND])
+        v[_ENTITY] = word("entity", r[_ENTITY])
+        v[_EVENT] = word("event" if step else "headline", r[_EVENT])
+        v[_FROM] = word("state", r[_FROM])
+        v[_TO] = word("state", r[_TO])
+        v[_SOURCE] = word("source", r[_SOURCE])
+        v[_RESULT] = word("result", r[_RESULT])
+        v[_STATUS] = word("status", r[_STATUS])
+        v[_AT] = r[_AT].astimezone(VN).replace(tzinfo=None)
+        if r[_NOW]:  # a merged or renamed recipient shows the unit it is today
+            v[_UNIT] = t("succession.now", old=r[_UNIT], now=r[_NOW])
+        if r[_LETTER] is not None:  # a back-dated step says so in its letter column, as in the CSV
+            v[_LETTER] = marked_letter(r)
+        return v
+
     return values
 
 
-def write_xlsx(entries: Iterable[Entry], path: Path, lang: str | None = None) -> int:
-    """The workbook at ``path``; returns how many rows were written."""
-    lang = lang or current_lang()
-    wb = Workbook(write_only=True)
-    title = t("history.sheet", lang)
-    wrap = Alignment(wrap_text=True, vertical="top")
-    top = Alignment(vertical="top")
-    bold = Font(bold=True)
+def reader_values(e: Sequence[Any], lang: str | None = None) -> dict[str, Any]:
+    """A history row as its reader reads it (reader()), by column name."""
+    return dict(zip(COLUMNS, reader(lang)(e)))
 
-    def new_sheet() -> Any:
-        sheet = wb.create_sheet(title if not wb.sheetnames else f"{title} ({len(wb.sheetnames) + 1})")
-        sheet.freeze_panes = "A2"
-        for i, name in enumerate(COLUMNS, 1):
-            sheet.column_dimensions[get_column_letter(i)].width = WIDTHS.get(name, 14)
-        sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-        sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
-        sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-        sheet.print_title_rows = "1:1"
-        sheet.print_options.gridLines = True
-        sheet.page_margins.left = sheet.page_margins.right = 0.4
-        heading = []
-        for text in headers(lang):
-            cell = WriteOnlyCell(sheet, text)
-            cell.font, cell.alignment = bold, wrap
-            heading.append(cell)
-        sheet.append(heading)
+
+def write_xlsx(rows: Iterable[Sequence[Any]], path: Path, lang: str | None = None) -> int:
+    """The workbook at ``path`` from Entries or history_rows() tuples; returns how many rows were written."""
+    lang = lang or current_lang()
+    wb = Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False})
+    title = t("history.sheet", lang)
+    heading = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    formats = []
+    for name in COLUMNS:
+        spec: dict[str, Any] = {"valign": "top", "text_wrap": name in WRAPPED}
+        if name in DAYS:
+            spec["num_format"] = DAY_FORMAT
+        elif name == "at":
+            spec["num_format"] = TIME_FORMAT
+        formats.append(wb.add_format(spec))
+    sheets: list[Worksheet] = []
+
+    def new_sheet() -> Worksheet:
+        sheet = wb.add_worksheet(title if not sheets else f"{title} ({len(sheets) + 1})")
+        sheets.append(sheet)
+        sheet.freeze_panes(1, 0)
+        for i, name in enumerate(COLUMNS):
+            sheet.set_column(i, i, WIDTHS.get(name, 14), formats[i])  # also the format of a column's empty cells
+        sheet.set_landscape()
+        sheet.set_paper(9)  # A4
+        sheet.fit_to_pages(1, 0)
+        sheet.repeat_rows(0)
+        sheet.hide_gridlines(0)  # printed too
+        sheet.set_margins(left=0.4, right=0.4, top=1, bottom=1)
+        sheet.set_header("", {"margin": 0.5})
+        sheet.set_footer("", {"margin": 0.5})
+        for i, text in enumerate(headers(lang)):
+            sheet.write_string(0, i, text, heading)
         return sheet
 
-    def cell(sheet: Any, name: str, value: Any) -> WriteOnlyCell:
-        c = WriteOnlyCell(sheet, value)
-        c.alignment = wrap if name in WRAPPED else top
-        if name in DAYS:
-            c.number_format = DAY_FORMAT
-        elif name == "at":
-            c.number_format = TIME_FORMAT
-        return kept_as_text(c)  # a note or file name like "=1+2" stays text, never a formula
-
-    sheet, rows_here, n = new_sheet(), 0, 0
-    for e in entries:
-        if rows_here == XLSX_MAX_ROWS:
-            sheet, rows_here = new_sheet(), 0
-        values = reader_values(e, lang)
-        sheet.append([cell(sheet, name, values[name]) for name in COLUMNS])
-        rows_here, n = rows_here + 1, n + 1
-    wb.save(path)
+    values = reader(lang)
+    sheet, at, n = new_sheet(), 0, 0
+    put = _Writers(sheet)
+    columns = tuple(enumerate(formats))
+    for r in rows:
+        if at == XLSX_MAX_ROWS:
+            sheet, at = new_sheet(), 0
+            put = _Writers(sheet)
+        at += 1
+        for (i, fmt), value in zip(columns, values(r)):
+            if value is not None and value != "":
+                put[type(value)](at, i, value, fmt)
+        n += 1
+    wb.close()
     return n
+
+
+class _Writers(dict[type, Callable[..., Any]]):
+    """The sheet's cell writer for each type of value: text is always a string (a note like "=1+2" stays text), and
+    so is a value of any other type."""
+
+    def __init__(self, sheet: Worksheet) -> None:
+        super().__init__({int: sheet.write_number, float: sheet.write_number, bool: sheet.write_boolean})
+        self.update({str: sheet.write_string, datetime: sheet.write_datetime, date: sheet.write_datetime})
+        self.sheet = sheet
+
+    def __missing__(self, kind: type) -> Callable[..., Any]:
+        return lambda row, column, value, fmt: self.sheet.write_string(row, column, str(value), fmt)
 
 
 def export_name(plan_number: str, f: HistoryFilter, fmt: str, lang: str | None = None) -> str:

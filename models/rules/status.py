@@ -53,6 +53,12 @@ class Timeliness:
         return self.status in (Status.DONE_ON_TIME, Status.DONE_LATE)
 
 
+# the statuses without days, made once
+_CANCELLED, _ON_TIME, _NOT_OPEN, _IN_TIME = (
+    Timeliness(s, 0) for s in (Status.CANCELLED, Status.DONE_ON_TIME, Status.NOT_OPEN, Status.IN_TIME)
+)
+
+
 def on_time(done_on: date | None, due: date) -> bool | None:
     """Whether a report counting for ``done_on`` met ``due`` (None when never reported)."""
     return None if done_on is None else done_on <= due
@@ -72,16 +78,16 @@ def timeliness(state: str, *, start: date, due: date, today: date, done_on: date
     """The status of an activity in ``state`` with window ``start``..``due`` as of ``today``; ``done_on`` is the
     day its last report counts for (None when never reported)."""
     if state == State.CANCELLED:
-        return Timeliness(Status.CANCELLED, 0)
+        return _CANCELLED
     if state in DONE_STATES:
         day = done_on or today
         if on_time(day, due):
-            return Timeliness(Status.DONE_ON_TIME, 0)
+            return _ON_TIME
         return Timeliness(Status.DONE_LATE, (day - due).days)
     if state == State.PLANNED and today < start:
-        return Timeliness(Status.NOT_OPEN, 0)
+        return _NOT_OPEN
     late = (today - due).days
-    return Timeliness(Status.OVERDUE, late) if late > 0 else Timeliness(Status.IN_TIME, 0)
+    return Timeliness(Status.OVERDUE, late) if late > 0 else _IN_TIME
 
 
 def status_words(value: Timeliness, lang: str | None = None) -> str:

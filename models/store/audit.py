@@ -10,7 +10,7 @@ of forking a chain.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -158,14 +158,14 @@ def verify(session: Session, plan_code: str | None = None, anchors: Anchors | No
     return report
 
 
-def _rows(session: Session, chain: str, plan_id: int) -> Iterator[Mapping[Any, Any]]:
-    # Core columns (no ORM row processing): verification reads every row
+def _rows(session: Session, chain: str, plan_id: int) -> Iterator[Sequence[Any]]:
+    """(id, seq, prev_hash, row_hash, *the hashed columns) in chain order: a transition's TRANSITION_FIELDS and
+    STEP_DETAILS; a delivery's DELIVERY_FIELDS, then its notification's plan_id and NOTIFICATION_FIELDS (None when it
+    has no notification). Core columns, timestamps as the driver reads them: verification reads every row."""
     if chain == "transition":
         T = table_of(TransitionRow).c
         query = (
-            sa.select(
-                T.id, T.plan_id, T.seq, T.prev_hash, T.row_hash, *[T[k] for k in TRANSITION_FIELDS + STEP_DETAILS]
-            )
+            sa.select(T.id, T.seq, T.prev_hash, T.row_hash, *[_as_read(T[k]) for k in TRANSITION_FIELDS + STEP_DETAILS])
             .where(T.plan_id == plan_id)
             .order_by(T.seq, T.id)
         )
@@ -175,20 +175,26 @@ def _rows(session: Session, chain: str, plan_id: int) -> Iterator[Mapping[Any, A
         query = (
             sa.select(
                 D.id,
-                D.plan_id,
                 D.seq,
                 D.prev_hash,
                 D.row_hash,
-                *[D[k] for k in DELIVERY_FIELDS],
-                N.plan_id.label("n_plan_id"),
-                *[N[k].label(f"n_{k}") for k in NOTIFICATION_FIELDS],
+                *[_as_read(D[k]) for k in DELIVERY_FIELDS],
+                N.plan_id,
+                *[N[k] for k in NOTIFICATION_FIELDS],
             )
             .select_from(delivery.outerjoin(notification, N.id == D.notification_id))
             .where(D.plan_id == plan_id)
             .order_by(D.seq, D.id)
         )
-    result = session.execute(query.execution_options(yield_per=VERIFY_BATCH))
-    yield from result.mappings()
+    return iter(session.execute(query.execution_options(yield_per=VERIFY_BATCH)))
+
+
+def _as_read(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+    """A timestamp column without UTCDateTime's per-row Python step (naive on SQLite: canonical_time takes that as
+    UTC, as UTCDateTime would); any other column as it is."""
+    if column.name != "at":
+        return column
+    return sa.type_coerce(column, sa.DateTime(timezone=True)).label(column.name)
 
 
 def _check_anchor(chain: str, plan: str, anchor: tuple[int, str], state: ChainState) -> Break | None:
@@ -215,52 +221,89 @@ def _check_anchor(chain: str, plan: str, anchor: tuple[int, str], state: ChainSt
     return None
 
 
-def _walk(chain: str, plan: str, plan_id: int, rows: Iterable[Mapping[str, Any]], state: ChainState) -> Break | None:
+def _walk(chain: str, plan: str, plan_id: int, rows: Iterable[Sequence[Any]], state: ChainState) -> Break | None:
     """The first break in one chain, or None; ``state`` ends with the count and head hash."""
     expected_seq, prev, prev_id = 1, GENESIS, 0
-    for r in rows:
-        problem = _check(chain, plan_id, r, expected_seq, prev, prev_id)
-        if problem:
-            kind, key, values = problem
-            return Break(
-                plan,
-                chain,
-                r["id"],
-                r["seq"],
-                kind,
-                t(key, None, chain=t(f"chain.{chain}"), plan=plan, id=r["id"], seq=r["seq"], **values),
-            )
-        expected_seq, prev, prev_id = expected_seq + 1, r["row_hash"], r["id"]
-        state.rows, state.head = state.rows + 1, prev
-        if r["seq"] in state.watch:
-            state.watched[r["seq"]] = prev
+    computed = _hasher(chain, plan_id)
+    watch, watched = state.watch, state.watched
+    try:
+        for r in rows:
+            id_, seq, prev_hash, digest = r[0], r[1], r[2], r[3]
+            if seq != expected_seq or prev_hash != prev or digest is None or id_ < prev_id:
+                problem = _misplaced(r, expected_seq, prev, prev_id)
+            else:
+                found = computed(seq, prev, r)
+                problem = None if found == digest else _mismatch(r, found)
+            if problem:
+                kind, key, values = problem
+                return Break(
+                    plan,
+                    chain,
+                    id_,
+                    seq,
+                    kind,
+                    t(key, None, chain=t(f"chain.{chain}"), plan=plan, id=id_, seq=seq, **values),
+                )
+            expected_seq, prev, prev_id = expected_seq + 1, digest, id_
+            if seq in watch:
+                watched[seq] = digest
+    finally:
+        state.rows, state.head = expected_seq - 1, prev
     return None
 
 
-def _check(
-    chain: str, plan_id: int, r: Mapping[str, Any], expected_seq: int, prev: str, prev_id: int
-) -> tuple[str, str, dict[str, object]] | None:
-    """(problem, message key, values) when row ``r`` does not belong where it stands, else None."""
-    if r["seq"] is None or r["row_hash"] is None:
+Problem = tuple[str, str, dict[str, object]]  # (problem, message key, values)
+
+
+def _misplaced(r: Sequence[Any], expected_seq: int, prev: str, prev_id: int) -> Problem | None:
+    """Why row ``r`` does not stand where it stands (unsealed, removed before it, duplicate, link, order), if so."""
+    id_, seq, prev_hash, digest = r[0], r[1], r[2], r[3]
+    if seq is None or digest is None:
         return "unsealed", "audit.unsealed", {}
-    if r["seq"] > expected_seq:
-        return "removed", "audit.removed", {"expected": expected_seq, "n": r["seq"] - expected_seq}
-    if r["seq"] < expected_seq:
+    if seq > expected_seq:
+        return "removed", "audit.removed", {"expected": expected_seq, "n": seq - expected_seq}
+    if seq < expected_seq:
         return "reordered", "audit.duplicate", {"expected": expected_seq}
-    if r["prev_hash"] != prev:
-        return "reordered", "audit.link", {"expected": prev[:16], "found": (r["prev_hash"] or "—")[:16]}
-    if r["id"] < prev_id:
+    if prev_hash != prev:
+        return "reordered", "audit.link", {"expected": prev[:16], "found": (prev_hash or "—")[:16]}
+    if id_ < prev_id:
         return "reordered", "audit.order", {"previous": prev_id}
-    if chain == "transition":
-        content = transition_content(r)
-    else:
-        if r["n_key"] is None or r["n_plan_id"] != plan_id:
-            return "foreign", "audit.notification", {"notification": r["notification_id"]}
-        content = delivery_content(r, {k: r[f"n_{k}"] for k in NOTIFICATION_FIELDS})
-    computed = row_hash(chain, plan_id, r["seq"], prev, content)
-    if computed != r["row_hash"]:
-        return "altered", "audit.altered", {"expected": computed[:16], "found": r["row_hash"][:16]}
     return None
+
+
+def _mismatch(r: Sequence[Any], found: str | None) -> Problem:
+    """A row in its place whose hash is not its content's (None: the notification it delivered is not the plan's)."""
+    if found is None:
+        return "foreign", "audit.notification", {"notification": r[_NOTIFICATION_ID]}
+    return "altered", "audit.altered", {"expected": found[:16], "found": r[3][:16]}
+
+
+_FIRST = 4  # the hashed columns start after id, seq, prev_hash, row_hash
+_NOTIFICATION_ID = _FIRST + DELIVERY_FIELDS.index("notification_id")
+_N_PLAN = _FIRST + len(DELIVERY_FIELDS)  # the notification's plan_id, then NOTIFICATION_FIELDS
+_N_KEY = _N_PLAN + 1 + NOTIFICATION_FIELDS.index("key")
+
+
+def _hasher(chain: str, plan_id: int) -> Callable[[int, str, Sequence[Any]], str | None]:
+    """(seq, previous hash, row as _rows reads it) -> the hash its content should have (chain.py), or None for a
+    delivery whose notification is missing or another plan's."""
+    if chain == "transition":
+        names = TRANSITION_FIELDS + STEP_DETAILS
+        a, c = _FIRST, _FIRST + len(names)
+
+        def step(seq: int, prev: str, r: Sequence[Any]) -> str | None:
+            return row_hash(chain, plan_id, seq, prev, transition_content(dict(zip(names, r[a:c]))))
+
+        return step
+
+    def delivered(seq: int, prev: str, r: Sequence[Any]) -> str | None:
+        if r[_N_KEY] is None or r[_N_PLAN] != plan_id:
+            return None
+        values = dict(zip(DELIVERY_FIELDS, r[_FIRST:_N_PLAN]))
+        notification = dict(zip(NOTIFICATION_FIELDS, r[_N_PLAN + 1 :]))
+        return row_hash(chain, plan_id, seq, prev, delivery_content(values, notification))
+
+    return delivered
 
 
 def _strays(session: Session, plan_id: int | None) -> list[Break]:

@@ -45,9 +45,11 @@ NOTIFICATION_FIELDS = ("key", "entity", "entity_key", "notice", "recipient", "ro
 
 def canonical_time(value: datetime) -> str:
     """A timestamp as UTC text with microseconds (a naive value is taken as UTC, as SQLite stores it)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    if value.year < 1000:  # isoformat would pad the year to four digits, strftime does not
+        return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return value.isoformat(timespec="microseconds") + "Z"  # = strftime("%Y-%m-%dT%H:%M:%S.%fZ"), 4x faster
 
 
 def _plain(value: Any) -> Any:
@@ -58,18 +60,23 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# The canonical JSON: keys sorted, no spaces, UTF-8 text as is. One encoder for every row: json.dumps with these
+# options would build a new one per call.
+_canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
+_DETAILS = frozenset(STEP_DETAILS)
+
+
 def row_hash(chain: str, plan_id: int, seq: int, prev_hash: str, content: Mapping[str, Any]) -> str:
     """sha256 (hex) of one row of ``chain`` at (plan_id, seq), linked to ``prev_hash``."""
     body = {
-        "v": 2 if any(k in content for k in STEP_DETAILS) else 1,
+        "v": 1 if _DETAILS.isdisjoint(content) else 2,
         "chain": chain,
         "plan_id": int(plan_id),
         "seq": int(seq),
         "prev": prev_hash,
-        "row": {k: _plain(v) for k, v in content.items()},
+        "row": {k: v if v is None or v.__class__ is str else _plain(v) for k, v in content.items()},
     }
-    text = json.dumps(body, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return hashlib.sha256(_canonical(body).encode("utf-8")).hexdigest()
 
 
 def transition_content(values: Mapping[str, Any]) -> dict[str, Any]:

@@ -17,11 +17,14 @@ from __future__ import annotations
 import csv
 import heapq
 import json
+import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from itertools import islice
+from json.encoder import encode_basestring
+from types import SimpleNamespace
 from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -123,8 +126,10 @@ class Entry(NamedTuple):
 
 
 COLUMNS: tuple[str, ...] = Entry._fields
-_AT, _LETTER, _UNIT = COLUMNS.index("at"), COLUMNS.index("letter_ref"), COLUMNS.index("unit")
+Row = tuple[Any, ...]  # an Entry's values in COLUMNS order
+_AT, _DAY, _LETTER, _UNIT, _NOW = (COLUMNS.index(c) for c in ("at", "day", "letter_ref", "unit", "unit_now"))
 DAYS = ("day", "due", "planned_due")  # the columns holding calendar days
+_DAYS = tuple(COLUMNS.index(c) for c in DAYS)
 
 
 def headers(lang: str | None = None) -> list[str]:
@@ -137,53 +142,95 @@ def headers(lang: str | None = None) -> list[str]:
 
 def history(session: Session, f: HistoryFilter, limit: int | None = None) -> Iterator[Entry]:
     """The plan's history as ``f`` selects it, in order, streamed (at most ``limit`` rows)."""
+    return map(Entry._make, history_rows(session, f, limit))
+
+
+def history_rows(session: Session, f: HistoryFilter, limit: int | None = None) -> Iterator[Row]:
+    """history() as plain tuples (an Entry's values in COLUMNS order), which the exports write without building an
+    Entry per row."""
     plan = get_plan(session, f.plan)
     assert plan.id is not None
-    url = run_url_maker()
-    streams = [_steps(session, plan.id, f, limit, url)]
-    if not (f.actor or f.state):
-        streams.append(_notices(session, plan.id, f, limit, url))
-    merged = _with_status(session, plan.id, heapq.merge(*streams, key=lambda e: (e.day or date.min, e.at)))
+    urls = _Urls(run_url_maker())
+    steps = _steps(session, plan.id, f, limit, urls, _judge(session, plan.id))
+    merged = steps if f.actor or f.state else _merge(steps, _notices(session, plan.id, f, limit, urls))
     return islice(merged, limit) if limit is not None else merged
 
 
-def _with_status(session: Session, plan_id: int, entries: Iterable[Entry]) -> Iterator[Entry]:
-    """Each recipient merged or renamed since with the unit it is today, and each activity step with the activity's four-way status as of the step's day (done: its report counting for
-    that day or the latest before it), judged against the due date in force that day, not today's."""
-    windows = {
-        k: (start, end)
-        for k, start, end in session.execute(
-            select(col(ActivityRow.key), col(ActivityRow.window_start), col(ActivityRow.window_end)).where(
-                ActivityRow.plan_id == plan_id
-            )
-        ).tuples()
-    }
+def _merge(steps: Iterator[Row], notices: Iterator[Row]) -> Iterator[Row]:
+    """One timeline by (day, recorded at), as heapq.merge would give it (a tie goes to the step), with less work per
+    row."""
+    n = next(notices, None)
+    if n is not None:
+        key = (n[_DAY] or date.min, n[_AT])
+        for s in steps:
+            while key < (s[_DAY] or date.min, s[_AT]):
+                yield n
+                n = next(notices, None)
+                if n is None:
+                    yield s
+                    yield from steps
+                    return
+                key = (n[_DAY] or date.min, n[_AT])
+            yield s
+        yield n
+        yield from notices
+    else:
+        yield from steps
+
+
+class _Urls(dict[str | None, str | None]):
+    """flow-run id -> its page in the Prefect UI, worked out once per run."""
+
+    def __init__(self, url: Callable[[str | None], str | None]) -> None:
+        super().__init__()
+        self.url = url
+
+    def __missing__(self, run: str | None) -> str | None:
+        value = self[run] = self.url(run)
+        return value
+
+
+Judge = Callable[[str, str, date], tuple[str, int, date, date | None] | None]
+
+
+def _judge(session: Session, plan_id: int) -> Judge:
+    """(activity key, state after the step, its day) -> the activity's four-way status as of that day (done: its
+    report counting for that day or the latest before it), the days late, the due date in force that day (an
+    extension approved by then) and the plan's own when an extension had moved it; None for an unknown activity."""
     extended = approved_extensions(session, plan_id)
-    now = successors(session)
+    T = table_of(TransitionRow).c
+    # on SQLite, "+" keeps it off the entity index (no help when nearly every step is an activity's: reading each
+    # row through it costs 5x the plan's rows in table order)
+    entity = sa.literal_column("+transition.entity") if session.get_bind().dialect.name == "sqlite" else T.entity
     reports: dict[str, list[date]] = {}
     for key, day in session.execute(
-        select(col(TransitionRow.entity_key), col(TransitionRow.effective_day)).where(
-            TransitionRow.plan_id == plan_id, TransitionRow.entity == "activity", TransitionRow.event == "report"
-        )
-    ).tuples():
+        sa.select(T.entity_key, T.effective_day).where(T.plan_id == plan_id, entity == "activity", T.event == "report")
+    ):
         if day:
             reports.setdefault(key, []).append(day)
     for days in reports.values():
         days.sort()
-    for e in entries:
-        if e.unit in now:
-            e = e._replace(unit_now=current_code(e.unit, now))
-        if e.kind == "step" and e.entity == "activity" and e.key in windows and e.to_state and e.day:
-            start, planned = windows[e.key]
-            due = due_in_force(planned, extended.get(e.key, ()), e.day)
-            reported = reports.get(e.key)
-            i = bisect_right(reported, e.day) if reported else 0
-            done = reported[i - 1] if reported and i else None  # the latest report counting for that day or before
-            st = timeliness(e.to_state, start=start, due=due, today=e.day, done_on=done)
-            e = e._replace(
-                status=st.status.value, days_late=st.days_late, due=due, planned_due=planned if due != planned else None
+    facts = {  # key -> (window start, planned due, extensions approved, report days): one look-up per row
+        key: (start, end, extended.get(key), reports.get(key))
+        for key, start, end in session.execute(
+            select(col(ActivityRow.key), col(ActivityRow.window_start), col(ActivityRow.window_end)).where(
+                ActivityRow.plan_id == plan_id
             )
-        yield e
+        )
+    }
+
+    def judge(key: str, state: str, day: date) -> tuple[str, int, date, date | None] | None:
+        known = facts.get(key)
+        if known is None:
+            return None
+        start, planned, moves, reported = known
+        due = due_in_force(planned, moves, day) if moves else planned
+        i = bisect_right(reported, day) if reported else 0
+        done = reported[i - 1] if reported and i else None  # the latest report counting for that day or before
+        st = timeliness(state, start=start, due=due, today=day, done_on=done)
+        return str(st.status), st.days_late, due, planned if due != planned else None
+
+    return judge
 
 
 def unit_codes(session: Session, unit: str) -> list[str]:
@@ -242,7 +289,7 @@ def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> list[sa.S
     base = sa.select(
         T.id,
         T.seq,
-        T.at,
+        _as_read(T.at),
         T.effective_day,
         T.entity,
         T.entity_key,
@@ -288,8 +335,8 @@ def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> list[sa.S
 
 
 def _steps(
-    session: Session, plan_id: int, f: HistoryFilter, limit: int | None, url: Callable[[str | None], str | None]
-) -> Iterator[Entry]:
+    session: Session, plan_id: int, f: HistoryFilter, limit: int | None, urls: _Urls, judge: Judge
+) -> Iterator[Row]:
     T = table_of(TransitionRow).c
     order: tuple[Any, ...] = (T.effective_day, T.seq)
     tune = bool(f.activity or f.unit) and session.get_bind().dialect.name == "sqlite"
@@ -309,7 +356,7 @@ def _steps(
             query = query.order_by(*order)
             if limit is not None:
                 query = query.limit(limit)
-        streams.append(session.execute(query.execution_options(yield_per=STREAM_BATCH)).tuples())
+        streams.append(session.execute(query.execution_options(yield_per=STREAM_BATCH)))
     if not streams:
         return
     rows = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda r: (r[3] or date.min, r[1]))
@@ -321,8 +368,8 @@ def _steps(
         entity,
         key,
         event,
-        from_state,
-        to_state,
+        fro,
+        to,
         actor,
         source,
         note,
@@ -333,7 +380,10 @@ def _steps(
         stated,
         letter,
     ) in rows:
-        yield Entry(
+        if at is not None and at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)  # SQLite keeps no zone: stored in UTC
+        status = (judge(key, to, day) if entity == "activity" and to and day else None) or _NO_STATUS
+        yield (
             "step",
             id_,
             seq,
@@ -342,8 +392,8 @@ def _steps(
             entity,
             key,
             event,
-            from_state,
-            to_state,
+            fro,
+            to,
             actor,
             source,
             None,
@@ -352,25 +402,28 @@ def _steps(
             None,
             note,
             run,
-            url(run),
+            urls[run],
             task,
             digest,
             label,
             stated,
             letter,
+            *status,
+            None,
         )
 
 
-def _notices(
-    session: Session, plan_id: int, f: HistoryFilter, limit: int | None, url: Callable[[str | None], str | None]
-) -> Iterator[Entry]:
+_NO_STATUS: tuple[None, None, None, None] = (None, None, None, None)
+
+
+def _notices(session: Session, plan_id: int, f: HistoryFilter, limit: int | None, urls: _Urls) -> Iterator[Row]:
     delivery, notification = table_of(DeliveryRow), table_of(NotificationRow)
     D, N = delivery.c, notification.c
     query = (
         sa.select(
             D.id,
             D.seq,
-            D.at,
+            _as_read(D.at),
             N.as_of,
             N.entity,
             N.entity_key,
@@ -397,9 +450,13 @@ def _notices(
     query = query.order_by(N.as_of, D.at, D.id)
     if limit is not None:
         query = query.limit(limit)
-    rows = session.execute(query.execution_options(yield_per=STREAM_BATCH)).tuples()
-    for id_, seq, at, day, entity, key, notice, unit, route, ok, attempts, error, run, digest in rows:
-        yield Entry(
+    now = successors(session)
+    for id_, seq, at, day, entity, key, notice, unit, route, ok, attempts, error, run, digest in session.execute(
+        query.execution_options(yield_per=STREAM_BATCH)
+    ):
+        if at is not None and at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+        yield (
             "notice",
             id_,
             seq,
@@ -418,10 +475,24 @@ def _notices(
             attempts,
             error,
             run,
-            url(run),
+            urls[run],
             None,
             digest,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            current_code(unit, now) if unit in now else None,
         )
+
+
+def _as_read(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
+    """A timestamp column as the driver reads it (naive UTC on SQLite), without the per-row Python step of
+    UTCDateTime: the readers here make it aware themselves."""
+    return sa.type_coerce(column, sa.DateTime(timezone=True)).label(column.name)
 
 
 def run_url_maker() -> Callable[[str | None], str | None]:
@@ -449,54 +520,141 @@ def prefect_ui_url() -> str | None:
 # ---------------------------------------------------------------------------------------------- exports
 
 
-def _row(e: Entry) -> list[Any]:
-    """An entry's values in COLUMNS order, times in Asia/Ho_Chi_Minh as ISO 8601 with the offset."""
-    row = list(e)
-    row[_AT] = e.at.astimezone(VN).isoformat()
-    for name in DAYS:
-        value = getattr(e, name)
-        row[COLUMNS.index(name)] = value.isoformat() if value else None
+def local_time(at: datetime) -> str:
+    """A recorded time in Asia/Ho_Chi_Minh, ISO 8601 with the offset (microseconds only when there are some)."""
+    return at.astimezone(VN).isoformat()
+
+
+def _row(r: Sequence[Any]) -> list[Any]:
+    """A row's values in COLUMNS order, times in Asia/Ho_Chi_Minh as ISO 8601 with the offset, days as ISO."""
+    row = list(r)
+    row[_AT] = local_time(r[_AT])
+    for i in _DAYS:
+        value = row[i]
+        row[i] = value.isoformat() if value else None
     return row
 
 
 def backdated_mark(e: Entry) -> str | None:
     """ "recorded on …, counts from … (letter …)" for a back-dated step, None for any other row."""
-    return marked(e.local_at.date(), e.day, e.letter_ref) if e.backdated and e.day else None
+    return marked_letter(e)
 
 
-def _marked(row: list[Any], e: Entry) -> list[Any]:
+def marked_letter(r: Sequence[Any]) -> str | None:
+    """backdated_mark() of a row (an Entry or a history_rows() tuple)."""
+    letter, day = r[_LETTER], r[_DAY]
+    return marked(r[_AT].astimezone(VN).date(), day, letter) if letter is not None and day else None
+
+
+def _marked(row: list[Any], r: Sequence[Any]) -> list[Any]:
     """A row for people (CSV, XLSX): a back-dated step says so in its letter column, a merged or renamed recipient
     shows the unit it is today."""
-    if e.backdated:
-        row[_LETTER] = backdated_mark(e)
-    row[_UNIT] = e.recipient
+    if r[_LETTER] is not None:
+        row[_LETTER] = marked_letter(r)
+    if r[_NOW]:
+        row[_UNIT] = t("succession.now", old=r[_UNIT], now=r[_NOW])
     return row
 
 
-def as_record(e: Entry) -> dict[str, Any]:
-    """An entry as plain JSON values (English keys, as in Entry)."""
-    return dict(zip(COLUMNS, _row(e)))
+# A CSV line needs the csv module's care (quoting, or the formula apostrophe) when a field holds a comma, a quote,
+# a line break or NUL, or starts like a formula: with no comma inside fields, each "," starts a field.
+_CSV_QUOTE = re.compile('["\r\n\x00]')  # one character class: scanned fast
+_CSV_FORMULA = re.compile(",[=+\\-@\t]")  # a line starts with its kind, step or notice
+_FIELDS = len(COLUMNS)
 
 
-def write_csv(entries: Iterable[Entry], out: IO[str]) -> int:
-    """CSV with a UTF-8 byte-order mark (Excel then reads Vietnamese right) and Vietnamese headings."""
-    out.write("\ufeff")
-    writer = csv.writer(out)
+def write_csv(rows: Iterable[Sequence[Any]], out: IO[str]) -> int:
+    """CSV with a UTF-8 byte-order mark (Excel then reads Vietnamese right) and Vietnamese headings; ``rows`` are
+    Entries or history_rows() tuples. Each line is written the way the csv module writes it (None as an empty field)
+    with formula-like cells neutralised (csv_safe_row): most lines are plain text joined here, the others go through
+    the csv module."""
+    buf: list[str] = ["\ufeff"]
+    writer = csv.writer(SimpleNamespace(write=buf.append))
     writer.writerow(headers())
-    n = 0
-    for e in entries:
-        writer.writerow(csv_safe_row(_marked(_row(e), e)))  # None is written as an empty field
+    quote, formula, count, n = _CSV_QUOTE.search, _CSV_FORMULA.search, _FIELDS - 1, 0
+    for r in rows:
+        (kind, id_, seq, at, day, entity, key, event, fro, to, actor, source, unit, route, result, attempts, note,
+         run, url, task, digest, label, stated, letter, status, late, due, planned, now) = r  # fmt: skip
+        line = (
+            f"{kind},{id_},{'' if seq is None else seq},{at.astimezone(VN).isoformat()},"
+            f"{day.isoformat() if day else ''},{'' if entity is None else entity},{'' if key is None else key},"
+            f"{'' if event is None else event},{'' if fro is None else fro},{'' if to is None else to},"
+            f"{'' if actor is None else actor},{'' if source is None else source},{'' if unit is None else unit},"
+            f"{'' if route is None else route},{'' if result is None else result},"
+            f"{'' if attempts is None else attempts},{'' if note is None else note},{'' if run is None else run},"
+            f"{'' if url is None else url},{'' if task is None else task},{'' if digest is None else digest},"
+            f"{'' if label is None else label},{'' if stated is None else stated},"
+            f"{'' if letter is None else letter},{'' if status is None else status},"
+            f"{'' if late is None else late},{due.isoformat() if due else ''},"
+            f"{planned.isoformat() if planned else ''},{'' if now is None else now}"
+        )
+        if letter is None and not now and line.count(",") == count and not quote(line) and not formula(line):
+            buf.append(line + "\r\n")
+        else:
+            writer.writerow(csv_safe_row(_marked(_row(r), r)))
         n += 1
+        if len(buf) >= STREAM_BATCH:
+            out.write("".join(buf))
+            buf.clear()
+    out.write("".join(buf))
     return n
 
 
-def write_json(entries: Iterable[Entry], out: IO[str]) -> int:
-    """A JSON array of objects (English keys, as in Entry), one per line, written as it is read."""
+def as_record(r: Sequence[Any]) -> dict[str, Any]:
+    """A row as plain JSON values (English keys, as in Entry)."""
+    return dict(zip(COLUMNS, _row(r)))
+
+
+_NULL = "null"
+
+
+def write_json(rows: Iterable[Sequence[Any]], out: IO[str]) -> int:
+    """A JSON array of objects (English keys, as in Entry), one per line, written as it is read; ``rows`` are Entries
+    or history_rows() tuples. Each object is written as json.JSONEncoder(ensure_ascii=False) writes as_record(row):
+    text through its string encoder, and a row with a value of an unexpected type through the encoder itself."""
+    encode = json.JSONEncoder(ensure_ascii=False).encode
+    js, q = encode_basestring, _NULL
+    buf: list[str] = ["["]
     n = 0
-    out.write("[")
-    encode = json.JSONEncoder(ensure_ascii=False).encode  # json.dumps would build an encoder for every row
-    for e in entries:
-        out.write(("," if n else "") + "\n" + encode(as_record(e)))
+    for r in rows:
+        (kind, id_, seq, at, day, entity, key, event, fro, to, actor, source, unit, route, result, attempts, note,
+         run, url, task, digest, label, stated, letter, status, late, due, planned, now) = r  # fmt: skip
+        try:
+            if (
+                type(id_) is not int
+                or not (seq is None or type(seq) is int)
+                or not (attempts is None or type(attempts) is int)
+            ):
+                raise TypeError
+            text = (
+                f'{{"kind": {js(kind)}, "id": {id_}, "seq": {q if seq is None else seq}, '
+                f'"at": "{at.astimezone(VN).isoformat()}", "day": {_day_json(day)}, '
+                f'"entity": {q if entity is None else js(entity)}, "key": {q if key is None else js(key)}, '
+                f'"event": {q if event is None else js(event)}, "from_state": {q if fro is None else js(fro)}, '
+                f'"to_state": {q if to is None else js(to)}, "actor": {q if actor is None else js(actor)}, '
+                f'"source": {q if source is None else js(source)}, "unit": {q if unit is None else js(unit)}, '
+                f'"route": {q if route is None else js(route)}, "result": {q if result is None else js(result)}, '
+                f'"attempts": {q if attempts is None else attempts}, "note": {q if note is None else js(note)}, '
+                f'"flow_run_id": {q if run is None else js(run)}, "flow_run_url": {q if url is None else js(url)}, '
+                f'"task_run_id": {q if task is None else js(task)}, "row_hash": {q if digest is None else js(digest)}, '
+                f'"actor_label": {q if label is None else js(label)}, '
+                f'"stated_name": {q if stated is None else js(stated)}, '
+                f'"letter_ref": {q if letter is None else js(letter)}, '
+                f'"status": {q if status is None else js(status)}, "days_late": {q if late is None else late}, '
+                f'"due": {_day_json(due)}, "planned_due": {_day_json(planned)}, '
+                f'"unit_now": {q if now is None else js(now)}}}'
+            )
+        except TypeError:  # not text where text is expected (a hand-edited database): the encoder decides
+            text = encode(as_record(r))
+        buf.append(("," if n else "") + "\n" + text)
         n += 1
-    out.write("\n]\n")
+        if len(buf) >= STREAM_BATCH:
+            out.write("".join(buf))
+            buf.clear()
+    buf.append("\n]\n")
+    out.write("".join(buf))
     return n
+
+
+def _day_json(day: date | None) -> str:
+    return f'"{day.isoformat()}"' if day else _NULL
