@@ -400,7 +400,7 @@ def export_child(fmt: str, args: list[str], url: str = URL) -> tuple[float, floa
 
 def export_heap(fmt: str, until: date | None) -> tuple[float, int]:
     """Peak Python heap (tracemalloc, MiB) of one export in this process, and the rows written."""
-    import openpyxl  # noqa: F401  (imported before the measure: its import is not the export's memory)
+    import xlsxwriter  # noqa: F401  (imported before the measure: its import is not the export's memory)
 
     from cchc_flow.models.reports.history_xlsx import write_xlsx
     from cchc_flow.models.store.db import session

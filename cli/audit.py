@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import pendulum
 import typer
@@ -93,8 +93,8 @@ def history_command(
         err.print(t("history.written", n=n, path=output), highlight=False)
 
 
-def _export(entries: Iterable[Entry], fmt: str, output: Path | None) -> int:
-    # deferred: openpyxl loads only when a workbook is written
+def _export(entries: Iterable[Sequence[Any]], fmt: str, output: Path | None) -> int:
+    # deferred: XlsxWriter loads only when a workbook is written
     from cchc_flow.models.reports.history_xlsx import write_xlsx
 
     if fmt == "xlsx":

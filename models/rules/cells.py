@@ -27,10 +27,3 @@ _FIRST = frozenset(FORMULA_START)  # every formula start is one character
 def csv_safe_row(row: list[Any]) -> list[Any]:
     """csv_safe on every cell of ``row``: the same rule, written for exports of a million rows (no call per cell)."""
     return ["'" + v if isinstance(v, str) and v[:1] in _FIRST else v for v in row]
-
-
-def kept_as_text(cell: Any) -> Any:
-    """An openpyxl cell whose formula-like text is stored as a string (never as <f>); other cells as they are."""
-    if formula_like(cell.value):
-        cell.data_type = "s"
-    return cell
