@@ -199,8 +199,8 @@ def _judge(session: Session, plan_id: int) -> Judge:
     extension approved by then) and the plan's own when an extension had moved it; None for an unknown activity."""
     extended = approved_extensions(session, plan_id)
     T = table_of(TransitionRow).c
-    # on SQLite, "+" keeps it off the entity index (no help when nearly every step is an activity's: reading each
-    # row through it costs 5x the plan's rows in table order)
+    # on SQLite, "+" keeps this off the entity index, no help when nearly every step is an activity's: reading each
+    # row through it took 5x as long as reading the plan's rows in table order
     entity = sa.literal_column("+transition.entity") if session.get_bind().dialect.name == "sqlite" else T.entity
     reports: dict[str, list[date]] = {}
     for key, day in session.execute(
