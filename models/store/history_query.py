@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.backdating import marked
 from cchc_flow.models.rules.calendar import TZ
-from cchc_flow.models.rules.cells import csv_safe_row
+from cchc_flow.models.rules.cells import FORMULA_START, csv_safe_row
 from cchc_flow.models.rules.lifecycle import ReviewState, State
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import current_code
@@ -559,7 +559,7 @@ def _marked(row: list[Any], r: Sequence[Any]) -> list[Any]:
 # A CSV line needs the csv module's care (quoting, or the formula apostrophe) when a field holds a comma, a quote,
 # a line break or NUL, or starts like a formula: with no comma inside fields, each "," starts a field.
 _CSV_QUOTE = re.compile('["\r\n\x00]')  # one character class: scanned fast
-_CSV_FORMULA = re.compile(",[=+\\-@\t]")  # a line starts with its kind, step or notice
+_CSV_FORMULA = re.compile(f",[{re.escape(''.join(FORMULA_START))}]")  # a line starts with its kind, step or notice
 _FIELDS = len(COLUMNS)
 
 
