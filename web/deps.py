@@ -73,7 +73,6 @@ def viewer(who: Who) -> Principal:
 
 
 Signed = Annotated[Principal, Depends(signed)]
-Acting = Annotated[Principal, Depends(unit_or_coordinator)]
 Viewer = Annotated[Principal, Depends(viewer)]
 
 

@@ -79,7 +79,6 @@ from cchc_flow.models.store.tables import ActivityRow, PlanRow, UnitRow, WebSess
 from cchc_flow.settings import get_settings
 from cchc_flow.web import views, words
 from cchc_flow.web.deps import (
-    Acting,
     Coordinator,
     Csrf,
     Plan,
@@ -89,13 +88,17 @@ from cchc_flow.web.deps import (
     Today,
     Viewer,
     Who,
+    current_plan,
     facts,
     reading,
+    signed_in,
     today,
+    unit_or_coordinator,
 )
 from cchc_flow.web.gantt import STATE_COLOURS
 from cchc_flow.web.runs import Run
-from cchc_flow.web.security import PortalError, csrf_token, safe_next, sign_in, sign_out
+from cchc_flow.web.security import PortalError, csrf_token, require_reader, safe_next, sign_in, sign_out
+from cchc_flow.web.served import served
 from cchc_flow.web.uploads import ALLOWED, given, limit_text, saved
 
 router = APIRouter()
@@ -323,17 +326,30 @@ def end_session(request: Request, session_id: int, who: Coordinator, s: ReadSess
 
 
 @router.get("/inbox")
-def inbox(request: Request, who: Acting, plan: Plan, s: ReadSession, day: Today) -> Response:
-    assert who.unit is not None
-    unit_code = who.unit
-    rows, reports = request.app.state.pages.get(
-        s,
-        plan,
-        ("inbox", unit_code, day),
-        lambda: (views.inbox(s, plan, unit_code, day), views.periodic(s, plan, unit_code, day)),
-    )
-    unit = s.get(UnitRow, who.unit)
-    return render(request, "inbox.html", rows=rows, reports=reports, unit=unit, allowed=", ".join(ALLOWED))
+async def inbox(request: Request) -> Response:
+    """Answered on the event loop while warm (web/served.py)."""
+    with reading() as s:
+        who = unit_or_coordinator(signed_in(request, s))
+        plan = current_plan(request, s)
+        assert who.unit is not None
+        unit_code, day = who.unit, today(request)
+        unit = s.get(UnitRow, unit_code)
+
+        def draw(figures: Any, csrf: str) -> Response:
+            rows, reports = figures
+            return render(
+                request, "inbox.html", rows=rows, reports=reports, unit=unit, allowed=", ".join(ALLOWED), csrf=csrf
+            )
+
+        return await served(
+            request,
+            s,
+            plan,
+            ("inbox", unit_code, day),
+            lambda: (views.inbox(s, plan, unit_code, day), views.periodic(s, plan, unit_code, day)),
+            draw,
+            vary=(unit.name if unit else None,),
+        )
 
 
 def _may_open(who: Principal, page: views.ActivityPage) -> frozenset[str]:
@@ -746,16 +762,31 @@ def submit_report(
 
 
 @router.get("/board")
-def board(request: Request, who: Reader, plan: Plan, s: ReadSession, day: Today) -> Response:
-    lang = request.state.lang
-    data = request.app.state.pages.get(s, plan, ("board", day, lang), lambda: views.board(s, plan, day, lang))
-    return render(
-        request,
-        "board.html",
-        runs=request.app.state.runs.recent(plan.code),
-        may_act=who.is_coordinator_of(plan),
-        **data,
-    )
+async def board(request: Request) -> Response:
+    """Answered on the event loop while warm (web/served.py); the queue's buttons are those allowed_actions() gives
+    the viewer on each activity."""
+    with reading() as s:
+        who = signed_in(request, s)
+        plan = current_plan(request, s)
+        who = require_reader(who, plan)
+        day, lang = today(request), request.state.lang
+        runs = request.app.state.runs.recent(plan.code)
+
+        def draw(figures: dict[str, Any], csrf: str) -> Response:
+            may = {q["key"]: allowed_actions(who, q["facts"]) for q in figures["queue"]}
+            return render(
+                request, "board.html", runs=runs, may_act=who.is_coordinator_of(plan), may=may, csrf=csrf, **figures
+            )
+
+        return await served(
+            request,
+            s,
+            plan,
+            ("board", day, lang),
+            lambda: views.board(s, plan, day, lang),
+            draw,
+            vary=tuple(repr(r) for r in runs),
+        )
 
 
 @router.get("/timeline")

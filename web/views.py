@@ -25,7 +25,7 @@ from cchc_flow.models.rules.scores import formula, score_rows
 from cchc_flow.models.rules.series_tally import parent_of, tally
 from cchc_flow.models.rules.status import COLOURS, Status, on_time, status_words
 from cchc_flow.models.services.access import ActivityFacts
-from cchc_flow.models.services.actions import activity_facts, roles_of
+from cchc_flow.models.services.actions import activities_facts, activity_facts, roles_of
 from cchc_flow.models.services.extensions import extensions_of
 from cchc_flow.models.services.periodic import plan_periods, reporters
 from cchc_flow.models.services.reviews import ReviewRefused, build_report, check_review, review_recipients
@@ -226,16 +226,24 @@ class PageCache:
     """What the board and the inboxes show, computed once per state of the plan's history: every change they show
     (a step, a report, a decision, a review held, an amended plan) appends a step to the history, so for the same
     last step, day and viewer the figures are the same and are served from memory (one query to find the last
-    step). Each portal process keeps its own."""
+    step). Beside the figures, each page's HTML as last drawn for a viewer (web/served.py). Each portal process
+    keeps its own."""
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 64, pages: int = 64) -> None:
         self.size = size
         self.pages: dict[tuple[Any, ...], Any] = {}
+        self.drawn = _Bounded(pages)
         self.lock = threading.Lock()
 
+    def head(self, s: Session, plan: PlanRow) -> int | None:
+        """The seq of the plan's last step (None before the first)."""
+        return s.exec(select(sa.func.max(TransitionRow.seq)).where(TransitionRow.plan_id == plan.id)).one()
+
     def get(self, s: Session, plan: PlanRow, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        head = s.exec(select(sa.func.max(TransitionRow.seq)).where(TransitionRow.plan_id == plan.id)).one()
-        full = (plan.id, head, *key)
+        return self.at((plan.id, self.head(s, plan), *key), compute)
+
+    def at(self, full: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """The figures kept for ``full`` (the plan, its last step, the page's key), computed when missing."""
         with self.lock:
             found = self.pages.get(full)
         if found is None:
@@ -245,6 +253,25 @@ class PageCache:
                     self.pages.pop(next(iter(self.pages)))
                 self.pages[full] = found
         return found
+
+
+class _Bounded:
+    """A dict of at most ``size`` entries (the oldest dropped first), safe across threads."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.items: dict[tuple[Any, ...], bytes] = {}
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> bytes | None:
+        with self.lock:
+            return self.items.get(key)
+
+    def put(self, key: tuple[Any, ...], value: bytes) -> None:
+        with self.lock:
+            if key not in self.items and len(self.items) >= self.size:
+                self.items.pop(next(iter(self.items)))
+            self.items[key] = value
 
 
 def board(s: Session, plan: PlanRow, today: date, lang: str) -> dict[str, Any]:
@@ -361,8 +388,8 @@ def unit_rates(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
 
 
 def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
-    """Activities reported and waiting for the coordinator, oldest report first, with that report (three queries,
-    however long the queue)."""
+    """Activities reported and waiting for the coordinator, oldest report first, with that report and the facts
+    allowed_actions() decides the board's buttons on (a fixed number of queries, however long the queue)."""
     acts = s.exec(
         select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan, ActivityRow.state == "reported")
     ).all()
@@ -376,6 +403,7 @@ def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
         .order_by(col(EvidenceRow.id))
     ):
         latest[ev.activity_id] = ev
+    facts = activities_facts(s, plan, acts)
     step_ids = [ev.transition_id for ev in latest.values() if ev.transition_id]
     steps: dict[int | None, TransitionRow] = {  # by the report's step (None: a report recorded without one)
         t.id: t for t in s.exec(select(TransitionRow).where(col(TransitionRow.id).in_(step_ids)))
@@ -396,6 +424,7 @@ def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
                 "day": day,
                 "on_time": on_time(day, a.due),
                 "backdated": backdated(step.at, step.effective_day, step.letter_ref) if step else None,
+                "facts": facts[a.id],
             }
         )
     return sorted(out, key=lambda r: (r["day"] or date.max, r["key"]))

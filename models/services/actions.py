@@ -12,7 +12,7 @@ from datetime import date
 
 import pendulum
 from sqlalchemy import func
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from cchc_flow.models.notify.notices import enqueue
 from cchc_flow.models.rules.backdating import LateLetter, backdate_problem
@@ -99,20 +99,35 @@ def roles_of(session: Session, plan: PlanRow, activity: ActivityRow) -> tuple[tu
 
 def activity_facts(session: Session, plan: PlanRow, activity: ActivityRow) -> ActivityFacts:
     """What models/services/access.py decides who may act on: state, units in force, open requests."""
-    leads, partners = roles_of(session, plan, activity)
-    extension_open = session.exec(
-        select(ExtensionRow.id).where(ExtensionRow.activity_id == activity.id, ExtensionRow.state == "open")
-    ).first()
-    asked = session.exec(
-        select(ExplanationRow.unit_code).where(
-            ExplanationRow.activity_id == activity.id, ExplanationRow.state == "open"
-        )
-    ).all()
-    now = successors(session) if asked else {}  # a unit asked, merged or renamed since: the unit it is today
-    explaining = frozenset(current_code(code, now) for code in asked)
-    return ActivityFacts(
-        activity.key, activity.state, plan.focal_unit, leads, partners, extension_open is not None, explaining
+    return activities_facts(session, plan, [activity])[activity.id]
+
+
+def activities_facts(session: Session, plan: PlanRow, activities: Sequence[ActivityRow]) -> dict[int, ActivityFacts]:
+    """activity id -> its facts (activity_facts), for many activities of ``plan`` in a few queries however many."""
+    ids = [a.id for a in activities]
+    roles = roles_by_activity(session, plan.id)
+    expand = unit_expander(session, plan.id)
+    extension_open = set(
+        session.exec(
+            select(ExtensionRow.activity_id).where(col(ExtensionRow.activity_id).in_(ids), ExtensionRow.state == "open")
+        ).all()
     )
+    asked: dict[int, list[str]] = {}
+    for activity_id, code in session.exec(
+        select(ExplanationRow.activity_id, ExplanationRow.unit_code).where(
+            col(ExplanationRow.activity_id).in_(ids), ExplanationRow.state == "open"
+        )
+    ):
+        asked.setdefault(activity_id, []).append(code)
+    now = successors(session) if asked else {}  # a unit asked, merged or renamed since: the unit it is today
+    out = {}
+    for a in activities:
+        r = roles.get(a.id, {"lead": [], "partner": []})
+        explaining = frozenset(current_code(code, now) for code in asked.get(a.id, ()))
+        out[a.id] = ActivityFacts(
+            a.key, a.state, plan.focal_unit, expand(r["lead"]), expand(r["partner"]), a.id in extension_open, explaining
+        )
+    return out
 
 
 def _details(session: Session, activity: ActivityRow, **extra: object) -> dict:
