@@ -76,9 +76,12 @@ Signed = Annotated[Principal, Depends(signed)]
 Viewer = Annotated[Principal, Depends(viewer)]
 
 
+_PLANS = select(PlanRow).order_by(col(PlanRow.id))  # built once: read on every page
+
+
 def current_plan(request: Request, s: ReadSession) -> PlanRow:
     """The plan in view: ?plan=, else the one chosen before (session), else the latest loaded."""
-    plans = list(s.exec(select(PlanRow).order_by(col(PlanRow.id))))
+    plans = list(s.exec(_PLANS))
     if not plans:
         raise PortalError(404, t("web.no_plan"))
     request.state.plans = [p.code for p in plans]

@@ -333,7 +333,7 @@ async def inbox(request: Request) -> Response:
         plan = current_plan(request, s)
         assert who.unit is not None
         unit_code, day = who.unit, today(request)
-        unit = s.get(UnitRow, unit_code)
+        unit = views.unit_row(s, unit_code)
 
         def draw(figures: Any, csrf: str) -> Response:
             rows, reports = figures

@@ -52,6 +52,13 @@ from cchc_flow.web.security import PortalError
 VN = ZoneInfo(TZ)
 
 
+_UNIT = select(UnitRow).where(UnitRow.code == sa.bindparam("code"))  # built once: read for every inbox
+
+
+def unit_row(s: Session, code: str) -> UnitRow | None:
+    return s.exec(_UNIT, params={"code": code}).first()
+
+
 def unit_names(s: Session) -> dict[str, str]:
     return {u.code: u.name or u.code for u in s.exec(select(UnitRow))}
 
@@ -222,6 +229,9 @@ def evidence_file(s: Session, evidence_id: int, index: int) -> tuple[EvidenceRow
 # ------------------------------------------------------------------------------------------------ coordinator board
 
 
+_HEAD = select(sa.func.max(TransitionRow.seq)).where(TransitionRow.plan_id == sa.bindparam("plan_id"))
+
+
 class PageCache:
     """What the board and the inboxes show, computed once per state of the plan's history: every change they show
     (a step, a report, a decision, a review held, an amended plan) appends a step to the history, so for the same
@@ -237,7 +247,7 @@ class PageCache:
 
     def head(self, s: Session, plan: PlanRow) -> int | None:
         """The seq of the plan's last step (None before the first)."""
-        return s.exec(select(sa.func.max(TransitionRow.seq)).where(TransitionRow.plan_id == plan.id)).one()
+        return s.exec(_HEAD, params={"plan_id": plan.id}).one()
 
     def get(self, s: Session, plan: PlanRow, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
         return self.at((plan.id, self.head(s, plan), *key), compute)

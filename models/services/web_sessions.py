@@ -49,15 +49,18 @@ def open_session(s: Session, principal: Principal, via: str, replaces: str | Non
     return secret
 
 
+_SESSION = (  # built once: it is read on every request the portal serves
+    select(WebSessionRow, TokenRow.revoked_at, TokenRow.role, TokenRow.label)
+    .join(TokenRow, col(WebSessionRow.token_id) == col(TokenRow.id), isouter=True)
+    .where(WebSessionRow.secret_hash == sa.bindparam("secret_hash"))
+)
+
+
 def session_principal(s: Session, secret: str | None) -> Principal | None:
     """Who the session ``secret`` is for, or None: unknown, ended, past its 8 hours, or its token revoked."""
     if not secret:
         return None
-    found = s.exec(
-        select(WebSessionRow, TokenRow.revoked_at, TokenRow.role, TokenRow.label)
-        .join(TokenRow, col(WebSessionRow.token_id) == col(TokenRow.id), isouter=True)
-        .where(WebSessionRow.secret_hash == _hash(secret))
-    ).first()
+    found = s.exec(_SESSION, params={"secret_hash": _hash(secret)}).first()
     if found is None:
         return None
     row, revoked_at, token_role, label = found

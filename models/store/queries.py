@@ -104,11 +104,12 @@ def roles_by_activity(session: Session, plan_id: int, written: bool = False) -> 
     return out
 
 
+_SUCCESSORS = select(UnitRow.code, UnitRow.successor).where(UnitRow.successor.is_not(None))  # type: ignore[union-attr,arg-type]
+
+
 def successors(session: Session) -> dict[str, str]:
     """old unit code -> the code it was merged into or renamed to (the directory's merged_into/renamed_to)."""
-    return dict(
-        session.exec(select(UnitRow.code, UnitRow.successor).where(UnitRow.successor.is_not(None))).all()  # type: ignore[union-attr,arg-type]
-    )
+    return dict(session.exec(_SUCCESSORS).all())  # type: ignore[arg-type]
 
 
 def current_unit(session: Session, code: str) -> str:
