@@ -16,8 +16,9 @@ and a synthetic plan of 1,000 activities across 100 units with a report on every
 * the board and the inbox under 32 concurrent clients (keep-alive connections, one request after another), for
   ``--seconds`` each and at most ``--max-requests``; p50, p95, max and requests per second.
 
-The clients run in this process (asyncio + httpx) on the same machine as the server: they take CPU from it, as
-in the measurements the targets come from. bench/README.md ("Portal") gives figures and the machine.
+The clients run in this process on the same machine as the server, as in the measurements the targets come
+from: keep-alive HTTP/1.1 connections on raw asyncio streams (uvloop), each answer's status checked and its body
+read whole, so that they take little of the CPU the server needs. bench/README.md ("Portal") gives figures and the machine.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
@@ -248,13 +250,15 @@ def portal(home: Path, as_of: date, workers: int | None):
     proc = subprocess.Popen(args, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # a busy machine imports slowly
         while True:
             with contextlib.suppress(httpx.TransportError):
                 if httpx.get(f"{url}/login", timeout=2).status_code == 200:
                     break
             if proc.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the portal did not start; see {home / 'serve.log'}")
+                log.flush()
+                tail = (home / "serve.log").read_text(errors="replace")[-2000:]
+                raise SystemExit(f"the portal did not start; the end of its log:\n{tail}")
             time.sleep(0.2)
         yield url
     finally:
@@ -299,25 +303,71 @@ class Load:
         )
 
 
+class Connection:
+    """One keep-alive HTTP/1.1 connection sending the same GET (with the session cookie) again and again; each
+    answer is read whole (framed by its content-length, or chunked) and its status returned. Raw asyncio streams:
+    a request costs the client far less CPU than an HTTP library would, so the figures are the server's."""
+
+    def __init__(self, url: str, path: str, cookies: dict[str, str]) -> None:
+        self.host, port = url.removeprefix("http://").split(":")
+        self.port = int(port)
+        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        self.request = (
+            f"GET {path} HTTP/1.1\r\nHost: {self.host}:{self.port}\r\nCookie: {cookie}\r\nAccept: text/html\r\n\r\n"
+        ).encode()
+        self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
+
+    async def get(self) -> int:
+        if self.streams is None:
+            self.streams = await asyncio.open_connection(self.host, self.port)
+        reader, writer = self.streams
+        try:
+            writer.write(self.request)
+            head = (await reader.readuntil(b"\r\n\r\n")).lower()
+            status = int(head[9:12])
+            length = LENGTH.search(head)
+            if length:
+                await reader.readexactly(int(length.group(1)))
+            elif b"transfer-encoding: chunked" in head:
+                while size := int((await reader.readuntil(b"\r\n")).split(b";")[0], 16):
+                    await reader.readexactly(size + 2)
+                await reader.readuntil(b"\r\n")
+            else:
+                raise ValueError("an answer without its length")
+            if b"connection: close" in head:
+                self.close()
+            return status
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self.streams is not None:
+            self.streams[1].close()
+            self.streams = None
+
+
+LENGTH = re.compile(rb"\r\ncontent-length: *(\d+)")
+
+
 async def _hammer(
     url: str, path: str, cookies: dict[str, str], seconds: float, max_requests: int, clients: int
 ) -> Load:
     times: list[float] = []
     errors = 0
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-
-    async with httpx.AsyncClient(base_url=url, cookies=cookies, limits=limits, timeout=60) as client:
-        await asyncio.gather(*(client.get(path) for _ in range(clients)))  # warm every connection (and the cache)
+    connections = [Connection(url, path, cookies) for _ in range(clients)]
+    try:
+        for status in await asyncio.gather(*(c.get() for c in connections)):  # warm every connection (and the cache)
+            assert status == 200, f"{path}: {status}"
         stop = time.monotonic() + seconds
 
-        async def one_client() -> None:
+        async def one_client(connection: Connection) -> None:
             nonlocal errors
             while time.monotonic() < stop and len(times) + errors < max_requests:
                 start = time.perf_counter()
                 try:
-                    r = await client.get(path)
-                    ok = r.status_code == 200
-                except httpx.HTTPError:
+                    ok = await asyncio.wait_for(connection.get(), 60) == 200
+                except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError, TimeoutError):
                     ok = False
                 if ok:
                     times.append(time.perf_counter() - start)
@@ -325,19 +375,30 @@ async def _hammer(
                     errors += 1
 
         began = time.monotonic()
-        await asyncio.gather(*(one_client() for _ in range(clients)))
+        await asyncio.gather(*(one_client(c) for c in connections))
         return Load(path, times, errors, time.monotonic() - began)
+    finally:
+        for c in connections:
+            c.close()
 
 
 def hammer(
     name: str, url: str, path: str, cookies: dict[str, str], args: argparse.Namespace, clients: int = CLIENTS
 ) -> Load:
     """``clients`` clients requesting ``path`` one request after another, for --seconds."""
-    result = asyncio.run(
-        _hammer(url, path, cookies, args.seconds if clients > 1 else args.seconds / 2, args.max_requests, clients)
-    )
+    seconds = args.seconds if clients > 1 else args.seconds / 2
+    result = asyncio_run(_hammer(url, path, cookies, seconds, args.max_requests, clients))
     result.name = name
     return result
+
+
+def asyncio_run(work: Any) -> Any:
+    """Run ``work`` on uvloop when it is installed (a cheaper event loop for the clients too), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(work)
+    return uvloop.run(work)
 
 
 def cold_board(url: str, cookies: dict[str, str], step: callable, times: int = 5) -> list[float]:  # type: ignore[valid-type]

@@ -126,3 +126,16 @@ def test_a_value_signed_with_the_same_key_for_another_use_is_refused(app, client
         r = client().get(f"/login?link={value}", follow_redirects=False)
         assert r.status_code == 401 and "không hợp lệ" in r.text
     assert client().get(f"/login?link={good}", follow_redirects=False).status_code == 303
+
+
+def test_the_board_draws_the_queues_buttons_allowed_actions_gives(app, client, creds) -> None:  # type: ignore[no-untyped-def]
+    from cchc_flow.models.services.access import allowed_actions
+
+    set_states(PLAN, "reported", ["1.1.2", "1.4.1"])
+    for holder in ("coordinator", "auditor"):
+        queue = client(holder, creds).get("/board").text.split('id="queue"')[1].split("</section>")[0]
+        for key in ("1.1.2", "1.4.1"):
+            drawn = set(re.findall(rf'action="/activities/{re.escape(key)}/(\w+)"', queue))
+            may = allowed_actions(_principal(creds[holder][1]), _facts(key)) & {"accept", "return"}
+            assert drawn == may, (holder, key)
+            assert drawn == ({"accept", "return"} if holder == "coordinator" else set())

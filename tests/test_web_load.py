@@ -17,7 +17,7 @@ import httpx
 import sqlalchemy as sa
 from conftest import REPO
 from endpoints import free_port
-from portal import PLAN, issue, post, rows, set_states
+from portal import PLAN, csrf_of, issue, post, rows, set_states
 
 
 @contextmanager
@@ -95,6 +95,47 @@ def test_an_unchanged_board_and_inbox_are_served_from_memory_and_a_new_step_show
         assert post(t5g, "/activities/1.1.2/done", {"evidence": "Đã đăng bài"}, page="/inbox").status_code == 303
     assert "1.1.2" in vpb.get("/board").text.split('id="queue"')[1].split("</section>")[0]
     assert "đã báo cáo" in t5g.get("/inbox").text
+
+
+def test_a_kept_page_follows_the_session_the_language_the_day_and_messages(app, client, creds) -> None:  # type: ignore[no-untyped-def]
+    first, second = client("coordinator", creds), client("coordinator", creds)  # one token, two sessions
+    for c in (first, second, first):
+        page = c.get("/board").text
+        assert csrf_of(page) == c.get("/login").text.split('name="csrf" value="')[1].split('"')[0]
+    assert csrf_of(first.get("/board").text) != csrf_of(second.get("/board").text)
+    assert post(first, "/logout", page="/board").status_code == 303  # the other session's kept page is not served
+    assert first.get("/board", follow_redirects=False).status_code == 303
+    assert second.get("/board").status_code == 200
+    assert '<html lang="en">' in second.get("/board?lang=en").text and "as of 14/03/2014" in second.get("/board").text
+    assert '<html lang="vi">' in second.get("/board?lang=vi").text
+    app.state.as_of = date(2014, 3, 15)
+    assert "15/03/2014" in second.get("/board").text
+    t5g = client("T5G", creds)
+    t5g.get("/inbox")
+    assert post(t5g, "/activities/1.1.2/note", {"text": "Đã phối hợp"}, page="/inbox").status_code == 303
+    told = t5g.get("/inbox").text
+    assert 'class="flash' in told and 'class="flash' not in t5g.get("/inbox").text  # a message is shown once
+
+
+def test_many_browsers_at_once_on_a_cold_portal_are_all_answered(app, client, creds) -> None:  # type: ignore[no-untyped-def]
+    """More requests at once than the database pool has connections: none waits on another for ever."""
+    import asyncio
+
+    cookies = {who: client(who, creds).cookies["cchc_session"] for who in ("coordinator", "T5G")}
+
+    async def hammer() -> list[int]:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://portal") as c:
+            answers = await asyncio.gather(
+                *(
+                    c.get(path, cookies={"cchc_session": cookies[who]})
+                    for _ in range(20)
+                    for who, path in (("coordinator", "/board"), ("T5G", "/inbox"))
+                )
+            )
+        return [r.status_code for r in answers]
+
+    assert asyncio.run(hammer()) == [200] * 40
 
 
 def test_serve_runs_workers_with_the_access_log_and_stops_gracefully(loaded, tmp_path) -> None:  # type: ignore[no-untyped-def]

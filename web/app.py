@@ -271,6 +271,7 @@ def serve(host: str = "127.0.0.1", port: int = 8080, as_of: str | None = None, w
             proxy_headers=False,
             server_header=False,
             timeout_graceful_shutdown=30,
+            timeout_worker_healthcheck=60,  # a worker importing on a busy machine is not taken for hung
         )
     finally:
         if before is None:

@@ -326,8 +326,8 @@ def end_session(request: Request, session_id: int, who: Coordinator, s: ReadSess
 
 
 @router.get("/inbox")
-async def inbox(request: Request) -> Response:
-    """Answered on the event loop while warm (web/served.py)."""
+def inbox(request: Request) -> Response:
+    """Served from the page kept for this viewer and plan state (web/served.py)."""
     with reading() as s:
         who = unit_or_coordinator(signed_in(request, s))
         plan = current_plan(request, s)
@@ -341,7 +341,7 @@ async def inbox(request: Request) -> Response:
                 request, "inbox.html", rows=rows, reports=reports, unit=unit, allowed=", ".join(ALLOWED), csrf=csrf
             )
 
-        return await served(
+        return served(
             request,
             s,
             plan,
@@ -762,9 +762,9 @@ def submit_report(
 
 
 @router.get("/board")
-async def board(request: Request) -> Response:
-    """Answered on the event loop while warm (web/served.py); the queue's buttons are those allowed_actions() gives
-    the viewer on each activity."""
+def board(request: Request) -> Response:
+    """Served from the page kept for this viewer and plan state (web/served.py); the queue's buttons are those
+    allowed_actions() gives the viewer on each activity."""
     with reading() as s:
         who = signed_in(request, s)
         plan = current_plan(request, s)
@@ -778,7 +778,7 @@ async def board(request: Request) -> Response:
                 request, "board.html", runs=runs, may_act=who.is_coordinator_of(plan), may=may, csrf=csrf, **figures
             )
 
-        return await served(
+        return served(
             request,
             s,
             plan,
