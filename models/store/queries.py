@@ -104,7 +104,7 @@ def roles_by_activity(session: Session, plan_id: int, written: bool = False) -> 
     return out
 
 
-_SUCCESSORS = select(UnitRow.code, UnitRow.successor).where(UnitRow.successor.is_not(None))  # type: ignore[union-attr,arg-type]
+_SUCCESSORS = select(UnitRow.code, UnitRow.successor).where(UnitRow.successor.is_not(None))  # type: ignore[union-attr]
 
 
 def successors(session: Session) -> dict[str, str]:
