@@ -25,7 +25,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from sqlalchemy.engine import make_url
 
 CONFIG_DIR = Path(str(resources.files("cchc_flow.config")))  # config/ in a checkout, package data when installed
 DEFAULT_UNITS = CONFIG_DIR / "units.yaml"
@@ -201,6 +200,8 @@ class Settings(BaseSettings):
     @property
     def database_shown(self) -> str:
         """The database URL with its password hidden."""
+        from sqlalchemy.engine import make_url  # deferred: `cchc --help` does without SQLAlchemy
+
         return make_url(self.database).render_as_string(hide_password=True)
 
     @property

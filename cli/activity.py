@@ -30,15 +30,6 @@ from cchc_flow.models.rules.calendar import parse_date, today
 from cchc_flow.models.rules.lifecycle import IllegalTransition, State
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import short_title
-from cchc_flow.models.services.actions import (
-    ActionInputError,
-    ActionRefused,
-    add_note,
-    coordinator_decides,
-    report_done,
-)
-from cchc_flow.models.services.auth import AuthError
-from cchc_flow.models.store.attachments import AttachmentError
 from cchc_flow.models.store.db import session
 from cchc_flow.models.store.queries import UnknownPlan, activities_owed
 
@@ -56,6 +47,11 @@ def _act(
 ) -> None:
     """Run a unit or coordinator action today (or from a late letter), deliver what it queued, print the outcome
     (``done``, else the activity's new state)."""
+    # deferred here and in each command: the actions bring the notices' templates (Jinja); `activity list` does without
+    from cchc_flow.models.services.actions import ActionInputError, ActionRefused
+    from cchc_flow.models.services.auth import AuthError
+    from cchc_flow.models.store.attachments import AttachmentError
+
     if as_of is not None or letter is not None:
         kwargs["letter"] = late_letter(as_of, letter)
     kwargs["today"] = today(None)
@@ -85,6 +81,8 @@ def activity_done(
     letter: LetterOpt = None,
 ) -> None:
     """Đơn vị chủ trì báo cáo hoàn thành, kèm minh chứng / a lead unit reports the activity done."""
+    from cchc_flow.models.services.actions import report_done
+
     _act(
         report_done,
         as_of,
@@ -108,6 +106,8 @@ def activity_note(
     letter: LetterOpt = None,
 ) -> None:
     """Đơn vị phối hợp (hoặc chủ trì) thêm ghi chú / a partner or lead adds a note."""
+    from cchc_flow.models.services.actions import add_note
+
     _act(add_note, as_of, letter, plan_code=plan, key=activity_id, unit=unit, text=text, attachments=attach or [])
 
 
@@ -120,6 +120,8 @@ def _decide(
     as_of: str | None,
     letter: str | None,
 ) -> None:
+    from cchc_flow.models.services.actions import coordinator_decides
+
     _act(coordinator_decides, as_of, letter, plan_code=plan, key=activity_id, event=event, by=by, note=note)
 
 

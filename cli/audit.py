@@ -14,11 +14,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from cchc_flow.cli.console import err, out
+from cchc_flow.models.rules.actors import TOKENLESS
 from cchc_flow.models.rules.calendar import TZ, DateError, parse_date
 from cchc_flow.models.rules.messages import MESSAGES, t
 from cchc_flow.models.rules.text import printable
-from cchc_flow.models.services.access import DATABASE_OWNER, NO_TOKEN
-from cchc_flow.models.services.reconcile import SYSTEM_ACTOR
 from cchc_flow.models.store.anchors import read_anchors
 from cchc_flow.models.store.audit import CHAINS, verify
 from cchc_flow.models.store.audit_runs import cross_check
@@ -116,9 +115,6 @@ def _label(prefix: str, code: str | None) -> str:
 def _notice_label(code: str) -> str:
     key = f"headline.{code}"
     return t(key, offset="", title="").split(":")[0].strip() if key in MESSAGES else code
-
-
-TOKENLESS = (NO_TOKEN, DATABASE_OWNER, SYSTEM_ACTOR)  # who acts where no token is needed
 
 
 def actor_text(e: Entry) -> str:

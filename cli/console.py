@@ -14,13 +14,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from cchc_flow.flows.running.launch import describe, pool_deployment, run_through_pool
 from cchc_flow.models.rules.backdating import LateLetter
 from cchc_flow.models.rules.calendar import DateError, FutureDateError, parse_date, run_day
 from cchc_flow.models.rules.findings import Finding
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.text import ControlCharacters, check_text
-from cchc_flow.models.store.history_query import run_url_maker
 from cchc_flow.settings import SettingsInvalid, get_settings
 
 out = Console()
@@ -134,6 +132,10 @@ def run_as_of(value: str | None) -> str | None:
 def launch_through_pool(kind: str, plan: str, phase: int | None, as_of: str | None) -> bool:
     """When a Prefect server is configured and the run is deployed: run it through the work pool, print how it
     ended (exit 1 unless it completed) and return True; False: run it in this process."""
+    # deferred: only the commands that run flows need the launch helpers (and the database models they read)
+    from cchc_flow.flows.running.launch import describe, pool_deployment, run_through_pool
+    from cchc_flow.models.store.history_query import run_url_maker
+
     if call_server(lambda: pool_deployment(kind, plan, phase)) is None:
         return False
     run = call_server(lambda: run_through_pool(kind, plan, phase, as_of))

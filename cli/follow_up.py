@@ -18,10 +18,6 @@ from cchc_flow.cli.review import review_app
 from cchc_flow.models.rules.calendar import DateError, parse_date, today
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.scores import formula, score_rows, score_values
-from cchc_flow.models.services.explanations import ask_explanation, give_explanation
-from cchc_flow.models.services.extensions import decide_extension, request_extension
-from cchc_flow.models.services.reassignment import codes, reassign
-from cchc_flow.models.services.score_report import unit_scores
 from cchc_flow.models.store.db import session
 from cchc_flow.models.store.queries import UnknownPlan
 
@@ -43,6 +39,9 @@ def activity_extend(
     plan: PlanOpt = None,
 ) -> None:
     """Đơn vị chủ trì đề nghị gia hạn / a lead unit asks for a later due date."""
+    # deferred here and in each command: the services load only for the command that uses them
+    from cchc_flow.models.services.extensions import request_extension
+
     day = _date(until, "--until")
     _act(
         request_extension,
@@ -72,6 +71,8 @@ def activity_extension(
     plan: PlanOpt = None,
 ) -> None:
     """Đầu mối phê duyệt hoặc từ chối đề nghị gia hạn / the coordinator approves or refuses an extension."""
+    from cchc_flow.models.services.extensions import decide_extension
+
     if approve == refuse:
         fail(t("extension.choose"))
     day = _date(until, "--until") if until else None
@@ -102,6 +103,8 @@ def activity_reassign(
     plan: PlanOpt = None,
 ) -> None:
     """Đầu mối giao lại đơn vị chủ trì/phối hợp, kèm lý do / the coordinator reassigns an activity, with a reason."""
+    from cchc_flow.models.services.reassignment import codes, reassign
+
     _act(reassign, plan_code=plan, key=activity_id, leads=codes(lead), partners=codes(partners), reason=reason, by=by)
 
 
@@ -114,6 +117,8 @@ def activity_ask_explanation(
     plan: PlanOpt = None,
 ) -> None:
     """Đầu mối yêu cầu đơn vị chủ trì giải trình / the coordinator asks a lead unit to explain."""
+    from cchc_flow.models.services.explanations import ask_explanation
+
     _act(ask_explanation, plan_code=plan, key=activity_id, unit=unit, by=_date(until, "--until"), question=note)
 
 
@@ -126,6 +131,8 @@ def activity_explain(
     plan: PlanOpt = None,
 ) -> None:
     """Đơn vị giải trình theo yêu cầu / the unit asked explains."""
+    from cchc_flow.models.services.explanations import give_explanation
+
     _act(give_explanation, plan_code=plan, key=activity_id, unit=unit, text=text, attachments=attach or [])
 
 
@@ -139,6 +146,8 @@ def review_score(
     output: Annotated[Path | None, typer.Option("--output", help="tệp ghi ra (xlsx: bắt buộc)")] = None,
 ) -> None:
     """Điểm và xếp hạng các đơn vị / the units' scores and ranking."""
+    from cchc_flow.models.services.score_report import unit_scores
+
     if fmt not in ("table", "csv", "json", "xlsx"):
         fail(t("score.bad_format", fmt=fmt))
     if fmt == "xlsx" and output is None:

@@ -1,29 +1,138 @@
-"""The `cchc` command line: the Typer app, its options, and the command groups (one module each in cli/)."""
+"""The `cchc` command line: the Typer app, its options, and the command groups (one module each in cli/).
+
+Each command's module is imported only when that command runs (or its own help is asked for): `cchc --help` lists
+the commands from COMMANDS below without importing any of them, and `cchc units` imports cli/units.py alone.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated
+import importlib
+from dataclasses import dataclass
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from cchc_flow.cli import (
-    activity,
-    demo_command,
-    follow_up,  # noqa: F401  (adds its commands to the activity and review groups)
-    notice,
-    phase,
-    plan,
-    report,
-    review,
-    server,
-    token,
-    units,
-)
-from cchc_flow.cli.audit import audit_app, history_command
-from cchc_flow.cli.console import readable_input, usable_settings
-from cchc_flow.flows.running.runtime import prefect_defaults
+
+@dataclass(frozen=True)
+class Entry:
+    """Where a top-level command lives (``module:attribute``, a Typer group or a command function), the modules that
+    add commands to it, and the first paragraph of its help (tests/test_cli_speed.py keeps it equal to the command's)."""
+
+    target: str
+    help: str
+    adds: tuple[str, ...] = ()
+
+    def load(self, name: str) -> Any:
+        module, _, attribute = self.target.partition(":")
+        found = getattr(importlib.import_module(module), attribute)
+        for other in self.adds:
+            importlib.import_module(other)
+        command: Any
+        if isinstance(found, typer.Typer):
+            command = typer.main.get_group(found)  # a group even with one command (`cchc phase run`)
+        else:
+            single = typer.Typer(add_completion=False)
+            single.command(name)(found)
+            command = typer.main.get_command(single)
+        command.name = name
+        return command
+
+
+FOLLOW_UP = ("cchc_flow.cli.follow_up",)  # adds its commands to the activity and review groups
+COMMANDS = {
+    "units": Entry("cchc_flow.cli.units:units_cmd", "Danh mục đơn vị / the unit directory."),
+    "demo": Entry(
+        "cchc_flow.cli.demo_command:demo",
+        "Chạy thử một kế hoạch (mặc định 3723/QĐ-BYT, 2013-2015) / replay a plan (default: the reference plan).",
+    ),
+    "deploy": Entry(
+        "cchc_flow.cli.server:deploy_cmd",
+        "Tạo/cập nhật deployment Prefect cho mọi kế hoạch đang chạy / create or update the Prefect deployments.",
+    ),
+    "serve": Entry(
+        "cchc_flow.cli.server:serve",
+        "Cổng thông tin web cho đơn vị, đầu mối và kiểm toán / start the web portal.",
+    ),
+    "history": Entry(
+        "cchc_flow.cli.audit:history_command",
+        "Lịch sử các bước và thông báo đã gửi, lọc và xuất / the history of steps and notices, filtered, exported.",
+    ),
+    "plan": Entry("cchc_flow.cli.plan:plan_app", "Kế hoạch: kiểm tra, nạp, xem / plans: check, load, show."),
+    "phase": Entry("cchc_flow.cli.phase:phase_app", "Giai đoạn: chạy luồng Prefect / phases: run the Prefect flow."),
+    "activity": Entry(
+        "cchc_flow.cli.activity:activity_app",
+        "Hoạt động: báo cáo, ghi chú, công nhận, trả lại, hủy, liệt kê / activities.",
+        FOLLOW_UP,
+    ),
+    "review": Entry("cchc_flow.cli.review:review_app", "Sơ kết, tổng kết / the phase reviews.", FOLLOW_UP),
+    "report": Entry("cchc_flow.cli.report:report_app", "Báo cáo định kỳ 6 tháng, hằng năm / periodic reports."),
+    "audit": Entry(
+        "cchc_flow.cli.audit:audit_app",
+        "Kiểm toán: kiểm tra chuỗi băm, đối chiếu với Prefect / audit: verify the history, cross-check with Prefect.",
+    ),
+    "token": Entry(
+        "cchc_flow.cli.token:token_app", "Mã truy cập: cấp, liệt kê, thu hồi / access tokens: issue, list, revoke."
+    ),
+    "notice": Entry(
+        "cchc_flow.cli.notice:notice_app",
+        "Thông báo: xem, gửi lại hoặc xác nhận thông báo chưa rõ / notifications: list, resend or confirm those in "
+        "doubt.",
+    ),
+}
+
+
+class LazyCommands(dict[str, Any]):
+    """The top-level commands by name, each imported the first time it is looked up."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.update(dict.fromkeys(COMMANDS))
+
+    def __getitem__(self, name: str) -> Any:
+        command = super().__getitem__(name)
+        if command is None:
+            command = COMMANDS[name].load(name)
+            self[name] = command
+        return command
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return self[name] if name in self else default
+
+    def values(self) -> Any:
+        return [self[name] for name in self]
+
+    def items(self) -> Any:
+        return [(name, self[name]) for name in self]
+
+
+class LazyGroup(TyperGroup):
+    """The root group: its commands load on first use; its own help lists them from COMMANDS without loading any."""
+
+    listing = False
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self.commands = LazyCommands()
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(self.commands)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if self.listing and cmd_name in COMMANDS:
+            return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name].help)
+        return self.commands.get(cmd_name)
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self.listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self.listing = False
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     help="cchc-flow: kế hoạch truyền thông CCHC thành công việc có theo dõi / "
     "run a CCHC communication plan as tracked work.",
     no_args_is_help=True,
@@ -38,24 +147,14 @@ def options(
 ) -> None:
     """Before any command: arguments and CCHC_* variables that are not UTF-8 text refused; Prefect's analytics off and
     its own log lines at WARNING (INFO with --verbose), unless the user set them."""
+    # deferred: `cchc --help` (which does not run this) lists the commands with Typer alone
+    from cchc_flow.cli.console import readable_input, usable_settings
+    from cchc_flow.flows.running.runtime import prefect_defaults
+
     readable_input()
     usable_settings()
     prefect_defaults(verbose)
 
-
-app.add_typer(plan.plan_app, name="plan")
-app.add_typer(phase.phase_app, name="phase")
-app.add_typer(activity.activity_app, name="activity")  # with the follow-up commands (cli/follow_up.py)
-app.add_typer(review.review_app, name="review")
-app.add_typer(report.report_app, name="report")
-app.command("units")(units.units_cmd)
-app.command("demo")(demo_command.demo)
-app.command("deploy")(server.deploy_cmd)
-app.command("serve")(server.serve)
-app.add_typer(audit_app, name="audit")
-app.command("history")(history_command)
-app.add_typer(token.token_app, name="token")
-app.add_typer(notice.notice_app, name="notice")
 
 if __name__ == "__main__":
     app()

@@ -21,6 +21,7 @@ from typing import TypedDict
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from cchc_flow.models.rules.actors import DATABASE_OWNER, NO_TOKEN
 from cchc_flow.models.rules.lifecycle import FINAL, TRANSITIONS, Event, State
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.text import check_text
@@ -43,8 +44,6 @@ class Refusal(Exception):
 
 
 BOOTSTRAP_LOCK = 0x63630003  # pg_advisory_xact_lock key serializing first tokens
-NO_TOKEN = "no-token"  # the actor of a step that needs no token (loading a plan, the first token)
-DATABASE_OWNER = "database-owner"  # the actor of a recovery: whoever holds the database owner's access
 STATED_MAX = 200
 
 

@@ -10,13 +10,12 @@ from datetime import date
 from sqlmodel import Session, col, select
 
 from cchc_flow.models.notify.notices import notification, queue
+from cchc_flow.models.rules.actors import SYSTEM_ACTOR
 from cchc_flow.models.rules.due import Decision, Facts, decide
 from cchc_flow.models.services.activities import Change, PhaseView, apply_changes
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.killpoints import kill_point
 from cchc_flow.models.store.tables import ActivityRow
-
-SYSTEM_ACTOR = "cchc-flow"
 
 
 @dataclass(frozen=True)

@@ -2,24 +2,26 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
 from cchc_flow.settings import get_settings
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+
 MIGRATIONS = Path(__file__).parent / "migrations"
+_REVISION = re.compile(r"^(revision|down_revision)\s*(?::[^=]*)?=\s*(.*)$", re.MULTILINE)
+_QUOTED = re.compile(r"[\"']([^\"']+)[\"']")
 
 
 def get_engine(url: str | None = None) -> sa.Engine:
@@ -56,6 +58,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: object) -> None:
 
 
 def _alembic_config(url: str) -> Config:
+    from alembic.config import Config  # deferred: Alembic loads only when a database needs upgrading
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -77,13 +81,34 @@ def migrate(url: str | None = None) -> None:
             _MIGRATED.add(url)
 
 
+@lru_cache(maxsize=1)
+def head_revisions() -> frozenset[str]:
+    """The newest migrations (those no other migration follows), read from the migration files' ``revision`` and
+    ``down_revision`` lines without loading Alembic (tests/test_cli_speed.py checks them against Alembic's heads)."""
+    revisions: set[str] = set()
+    followed: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for name, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            (revisions if name == "revision" else followed).update(_QUOTED.findall(value))
+    return frozenset(revisions - followed)
+
+
+def _current_revisions(engine: sa.Engine) -> frozenset[str] | None:
+    """The revisions the database says it is at (its alembic_version rows), None when it has no such table."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return frozenset(conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalars())
+
+
 def _migrate(url: str) -> None:
     engine = get_engine(url)
+    if _current_revisions(engine) == head_revisions():
+        return
+    # deferred: Alembic (~75 ms of imports) loads only when the schema is behind
+    from alembic import command
+
     cfg = _alembic_config(url)
-    heads = set(ScriptDirectory.from_config(cfg).get_heads())
-    with engine.connect() as conn:
-        if set(MigrationContext.configure(conn).get_current_heads()) == heads:
-            return
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")

@@ -1,0 +1,69 @@
+"""What keeps the everyday commands quick, checked by structure (never by time): what each one leaves unimported,
+the schema check that reads the migration heads without Alembic, and the command list `cchc --help` shows without
+importing the commands."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import typer
+
+from cchc_flow.cli.main import COMMANDS, app
+from cchc_flow.models.store.db import MIGRATIONS, head_revisions
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAN = "byt-3723-2013-2015"
+ANY_COMMAND = ("prefect", "apprise", "alembic", "docx", "fpdf", "openpyxl", "pyhanko", "pdfplumber", "fastapi")
+
+
+def _loaded(home: Path, *commands: list[str]) -> list[str]:
+    """Run ``commands`` in one new process (CliRunner, each must exit 0); the modules it imported, by top name."""
+    script = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from cchc_flow.cli.main import app\n"
+        f"for args in {list(commands)!r}:\n"
+        "    run = CliRunner().invoke(app, args)\n"
+        "    assert run.exit_code == 0, (args, run.output)\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CCHC_HOME": str(home)}
+    env.pop("CCHC_DATABASE_URL", None)
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return run.stdout.split()
+
+
+def test_help_lists_the_commands_without_importing_them(tmp_path: Path) -> None:
+    loaded = _loaded(tmp_path, ["--help"])
+    assert not [m for m in (*ANY_COMMAND, "sqlalchemy", "sqlmodel", "pendulum", "yaml", "jinja2") if m in loaded]
+    assert not any(name.startswith("cchc_flow.cli.") for name in loaded)  # top names only: see the next line
+    assert "cchc_flow" in loaded
+
+
+def test_reading_commands_check_the_schema_without_alembic(tmp_path: Path) -> None:
+    assert "alembic" in _loaded(tmp_path, ["plan", "load", PLAN])  # a new database: Alembic creates the schema
+    reads = [["units"], ["plan", "show", PLAN], ["activity", "list", PLAN], ["history", PLAN]]
+    loaded = _loaded(tmp_path, *reads)
+    assert not [m for m in (*ANY_COMMAND, "jinja2") if m in loaded]  # jinja2: the notices' templates
+
+
+def test_the_heads_read_from_the_files_are_alembics() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revisions() == set(ScriptDirectory.from_config(cfg).get_heads())
+    assert len(head_revisions()) == 1
+
+
+def test_the_help_listed_is_each_commands_own() -> None:
+    group = typer.main.get_command(app)
+    for name, entry in COMMANDS.items():
+        command = group.commands[name]  # type: ignore[attr-defined]
+        assert command.name == name
+        assert (command.help or "").split("\n\n")[0].replace("\n", " ") == entry.help, name
