@@ -27,6 +27,8 @@ from cchc_flow.models.notify.plugins import SCHEMAS as OUR_SCHEMAS
 
 # AppriseConfig objects built by read_routes(); already validated.
 _VALIDATED: weakref.WeakSet = weakref.WeakSet()
+# For the configurations read_routes() built (never changed afterwards): tag -> the routes carrying it, in order.
+_BY_TAG: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 _NOISE_PREFIXES = ("Failed to load Apprise configuration", "Could not load Apprise YAML configuration entry")
 
@@ -190,8 +192,14 @@ def read_routes(path: str | Path) -> tuple[apprise.AppriseConfig | None, list[st
         return None, problems
     config = apprise.AppriseConfig(asset=_asset())
     config.add_config(content, format="yaml")
-    remember_routes(services(config))
+    loaded = services(config)
+    remember_routes(loaded)
     _VALIDATED.add(config)
+    index: dict[str, list[apprise.NotifyBase]] = {}
+    for plugin in loaded:
+        for name in dict.fromkeys(str(t).lower() for t in plugin.tags):
+            index.setdefault(name, []).append(plugin)
+    _BY_TAG[config] = index
     return config, []
 
 
@@ -233,7 +241,11 @@ def route_tags(path: str | Path) -> set[str]:
 def routes_with(config: apprise.AppriseConfig, tag: str) -> list[apprise.NotifyBase]:
     """The routes carrying ``tag`` (none for an empty tag)."""
     wanted = str(tag).strip().lower()
-    return [p for p in services(config) if wanted and wanted in p.tags]
+    if not wanted:
+        return []
+    index = _BY_TAG.get(config)  # a route file read by read_routes(): its routes by tag
+    candidates = services(config) if index is None else index.get(wanted, [])
+    return [p for p in candidates if wanted in p.tags]
 
 
 def routes_for(routes: apprise.AppriseConfig, tag: str) -> list[str]:

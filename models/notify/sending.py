@@ -6,8 +6,11 @@ Never raises for a delivery failure; errors are scrubbed of the route's secrets.
 from __future__ import annotations
 
 import copy
-from collections.abc import Collection
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.header import Header
 from pathlib import Path
@@ -97,6 +100,37 @@ def _attachments(attach: list[tuple[str, str]]) -> apprise.AppriseAttachment | N
     return files
 
 
+# Idle Apprise objects by asset (the assets of the last few route files read): an Apprise object reads the locale's
+# files when it is built (about 8 file-system calls), so each is built once and then reused, one send at a time.
+_IDLE: OrderedDict[int, tuple[apprise.AppriseAsset, list[apprise.Apprise]]] = OrderedDict()
+_IDLE_LOCK = threading.Lock()
+_IDLE_ASSETS = 4
+
+
+@contextmanager
+def _sender(plugin: apprise.NotifyBase) -> Iterator[apprise.Apprise]:
+    """An Apprise object with ``plugin`` as its only route, for one send in this thread."""
+    asset = plugin.asset
+    with _IDLE_LOCK:
+        entry = _IDLE.get(id(asset))
+        sender = entry[1].pop() if entry is not None and entry[0] is asset and entry[1] else None
+    if sender is None:
+        sender = apprise.Apprise(asset=asset)
+    sender.add(plugin)
+    try:
+        yield sender
+    finally:
+        sender.clear()
+        with _IDLE_LOCK:
+            entry = _IDLE.get(id(asset))
+            if entry is None or entry[0] is not asset:
+                entry = _IDLE[id(asset)] = (asset, [])
+                while len(_IDLE) > _IDLE_ASSETS:
+                    _IDLE.popitem(last=False)
+            _IDLE.move_to_end(id(asset))
+            entry[1].append(sender)
+
+
 def _deliver_one(
     plugin: apprise.NotifyBase,
     title: str,
@@ -110,25 +144,24 @@ def _deliver_one(
     result = None
     with captured() as messages:
         try:
-            sender = apprise.Apprise(asset=plugin.asset)
-            sender.add(plugin)
             attachments = _attachments(attach)
             # Sent in this thread, bounded by the plugin's socket timeouts (set by _tune). Not with notify(timeout=):
             # Apprise then queues the send in its shared pool of min(32, cores + 4) threads, so a route could wait
             # there unsent, after its claim was committed -- and a crash would leave it "in doubt" without reason.
             # The format is always said: email gets the HTML (Apprise derives its text part from it, line by line);
             # the other routes get the plain text, which Apprise escapes for those that speak HTML (Telegram).
-            if isinstance(plugin, NotifyEmail):
-                result = sender.notify(
-                    body=html or body,
-                    title=_encoded_subject(title),
-                    attach=attachments,
-                    body_format=apprise.NotifyFormat.HTML if html else apprise.NotifyFormat.TEXT,
-                )
-            else:
-                result = sender.notify(
-                    body=body, title=title, attach=attachments, body_format=apprise.NotifyFormat.TEXT
-                )
+            with _sender(plugin) as sender:
+                if isinstance(plugin, NotifyEmail):
+                    result = sender.notify(
+                        body=html or body,
+                        title=_encoded_subject(title),
+                        attach=attachments,
+                        body_format=apprise.NotifyFormat.HTML if html else apprise.NotifyFormat.TEXT,
+                    )
+                else:
+                    result = sender.notify(
+                        body=body, title=title, attach=attachments, body_format=apprise.NotifyFormat.TEXT
+                    )
             ok = bool(result)
         except Exception as exc:  # never raise for a delivery failure
             ok = False
