@@ -8,18 +8,19 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, NoReturn, TypeVar, overload
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar, overload
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 
-from cchc_flow.models.rules.backdating import LateLetter
-from cchc_flow.models.rules.calendar import DateError, FutureDateError, parse_date, run_day
 from cchc_flow.models.rules.findings import Finding
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.text import ControlCharacters, check_text
 from cchc_flow.settings import SettingsInvalid, get_settings
+
+if TYPE_CHECKING:
+    from cchc_flow.models.rules.backdating import LateLetter
 
 out = Console()
 err = Console(stderr=True)
@@ -113,6 +114,9 @@ def as_of_value(value: str | None) -> str | None:
     """--as-of checked early: a clear error for an unreadable date, ISO text otherwise."""
     if value is None:
         return None
+    # deferred here and below: the calendar (pendulum, the holidays) loads only for the commands that take dates
+    from cchc_flow.models.rules.calendar import DateError, parse_date
+
     try:
         return parse_date(value).isoformat()
     except DateError as exc:
@@ -121,6 +125,8 @@ def as_of_value(value: str | None) -> str | None:
 
 def run_as_of(value: str | None) -> str | None:
     """--as-of of a phase, review or reporting run: readable (as_of_value) and not too far ahead (run_day)."""
+    from cchc_flow.models.rules.calendar import FutureDateError, run_day
+
     value = as_of_value(value)
     try:
         run_day(value)
@@ -151,6 +157,9 @@ def launch_through_pool(kind: str, plan: str, phase: int | None, as_of: str | No
 
 def late_letter(as_of: str | None, letter: str | None) -> LateLetter | None:
     """--as-of with --letter: the coordinator records a step from a letter that arrived late (LateLetter)."""
+    from cchc_flow.models.rules.backdating import LateLetter
+    from cchc_flow.models.rules.calendar import parse_date
+
     if as_of is None and letter is None:
         return None
     day = as_of_value(as_of)

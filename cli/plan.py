@@ -14,7 +14,6 @@ from cchc_flow.cli.console import FormatOpt, UnitsOpt, fail, out, print_findings
 from cchc_flow.models.rules.findings import InputError
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import directory_file, read_directory, read_plan, short_title
-from cchc_flow.models.services.loading import load_plan
 from cchc_flow.models.store.db import session
 from cchc_flow.models.store.queries import UnknownPlan, plan_as_dict
 from cchc_flow.settings import CONFIG_DIR, DEFAULT_UNITS
@@ -58,6 +57,9 @@ def plan_check(path: Path, units: UnitsOpt = DEFAULT_UNITS) -> None:
 @plan_app.command("load")
 def plan_load(path: Path, units: UnitsOpt = DEFAULT_UNITS) -> None:
     """Nạp kế hoạch vào cơ sở dữ liệu (nạp lại không đổi gì) / load a plan (idempotent)."""
+    # deferred: loading (and what it brings) is not needed to check or show a plan
+    from cchc_flow.models.services.loading import load_plan
+
     directory, plan, warnings = read_checked(path, units)
     print_findings(warnings)
     with session() as s:
