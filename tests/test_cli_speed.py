@@ -67,3 +67,22 @@ def test_the_help_listed_is_each_commands_own() -> None:
         command = group.commands[name]  # type: ignore[attr-defined]
         assert command.name == name
         assert (command.help or "").split("\n\n")[0].replace("\n", " ") == entry.help, name
+
+
+def _check_then_migrate(url: str) -> None:
+    from cchc_flow.models.store.db import _current_revisions, get_engine, migrate
+
+    assert _current_revisions(get_engine(url)) is None  # a new database: no alembic_version table
+    migrate(url)
+    assert _current_revisions(get_engine(url)) == head_revisions()
+    get_engine(url).dispose()
+
+
+def test_the_schema_check_reads_the_version_row_on_sqlite(tmp_path: Path) -> None:
+    _check_then_migrate(f"sqlite:///{tmp_path / 'cchc.db'}")
+
+
+def test_the_schema_check_reads_the_version_row_on_postgresql(pg_server_url: str) -> None:
+    from pgserver import fresh_database
+
+    _check_then_migrate(fresh_database(pg_server_url, "cchc_schema_check"))
