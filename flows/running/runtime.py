@@ -120,6 +120,8 @@ def _wait_recorded(flow_run_id: str, task_runs: int) -> None:
     with get_client(sync_client=True) as client:
         while time.monotonic() < deadline:
             counts = (_count(client, every), _count(client, final))
+            if task_runs and counts[0] == counts[1] >= task_runs:
+                return  # the run's own number, all final: no need to wait for quiet
             if counts != seen or counts[1] < max(counts[0], task_runs, 1):
                 seen, since = counts, time.monotonic()
             elif time.monotonic() - since >= SETTLE_QUIET:
