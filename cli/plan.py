@@ -13,8 +13,10 @@ from rich.tree import Tree
 from cchc_flow.cli.console import FormatOpt, UnitsOpt, fail, out, print_findings, stated_name
 from cchc_flow.models.rules.findings import InputError
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.organisations import UnknownOrganisation, chosen_organisation
 from cchc_flow.models.rules.plan import directory_file, read_directory, read_plan, short_title
 from cchc_flow.models.store.db import session
+from cchc_flow.models.store.organisations import known_organisations, organisation_plans
 from cchc_flow.models.store.queries import UnknownPlan, plan_as_dict
 from cchc_flow.settings import CONFIG_DIR, DEFAULT_UNITS
 
@@ -22,7 +24,9 @@ if TYPE_CHECKING:
     from cchc_flow.models.rules.findings import Finding
     from cchc_flow.models.rules.plan import Directory, Plan
 
-plan_app = typer.Typer(help="Kế hoạch: kiểm tra, nạp, xem / plans: check, load, show.", no_args_is_help=True)
+plan_app = typer.Typer(
+    help="Kế hoạch: kiểm tra, nạp, liệt kê, xem / plans: check, load, list, show.", no_args_is_help=True
+)
 
 
 def plan_file(path: Path) -> Path:
@@ -111,6 +115,45 @@ def _plan_dict(code: str) -> dict:
             return plan_as_dict(s, code)
         except UnknownPlan as exc:
             fail(str(exc))
+
+
+@plan_app.command("list")
+def plan_list(
+    org: Annotated[str | None, typer.Option("--org", help="mã tổ chức, ví dụ TTYTPM / organisation code")] = None,
+    fmt: FormatOpt = "table",
+) -> None:
+    """Các kế hoạch đã nạp, theo tổ chức / the loaded plans, by organisation."""
+    with session() as s:
+        known = known_organisations(s)
+        try:
+            wanted = chosen_organisation(org, known) if org is not None else None
+        except UnknownOrganisation as exc:
+            fail(str(exc))
+        rows = [
+            {
+                "organisation": p.organisation,
+                "code": p.code,
+                "number": p.number,
+                "signed": p.signed.isoformat(),
+                "title": p.title,
+                "focal_unit": p.focal_unit,
+            }
+            for p in organisation_plans(s, wanted)
+        ]
+    if fmt == "json":
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    if not rows:
+        out.print(t("plan.none_loaded"))
+        return
+    table = Table()
+    for key in ("col.organisation", "col.plan", "col.number", "col.signed", "col.title"):
+        table.add_column(t(key))
+    for r in sorted(rows, key=lambda r: r["organisation"]):
+        name = known.get(r["organisation"])
+        org_name = f"{r['organisation']} ({name})" if name else r["organisation"]
+        table.add_row(org_name, r["code"], r["number"], r["signed"], short_title(r["title"], 60))
+    out.print(table)
 
 
 @plan_app.command("show")

@@ -19,11 +19,13 @@ from sqlmodel import Session, col, select
 from cchc_flow.cli.console import fail, out, stated_name
 from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.organisations import UnknownOrganisation, chosen_organisation
 from cchc_flow.models.rules.text import ControlCharacters, check_text, printable
 from cchc_flow.models.services.access import bootstrap, bootstrapped, may_issue, recover
 from cchc_flow.models.services.auth import AuthError, Principal, authenticate, issue_token, revoke_token
 from cchc_flow.models.services.ownership import database_name, owner_problem
 from cchc_flow.models.store.db import session
+from cchc_flow.models.store.organisations import known_organisations, unit_organisations
 from cchc_flow.models.store.queries import current_unit
 from cchc_flow.models.store.tables import TokenRow
 from cchc_flow.settings import get_settings
@@ -123,13 +125,20 @@ def token_recover(
 
 
 @token_app.command("list")
-def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table") -> None:
-    """Các mã đã cấp (không hiện mã) / tokens issued (never the tokens themselves)."""
+def token_list(
+    org: Annotated[str | None, typer.Option("--org", help="mã tổ chức, ví dụ TTYTPM / organisation code")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table | json")] = "table",
+) -> None:
+    """Các mã đã cấp (không hiện mã), của một tổ chức khi có --org / tokens issued (never the tokens themselves),
+    one organisation's with --org (an auditor's token, which names no unit, belongs to none)."""
     with session() as s:
+        wanted = _organisation(s, org)
+        of_unit = unit_organisations(s)
         rows: list[dict[str, Any]] = [
             {
                 "id": r.id,
                 "role": r.role,
+                "organisation": of_unit.get(r.unit_code) if r.unit_code else None,
                 "unit": r.unit_code,
                 "unit_now": current_unit(s, r.unit_code) if r.unit_code else None,  # merged or renamed since
                 "label": r.label,
@@ -137,23 +146,35 @@ def token_list(fmt: Annotated[str, typer.Option("--format", help="table | json")
                 "revoked": _local(r.revoked_at, TZ),
             }
             for r in s.exec(select(TokenRow).order_by(col(TokenRow.id)))
+            if wanted is None or (r.unit_code and of_unit.get(r.unit_code) == wanted)
         ]
     if fmt == "json":
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table()
-    for key in ("col.token", "col.role", "col.unit", "col.label", "col.created", "col.revoked"):
+    for key in ("col.token", "col.role", "col.organisation", "col.unit", "col.label", "col.created", "col.revoked"):
         table.add_column(t(key))
     for r in rows:
         table.add_row(
             str(r["id"]),
             r["role"],
+            r["organisation"] or "—",
             t("succession.now", old=r["unit"], now=r["unit_now"]) if r["unit_now"] != r["unit"] else r["unit"] or "—",
             escape(printable(r["label"])),
             r["created"] or "",
             r["revoked"] or "",
         )
     out.print(table)
+
+
+def _organisation(s: Session, org: str | None) -> str | None:
+    """``--org`` as stored, or None for every organisation; a code naming none is refused with the known ones."""
+    if org is None:
+        return None
+    try:
+        return chosen_organisation(org, known_organisations(s))
+    except UnknownOrganisation as exc:
+        fail(str(exc))
 
 
 def _local(value: datetime | None, tz: str) -> str | None:

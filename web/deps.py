@@ -22,10 +22,12 @@ from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.calendar import today as calendar_today
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.organisations import UnknownOrganisation, chosen_organisation
 from cchc_flow.models.services.access import ActivityFacts
 from cchc_flow.models.services.actions import activity_facts
 from cchc_flow.models.services.auth import ROLES, Principal
 from cchc_flow.models.store.db import get_engine
+from cchc_flow.models.store.organisations import known_organisations, unit_organisation
 from cchc_flow.models.store.tables import ActivityRow, PlanRow
 from cchc_flow.web.security import PortalError, check_csrf, principal_of, require, require_coordinator, require_reader
 
@@ -79,18 +81,37 @@ Viewer = Annotated[Principal, Depends(viewer)]
 _PLANS = select(PlanRow).order_by(col(PlanRow.id))  # built once: read on every page
 
 
-def current_plan(request: Request, s: ReadSession) -> PlanRow:
-    """The plan in view: ?plan=, else the one chosen before (session), else the latest loaded."""
-    plans = list(s.exec(_PLANS))
+def current_plan(request: Request, s: ReadSession, who: Who) -> PlanRow:
+    """The plan in view, among those the viewer may choose (see ``chooser_organisation``): ?plan=, else the one
+    chosen before (session), else the latest loaded. The chooser lists them by organisation."""
+    org = chooser_organisation(request, s, who)
+    plans = list(s.exec(_PLANS if org is None else _PLANS.where(PlanRow.organisation == org)))
     if not plans:
         raise PortalError(404, t("web.no_plan"))
-    request.state.plans = [p.code for p in plans]
+    names = known_organisations(s)
+    grouped: dict[str, list[str]] = {}
+    for p in plans:
+        grouped.setdefault(p.organisation, []).append(p.code)
+    request.state.plans = [(code, names.get(code), codes) for code, codes in sorted(grouped.items())]
     wanted = request.query_params.get("plan") or request.session.get("plan")
     plan = next((p for p in plans if p.code == wanted), plans[-1])
     if request.query_params.get("plan") == plan.code and len(plans) > 1:
         request.session["plan"] = plan.code
     request.state.plan = plan
     return plan
+
+
+def chooser_organisation(request: Request, s: Session, who: Principal | None) -> str | None:
+    """The organisation whose plans the viewer chooses from: a unit's (or coordinator's) own; else ?org= (404 naming
+    the known ones when it names none); else None, every organisation's."""
+    if who is not None and who.unit and (own := unit_organisation(s, who.unit)):
+        return own
+    if org := request.query_params.get("org"):
+        try:
+            return chosen_organisation(org, known_organisations(s))
+        except UnknownOrganisation as exc:
+            raise PortalError(404, str(exc)) from None
+    return None
 
 
 Plan = Annotated[PlanRow, Depends(current_plan)]

@@ -53,6 +53,7 @@ class Unit:
 
 
 MINISTRY = "BYT"  # the organisation of config/units.yaml, whose unit codes are stored as they are
+MINISTRY_NAME = "Bộ Y tế"
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,7 @@ class Directory:
     units: dict[str, Unit]  # by stored code
     written: dict[str, tuple[str, str | None]]  # normalised spelling -> (code, slip reason or None)
     organisation: str = MINISTRY
-    organisation_name: str | None = None
+    organisation_name: str = MINISTRY_NAME
 
     def resolve(self, written: str) -> tuple[str, str | None] | None:
         """(code, slip reason) for a unit as a plan writes it, or None when unknown."""
@@ -276,7 +277,12 @@ def read_directory(path: Path) -> Directory:
     findings += _succession_findings(doc, spec, units, prefix)
     if findings:
         raise InputError(findings)
-    return Directory(doc.name, units, written, org.code if org else MINISTRY, org.name if org else None)
+    return Directory(doc.name, units, written, org.code if org else MINISTRY, org.name if org else MINISTRY_NAME)
+
+
+def directory_files(default: Path) -> list[Path]:
+    """The Ministry's directory and every other organisation's beside it (``units/<code>.yaml``)."""
+    return [default, *sorted((default.parent / "units").glob("*.yaml"))]
 
 
 def directory_file(plan_path: Path, units: Path, default: Path) -> Path:

@@ -40,7 +40,7 @@ def sync_units(session: Session, directory: Directory) -> list[str]:
     returns the codes whose merger or renaming (successor, how, since) the database did not know yet."""
     org = session.get(OrganisationRow, directory.organisation)
     if org is None:
-        session.add(OrganisationRow(code=directory.organisation, name=directory.organisation_name or "Bộ Y tế"))
+        session.add(OrganisationRow(code=directory.organisation, name=directory.organisation_name))
     elif directory.organisation_name and org.name != directory.organisation_name:
         org.name = directory.organisation_name
     existing = {u.code: u for u in session.exec(select(UnitRow))}

@@ -1,0 +1,33 @@
+"""The organisations a database knows, and which organisation a unit, a token or a plan belongs to."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from cchc_flow.models.store.tables import MINISTRY, OrganisationRow, PlanRow, UnitRow
+
+
+def known_organisations(session: Session) -> dict[str, str | None]:
+    """code -> name of every stored organisation (the Ministry always: what was stored before organisations)."""
+    known: dict[str, str | None] = {MINISTRY: None}
+    known.update({r.code: r.name for r in session.exec(select(OrganisationRow))})
+    return known
+
+
+def unit_organisations(session: Session) -> dict[str, str]:
+    """unit code -> its organisation's code."""
+    return dict(session.exec(select(UnitRow.code, UnitRow.organisation)).all())
+
+
+def unit_organisation(session: Session, code: str) -> str | None:
+    """The organisation of the unit ``code`` (None when the directory has no such unit)."""
+    row = session.get(UnitRow, code)
+    return row.organisation if row else None
+
+
+def organisation_plans(session: Session, organisation: str | None) -> list[PlanRow]:
+    """The loaded plans, in load order; only ``organisation``'s when it is given."""
+    query = select(PlanRow).order_by(col(PlanRow.id))
+    if organisation is not None:
+        query = query.where(PlanRow.organisation == organisation)
+    return list(session.exec(query))
