@@ -336,3 +336,36 @@ def test_the_pdf_is_signed_with_the_organisations_certificate_and_verifies(tmp_p
     with pytest.raises(SigningError, match="CCHC_SIGN_PASSPHRASE"):
         sign_pdf(pdf, p12, b"sai", reason="x", location="y", out=tmp_path / "no.pdf")
     assert not (tmp_path / "no.pdf").exists()
+
+
+def with_series():  # type: ignore[no-untyped-def]
+    """The report with a monthly activity (10 of 12 months on time, one late, one missed) and a per-unit one, counted
+    by the function the board and the Markdown review count with."""
+    from cchc_flow.models.rules.series_tally import tally
+
+    monthly = [(f"1.2.1@2022-{m:02d}", "done_on_time") for m in range(1, 11)]
+    monthly += [("1.2.1@2022-11", "done_late"), ("1.2.1@2022-12", "overdue")]
+    members = [("1.1.1:KHOA_KB", "done_on_time"), ("1.1.1:TYT_MY_LOI", "overdue"), ("1.1.1:KHOA_NOI", "in_progress")]
+    return replace(report(), series=tuple(tally(monthly + members + [("1.3.1", "overdue")])))
+
+
+def test_the_documents_count_recurring_and_per_unit_activities_as_the_markdown_does(tmp_path: Path) -> None:
+    from cchc_flow.models.reports.review_render import render_markdown, series_rows
+
+    expected = [
+        ["1.2.1", "12", "11", "10/12", "1", "1.2.1@2022-12"],
+        ["1.1.1", "3", "1", "1/2", "0", "1.1.1:TYT_MY_LOI"],
+    ]
+    assert series_rows(with_series(), "vi")[1] == expected
+    assert "| 1.2.1 | 12 | 11 | 10/12 | 1 | 1.2.1@2022-12 |" in render_markdown(with_series(), "vi")
+    document = docx.Document(write_docx(with_series(), tmp_path / "so-ket.docx"))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert "III. HOẠT ĐỘNG ĐỊNH KỲ VÀ HOẠT ĐỘNG CỦA TỪNG ĐƠN VỊ" in headings and "IV. XẾP HẠNG CÁC ĐƠN VỊ" in headings
+    table = next(t for t in document.tables if t.rows[0].cells[0].text == "Hoạt động" and len(t.columns) == 6)
+    assert [c.text for c in table.rows[0].cells][3:] == ["Đúng hạn/đến hạn", "Muộn", "Bỏ lỡ (quá hạn, chưa hoàn thành)"]
+    assert [[c.text for c in r.cells] for r in table.rows[1:]] == expected
+    path = write_pdf(with_series(), tmp_path / "so-ket.pdf", lang="en")
+    with pdfplumber.open(path) as pdf:
+        whole = "\n".join(p.extract_text() for p in pdf.pages)
+    assert "III. RECURRING AND PER-UNIT ACTIVITIES" in whole and "IV. UNIT RANKING" in whole
+    assert "1.2.1 12 11 10/12 1 1.2.1@2022-12" in whole and "1.1.1:TYT_MY_LOI" in whole

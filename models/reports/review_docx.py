@@ -27,6 +27,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from cchc_flow.models.reports.review_render import (
+    SERIES_COLUMNS,
     _lang,
     activity_cells,
     evidence_lines,
@@ -36,6 +37,7 @@ from cchc_flow.models.reports.review_render import (
     led_by,
     outcome,
     phase_line,
+    series_rows,
     summary,
     unit_row,
     unit_title,
@@ -88,9 +90,14 @@ SCORE_TABLE = (
     ("score.punctuality", 15),
     ("score.score", 12),
 )  # 161 mm: portrait
-LATER_PARTS = ("III", "IV")  # the body's parts after I (overall) and II (by lead unit), numbered as they appear
+SERIES_TABLE = tuple(zip(SERIES_COLUMNS, (20, 22, 20, 22, 16, 65), strict=True))  # 165 mm: portrait
+LATER_PARTS = ("III", "IV", "V")  # the body's parts after I (overall) and II (by lead unit), numbered as they appear
 TABLE_PT = 10.5
-TEXT_COLUMNS = {"col.activity", "col.unit"}  # left-aligned; codes, dates and figures are centred
+TEXT_COLUMNS = {
+    "col.activity",
+    "col.unit",
+    "review.series_missed",
+}  # left-aligned; codes, dates and figures are centred
 
 
 def text_columns(columns: Sequence[tuple[str, float]]) -> set[int]:
@@ -390,6 +397,9 @@ def build_docx(report: ReviewReport, lang: str | None = None) -> Document:
         if not lines:
             _para(doc, _t("review.unit_none", lang), indent=True)
     numbers = iter(LATER_PARTS)
+    if report.series:  # recurring and per-unit activities counted over their items, the missed ones listed
+        doc.add_heading(_t("doc.part.series", lang, n=next(numbers)), level=1)
+        _data_table(doc, SERIES_TABLE, series_rows(report, lang)[1], lang)
     if report.scores:  # the units' ranking, with the formula and the weights it was computed with
         doc.add_heading(_t("doc.part.scores", lang, n=next(numbers)), level=1)
         _data_table(doc, SCORE_TABLE, score_rows(list(report.scores), lang)[1], lang)

@@ -22,6 +22,7 @@ from cchc_flow.models.reports.review_docx import (
     LATER_PARTS,
     MARGINS,
     SCORE_TABLE,
+    SERIES_TABLE,
     TABLE_PT,
     UNIT_TABLE,
     default_office,
@@ -38,6 +39,7 @@ from cchc_flow.models.reports.review_render import (
     led_by,
     outcome,
     phase_line,
+    series_rows,
     summary,
     unit_row,
     unit_title,
@@ -286,6 +288,9 @@ def build_pdf(report: ReviewReport, lang: str | None = None) -> bytes:
         if not lines:
             _text(pdf, _t("review.unit_none", lang), indent=True)
     numbers = iter(LATER_PARTS)
+    if report.series:  # recurring and per-unit activities counted over their items, the missed ones listed
+        _heading(pdf, _t("doc.part.series", lang, n=next(numbers)), 0, room=40)
+        _table(pdf, SERIES_TABLE, series_rows(report, lang)[1], lang)
     if report.scores:  # the units' ranking, with the formula and the weights it was computed with
         _heading(pdf, _t("doc.part.scores", lang, n=next(numbers)), 0, room=40)
         _table(pdf, SCORE_TABLE, score_rows(list(report.scores), lang)[1], lang)

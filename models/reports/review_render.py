@@ -273,11 +273,16 @@ def _md_units(report: ReviewReport, lang: str) -> list[str]:
     return out + _md_table(header(lang, UNIT_COLUMNS), rows) + ["", _t("review.rate_note", lang)]
 
 
+SERIES_COLUMNS = tuple(f"review.series_{c}" for c in ("activity", "items", "done", "on_time", "late", "missed"))
+
+
 def series_rows(report: ReviewReport, lang: str) -> tuple[list[str], list[list[str]]]:
-    """Each recurring or per-unit activity over its items: opened, done, on time out of those due, missed."""
-    head = [_t(f"review.series_{c}", lang) for c in ("activity", "items", "done", "on_time", "missed")]
-    rows = [[s.parent, str(s.items), str(s.done), s.ratio, ", ".join(s.missed) or "—"] for s in report.series]
-    return head, rows
+    """Each recurring or per-unit activity over its items (models/rules/series_tally.py, as the board counts them):
+    opened, done, on time out of those due, late, and the missed ones listed; the same table in every format."""
+    rows = [
+        [s.parent, str(s.items), str(s.done), s.ratio, str(s.late), ", ".join(s.missed) or "—"] for s in report.series
+    ]
+    return header(lang, SERIES_COLUMNS), rows
 
 
 def render_markdown(report: ReviewReport, lang: str | None = None) -> str:

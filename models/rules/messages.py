@@ -404,6 +404,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "review.series_items": ("Số kỳ/đơn vị đã mở", "Items opened"),
     "review.series_done": ("Đã hoàn thành", "Done"),
     "review.series_on_time": ("Đúng hạn/đến hạn", "On time/due"),
+    "review.series_late": ("Muộn", "Late"),
     "review.series_missed": ("Bỏ lỡ (quá hạn, chưa hoàn thành)", "Missed (overdue, not done)"),
     "review.explanations": ("Giải trình của các đơn vị", "Explanations given by the units"),
     "explain.line": (
@@ -817,6 +818,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "doc.part.summary": ("I. KẾT QUẢ CHUNG", "I. OVERALL RESULTS"),
     "doc.part.units": ("II. KẾT QUẢ THEO ĐƠN VỊ CHỦ TRÌ", "II. RESULTS BY LEAD UNIT"),
     "doc.part.scores": ("{n}. XẾP HẠNG CÁC ĐƠN VỊ", "{n}. UNIT RANKING"),
+    "doc.part.series": (
+        "{n}. HOẠT ĐỘNG ĐỊNH KỲ VÀ HOẠT ĐỘNG CỦA TỪNG ĐƠN VỊ",
+        "{n}. RECURRING AND PER-UNIT ACTIVITIES",
+    ),
     "doc.part.explanations": ("{n}. GIẢI TRÌNH CỦA CÁC ĐƠN VỊ", "{n}. EXPLANATIONS GIVEN BY THE UNITS"),
     "doc.appendix": ("PHỤ LỤC: KẾT QUẢ TỪNG HOẠT ĐỘNG", "APPENDIX: ACTIVITY BY ACTIVITY"),
     "doc.appendix_of": (

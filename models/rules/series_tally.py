@@ -27,6 +27,11 @@ class SeriesTally:
     missed: tuple[str, ...]  # past their due date and not done
 
     @property
+    def late(self) -> int:
+        """Items done after their due date."""
+        return self.done - self.on_time
+
+    @property
     def ratio(self) -> str:
         """ "10/12": done on time out of those due."""
         return f"{self.on_time}/{self.due}"
