@@ -234,8 +234,9 @@ def test_recurring_and_unreadable_times_are_flagged_per_row(directory, tmp_path)
     ]
     result = run(docx_of(tmp_path / "t.docx", rows, paragraphs), directory, tmp_path)
     acts = result.draft.activities
-    assert acts[0]["window"] == "2022-2023" and "hằng tháng" in acts[0]["remarks"][0]
-    assert acts[1]["window"] == "2022-2023" and "Trước ngày 05/6 và 05/12" in acts[1]["remarks"][0]
+    assert acts[0]["window"] == "2022-2023" and acts[0]["recurs"] == "monthly" and "remarks" not in acts[0]
+    assert acts[1]["window"] == "2022-2023" and acts[1]["recurs"] == "half-year"  # two due days a year
+    assert "Trước ngày 05/6 và 05/12" in acts[1]["remarks"][0]
     assert acts[2]["window"] == "khi có yêu cầu"  # kept as written, and the check fails on it
     assert result.draft.spec["reporting"] == [
         {

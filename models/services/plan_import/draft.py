@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from cchc_flow.models.rules.calendar import DateError, parse_window
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan import Directory, short_title
+from cchc_flow.models.rules.plan import MINISTRY, Directory, short_title
 from cchc_flow.models.services.plan_import.duties import deadlines, duties_from_text
 from cchc_flow.models.services.plan_import.headings import (
     EXPECTED,
@@ -22,6 +22,7 @@ from cchc_flow.models.services.plan_import.headings import (
     words,
 )
 from cchc_flow.models.services.plan_import.identity import Identity, plan_code, read_identity
+from cchc_flow.models.services.plan_import.repeats import fans_out, recurrence
 from cchc_flow.models.services.plan_import.source import ImportRefused, Row, Source, Table
 from cchc_flow.models.services.plan_import.times import read_time, years_in
 from cchc_flow.models.services.plan_import.units import resolve_cell, suggest_entry
@@ -293,10 +294,7 @@ class _Builder:
             if reading.recurring == "dates" and "báo cáo" in text.casefold():
                 self.reports.append((activity, written))
             if reading.recurring:
-                remarks.append(
-                    t("imp.recurring", written=written, kind=t(f"imp.every.{reading.recurring}"), window=reading.window)
-                )
-                self.note("warning", place, t("imp.recurring_note", id=act_id, written=written))
+                remarks += self._recurrence(activity, act_id, written, reading.recurring, reading.window, place)
             elif reading.year_from_context:
                 self.note(
                     "assumption", place, t("imp.year_from_context", id=act_id, written=written, window=reading.window)
@@ -314,6 +312,11 @@ class _Builder:
             cell = self._carried(row, col, merged)
             names = resolve_cell(cell, self.directory)
             activity[key] = [n.written for n in names]
+            if role == "lead" and fans_out(names, self.directory):
+                activity["for_each"] = True
+                self.note(
+                    "assumption", where(row, heading.get(col)), t("imp.for_each", id=act_id, group=names[0].written)
+                )
             for n in names:
                 if n.code is None:
                     self.unresolved.setdefault(n.written, []).append(f"{act_id} ({where(row, heading.get(col))})")
@@ -329,6 +332,27 @@ class _Builder:
             activity["remarks"] = remarks
         content["activities"].append(activity)
         return activity
+
+    def _recurrence(
+        self, activity: dict[str, Any], act_id: str, written: str, kind: str, window: str, place: str
+    ) -> list[str]:
+        """The recurrence fields the time gives (models/services/plan_import/repeats.py); the remarks to add: the
+        chosen check-in of "thường xuyên" (a warning), fixed due days, or a time whose cadence cannot be told."""
+        fields = recurrence(kind, written)
+        if fields is None:
+            self.note("warning", place, t("imp.recurring_note", id=act_id, written=written))
+            return [t("imp.recurring", written=written, kind=t(f"imp.every.{kind}"), window=window)]
+        activity.update(fields)
+        remarks = []
+        if "check_in" in fields:
+            cadence = t(f"cadence.{fields['check_in']}")
+            self.note("warning", place, t("imp.check_in_chosen", id=act_id, written=written, cadence=cadence))
+            remarks.append(t("imp.check_in_remark", written=written, cadence=cadence))
+        else:
+            self.note("assumption", place, t("imp.recurs", id=act_id, written=written, recurs=fields["recurs"]))
+        if kind == "dates":
+            remarks.append(t("imp.due_days", written=written))
+        return remarks
 
     @staticmethod
     def _carried(row: Row, col: int | None, merged: dict[int, str]) -> str:
@@ -410,6 +434,7 @@ class _Builder:
         code = code or plan_code(ident)
         info: dict[str, Any] = {
             "code": code or "",
+            **({"organisation": org} if (org := self.directory.organisation) != MINISTRY else {}),
             "number": ident.number or "",
             "signed": ident.signed.isoformat() if ident.signed else "",
             "issuer": ident.issuer or "",

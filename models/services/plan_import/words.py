@@ -121,10 +121,32 @@ WORDS: dict[str, tuple[str, str]] = {
     ),
     "imp.time_missing": ("{id}: không có thời gian thực hiện; hãy điền", "{id}: no time given; fill it in"),
     "imp.recurring": (
-        "thời gian trong văn bản: “{written}” ({kind}); lịch hiện chưa diễn tả được việc lặp lại, "
-        "hoạt động được đặt trong cả khoảng {window}",
-        "time in the document: “{written}” ({kind}); the schedule cannot express recurrence yet, the "
-        "activity spans {window}",
+        "thời gian trong văn bản: “{written}” ({kind}); không suy ra được kỳ lặp lại, hoạt động được đặt trong "
+        "cả khoảng {window}; hãy ghi recurs nếu hoạt động lặp lại",
+        "time in the document: “{written}” ({kind}); no cadence follows from it, the activity spans {window}; "
+        "write recurs if it recurs",
+    ),
+    "imp.recurs": (
+        "{id}: “{written}” là thời gian lặp lại; bản nháp ghi recurs: {recurs} (mỗi kỳ được theo dõi riêng)",
+        "{id}: “{written}” recurs; the draft writes recurs: {recurs} (each period tracked on its own)",
+    ),
+    "imp.check_in_chosen": (
+        "{id}: văn bản ghi “{written}” không nêu kỳ báo cáo; bản nháp chọn {cadence} (check_in), hãy xem lại",
+        "{id}: the document says “{written}” without a cadence; the draft chose {cadence} (check_in), review it",
+    ),
+    "imp.check_in_remark": (
+        "văn bản ghi “{written}” không nêu kỳ báo cáo; cchc plan import chọn kỳ {cadence} (check_in), "
+        "người lập kế hoạch cần xác nhận hoặc sửa",
+        "the document says “{written}” without a cadence; cchc plan import chose {cadence} (check_in), for the "
+        "plan's authors to confirm or change",
+    ),
+    "imp.due_days": (
+        "hạn trong văn bản: “{written}” (các kỳ báo cáo ở reporting)",
+        "due days in the document: “{written}” (the report periods are under reporting)",
+    ),
+    "imp.for_each": (
+        "{id}: “{group}” là một nhóm; bản nháp ghi for_each: từng đơn vị trong nhóm tự thực hiện, theo dõi riêng",
+        "{id}: “{group}” is a group; the draft writes for_each: each member does it, tracked on its own",
     ),
     "imp.recurring_note": (
         "{id}: “{written}” là thời gian lặp lại; bản nháp ghi chú điều này ở hoạt động",
