@@ -465,7 +465,14 @@ def _summary(settings: Settings, plan_code: str, as_of: date) -> dict:
         from cchc_flow.models.store.queries import activity_statuses
 
         series = [
-            {"activity": x.parent, "items": x.items, "done": x.done, "on_time": x.ratio, "missed": list(x.missed)}
+            {
+                "activity": x.parent,
+                "items": x.items,
+                "done": x.done,
+                "on_time": x.ratio,
+                "late": x.late,
+                "missed": list(x.missed),
+            }
             for x in tally((k, v.status) for k, v in activity_statuses(s, plan, as_of).items())
         ]
     return {

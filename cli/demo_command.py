@@ -15,7 +15,7 @@ from rich.table import Table
 
 from cchc_flow.cli.console import FormatOpt, err, fail, out
 from cchc_flow.cli.demo import END, PLAN, START, demo_settings, portal_access, run_demo, steps_between, summary
-from cchc_flow.cli.replays import REPLAYS, replay_settings, run_replay
+from cchc_flow.cli.replays import REPLAYS, replay_settings, run_replay, yearly
 from cchc_flow.flows.running.local_api import start_local_api
 from cchc_flow.models.rules.labels import number, percent
 from cchc_flow.models.rules.messages import t
@@ -58,6 +58,7 @@ def demo(
     data = {**summary(settings, *((replay.plan, replay.end) if replay else ())), "portal": portal_access(result)}
     if replay:
         data["illustrative_members"] = replay.members
+        data.update(yearly(settings, replay))
     if fmt == "json":
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
@@ -95,11 +96,14 @@ def show_summary(data: dict) -> None:
         out.print(t("demo.report", path=review["docx"]), highlight=False)
     if data.get("series"):
         series = Table(title=t("review.series"))
-        for col in ("activity", "items", "done", "on_time", "missed"):
+        for col in ("activity", "items", "done", "on_time", "late", "missed"):
             series.add_column(t(f"review.series_{col}"))
         for x in data["series"]:
-            series.add_row(x["activity"], str(x["items"]), str(x["done"]), x["on_time"], ", ".join(x["missed"]) or "—")
+            cells = (str(x["items"]), str(x["done"]), x["on_time"], str(x["late"]), ", ".join(x["missed"]) or "—")
+            series.add_row(x["activity"], *cells)
         out.print(series)
+    if data.get("years"):
+        show_years(data["years"], data["periodic"])
     if data.get("illustrative_members"):
         out.print(t("demo.illustrative", members=", ".join(data["illustrative_members"])), highlight=False)
     out.print(t("demo.outbox", path=data["outbox"], n=data["outbox_files"]), highlight=False)
@@ -111,6 +115,24 @@ def show_summary(data: dict) -> None:
             str(s["rank"] or "—"), s["unit"], number(s["score"]), percent(s["completion"]), percent(s["punctuality"])
         )
     out.print(scores)
+
+
+def show_years(years: dict, periodic: list[dict]) -> None:
+    """A replay's years: the recurring and per-unit items counted per year, then each periodic report owed."""
+    table = Table(title=t("demo.years"))
+    for col in ("demo.year", "review.series_items", "demo.on_time", "review.series_late", "demo.missed"):
+        table.add_column(t(col), justify="right")
+    for year, y in years.items():
+        missed = f"{y['missed']}" + (f" ({', '.join(y['missed_by'])})" if y["missed_by"] else "")
+        table.add_row(year, str(y["items"]), str(y["on_time"]), str(y["late"]), missed)
+    out.print(table)
+    reports = Table(title=t("demo.periodic"))
+    for col in ("col.period", "col.due", "col.submitted"):
+        reports.add_column(t(col))
+    for r in periodic:
+        came = _dmy(r["submitted"]) if r["submitted"] else "—"
+        reports.add_row(r["period"], _dmy(r["due"]), came if r["on_time"] or not r["submitted"] else f"{came} ⚠")
+    out.print(reports)
 
 
 def _dmy(iso: str) -> str:

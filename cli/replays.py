@@ -3,8 +3,11 @@
 The plans do not list the members of the groups that do their activities ("các khoa, phòng, trạm y tế", "các phòng
 chuyên môn, cơ quan, đơn vị trực thuộc"): a replay adds a few members of its own, named as illustrations (their
 names say so), to a copy of the organisation's directory and of the plan in the replay's home, and says so in its
-summary. Units act on a fixed, believable script: most shares reported on time and accepted, some late, one member
-never reports, one month of the focal unit's follow-up missed; the periodic reports the plan has, one late.
+summary. Units act on a fixed, believable script, the same every year of the plan: most shares reported on time and
+accepted, one month's follow-up and one member's third quarter late, one member never reports, one month of the focal
+unit's follow-up missed; the periodic reports the plan has (some late) and the reviews or inspections it names.
+The summary adds, read from the database, each year's items counted as the reviews count them and each periodic
+report with its due date and the day it came.
 """
 
 from __future__ import annotations
@@ -29,7 +32,9 @@ class Replay:
     start: date
     end: date
     silent: str  # the member that never reports
-    late: str  # the member that reports one period late
+    late: str  # the member that reports its third quarter late, every year
+    late_month: str  # the month ("08") whose follow-up is reported late, every year
+    missed_month: str  # the month ("11") whose follow-up is never reported, every year
     reports: tuple[tuple[str, date], ...] = ()  # periodic reports: (period, day submitted)
 
 
@@ -47,10 +52,20 @@ REPLAYS: dict[str, Replay] = {
             "TYT_B": f"Trạm y tế xã B {ILLUSTRATIVE}",
         },
         start=date(2022, 2, 1),
-        end=date(2022, 12, 31),  # the first of the plan's four years
+        end=date(2025, 12, 31),  # the plan's whole calendar: 2022-2025
         silent="TYT_B",
         late="KHOA_YTCC",
-        reports=(("2022-H1", date(2022, 6, 2)), ("2022", date(2022, 12, 8))),  # the yearly one after 05/12: late
+        late_month="08",
+        missed_month="11",
+        # to the Sở before 05/6 and 05/12 every year; the 2022 yearly report and the 2024 half-year one come late
+        reports=tuple(
+            (period, day)
+            for year in range(2022, 2026)
+            for period, day in (
+                (f"{year}-H1", date(year, 6, 10 if year == 2024 else 2)),
+                (str(year), date(year, 12, 8 if year == 2022 else 1)),
+            )
+        ),
     ),
     "kon-tum-2021": Replay(
         plan="kon-tum-2021",
@@ -65,6 +80,8 @@ REPLAYS: dict[str, Replay] = {
         end=date(2021, 12, 31),
         silent="TTYT_A",
         late="BVDK",
+        late_month="07",
+        missed_month="09",
     ),
 }
 
@@ -96,10 +113,11 @@ def script(replay: Replay, plan: Plan, org: str, coordinator: str) -> list[Step]
             lead = i.member or (act.lead[0].code if act.lead else None)
             if lead is None or (i.member and bare(i.member) == replay.silent):
                 continue  # no lead (the coordinator stands in, and does not report) / the member that never reports
-            if i.key.endswith(("@2022-11", "@2021-09")) and not i.member:
-                continue  # the focal unit's follow-up (or the CDC's column) missed one month
+            month = i.period[-3:] if i.period and not i.member else None  # "-11" of a monthly item
+            if month == f"-{replay.missed_month}":
+                continue  # the focal unit's follow-up (or the CDC's column) missed one month a year
             q3 = bool(i.member and bare(i.member) == replay.late and i.period and i.period.endswith("Q3"))
-            late = q3 or i.key.endswith(("@2022-08", "@2021-07"))
+            late = q3 or month == f"-{replay.late_month}"
             day = i.end + timedelta(days=9) if late else max(i.start, i.end - timedelta(days=4))
             text = f"Báo cáo kết quả {act.short_title.lower()} — kỳ {i.period or act.window.as_written}"
             steps += [Step(day, "done", i.key, lead, text), Step(day + timedelta(days=2), "accept", i.key, coordinator)]
@@ -156,7 +174,7 @@ def _replay(replay: Replay, settings: Settings, advance: Callable[[date], None] 
             _, tokens[unit] = issue_token(s, "coordinator" if unit == coordinator else "unit", unit, label="demo")
             officers[unit] = authenticate(s, tokens[unit])
             s.rollback()
-    days = steps_between(replay.start, replay.end)
+    days = sorted({*steps_between(replay.start, replay.end), replay.end})  # the last day: the year's last shares
     member = f"{directory.organisation}.{next(iter(replay.members))}"
     result = DemoResult(
         settings,
@@ -218,3 +236,56 @@ def _replay(replay: Replay, settings: Settings, advance: Callable[[date], None] 
         if advance:
             advance(day)
     return result
+
+
+def yearly(settings: Settings, replay: Replay) -> dict[str, object]:
+    """Read from the replay's database as of its last day: per year, the items of the recurring and per-unit
+    activities counted as reviews count them (models/rules/series_tally.py), and each periodic report owed with its
+    due date and the day it was submitted (None: never)."""
+    with use_settings(settings):
+        return _yearly(replay)
+
+
+def _yearly(replay: Replay) -> dict[str, object]:
+    from sqlmodel import col, select
+
+    from cchc_flow.models.rules.series_tally import tally
+    from cchc_flow.models.services.periodic import plan_periods
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.queries import activity_statuses, get_plan
+    from cchc_flow.models.store.tables import ActivityRow, TransitionRow
+
+    with session() as s:
+        plan = get_plan(s, replay.plan)
+        statuses = activity_statuses(s, plan, replay.end)
+        periods = dict(s.exec(select(ActivityRow.key, ActivityRow.period).where(ActivityRow.plan_id == plan.id)).all())
+        submitted: dict[str, date] = {
+            key.split("/")[1]: day
+            for key, day in s.exec(
+                select(TransitionRow.entity_key, col(TransitionRow.effective_day)).where(
+                    TransitionRow.plan_id == plan.id, TransitionRow.entity == "report", TransitionRow.event == "submit"
+                )
+            )
+            if day is not None
+        }
+        owed = plan_periods(s, plan)
+    years: dict[str, dict[str, object]] = {}
+    for year in sorted({p[:4] for p in periods.values() if p}):
+        counted = tally((k, v.status) for k, v in statuses.items() if (periods.get(k) or "").startswith(year))
+        years[year] = {
+            "items": sum(x.items for x in counted),
+            "on_time": sum(x.on_time for x in counted),
+            "late": sum(x.late for x in counted),
+            "missed": sum(len(x.missed) for x in counted),
+            "missed_by": sorted({m.rsplit(":", 1)[-1] for x in counted for m in x.missed if ":" in m}),
+        }
+    reports = [
+        {
+            "period": p.label,
+            "due": p.due.isoformat(),
+            "submitted": submitted[p.label].isoformat() if p.label in submitted else None,
+            "on_time": p.label in submitted and submitted[p.label] < p.due,
+        }
+        for p in owed
+    ]
+    return {"years": years, "periodic": reports}
