@@ -23,11 +23,12 @@ from sqlmodel import Session, col, select
 from cchc_flow.models.rules.calendar import today as calendar_today
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.organisations import UnknownOrganisation, chosen_organisation
+from cchc_flow.models.rules.plan import organisation_of
 from cchc_flow.models.services.access import ActivityFacts
 from cchc_flow.models.services.actions import activity_facts
 from cchc_flow.models.services.auth import ROLES, Principal
 from cchc_flow.models.store.db import get_engine
-from cchc_flow.models.store.organisations import known_organisations, unit_organisation
+from cchc_flow.models.store.organisations import known_organisations
 from cchc_flow.models.store.tables import ActivityRow, PlanRow
 from cchc_flow.web.security import PortalError, check_csrf, principal_of, require, require_coordinator, require_reader
 
@@ -88,10 +89,10 @@ def current_plan(request: Request, s: ReadSession, who: Who) -> PlanRow:
     plans = list(s.exec(_PLANS if org is None else _PLANS.where(PlanRow.organisation == org)))
     if not plans:
         raise PortalError(404, t("web.no_plan"))
-    names = known_organisations(s)
     grouped: dict[str, list[str]] = {}
     for p in plans:
         grouped.setdefault(p.organisation, []).append(p.code)
+    names = known_organisations(s) if len(plans) > 1 else {}  # the chooser shows only then
     request.state.plans = [(code, names.get(code), codes) for code, codes in sorted(grouped.items())]
     wanted = request.query_params.get("plan") or request.session.get("plan")
     plan = next((p for p in plans if p.code == wanted), plans[-1])
@@ -104,8 +105,8 @@ def current_plan(request: Request, s: ReadSession, who: Who) -> PlanRow:
 def chooser_organisation(request: Request, s: Session, who: Principal | None) -> str | None:
     """The organisation whose plans the viewer chooses from: a unit's (or coordinator's) own; else ?org= (404 naming
     the known ones when it names none); else None, every organisation's."""
-    if who is not None and who.unit and (own := unit_organisation(s, who.unit)):
-        return own
+    if who is not None and who.unit:
+        return organisation_of(who.unit)
     if org := request.query_params.get("org"):
         try:
             return chosen_organisation(org, known_organisations(s))

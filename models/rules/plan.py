@@ -280,6 +280,11 @@ def read_directory(path: Path) -> Directory:
     return Directory(doc.name, units, written, org.code if org else MINISTRY, org.name if org else MINISTRY_NAME)
 
 
+def organisation_of(code: str) -> str:
+    """The organisation of a stored unit code: the prefix before the dot (``TTYTPM.TCHC``), else the Ministry."""
+    return code.split(".", 1)[0] if "." in code else MINISTRY
+
+
 def directory_files(default: Path) -> list[Path]:
     """The Ministry's directory and every other organisation's beside it (``units/<code>.yaml``)."""
     return [default, *sorted((default.parent / "units").glob("*.yaml"))]

@@ -19,12 +19,6 @@ def unit_organisations(session: Session) -> dict[str, str]:
     return dict(session.exec(select(UnitRow.code, UnitRow.organisation)).all())
 
 
-def unit_organisation(session: Session, code: str) -> str | None:
-    """The organisation of the unit ``code`` (None when the directory has no such unit)."""
-    row = session.get(UnitRow, code)
-    return row.organisation if row else None
-
-
 def organisation_plans(session: Session, organisation: str | None) -> list[PlanRow]:
     """The loaded plans, in load order; only ``organisation``'s when it is given."""
     query = select(PlanRow).order_by(col(PlanRow.id))
