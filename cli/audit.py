@@ -81,7 +81,7 @@ def history_command(
         limit = 500
     with session() as s:
         try:
-            check_filter(s, f)
+            f = check_filter(s, f)
         except (UnknownPlan, HistoryInputError) as exc:
             fail(str(exc))
         if fmt == "table":

@@ -89,3 +89,26 @@ def test_the_portal_chooses_plans_by_organisation(three) -> None:  # type: ignor
         assert sign_in_with_token(unit, issue("unit", "SYTKT.LD")[1]).status_code == 303
         inbox = unit.get("/inbox?plan=phu-my-2022-2025")
         assert inbox.status_code == 200 and "2105/KH-SYT" in inbox.text and "/KH-TTYT" not in inbox.text
+
+
+def test_history_takes_a_units_code_within_the_plans_organisation(cli, three) -> None:  # type: ignore[no-untyped-def]
+    """ "TCHC" in the Phù Mỹ plan's history is the centre's TTYTPM.TCHC; a unit of another organisation is refused."""
+    plan = "phu-my-2022-2025"
+    assert json.loads(cli("history", plan, "--unit", "tchc", "--format", "json").stdout) == []
+    assert json.loads(cli("history", plan, "--unit", "TTYTPM.TCHC", "--format", "json").stdout) == []
+    err = " ".join(cli("history", plan, "--unit", "VPB", expect=2).stderr.split())
+    assert "đơn vị VPB thuộc tổ chức BYT, không thuộc tổ chức TTYTPM của kế hoạch phu-my-2022-2025" in err
+    err = " ".join(cli("history", "byt-3723-2013-2015", "--unit", "TTYTPM.LD", expect=2).stderr.split())
+    assert "đơn vị TTYTPM.LD thuộc tổ chức TTYTPM" in err
+    assert "không có trong danh mục" in cli("history", plan, "--unit", "XYZ", expect=2).stderr
+
+
+def test_activity_list_takes_a_units_code_within_the_plans_organisation(cli, three) -> None:  # type: ignore[no-untyped-def]
+    """The Sở's inspection (1.2.2, a series) is owed by TTYTPM.SYT: "SYT" names it in the Phù Mỹ plan."""
+    from cchc_flow.models.services.series import open_items
+    from cchc_flow.models.store.db import session
+
+    with session() as s:
+        open_items(s, "phu-my-2022-2025", 1, date(2022, 7, 1))
+    owed = json.loads(cli("activity", "list", "phu-my-2022-2025", "--unit", "syt", "--format", "json").stdout)
+    assert {r["id"] for r in owed} == {"1.2.2@2022-H1", "1.2.2@2022-H2"}

@@ -981,7 +981,7 @@ def history(request: Request, who: Reader, plan: Plan, s: ReadSession) -> Respon
     limit = 500
     f, raw = _history_filter(request, plan)
     try:
-        check_filter(s, f)
+        f = check_filter(s, f)
     except HistoryInputError as exc:
         raise PortalError(400, str(exc)) from None
     entries = list(read_history(s, f, limit + 1))
@@ -1004,7 +1004,7 @@ def history_export(request: Request, fmt: str, who: Reader, plan: Plan, s: ReadS
         raise PortalError(404, t("history.bad_format", fmt=fmt))
     f, _ = _history_filter(request, plan)
     try:
-        check_filter(s, f)
+        f = check_filter(s, f)
     except HistoryInputError as exc:
         raise PortalError(400, str(exc)) from None
     root = get_settings().home / "tmp"

@@ -577,6 +577,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "định dạng '{fmt}' không có; hãy dùng table, csv, json hoặc xlsx",
         "no format '{fmt}'; use table, csv, json or xlsx",
     ),
+    "history.other_org": (
+        "đơn vị {unit} thuộc tổ chức {org}, không thuộc tổ chức {own} của kế hoạch {plan}",
+        "unit {unit} belongs to {org}, not to {own}, whose plan {plan} is",
+    ),
     "history.unknown_unit": ("đơn vị '{unit}' không có trong danh mục", "unit '{unit}' is not in the directory"),
     "history.unknown_activity": ("kế hoạch {plan} không có hoạt động {id}", "plan {plan} has no activity {id}"),
     "history.run_hint": ("Xem lần chạy trên Prefect: {url}", "See the run in Prefect: {url}"),

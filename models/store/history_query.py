@@ -20,7 +20,7 @@ import json
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from itertools import islice
 from json.encoder import encode_basestring
@@ -39,6 +39,7 @@ from cchc_flow.models.rules.lifecycle import ReviewState, State
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import current_code
 from cchc_flow.models.rules.status import due_in_force, timeliness
+from cchc_flow.models.store.organisations import plan_unit
 from cchc_flow.models.store.queries import (
     approved_extensions,
     current_unit,
@@ -265,14 +266,22 @@ def step_states() -> tuple[str, ...]:
     return (*State, *ReviewState, "loaded", "pending", "sent")
 
 
-def check_filter(session: Session, f: HistoryFilter) -> None:
-    """HistoryInputError when the filter names a state, activity or unit that does not exist (UnknownPlan for the
-    plan)."""
+def check_filter(session: Session, f: HistoryFilter) -> HistoryFilter:
+    """The filter with its unit as stored ("TCHC" in a plan of the Phù Mỹ centre: TTYTPM.TCHC); HistoryInputError
+    when it names a state, activity or unit that does not exist, or a unit of another organisation (UnknownPlan for
+    the plan)."""
     if f.state and f.state not in step_states():
         raise HistoryInputError(t("history.bad_state", state=f.state, known=", ".join(step_states())))
     plan = get_plan(session, f.plan)
-    if f.unit and session.get(UnitRow, f.unit) is None:
-        raise HistoryInputError(t("history.unknown_unit", unit=f.unit))
+    if f.unit:
+        unit = session.get(UnitRow, plan_unit(session, plan, f.unit))
+        if unit is None:
+            raise HistoryInputError(t("history.unknown_unit", unit=f.unit))
+        if unit.organisation != plan.organisation:
+            raise HistoryInputError(
+                t("history.other_org", unit=unit.code, org=unit.organisation, plan=plan.code, own=plan.organisation)
+            )
+        f = replace(f, unit=unit.code)
     if (
         f.activity
         and session.execute(
@@ -281,6 +290,7 @@ def check_filter(session: Session, f: HistoryFilter) -> None:
         is None
     ):
         raise HistoryInputError(t("history.unknown_activity", plan=f.plan, id=f.activity))
+    return f
 
 
 def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> list[sa.Select]:

@@ -19,6 +19,16 @@ def unit_organisations(session: Session) -> dict[str, str]:
     return dict(session.exec(select(UnitRow.code, UnitRow.organisation)).all())
 
 
+def plan_unit(session: Session, plan: PlanRow, code: str) -> str:
+    """A unit code as typed for a plan: "TCHC" in a plan of the Phù Mỹ centre is its TTYTPM.TCHC (the plan's
+    organisation first); any other code as it is (upper case)."""
+    code = code.strip().upper()
+    own = f"{plan.organisation}.{code}"
+    if plan.organisation != MINISTRY and "." not in code and session.get(UnitRow, own) is not None:
+        return own
+    return code
+
+
 def organisation_plans(session: Session, organisation: str | None) -> list[PlanRow]:
     """The loaded plans, in load order; only ``organisation``'s when it is given."""
     query = select(PlanRow).order_by(col(PlanRow.id))

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import current_code
 from cchc_flow.models.rules.status import Timeliness, timeliness
+from cchc_flow.models.store.organisations import plan_unit
 from cchc_flow.models.store.tables import (
     ActivityRow,
     ActivityUnitRow,
@@ -219,7 +220,8 @@ def activities_owed(
     plan = get_plan(session, plan_code)
     roles = roles_by_activity(session, plan.id)
     expand = unit_expander(session, plan.id)
-    unit = current_unit(session, unit) if unit else None  # a former code: the unit it is today
+    # a code of the plan's organisation without its prefix, or a former code: the unit it is today
+    unit = current_unit(session, plan_unit(session, plan, unit)) if unit else None
     rows = session.exec(
         select(ActivityRow)
         .where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)
