@@ -112,3 +112,23 @@ def test_activity_list_takes_a_units_code_within_the_plans_organisation(cli, thr
         open_items(s, "phu-my-2022-2025", 1, date(2022, 7, 1))
     owed = json.loads(cli("activity", "list", "phu-my-2022-2025", "--unit", "syt", "--format", "json").stdout)
     assert {r["id"] for r in owed} == {"1.2.2@2022-H1", "1.2.2@2022-H2"}
+
+
+def test_a_coordinator_sees_and_ends_only_its_own_organisations_unit_sessions(three) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+
+    from cchc_flow.web.app import create_app
+    from tests.portal import post, rows
+
+    app = create_app(as_of=date(2022, 3, 1), background_runs=False)
+    with TestClient(app) as ministry_unit, TestClient(app) as centre_unit, TestClient(app) as centre:
+        assert sign_in_with_token(ministry_unit, issue("unit", "TCCB")[1]).status_code == 303
+        assert sign_in_with_token(centre_unit, issue("unit", "TTYTPM.SYT")[1]).status_code == 303
+        assert sign_in_with_token(centre, issue("coordinator", "TTYTPM.TCHC")[1]).status_code == 303
+        page = centre.get("/sessions").text
+        assert "TTYTPM.SYT" in page and "TCCB" not in page
+        ((ministry,),) = rows("select id from web_session where unit_code = 'TCCB'")
+        assert post(centre, f"/sessions/{ministry}/end", page="/sessions").status_code == 404
+        assert rows("select ended_at from web_session where id = :n", n=ministry) == [(None,)]
+        ((own,),) = rows("select id from web_session where unit_code = 'TTYTPM.SYT'")
+        assert post(centre, f"/sessions/{own}/end", page="/sessions").status_code == 303

@@ -54,6 +54,7 @@ from cchc_flow.models.rules.calendar import DateError, parse_date
 from cchc_flow.models.rules.labels import percent
 from cchc_flow.models.rules.lifecycle import IllegalTransition
 from cchc_flow.models.rules.messages import MESSAGES, language, t
+from cchc_flow.models.rules.plan import organisation_of
 from cchc_flow.models.rules.status import Status
 from cchc_flow.models.services.access import allowed_actions, refusals_recorded, refuse_unless_allowed
 from cchc_flow.models.services.access import who as name_of
@@ -308,13 +309,17 @@ def logout(request: Request, _: Csrf) -> Response:
 
 
 @router.get("/sessions")
-def sessions(request: Request, who: Coordinator, s: ReadSession) -> Response:
-    return render(request, "sessions.html", sessions=open_unit_sessions(s), names=views.unit_names(s))
+def sessions(request: Request, who: Coordinator, plan: Plan, s: ReadSession) -> Response:
+    """The open sessions of the units of the plan's organisation (another organisation's are not the coordinator's)."""
+    own = [x for x in open_unit_sessions(s) if organisation_of(x.unit_code or "") == plan.organisation]
+    return render(request, "sessions.html", sessions=own, names=views.unit_names(s))
 
 
 @router.post("/sessions/{session_id}/end")
-def end_session(request: Request, session_id: int, who: Coordinator, s: ReadSession, _: Csrf) -> Response:
+def end_session(request: Request, session_id: int, who: Coordinator, plan: Plan, s: ReadSession, _: Csrf) -> Response:
     row = s.get(WebSessionRow, session_id)
+    if row is not None and organisation_of(row.unit_code or "") != plan.organisation:
+        row = None  # another organisation's unit: not this coordinator's to end
     with reading() as s:
         if row is None or not end_unit_session(s, session_id, name_of(who)):
             raise PortalError(404, t("web.sessions.unknown", id=session_id))
