@@ -93,7 +93,7 @@ def current_plan(request: Request, s: ReadSession, who: Who) -> PlanRow:
     for p in plans:
         grouped.setdefault(p.organisation, []).append(p.code)
     names = known_organisations(s) if len(plans) > 1 else {}  # the chooser shows only then
-    request.state.plans = [(code, names.get(code), codes) for code, codes in sorted(grouped.items())]
+    request.state.plans = tuple((code, names.get(code), tuple(codes)) for code, codes in sorted(grouped.items()))
     wanted = request.query_params.get("plan") or request.session.get("plan")
     plan = next((p for p in plans if p.code == wanted), plans[-1])
     if request.query_params.get("plan") == plan.code and len(plans) > 1:

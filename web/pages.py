@@ -335,7 +335,7 @@ def inbox(request: Request) -> Response:
     """Served from the page kept for this viewer and plan state (web/served.py)."""
     with reading() as s:
         who = unit_or_coordinator(signed_in(request, s))
-        plan = current_plan(request, s)
+        plan = current_plan(request, s, who)
         assert who.unit is not None
         unit_code, day = who.unit, today(request)
         unit = views.unit_row(s, unit_code)
@@ -772,7 +772,7 @@ def board(request: Request) -> Response:
     allowed_actions() gives the viewer on each activity."""
     with reading() as s:
         who = signed_in(request, s)
-        plan = current_plan(request, s)
+        plan = current_plan(request, s, who)
         who = require_reader(who, plan)
         day, lang = today(request), request.state.lang
         runs = request.app.state.runs.recent(plan.code)
