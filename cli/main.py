@@ -41,7 +41,9 @@ class Entry:
 
 FOLLOW_UP = ("cchc_flow.cli.follow_up",)  # adds its commands to the activity and review groups
 COMMANDS = {
-    "units": Entry("cchc_flow.cli.units:units_cmd", "Danh mục đơn vị / the unit directory."),
+    "units": Entry(
+        "cchc_flow.cli.units:units_cmd", "Danh mục đơn vị của từng tổ chức / each organisation's unit directory."
+    ),
     "demo": Entry(
         "cchc_flow.cli.demo_command:demo",
         "Chạy thử một kế hoạch (mặc định 3723/QĐ-BYT, 2013-2015) / replay a plan (default: the reference plan).",
@@ -58,7 +60,9 @@ COMMANDS = {
         "cchc_flow.cli.audit:history_command",
         "Lịch sử các bước và thông báo đã gửi, lọc và xuất / the history of steps and notices, filtered, exported.",
     ),
-    "plan": Entry("cchc_flow.cli.plan:plan_app", "Kế hoạch: kiểm tra, nạp, xem / plans: check, load, show."),
+    "plan": Entry(
+        "cchc_flow.cli.plan:plan_app", "Kế hoạch: kiểm tra, nạp, liệt kê, xem / plans: check, load, list, show."
+    ),
     "phase": Entry("cchc_flow.cli.phase:phase_app", "Giai đoạn: chạy luồng Prefect / phases: run the Prefect flow."),
     "activity": Entry(
         "cchc_flow.cli.activity:activity_app",
