@@ -131,26 +131,3 @@ def test_imports_form_no_cycle():
 
     told = ["  " + " -> ".join(f"{a} ({line(a, b)})" for a, b in zip(c, c[1:])) + f" -> {c[-1]}" for c in cycles]
     assert not cycles, f"{len(cycles)} import cycle(s):\n" + "\n".join(told)
-
-
-def test_the_cli_starts_without_prefect_apprise_or_the_renderers(tmp_path):
-    """`cchc --help` and `cchc units` (a database opened, no flow run) load none of the heavy packages: each command
-    that needs them imports them where it runs."""
-    import os
-    import subprocess
-    import sys
-
-    script = (
-        "import sys\n"
-        "from typer.testing import CliRunner\n"
-        "from cchc_flow.cli.main import app\n"
-        "for args in (['--help'], ['units']):\n"
-        "    assert CliRunner().invoke(app, args).exit_code == 0, args\n"
-        "heavy = ('prefect', 'apprise', 'docx', 'fpdf', 'openpyxl', 'pyhanko', 'pdfplumber', 'fastapi')\n"
-        "print(' '.join(m for m in heavy if m in sys.modules))\n"
-    )
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "CCHC_HOME": str(tmp_path)}
-    env.pop("CCHC_DATABASE_URL", None)
-    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    assert run.stdout.strip() == "", f"loaded by `cchc --help` / `cchc units`: {run.stdout.strip()}"
