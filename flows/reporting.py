@@ -36,10 +36,10 @@ def reconcile_reports(plan: str, today: date, flow_run_id: str | None = None) ->
     outcome = ReportingOutcome(plan, today.isoformat(), 0, [], {})
     with session() as s, write_transaction(s):
         row = get_plan(s, plan)
-        done = submitted(s, row.id)
-        all_periods = plan_periods(s, row)
+        done = submitted(s, row.id, today)  # each unit, the recipient too, as it is today (a successor's code)
+        all_periods = plan_periods(s, row, today)
         for duty in dict.fromkeys(p.duty for p in all_periods):
-            owing = reporters(s, row, duty)
+            owing = reporters(s, row, duty, today)
             for period, message in periodic_due([p for p in all_periods if p.duty == duty], owing, done, today):
                 missing = [u for u in owing if (period.duty, period.label, u) not in done]
                 details = period_details(period, to=period.to, unit=message.recipient, missing=missing)
@@ -79,12 +79,14 @@ def reporting_has_work(plan: str, today: date) -> bool:
     """Whether a reporting run as of ``today`` would queue anything new or has something pending."""
     with session() as s:
         row = get_plan(s, plan)
-        done = submitted(s, row.id)
-        all_periods = plan_periods(s, row)
+        done = submitted(s, row.id, today)
+        all_periods = plan_periods(s, row, today)
         keys = [
             notification_key(plan, f"{p.duty}/{p.label}", m.notice, m.recipient, m.offset)
             for duty in dict.fromkeys(p.duty for p in all_periods)
-            for p, m in periodic_due([p for p in all_periods if p.duty == duty], reporters(s, row, duty), done, today)
+            for p, m in periodic_due(
+                [p for p in all_periods if p.duty == duty], reporters(s, row, duty, today), done, today
+            )
         ]
         return bool(unqueued(s, keys)) or pending_count(s, row.id) > 0
 

@@ -20,7 +20,7 @@ from cchc_flow.models.reports.review_docx import write_docx
 from cchc_flow.models.reports.review_pdf import find_font, write_pdf
 from cchc_flow.models.reports.review_render import render_markdown
 from cchc_flow.models.rules.calendar import run_day as resolve_today
-from cchc_flow.models.rules.due import Message, Notice, Role
+from cchc_flow.models.rules.due import Message, Notice
 from cchc_flow.models.rules.lifecycle import FINAL, ReviewState, State
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.services.activities import Change, apply_changes
@@ -154,15 +154,14 @@ def hold_review(plan: str, phase: int, today: date, flow_run_id: str | None) -> 
                 "review.summary_line", accepted=accepted, total=len(report.activities), open=len(report.not_completed)
             ),
         }
-        recipients = review_recipients(plan_row)
-        roles = {plan_row.leadership: Role.LEADERSHIP, plan_row.focal_unit: Role.COORDINATOR}
+        recipients = review_recipients(s, plan_row, today)
         enqueue(
             s,
             plan_id=plan_row.id,
             plan_code=plan,
             entity="review",
             entity_key=key,
-            messages=[Message(Notice.REVIEW, u, roles[u], 0) for u in recipients],
+            messages=[Message(Notice.REVIEW, u, role, 0) for u, role in recipients.items()],
             as_of=today,
             details=details,
             flow_run_id=flow_run_id,

@@ -41,7 +41,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlmodel import Session
 from starlette.background import BackgroundTask
 
 from cchc_flow.flows.delivery import deliver_now
@@ -62,7 +61,7 @@ from cchc_flow.models.services.actions import ActionInputError, ActionRefused, c
 from cchc_flow.models.services.actions import add_note as add_note_action
 from cchc_flow.models.services.actions import report_done as report_done_action
 from cchc_flow.models.services.activities import ConcurrentChange, get_phase
-from cchc_flow.models.services.auth import AuthError, Principal, authenticate, verify_link
+from cchc_flow.models.services.auth import AuthError, Principal, authenticate, link_principal
 from cchc_flow.models.services.explanations import ask_explanation as ask_explanation_action
 from cchc_flow.models.services.explanations import give_explanation
 from cchc_flow.models.services.extensions import decide_extension, request_extension
@@ -243,7 +242,7 @@ def login_page(
     browser, it asks first (a link sent by someone else must not silently replace it). Otherwise the token form."""
     if link:
         try:
-            who = _link_principal(s, link)
+            who = link_principal(s, link)
         except AuthError as exc:
             return render(request, "login.html", status=401, error=str(exc), next=safe_next(next))
         if current is not None and (current.role, current.unit) != (who.role, who.unit):
@@ -261,14 +260,6 @@ def login_page(
     return render(request, "login.html", next=safe_next(next))
 
 
-def _link_principal(s: Session, link: str) -> Principal:
-    """The unit officer a signed link is for (AuthError when forged, expired, or for a unit not in the directory)."""
-    who = verify_link(link)
-    if s.get(UnitRow, who.unit) is None:
-        raise AuthError(t("auth.forged"))
-    return who
-
-
 @router.post("/login/link")
 def login_link(
     request: Request,
@@ -278,12 +269,7 @@ def login_link(
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
     """Switch to the link's unit, once the officer confirmed it on the page above."""
-    try:
-        who = _link_principal(s, link)
-    except AuthError as exc:
-        return render(request, "login.html", status=401, error=str(exc), next=safe_next(next))
-    sign_in(request, who, "link")
-    return back(safe_next(next) or HOME[who.role])
+    return _signed_in(request, lambda: link_principal(s, link), "link", next)
 
 
 @router.post("/login")
@@ -294,11 +280,17 @@ def login_token(
     token: Annotated[str, Form()] = "",
     next: Annotated[str | None, Form()] = None,
 ) -> Response:
+    return _signed_in(request, lambda: authenticate(s, token), "token", next)
+
+
+def _signed_in(request: Request, check: Callable[[], Principal], via: str, next: str | None) -> Response:
+    """Sign in whom ``check`` finds (via a link or a token) and go on; the sign-in form again, with the reason, when
+    it refuses."""
     try:
-        who = authenticate(s, token)
+        who = check()
     except AuthError as exc:
         return render(request, "login.html", status=401, error=str(exc), next=safe_next(next))
-    sign_in(request, who, "token")
+    sign_in(request, who, via)
     return back(safe_next(next) or HOME[who.role])
 
 

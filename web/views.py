@@ -30,7 +30,13 @@ from cchc_flow.models.services.extensions import extensions_of
 from cchc_flow.models.services.periodic import plan_periods, reporters
 from cchc_flow.models.services.reviews import ReviewRefused, build_report, check_review, review_recipients
 from cchc_flow.models.services.score_report import unit_scores
-from cchc_flow.models.store.queries import activities_owed, activity_statuses, plan_as_dict, roles_by_activity
+from cchc_flow.models.store.queries import (
+    activities_owed,
+    activity_statuses,
+    former_codes,
+    plan_as_dict,
+    roles_by_activity,
+)
 from cchc_flow.models.store.tables import (
     ActivityRow,
     ContentRow,
@@ -88,15 +94,15 @@ def periodic(s: Session, plan: PlanRow, unit: str, today: date) -> list[dict[str
     sent: dict[tuple[str, str], list[SubmissionRow]] = {}
     for sub in s.exec(
         select(SubmissionRow)
-        .where(SubmissionRow.plan_id == plan.id, SubmissionRow.unit_code == unit)
+        .where(SubmissionRow.plan_id == plan.id, col(SubmissionRow.unit_code).in_(former_codes(s, unit)))
         .order_by(col(SubmissionRow.id))
     ):
         sent.setdefault((sub.duty, sub.period), []).append(sub)
     owing: dict[str, tuple[str, ...]] = {}
     out = []
-    for p in plan_periods(s, plan):
+    for p in plan_periods(s, plan, today):
         if p.duty not in owing:
-            owing[p.duty] = reporters(s, plan, p.duty)
+            owing[p.duty] = reporters(s, plan, p.duty, today)
         if unit not in owing[p.duty]:
             continue
         subs = sent.get((p.duty, p.label), [])
@@ -565,7 +571,7 @@ def review_preview(s: Session, plan: PlanRow, phase: PhaseRow, today: date) -> d
         "title": phase.review_title or phase.name,
         "total": len(report.activities),
         "open": list(report.not_completed),
-        "to": named(s, review_recipients(plan)),
+        "to": named(s, list(review_recipients(s, plan, today))),
     }
 
 

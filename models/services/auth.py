@@ -115,6 +115,15 @@ def authenticate(session: Session, token: str | None) -> Principal:
     return principal_of(session, row.role, row.unit_code, row.id, row.label)
 
 
+def link_principal(session: Session, value: str, now: datetime | None = None) -> Principal:
+    """The unit officer a signed link is for, the unit as it is today: a link issued to a code merged or renamed
+    since acts for its successor (like a token). AuthError when forged, expired, or for a unit not in the directory."""
+    code = verify_link(value, now).unit
+    if code is None or session.get(UnitRow, code) is None:
+        raise AuthError(t("auth.forged"))
+    return principal_of(session, "unit", code)
+
+
 def verify_link(value: str, now: datetime | None = None) -> Principal:
     """The unit a signed link is for; AuthError when it is forged (or signed with a key no longer accepted, or for
     another use), malformed or expired."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlmodel import Session, col, select
@@ -13,14 +13,15 @@ from cchc_flow.models.rules.calendar import working_day_on_or_after, working_day
 from cchc_flow.models.rules.due import Message, Notice, Role
 from cchc_flow.models.rules.labels import period_label
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.plan import current_code
 from cchc_flow.models.services.access import acted_by, acting_unit, refusals_recorded
-from cchc_flow.models.services.actions import ActionInputError, checked_letter, resolve_plan, step_day
+from cchc_flow.models.services.actions import ActionInputError, _today, checked_letter, resolve_plan, step_day
 from cchc_flow.models.services.activities import unit_expander
 from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.store.attachments import File, check_files, store
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.history import record
-from cchc_flow.models.store.queries import roles_by_activity
+from cchc_flow.models.store.queries import roles_by_activity, successors, units_on
 from cchc_flow.models.store.tables import PhaseRow, PlanRow, SubmissionRow, UnitRow
 
 REMINDER_DAYS = (7, 1)
@@ -85,10 +86,14 @@ def periodic_due(
     return out
 
 
-def plan_periods(session: Session, plan: PlanRow) -> list[Period]:
-    """The periods of a stored plan, from its signature to the end of its last phase."""
+def plan_periods(session: Session, plan: PlanRow, on: date | None = None) -> list[Period]:
+    """The periods of a stored plan, from its signature to the end of its last phase; ``on``: their recipient is
+    the unit it is that day (a recipient merged or renamed by then: its successor; the plan's text stays as written)."""
     end = max(session.exec(select(col(PhaseRow.window_end)).where(col(PhaseRow.plan_id) == plan.id)).all())
-    return periods(plan.spec.get("reporting", []), plan.signed, end, spellings(session, plan))
+    found = periods(plan.spec.get("reporting", []), plan.signed, end, spellings(session, plan))
+    if on is None:
+        return found
+    return [replace(p, to=units_on(session, (p.to,), on)[0]) for p in found]
 
 
 def spellings(session: Session, plan: PlanRow) -> dict[str, str]:
@@ -97,24 +102,31 @@ def spellings(session: Session, plan: PlanRow) -> dict[str, str]:
     return {name: u.code for u in units for name in (u.code, u.name or u.code, *u.aliases)}
 
 
-def reporters(session: Session, plan: PlanRow, duty: str) -> tuple[str, ...]:
+def reporters(session: Session, plan: PlanRow, duty: str, on: date | None = None) -> tuple[str, ...]:
     """Who owes reports under ``duty``: the units listed, or for "all" every unit the plan assigns, except the
-    recipient, the leadership and groups (a group's members report themselves)."""
+    recipient, the leadership and groups (a group's members report themselves); each as it is ``on`` that day (a
+    unit merged or renamed by then: its successor), else today."""
     spec = next(d for d in plan.spec.get("reporting", []) if d["id"] == duty)
     kinds = dict(session.exec(select(UnitRow.code, UnitRow.kind)).all())
-    recipient = next((p.to for p in plan_periods(session, plan) if p.duty == duty), None)
+    day = on or _today()
+    recipient = next((p.to for p in plan_periods(session, plan, day) if p.duty == duty), None)
     if spec["reporters"] == "all":
-        expand = unit_expander(session, plan.id)
-        codes = [c for r in roles_by_activity(session, plan.id).values() for c in expand(r["lead"] + r["partner"])]
+        expand = unit_expander(session, plan.id, day)
+        assigned = roles_by_activity(session, plan.id, on=day).values()
+        codes = [c for r in assigned for c in expand(r["lead"] + r["partner"])]
     else:  # the units the plan lists, as it names them
         resolve = spellings(session, plan)
-        return tuple(sorted({resolve.get(c, c) for c in spec["reporters"]} - {recipient}))
+        listed = units_on(session, [resolve.get(c, c) for c in spec["reporters"]], day)
+        return tuple(sorted(set(listed) - {recipient}))
     return tuple(sorted({c for c in codes if c != recipient and kinds.get(c) not in ("leadership", "group")}))
 
 
-def submitted(session: Session, plan_id: int) -> set[tuple[str, str, str]]:
+def submitted(session: Session, plan_id: int, on: date | None = None) -> set[tuple[str, str, str]]:
+    """(duty, period, unit) of every report submitted, the unit as it is ``on`` that day (else today): a report
+    submitted under a code merged or renamed since counts for its successor."""
+    now = successors(session, on or _today())
     return {
-        (s.duty, s.period, s.unit_code)
+        (s.duty, s.period, current_code(s.unit_code, now))
         for s in session.exec(select(SubmissionRow).where(SubmissionRow.plan_id == plan_id))
     }
 
@@ -145,7 +157,7 @@ def submit_report(
         write_transaction(session),
     ):
         plan = resolve_plan(session, plan_code)
-        matches = [p for p in plan_periods(session, plan) if p.label == period]
+        matches = [p for p in plan_periods(session, plan, today) if p.label == period]
         if not matches:
             raise ReportInputError(
                 t(
@@ -156,6 +168,8 @@ def submit_report(
             )
         p = matches[0]
         named = (unit or principal.unit or "?").upper()
+        if letter is not None:  # the unit the letter's writer is on its day (a former code: its successor)
+            named = units_on(session, (named,), letter.day)[0]
         day = step_day(session, principal, plan, "report", f"{p.duty}/{p.label}/{named}", None, letter, today, what)
         if letter is not None:
             if not unit:
@@ -171,7 +185,7 @@ def submit_report(
                 key=f"{p.duty}/{p.label}/{named}",
                 state=None,
             )
-        if code not in reporters(session, plan, p.duty):
+        if code not in reporters(session, plan, p.duty, day):
             raise ReportInputError(t("report.not_reporter", unit=code, plan=plan.code))
         stored = store(file, "submissions")
         by = acted_by(principal, stated_name)

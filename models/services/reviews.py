@@ -8,6 +8,7 @@ import pendulum
 from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.calendar import TZ
+from cchc_flow.models.rules.due import Role
 from cchc_flow.models.rules.labels import unit_label
 from cchc_flow.models.rules.lifecycle import State
 from cchc_flow.models.rules.messages import t
@@ -25,7 +26,13 @@ from cchc_flow.models.rules.scores import parts_of, score_units, weights_of
 from cchc_flow.models.rules.series_tally import tally
 from cchc_flow.models.rules.status import due_in_force, on_time, timeliness
 from cchc_flow.models.services.activities import get_phase, unit_expander
-from cchc_flow.models.store.queries import approved_extensions, asked_to_explain, get_plan, roles_by_activity
+from cchc_flow.models.store.queries import (
+    approved_extensions,
+    asked_to_explain,
+    get_plan,
+    roles_by_activity,
+    units_on,
+)
 from cchc_flow.models.store.tables import (
     ActivityRow,
     ContentRow,
@@ -269,6 +276,8 @@ def office(plan: PlanRow, names: dict[str, str | None]) -> Office:
     )
 
 
-def review_recipients(plan: PlanRow) -> tuple[str, ...]:
-    """Who receives a held review's report: the plan's leadership, then its coordinating unit (once each)."""
-    return tuple(dict.fromkeys((plan.leadership, plan.focal_unit)))
+def review_recipients(session: Session, plan: PlanRow, day: date) -> dict[str, Role]:
+    """Who receives a held review's report, with the role each receives it in: the plan's leadership, then its
+    coordinating unit (once each), as they are on ``day`` (merged or renamed by then: the successor; the plan keeps its words)."""
+    (leadership,), (coordinator,) = (units_on(session, (code,), day) for code in (plan.leadership, plan.focal_unit))
+    return {leadership: Role.LEADERSHIP} | {coordinator: Role.COORDINATOR}  # one unit as both: the coordinator's

@@ -39,7 +39,7 @@ def open_session(s: Session, principal: Principal, via: str, replaces: str | Non
             WebSessionRow(
                 secret_hash=_hash(secret),
                 role=principal.role,
-                unit_code=principal.unit,
+                unit_code=principal.issued_to or principal.unit,  # the credential's code: who it was issued to
                 token_id=principal.token_id,
                 via=via,
                 started_at=now,

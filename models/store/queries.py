@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -41,10 +41,10 @@ def get_plan(session: Session, code: str) -> PlanRow:
     return row
 
 
-def expand_groups(session: Session, plan_id: int) -> dict[str, tuple[str, ...]]:
-    """group code -> member unit codes, for this plan."""
+def expand_groups(session: Session, plan_id: int, on: date | None = None) -> dict[str, tuple[str, ...]]:
+    """group code -> member unit codes, for this plan (as they are ``on`` that day, else today)."""
     out: dict[str, list[str]] = {}
-    now = successors(session)  # a member merged or renamed: the unit it is today
+    now = successors(session, on)  # a member merged or renamed: the unit it is today
     for m in session.exec(select(GroupMemberRow).where(GroupMemberRow.plan_id == plan_id)):
         out.setdefault(m.group_code, []).append(current_code(m.unit_code, now))
     return {k: tuple(dict.fromkeys(v)) for k, v in out.items()}
@@ -59,9 +59,10 @@ def _expand(codes: list[str], groups: dict[str, tuple[str, ...]], group_codes: s
     return tuple(out)
 
 
-def unit_expander(session: Session, plan_id: int) -> Callable[[list[str]], tuple[str, ...]]:
-    """A function turning unit codes into units, a group becoming its members in this plan (maybe none)."""
-    groups = expand_groups(session, plan_id)
+def unit_expander(session: Session, plan_id: int, on: date | None = None) -> Callable[[list[str]], tuple[str, ...]]:
+    """A function turning unit codes into units, a group becoming its members in this plan (maybe none); ``on``:
+    the members as they are that day (successors(on=...)), else today."""
+    groups = expand_groups(session, plan_id, on)
     group_codes = set(session.exec(select(UnitRow.code).where(UnitRow.kind == "group")).all())
     return lambda codes: _expand(codes, groups, group_codes)
 
@@ -79,8 +80,11 @@ def open_explanations(session: Session, plan_id: int) -> dict[int, tuple[tuple[i
     return {k: tuple(v) for k, v in out.items()}
 
 
-def roles_by_activity(session: Session, plan_id: int, written: bool = False) -> dict[int, dict[str, list[str]]]:
-    """activity id -> {"lead": [codes], "partner": [codes]} in the plan's order (the plan's words if ``written``)."""
+def roles_by_activity(
+    session: Session, plan_id: int, written: bool = False, on: date | None = None
+) -> dict[int, dict[str, list[str]]]:
+    """activity id -> {"lead": [codes], "partner": [codes]} in the plan's order (the plan's words if ``written``);
+    ``on``: the units as they are that day (successors(on=...)), else today."""
     name = ActivityUnitRow.as_written if written else ActivityUnitRow.unit_code
     rows = session.exec(  # columns, not rows: a plan has thousands of them
         select(ActivityUnitRow.activity_id, ActivityUnitRow.role, name)
@@ -97,7 +101,7 @@ def roles_by_activity(session: Session, plan_id: int, written: bool = False) -> 
         select(ReassignmentRow).where(col(ReassignmentRow.plan_id) == plan_id).order_by(col(ReassignmentRow.id))
     ):
         out[r.activity_id] = {"lead": list(r.leads), "partner": list(r.partners)}
-    now = successors(session)  # a unit merged or renamed in the directory: its work falls to the unit it is today
+    now = successors(session, on)  # a unit merged or renamed in the directory: its work falls to the unit it is now
     if now:
         for roles in out.values():
             for role, codes in roles.items():
@@ -105,12 +109,23 @@ def roles_by_activity(session: Session, plan_id: int, written: bool = False) -> 
     return out
 
 
-_SUCCESSORS = select(UnitRow.code, UnitRow.successor).where(UnitRow.successor.is_not(None))  # type: ignore[union-attr]
+_SUCCESSORS = select(col(UnitRow.code), col(UnitRow.successor), col(UnitRow.since)).where(
+    col(UnitRow.successor).is_not(None)
+)
 
 
-def successors(session: Session) -> dict[str, str]:
-    """old unit code -> the code it was merged into or renamed to (the directory's merged_into/renamed_to)."""
-    return dict(session.exec(_SUCCESSORS).all())  # type: ignore[arg-type]
+def successors(session: Session, on: date | None = None) -> dict[str, str]:
+    """old unit code -> the code it was merged into or renamed to (the directory's merged_into/renamed_to); with
+    ``on``, only the changes in force that day (``since`` on or before it, or undated)."""
+    rows = session.exec(_SUCCESSORS).all()
+    return {code: new for code, new, since in rows if new and (on is None or since is None or since <= on)}
+
+
+def units_on(session: Session, codes: Iterable[str], day: date) -> tuple[str, ...]:
+    """The units ``codes`` are on ``day`` (through the directory's history: a merger or renaming counts from its
+    ``since``), each once, in order: who a message sent that day goes to."""
+    now = successors(session, on=day)
+    return tuple(dict.fromkeys(current_code(c, now) for c in codes))
 
 
 def current_unit(session: Session, code: str) -> str:
