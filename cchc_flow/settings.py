@@ -87,11 +87,13 @@ class Settings(BaseSettings):
     quiet_hours: str = Field(
         default="17:30-07:30",
         pattern=r"^\s*(off|([01]?[0-9]|2[0-3]):[0-5][0-9]\s*-\s*([01]?[0-9]|2[0-3]):[0-5][0-9])\s*$",
-        description="Vietnam time in which no morning digest goes out (`off`: none)",
+        description="Vietnam time in which no message goes out, in every mode (held until they end; items a plan marks "
+        "`urgent` excepted; `off`: none)",
     )
     days_off: bool = Field(
         default=True,
-        description="no morning digest on weekends and Vietnamese holidays (make-up Saturdays are working days)",
+        description="no message on weekends and Vietnamese holidays, in every mode (held for the next working day; "
+        "make-up Saturdays are working days)",
         json_schema_extra=_shown("`yes`"),
     )
     zalo_api_url: str = Field(

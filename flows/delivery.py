@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import apprise
+import pendulum
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
@@ -19,6 +20,7 @@ from cchc_flow.models.notify.notices import (
     Outcome,
     compose_digest,
     delivered_routes,
+    hold,
     pending,
     pending_units,
     record_outcomes,
@@ -28,8 +30,10 @@ from cchc_flow.models.notify.routes import routes_for
 from cchc_flow.models.notify.routes_file import routes
 from cchc_flow.models.notify.senders import sender_name
 from cchc_flow.models.notify.sending import RouteResult
+from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.digests import Waiting, is_urgent, sent_at_once, urgent_activities
 from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.quiet import Quiet, parse_quiet_hours, send_moment
 from cchc_flow.models.store.anchors import anchor_lines
 from cchc_flow.models.store.attachments import original_name
 from cchc_flow.models.store.db import session, write_transaction
@@ -94,6 +98,8 @@ def deliver(
             queued = pending(s, plan_id, units)
             if get_settings().notify_digests == "morning":  # the rest waits for the units' morning digests
                 queued = _urgent_only(queued, plan)
+            else:  # in quiet hours or on a day off, the rest waits for the first run after them
+                queued = _held_in_quiet_time(s, queued, plan, today)
             got = take(s, [n.id for ns in queued.values() for n in ns], sender)
             done = delivered_routes(s, got.taken)
             unit_rows = {u.code: u for u in s.exec(select(UnitRow).where(col(UnitRow.code).in_(list(queued))))}
@@ -170,6 +176,28 @@ def _urgent_only(queued: dict[str, list[NotificationRow]], plan: PlanRow) -> dic
         )
     )
     return {unit: kept for unit, ns in queued.items() if (kept := [n for n in ns if n.id in now])}
+
+
+def configured_quiet() -> Quiet:
+    """The quiet hours and days off of the settings (CCHC_QUIET_HOURS, CCHC_DAYS_OFF)."""
+    settings = get_settings()
+    return parse_quiet_hours(settings.quiet_hours, settings.days_off)
+
+
+def _held_in_quiet_time(
+    s: Session, queued: dict[str, list[NotificationRow]], plan: PlanRow, today: date
+) -> dict[str, list[NotificationRow]]:
+    """What a run as of ``today`` sends when it is quiet time (send_moment): the urgent items only; each item held
+    says until when (hold), and stays pending for the first run after the quiet time."""
+    quiet = configured_quiet()
+    moment = send_moment(today, pendulum.now(TZ), quiet)
+    if quiet.allows(moment):
+        return queued
+    now = _urgent_only(queued, plan)
+    sent = {n.id for ns in now.values() for n in ns}
+    until = quiet.next_allowed(moment).strftime("%H:%M %d/%m/%Y")
+    hold(s, [n.id for ns in queued.values() for n in ns if n.id not in sent], t("quiet.held", until=until))
+    return now
 
 
 RECORD_EVERY = 0.05  # seconds: answers are recorded at least this often, those that came together at once

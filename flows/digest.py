@@ -18,7 +18,7 @@ from prefect import flow
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
-from cchc_flow.flows.delivery import UnitDelivery, UnitJob, routes, send_unit, unit_result
+from cchc_flow.flows.delivery import UnitDelivery, UnitJob, configured_quiet, routes, send_unit, unit_result
 from cchc_flow.models.notify.notices import (
     Digest,
     compose_morning_digest,
@@ -30,16 +30,8 @@ from cchc_flow.models.notify.routes import routes_for
 from cchc_flow.models.notify.senders import sender_name
 from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.digests import Waiting, digest_key, is_urgent, morning_digests, urgent_activities
-from cchc_flow.models.rules.quiet import Quiet, parse_quiet_hours
 from cchc_flow.models.store.db import session, write_transaction
 from cchc_flow.models.store.tables import DigestRow, NotificationRow, PlanRow, UnitRow, table_of
-from cchc_flow.settings import get_settings
-
-
-def configured_quiet() -> Quiet:
-    """The quiet hours and days off of the settings (CCHC_QUIET_HOURS, CCHC_DAYS_OFF)."""
-    settings = get_settings()
-    return parse_quiet_hours(settings.quiet_hours, settings.days_off)
 
 
 def send_morning_digests(

@@ -168,7 +168,7 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None, skip_days_off: b
         with TagsContext(current_tags=set()):
             late = open_task.with_options(task_run_name=task_run_name("open"))(plan, phase, today)
     with session() as s:
-        view = phase_view(s, plan, phase)
+        view = phase_view(s, plan, phase, today)
     # No task run is tagged: Prefect 3.9 checks tag concurrency limits for every tagged task run, about 1 s each
     # inside a flow on the local API (README, "Prefect notes").
     parties = quote(view.parties)  # quoted: Prefect does not walk through them on every call
@@ -240,7 +240,7 @@ def phase_has_work(plan: str, phase: int, today: date) -> bool:
         plan_row = get_plan(s, plan)
         if due_items(s, plan_row, get_phase(s, plan_row, phase), today):
             return True
-        view = phase_view(s, plan, phase)
+        view = phase_view(s, plan, phase, today)
         keys = []
         for act in view.activities:
             decision = decide(act.facts, today, view.parties)

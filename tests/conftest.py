@@ -37,12 +37,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 @pytest.fixture(autouse=True)
 def cchc_env(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """CCHC_HOME and CCHC_DATABASE_URL pointed at this test's own places; Vietnamese messages."""
+    """CCHC_HOME and CCHC_DATABASE_URL pointed at this test's own places; Vietnamese messages; no quiet hours or days
+    off (tests run at any hour and day: those that check them set them)."""
     home = tmp_path / "home"
     monkeypatch.setenv("CCHC_HOME", str(home))
     monkeypatch.setenv("CCHC_DATABASE_URL", db_url)
     monkeypatch.setenv("CCHC_LANG", "vi")
     monkeypatch.setenv("CCHC_ACTOR", "tester")
+    monkeypatch.setenv("CCHC_QUIET_HOURS", "off")
+    monkeypatch.setenv("CCHC_DAYS_OFF", "no")
     monkeypatch.delenv("CCHC_NOTIFY_CONFIG", raising=False)
     yield home
 

@@ -290,3 +290,34 @@ def test_history_and_reports_judge_against_the_date_in_force_that_day(loaded, cl
         after = next(a for a in build_report(s, PLAN, 2, date(2015, 2, 25)).activities if a.key == "2.5.1")
     assert (before.due, before.planned_due, before.extended) == (DUE, None, False)
     assert (after.due, after.planned_due, after.status, after.on_time) == (date(2015, 2, 27), DUE, "done_on_time", True)
+
+
+def test_live_views_judge_against_the_due_date_in_force_that_day_as_the_exports_do(loaded, principals) -> None:  # type: ignore[no-untyped-def]
+    from cchc_flow.models.services.activities import phase_view
+    from cchc_flow.models.services.extensions import decide_extension, request_extension
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.history_query import HistoryFilter, history
+    from cchc_flow.models.store.queries import activities_owed, activity_statuses, get_plan
+    from cchc_flow.web.views import activity_page
+
+    set_states(PLAN, "overdue", ["2.5.1"])  # due 31/12/2014
+    with session() as s:
+        ask = dict(plan_code=PLAN, key="2.5.1", until=date(2015, 3, 31), reason="Chờ số liệu quý I")
+        request_extension(s, principal=principals["T5G"], today=date(2015, 1, 10), **ask)  # type: ignore[arg-type]
+        decide_extension(
+            s, principal=principals["VPB"], plan_code=PLAN, key="2.5.1", approve=True, today=date(2015, 1, 12)
+        )
+    with session() as s:
+        plan = get_plan(s, PLAN)
+        steps = {e.event: e for e in history(s, HistoryFilter(PLAN, activity="2.5.1")) if e.kind == "step"}
+        for day, event in ((date(2015, 1, 10), "extension_requested"), (date(2015, 1, 12), "extend")):
+            exported = steps[event]
+            owed = next(r for r in activities_owed(s, PLAN, today=day) if r["id"] == "2.5.1")
+            live = activity_statuses(s, plan, day)["2.5.1"]
+            assert (owed["end"], owed["status"], owed["days_late"]) == (exported.due, exported.status, live.days_late)
+            assert (live.status.value, live.days_late) == (exported.status, exported.days_late)
+            assert activity_page(s, plan, "2.5.1", day).due == exported.due
+            ends = {a.facts.key: a.facts.end for a in phase_view(s, PLAN, 2, day).activities}
+            assert ends["2.5.1"] == exported.due  # the phase run of that day reminds and flags against it too
+        assert steps["extension_requested"].due == DUE and steps["extension_requested"].status == "overdue"
+        assert steps["extend"].due == date(2015, 3, 31) and steps["extend"].status == "in_time"

@@ -83,6 +83,8 @@ def test_one_morning_digest_per_unit_across_plans(loaded, cli, tmp_path, monkeyp
     with HttpRecorder() as http:
         monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(write_json_routes(tmp_path / "routes.yaml", http.port)))
         monkeypatch.setenv("CCHC_NOTIFY_DIGESTS", "morning")
+        monkeypatch.setenv("CCHC_QUIET_HOURS", "17:30-07:30")  # the defaults (conftest turns them off)
+        monkeypatch.setenv("CCHC_DAYS_OFF", "yes")
         monkeypatch.setenv("CCHC_NOTIFY_RETRY_DELAYS", "")
 
         run(PLAN, date(2013, 10, 1))

@@ -375,7 +375,7 @@ def _activity(
     """The activity page, its forms those allowed_actions() gives the viewer; after a refused form, with the error
     beside that form and what was typed in it."""
     with reading() as s:
-        page = views.activity_page(s, plan, key)
+        page = views.activity_page(s, plan, key, today(request))
         may = _may_open(who, page)
         units = views.unit_names(s) if "reassign" in may else {}
     return render(

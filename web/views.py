@@ -33,6 +33,8 @@ from cchc_flow.models.services.score_report import unit_scores
 from cchc_flow.models.store.queries import (
     activities_owed,
     activity_statuses,
+    approved_extensions,
+    due_on,
     former_codes,
     plan_as_dict,
     roles_by_activity,
@@ -157,6 +159,7 @@ class ActivityPage:
     reassignment: Any = None  # the coordinator's latest reassignment, in force (models/services/reassignment.py)
     returned: tuple[date | None, str] | None = None  # the coordinator's latest return: (day, reason)
     explanations: list[Any] = field(default_factory=list)  # requests for explanation and their answers
+    due: date | None = None  # the due date in force on the day shown (an approved extension's), else the plan's
 
     @property
     def concerned(self) -> tuple[str, ...]:
@@ -168,7 +171,8 @@ class ActivityPage:
         return self.row.state in TRANSITIONS[Event.ACCEPT]
 
 
-def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
+def activity_page(s: Session, plan: PlanRow, key: str, today: date | None = None) -> ActivityPage:
+    """Everything the activity page shows, its due date the one in force ``today`` (None: the latest approved)."""
     row = s.exec(
         select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.key == key, ActivityRow.in_plan)
     ).first()
@@ -216,6 +220,7 @@ def activity_page(s: Session, plan: PlanRow, key: str) -> ActivityPage:
         reassignment,
         returned,
         explanations,
+        due_on(row, approved_extensions(s, plan.id, only=key), today),
     )
 
 
@@ -292,7 +297,7 @@ class _Bounded:
 
 def board(s: Session, plan: PlanRow, today: date, lang: str) -> dict[str, Any]:
     """Progress by phase and content item, per-unit on-time rates, the acceptance queue and the reviews."""
-    data = plan_as_dict(s, plan.code)
+    data = plan_as_dict(s, plan.code, today)
     labels = state_labels(lang)
     status = activity_statuses(s, plan, today)
     phases = []
@@ -335,7 +340,7 @@ def board(s: Session, plan: PlanRow, today: date, lang: str) -> dict[str, Any]:
         "series": series_rows(s, plan, status),
         "phases": phases,
         "units": unit_rates(s, plan, today),
-        "queue": queue(s, plan),
+        "queue": queue(s, plan, today),
         "reviews": reviews(s, plan, today),
         "scores": {"head": head, "rows": rows, "formula": formula(weights, lang)},
     }
@@ -403,9 +408,10 @@ def unit_rates(s: Session, plan: PlanRow, today: date) -> list[dict[str, Any]]:
     return out
 
 
-def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
+def queue(s: Session, plan: PlanRow, today: date | None = None) -> list[dict[str, Any]]:
     """Activities reported and waiting for the coordinator, oldest report first, with that report and the facts
-    allowed_actions() decides the board's buttons on (a fixed number of queries, however long the queue)."""
+    allowed_actions() decides the board's buttons on (a fixed number of queries, however long the queue); each
+    judged against its due date in force ``today`` (None: the latest approved)."""
     acts = s.exec(
         select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan, ActivityRow.state == "reported")
     ).all()
@@ -424,8 +430,10 @@ def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
     steps: dict[int | None, TransitionRow] = {  # by the report's step (None: a report recorded without one)
         t.id: t for t in s.exec(select(TransitionRow).where(col(TransitionRow.id).in_(step_ids)))
     }
+    approved = approved_extensions(s, plan.id)
     out = []
     for a in acts:
+        due = due_on(a, approved, today)  # in force today, as every live view judges
         report = latest.get(a.id)
         step = steps.get(report.transition_id) if report else None
         day = step.effective_day if step and step.effective_day else (report.at.date() if report else None)
@@ -434,11 +442,11 @@ def queue(s: Session, plan: PlanRow) -> list[dict[str, Any]]:
                 "key": a.key,
                 "title": short_title(a.text, 100),
                 "text": a.text.strip(),
-                "end": a.due,
+                "end": due,
                 "report": report,
-                "planned_end": a.window_end if a.extended_to else None,
+                "planned_end": a.window_end if due != a.window_end else None,
                 "day": day,
-                "on_time": on_time(day, a.due),
+                "on_time": on_time(day, due),
                 "backdated": backdated(step.at, step.effective_day, step.letter_ref) if step else None,
                 "facts": facts[a.id],
             }
@@ -499,7 +507,7 @@ def review_file(s: Session, plan: PlanRow, phase: int, fmt: str) -> Path:
 
 def timeline(s: Session, plan: PlanRow, today: date, lang: str, prefix: str = "") -> str:
     """The Gantt of every activity's window, by phase, as SVG."""
-    data = plan_as_dict(s, plan.code)
+    data = plan_as_dict(s, plan.code, today)
     labels = state_labels(lang)
     status = activity_statuses(s, plan, today)
     bands = []

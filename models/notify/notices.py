@@ -262,6 +262,18 @@ class Outcome:
     doubt: bool = False  # not sent again: an earlier sender may have sent it (see models/notify/senders.py)
 
 
+def hold(session: Session, ids: Sequence[int], why: str) -> None:
+    """Say on each pending notification ``ids`` why it was held back (quiet hours, a day off); they stay pending for
+    the next run (its claim, compare-and-set, sends each once). Runs in the caller's transaction."""
+    for part in chunks(list(ids)):
+        session.execute(
+            sa.update(NotificationRow)
+            .where(col(NotificationRow.id).in_(part), col(NotificationRow.status) == "pending")
+            .values(last_error=why)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def record_outcomes(
     session: Session,
     notifications: Sequence[NotificationRow],

@@ -43,7 +43,8 @@ def morning_digests(
 
 
 def sent_at_once(waiting: Sequence[Waiting]) -> list[int]:
-    """What a run sends itself when units get morning digests: the urgent items only."""
+    """What a run sends itself when units get morning digests, or in quiet hours or on a day off: the urgent items
+    only (the rest is held: for the morning digest, or for the first run after the quiet time ends)."""
     return [w.id for w in waiting if w.urgent]
 
 

@@ -668,6 +668,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "digest.first_info": ("ĐỂ BIẾT: {what}; không cần làm gì thêm", "FOR INFORMATION: {what}; nothing to do"),
     "digest.greeting": ("Kính gửi: {unit}", "To: {unit}"),
     "digest.morning": ("Nhắc việc ngày {date}", "Tasks for {date}"),
+    "quiet.held": (
+        "giữ lại trong giờ yên lặng/ngày nghỉ, gửi từ {until}",
+        "held in quiet hours/on a day off, sent from {until}",
+    ),
     "quiet.hours": (
         "CCHC_QUIET_HOURS='{text}': cần dạng HH:MM-HH:MM (giờ Việt Nam), ví dụ 17:30-07:30, hoặc off",
         "CCHC_QUIET_HOURS='{text}': expected HH:MM-HH:MM (Vietnam time), e.g. 17:30-07:30, or off",

@@ -64,6 +64,12 @@ def parse_quiet_hours(text: str, days_off: bool = True) -> Quiet:
     return Quiet(time(int(m[1]), int(m[2])), time(int(m[3]), int(m[4])), days_off)
 
 
+def send_moment(day: date, now: datetime, quiet: Quiet) -> datetime:
+    """When a run acting as of ``day`` sends: ``now`` when ``day`` is today (``now``'s date); a replayed day (a
+    demo, a run as of another day) counts as sending when that day's quiet hours end, so only a day off holds it."""
+    return now if day == now.date() else datetime.combine(day, quiet.end, now.tzinfo)
+
+
 def may_send_now(urgent: bool, moment: datetime, quiet: Quiet) -> bool:
     """An urgent item goes out at any time; any other waits for a working day's daytime."""
     return urgent or quiet.allows(moment)

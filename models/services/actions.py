@@ -37,7 +37,7 @@ from cchc_flow.models.services.auth import Principal
 from cchc_flow.models.store.attachments import File, Stored, check_files, store
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.history import record
-from cchc_flow.models.store.queries import get_plan, roles_by_activity, successors
+from cchc_flow.models.store.queries import activity_due, get_plan, roles_by_activity, successors
 from cchc_flow.models.store.tables import (
     ActivityRow,
     EvidenceRow,
@@ -137,7 +137,7 @@ def _details(session: Session, activity: ActivityRow, **extra: object) -> dict:
         "phase": phase.name if phase else "",
         "title": activity.text,
         "start": activity.window_start.isoformat(),
-        "end": activity.due.isoformat(),
+        "end": activity_due(session, activity).isoformat(),
         "leads": list(unit_expander(session, activity.plan_id)(roles["lead"])),
         **extra,
     }
@@ -330,7 +330,7 @@ def report_done(
         )
         session.flush()
         stored = _record_evidence(session, plan, act, code, "report", evidence, list(attachments), step)
-        on_time = day <= act.due
+        on_time = day <= activity_due(session, act, day)  # the due date in force on the report's day
         seq = _sequence(session, act)
         details = _details(
             session,

@@ -14,8 +14,16 @@ from cchc_flow.models.rules.due import Facts, Parties
 from cchc_flow.models.rules.lifecycle import next_state
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import current_code, short_title
+from cchc_flow.models.rules.status import due_in_force
 from cchc_flow.models.store.history import Step, append, step
-from cchc_flow.models.store.queries import get_plan, open_explanations, roles_by_activity, successors, unit_expander
+from cchc_flow.models.store.queries import (
+    approved_extensions,
+    get_plan,
+    open_explanations,
+    roles_by_activity,
+    successors,
+    unit_expander,
+)
 from cchc_flow.models.store.tables import ActivityRow, PhaseRow, PlanRow, TransitionRow
 
 
@@ -145,8 +153,9 @@ def get_phase(session: Session, plan: PlanRow, number: int) -> PhaseRow:
     return phase
 
 
-def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView:
-    """Everything a phase run needs, read in a few queries."""
+def phase_view(session: Session, plan_code: str, phase_number: int, today: date | None = None) -> PhaseView:
+    """Everything a phase run as of ``today`` needs (each activity's due date the one in force that day; None: the
+    latest approved), read in a few queries."""
     plan = get_plan(session, plan_code)
     phase = get_phase(session, plan, phase_number)
     reminders = plan.spec.get("reminders", {})
@@ -168,15 +177,15 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
             col(A.window_start),
             col(A.window_end),
             col(A.text),  # columns: fewer objects
-            col(A.extended_to),
         )
         .where(col(A.phase_id) == phase.id, col(A.in_plan))
         .order_by(col(A.content_id), col(A.position))
     ).all()
     asked = open_explanations(session, plan.id)
+    approved = approved_extensions(session, plan.id)
     views = []
-    for id_, key, state, start, planned_end, text, extended_to in rows:
-        end = extended_to or planned_end  # the due date in force: an approved extension's
+    for id_, key, state, start, planned_end, text in rows:
+        end = due_in_force(planned_end, approved.get(key, ()), today or date.max)  # an approved extension's
         r = roles.get(id_, {"lead": [], "partner": []})
         leads = expand(r["lead"])
         facts = Facts(
@@ -196,7 +205,7 @@ def phase_view(session: Session, plan_code: str, phase_number: int) -> PhaseView
             "end": end.isoformat(),
             "leads": list(leads),
         }
-        if extended_to:  # reminders, overdue and escalation notices are planned anew for the new date
+        if end != planned_end:  # reminders, overdue and escalation notices are planned anew for the new date
             details["extended"] = planned_end.isoformat()
         views.append(ActivityView(id_, facts, title, details))
     return PhaseView(

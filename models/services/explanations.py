@@ -17,26 +17,20 @@ from cchc_flow.models.services.access import (
     ActivityFacts,
     Refusal,
     acted_by,
-    acting_unit,
-    check_coordinator,
-    refusals_recorded,
     unit_refusal,
 )
 from cchc_flow.models.services.actions import (
     ActionResult,
-    _activity,
     _details,
     _need,
     _notify,
     _record_evidence,
     _sequence,
-    _today,
-    resolve_plan,
     roles_of,
 )
 from cchc_flow.models.services.auth import Principal
+from cchc_flow.models.services.follow_up import follow_up
 from cchc_flow.models.store.attachments import check_files
-from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.history import record
 from cchc_flow.models.store.queries import current_unit
 from cchc_flow.models.store.tables import ExplanationRow
@@ -76,15 +70,18 @@ def ask_explanation(
 ) -> ActionResult:
     """The coordinator asks lead ``unit`` to explain the activity by ``by``; the unit is told."""
     question = _need(question, "--note")
-    today = today or _today()
-    what = t("event.explanation_asked")
-    with (
-        refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today),
-        write_transaction(session),
-    ):
-        plan = resolve_plan(session, plan_code)
-        act = _activity(session, plan, key)
-        code = check_coordinator(principal, plan, None, what, entity="activity", key=key, state=act.state)
+    with follow_up(
+        session,
+        principal,
+        plan_code,
+        key,
+        "explanation_asked",
+        today=today,
+        stated_name=stated_name,
+        source=source,
+        coordinator=True,
+    ) as f:
+        plan, act, code, today = f.plan, f.act, f.code, f.today
         unit = current_unit(session, unit)  # a former code: the unit it is today
         leads, _ = roles_of(session, plan, act)
         already = session.exec(
@@ -142,23 +139,18 @@ def give_explanation(
     """The unit asked answers, with text and files; the coordinator is told."""
     text = _need(text, "--text")
     check_files(list(attachments))
-    today = today or _today()
-    what = t("event.explanation_given")
-    with (
-        refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today),
-        write_transaction(session),
-    ):
-        plan = resolve_plan(session, plan_code)
-        act = _activity(session, plan, key)
-        code = acting_unit(
-            principal,
-            unit,
-            what,
-            plan_id=plan.id,
-            entity="activity",
-            key=key,
-            state=act.state,
-        )
+    with follow_up(
+        session,
+        principal,
+        plan_code,
+        key,
+        "explanation_given",
+        today=today,
+        stated_name=stated_name,
+        source=source,
+        unit=unit,
+    ) as f:
+        plan, act, code, today = f.plan, f.act, f.code, f.today
         row = session.exec(
             select(ExplanationRow).where(
                 ExplanationRow.activity_id == act.id,

@@ -1,7 +1,8 @@
 """Deadline extensions (gia hạn): a lead unit asks for a later due date, the coordinator approves or refuses.
 
-While a request is open nothing changes. On approval the activity's due date in force becomes the granted one
-(``ActivityRow.extended_to``; the plan's date stays in ``window_end``, shown beside it), an overdue activity is open
+While a request is open nothing changes. On approval the activity's due date in force becomes the granted one from
+the day the approval counts for (queries.due_on; the plan's date stays in ``window_end``, shown beside it; the latest
+granted date is kept in ``ActivityRow.extended_to``), an overdue activity is open
 again (the ``extend`` step: overdue -> assigned), reminders are planned anew for the new date (models/rules/due.py reads
 the due date in force) and on time / late is judged against it. The limits are the plan's: ``max_extensions``
 (default 2) approved per activity, and not past the phase's end unless the coordinator says so explicitly when
@@ -27,29 +28,24 @@ from cchc_flow.models.services.access import (
     ActivityFacts,
     Refusal,
     acted_by,
-    acting_unit,
-    check_coordinator,
-    refusals_recorded,
     unit_refusal,
 )
 from cchc_flow.models.services.actions import (
     ActionResult,
-    _activity,
     _details,
     _need,
     _notify,
     _record_evidence,
     _sequence,
-    _today,
     checked,
-    resolve_plan,
     roles_of,
 )
 from cchc_flow.models.services.activities import apply_event
 from cchc_flow.models.services.auth import Principal
+from cchc_flow.models.services.follow_up import follow_up
 from cchc_flow.models.store.attachments import check_files
-from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.history import record
+from cchc_flow.models.store.queries import activity_due
 from cchc_flow.models.store.tables import ActivityRow, ExtensionRow, PhaseRow, PlanRow
 
 DEFAULT_MAX = 2
@@ -136,31 +132,27 @@ def request_extension(
     """A lead unit asks for ``until`` as the activity's new due date, with a reason; the coordinator is told."""
     reason = _need(reason, "--reason")
     check_files(list(attachments))
-    today = today or _today()
-    what = t("event.extension_requested")
-    with (
-        refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today),
-        write_transaction(session),
-    ):
-        plan = resolve_plan(session, plan_code)
-        act = _activity(session, plan, key)
-        code = acting_unit(
-            principal,
-            unit,
-            what,
-            plan_id=plan.id,
-            entity="activity",
-            key=key,
-            state=act.state,
-        )
+    with follow_up(
+        session,
+        principal,
+        plan_code,
+        key,
+        "extension_requested",
+        today=today,
+        stated_name=stated_name,
+        source=source,
+        unit=unit,
+    ) as f:
+        plan, act, code, today = f.plan, f.act, f.code, f.today
         leads, _ = roles_of(session, plan, act)
         if problem := unit_refusal("extend", code, ActivityFacts(key, act.state, plan.focal_unit, leads)):
             raise Refusal(plan.id, "activity", key, act.state, problem)
         rows = extensions_of(session, act.id)
+        due = activity_due(session, act, today)
         problem = extension_problem(
             state=act.state,
             until=until,
-            due=act.due,
+            due=due,
             today=today,  # past the phase's
             limits=limits_of(session, plan, act),
             granted=granted_count(rows),  # end: the
@@ -175,7 +167,7 @@ def request_extension(
                 activity_id=act.id,
                 unit_code=code,
                 reason=reason,
-                due_before=act.due,
+                due_before=due,
                 requested_until=until,
             )
         )
@@ -189,12 +181,12 @@ def request_extension(
             to_state=act.state,
             source=source,
             on=today,
-            note=t("extension.note_request", unit=code, due=_d(act.due), until=_d(until), reason=reason),
+            note=t("extension.note_request", unit=code, due=_d(due), until=_d(until), reason=reason),
             **acted_by(principal, stated_name),
         )
         session.flush()
         _record_evidence(session, plan, act, code, "extension", reason, list(attachments), step)
-        details = _details(session, act, unit=code, text=reason, until=_d(until), due=_d(act.due))
+        details = _details(session, act, unit=code, text=reason, until=_d(until), due=_d(due))
         told = _notify(
             session,
             plan,
@@ -227,15 +219,20 @@ def decide_extension(
     """The coordinator approves the open request (with its date, or ``until``) or refuses it with a note; the
     lead units are told (and the partners of an approval)."""
     note = _need(note or "", "--note") if not approve else checked(note, "--note")
-    today = today or _today()
-    what = t("event.extend" if approve else "event.extension_refused")
-    with (
-        refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today),
-        write_transaction(session),
-    ):
-        plan = resolve_plan(session, plan_code)
-        act = _activity(session, plan, key)
-        code = check_coordinator(principal, plan, by, what, entity="activity", key=key, state=act.state)
+    event = "extend" if approve else "extension_refused"
+    with follow_up(
+        session,
+        principal,
+        plan_code,
+        key,
+        event,
+        today=today,
+        stated_name=stated_name,
+        source=source,
+        coordinator=True,
+        by=by,
+    ) as f:
+        plan, act, code, today = f.plan, f.act, f.code, f.today
         rows = extensions_of(session, act.id)
         request = next((r for r in rows if r.state == "open"), None)
         if request is None:
@@ -265,10 +262,11 @@ def decide_extension(
             )
             return ActionResult(plan.id, key, act.state, told)
         new_due = until or request.requested_until
+        old_due = activity_due(session, act, today)
         problem = extension_problem(
             state=act.state,
             until=new_due,
-            due=act.due,
+            due=old_due,
             today=today,
             limits=limits_of(session, plan, act),
             granted=granted_count(rows),
@@ -277,7 +275,6 @@ def decide_extension(
         )
         if problem:
             raise Refusal(plan.id, "activity", key, act.state, t("extension.refused", id=key, reason=problem))
-        old_due = act.due
         request.state, request.granted_until, request.decision_note = "approved", new_due, note
         request.beyond_phase = beyond_phase and new_due > limits_of(session, plan, act).phase_end
         session.add(request)

@@ -13,20 +13,17 @@ from cchc_flow.models.rules.due import Role
 from cchc_flow.models.rules.lifecycle import FINAL
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import current_code
-from cchc_flow.models.services.access import Refusal, acted_by, check_coordinator, refusals_recorded
+from cchc_flow.models.services.access import Refusal, acted_by
 from cchc_flow.models.services.actions import (
     ActionResult,
-    _activity,
     _details,
     _need,
     _notify,
     _sequence,
-    _today,
-    resolve_plan,
     roles_of,
 )
 from cchc_flow.models.services.auth import Principal
-from cchc_flow.models.store.db import write_transaction
+from cchc_flow.models.services.follow_up import follow_up
 from cchc_flow.models.store.history import record
 from cchc_flow.models.store.queries import roles_by_activity, successors
 from cchc_flow.models.store.tables import ReassignmentRow, UnitRow
@@ -82,15 +79,19 @@ def reassign(
 ) -> ActionResult:
     """The coordinator gives the activity to ``leads`` (None: unchanged) and ``partners`` (None: unchanged)."""
     reason = _need(reason, "--reason")
-    today = today or _today()
-    what = t("event.reassign")
-    with (
-        refusals_recorded(session, principal, what, stated_name=stated_name, source=source, today=today),
-        write_transaction(session),
-    ):
-        plan = resolve_plan(session, plan_code)
-        act = _activity(session, plan, key)
-        code = check_coordinator(principal, plan, by, what, entity="activity", key=key, state=act.state)
+    with follow_up(
+        session,
+        principal,
+        plan_code,
+        key,
+        "reassign",
+        today=today,
+        stated_name=stated_name,
+        source=source,
+        coordinator=True,
+        by=by,
+    ) as f:
+        plan, act, code, today = f.plan, f.act, f.code, f.today
         now = roles_by_activity(session, plan.id).get(act.id, {"lead": [], "partner": []})
         old_leads, old_partners = roles_of(session, plan, act)
         renamed = successors(session)  # a former code stands for the unit it is today

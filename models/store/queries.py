@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan import current_code
-from cchc_flow.models.rules.status import Timeliness, timeliness
+from cchc_flow.models.rules.status import Timeliness, due_in_force, timeliness
 from cchc_flow.models.store.organisations import plan_unit
 from cchc_flow.models.store.tables import (
     ActivityRow,
@@ -139,8 +139,9 @@ def former_codes(session: Session, code: str) -> list[str]:
     return [code, *(old for old in now if old != code and current_code(old, now) == code)]
 
 
-def plan_as_dict(session: Session, code: str) -> dict[str, Any]:
-    """The plan in the documented JSON shape: {"plan": {...}, "phases": [{..., "activities": [...]}]}."""
+def plan_as_dict(session: Session, code: str, today: date | None = None) -> dict[str, Any]:
+    """The plan in the documented JSON shape: {"plan": {...}, "phases": [{..., "activities": [...]}]}; each
+    activity's ``due`` is the one in force ``today`` (None: the latest approved), due_on."""
     plan = get_plan(session, code)
     phases = session.exec(select(PhaseRow).where(col(PhaseRow.plan_id) == plan.id).order_by(col(PhaseRow.number))).all()
     contents = {
@@ -157,6 +158,7 @@ def plan_as_dict(session: Session, code: str) -> dict[str, Any]:
         .order_by(col(ActivityRow.phase_id), col(ActivityRow.content_id), col(ActivityRow.position))
     ).all()
     roles = roles_by_activity(session, plan.id)
+    approved = approved_extensions(session, plan.id)
     info = dict(plan.spec.get("plan", {}))
     info.update(
         code=plan.code,
@@ -190,7 +192,9 @@ def plan_as_dict(session: Session, code: str) -> dict[str, Any]:
                             "end": a.window_end.isoformat(),
                             "as_written": a.window_as_written,
                         },
-                        "due": a.due.isoformat(),  # the due date in force: an approved extension's, else the window's end
+                        "due": due_on(
+                            a, approved, today
+                        ).isoformat(),  # in force: an approved extension's, else the plan's
                         "funding": a.funding,
                         "lead": roles.get(a.id, {}).get("lead", []),
                         "partners": roles.get(a.id, {}).get("partner", []),
@@ -243,8 +247,10 @@ def activities_owed(
         .order_by(col(ActivityRow.window_end), col(ActivityRow.key))
     ).all()
     reported = report_days(session, plan.id)
+    approved = approved_extensions(session, plan.id)
     out = []
     for a in rows:
+        due = due_on(a, approved, today)
         r = roles.get(a.id, {"lead": [], "partner": []})
         leads, partners = expand(r["lead"]), expand(r["partner"])
         role = None
@@ -252,9 +258,9 @@ def activities_owed(
             role = "lead" if unit in leads else "partner" if unit in partners else None
             if role is None:
                 continue
-        if (state and a.state != state) or (due_before and a.due >= due_before):
+        if (state and a.state != state) or (due_before and due >= due_before):
             continue
-        status = status_of(a, today, reported.get(a.key)) if today else None
+        status = status_of(a, today, reported.get(a.key), due) if today else None
         out.append(
             {
                 "id": a.key,
@@ -264,9 +270,9 @@ def activities_owed(
                 "role": role,
                 "state": a.state,
                 "start": a.window_start,
-                "end": a.due,
-                "planned_end": a.window_end if a.extended_to else None,  # the plan's, beside an extension
-                "days_left": (a.due - today).days if today else None,
+                "end": due,
+                "planned_end": a.window_end if due != a.window_end else None,  # the plan's, beside an extension
+                "days_left": (due - today).days if today else None,
                 "status": status.status.value if status else None,
                 "days_late": status.days_late if status else None,
                 # an item of a recurring or per-unit activity: opened after its period had passed at load
@@ -287,36 +293,49 @@ def report_days(session: Session, plan_id: int) -> dict[str, date]:
     return {key: day or at.date() for key, day, at in rows}
 
 
-def status_of(activity: ActivityRow, today: date, reported: date | None) -> Timeliness:
-    """The four-way status of a stored activity as of ``today`` (models/rules/status.py), ``reported`` as report_days()."""
-    return timeliness(activity.state, start=activity.window_start, due=activity.due, today=today, done_on=reported)
+def status_of(activity: ActivityRow, today: date, reported: date | None, due: date) -> Timeliness:
+    """The four-way status of a stored activity as of ``today`` (models/rules/status.py), ``reported`` as report_days(),
+    ``due`` the due date in force today (due_on)."""
+    return timeliness(activity.state, start=activity.window_start, due=due, today=today, done_on=reported)
 
 
 def activity_statuses(session: Session, plan: PlanRow, today: date) -> dict[str, Timeliness]:
-    """activity key -> its four-way status as of ``today``."""
+    """activity key -> its four-way status as of ``today``, judged against the due date in force today."""
     reported = report_days(session, plan.id)
+    approved = approved_extensions(session, plan.id)
     rows = session.exec(select(ActivityRow).where(ActivityRow.plan_id == plan.id, ActivityRow.in_plan)).all()
-    return {a.key: status_of(a, today, reported.get(a.key)) for a in rows}
+    return {a.key: status_of(a, today, reported.get(a.key), due_on(a, approved, today)) for a in rows}
 
 
-def approved_extensions(session: Session, plan_id: int) -> dict[str, list[tuple[date, date]]]:
+def due_on(activity: ActivityRow, approved: Mapping[str, Sequence[tuple[date, date]]], day: date | None = None) -> date:
+    """The due date in force on ``day`` (None: the latest approved) of a stored activity: the one rule
+    (models/rules/status.py due_in_force) over its approved extensions, ``approved`` as approved_extensions gives."""
+    return due_in_force(activity.window_end, approved.get(activity.key, ()), day or date.max)
+
+
+def activity_due(session: Session, activity: ActivityRow, day: date | None = None) -> date:
+    """The due date in force on ``day`` (None: the latest approved) of one stored activity (due_on)."""
+    return due_on(activity, approved_extensions(session, activity.plan_id, only=activity.key), day)
+
+
+def approved_extensions(session: Session, plan_id: int, only: str | None = None) -> dict[str, list[tuple[date, date]]]:
     """activity key -> its approved extensions in the order approved: (the day the approval counts for, the date
-    granted). The n-th approved request of an activity is its n-th ``extend`` step: both are written together."""
+    granted); ``only``: that activity's. The n-th approved request of an activity is its n-th ``extend`` step: both
+    are written together."""
+    E, T = ExtensionRow, TransitionRow
+    requests = select(col(ActivityRow.key), col(E.granted_until)).join(
+        ActivityRow, col(ActivityRow.id) == col(E.activity_id)
+    )
+    steps = select(col(T.entity_key), col(T.effective_day), col(T.at))
+    if only is not None:
+        requests, steps = requests.where(col(ActivityRow.key) == only), steps.where(col(T.entity_key) == only)
     granted: dict[str, list[date]] = {}
-    for key, until in session.exec(
-        select(col(ActivityRow.key), col(ExtensionRow.granted_until))
-        .join(ActivityRow, col(ActivityRow.id) == col(ExtensionRow.activity_id))
-        .where(ExtensionRow.plan_id == plan_id, ExtensionRow.state == "approved")
-        .order_by(col(ExtensionRow.id))
-    ):
+    for key, until in session.exec(requests.where(E.plan_id == plan_id, E.state == "approved").order_by(col(E.id))):
         if until is not None:  # always so: an approval grants a date
             granted.setdefault(key, []).append(until)
-    T = TransitionRow
     days: dict[str, list[date]] = {}
     for key, day, at in session.exec(
-        select(col(T.entity_key), col(T.effective_day), col(T.at))
-        .where(T.plan_id == plan_id, T.entity == "activity", T.event == "extend")
-        .order_by(col(T.id))
+        steps.where(T.plan_id == plan_id, T.entity == "activity", T.event == "extend").order_by(col(T.id))
     ):
         days.setdefault(key, []).append(day or at.date())
     return {key: list(zip(days.get(key, ()), until)) for key, until in granted.items()}

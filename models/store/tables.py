@@ -171,12 +171,8 @@ class ActivityRow(SQLModel, table=True):
     funding: str
     state: str = Field(default="planned", max_length=32, index=True)
     in_plan: bool = True
-    extended_to: date | None = None  # the due date of an approved extension; the plan's stays in window_end
-
-    @property
-    def due(self) -> date:
-        """The due date in force: an approved extension's, else the plan's."""
-        return self.extended_to or self.window_end
+    extended_to: date | None = None  # the date the latest approved extension granted (the plan's: window_end); the
+    # due date in force on a day is queries.due_on's (rules/status.py due_in_force over the approved extensions)
 
 
 class ExtensionRow(SQLModel, table=True):
