@@ -98,10 +98,10 @@ def test_a_report_between_the_flows_read_and_its_write_is_kept(loaded, principal
     phase.run_phase(PLAN, 1, "2013-10-01")
     original = phase.phase_view
 
-    def view_then_unit_reports(s, plan, number):  # type: ignore[no-untyped-def]
+    def view_then_unit_reports(s, plan, number, *today):  # type: ignore[no-untyped-def]
         from prefect.context import FlowRunContext
 
-        view = original(s, plan, number)
+        view = original(s, plan, number, *today)
         if FlowRunContext.get() is None:  # run_phase reads the view for the run's name: not this one
             return view
         with session() as other:
