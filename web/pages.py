@@ -75,7 +75,7 @@ from cchc_flow.models.store.attachments import AttachmentError
 from cchc_flow.models.store.audit import verify
 from cchc_flow.models.store.history_query import HistoryFilter, HistoryInputError, check_filter, write_csv, write_json
 from cchc_flow.models.store.history_query import history as read_history
-from cchc_flow.models.store.tables import ActivityRow, PlanRow, UnitRow, WebSessionRow
+from cchc_flow.models.store.tables import ActivityRow, PlanRow, WebSessionRow
 from cchc_flow.settings import get_settings
 from cchc_flow.web import views, words
 from cchc_flow.web.deps import (
