@@ -9,8 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
-from tests.portal import issue, sign_in_with_token
+from portal import issue, sign_in_with_token
 
 REPO = Path(__file__).resolve().parent.parent
 PLANS = [REPO / "config/plans" / f"{code}.yaml" for code in ("byt-3723-2013-2015", "phu-my-2022-2025", "kon-tum-2021")]
@@ -116,9 +115,9 @@ def test_activity_list_takes_a_units_code_within_the_plans_organisation(cli, thr
 
 def test_a_coordinator_sees_and_ends_only_its_own_organisations_unit_sessions(three) -> None:  # type: ignore[no-untyped-def]
     from fastapi.testclient import TestClient
+    from portal import post, rows
 
     from cchc_flow.web.app import create_app
-    from tests.portal import post, rows
 
     app = create_app(as_of=date(2022, 3, 1), background_runs=False)
     with TestClient(app) as ministry_unit, TestClient(app) as centre_unit, TestClient(app) as centre:
