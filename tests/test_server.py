@@ -109,6 +109,8 @@ def topology(
         CCHC_HOME=str(tmp / "home"),
         CCHC_DATABASE_URL=cchc_db,
         CCHC_NOTIFY_RETRY_DELAYS="",
+        CCHC_QUIET_HOURS="off",  # the runs replay days of any weekday: held messages have tests of their own
+        CCHC_DAYS_OFF="no",
         CCHC_NOTIFY_CONFIG=str(write_json_routes(tmp / "routes.yaml", endpoint.port)),
         PREFECT_HOME=str(tmp / "prefect"),
         PREFECT_API_URL=f"http://127.0.0.1:{port}/api",

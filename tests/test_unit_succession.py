@@ -89,3 +89,14 @@ def test_a_link_issued_to_an_old_code_signs_in_as_its_successor(loaded, cli, cli
     assert rows("select unit_code, via from web_session") == [("T5G", "link")]  # as issued; acting as TCCB
     # already signed in as TCCB: the old link is the same unit, no question asked
     assert c.get(f"/login?link={old}&next=/inbox", follow_redirects=False).headers["location"] == "/inbox"
+
+
+def test_a_phase_run_sends_to_the_unit_as_it_is_on_the_run_day(loaded, cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """T5G is merged into TCCB from 01/01/2015: a run of a day in 2013 tells T5G (the merger is not in force yet), a
+    run of a day in 2015 tells TCCB what T5G's share had become."""
+    cli("plan", "load", REFERENCE, "--units", merged(DEFAULT_UNITS, tmp_path))
+    cli("phase", "run", PLAN, "1", "--as-of", "2013-10-01")
+    assert rows("select count(*) from notification where recipient = 'T5G'") == [(1,)]
+    cli("phase", "run", PLAN, "1", "--as-of", "2015-01-05")
+    later = "select distinct recipient from notification where as_of >= '2015-01-01'"
+    assert "TCCB" in {r for (r,) in rows(later)} and "T5G" not in {r for (r,) in rows(later)}

@@ -159,15 +159,15 @@ def phase_view(session: Session, plan_code: str, phase_number: int, today: date 
     plan = get_plan(session, plan_code)
     phase = get_phase(session, plan, phase_number)
     reminders = plan.spec.get("reminders", {})
-    now = successors(session)  # the plan's coordinator and leadership as they are today
+    now = successors(session, today)  # the plan's coordinator and leadership as they are that day
     parties = Parties(
         coordinator=current_code(plan.focal_unit, now),
         leadership=current_code(plan.leadership, now),
         reminder_days=tuple(reminders.get("before_due_days", (30, 7, 1))),
         escalate_after_days=reminders.get("escalate_after_days", 30),
     )
-    expand = unit_expander(session, plan.id)
-    roles = roles_by_activity(session, plan.id)
+    expand = unit_expander(session, plan.id, today)  # units as they are that day: a merger counts from its since
+    roles = roles_by_activity(session, plan.id, on=today)
     A = ActivityRow
     rows = session.execute(  # sqlmodel's select() is typed for up to four columns
         sa.select(
