@@ -7,6 +7,7 @@ the commands from COMMANDS below without importing any of them, and `cchc units`
 from __future__ import annotations
 
 import importlib
+import sys
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -126,6 +127,21 @@ class LazyGroup(TyperGroup):
         if self.listing and cmd_name in COMMANDS:
             return TyperCommand(name=cmd_name, help=COMMANDS[cmd_name].help)
         return self.commands.get(cmd_name)
+
+    def invoke(self, ctx: Any) -> Any:
+        """Run the command; a database that cannot be used is said in one clear line, not a traceback."""
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            if "cchc_flow.models.store.db" not in sys.modules:
+                raise  # no database was opened: the error is another's
+            from cchc_flow.cli.console import fail
+            from cchc_flow.models.store.db import unusable
+
+            told = unusable(exc)
+            if told is None:
+                raise
+            fail(str(told))
 
     def format_help(self, ctx: Any, formatter: Any) -> None:
         self.listing = True

@@ -1637,6 +1637,26 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the notification routes file {path} (CCHC_NOTIFY_CONFIG) has errors: {problems}. Fix these "
         "lines (see config/notify.example.yaml) and run again; nothing was recorded or sent",
     ),
+    "db.url_invalid": (
+        "CCHC_DATABASE_URL không đọc được ({reason}). Dạng đúng: sqlite:///đường/dẫn/cchc.db hoặc "
+        "postgresql+psycopg://người_dùng@máy:5432/tên_csdl; chưa có gì được ghi",
+        "CCHC_DATABASE_URL cannot be read ({reason}). Expected: sqlite:///path/to/cchc.db or "
+        "postgresql+psycopg://user@host:5432/dbname; nothing was recorded",
+    ),
+    "db.unusable": (
+        "không dùng được cơ sở dữ liệu {url}: {reason}. Kiểm tra CCHC_DATABASE_URL (hoặc CCHC_HOME), "
+        "máy chủ cơ sở dữ liệu và quyền truy cập, rồi chạy lại",
+        "cannot use the database {url}: {reason}. Check CCHC_DATABASE_URL (or CCHC_HOME), the database "
+        "server and the access rights, then run again",
+    ),
+    "db.upgrade_failed": (
+        "không nâng cấp được cơ sở dữ liệu {url} từ phiên bản {current} lên {head}: {reason}. Cơ sở dữ liệu "
+        "được giữ nguyên như trước; hãy sao lưu nó và báo cho người quản trị (bảng và phiên bản ghi trong "
+        "alembic_version không khớp nhau)",
+        "cannot upgrade the database {url} from version {current} to {head}: {reason}. The database is left "
+        "as it was; back it up and tell its administrator (its tables do not match the version recorded in "
+        "alembic_version)",
+    ),
     "notice.unknown": (
         "không có thông báo số {id}; xem 'cchc notice list <mã kế hoạch>'",
         "no notification {id}; see 'cchc notice list <plan code>'",

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from cchc_flow.models.rules.messages import t
 from cchc_flow.settings import get_settings
 
 if TYPE_CHECKING:
@@ -29,9 +30,43 @@ def get_engine(url: str | None = None) -> sa.Engine:
     return _engine(url or get_settings().database)
 
 
+class DatabaseUnusable(RuntimeError):
+    """The configured database cannot be reached, read or upgraded; the message names it (password hidden), says
+    why and what to do."""
+
+
+def unusable(exc: BaseException, url: str | None = None) -> DatabaseUnusable | None:
+    """``exc`` told as a database that cannot be used (unreachable, not a database, locked, unreadable URL), None for
+    any other error: constraint violations and programming errors keep their traceback."""
+    if isinstance(exc, DatabaseUnusable):
+        return exc
+    if type(exc) not in (sa.exc.OperationalError, sa.exc.DatabaseError, sa.exc.InterfaceError):
+        return None
+    orig = getattr(exc, "orig", None) or exc
+    return DatabaseUnusable(t("db.unusable", url=shown(url or get_settings().database), reason=_first_line(orig)))
+
+
+def shown(url: str) -> str:
+    """The URL as it may be shown: the password hidden."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return "CCHC_DATABASE_URL"
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0].strip() if lines else type(exc).__name__
+
+
 @lru_cache(maxsize=16)
 def _engine(url: str) -> sa.Engine:
-    parsed = make_url(url)
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect().import_dbapi()  # an unknown database kind or a missing driver is said here
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ValueError, ImportError) as exc:
+        reason = _first_line(exc).replace(url, shown(url))
+        raise DatabaseUnusable(t("db.url_invalid", reason=reason)) from None
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -109,9 +144,24 @@ def _migrate(url: str) -> None:
     from alembic import command
 
     cfg = _alembic_config(url)
-    with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+    try:
+        with engine.begin() as conn:  # one transaction (SQLite's DDL included): all of the upgrade or none
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+    except Exception as exc:
+        try:
+            current = ", ".join(sorted(_current_revisions(engine) or ())) or "0"
+        except sa.exc.SQLAlchemyError:
+            current = "?"
+        raise DatabaseUnusable(
+            t(
+                "db.upgrade_failed",
+                url=shown(url),
+                current=current,
+                head=", ".join(sorted(head_revisions())),
+                reason=_first_line(getattr(exc, "orig", None) or exc),
+            )
+        ) from exc
 
 
 @contextmanager
