@@ -263,3 +263,27 @@ def test_the_workbook_prints(cli, history, tmp_path: Path) -> None:  # type: ign
         export_name("3723/QĐ-BYT", HistoryFilter(PLAN, unit="T5G", since=date(2014, 3, 1)), "csv")
         == "lich-su-3723-T5G-tu-20140301.csv"
     )
+
+
+def test_a_text_longer_than_a_cell_is_cut_with_a_mark(cli, tokens, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """An Excel cell holds 32,767 characters: a longer note is cut there with a mark saying where the whole text is,
+    never silently; the CSV keeps it whole."""
+    from openpyxl import load_workbook
+
+    from cchc_flow.models.store.history_query import COLUMNS
+
+    long_note = "Biên bản họp: " + "nội dung dài " * 4_000  # 52,014 characters
+    cli("activity", "note", "1.1.2", "--unit", "T5G", "--text", long_note, token=tokens["T5G"])
+    xlsx_path, csv_path = tmp_path / "h.xlsx", tmp_path / "h.csv"
+    cli("history", PLAN, "--format", "xlsx", "--output", xlsx_path)
+    cli("history", PLAN, "--format", "csv", "--output", csv_path)
+    notes = [
+        r[COLUMNS.index("note")]
+        for r in load_workbook(xlsx_path, read_only=True).worksheets[0].iter_rows(min_row=2, values_only=True)
+    ]
+    (cut,) = [n for n in notes if n and n.startswith("T5G: Biên bản họp")]
+    assert len(cut) == 32_767 and cut.endswith(
+        f"toàn văn ({len('T5G: ' + long_note.strip())} ký tự) có trong bản CSV và JSON]"
+    )
+    assert cut.startswith(f"T5G: {long_note[:30_000]}")
+    assert f"T5G: {long_note.strip()}" in csv_path.read_text(encoding="utf-8-sig")

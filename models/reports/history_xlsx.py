@@ -21,6 +21,8 @@ from xlsxwriter.worksheet import Worksheet
 from cchc_flow.models.rules.messages import MESSAGES, current_lang, t
 from cchc_flow.models.store.history_query import COLUMNS, DAYS, VN, HistoryFilter, headers, marked_letter
 
+CELL_MAX = 32_767  # the characters an Excel cell holds
+TRUNCATED = -2  # what XlsxWriter's write_string returns when it cut a text to CELL_MAX
 DAY_FORMAT = "dd/mm/yyyy"
 TIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
 # Column widths in characters: text columns wide, codes and dates narrow; anything else 14.
@@ -167,11 +169,17 @@ def write_xlsx(rows: Iterable[Sequence[Any]], path: Path, lang: str | None = Non
             put = _Writers(sheet)
         at += 1
         for (i, fmt), value in zip(columns, values(r)):
-            if value is not None and value != "":
-                put[type(value)](at, i, value, fmt)
+            if value is not None and value != "" and put[type(value)](at, i, value, fmt) == TRUNCATED:
+                sheet.write_string(at, i, cut(value, lang), fmt)
         n += 1
     wb.close()
     return n
+
+
+def cut(text: str, lang: str | None = None) -> str:
+    """Text longer than a cell holds (CELL_MAX characters), cut with a mark saying so and where the whole text is."""
+    mark = t("history.xlsx_cut", lang, n=len(text))
+    return text[: CELL_MAX - len(mark)] + mark
 
 
 class _Writers(dict[type, Callable[..., Any]]):

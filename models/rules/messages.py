@@ -1637,6 +1637,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "the notification routes file {path} (CCHC_NOTIFY_CONFIG) has errors: {problems}. Fix these "
         "lines (see config/notify.example.yaml) and run again; nothing was recorded or sent",
     ),
+    "history.xlsx_cut": (
+        " … [cắt bớt: một ô Excel chứa tối đa 32.767 ký tự; toàn văn ({n} ký tự) có trong bản CSV và JSON]",
+        " … [cut: an Excel cell holds 32,767 characters at most; the whole text ({n} characters) is in the CSV "
+        "and JSON exports]",
+    ),
     "db.url_invalid": (
         "CCHC_DATABASE_URL không đọc được ({reason}). Dạng đúng: sqlite:///đường/dẫn/cchc.db hoặc "
         "postgresql+psycopg://người_dùng@máy:5432/tên_csdl; chưa có gì được ghi",
