@@ -165,6 +165,21 @@ def test_rows_removed_from_the_end_are_caught_by_an_anchor(cli, history) -> None
     assert "không đọc được" in cli("audit", "verify", PLAN, "--anchor", "transition:x:y", expect=2).stderr
 
 
+@pytest.mark.parametrize("table", ["transition", "delivery"])
+def test_a_time_in_another_text_form_is_the_same_time(history, table: str) -> None:  # type: ignore[no-untyped-def]
+    """Verify hashes the values as the application reads them: SQLite's text of a timestamp rewritten in another ISO
+    form (``T`` for the space) reads as the same time, the chain stays whole; another time in that form is caught."""
+    if dialect() == "postgresql":
+        pytest.skip("PostgreSQL stores a timestamp as a value, not as text")
+    drop_guards(table)
+    target = chain(table)[1][0]
+    sql(f"UPDATE {table} SET at = replace(at, ' ', 'T') WHERE id = :id", id=target)
+    assert "T" in sql(f"SELECT at FROM {table} WHERE id = :id", id=target)[0][0]
+    assert verify().breaks == []
+    sql(f"UPDATE {table} SET at = '2014-02-03T04:05:06.000007' WHERE id = :id", id=target)
+    assert [(b.chain, b.row_id, b.problem) for b in verify().breaks] == [(table, target, "altered")]
+
+
 def test_swapped_rows_are_caught(history) -> None:  # type: ignore[no-untyped-def]
     drop_guards("transition")
     rows = chain("transition")

@@ -25,8 +25,10 @@ from cchc_flow.models.store.chain import (
     STEP_DETAILS,
     TRANSITION_FIELDS,
     delivery_content,
+    delivery_hash,
     row_hash,
     transition_content,
+    transition_hash,
 )
 from cchc_flow.models.store.queries import get_plan
 from cchc_flow.models.store.tables import DeliveryRow, NotificationRow, PlanRow, TransitionRow, table_of
@@ -39,6 +41,7 @@ TRIGGERS = {  # what migrations 0005 and 0006 create, per dialect
     "postgresql": {f"{table}_{kind}" for table in CHAINS for kind in ("append_only", "no_truncate", "no_overwrite")},
 }
 VERIFY_BATCH = 5000
+Processor = Callable[[Any], Any]  # a column type's result processor: raw driver value -> the value the code reads
 
 
 # ---------------------------------------------------------------------------------------------- sealing at insert
@@ -149,7 +152,8 @@ def verify(session: Session, plan_code: str | None = None, anchors: Anchors | No
         for chain in CHAINS:
             noted = sorted(set((anchors or {}).get((code, chain), ())))
             state = ChainState(code, chain, watch=frozenset(seq for seq, _ in noted))
-            found = _walk(chain, code, plan_id, _rows(session, chain, plan_id), state)
+            rows, processors = _rows(session, chain, plan_id)
+            found = _walk(chain, code, plan_id, rows, processors, state)
             found = found or next(filter(None, (_check_anchor(chain, code, a, state) for a in noted)), None)
             report.chains.append(state)
             if found:
@@ -158,14 +162,16 @@ def verify(session: Session, plan_code: str | None = None, anchors: Anchors | No
     return report
 
 
-def _rows(session: Session, chain: str, plan_id: int) -> Iterator[Sequence[Any]]:
+def _rows(session: Session, chain: str, plan_id: int) -> tuple[Iterator[Sequence[Any]], list[Processor | None]]:
     """(id, seq, prev_hash, row_hash, *the hashed columns) in chain order: a transition's TRANSITION_FIELDS and
     STEP_DETAILS; a delivery's DELIVERY_FIELDS, then its notification's plan_id and NOTIFICATION_FIELDS (None when it
-    has no notification). Core columns, timestamps as the driver reads them: verification reads every row."""
+    has no notification). Verification reads every row: they come as the driver reads them (tuples, no per-row
+    type processing); also returned, each column's result processor (None: none), which turns a raw value into
+    what the application reads."""
     if chain == "transition":
         T = table_of(TransitionRow).c
         query = (
-            sa.select(T.id, T.seq, T.prev_hash, T.row_hash, *[_as_read(T[k]) for k in TRANSITION_FIELDS + STEP_DETAILS])
+            sa.select(T.id, T.seq, T.prev_hash, T.row_hash, *[T[k] for k in TRANSITION_FIELDS + STEP_DETAILS])
             .where(T.plan_id == plan_id)
             .order_by(T.seq, T.id)
         )
@@ -178,7 +184,7 @@ def _rows(session: Session, chain: str, plan_id: int) -> Iterator[Sequence[Any]]
                 D.seq,
                 D.prev_hash,
                 D.row_hash,
-                *[_as_read(D[k]) for k in DELIVERY_FIELDS],
+                *[D[k] for k in DELIVERY_FIELDS],
                 N.plan_id,
                 *[N[k] for k in NOTIFICATION_FIELDS],
             )
@@ -186,15 +192,29 @@ def _rows(session: Session, chain: str, plan_id: int) -> Iterator[Sequence[Any]]
             .where(D.plan_id == plan_id)
             .order_by(D.seq, D.id)
         )
-    return iter(session.execute(query.execution_options(yield_per=VERIFY_BATCH)))
+    connection = session.connection()
+    dialect = connection.dialect
+    processors: list[Processor | None] = [
+        c.type.dialect_impl(dialect).result_processor(dialect, None) for c in query.selected_columns
+    ]
+    return _raw_rows(connection, query), processors
 
 
-def _as_read(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
-    """A timestamp column without UTCDateTime's per-row Python step (naive on SQLite: canonical_time takes that as
-    UTC, as UTCDateTime would); any other column as it is."""
-    if column.name != "at":
-        return column
-    return sa.type_coerce(column, sa.DateTime(timezone=True)).label(column.name)
+def _raw_rows(connection: sa.Connection, query: sa.Select[Any]) -> Iterator[Sequence[Any]]:
+    """The rows of ``query`` as the DB-API cursor gives them (server-side on PostgreSQL), VERIFY_BATCH at a time."""
+    compiled = query.compile(dialect=connection.dialect)
+    params: Any = compiled.construct_params()
+    if compiled.positional:
+        params = tuple(params[name] for name in compiled.positiontup or ())
+    dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None
+    cursor = dbapi.cursor(name="cchc_verify") if connection.dialect.name == "postgresql" else dbapi.cursor()
+    try:
+        cursor.execute(str(compiled), params)
+        while batch := cursor.fetchmany(VERIFY_BATCH):
+            yield from batch
+    finally:
+        cursor.close()
 
 
 def _check_anchor(chain: str, plan: str, anchor: tuple[int, str], state: ChainState) -> Break | None:
@@ -221,10 +241,17 @@ def _check_anchor(chain: str, plan: str, anchor: tuple[int, str], state: ChainSt
     return None
 
 
-def _walk(chain: str, plan: str, plan_id: int, rows: Iterable[Sequence[Any]], state: ChainState) -> Break | None:
+def _walk(
+    chain: str,
+    plan: str,
+    plan_id: int,
+    rows: Iterable[Sequence[Any]],
+    processors: Sequence[Processor | None],
+    state: ChainState,
+) -> Break | None:
     """The first break in one chain, or None; ``state`` ends with the count and head hash."""
     expected_seq, prev, prev_id = 1, GENESIS, 0
-    computed = _hasher(chain, plan_id)
+    computed = _hasher(chain, plan_id, processors)
     watch, watched = state.watch, state.watched
     try:
         for r in rows:
@@ -284,26 +311,55 @@ _N_PLAN = _FIRST + len(DELIVERY_FIELDS)  # the notification's plan_id, then NOTI
 _N_KEY = _N_PLAN + 1 + NOTIFICATION_FIELDS.index("key")
 
 
-def _hasher(chain: str, plan_id: int) -> Callable[[int, str, Sequence[Any]], str | None]:
+def _hasher(
+    chain: str, plan_id: int, processors: Sequence[Processor | None]
+) -> Callable[[int, str, Sequence[Any]], str | None]:
     """(seq, previous hash, row as _rows reads it) -> the hash its content should have (chain.py), or None for a
-    delivery whose notification is missing or another plan's."""
+    delivery whose notification is missing or another plan's.
+
+    The raw values are hashed as they are, but for SQLite's timestamp text, which in its usual form
+    (``YYYY-MM-DD HH:MM:SS.ffffff``) is the canonical text without its ``T`` and ``Z``. When that hash is not the
+    stored one, the row is hashed again from the values the application reads (``processors``): the answer is
+    always the hash of those values, as when every row was read through its column types."""
     if chain == "transition":
-        names = TRANSITION_FIELDS + STEP_DETAILS
-        a, c = _FIRST, _FIRST + len(names)
+        a, c = _FIRST, _FIRST + len(TRANSITION_FIELDS + STEP_DETAILS)
+        at = _FIRST + TRANSITION_FIELDS.index("at")
+        typed = processors[a:c]
 
         def step(seq: int, prev: str, r: Sequence[Any]) -> str | None:
-            return row_hash(chain, plan_id, seq, prev, transition_content(dict(zip(names, r[a:c]))))
+            values = list(r[a:c])
+            raw = r[at]
+            if raw.__class__ is str and len(raw) == 26 and raw[10] == " ":
+                values[at - a] = f"{raw[:10]}T{raw[11:]}Z"
+            found = transition_hash(plan_id, seq, prev, values)
+            return found if found == r[3] else transition_hash(plan_id, seq, prev, _read(r[a:c], typed))
 
         return step
+
+    d_at, d_ok = _FIRST + DELIVERY_FIELDS.index("at"), _FIRST + DELIVERY_FIELDS.index("ok")
+    d_typed, n_typed = processors[_FIRST:_N_PLAN], processors[_N_PLAN + 1 :]
 
     def delivered(seq: int, prev: str, r: Sequence[Any]) -> str | None:
         if r[_N_KEY] is None or r[_N_PLAN] != plan_id:
             return None
-        values = dict(zip(DELIVERY_FIELDS, r[_FIRST:_N_PLAN]))
-        notification = dict(zip(NOTIFICATION_FIELDS, r[_N_PLAN + 1 :]))
-        return row_hash(chain, plan_id, seq, prev, delivery_content(values, notification))
+        values = [*r[_FIRST:_N_PLAN], *r[_N_PLAN + 1 :]]
+        values[d_ok - _FIRST] = bool(r[d_ok])
+        raw = r[d_at]
+        if raw.__class__ is str and len(raw) == 26 and raw[10] == " ":
+            values[d_at - _FIRST] = f"{raw[:10]}T{raw[11:]}Z"
+        found = delivery_hash(plan_id, seq, prev, values)
+        if found == r[3]:
+            return found
+        values = [*_read(r[_FIRST:_N_PLAN], d_typed), *_read(r[_N_PLAN + 1 :], n_typed)]
+        values[d_ok - _FIRST] = bool(values[d_ok - _FIRST])
+        return delivery_hash(plan_id, seq, prev, values)
 
     return delivered
+
+
+def _read(raw: Sequence[Any], processors: Sequence[Processor | None]) -> list[Any]:
+    """Raw column values as the application reads them (each through its column type's result processor)."""
+    return [v if p is None else p(v) for v, p in zip(raw, processors, strict=True)]
 
 
 def _strays(session: Session, plan_id: int | None) -> list[Break]:

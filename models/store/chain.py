@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -60,23 +60,86 @@ def _plain(value: Any) -> Any:
     return value
 
 
-# The canonical JSON: keys sorted, no spaces, UTF-8 text as is. One encoder for every row: json.dumps with these
-# options would build a new one per call.
+# The canonical JSON: keys sorted, no spaces, UTF-8 text as is (json.dumps(body, ensure_ascii=False, sort_keys=True,
+# separators=(",", ":")) of {"v", "chain", "plan_id", "seq", "prev", "row": content}). It is written out below key by
+# key in sorted order, each value through json_value, which renders it exactly as that encoder does: the writer and
+# the verifier both hash through transition_hash and delivery_hash, and tests/test_chain_text.py compares them with
+# json.dumps over many rows.
 _canonical = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode
-_DETAILS = frozenset(STEP_DETAILS)
+_string: Callable[[str], str] = json.encoder.encode_basestring  # the encoder's own (C) string function
+_HASHED_STEP = TRANSITION_FIELDS + STEP_DETAILS
+_DETAIL_KEYS = sorted(range(len(_HASHED_STEP)), key=_HASHED_STEP.__getitem__)  # v2: present keys in sorted order
+
+
+def json_value(value: Any) -> str:
+    """One value as the canonical JSON has it (times and days as canonical text)."""
+    if value.__class__ is str:
+        return _string(value)
+    if value is None:
+        return "null"
+    if value.__class__ is int:
+        return int.__repr__(value)
+    if value.__class__ is bool:
+        return "true" if value else "false"
+    return _canonical(_plain(value))
+
+
+def transition_text(plan_id: int, seq: int, prev: str, values: Sequence[Any]) -> str:
+    """The canonical JSON of a transition row: ``values`` in TRANSITION_FIELDS + STEP_DETAILS order (a STEP_DETAILS
+    value of None is left out, as transition_content leaves it; none set: version 1)."""
+    j = json_value
+    entity, key, event, from_state, to_state, at, day, actor, source, note, flow, task, label, stated, letter = values
+    if label is None and stated is None and letter is None:
+        row = (
+            f'"actor":{j(actor)},"at":{j(at)},"effective_day":{j(day)},"entity":{j(entity)},"entity_key":{j(key)},'
+            f'"event":{j(event)},"flow_run_id":{j(flow)},"from_state":{j(from_state)},"note":{j(note)},'
+            f'"source":{j(source)},"task_run_id":{j(task)},"to_state":{j(to_state)}'
+        )
+        version = 1
+    else:
+        row = ",".join(
+            f'"{_HASHED_STEP[i]}":{j(values[i])}'
+            for i in _DETAIL_KEYS
+            if i < len(TRANSITION_FIELDS) or values[i] is not None
+        )
+        version = 2
+    return (
+        f'{{"chain":"transition","plan_id":{int(plan_id)},"prev":{j(prev)},"row":{{{row}}},"seq":{int(seq)},'
+        f'"v":{version}}}'
+    )
+
+
+def delivery_text(plan_id: int, seq: int, prev: str, values: Sequence[Any]) -> str:
+    """The canonical JSON of a delivery row: ``values`` = DELIVERY_FIELDS (``ok`` as a bool), then the delivered
+    notification's NOTIFICATION_FIELDS."""
+    j = json_value
+    notification_id, route, ok, error, at, flow, key, entity, entity_key, notice, recipient, role = values
+    return (
+        f'{{"chain":"delivery","plan_id":{int(plan_id)},"prev":{j(prev)},"row":{{"at":{j(at)},"error":{j(error)},'
+        f'"flow_run_id":{j(flow)},"notification":{{"entity":{j(entity)},"entity_key":{j(entity_key)},"key":{j(key)},'
+        f'"notice":{j(notice)},"recipient":{j(recipient)},"role":{j(role)}}},"notification_id":{j(notification_id)},'
+        f'"ok":{j(ok)},"route":{j(route)}}},"seq":{int(seq)},"v":1}}'
+    )
+
+
+def transition_hash(plan_id: int, seq: int, prev: str, values: Sequence[Any]) -> str:
+    """sha256 (hex) of a transition row (``values`` as transition_text takes them) at (plan_id, seq) after ``prev``."""
+    return hashlib.sha256(transition_text(plan_id, seq, prev, values).encode("utf-8")).hexdigest()
+
+
+def delivery_hash(plan_id: int, seq: int, prev: str, values: Sequence[Any]) -> str:
+    """sha256 (hex) of a delivery row (``values`` as delivery_text takes them) at (plan_id, seq) after ``prev``."""
+    return hashlib.sha256(delivery_text(plan_id, seq, prev, values).encode("utf-8")).hexdigest()
 
 
 def row_hash(chain: str, plan_id: int, seq: int, prev_hash: str, content: Mapping[str, Any]) -> str:
-    """sha256 (hex) of one row of ``chain`` at (plan_id, seq), linked to ``prev_hash``."""
-    body = {
-        "v": 1 if _DETAILS.isdisjoint(content) else 2,
-        "chain": chain,
-        "plan_id": int(plan_id),
-        "seq": int(seq),
-        "prev": prev_hash,
-        "row": {k: v if v is None or v.__class__ is str else _plain(v) for k, v in content.items()},
-    }
-    return hashlib.sha256(_canonical(body).encode("utf-8")).hexdigest()
+    """sha256 (hex) of one row of ``chain`` at (plan_id, seq), linked to ``prev_hash``; ``content`` as
+    transition_content or delivery_content make it."""
+    if chain == "transition":
+        return transition_hash(plan_id, seq, prev_hash, [content.get(k) for k in _HASHED_STEP])
+    notification = content["notification"]
+    values = [content[k] for k in DELIVERY_FIELDS] + [notification[k] for k in NOTIFICATION_FIELDS]
+    return delivery_hash(plan_id, seq, prev_hash, values)
 
 
 def transition_content(values: Mapping[str, Any]) -> dict[str, Any]:
