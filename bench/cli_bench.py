@@ -10,7 +10,8 @@ other work on the machine than the wall time). With several --tree (checkouts, e
 trees take turns for every run, so that an old and a new version meet the same load.
 
 Everything lives in one temporary folder; nothing in the repository is touched; no CCHC_*/PREFECT_* of the shell is
-read.
+read. The processes keep their compiled bytecode (in the temporary folder, PYTHONPYCACHEPREFIX) as an installed cchc
+does, even when the shell sets PYTHONDONTWRITEBYTECODE: else every run would compile the project's modules again.
 """
 
 from __future__ import annotations
@@ -39,7 +40,14 @@ COMMANDS = {
 
 def env_for(tree: Path, home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "CCHC_"))}
-    env.update(PYTHONPATH=str(tree), CCHC_HOME=str(home), CCHC_LANG="vi", COLUMNS="120")
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.update(
+        PYTHONPATH=str(tree),
+        CCHC_HOME=str(home),
+        CCHC_LANG="vi",
+        COLUMNS="120",
+        PYTHONPYCACHEPREFIX=str(home.parent / "pycache"),
+    )
     return env
 
 

@@ -27,9 +27,9 @@ from cchc_flow.cli.console import (
 )
 from cchc_flow.cli.token import principal
 from cchc_flow.models.rules.calendar import parse_date, today
+from cchc_flow.models.rules.labels import short_title
 from cchc_flow.models.rules.lifecycle import IllegalTransition, State
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan import short_title
 from cchc_flow.models.store.db import session
 from cchc_flow.models.store.queries import UnknownPlan, activities_owed
 

@@ -12,9 +12,9 @@ from rich.tree import Tree
 
 from cchc_flow.cli.console import FormatOpt, UnitsOpt, fail, out, print_findings, stated_name
 from cchc_flow.models.rules.findings import InputError
+from cchc_flow.models.rules.labels import short_title
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.organisations import UnknownOrganisation, chosen_organisation
-from cchc_flow.models.rules.plan import directory_file, read_directory, read_plan, short_title
 from cchc_flow.models.store.db import session
 from cchc_flow.models.store.organisations import known_organisations, organisation_plans
 from cchc_flow.models.store.queries import UnknownPlan, plan_as_dict
@@ -39,6 +39,9 @@ def plan_file(path: Path) -> Path:
 
 def read_checked(path: Path, units: Path) -> tuple[Directory, Plan, list[Finding]]:
     """Directory and plan read and checked; exits 2 with every error when they are not usable."""
+    # deferred here and below: the plan reader (Pydantic specs, YAML) loads only for the commands that read files
+    from cchc_flow.models.rules.plan import directory_file, read_directory, read_plan
+
     path = plan_file(path)
     units = directory_file(path, units, DEFAULT_UNITS)
     try:
@@ -88,6 +91,7 @@ def plan_import(
     """Nhập phụ lục của văn bản (.docx, .pdf, .txt/.md, .doc) thành bản nháp kế hoạch; không ghi cơ sở dữ liệu
     (0: bản nháp hợp lệ, 1: cần người sửa, 2: không đọc được tệp) / import a document's appendix into a plan draft."""
     # deferred: python-docx and pdfplumber load only to import a document
+    from cchc_flow.models.rules.plan import read_directory
     from cchc_flow.models.services.plan_import import ImportRefused, import_document
 
     try:

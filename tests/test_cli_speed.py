@@ -21,6 +21,11 @@ ANY_COMMAND = ("prefect", "apprise", "alembic", "docx", "fpdf", "openpyxl", "pyh
 
 def _loaded(home: Path, *commands: list[str]) -> list[str]:
     """Run ``commands`` in one new process (CliRunner, each must exit 0); the modules it imported, by top name."""
+    return sorted({m.split(".")[0] for m in _modules(home, *commands)})
+
+
+def _modules(home: Path, *commands: list[str]) -> list[str]:
+    """Run ``commands`` in one new process (CliRunner, each must exit 0); every module it imported."""
     script = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
@@ -28,7 +33,7 @@ def _loaded(home: Path, *commands: list[str]) -> list[str]:
         f"for args in {list(commands)!r}:\n"
         "    run = CliRunner().invoke(app, args)\n"
         "    assert run.exit_code == 0, (args, run.output)\n"
-        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+        "print(' '.join(sorted(sys.modules)))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(ROOT), "CCHC_HOME": str(home)}
     env.pop("CCHC_DATABASE_URL", None)
@@ -49,6 +54,36 @@ def test_reading_commands_check_the_schema_without_alembic(tmp_path: Path) -> No
     reads = [["units"], ["plan", "show", PLAN], ["activity", "list", PLAN], ["history", PLAN]]
     loaded = _loaded(tmp_path, *reads)
     assert not [m for m in (*ANY_COMMAND, "jinja2") if m in loaded]  # jinja2: the notices' templates
+
+
+# loaded by other commands only: the working-day calendar, the plan reader (Pydantic specs, YAML)
+RUNS_ONLY = ("holidays", "cchc_flow.models.rules.plan", "cchc_flow.models.rules.plan_spec", "yaml")
+
+
+def test_reading_commands_leave_the_slow_modules_unloaded(tmp_path: Path) -> None:
+    _modules(tmp_path, ["plan", "load", PLAN])
+    reads = [["plan", "show", PLAN], ["activity", "list", PLAN], ["history", PLAN]]
+    assert not [m for m in RUNS_ONLY if m in _modules(tmp_path, *reads)]
+    units = _modules(tmp_path, ["units"])  # it reads the unit directories (YAML), never the calendar
+    assert "yaml" in units and "holidays" not in units
+
+
+def test_the_command_pauses_the_garbage_collector_while_loading_only(tmp_path: Path) -> None:
+    script = (
+        "import gc, sys\n"
+        "from cchc_flow.cli import main\n"
+        "sys.argv = ['cchc', 'units', '--format', 'json']\n"
+        "try:\n"
+        "    main.main()\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "print(gc.isenabled(), gc.get_freeze_count() > 0)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "CCHC_HOME": str(tmp_path)}
+    env.pop("CCHC_DATABASE_URL", None)
+    run = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split()[-2:] == ["True", "True"]  # collecting again, the modules' objects frozen
 
 
 def test_the_heads_read_from_the_files_are_alembics() -> None:

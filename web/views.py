@@ -17,9 +17,9 @@ from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.backdating import marked
 from cchc_flow.models.rules.calendar import TZ
+from cchc_flow.models.rules.labels import short_title
 from cchc_flow.models.rules.lifecycle import FINAL, TRANSITIONS, Event
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan import short_title
 from cchc_flow.models.rules.review_report import UnitTotals
 from cchc_flow.models.rules.scores import formula, score_rows
 from cchc_flow.models.rules.series_tally import parent_of, tally

@@ -6,11 +6,14 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import holidays
 import pendulum
 
 from cchc_flow.models.rules.messages import t
+
+if TYPE_CHECKING:
+    import holidays
 
 TZ = "Asia/Ho_Chi_Minh"
 
@@ -138,6 +141,8 @@ def run_day(as_of: str | date | None = None) -> date:
 
 @lru_cache(maxsize=64)
 def _vn_holidays(year: int) -> holidays.HolidayBase:
+    import holidays  # deferred: the working-day calendar (~15 ms to import) is needed by the runs, not the reads
+
     return holidays.country_holidays("VN", language="vi", years=year)
 
 

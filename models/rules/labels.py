@@ -49,3 +49,11 @@ def percent(rate: float | None, lang: str | None = None, digits: int = 1, empty:
         return empty
     figure = number(rate * 100, lang, digits)
     return f"{figure}%" if (lang or current_lang()) == "en" else f"{figure} %"
+
+
+def short_title(text: str, limit: int = 70) -> str:
+    """First line of an activity's text, without its bullet, cut at a word near ``limit`` characters."""
+    first = text.strip().splitlines()[0].lstrip("-+• ").strip().rstrip(":")
+    if len(first) <= limit:
+        return first
+    return first[:limit].rsplit(" ", 1)[0] + "…"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -15,6 +14,7 @@ from pydantic import ValidationError
 
 from cchc_flow.models.rules.calendar import DateError, Window, WindowOrderError, parse_window
 from cchc_flow.models.rules.findings import Finding, InputError
+from cchc_flow.models.rules.labels import short_title
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.plan_spec import (
     DirectorySpec,
@@ -27,6 +27,7 @@ from cchc_flow.models.rules.plan_spec import (
     ScheduleSpec,
 )
 from cchc_flow.models.rules.recurrence import Cadence
+from cchc_flow.models.rules.successions import current_code
 from cchc_flow.models.rules.yamlfile import Loc, YamlDocument, read_yaml
 from cchc_flow.settings import get_settings
 
@@ -78,16 +79,6 @@ class Directory:
     def code(self, written: str) -> str:
         """The code of a unit as a checked plan writes it (KeyError when the directory does not know it)."""
         return self.written[_norm(written)][0]
-
-
-def current_code(code: str, successors: Mapping[str, str]) -> str:
-    """Follow ``successors`` (old code -> the code it was merged into or renamed to) from ``code`` to the end; the
-    directory is checked free of cycles (read_directory), and a cycle stops where it would repeat."""
-    seen = {code}
-    while code in successors and successors[code] not in seen:
-        code = successors[code]
-        seen.add(code)
-    return code
 
 
 @dataclass(frozen=True)
@@ -159,14 +150,6 @@ class Plan:
     @property
     def activities(self) -> list[Activity]:
         return [a for p in self.phases for a in p.activities]
-
-
-def short_title(text: str, limit: int = 70) -> str:
-    """First line of an activity's text, without its bullet, cut at a word near ``limit`` characters."""
-    first = text.strip().splitlines()[0].lstrip("-+• ").strip().rstrip(":")
-    if len(first) <= limit:
-        return first
-    return first[:limit].rsplit(" ", 1)[0] + "…"
 
 
 def _norm(name: str) -> str:

@@ -29,7 +29,7 @@ UnitKind = Literal["unit", "newspaper", "party_office", "mass_organisation", "le
 
 
 class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)  # schemas built on first use
 
 
 # ---- unit directory (config/units.yaml)

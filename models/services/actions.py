@@ -20,7 +20,7 @@ from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.due import Message, Notice, Role
 from cchc_flow.models.rules.lifecycle import Event
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan import current_code
+from cchc_flow.models.rules.successions import current_code
 from cchc_flow.models.rules.text import ControlCharacters, check_text
 from cchc_flow.models.services.access import (  # noqa: F401 (re-exported)
     ActionRefused,

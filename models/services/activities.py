@@ -11,10 +11,11 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.due import Facts, Parties
+from cchc_flow.models.rules.labels import short_title
 from cchc_flow.models.rules.lifecycle import next_state
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan import current_code, short_title
 from cchc_flow.models.rules.status import due_in_force
+from cchc_flow.models.rules.successions import current_code
 from cchc_flow.models.store.history import Step, append, step
 from cchc_flow.models.store.queries import (
     approved_extensions,

@@ -17,7 +17,7 @@ from sqlmodel import Session, select
 
 from cchc_flow.models.notify.links import LinkRefused, link_unit
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan import current_code
+from cchc_flow.models.rules.successions import current_code
 from cchc_flow.models.store.db import write_transaction
 from cchc_flow.models.store.queries import successors
 from cchc_flow.models.store.tables import PlanRow, TokenRow, UnitRow

@@ -13,7 +13,7 @@ from cchc_flow.models.rules.calendar import working_day_on_or_after, working_day
 from cchc_flow.models.rules.due import Message, Notice, Role
 from cchc_flow.models.rules.labels import period_label
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan import current_code
+from cchc_flow.models.rules.successions import current_code
 from cchc_flow.models.services.access import acted_by, acting_unit, refusals_recorded
 from cchc_flow.models.services.actions import ActionInputError, _today, checked_letter, resolve_plan, step_day
 from cchc_flow.models.services.activities import unit_expander

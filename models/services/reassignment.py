@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from cchc_flow.models.rules.due import Role
 from cchc_flow.models.rules.lifecycle import FINAL
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan import current_code
+from cchc_flow.models.rules.successions import current_code
 from cchc_flow.models.services.access import Refusal, acted_by
 from cchc_flow.models.services.actions import (
     ActionResult,

@@ -37,8 +37,8 @@ from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.rules.cells import FORMULA_START, csv_safe_row
 from cchc_flow.models.rules.lifecycle import ReviewState, State
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan import current_code
 from cchc_flow.models.rules.status import due_in_force, timeliness
+from cchc_flow.models.rules.successions import current_code
 from cchc_flow.models.store.organisations import plan_unit
 from cchc_flow.models.store.queries import (
     approved_extensions,

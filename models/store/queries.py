@@ -9,8 +9,8 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan import current_code
 from cchc_flow.models.rules.status import Timeliness, due_in_force, timeliness
+from cchc_flow.models.rules.successions import current_code
 from cchc_flow.models.store.organisations import plan_unit
 from cchc_flow.models.store.tables import (
     ActivityRow,

@@ -13,6 +13,7 @@ import pendulum
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlmodel import Column, Field, SQLModel
+from sqlmodel._compat import SQLModelConfig
 
 JSONType = sa.JSON().with_variant(JSONB(), "postgresql")
 
@@ -50,10 +51,16 @@ def utc_now() -> datetime:
     return pendulum.now("UTC")
 
 
+class _Table(SQLModel):
+    """The base of every table model: Pydantic's validation schema is built on first use, not at import."""
+
+    model_config = SQLModelConfig(defer_build=True)
+
+
 MINISTRY = "BYT"  # the organisation of everything stored before organisations existed
 
 
-class OrganisationRow(SQLModel, table=True):
+class OrganisationRow(_Table, table=True):
     """An organisation issuing plans, with its own unit directory (Bộ Y tế, Sở Y tế Bình Định, TTYT Phù Mỹ...)."""
 
     __tablename__ = "organisation"
@@ -65,7 +72,7 @@ class OrganisationRow(SQLModel, table=True):
     note: str | None = None
 
 
-class UnitRow(SQLModel, table=True):
+class UnitRow(_Table, table=True):
     __tablename__ = "unit"
 
     code: str = Field(primary_key=True, max_length=32)  # outside the Ministry: ORG.CODE (unique within ORG)
@@ -81,7 +88,7 @@ class UnitRow(SQLModel, table=True):
     since: date | None = None
 
 
-class PlanRow(SQLModel, table=True):
+class PlanRow(_Table, table=True):
     __tablename__ = "plan"
 
     id: int = Field(default=None, primary_key=True)
@@ -98,7 +105,7 @@ class PlanRow(SQLModel, table=True):
     loaded_at: datetime = Field(default_factory=utc_now, sa_column=Column(UTCDateTime(), nullable=False))
 
 
-class PhaseRow(SQLModel, table=True):
+class PhaseRow(_Table, table=True):
     __tablename__ = "phase"
     __table_args__ = (sa.UniqueConstraint("plan_id", "number"),)
 
@@ -114,7 +121,7 @@ class PhaseRow(SQLModel, table=True):
     review_title: str | None = None
 
 
-class ContentRow(SQLModel, table=True):
+class ContentRow(_Table, table=True):
     __tablename__ = "content_item"
     __table_args__ = (sa.UniqueConstraint("phase_id", "number"),)
 
@@ -125,7 +132,7 @@ class ContentRow(SQLModel, table=True):
     plan_text: str | None = None
 
 
-class SeriesRow(SQLModel, table=True):
+class SeriesRow(_Table, table=True):
     """A plan activity that is tracked as several items: one per period (recurring) and/or per member of a group.
     Its items are activity rows (``series_id``), created by the phase flow as their periods open."""
 
@@ -150,7 +157,7 @@ class SeriesRow(SQLModel, table=True):
     in_plan: bool = True
 
 
-class ActivityRow(SQLModel, table=True):
+class ActivityRow(_Table, table=True):
     __tablename__ = "activity"
     __table_args__ = (sa.UniqueConstraint("plan_id", "key"),)
 
@@ -175,7 +182,7 @@ class ActivityRow(SQLModel, table=True):
     # due date in force on a day is queries.due_on's (rules/status.py due_in_force over the approved extensions)
 
 
-class ExtensionRow(SQLModel, table=True):
+class ExtensionRow(_Table, table=True):
     """A lead unit's request for a later due date (gia hạn), and the coordinator's decision on it."""
 
     __tablename__ = "extension"
@@ -195,7 +202,7 @@ class ExtensionRow(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
-class ReassignmentRow(SQLModel, table=True):
+class ReassignmentRow(_Table, table=True):
     """The coordinator's change of an activity's lead and partner units; the latest is in force, the plan's own
     assignment (activity_unit) stays as written. Append-only."""
 
@@ -211,7 +218,7 @@ class ReassignmentRow(SQLModel, table=True):
     actor: str = Field(max_length=100)
 
 
-class ExplanationRow(SQLModel, table=True):
+class ExplanationRow(_Table, table=True):
     """A request for explanation (yêu cầu giải trình): the coordinator asks a lead unit to explain an overdue or
     returned activity by a date; the unit's answer is kept with it (and as evidence)."""
 
@@ -229,7 +236,7 @@ class ExplanationRow(SQLModel, table=True):
     answered_on: date | None = None
 
 
-class ActivityUnitRow(SQLModel, table=True):
+class ActivityUnitRow(_Table, table=True):
     __tablename__ = "activity_unit"
     __table_args__ = (sa.CheckConstraint("role in ('lead', 'partner')", name="ck_activity_unit_role"),)
 
@@ -240,7 +247,7 @@ class ActivityUnitRow(SQLModel, table=True):
     as_written: str
 
 
-class GroupMemberRow(SQLModel, table=True):
+class GroupMemberRow(_Table, table=True):
     __tablename__ = "group_member"
 
     plan_id: int = Field(foreign_key="plan.id", primary_key=True)
@@ -248,7 +255,7 @@ class GroupMemberRow(SQLModel, table=True):
     unit_code: str = Field(foreign_key="unit.code", primary_key=True)
 
 
-class TransitionRow(SQLModel, table=True):
+class TransitionRow(_Table, table=True):
     """One recorded step: append-only; never updated or deleted."""
 
     __tablename__ = "transition"
@@ -282,7 +289,7 @@ class TransitionRow(SQLModel, table=True):
     letter_ref: str | None = Field(default=None, max_length=200)  # back-dated by the coordinator: the late letter
 
 
-class NotificationRow(SQLModel, table=True):
+class NotificationRow(_Table, table=True):
     """Something a unit must be told, once: the idempotency key is unique, so it is never queued twice."""
 
     __tablename__ = "notification"
@@ -313,7 +320,7 @@ class NotificationRow(SQLModel, table=True):
     flow_run_id: str | None = Field(default=None, max_length=36)
 
 
-class DeliveryRow(SQLModel, table=True):
+class DeliveryRow(_Table, table=True):
     """One attempt to deliver a notification on one route (masked URL): append-only."""
 
     __tablename__ = "delivery"
@@ -342,7 +349,7 @@ class DeliveryRow(SQLModel, table=True):
     row_hash: str | None = Field(default=None, max_length=64)
 
 
-class EvidenceRow(SQLModel, table=True):
+class EvidenceRow(_Table, table=True):
     """What a unit sent with a report or a note: text and stored attachments (name, size, sha256). Append-only."""
 
     __tablename__ = "evidence"
@@ -359,7 +366,7 @@ class EvidenceRow(SQLModel, table=True):
     transition_id: int | None = Field(default=None, foreign_key="transition.id")
 
 
-class ReviewRow(SQLModel, table=True):
+class ReviewRow(_Table, table=True):
     """A phase's review (sơ kết / tổng kết): open until held, with its report files."""
 
     __tablename__ = "review"
@@ -376,7 +383,7 @@ class ReviewRow(SQLModel, table=True):
     flow_run_id: str | None = Field(default=None, max_length=36)
 
 
-class SubmissionRow(SQLModel, table=True):
+class SubmissionRow(_Table, table=True):
     """A unit's periodic report (e.g. 2014-H1) submitted under a plan's reporting duty. Append-only."""
 
     __tablename__ = "submission"
@@ -394,7 +401,7 @@ class SubmissionRow(SQLModel, table=True):
     actor: str = Field(max_length=100)
 
 
-class TokenRow(SQLModel, table=True):
+class TokenRow(_Table, table=True):
     """An access token, stored only as its hash: a unit officer's, the coordinator's or an auditor's."""
 
     __tablename__ = "token"
@@ -408,7 +415,7 @@ class TokenRow(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_column=Column(UTCDateTime(), nullable=True))
 
 
-class WebSessionRow(SQLModel, table=True):
+class WebSessionRow(_Table, table=True):
     """A portal session, kept server-side so that it can be ended: its id is in the browser's signed cookie and
     only the id's hash is stored. It lasts until ``expires_at`` (fixed when it starts), logout, or being ended."""
 
@@ -431,7 +438,7 @@ from cchc_flow.models.store.append_only import guard  # noqa: E402
 guard(TransitionRow, DeliveryRow)
 
 
-class DigestRow(SQLModel, table=True):
+class DigestRow(_Table, table=True):
     """A unit's morning digest of one day: the unique key lets one sender only send it, however many runs race."""
 
     __tablename__ = "digest"

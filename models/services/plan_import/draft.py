@@ -10,8 +10,9 @@ from datetime import date
 from typing import Any, Literal
 
 from cchc_flow.models.rules.calendar import DateError, parse_window
+from cchc_flow.models.rules.labels import short_title
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.rules.plan import MINISTRY, Directory, short_title
+from cchc_flow.models.rules.plan import MINISTRY, Directory
 from cchc_flow.models.services.plan_import.duties import deadlines, duties_from_text
 from cchc_flow.models.services.plan_import.headings import (
     EXPECTED,
