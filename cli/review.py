@@ -11,9 +11,7 @@ from sqlmodel import select
 from cchc_flow.cli.console import AsOfOpt, check_routes_or_fail, fail, launch_through_pool, out, run_as_of
 from cchc_flow.flows.running.local_api import start_local_api
 from cchc_flow.flows.running.naming import REVIEW
-from cchc_flow.models.reports.pdf_sign import SigningError, sign_pdf
 from cchc_flow.models.rules.messages import t
-from cchc_flow.models.services.reviews import ReviewRefused, office
 from cchc_flow.models.store.db import session
 from cchc_flow.models.store.queries import UnknownPlan, get_plan
 from cchc_flow.models.store.tables import ReviewRow, UnitRow
@@ -29,6 +27,7 @@ def review_run(plan: str, phase: Annotated[int, typer.Option("--phase")], as_of:
     # deferred: the flows bring Prefect and Apprise, which the other commands do without
     from cchc_flow.flows.review import check_review_now, run_review
     from cchc_flow.models.reports.review_pdf import FontMissing
+    from cchc_flow.models.services.reviews import ReviewRefused
 
     check_routes_or_fail()
     as_of = run_as_of(as_of)
@@ -60,8 +59,11 @@ def review_sign(
 ) -> None:
     """Ký số bản PDF của báo cáo sơ kết/tổng kết (PAdES) bằng chứng thư số của cơ quan / sign the review report's
     PDF with the organisation's certificate. Mật khẩu: CCHC_SIGN_PASSPHRASE, hoặc nhập khi được hỏi."""
-    # deferred: the flows bring Prefect and Apprise, which the other commands do without
+    # deferred: the flows bring Prefect and Apprise, which the other commands do without; the review services and
+    # the signing load for this command only (cli/follow_up.py imports this module for `cchc activity`)
     from cchc_flow.flows.review import report_paths
+    from cchc_flow.models.reports.pdf_sign import SigningError, sign_pdf
+    from cchc_flow.models.services.reviews import office
 
     with session() as s:
         try:
