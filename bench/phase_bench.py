@@ -93,6 +93,9 @@ TARGET_DELIVERY = 2.0  # 1,000 notifications to a 100 ms endpoint in <= 2 s
 class _SlowHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "BenchEndpoint/1.0"
+    # Headers and body go out in two writes: with Nagle's algorithm on, an answer on a kept-alive connection would
+    # wait for the client's delayed ACK (40 ms here). Servers in front of real webhooks set TCP_NODELAY.
+    disable_nagle_algorithm = True
 
     def log_message(self, format, *args):
         pass
@@ -828,10 +831,11 @@ def child_deliver(plan_id: int) -> None:
 
     @flow(name="bench-deliver-pending", persist_result=False, log_prints=False)
     def deliver_only(plan_id: int, as_of: str) -> dict:
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         out = deliver_pending(plan_id, resolve_today(as_of))
         return {
             "delivery": time.perf_counter() - t0,
+            "cpu": time.process_time() - cpu0,
             "sent": sum(d.sent for d in out),
             "failed_units": sum(1 for d in out if d.failed_routes),
             "units": len(out),
@@ -847,6 +851,7 @@ def child_deliver(plan_id: int) -> None:
 class WideResult:
     finished: bool
     seconds: float  # deliver_pending wall time (child's own clock) or time until stopped
+    cpu: float | None  # CPU seconds of the child (all its threads) during deliver_pending
     sent: int
     posts: int
     span: float
@@ -914,27 +919,34 @@ def run_wide_delivery(world: World, template: Path, endpoint: SlowEndpoint, api_
     result = next((json.loads(x) for x in reversed(lines) if x.startswith("{")), None)
     if finished and result:
         return WideResult(
-            True, result["delivery"], result["sent"], len(posts), post_span(posts), result["failed_units"], errors
+            True,
+            result["delivery"],
+            result["cpu"],
+            result["sent"],
+            len(posts),
+            post_span(posts),
+            result["failed_units"],
+            errors,
         )
-    return WideResult(False, stopped, sent, len(posts), post_span(posts), 0, errors)
+    return WideResult(False, stopped, None, sent, len(posts), post_span(posts), 0, errors)
 
 
-def channel_only(world: World, endpoint: SlowEndpoint, workers: int) -> tuple[float, int, int]:
+def channel_only(world: World, endpoint: SlowEndpoint, workers: int) -> tuple[float, int, int, float]:
     """cchc_flow.models.notify.sending.deliver once per unit, all at once in a thread pool (no database, no Prefect):
-    (seconds, routes answered ok, POSTs received)."""
+    (seconds, routes answered ok, POSTs received, CPU seconds of this process meanwhile)."""
     from cchc_flow.models.notify.routes import load_routes
     from cchc_flow.models.notify.sending import deliver
 
     config = load_routes(world.routes_path)
     body = "\n".join(f"{i}. Giao nhiệm vụ: hoạt động 1.{i}.1 — hạn 31/12/2025" for i in range(1, 11))
     endpoint.clear()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(
             pool.map(lambda code: deliver(config, f"unit-{code.lower()}", f"Thông báo cho {code}", body), world.units)
         )
-    seconds = time.perf_counter() - t0
-    return seconds, sum(1 for rs in results for r in rs if r.ok), len(endpoint.snapshot())
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    return seconds, sum(1 for rs in results for r in rs if r.ok), len(endpoint.snapshot()), cpu
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -1107,6 +1119,36 @@ def total_rows(rounds: list[Round]) -> list[tuple]:
     return rows
 
 
+def round_rows(rounds: list[Round], world: World) -> list[tuple]:
+    """The rows of lines a, b, c, c2, d1 and the totals: medians over the rounds."""
+
+    def ratio_row(name: str, pick: str, target: float) -> tuple:
+        runs = [getattr(r, pick) for r in rounds]
+        if any(t.error for t in runs):
+            return (name, None, None, f"<= {target:.1f}x a", "MISS (a run failed)")
+        if any(t.aborted for t in runs):
+            return (name, None, None, f"<= {target:.1f}x a", "MISS (stopped at cap)")
+        ratio = statistics.median(r.ratio(pick) for r in rounds)
+        seconds = statistics.median(t.total for t in runs)
+        return (name, seconds, ratio, f"<= {target:.1f}x a", verdict(ratio <= target))
+
+    first_mid = sorted((r.first for r in rounds), key=lambda t: t.total)[len(rounds) // 2]
+    rows = [
+        ("a  bare flow, 1,000 no-op tasks", statistics.median(r.bare for r in rounds), 1.0, "baseline", ""),
+        ratio_row("b  phase_flow first run (1,000 assign, 100 digests)", "first", TARGET_FIRST),
+        ratio_row("c  phase_flow re-run, same date (nothing new)", "rerun", TARGET_RERUN),
+        ratio_row("c2 re-run through run_phase (as the CLI runs it)", "cli_rerun", TARGET_RERUN),
+        (
+            f"d1 delivery step of b: 100 digests, {world.expected_notifications} notif.",
+            first_mid.delivery,
+            None,
+            "info",
+            f"{first_mid.posts} POSTs; {first_mid.left if not first_mid.aborted else '?'} notif. left",
+        ),
+    ]
+    return rows + total_rows(rounds)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="one repetition of each measurement, shorter caps")
@@ -1123,6 +1165,7 @@ def main() -> None:
     )
     ap.add_argument("--no-wide", action="store_true", help="skip d2 and d3 (the 1,000-unit deliveries)")
     ap.add_argument("--no-series", action="store_true", help="skip s (100 units x 12 monthly occurrences)")
+    ap.add_argument("--only", choices=["d"], help="d: only the 1,000-unit deliveries d2 and d3 (no rounds, no s)")
     ap.add_argument("--child-deliver", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--child-bare", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -1133,6 +1176,8 @@ def main() -> None:
         child_bare(args.cap)
         return
     reps = 1 if args.quick else 3
+    if args.only == "d":
+        reps, args.no_series, args.no_wide = 0, True, False
     if args.quick:
         args.cap, args.wide_cap = min(args.cap, 90.0), min(args.wide_cap, 40.0)
     began = time.monotonic()
@@ -1183,7 +1228,7 @@ def main() -> None:
         with prefect_test_harness(server_startup_timeout=300), quiet_prefect():
             api_url = str(PREFECT_API_URL.value())
             print(f"Prefect test API started in {time.perf_counter() - t0:.1f} s")
-            default_api, default_url = start_default_api()
+            default_api, default_url = start_default_api() if reps else (None, "")
             bare = bare_flow_factory()
             bare(n=10)  # warm-up: imports, client, first flow run
             settle(args.settle)
@@ -1231,7 +1276,8 @@ def main() -> None:
                 if first.aborted or first.error:
                     print("    (no more rounds: the first run failed or was stopped)")
                     break
-            _dispose(url)
+            if url:
+                _dispose(url)
             series = None if args.no_series else run_series_lines(endpoint, args.cap, args.settle)
 
             settle(args.settle)
@@ -1243,7 +1289,9 @@ def main() -> None:
                 state = "finished" if w.finished else f"STOPPED at the {args.wide_cap:.0f} s cap"
                 print(
                     f"    d2 deliver_pending, 1,000 units: {state}: {w.seconds:.2f} s, sent {w.sent}, POSTs "
-                    f"{w.posts} (first->last {w.span:.2f} s), units failed {w.failed_units}; idle after "
+                    f"{w.posts} (first->last {w.span:.2f} s), units failed {w.failed_units}, CPU "
+                    f"{f'{w.cpu:.2f} s' if w.cpu is not None else '?'}; "
+                    "idle after "
                     f"{settle(args.settle):.1f} s"
                 )
                 for error, n in w.errors.most_common(4):
@@ -1251,7 +1299,7 @@ def main() -> None:
                 channel = channel_only(wide, endpoint, workers=1000)
                 print(
                     f"    d3 sending.deliver x1,000 in 1,000 threads: {channel[0]:.2f} s, ok {channel[1]}, "
-                    f"POSTs {channel[2]}"
+                    f"POSTs {channel[2]}, CPU {channel[3]:.2f} s"
                 )
         if args.profile:
             print("(profile) the project code alone, outside Prefect")
@@ -1263,31 +1311,9 @@ def main() -> None:
             default_api.wait(timeout=30)
 
     # -------------------------------------------------------------------------------------------------- report
-    def ratio_row(name: str, pick: str, target: float) -> tuple:
-        runs = [getattr(r, pick) for r in rounds]
-        if any(t.error for t in runs):
-            return (name, None, None, f"<= {target:.1f}x a", "MISS (a run failed)")
-        if any(t.aborted for t in runs):
-            return (name, None, None, f"<= {target:.1f}x a", "MISS (stopped at cap)")
-        ratio = statistics.median(r.ratio(pick) for r in rounds)
-        seconds = statistics.median(t.total for t in runs)
-        return (name, seconds, ratio, f"<= {target:.1f}x a", verdict(ratio <= target))
-
-    first_mid = sorted((r.first for r in rounds), key=lambda t: t.total)[len(rounds) // 2]
-    rows = [
-        ("a  bare flow, 1,000 no-op tasks", statistics.median(r.bare for r in rounds), 1.0, "baseline", ""),
-        ratio_row("b  phase_flow first run (1,000 assign, 100 digests)", "first", TARGET_FIRST),
-        ratio_row("c  phase_flow re-run, same date (nothing new)", "rerun", TARGET_RERUN),
-        ratio_row("c2 re-run through run_phase (as the CLI runs it)", "cli_rerun", TARGET_RERUN),
-        (
-            f"d1 delivery step of b: 100 digests, {world.expected_notifications} notif.",
-            first_mid.delivery,
-            None,
-            "info",
-            f"{first_mid.posts} POSTs; {first_mid.left if not first_mid.aborted else '?'} notif. left",
-        ),
-    ]
-    rows += total_rows(rounds)
+    rows: list[tuple] = []
+    if rounds:
+        rows += round_rows(rounds, world)
     if series is not None:
         rows += series_rows(series, rounds)
     if wide_result is not None:

@@ -63,6 +63,7 @@ class RecordedRequest:
     body: bytes
     json: object | None
     received_at: float = field(default_factory=time.monotonic)
+    peer: tuple[str, int] = ("", 0)  # the client's address and port: one connection, one port
 
     @property
     def text(self) -> str:
@@ -78,6 +79,7 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server_version = "HttpRecorder/1.0"
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # an answer on a kept-alive connection does not wait for the client's ACK
 
     def log_message(self, format, *args):
         pass
@@ -96,6 +98,7 @@ class _Handler(BaseHTTPRequestHandler):
             headers={k: v for k, v in self.headers.items()},
             body=body,
             json=decoded,
+            peer=(self.client_address[0], self.client_address[1]),
         )
         recorder._record(request)
         recorder._wait_open()

@@ -8,6 +8,8 @@ import hashlib
 import os
 import secrets
 from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
 
 import itsdangerous
 import pendulum
@@ -57,9 +59,31 @@ def _previous_secrets() -> list[bytes]:
     return keys + listed[::-1]
 
 
-def _link_signer() -> itsdangerous.Signer:
-    """itsdangerous with the link salt over every key still accepted; the newest (the current key) signs."""
+def _file_version(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a key file is written, replaced or removed."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+@lru_cache(maxsize=4)
+def _signer_of(version: tuple[object, ...]) -> itsdangerous.Signer:
+    """The signer over the keys as they are in ``version`` (the cache key: read only when it changes)."""
     return itsdangerous.Signer([*_previous_secrets(), signing_key()], salt=LINK_SALT, digest_method=hashlib.sha256)
+
+
+def _link_signer() -> itsdangerous.Signer:
+    """itsdangerous with the link salt over every key still accepted; the newest (the current key) signs. Built once
+    per version of the keys (the settings' and the key files'), not for every link."""
+    settings = get_settings()
+    home = settings.home
+    if settings.secret is None and not (home / "secret.key").exists():
+        signing_key()  # the first link makes the key file
+    keys = (settings.secret, settings.secret_previous)
+    texts = tuple(k.get_secret_value() if k is not None else None for k in keys)
+    return _signer_of((*texts, str(home), _file_version(home / "secret.key"), _file_version(home / "secret.key.old")))
 
 
 def sign_link(unit: str, valid: timedelta = timedelta(days=14), now: datetime | None = None) -> str:

@@ -109,8 +109,9 @@ def remember_secrets(text: str) -> None:
 
 
 def remember_routes(routes: Iterable[apprise.NotifyBase]) -> None:
-    """Learn the secrets of loaded routes, for the log scrubber."""
+    """Learn the secrets of loaded routes, for the log scrubber, and fix their names (route_name) while loading."""
     for plugin in routes:
+        route_name(plugin)
         _KNOWN_SECRETS.update(plugin_secrets(plugin))
 
 

@@ -17,6 +17,7 @@ from apprise.locale import gettext_lazy as _
 from apprise.url import PrivacyMode
 from apprise.utils.parse import validate_regex
 
+from cchc_flow.models.notify import http
 from cchc_flow.models.notify.plugins.base import RoutePlugin
 from cchc_flow.settings import get_settings
 
@@ -89,7 +90,8 @@ class NotifyZalo(RoutePlugin):
             part = f" (part {index}/{len(chunks)})" if len(chunks) > 1 else ""
             self.throttle()
             try:
-                response = requests.post(
+                response = http.request(
+                    "POST",
                     endpoint,
                     json={"chat_id": self.chat_id, "text": chunk},
                     headers={"User-Agent": "cchc-flow"},
