@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 from prefect import flow, tags, task
 from prefect.artifacts import create_table_artifact
@@ -27,7 +28,7 @@ from cchc_flow.models.notify.routes_file import check_routes
 from cchc_flow.models.rules.calendar import day_off
 from cchc_flow.models.rules.calendar import run_day as resolve_today
 from cchc_flow.models.rules.due import Facts, Parties, decide
-from cchc_flow.models.rules.messages import t
+from cchc_flow.models.rules.messages import current_lang, t
 from cchc_flow.models.services.activities import PhaseView, get_phase, phase_view
 from cchc_flow.models.services.reconcile import Decided, Recorded, record_decisions
 from cchc_flow.models.services.series import due_items, open_items
@@ -220,15 +221,23 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None, skip_days_off: b
 
 def artifact_table(outcomes: list[ActivityOutcome]) -> list[dict[str, object]]:
     """The run's table for the Prefect UI, in the configured language: words for states and events, dd/mm/yyyy."""
+    lang = current_lang()
+
+    @cache  # a few words, each looked up once per table (1,200 rows for a series of 100 units x 12 months)
+    def words(key: str) -> str:
+        return t(key, lang)
+
+    cols = [words(k) for k in ("col.id", "col.activity", "col.lead", "col.due", "col.state", "artifact.events")]
+    queued = words("artifact.queued")
     return [
         {
-            t("col.id"): o.key,
-            t("col.activity"): o.title,
-            t("col.lead"): ", ".join(o.leads),
-            t("col.due"): date.fromisoformat(o.end).strftime("%d/%m/%Y"),
-            t("col.state"): t(f"state.{o.state}"),
-            t("artifact.events"): ", ".join(t(f"event.{e}") for e in o.events),
-            t("artifact.queued"): o.queued,
+            cols[0]: o.key,
+            cols[1]: o.title,
+            cols[2]: ", ".join(o.leads),
+            cols[3]: date.fromisoformat(o.end).strftime("%d/%m/%Y"),
+            cols[4]: words(f"state.{o.state}"),
+            cols[5]: ", ".join(words(f"event.{e}") for e in o.events),
+            queued: o.queued,
         }
         for o in outcomes
     ]

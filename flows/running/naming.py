@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlmodel import Session, select
 
@@ -107,6 +108,7 @@ def reports_run_name() -> str:
     return run_name(reports_label(p["plan"]).title, p["plan"], p.get("as_of"))
 
 
+@lru_cache(maxsize=4096)  # the items of one series share their title: 1,200 task run names in a run
 def plain(text: str) -> str:
     """``text`` in ASCII for the run graph: accents dropped (đ → d, … → ...), any other sign a space:
     "Tổ chức hội thảo…" → "To chuc hoi thao..."."""

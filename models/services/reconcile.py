@@ -53,27 +53,38 @@ def record_decisions(
     views = {a.facts.key: a for a in view.activities}
     with write_transaction(s):
         wanted = [views[d.facts.key].id for d in todo]
-        rows = {
-            r.key: r
-            for r in s.exec(
-                select(ActivityRow)
+        stored = dict(
+            s.exec(
+                select(ActivityRow.key, ActivityRow.state)
                 .where(col(ActivityRow.id).in_(wanted))
                 .order_by(col(ActivityRow.id))
                 .with_for_update()
-            )
-        }  # one lock order for every run
+            ).all()
+        )  # one lock order for every run; states only: most re-decided items of a re-run have messages, no event
         decisions = {
             d.facts.key: d.decision
-            if rows[d.facts.key].state == d.facts.state
-            else decide(replace(d.facts, state=rows[d.facts.key].state), today, view.parties)
+            if stored[d.facts.key] == d.facts.state
+            else decide(replace(d.facts, state=stored[d.facts.key]), today, view.parties)
             for d in todo
         }
+        moving = [d for d in todo if decisions[d.facts.key].events]
+        rows = (
+            {
+                r.key: r
+                for r in s.exec(
+                    select(ActivityRow)
+                    .where(col(ActivityRow.id).in_([views[d.facts.key].id for d in moving]))
+                    .order_by(col(ActivityRow.id))
+                )
+            }
+            if moving
+            else {}
+        )
         apply_changes(
             s,
             [
                 Change(rows[d.facts.key], tuple(decisions[d.facts.key].events), (flow_run_id, d.task_run_id))
-                for d in todo
-                if decisions[d.facts.key].events
+                for d in moving
             ],
             actor=SYSTEM_ACTOR,
             source="flow",
@@ -96,7 +107,8 @@ def record_decisions(
         new = queue(s, notices)
         queued = Counter(n["entity_key"] for n in notices if n["key"] in new)
         for key, decision in decisions.items():
-            out[key] = Recorded(key, rows[key].state, [str(e) for e in decision.events], queued[key])
+            state = rows[key].state if key in rows else stored[key]
+            out[key] = Recorded(key, state, [str(e) for e in decision.events], queued[key])
         kill_point("record-before-commit")
     kill_point("record-after-commit")
     return out

@@ -67,27 +67,41 @@ def _open(session: Session, plan_code: str, phase_number: int, today: date) -> l
     with write_transaction(session):
         plan = get_plan(session, plan_code)
         todo = due_items(session, plan, get_phase(session, plan, phase_number), today)
-        for s, item in todo:
-            row = ActivityRow(
-                plan_id=plan.id,
-                phase_id=s.phase_id,
-                content_id=s.content_id,
-                key=item.key,
-                position=s.position,
-                text=s.text,
-                window_start=item.start,
-                window_end=item.end,
-                window_as_written=item.period or s.window_as_written,
-                funding=s.funding,
-                series_id=s.id,
-                period=item.period,
-                member=item.member,
-                opened_late=item.opened_late,
-            )
-            session.add(row)
-            session.flush()
-            for position, role in enumerate(_roles(s, item)):
-                session.add(ActivityUnitRow(activity_id=row.id, position=position, **role))
+        if not todo:
+            return []
+        # Two statements for all the items (a phase of 100 units x 12 months opens 1,200 at once): the items, then
+        # their units, with the new ids the first one returns in the order of its parameters.
+        ids = session.scalars(
+            sa.insert(ActivityRow).returning(col(ActivityRow.id), sort_by_parameter_order=True),
+            [
+                dict(
+                    plan_id=plan.id,
+                    phase_id=s.phase_id,
+                    content_id=s.content_id,
+                    key=item.key,
+                    position=s.position,
+                    text=s.text,
+                    window_start=item.start,
+                    window_end=item.end,
+                    window_as_written=item.period or s.window_as_written,
+                    funding=s.funding,
+                    series_id=s.id,
+                    period=item.period,
+                    member=item.member,
+                    opened_late=item.opened_late,
+                    state="planned",
+                    in_plan=True,
+                )
+                for s, item in todo
+            ],
+        ).all()
+        units = [
+            dict(activity_id=id_, position=position, **role)
+            for id_, (s, item) in zip(ids, todo, strict=True)
+            for position, role in enumerate(_roles(s, item))
+        ]
+        if units:
+            session.execute(sa.insert(ActivityUnitRow), units)
     return [item for _, item in todo]
 
 
