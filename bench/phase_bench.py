@@ -6,6 +6,7 @@ Run by hand from the repository root (not a test; it prints figures and PASS/MIS
     .venv/bin/python bench/phase_bench.py              # full run, 5-10 minutes on 2 cores (see README)
     .venv/bin/python bench/phase_bench.py --quick      # one repetition of each, shorter caps
     .venv/bin/python bench/phase_bench.py --profile    # also cProfile the project code outside Prefect
+    .venv/bin/python bench/phase_bench.py --only s --quick  # line s alone: a bare flow, s1, s2
 
 Everything it writes (unit directories, plans, routes, databases, PREFECT_HOME) lives in one temporary folder
 that is removed at the end; the Prefect test API (prefect_test_harness) removes its own. bench/README.md says
@@ -1007,6 +1008,68 @@ def profile_project(world: World, endpoint: SlowEndpoint) -> None:
     _dispose(url)
 
 
+def profile_series(world: World, endpoint: SlowEndpoint) -> None:
+    """cProfile the project code of s1 and s2 outside Prefect, step by step as phase_flow takes them: the series
+    check and the opening of 1,200 items (open_items), the view, deciding and recording 1,200 items, delivering the
+    digests; then the re-run's steps (nothing new)."""
+    from cchc_flow.flows.delivery import deliver
+    from cchc_flow.flows.phase import ActivityOutcome, artifact_table
+    from cchc_flow.models.notify.routes_file import routes
+    from cchc_flow.models.rules.calendar import today as resolve_today
+    from cchc_flow.models.rules.due import decide
+    from cchc_flow.models.services.activities import get_phase, phase_view
+    from cchc_flow.models.services.reconcile import Decided, record_decisions
+    from cchc_flow.models.services.series import due_items, open_items
+    from cchc_flow.models.store.db import session
+    from cchc_flow.models.store.queries import get_plan
+
+    url = fresh_database(world)
+    today = resolve_today(world.as_of)
+    routes()
+    for run in ("s1", "s2"):
+        steps: list[tuple[str, float]] = []
+        prof = cProfile.Profile()
+        prof.enable()
+        t = time.process_time()
+        with session() as s:
+            plan_row = get_plan(s, world.plan_code)
+            due = due_items(s, plan_row, get_phase(s, plan_row, 1), today)
+        if due:
+            with session() as s:
+                open_items(s, world.plan_code, 1, today)
+        steps.append((f"series check + open ({len(due)} items)", time.process_time() - t))
+        t = time.process_time()
+        with session() as s:
+            view = phase_view(s, world.plan_code, 1, today)
+        steps.append((f"view ({len(view.activities)} items)", time.process_time() - t))
+        t = time.process_time()
+        decided = [Decided(a.facts, decide(a.facts, today, view.parties)) for a in view.activities]
+        steps.append(("decide", time.process_time() - t))
+        t = time.process_time()
+        with session() as s:
+            recorded = record_decisions(s, view, decided, today)
+        steps.append(
+            (f"record ({sum(r.queued for r in recorded.values())} notifications queued)", time.process_time() - t)
+        )
+        t = time.process_time()
+        results = deliver(view.plan_id, today)
+        steps.append((f"deliver ({len(results)} units; sending threads not profiled)", time.process_time() - t))
+        t = time.process_time()
+        artifact_table(
+            [
+                ActivityOutcome(a.facts.key, a.title, list(a.facts.leads), a.facts.end.isoformat(), r.state, r.events)
+                for a in view.activities
+                for r in [recorded[a.facts.key]]
+            ]
+        )
+        steps.append(("artifact table", time.process_time() - t))
+        prof.disable()
+        print(f"\n(profile) {run}, CPU seconds under the profiler: " + "; ".join(f"{n} {s:.2f}" for n, s in steps))
+        _print_profile(f"{run}, the project code of the run outside Prefect", prof, limit=30)
+    endpoint.clear()
+    _dispose(url)
+
+
 # --------------------------------------------------------------------------------------------------------------
 
 
@@ -1035,55 +1098,114 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 
 
-def run_series_lines(endpoint: SlowEndpoint, cap: float, settle_max: float) -> tuple[PhaseTiming, PhaseTiming]:
-    """Line s: a first run and a re-run of the 100 units x 12 monthly occurrences phase (make_series_world)."""
-    world = make_series_world(endpoint.port)
+@dataclass
+class SeriesRound:
+    """Line s, one round: a bare flow (a, measured just before, on the API as the series runs find it), a first run
+    and a re-run of the 100 units x 12 monthly occurrences phase."""
+
+    bare: float
+    first: PhaseTiming
+    rerun: PhaseTiming
+
+
+def run_series_lines(
+    world: World, endpoint: SlowEndpoint, bare, cap: float, settle_max: float, reps: int
+) -> list[SeriesRound]:  # type: ignore[no-untyped-def]
+    """Line s: ``reps`` rounds of a bare flow, a first run on a fresh database and a re-run (make_series_world)."""
     print(
         f"(s) 100 units x 12 monthly occurrences: 1 activity for each member of a 100-unit group, monthly in 2025, "
         f"as of {world.as_of} (1,200 items open); plan loaded in {world.load_seconds:.1f} s"
     )
-    settle(settle_max)
-    url = fresh_database(world)
-    first = run_phase_once(world, endpoint, url, cap=cap)
-    print(f"    s1 {first.line()}")
-    show_failures(first)
-    settle(settle_max)
-    rerun = run_phase_once(world, endpoint, url, cap=cap)
-    print(f"    s2 {rerun.line()}")
-    show_failures(rerun)
-    _dispose(url)
-    return first, rerun
+    out: list[SeriesRound] = []
+    per = 1000 / world.activities
+    for _ in range(reps):
+        settle(settle_max)
+        t = time.perf_counter()
+        bare(n=1000)
+        bare_s = time.perf_counter() - t
+        print(f"    a  {bare_s:6.2f} s (bare flow, just before s1)")
+        settle(settle_max)
+        url = fresh_database(world)
+        first = run_phase_once(world, endpoint, url, cap=cap)
+        print(f"    s1 {first.line()}  ({first.total * per / bare_s:.2f}x a per 1,000 items)")
+        show_failures(first)
+        settle(settle_max)
+        rerun = run_phase_once(world, endpoint, url, cap=cap)
+        print(f"    s2 {rerun.line()}  ({rerun.total * per / bare_s:.2f}x a per 1,000 items)")
+        show_failures(rerun)
+        _dispose(url)
+        out.append(SeriesRound(bare_s, first, rerun))
+        if first.aborted or first.error:
+            break
+    return out
 
 
-def series_rows(series: tuple[PhaseTiming, PhaseTiming], rounds: list[Round]) -> list[tuple]:
-    """Line s against the same targets as b and c, per 1,000 items (the run has 1,200): against the medians of a
-    and a0."""
+def series_rows(series: list[SeriesRound], rounds: list[Round]) -> list[tuple]:
+    """Line s against the same targets as b and c, per 1,000 items (the run has 1,200): each run against the bare
+    flow of its own round (measured a minute before, as b and c are against theirs); the total against the median
+    of a0."""
     per = 1000 / 1200
-    bare = statistics.median(r.bare for r in rounds)
     bases = [r.default.recorded for r in rounds if r.default and r.default.recorded is not None]
     rows: list[tuple] = []
-    for name, run, target in (
-        ("s1 100 units x 12 months, first run (per 1,000 items)", series[0], TARGET_FIRST),
-        ("s2 100 units x 12 months, re-run (per 1,000 items)", series[1], TARGET_RERUN),
+    for name, pick, target in (
+        ("s1 100 units x 12 months, first run (per 1,000 items)", "first", TARGET_FIRST),
+        ("s2 100 units x 12 months, re-run (per 1,000 items)", "rerun", TARGET_RERUN),
     ):
-        if run.error or run.aborted:
-            rows.append((name, run.total, None, f"<= {target:.1f}x a", "MISS (failed or stopped)"))
+        runs = [getattr(r, pick) for r in series]
+        if any(run.error or run.aborted for run in runs):
+            rows.append((name, None, None, f"<= {target:.1f}x a", "MISS (failed or stopped)"))
             continue
-        ratio = run.total * per / bare
-        rows.append((name, run.total, ratio, f"<= {target:.1f}x a", verdict(ratio <= target)))
-    first = series[0]
-    if first.recorded is not None and bases:
-        ratio = first.recorded * per / statistics.median(bases)
+        ratio = statistics.median(getattr(r, pick).total * per / r.bare for r in series)
+        rows.append(
+            (name, statistics.median(x.total for x in runs), ratio, f"<= {target:.1f}x a", verdict(ratio <= target))
+        )
+    recorded = [r.first.recorded for r in series]
+    if bases and all(x is not None for x in recorded):
+        ratio = statistics.median(recorded) * per / statistics.median(bases)  # type: ignore[type-var, operator]
         rows.append(
             (
                 "s1 first run, total until recorded (per 1,000 items)",
-                first.recorded,
+                statistics.median(recorded),  # type: ignore[type-var]
                 ratio,
                 f"<= {TARGET_TOTAL:.1f}x a0",
                 verdict(ratio <= TARGET_TOTAL),
             )
         )
     return rows
+
+
+def print_rows(rows: list[tuple]) -> None:
+    print_rows(rows)
+
+
+def main_series_only(args: argparse.Namespace, reps: int) -> None:
+    """--only s: rounds of line s alone (a bare flow, s1, s2), then the profile of its project code."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    from cchc_flow.flows.running.runtime import quiet_prefect
+
+    began = time.monotonic()
+    print(machine())
+    print(f"date: {time.strftime('%Y-%m-%d %H:%M %Z')}; temporary folder {ROOT}")
+    endpoint = SlowEndpoint(ENDPOINT_DELAY).start()
+    try:
+        world = make_series_world(endpoint.port)
+        with prefect_test_harness(server_startup_timeout=300), quiet_prefect():
+            bare = bare_flow_factory()
+            bare(n=10)  # warm-up: imports, client, first flow run
+            series = run_series_lines(world, endpoint, bare, args.cap, args.settle, reps)
+        if args.profile:
+            profile_series(world, endpoint)
+    finally:
+        endpoint.stop()
+    print(f"\nResults: medians over {len(series)} round(s) of line s alone (x a: each run against its round's a)")
+    print_rows(series_rows(series, []))
+    print(
+        "per round, x a per 1,000 items:  "
+        + "   ".join(f"s1 {r.first.total / 1.2 / r.bare:.2f} s2 {r.rerun.total / 1.2 / r.bare:.2f}" for r in series)
+    )
+    print(f"load average at the end {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"total bench time {time.monotonic() - began:.0f} s")
 
 
 def total_rows(rounds: list[Round]) -> list[tuple]:
@@ -1165,7 +1287,12 @@ def main() -> None:
     )
     ap.add_argument("--no-wide", action="store_true", help="skip d2 and d3 (the 1,000-unit deliveries)")
     ap.add_argument("--no-series", action="store_true", help="skip s (100 units x 12 monthly occurrences)")
-    ap.add_argument("--only", choices=["d"], help="d: only the 1,000-unit deliveries d2 and d3 (no rounds, no s)")
+    ap.add_argument(
+        "--only",
+        choices=["d", "s"],
+        help="d: only the 1,000-unit deliveries d2 and d3 (no rounds, no s); s: only rounds of a bare flow, s1 and s2 "
+        "(with --profile: theirs)",
+    )
     ap.add_argument("--child-deliver", type=int, help=argparse.SUPPRESS)
     ap.add_argument("--child-bare", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -1180,6 +1307,9 @@ def main() -> None:
         reps, args.no_series, args.no_wide = 0, True, False
     if args.quick:
         args.cap, args.wide_cap = min(args.cap, 90.0), min(args.wide_cap, 40.0)
+    if args.only == "s":
+        main_series_only(args, reps)
+        return
     began = time.monotonic()
 
     print(machine())
@@ -1192,6 +1322,7 @@ def main() -> None:
 
     endpoint = SlowEndpoint(ENDPOINT_DELAY).start()
     default_api: subprocess.Popen | None = None
+    series_world: World | None = None
     try:
         t0 = time.perf_counter()
         world = make_world(
@@ -1278,7 +1409,12 @@ def main() -> None:
                     break
             if url:
                 _dispose(url)
-            series = None if args.no_series else run_series_lines(endpoint, args.cap, args.settle)
+            series_world = None if args.no_series else make_series_world(endpoint.port)
+            series = (
+                None
+                if series_world is None
+                else run_series_lines(series_world, endpoint, bare, args.cap, args.settle, 1)
+            )
 
             settle(args.settle)
             wide_result = channel = None
@@ -1304,6 +1440,8 @@ def main() -> None:
         if args.profile:
             print("(profile) the project code alone, outside Prefect")
             profile_project(world, endpoint)
+            if series_world is not None:
+                profile_series(series_world, endpoint)
     finally:
         endpoint.stop()
         if default_api is not None:
@@ -1341,11 +1479,7 @@ def main() -> None:
         f"\nResults: medians over {len(rounds)} round(s) (x a: the median of each round's own ratio); d2 and d3 "
         f"once. The endpoint answers each POST after {ENDPOINT_DELAY * 1000:.0f} ms."
     )
-    print(f"{'measurement':58s} {'seconds':>8s} {'x a':>7s}  {'target':13s} result")
-    for name, seconds, ratio, target, result in rows:
-        r = f"{ratio:6.2f}x" if ratio is not None else "      -"
-        sec = f"{seconds:8.2f}" if seconds is not None else "       -"
-        print(f"{name:58s} {sec} {r}  {target:13s} {result}")
+    print_rows(rows)
     print(
         "per round, x a:  "
         + "   ".join(f"b {r.ratio('first'):.2f} c {r.ratio('rerun'):.2f} c2 {r.ratio('cli_rerun'):.2f}" for r in rounds)
