@@ -1175,7 +1175,11 @@ def series_rows(series: list[SeriesRound], rounds: list[Round]) -> list[tuple]:
 
 
 def print_rows(rows: list[tuple]) -> None:
-    print_rows(rows)
+    print(f"{'measurement':58s} {'seconds':>8s} {'x a':>7s}  {'target':13s} result")
+    for name, seconds, ratio, target, result in rows:
+        r = f"{ratio:6.2f}x" if ratio is not None else "      -"
+        sec = f"{seconds:8.2f}" if seconds is not None else "       -"
+        print(f"{name:58s} {sec} {r}  {target:13s} {result}")
 
 
 def main_series_only(args: argparse.Namespace, reps: int) -> None:
