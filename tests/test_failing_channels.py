@@ -1,5 +1,5 @@
 """One unit's channel refuses connections, answers 500, or hangs past CCHC_NOTIFY_TIMEOUT: the run still ends within
-the timeout bound, the other units are not held up (sent at the first attempt, recorded no later than the failure),
+the timeout bound, the other units are not held up (sent at the first attempt, before a hang's failure),
 the notification stays pending with its attempts and a masked error, and a later run delivers it. (test_phase_flow.py covers a 500 from every endpoint and a refused port.)"""
 
 from __future__ import annotations
@@ -59,18 +59,19 @@ def test_a_broken_route_is_bounded_isolated_recorded_and_retried_later(
         assert len(tccb) == 3 and all(s == "pending" and a == 2 for s, a, _ in tccb)  # first try + one retry
         assert all(PASSWORD not in e and "json://cchc:****@127.0.0.1" in e for _, _, e in tccb)
         assert summary.pending == 3 and [d.unit for d in summary.deliveries if d.failed_routes] == ["TCCB"]
-        # the others were not held up: all sent at the first attempt, recorded no later than TCCB's first failure
-        # (for a hang: before it, which came a timeout later)
+        # the others were not held up: all sent at the first attempt; against a hang, recorded before TCCB's first
+        # failure, which came a timeout later (a refusal or a 500 fails at once: no order to check there)
         assert rows("select distinct status, attempts from notification where recipient != 'TCCB'") == [("sent", 1)]
-        ((others_done,),) = rows(
-            "select max(d.at) from delivery d join notification n on n.id = d.notification_id "
-            "where d.ok and n.recipient != 'TCCB'"
-        )
-        ((first_failure,),) = rows(
-            "select min(d.at) from delivery d join notification n on n.id = d.notification_id "
-            "where not d.ok and n.recipient = 'TCCB'"
-        )
-        assert str(others_done) < str(first_failure) if failure == "hang" else str(others_done) <= str(first_failure)
+        if failure == "hang":
+            ((others_done,),) = rows(
+                "select max(d.at) from delivery d join notification n on n.id = d.notification_id "
+                "where d.ok and n.recipient != 'TCCB'"
+            )
+            ((first_failure,),) = rows(
+                "select min(d.at) from delivery d join notification n on n.id = d.notification_id "
+                "where not d.ok and n.recipient = 'TCCB'"
+            )
+            assert str(others_done) < str(first_failure)
         failed = rows("select route, error from delivery where not ok")
         assert len(failed) == 6 and all(PASSWORD not in f"{r} {e}" for r, e in failed)
 
