@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from cchc_flow.cli.console import AsOfOpt, check_routes_or_fail, err, fail, launch_through_pool, out, run_as_of
+from cchc_flow.flows.running.gc_pause import collector_paused
 from cchc_flow.flows.running.local_api import start_local_api
 from cchc_flow.flows.running.naming import PHASE
 from cchc_flow.models.rules.messages import t
@@ -28,7 +29,8 @@ def phase_run(plan: str, phase: int, as_of: AsOfOpt = None) -> None:
     as of a date (through the work pool when a Prefect server is configured and the phase deployed)."""
     start_local_api()  # Prefect's local API comes up while this command imports and checks (unless a server is set)
     # deferred: the flows bring Prefect and Apprise, which the other commands do without
-    from cchc_flow.flows.phase import run_phase
+    with collector_paused():  # a one-shot process: Prefect's objects kept out of the collector's scans
+        from cchc_flow.flows.phase import run_phase
 
     as_of = run_as_of(as_of)
     check_routes_or_fail()

@@ -25,6 +25,7 @@ from cchc_flow.cli.console import (
     stated_name,
 )
 from cchc_flow.cli.token import principal
+from cchc_flow.flows.running.gc_pause import collector_paused
 from cchc_flow.flows.running.local_api import start_local_api
 from cchc_flow.flows.running.naming import REPORTS
 from cchc_flow.models.rules.calendar import today
@@ -83,7 +84,8 @@ def report_run(plan: str, as_of: AsOfOpt = None) -> None:
     """Nhắc nộp báo cáo định kỳ và báo danh sách còn thiếu / remind and list missing periodic reports."""
     start_local_api()  # Prefect's local API comes up while this command imports and checks (unless a server is set)
     # deferred: the flows bring Prefect and Apprise, which the other commands do without
-    from cchc_flow.flows.reporting import run_reporting
+    with collector_paused():  # a one-shot process: Prefect's objects kept out of the collector's scans
+        from cchc_flow.flows.reporting import run_reporting
 
     as_of = run_as_of(as_of)
     check_routes_or_fail()

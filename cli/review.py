@@ -9,6 +9,7 @@ import typer
 from sqlmodel import select
 
 from cchc_flow.cli.console import AsOfOpt, check_routes_or_fail, fail, launch_through_pool, out, run_as_of
+from cchc_flow.flows.running.gc_pause import collector_paused
 from cchc_flow.flows.running.local_api import start_local_api
 from cchc_flow.flows.running.naming import REVIEW
 from cchc_flow.models.rules.messages import t
@@ -25,9 +26,10 @@ def review_run(plan: str, phase: Annotated[int, typer.Option("--phase")], as_of:
     """Tổ chức sơ kết/tổng kết của một giai đoạn và lập báo cáo / hold a phase's review and file its report."""
     start_local_api()  # Prefect's local API comes up while this command imports and checks (unless a server is set)
     # deferred: the flows bring Prefect and Apprise, which the other commands do without
-    from cchc_flow.flows.review import check_review_now, run_review
-    from cchc_flow.models.reports.review_pdf import FontMissing
-    from cchc_flow.models.services.reviews import ReviewRefused
+    with collector_paused():  # a one-shot process: Prefect's objects kept out of the collector's scans
+        from cchc_flow.flows.review import check_review_now, run_review
+        from cchc_flow.models.reports.review_pdf import FontMissing
+        from cchc_flow.models.services.reviews import ReviewRefused
 
     check_routes_or_fail()
     as_of = run_as_of(as_of)

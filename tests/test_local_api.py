@@ -3,6 +3,7 @@ imported; the run recorded whole in it; stopped at exit; a server named in a Pre
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 import subprocess
@@ -132,3 +133,43 @@ def test_a_run_of_many_tasks_is_recorded_whole_before_the_exit_and_the_exit_is_q
             (run_id, run_id.replace("-", "")),
         ).fetchall()
     assert states == [("COMPLETED", 400)]
+
+
+EARLY = """
+import json, sys, urllib.request
+import cchc_flow.cli.main
+cchc_flow.cli.main.start_flow_api(sys.argv[1:])  # as main(), the `cchc` command, does first
+from cchc_flow.flows.running import local_api
+started = local_api._server is not None
+print("started:", started, "command modules loaded:", "cchc_flow.cli.phase" in sys.modules)
+if started:
+    url = local_api.local_api_url()
+    with urllib.request.urlopen(url + "/admin/settings") as answer:
+        services = json.load(answer)["server"]["services"]
+    environ = open(f"/proc/{local_api._server.pid}/environ", "rb").read().split(b"\\0")
+    print(json.dumps({
+        "triggers": services["triggers"]["enabled"],
+        "recorder_batch": services["task_run_recorder"]["batch_size"],
+        "analytics_off": b"PREFECT_SERVER_ANALYTICS_ENABLED=false" in environ,
+        "factory": "cchc_flow.flows.running.api_app:create_app" in open(f"/proc/{local_api._server.pid}/cmdline").read(),
+    }, sort_keys=True))
+"""
+
+
+def test_a_flow_command_starts_the_local_api_first_with_its_own_settings_and_others_do_not(cchc_env, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    env = fresh_env(tmp_path)
+    env.pop("PREFECT_SERVER_ANALYTICS_ENABLED")  # cchc's default for its processes and the server they start
+    for argv, started in ((["phase", "run", PLAN, "1"], True), (["units"], False), (["phase", "run", "--help"], False)):
+        done = subprocess.run(
+            [sys.executable, "-c", EARLY, *argv], env=env, cwd=REPO, capture_output=True, text=True, timeout=900
+        )
+        assert done.returncode == 0 and "Traceback" not in done.stderr, done.stdout + done.stderr
+        lines = done.stdout.splitlines()
+        assert lines[0] == f"started: {started} command modules loaded: False", argv  # before the command's imports
+        if started:  # read back from the running server: the local API's settings, Prefect's server stack
+            assert json.loads(lines[1]) == {
+                "analytics_off": True,
+                "factory": True,
+                "recorder_batch": 200,
+                "triggers": False,
+            }

@@ -20,8 +20,6 @@ import time
 import urllib.error
 import urllib.request
 
-from cchc_flow.models.rules.messages import t
-
 # Settings of every Prefect server a cchc process starts (set where the user set nothing): Prefect's task-run recorder
 # writes each task-run event in a transaction of its own by default, about 60-70 a second on SQLite here, so a
 # 1,000-activity run kept the server busy 20-40 s after the flow returned (competing with the next run for the CPU),
@@ -30,6 +28,13 @@ from cchc_flow.models.rules.messages import t
 SERVER_SETTINGS = {
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_BATCH_SIZE": "200",
     "PREFECT_SERVER_SERVICES_TASK_RUN_RECORDER_FLUSH_INTERVAL": "1",  # whole seconds: Prefect rounds it down
+}
+# Settings of the local API alone (a configured server keeps Prefect's): the trigger services (automations: the
+# reactive triggers and the actions they take) are off. Nothing defines an automation on a server that lives for one
+# command, and starting them cost the server about 0.45 s of CPU in its first second (a query compiled, a second copy
+# of the app built for the actions' client), in the event loop that answers the flow's first calls.
+LOCAL_SETTINGS = {
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",
 }
 STARTUP_TIMEOUT = 120.0  # PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS when unset
 PORT_TAKEN = 3  # uvicorn's exit status when its port is taken: start again on another
@@ -65,15 +70,16 @@ def _spawn() -> subprocess.Popen:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     _url = f"http://127.0.0.1:{port}/api"
-    # the environment Prefect gives its own temporary server: no UI, the ephemeral set of services
+    # the environment Prefect gives its own temporary server (no UI, the ephemeral set of services), with ours
     env = {
         **SERVER_SETTINGS,
+        **LOCAL_SETTINGS,
         **os.environ,
         "PREFECT_UI_ENABLED": "0",
         "PREFECT__SERVER_EPHEMERAL": "1",
         "PREFECT__SERVER_FINAL": "1",
     }
-    app = "prefect.server.api.server:create_app"
+    app = "cchc_flow.flows.running.api_app:create_app"  # Prefect's create_app, loaded with the collector paused
     args = ["--host", "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"]
     verbose = os.environ.get("PREFECT_LOGGING_LEVEL", "").upper() in ("DEBUG", "INFO")
     if _output is not None:  # a second start (the port was taken)
@@ -116,6 +122,9 @@ def local_api_url() -> str | None:
     said = _said()
     stop_local_api()
     detail = f"exit {status}" if status is not None else f"{limit:.0f} s"
+    # deferred: a `cchc` process imports this module before anything else (cli/main.py), messages load the settings
+    from cchc_flow.models.rules.messages import t
+
     raise RuntimeError(t("run.local_api", detail=f"{detail}: {said}" if said else detail))
 
 
