@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from datetime import date
@@ -205,7 +206,7 @@ def audit_verify(
         out.print(t("audit.anchors_read", n=sum(map(len, found.values())), files=files), highlight=False)
     with session() as s:
         try:
-            report = verify(s, plan, anchors)
+            report = verify(s, plan, anchors, parallel=(os.cpu_count() or 1) > 1)  # long chains in two processes
         except UnknownPlan as exc:
             fail(str(exc))
     for c in report.chains:

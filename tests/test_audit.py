@@ -41,11 +41,15 @@ def chain(table: str) -> list[tuple[int, int]]:
 
 
 def verify():  # type: ignore[no-untyped-def]
+    """The report of `cchc audit verify`, the same when every chain is walked in two halves, one in a child process."""
     from cchc_flow.models.store.audit import verify as run
     from cchc_flow.models.store.db import session
 
     with session() as s:
-        return run(s, PLAN)
+        report = run(s, PLAN)
+    with session() as s:
+        assert run(s, PLAN, parallel=True, split_from=2) == report
+    return report
 
 
 # ---------------------------------------------------------------------------------------------- append-only
@@ -178,6 +182,20 @@ def test_a_time_in_another_text_form_is_the_same_time(history, table: str) -> No
     assert verify().breaks == []
     sql(f"UPDATE {table} SET at = '2014-02-03T04:05:06.000007' WHERE id = :id", id=target)
     assert [(b.chain, b.row_id, b.problem) for b in verify().breaks] == [(table, target, "altered")]
+
+
+def test_anchors_in_either_half_of_a_split_walk_are_checked(history) -> None:  # type: ignore[no-untyped-def]
+    from cchc_flow.models.store.audit import verify as run
+    from cchc_flow.models.store.db import session
+
+    hashes = dict(sql("SELECT seq, row_hash FROM transition ORDER BY seq"))
+    kept = {(PLAN, "transition"): [(2, hashes[2]), (5, hashes[5][:12])]}
+    forged = {(PLAN, "transition"): [(2, hashes[2]), (5, "0" * 12)]}
+    with session() as s:
+        whole, split = run(s, PLAN, kept), run(s, PLAN, kept, parallel=True, split_from=2)
+        assert split == whole and whole.breaks == []
+        whole, split = run(s, PLAN, forged), run(s, PLAN, forged, parallel=True, split_from=2)
+        assert split == whole and [(b.seq, b.problem) for b in whole.breaks] == [(5, "altered")]
 
 
 def test_swapped_rows_are_caught(history) -> None:  # type: ignore[no-untyped-def]

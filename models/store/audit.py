@@ -10,8 +10,10 @@ of forking a chain.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
 from typing import Any
 
 import sqlalchemy as sa
@@ -41,6 +43,7 @@ TRIGGERS = {  # what migrations 0005 and 0006 create, per dialect
     "postgresql": {f"{table}_{kind}" for table in CHAINS for kind in ("append_only", "no_truncate", "no_overwrite")},
 }
 VERIFY_BATCH = 5000
+SPLIT_FROM = 100_000  # rows in a chain from which verify(parallel=True) walks it in two processes
 Processor = Callable[[Any], Any]  # a column type's result processor: raw driver value -> the value the code reads
 
 
@@ -135,13 +138,25 @@ class VerifyReport:
 Anchors = Mapping[tuple[str, str], Sequence[tuple[int, str]]]  # (plan code, chain) -> [(seq, hash or its prefix)]
 
 
-def verify(session: Session, plan_code: str | None = None, anchors: Anchors | None = None) -> VerifyReport:
+def verify(
+    session: Session,
+    plan_code: str | None = None,
+    anchors: Anchors | None = None,
+    *,
+    parallel: bool = False,
+    split_from: int = SPLIT_FROM,
+) -> VerifyReport:
     """Walk every chain (of one plan, or of all plans) and report the first break of each, streaming the rows.
 
     ``anchors`` ((plan code, chain) -> [(seq, hash or its first 12+ characters)]), noted by an earlier
     verification or read from the reports the leadership received (read_anchors), also catch rows removed from
     the end of a chain and a chain re-hashed from an altered row on, which the chain alone cannot show.
+
+    ``parallel``: a chain of ``split_from`` rows or more is walked in two halves at once, the second in a forked
+    child process (each row carries its predecessor's hash, so the halves are independent); the findings are the
+    same. Only from a process without other threads (the CLI), where fork is available.
     """
+    split = split_from if parallel and "fork" in multiprocessing.get_all_start_methods() else 0
     report = VerifyReport(missing_triggers=sorted(missing_triggers(session)))
     plans = select(col(PlanRow.id), col(PlanRow.code)).order_by(col(PlanRow.id))
     only: int | None = None
@@ -152,8 +167,7 @@ def verify(session: Session, plan_code: str | None = None, anchors: Anchors | No
         for chain in CHAINS:
             noted = sorted(set((anchors or {}).get((code, chain), ())))
             state = ChainState(code, chain, watch=frozenset(seq for seq, _ in noted))
-            rows, processors = _rows(session, chain, plan_id)
-            found = _walk(chain, code, plan_id, rows, processors, state)
+            found = _walk_chain(session, chain, code, plan_id, state, split)
             found = found or next(filter(None, (_check_anchor(chain, code, a, state) for a in noted)), None)
             report.chains.append(state)
             if found:
@@ -162,8 +176,101 @@ def verify(session: Session, plan_code: str | None = None, anchors: Anchors | No
     return report
 
 
-def _rows(session: Session, chain: str, plan_id: int) -> tuple[Iterator[Sequence[Any]], list[Processor | None]]:
-    """(id, seq, prev_hash, row_hash, *the hashed columns) in chain order: a transition's TRANSITION_FIELDS and
+def _walk_chain(session: Session, chain: str, plan: str, plan_id: int, state: ChainState, split: int) -> Break | None:
+    """The first break of one chain, or None (``state``: its count and head); in two halves at once when it has
+    ``split`` rows or more (0: never), as one walk when the halves cannot say it alone."""
+    middle = _middle(session, chain, plan_id, split) if split else None
+    if middle is not None:
+        found = _walk_halves(session, chain, plan, plan_id, state, middle)
+        if not isinstance(found, _Again):
+            return found
+        state.watched.clear()
+    rows, processors = _rows(session, chain, plan_id)
+    return _walk(chain, plan, plan_id, rows, processors, state)
+
+
+def _middle(session: Session, chain: str, plan_id: int, split: int) -> int | None:
+    """Where to cut a chain of at least ``split`` rows in two (None: walk it whole; also when a row has no seq, as
+    the two halves, cut by seq, would not see it)."""
+    model = MODELS[chain]
+    last = session.execute(sa.select(sa.func.max(col(model.seq))).where(col(model.plan_id) == plan_id)).scalar()
+    if last is None or last < split:
+        return None
+    unsealed = sa.select(col(model.id)).where(col(model.plan_id) == plan_id, col(model.seq).is_(None)).limit(1)
+    return None if session.execute(unsealed).first() else last // 2
+
+
+class _Again:
+    """The halves' walks do not decide: walk the chain whole."""
+
+
+_AGAIN = _Again()
+
+
+def _walk_halves(
+    session: Session, chain: str, plan: str, plan_id: int, state: ChainState, middle: int
+) -> Break | None | _Again:
+    """Rows up to seq ``middle`` here, the rest in a forked child from the row before it. The first half is the
+    start of the whole walk; when it is whole and ends at ``middle``, the second half's walk is the rest of it."""
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    args = (send, session.connection().engine.url, chain, plan, plan_id, middle, state.watch)
+    child = context.Process(target=_second_half, args=args, daemon=True)
+    child.start()
+    send.close()
+    try:
+        rows, processors = _rows(session, chain, plan_id, upto=middle)
+        found = _walk(chain, plan, plan_id, rows, processors, state)
+        if found is not None:
+            return found
+        if state.rows != middle:
+            return _AGAIN
+        try:
+            outcome = receive.recv()
+        except EOFError:
+            return _AGAIN
+        if outcome is None:
+            return _AGAIN
+        found, state.rows, state.head, watched = outcome
+        state.watched.update(watched)
+        return found
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+        receive.close()
+
+
+def _second_half(
+    send: Connection, url: sa.URL, chain: str, plan: str, plan_id: int, middle: int, watch: frozenset[int]
+) -> None:
+    """In the child: walk the rows after seq ``middle`` on a connection of its own; send (break, rows, head,
+    anchored hashes), or None when it could not."""
+    try:
+        engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with Session(engine) as s:
+            model = MODELS[chain]
+            before = s.execute(
+                sa.select(col(model.id), col(model.row_hash))
+                .where(col(model.plan_id) == plan_id, col(model.seq) <= middle)
+                .order_by(col(model.seq).desc(), col(model.id).desc())
+                .limit(1)
+            ).first()
+            state = ChainState(plan, chain, watch=watch)
+            rows, processors = _rows(s, chain, plan_id, after=middle)
+            start = (middle + 1, before[1] or GENESIS, before[0]) if before else (middle + 1, GENESIS, 0)
+            found = _walk(chain, plan, plan_id, rows, processors, state, start)
+        send.send((found, state.rows, state.head, state.watched))
+    except Exception:
+        send.send(None)  # the parent walks the chain whole, and meets the error itself if it is one
+    finally:
+        send.close()
+
+
+def _rows(
+    session: Session, chain: str, plan_id: int, after: int | None = None, upto: int | None = None
+) -> tuple[Iterator[Sequence[Any]], list[Processor | None]]:
+    """(id, seq, prev_hash, row_hash, *the hashed columns) in chain order (seq after ``after``, up to ``upto``): a transition's TRANSITION_FIELDS and
     STEP_DETAILS; a delivery's DELIVERY_FIELDS, then its notification's plan_id and NOTIFICATION_FIELDS (None when it
     has no notification). Verification reads every row: they come as the driver reads them (tuples, no per-row
     type processing); also returned, each column's result processor (None: none), which turns a raw value into
@@ -172,7 +279,7 @@ def _rows(session: Session, chain: str, plan_id: int) -> tuple[Iterator[Sequence
         T = table_of(TransitionRow).c
         query = (
             sa.select(T.id, T.seq, T.prev_hash, T.row_hash, *[T[k] for k in TRANSITION_FIELDS + STEP_DETAILS])
-            .where(T.plan_id == plan_id)
+            .where(T.plan_id == plan_id, *_seq_range(T.seq, after, upto))
             .order_by(T.seq, T.id)
         )
     else:
@@ -189,7 +296,7 @@ def _rows(session: Session, chain: str, plan_id: int) -> tuple[Iterator[Sequence
                 *[N[k] for k in NOTIFICATION_FIELDS],
             )
             .select_from(delivery.outerjoin(notification, N.id == D.notification_id))
-            .where(D.plan_id == plan_id)
+            .where(D.plan_id == plan_id, *_seq_range(D.seq, after, upto))
             .order_by(D.seq, D.id)
         )
     connection = session.connection()
@@ -198,6 +305,10 @@ def _rows(session: Session, chain: str, plan_id: int) -> tuple[Iterator[Sequence
         c.type.dialect_impl(dialect).result_processor(dialect, None) for c in query.selected_columns
     ]
     return _raw_rows(connection, query), processors
+
+
+def _seq_range(seq: sa.Column[Any], after: int | None, upto: int | None) -> list[sa.ColumnElement[bool]]:
+    return ([] if after is None else [seq > after]) + ([] if upto is None else [seq <= upto])
 
 
 def _raw_rows(connection: sa.Connection, query: sa.Select[Any]) -> Iterator[Sequence[Any]]:
@@ -248,9 +359,11 @@ def _walk(
     rows: Iterable[Sequence[Any]],
     processors: Sequence[Processor | None],
     state: ChainState,
+    start: tuple[int, str, int] = (1, GENESIS, 0),
 ) -> Break | None:
-    """The first break in one chain, or None; ``state`` ends with the count and head hash."""
-    expected_seq, prev, prev_id = 1, GENESIS, 0
+    """The first break in one chain (or in its rows from ``start`` = (seq, previous hash, previous id) on), or
+    None; ``state`` ends with the count and head hash."""
+    expected_seq, prev, prev_id = start
     computed = _hasher(chain, plan_id, processors)
     watch, watched = state.watch, state.watched
     try:
