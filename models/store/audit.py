@@ -270,11 +270,11 @@ def _second_half(
 def _rows(
     session: Session, chain: str, plan_id: int, after: int | None = None, upto: int | None = None
 ) -> tuple[Iterator[Sequence[Any]], list[Processor | None]]:
-    """(id, seq, prev_hash, row_hash, *the hashed columns) in chain order (seq after ``after``, up to ``upto``): a transition's TRANSITION_FIELDS and
-    STEP_DETAILS; a delivery's DELIVERY_FIELDS, then its notification's plan_id and NOTIFICATION_FIELDS (None when it
-    has no notification). Verification reads every row: they come as the driver reads them (tuples, no per-row
-    type processing); also returned, each column's result processor (None: none), which turns a raw value into
-    what the application reads."""
+    """(id, seq, prev_hash, row_hash, *the hashed columns) in chain order (seq after ``after``, up to ``upto``): a
+    transition's TRANSITION_FIELDS and STEP_DETAILS; a delivery's DELIVERY_FIELDS, then its notification's plan_id
+    and NOTIFICATION_FIELDS (None when it has no notification). Verification reads every row: they come as the
+    driver reads them (tuples, no per-row type processing); also returned, each column's result processor (None:
+    none), which turns a raw value into what the application reads."""
     if chain == "transition":
         T = table_of(TransitionRow).c
         query = (
