@@ -22,9 +22,8 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from itertools import islice
+from itertools import chain, islice
 from json.encoder import encode_basestring
-from types import SimpleNamespace
 from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -60,7 +59,8 @@ from cchc_flow.models.store.tables import (
 )
 
 VN = ZoneInfo(TZ)
-STREAM_BATCH = 1000
+STREAM_BATCH = 1000  # rows per write
+FETCH_BATCH = 5000  # rows per read from the driver
 
 
 class HistoryInputError(ValueError):
@@ -366,10 +366,11 @@ def _steps(
             query = query.order_by(*order)
             if limit is not None:
                 query = query.limit(limit)
-        streams.append(session.execute(query.execution_options(yield_per=STREAM_BATCH)))
+        streams.append(_fetched(session, query))
     if not streams:
         return
-    rows = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda r: (r[3] or date.min, r[1]))
+    utc, days = _utc_reader(session), _Days()
+    rows = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda r: (days[r[3]] or date.min, r[1]))
     for (
         id_,
         seq,
@@ -390,8 +391,7 @@ def _steps(
         stated,
         letter,
     ) in rows:
-        if at is not None and at.tzinfo is None:
-            at = at.replace(tzinfo=UTC)  # SQLite keeps no zone: stored in UTC
+        at, day = utc(at), days[day]
         status = (judge(key, to, day) if entity == "activity" and to and day else None) or _NO_STATUS
         yield (
             "step",
@@ -461,17 +461,16 @@ def _notices(session: Session, plan_id: int, f: HistoryFilter, limit: int | None
     if limit is not None:
         query = query.limit(limit)
     now = successors(session)
-    for id_, seq, at, day, entity, key, notice, unit, route, ok, attempts, error, run, digest in session.execute(
-        query.execution_options(yield_per=STREAM_BATCH)
+    utc, days = _utc_reader(session), _Days()
+    for id_, seq, at, day, entity, key, notice, unit, route, ok, attempts, error, run, digest in _fetched(
+        session, query
     ):
-        if at is not None and at.tzinfo is None:
-            at = at.replace(tzinfo=UTC)
         yield (
             "notice",
             id_,
             seq,
-            at,
-            day,
+            utc(at),
+            days[day],
             entity,
             key,
             notice,
@@ -500,9 +499,45 @@ def _notices(session: Session, plan_id: int, f: HistoryFilter, limit: int | None
 
 
 def _as_read(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
-    """A timestamp column as the driver reads it (naive UTC on SQLite), without the per-row Python step of
-    UTCDateTime: the readers here make it aware themselves."""
+    """A timestamp column as the driver reads it, without the per-row Python step of UTCDateTime: the readers here
+    make it aware themselves (_utc_reader)."""
     return sa.type_coerce(column, sa.DateTime(timezone=True)).label(column.name)
+
+
+def _fetched(session: Session, query: sa.Select) -> Iterator[Sequence[Any]]:
+    """``query``'s rows as the driver returns them, without a SQLAlchemy Row per row (that took half the time of an
+    export): on SQLite from sqlite3's own cursor, which steps through the result as rows are fetched (times and days
+    as the stored text); elsewhere in batches from a server-side cursor. Memory stays at one batch."""
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        cursor = conn.execute(query).cursor
+        return chain.from_iterable(iter(lambda: cursor.fetchmany(FETCH_BATCH), []))
+    return chain.from_iterable(conn.execute(query.execution_options(yield_per=FETCH_BATCH)).partitions())
+
+
+def _utc_reader(session: Session) -> Callable[[Any], datetime]:
+    """A recorded time as _fetched() reads it -> aware, in UTC."""
+    return _utc_text if session.get_bind().dialect.name == "sqlite" else _utc_value
+
+
+def _utc_text(value: str) -> datetime:
+    """SQLite keeps a time as UTC text without its zone ("2014-01-01 08:00:00.000000")."""
+    try:
+        return datetime.fromisoformat(value + "+00:00")
+    except ValueError:  # written by hand with a zone
+        return _utc_value(datetime.fromisoformat(value))
+
+
+def _utc_value(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class _Days(dict[Any, date | None]):
+    """A day as _fetched() reads it (ISO text on SQLite, a date elsewhere) -> the date, each worked out once."""
+
+    def __missing__(self, value: Any) -> date | None:
+        day = self[value] = date.fromisoformat(value) if isinstance(value, str) else value
+        return day
 
 
 def run_url_maker() -> Callable[[str | None], str | None]:
@@ -566,47 +601,65 @@ def _marked(row: list[Any], r: Sequence[Any]) -> list[Any]:
     return row
 
 
-# A CSV line needs the csv module's care (quoting, or the formula apostrophe) when a field holds a comma, a quote,
-# a line break or NUL, or starts like a formula: with no comma inside fields, each "," starts a field.
-_CSV_QUOTE = re.compile('["\r\n\x00]')  # one character class: scanned fast
-_CSV_FORMULA = re.compile(f",[{re.escape(''.join(FORMULA_START))}]")  # a line starts with its kind, step or notice
-_FIELDS = len(COLUMNS)
+# A CSV line is joined here when no field holds a comma, a quote, a line break or NUL, or starts like a formula; else
+# the csv module writes it (with csv_safe_row). Whole batches of lines are checked at once: a line starts with its
+# kind (step or notice), so each "," starts a field, and a field starting like a formula follows a ",".
+_CSV_FORMULA = re.compile(f",[{re.escape(''.join(FORMULA_START))}]")
+_CSV_COMMAS = len(COLUMNS) - 1
+
+
+def _csv_plain(text: str, lines: int) -> bool:
+    """Whether ``text``, ``lines`` lines joined by "\n", is what the csv module would write (less its "\r")."""
+    return (
+        text.count(",") == _CSV_COMMAS * lines
+        and text.count("\n") == lines - 1
+        and '"' not in text
+        and "\r" not in text
+        and "\x00" not in text
+        and not _CSV_FORMULA.search(text)
+    )
 
 
 def write_csv(rows: Iterable[Sequence[Any]], out: IO[str]) -> int:
     """CSV with a UTF-8 byte-order mark (Excel then reads Vietnamese right) and Vietnamese headings; ``rows`` are
     Entries or history_rows() tuples. Each line is written the way the csv module writes it (None as an empty field)
-    with formula-like cells neutralised (csv_safe_row): most lines are plain text joined here, the others go through
-    the csv module."""
-    buf: list[str] = ["\ufeff"]
-    writer = csv.writer(SimpleNamespace(write=buf.append))
+    with formula-like cells neutralised (csv_safe_row): a batch of plain lines is joined here and written at once, a
+    batch holding another line is written line by line, those lines through the csv module."""
+    out.write("\ufeff")
+    writer = csv.writer(out)
     writer.writerow(headers())
-    quote, formula, count, n = _CSV_QUOTE.search, _CSV_FORMULA.search, _FIELDS - 1, 0
-    for r in rows:
-        (kind, id_, seq, at, day, entity, key, event, fro, to, actor, source, unit, route, result, attempts, note,
-         run, url, task, digest, label, stated, letter, status, late, due, planned, now) = r  # fmt: skip
-        line = (
-            f"{kind},{id_},{'' if seq is None else seq},{at.astimezone(VN).isoformat()},"
-            f"{day.isoformat() if day else ''},{'' if entity is None else entity},{'' if key is None else key},"
-            f"{'' if event is None else event},{'' if fro is None else fro},{'' if to is None else to},"
-            f"{'' if actor is None else actor},{'' if source is None else source},{'' if unit is None else unit},"
-            f"{'' if route is None else route},{'' if result is None else result},"
-            f"{'' if attempts is None else attempts},{'' if note is None else note},{'' if run is None else run},"
-            f"{'' if url is None else url},{'' if task is None else task},{'' if digest is None else digest},"
-            f"{'' if label is None else label},{'' if stated is None else stated},"
-            f"{'' if letter is None else letter},{'' if status is None else status},"
-            f"{'' if late is None else late},{due.isoformat() if due else ''},"
-            f"{planned.isoformat() if planned else ''},{'' if now is None else now}"
-        )
-        if letter is None and not now and line.count(",") == count and not quote(line) and not formula(line):
-            buf.append(line + "\r\n")
+    n, it, iso = 0, iter(rows), _Texts(_iso_day)
+    while batch := list(islice(it, STREAM_BATCH)):
+        lines: list[str] = []
+        marked = False
+        add = lines.append
+        for (kind, id_, seq, at, day, entity, key, event, fro, to, actor, source, unit, route, result, attempts, note,
+             run, url, task, digest, label, stated, letter, status, late, due, planned, now) in batch:  # fmt: skip
+            add(
+                f"{kind},{id_},{'' if seq is None else seq},{at.astimezone(VN).isoformat()},{iso[day]},"
+                f"{'' if entity is None else entity},{'' if key is None else key},"
+                f"{'' if event is None else event},{'' if fro is None else fro},{'' if to is None else to},"
+                f"{'' if actor is None else actor},{'' if source is None else source},"
+                f"{'' if unit is None else unit},{'' if route is None else route},"
+                f"{'' if result is None else result},{'' if attempts is None else attempts},"
+                f"{'' if note is None else note},{'' if run is None else run},{'' if url is None else url},"
+                f"{'' if task is None else task},{'' if digest is None else digest},"
+                f"{'' if label is None else label},{'' if stated is None else stated},"
+                f"{'' if letter is None else letter},{'' if status is None else status},"
+                f"{'' if late is None else late},{iso[due]},{iso[planned]},{'' if now is None else now}"
+            )
+            if letter is not None or now:
+                marked = True
+        text = "\n".join(lines)
+        if not marked and _csv_plain(text, len(lines)):
+            out.write(text.replace("\n", "\r\n") + "\r\n")
         else:
-            writer.writerow(csv_safe_row(_marked(_row(r), r)))
-        n += 1
-        if len(buf) >= STREAM_BATCH:
-            out.write("".join(buf))
-            buf.clear()
-    out.write("".join(buf))
+            for r, line in zip(batch, lines):
+                if r[_LETTER] is None and not r[_NOW] and _csv_plain(line, 1):
+                    out.write(line + "\r\n")
+                else:
+                    writer.writerow(csv_safe_row(_marked(_row(r), r)))
+        n += len(lines)
     return n
 
 
@@ -623,7 +676,7 @@ def write_json(rows: Iterable[Sequence[Any]], out: IO[str]) -> int:
     or history_rows() tuples. Each object is written as json.JSONEncoder(ensure_ascii=False) writes as_record(row):
     text through its string encoder, and a row with a value of an unexpected type through the encoder itself."""
     encode = json.JSONEncoder(ensure_ascii=False).encode
-    js, q = encode_basestring, _NULL
+    js, q, day_json = encode_basestring, _NULL, _Texts(_day_json)
     buf: list[str] = ["["]
     n = 0
     for r in rows:
@@ -638,7 +691,7 @@ def write_json(rows: Iterable[Sequence[Any]], out: IO[str]) -> int:
                 raise TypeError
             text = (
                 f'{{"kind": {js(kind)}, "id": {id_}, "seq": {q if seq is None else seq}, '
-                f'"at": "{at.astimezone(VN).isoformat()}", "day": {_day_json(day)}, '
+                f'"at": "{at.astimezone(VN).isoformat()}", "day": {day_json[day]}, '
                 f'"entity": {q if entity is None else js(entity)}, "key": {q if key is None else js(key)}, '
                 f'"event": {q if event is None else js(event)}, "from_state": {q if fro is None else js(fro)}, '
                 f'"to_state": {q if to is None else js(to)}, "actor": {q if actor is None else js(actor)}, '
@@ -651,7 +704,7 @@ def write_json(rows: Iterable[Sequence[Any]], out: IO[str]) -> int:
                 f'"stated_name": {q if stated is None else js(stated)}, '
                 f'"letter_ref": {q if letter is None else js(letter)}, '
                 f'"status": {q if status is None else js(status)}, "days_late": {q if late is None else late}, '
-                f'"due": {_day_json(due)}, "planned_due": {_day_json(planned)}, '
+                f'"due": {day_json[due]}, "planned_due": {day_json[planned]}, '
                 f'"unit_now": {q if now is None else js(now)}}}'
             )
         except TypeError:  # not text where text is expected (a hand-edited database): the encoder decides
@@ -668,3 +721,19 @@ def write_json(rows: Iterable[Sequence[Any]], out: IO[str]) -> int:
 
 def _day_json(day: date | None) -> str:
     return f'"{day.isoformat()}"' if day else _NULL
+
+
+def _iso_day(day: date | None) -> str:
+    return day.isoformat() if day else ""
+
+
+class _Texts(dict[Any, str]):
+    """A day -> its text in an export, worked out once per day (a million rows hold a few thousand days)."""
+
+    def __init__(self, text: Callable[[Any], str]) -> None:
+        super().__init__()
+        self.text = text
+
+    def __missing__(self, value: Any) -> str:
+        text = self[value] = self.text(value)
+        return text
