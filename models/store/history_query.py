@@ -19,7 +19,7 @@ import heapq
 import json
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from itertools import chain, islice
@@ -152,7 +152,7 @@ def history_rows(session: Session, f: HistoryFilter, limit: int | None = None) -
     plan = get_plan(session, f.plan)
     assert plan.id is not None
     urls = _Urls(run_url_maker())
-    steps = _steps(session, plan.id, f, limit, urls, _judge(session, plan.id))
+    steps = _steps(session, plan.id, f, limit, urls)
     merged = steps if f.actor or f.state else _merge(steps, _notices(session, plan.id, f, limit, urls))
     return islice(merged, limit) if limit is not None else merged
 
@@ -194,30 +194,36 @@ class _Urls(dict[str | None, str | None]):
 Judge = Callable[[str, str, date], tuple[str, int, date, date | None] | None]
 
 
-def _judge(session: Session, plan_id: int) -> Judge:
+def _judge(session: Session, plan_id: int, keys: Collection[str] | None) -> Judge:
     """(activity key, state after the step, its day) -> the activity's four-way status as of that day (done: its
     report counting for that day or the latest before it), the days late, the due date in force that day (an
-    extension approved by then) and the plan's own when an extension had moved it; None for an unknown activity."""
+    extension approved by then) and the plan's own when an extension had moved it; None for an unknown activity
+    or one outside ``keys`` (None: every activity of the plan)."""
     extended = approved_extensions(session, plan_id)
     T = table_of(TransitionRow).c
-    # on SQLite, "+" keeps this off the entity index, no help when nearly every step is an activity's: reading each
-    # row through it took 5x as long as reading the plan's rows in table order
-    entity = sa.literal_column("+transition.entity") if session.get_bind().dialect.name == "sqlite" else T.entity
+    query = sa.select(T.entity_key, T.effective_day).where(T.plan_id == plan_id, T.event == "report")
+    activities = select(col(ActivityRow.key), col(ActivityRow.window_start), col(ActivityRow.window_end)).where(
+        ActivityRow.plan_id == plan_id
+    )
+    if keys is None:
+        # on SQLite, "+" keeps this off the entity index, no help when nearly every step is an activity's: reading
+        # each row through it took 5x as long as reading the plan's rows in table order
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        queries = [query.where((sa.literal_column("+transition.entity") if sqlite else T.entity) == "activity")]
+    else:  # a few activities: their rows through the entity index, in chunks the drivers take as parameters
+        chunks = [sorted(keys)[i : i + 500] for i in range(0, len(keys), 500)]
+        queries = [query.where(T.entity == "activity", T.entity_key.in_(chunk)) for chunk in chunks]
+        activities = activities.where(col(ActivityRow.key).in_(keys))
     reports: dict[str, list[date]] = {}
-    for key, day in session.execute(
-        sa.select(T.entity_key, T.effective_day).where(T.plan_id == plan_id, entity == "activity", T.event == "report")
-    ):
-        if day:
-            reports.setdefault(key, []).append(day)
-    for days in reports.values():
-        days.sort()
+    days = _Days()
+    for q in queries:
+        for key, day in _fetched(session, q):
+            if day := days[day]:
+                reports.setdefault(key, []).append(day)
+    for reported in reports.values():
+        reported.sort()
     facts = {  # key -> (window start, planned due, extensions approved, report days): one look-up per row
-        key: (start, end, extended.get(key), reports.get(key))
-        for key, start, end in session.execute(
-            select(col(ActivityRow.key), col(ActivityRow.window_start), col(ActivityRow.window_end)).where(
-                ActivityRow.plan_id == plan_id
-            )
-        )
+        key: (start, end, extended.get(key), reports.get(key)) for key, start, end in session.execute(activities)
     }
 
     def judge(key: str, state: str, day: date) -> tuple[str, int, date, date | None] | None:
@@ -293,8 +299,8 @@ def check_filter(session: Session, f: HistoryFilter) -> HistoryFilter:
     return f
 
 
-def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> list[sa.Select]:
-    """The queries whose rows make the steps part, each ordered by (effective day, seq)."""
+def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> tuple[list[sa.Select], list[str] | None]:
+    """The queries whose rows make the steps part, and the activities they can show (None: any)."""
     T = table_of(TransitionRow).c  # Core columns: ORM row processing would cost ~4x per row
     base = sa.select(
         T.id,
@@ -325,7 +331,7 @@ def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> list[sa.S
     if f.until:
         base = base.where(T.effective_day <= f.until)
     if not (f.activity or f.unit):
-        return [base]
+        return [base], None
     keys = unit_activity_keys(session, plan_id, f.unit) if f.unit else None
     if f.activity:
         keys = [f.activity] if keys is None or f.activity in keys else []
@@ -341,17 +347,17 @@ def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> list[sa.S
         if mine:
             queries.append(base.where(T.entity == "report", T.entity_key.in_(mine)))
         queries.append(base.where(T.entity == "unit", T.entity_key.in_(codes)))  # its merger or renaming
-    return queries
+    return queries, keys or []
 
 
-def _steps(
-    session: Session, plan_id: int, f: HistoryFilter, limit: int | None, urls: _Urls, judge: Judge
-) -> Iterator[Row]:
+def _steps(session: Session, plan_id: int, f: HistoryFilter, limit: int | None, urls: _Urls) -> Iterator[Row]:
     T = table_of(TransitionRow).c
     order: tuple[Any, ...] = (T.effective_day, T.seq)
     tune = bool(f.activity or f.unit) and session.get_bind().dialect.name == "sqlite"
-    streams = []
-    for query in _step_queries(session, plan_id, f):
+    streams: list[Iterable[Sequence[Any]]] = []
+    queries, keys = _step_queries(session, plan_id, f)
+    judged: Collection[str] | None = keys
+    for query in queries:
         if tune:
             # SQLite's statistics cannot tell it how few rows one key has: it would walk the day index in order,
             # reading every row of the plan. "+" makes that ordering unusable, so it takes the key index; a first
@@ -369,6 +375,10 @@ def _steps(
         streams.append(_fetched(session, query))
     if not streams:
         return
+    if limit is not None:  # a page: its activities alone are judged
+        streams = [list(stream) for stream in streams]
+        judged = {r[5] for stream in streams for r in stream if r[4] == "activity"}
+    judge = _judge(session, plan_id, judged)
     utc, days = _utc_reader(session), _Days()
     rows = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda r: (days[r[3]] or date.min, r[1]))
     for (

@@ -333,6 +333,10 @@ def approved_extensions(session: Session, plan_id: int, only: str | None = None)
     for key, until in session.exec(requests.where(E.plan_id == plan_id, E.state == "approved").order_by(col(E.id))):
         if until is not None:  # always so: an approval grants a date
             granted.setdefault(key, []).append(until)
+    if not granted:  # most plans: no step to read (reading them went through every activity step of the plan)
+        return {}
+    if only is None:
+        steps = steps.where(col(T.entity_key).in_(list(granted)))
     days: dict[str, list[date]] = {}
     for key, day, at in session.exec(
         steps.where(T.plan_id == plan_id, T.entity == "activity", T.event == "extend").order_by(col(T.id))
