@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cache
 
 from cchc_flow.models.rules.lifecycle import State
 from cchc_flow.models.rules.messages import t
@@ -83,11 +84,17 @@ def timeliness(state: str, *, start: date, due: date, today: date, done_on: date
         day = done_on or today
         if on_time(day, due):
             return _ON_TIME
-        return Timeliness(Status.DONE_LATE, (day - due).days)
+        return _late(Status.DONE_LATE, (day - due).days)
     if state == State.PLANNED and today < start:
         return _NOT_OPEN
     late = (today - due).days
-    return Timeliness(Status.OVERDUE, late) if late > 0 else _IN_TIME
+    return _late(Status.OVERDUE, late) if late > 0 else _IN_TIME
+
+
+@cache
+def _late(status: Status, days: int) -> Timeliness:
+    """A late or overdue status, made once per number of days (a history export judges a million steps)."""
+    return Timeliness(status, days)
 
 
 def status_words(value: Timeliness, lang: str | None = None) -> str:
