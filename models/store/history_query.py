@@ -1,7 +1,7 @@
 """The history as auditors read it: steps and notifications sent, filtered, streamed, exported.
 
-Shared by the CLI (`cchc history`) and web pages. Rows are read with ``yield_per`` (a server-side cursor on
-PostgreSQL) and written as they come, so exports run in constant memory whatever the size of the history.
+Shared by the CLI (`cchc history`) and web pages. Rows are read from the driver's cursor in batches (a server-side
+cursor on PostgreSQL) and written as they come, so exports run in constant memory whatever the size of the history.
 
 One timeline, ordered by the day each row counts for, then by when it was recorded:
 - a step (``transition``): its effective day; filtered by activity, unit, actor, state and days;
