@@ -264,6 +264,7 @@ class TransitionRow(_Table, table=True):
         sa.Index("ix_transition_day", "plan_id", "effective_day", "seq"),
         sa.Index("ix_transition_entity", "plan_id", "entity", "entity_key", "effective_day", "seq"),
         sa.Index("ix_transition_actor", "plan_id", "actor", "effective_day", "seq"),
+        sa.Index("ix_transition_event", "plan_id", "event", "entity", "entity_key", "effective_day"),  # report days
         sa.Index("ix_transition_run", "plan_id", "flow_run_id"),
     )
 
