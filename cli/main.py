@@ -204,6 +204,9 @@ def main() -> None:
     thousands of long-lived objects, no garbage worth a pass: a tenth of a reading command's time) and resumed before
     the command runs, the loaded modules' objects frozen out of its passes (``options`` above). A command that runs
     flows starts Prefect's local API first (start_flow_api)."""
+    from cchc_flow.flows.running.gc_pause import one_shot_process
+
+    one_shot_process()  # one command, then exit: the flows' imports may be frozen out of the collector too
     start_flow_api(sys.argv[1:])
     gc.disable()
     app()

@@ -75,3 +75,25 @@ def test_each_kind_of_run_has_one_flow_name_and_the_title_in_its_run_name_and_ta
     assert review_title.startswith("Hội thảo sơ kết") or "sơ kết" in review_title.lower()
     assert review_title in runs["review-1"].tags and "review-1" in runs["review-1"].tags
     assert [r.name for r in reports][-1] == f"Báo cáo định kỳ của Kế hoạch 3723/QĐ-BYT · {PLAN} · 2014-06-08"
+
+
+def test_commands_run_in_a_long_lived_process_freeze_nothing(cli, loaded, prefect_api) -> None:  # type: ignore[no-untyped-def]
+    """In-process (the portal, a worker, this test session), a flow command's imports are not frozen out of the
+    collector: freezing there would keep the garbage of that moment for good — dropped engines and their open
+    database connections among it (a PostgreSQL server ran out of connections that way)."""
+    import gc
+    import weakref
+
+    class Garbage:
+        cycle: object
+
+    dropped = Garbage()
+    dropped.cycle = dropped  # only the cyclic collector can free it
+    gone = weakref.ref(dropped)
+    del dropped
+    frozen = gc.get_freeze_count()
+    cli("phase", "run", "byt-3723-2013-2015", "1", "--as-of", "2013-10-01")
+    cli("report", "run", "byt-3723-2013-2015", "--as-of", "2014-06-10")
+    assert gc.get_freeze_count() == frozen
+    gc.collect()
+    assert gone() is None

@@ -14,11 +14,25 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+_one_shot = False
+
+
+def one_shot_process() -> None:
+    """Mark this process as one that runs one command and exits (the `cchc` entry point, the local API's server):
+    only there is freezing worth it. A long-lived process (the portal, a worker, a test session running commands
+    in-process) is never frozen: gc.freeze() would also keep the garbage of that moment (dropped engines with their
+    open database connections among it) out of every later collection."""
+    global _one_shot
+    _one_shot = True
+
 
 @contextmanager
 def collector_paused() -> Iterator[None]:
-    """Run the body (a large import) with the cyclic collector paused, then freeze what exists and resume it (unless
-    it was off already)."""
+    """In a one-shot process, run the body (a large import) with the cyclic collector paused, then freeze what exists
+    and resume it (unless it was off already); elsewhere just run the body."""
+    if not _one_shot:
+        yield
+        return
     was_on = gc.isenabled()
     gc.disable()
     try:
