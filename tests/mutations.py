@@ -226,7 +226,7 @@ REMOVALS: list[Removal] = [
         REPORT,
         "the run writes what its tasks decided, not what is stored",
         "models/services/reconcile.py",
-        "            if rows[d.facts.key].state == d.facts.state\n",
+        "            if stored[d.facts.key] == d.facts.state\n",
         "            if True\n",
         (f"{CONCURRENCY}::test_a_report_between_the_flows_read_and_its_write_is_kept",),
     ),
