@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import pendulum
 import typer
@@ -23,6 +22,7 @@ from cchc_flow.models.store.anchors import read_anchors
 from cchc_flow.models.store.audit import CHAINS, verify
 from cchc_flow.models.store.audit_runs import cross_check
 from cchc_flow.models.store.db import session
+from cchc_flow.models.store.history_parts import export
 from cchc_flow.models.store.history_query import (
     HistoryFilter,
     HistoryInputError,
@@ -30,12 +30,12 @@ from cchc_flow.models.store.history_query import (
     check_filter,
     history,
     history_rows,
-    write_csv,
-    write_json,
 )
 from cchc_flow.models.store.queries import UnknownPlan
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from cchc_flow.models.store.history_query import Entry
 
 audit_app = typer.Typer(
@@ -88,23 +88,23 @@ def history_command(
         if fmt == "table":
             _print_history(plan, list(history(s, f, None if limit is None else limit + 1)), limit or 0)
             return
-        n = _export(history_rows(s, f, limit), fmt, output)
+        n = _export(s, f, fmt, output, limit)
     if output is not None:
         err.print(t("history.written", n=n, path=output), highlight=False)
 
 
-def _export(entries: Iterable[Sequence[Any]], fmt: str, output: Path | None) -> int:
+def _export(s: Session, f: HistoryFilter, fmt: str, output: Path | None, limit: int | None) -> int:
     # deferred: XlsxWriter loads only when a workbook is written
     from cchc_flow.models.reports.history_xlsx import write_xlsx
 
     if fmt == "xlsx":
         assert output is not None
-        return write_xlsx(entries, output)
-    writer = write_csv if fmt == "csv" else write_json
+        return write_xlsx(history_rows(s, f, limit), output)
+    parallel = (os.cpu_count() or 1) > 1  # a long history in two parts at once
     if output is None:
-        return writer(entries, sys.stdout)
+        return export(s, f, fmt, sys.stdout, limit, parallel=parallel)
     with output.open("w", encoding="utf-8", newline="") as fh:
-        return writer(entries, fh)
+        return export(s, f, fmt, fh, limit, parallel=parallel)
 
 
 def _label(prefix: str, code: str | None) -> str:

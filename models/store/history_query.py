@@ -39,6 +39,7 @@ from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.status import due_in_force, timeliness
 from cchc_flow.models.rules.successions import current_code
 from cchc_flow.models.store.organisations import plan_unit
+from cchc_flow.models.store.prefect_ui import prefect_ui_url
 from cchc_flow.models.store.queries import (
     approved_extensions,
     current_unit,
@@ -146,15 +147,38 @@ def history(session: Session, f: HistoryFilter, limit: int | None = None) -> Ite
     return map(Entry._make, history_rows(session, f, limit))
 
 
-def history_rows(session: Session, f: HistoryFilter, limit: int | None = None) -> Iterator[Row]:
+def history_rows(
+    session: Session, f: HistoryFilter, limit: int | None = None, shared: Shared | None = None
+) -> Iterator[Row]:
     """history() as plain tuples (an Entry's values in COLUMNS order), which the exports write without building an
-    Entry per row."""
+    Entry per row. ``shared``: what shared() worked out for the filter of which ``f`` reads some of the days."""
+    if shared is None:
+        plan = get_plan(session, f.plan)
+        assert plan.id is not None
+        plan_id, urls, judge, now = plan.id, _Urls(run_url_maker()), None, None
+    else:
+        plan_id, urls, judge, now = shared
+    steps = _steps(session, plan_id, f, limit, urls, judge)
+    merged = steps if f.actor or f.state else _merge(steps, _notices(session, plan_id, f, limit, urls, now))
+    return islice(merged, limit) if limit is not None else merged
+
+
+class Shared(NamedTuple):
+    """What every part of a whole history read in parts (of its days) needs alike, worked out once."""
+
+    plan_id: int
+    urls: _Urls  # flow-run id -> its page
+    judge: Judge  # the status of an activity step
+    now: dict[str, str]  # successors(): a unit merged or renamed -> its code now
+
+
+def shared(session: Session, f: HistoryFilter) -> Shared:
+    """The plan, its run links, its activities' status and its units' successors for history_rows(..., shared=...)
+    over the days of ``f``."""
     plan = get_plan(session, f.plan)
     assert plan.id is not None
-    urls = _Urls(run_url_maker())
-    steps = _steps(session, plan.id, f, limit, urls)
-    merged = steps if f.actor or f.state else _merge(steps, _notices(session, plan.id, f, limit, urls))
-    return islice(merged, limit) if limit is not None else merged
+    _, keys = step_queries(session, plan.id, f)
+    return Shared(plan.id, _Urls(run_url_maker()), _judge(session, plan.id, keys), successors(session))
 
 
 def _merge(steps: Iterator[Row], notices: Iterator[Row]) -> Iterator[Row]:
@@ -206,12 +230,13 @@ def _judge(session: Session, plan_id: int, keys: Collection[str] | None) -> Judg
         ActivityRow.plan_id == plan_id
     )
     if keys is None:
-        # on SQLite, "+" keeps this off the entity index, no help when nearly every step is an activity's: reading
-        # each row through it took 5x as long as reading the plan's rows in table order
+        # on SQLite, "+" keeps this off the entity index (reading each row through it took 5x as long as the
+        # plan's rows in table order): the planner reads the report-days index alone (ix_transition_event)
         sqlite = session.get_bind().dialect.name == "sqlite"
         queries = [query.where((sa.literal_column("+transition.entity") if sqlite else T.entity) == "activity")]
-    else:  # a few activities: their rows through the entity index, in chunks the drivers take as parameters
-        chunks = [sorted(keys)[i : i + 500] for i in range(0, len(keys), 500)]
+    else:  # a few activities: their report rows through the report-days index, in chunks the drivers take
+        ordered = sorted(keys)
+        chunks = [ordered[i : i + 500] for i in range(0, len(ordered), 500)]
         queries = [query.where(T.entity == "activity", T.entity_key.in_(chunk)) for chunk in chunks]
         activities = activities.where(col(ActivityRow.key).in_(keys))
     reports: dict[str, list[date]] = {}
@@ -299,7 +324,7 @@ def check_filter(session: Session, f: HistoryFilter) -> HistoryFilter:
     return f
 
 
-def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> tuple[list[sa.Select], list[str] | None]:
+def step_queries(session: Session, plan_id: int, f: HistoryFilter) -> tuple[list[sa.Select], list[str] | None]:
     """The queries whose rows make the steps part, and the activities they can show (None: any)."""
     T = table_of(TransitionRow).c  # Core columns: ORM row processing would cost ~4x per row
     base = sa.select(
@@ -350,12 +375,14 @@ def _step_queries(session: Session, plan_id: int, f: HistoryFilter) -> tuple[lis
     return queries, keys or []
 
 
-def _steps(session: Session, plan_id: int, f: HistoryFilter, limit: int | None, urls: _Urls) -> Iterator[Row]:
+def _steps(
+    session: Session, plan_id: int, f: HistoryFilter, limit: int | None, urls: _Urls, judge: Judge | None
+) -> Iterator[Row]:
     T = table_of(TransitionRow).c
     order: tuple[Any, ...] = (T.effective_day, T.seq)
     tune = bool(f.activity or f.unit) and session.get_bind().dialect.name == "sqlite"
     streams: list[Iterable[Sequence[Any]]] = []
-    queries, keys = _step_queries(session, plan_id, f)
+    queries, keys = step_queries(session, plan_id, f)
     judged: Collection[str] | None = keys
     for query in queries:
         if tune:
@@ -378,7 +405,7 @@ def _steps(session: Session, plan_id: int, f: HistoryFilter, limit: int | None, 
     if limit is not None:  # a page: its activities alone are judged
         streams = [list(stream) for stream in streams]
         judged = {r[5] for stream in streams for r in stream if r[4] == "activity"}
-    judge = _judge(session, plan_id, judged)
+    judge = judge or _judge(session, plan_id, judged)
     utc, days = _utc_reader(session), _Days()
     rows = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda r: (days[r[3]] or date.min, r[1]))
     for (
@@ -436,41 +463,13 @@ def _steps(session: Session, plan_id: int, f: HistoryFilter, limit: int | None, 
 _NO_STATUS: tuple[None, None, None, None] = (None, None, None, None)
 
 
-def _notices(session: Session, plan_id: int, f: HistoryFilter, limit: int | None, urls: _Urls) -> Iterator[Row]:
-    delivery, notification = table_of(DeliveryRow), table_of(NotificationRow)
-    D, N = delivery.c, notification.c
-    query = (
-        sa.select(
-            D.id,
-            D.seq,
-            _as_read(D.at),
-            N.as_of,
-            N.entity,
-            N.entity_key,
-            N.notice,
-            N.recipient,
-            D.route,
-            D.ok,
-            N.attempts,
-            D.error,
-            D.flow_run_id,
-            D.row_hash,
-        )
-        .select_from(notification.join(delivery, D.notification_id == N.id))
-        .where(N.plan_id == plan_id)
-    )
-    if f.activity:
-        query = query.where(N.entity == "activity", N.entity_key == f.activity)
-    if f.unit:
-        query = query.where(N.recipient.in_(unit_codes(session, f.unit)))
-    if f.since:
-        query = query.where(N.as_of >= f.since)
-    if f.until:
-        query = query.where(N.as_of <= f.until)
-    query = query.order_by(N.as_of, D.at, D.id)
+def _notices(
+    session: Session, plan_id: int, f: HistoryFilter, limit: int | None, urls: _Urls, now: dict[str, str] | None
+) -> Iterator[Row]:
+    query = notice_query(session, plan_id, f)
     if limit is not None:
         query = query.limit(limit)
-    now = successors(session)
+    now = successors(session) if now is None else now
     utc, days = _utc_reader(session), _Days()
     for id_, seq, at, day, entity, key, notice, unit, route, ok, attempts, error, run, digest in _fetched(
         session, query
@@ -506,6 +505,41 @@ def _notices(session: Session, plan_id: int, f: HistoryFilter, limit: int | None
             None,
             current_code(unit, now) if unit in now else None,
         )
+
+
+def notice_query(session: Session, plan_id: int, f: HistoryFilter) -> sa.Select:
+    """The query of the notices part (steps filtered by actor or state have none), in order."""
+    delivery, notification = table_of(DeliveryRow), table_of(NotificationRow)
+    D, N = delivery.c, notification.c
+    query = (
+        sa.select(
+            D.id,
+            D.seq,
+            _as_read(D.at),
+            N.as_of,
+            N.entity,
+            N.entity_key,
+            N.notice,
+            N.recipient,
+            D.route,
+            D.ok,
+            N.attempts,
+            D.error,
+            D.flow_run_id,
+            D.row_hash,
+        )
+        .select_from(notification.join(delivery, D.notification_id == N.id))
+        .where(N.plan_id == plan_id)
+    )
+    if f.activity:
+        query = query.where(N.entity == "activity", N.entity_key == f.activity)
+    if f.unit:
+        query = query.where(N.recipient.in_(unit_codes(session, f.unit)))
+    if f.since:
+        query = query.where(N.as_of >= f.since)
+    if f.until:
+        query = query.where(N.as_of <= f.until)
+    return query.order_by(N.as_of, D.at, D.id)
 
 
 def _as_read(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
@@ -551,7 +585,8 @@ class _Days(dict[Any, date | None]):
 
 
 def run_url_maker() -> Callable[[str | None], str | None]:
-    """flow-run id -> its page in the Prefect UI, when a UI or API URL is configured (Prefect's settings)."""
+    """flow-run id -> its page in the Prefect UI, when a UI or API URL is configured (Prefect's settings; the UI's
+    address is looked up at the first run id)."""
     base: list[str | None] = []
 
     def url(run_id: str | None) -> str | None:
@@ -562,14 +597,6 @@ def run_url_maker() -> Callable[[str | None], str | None]:
         return f"{base[0]}/runs/flow-run/{run_id}" if base[0] else None
 
     return url
-
-
-def prefect_ui_url() -> str | None:
-    """PREFECT_UI_URL, or the UI URL Prefect infers from PREFECT_API_URL; None when neither is set."""
-    from prefect.settings import get_current_settings  # deferred: Prefect takes about 1 s to import
-
-    value = get_current_settings().ui_url
-    return value.rstrip("/") if value else None
 
 
 # ---------------------------------------------------------------------------------------------- exports
@@ -635,9 +662,19 @@ def write_csv(rows: Iterable[Sequence[Any]], out: IO[str]) -> int:
     Entries or history_rows() tuples. Each line is written the way the csv module writes it (None as an empty field)
     with formula-like cells neutralised (csv_safe_row): a batch of plain lines is joined here and written at once, a
     batch holding another line is written line by line, those lines through the csv module."""
+    csv_head(out)
+    return csv_lines(rows, out)
+
+
+def csv_head(out: IO[str]) -> None:
+    """write_csv()'s byte-order mark and headings."""
     out.write("\ufeff")
+    csv.writer(out).writerow(headers())
+
+
+def csv_lines(rows: Iterable[Sequence[Any]], out: IO[str]) -> int:
+    """write_csv()'s lines after its headings (a part of a history exported in parts)."""
     writer = csv.writer(out)
-    writer.writerow(headers())
     n, it, iso = 0, iter(rows), _Texts(_iso_day)
     while batch := list(islice(it, STREAM_BATCH)):
         lines: list[str] = []
@@ -685,10 +722,19 @@ def write_json(rows: Iterable[Sequence[Any]], out: IO[str]) -> int:
     """A JSON array of objects (English keys, as in Entry), one per line, written as it is read; ``rows`` are Entries
     or history_rows() tuples. Each object is written as json.JSONEncoder(ensure_ascii=False) writes as_record(row):
     text through its string encoder, and a row with a value of an unexpected type through the encoder itself."""
+    out.write("[")
+    n = json_objects(rows, out)
+    out.write("\n]\n")
+    return n
+
+
+def json_objects(rows: Iterable[Sequence[Any]], out: IO[str], follows: bool = False) -> int:
+    """write_json()'s objects between its brackets, each on a line of its own after the previous one's ","
+    (``follows``: the first too; a part of a history exported in parts)."""
     encode = json.JSONEncoder(ensure_ascii=False).encode
     js, q, day_json = encode_basestring, _NULL, _Texts(_day_json)
-    buf: list[str] = ["["]
-    n = 0
+    buf: list[str] = []
+    n = int(follows)
     for r in rows:
         (kind, id_, seq, at, day, entity, key, event, fro, to, actor, source, unit, route, result, attempts, note,
          run, url, task, digest, label, stated, letter, status, late, due, planned, now) = r  # fmt: skip
@@ -724,9 +770,8 @@ def write_json(rows: Iterable[Sequence[Any]], out: IO[str]) -> int:
         if len(buf) >= STREAM_BATCH:
             out.write("".join(buf))
             buf.clear()
-    buf.append("\n]\n")
     out.write("".join(buf))
-    return n
+    return n - int(follows)
 
 
 def _day_json(day: date | None) -> str:
