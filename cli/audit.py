@@ -104,7 +104,7 @@ def _export(s: Session, f: HistoryFilter, fmt: str, output: Path | None, limit: 
     if output is None:
         return export(s, f, fmt, sys.stdout, limit, parallel=parallel)
     with output.open("w", encoding="utf-8", newline="") as fh:
-        return export(s, f, fmt, fh, limit, parallel=parallel)
+        return export(s, f, fmt, fh, limit, parallel=parallel, scratch=output.resolve().parent)
 
 
 def _label(prefix: str, code: str | None) -> str:

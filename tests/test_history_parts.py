@@ -26,6 +26,8 @@ def test_two_parts_are_the_whole_export(history, tmp_path: Path) -> None:  # typ
     from cchc_flow.models.store.history_query import HistoryFilter, check_filter, history_rows
 
     record_steps(3, note=HOSTILE)
+    folder = tmp_path / "out"
+    folder.mkdir()
     with session() as s:
         assert cut_day(s, HistoryFilter(PLAN), 1, 0.01) != cut_day(s, HistoryFilter(PLAN), 1, 0.5) is not None
         assert cut_day(s, HistoryFilter(PLAN), 10**6) is None  # a short history is written in one piece
@@ -39,13 +41,14 @@ def test_two_parts_are_the_whole_export(history, tmp_path: Path) -> None:  # typ
                     parts = io.StringIO()
                     assert export(s, f, fmt, parts, parallel=True, split_from=1, share=share) == rows
                     assert parts.getvalue() == whole.getvalue(), (fmt, filters, share, cut_day(s, f, 1, share))
-            target = tmp_path / f"export.{fmt}"  # a file: the child's part is copied in by the kernel
+            target = folder / f"export.{fmt}"  # a file: the child's part is copied in by the kernel
             with target.open("w", encoding="utf-8", newline="") as fh:
-                export(s, HistoryFilter(PLAN), fmt, fh, parallel=True, split_from=1)
+                export(s, HistoryFilter(PLAN), fmt, fh, parallel=True, split_from=1, scratch=folder)
             whole = io.StringIO()
             WHOLE[fmt](history_rows(s, HistoryFilter(PLAN)), whole)
             assert target.read_bytes() == whole.getvalue().encode()
     assert HOSTILE in json.loads(target.read_text(encoding="utf-8"))[-1]["note"]
+    assert sorted(p.name for p in folder.iterdir()) == ["export.csv", "export.json"]  # no temporary file left
 
 
 UI_CASES = [

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date, timedelta
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import IO, Any
 
 import sqlalchemy as sa
@@ -54,10 +55,12 @@ def export(
     parallel: bool = False,
     split_from: int = SPLIT_FROM,
     share: float = FIRST_SHARE,
+    scratch: Path | None = None,
 ) -> int:
     """Write the history ``f`` selects (at most ``limit`` rows) as ``fmt`` (csv or json) to ``out``; returns the rows
     written. ``parallel``: a whole history of ``split_from`` rows or more in two parts at once (the same text), the
-    first about ``share`` of the rows."""
+    first about ``share`` of the rows, the second's text kept meanwhile in an unnamed file in ``scratch`` (the
+    output's folder: it holds the whole export in the end; None: the system's temporary folder)."""
     fork = parallel and limit is None and "fork" in multiprocessing.get_all_start_methods()
     cut = cut_day(session, f, split_from, share) if fork else None
     if cut is None:
@@ -66,23 +69,29 @@ def export(
     first, second = replace(f, until=cut - timedelta(days=1)), replace(f, since=cut)
     if fmt == "csv":
         csv_head(out)
-        return sum(_in_two(session, common, first, second, csv_lines, out))
+        return sum(_in_two(session, common, (first, second), csv_lines, out, scratch))
     out.write("[")
-    n = sum(_in_two(session, common, first, second, json_objects, out))
+    n = sum(_in_two(session, common, (first, second), json_objects, out, scratch))
     out.write("\n]\n")
     return n
 
 
 def _in_two(
-    session: Session, common: Shared, first: HistoryFilter, second: HistoryFilter, body: Writer, out: IO[str]
+    session: Session,
+    common: Shared,
+    parts: tuple[HistoryFilter, HistoryFilter],
+    body: Writer,
+    out: IO[str],
+    scratch: Path | None,
 ) -> tuple[int, int]:
-    """The rows of ``first`` written here while a forked child writes those of ``second`` into a temporary file,
-    then appended (written here when the child could not)."""
+    """The rows of the first part written here while a forked child writes those of the second into a temporary
+    file in ``scratch``, then appended (written here when the child could not)."""
+    first, second = parts
     out.flush()
     sys.stdout.flush()  # the child flushes the standard streams as it ends: nothing of ours may be left in them
     context = multiprocessing.get_context("fork")
     receive, send = context.Pipe(duplex=False)
-    with tempfile.TemporaryFile() as part:
+    with tempfile.TemporaryFile(dir=scratch) as part:
         url = session.connection().engine.url
         child = context.Process(target=_second_part, args=(send, url, second, common, body, part.fileno()), daemon=True)
         child.start()
