@@ -164,10 +164,10 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None, skip_days_off: b
     with session() as s:
         plan_row = get_plan(s, plan)
         has_series = bool(due_items(s, plan_row, get_phase(s, plan_row, phase), today))
-    late: list[str] = []
+    late: set[str] = set()
     if has_series:  # recurring and per-unit activities: their newly opened periods first
         with TagsContext(current_tags=set()):
-            late = open_task.with_options(task_run_name=task_run_name("open"))(plan, phase, today)
+            late = set(open_task.with_options(task_run_name=task_run_name("open"))(plan, phase, today))
     with session() as s:
         view = phase_view(s, plan, phase, today)
     # No task run is tagged: Prefect 3.9 checks tag concurrency limits for every tagged task run, about 1 s each

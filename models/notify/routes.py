@@ -101,16 +101,16 @@ def _plugin_problems(plugin: apprise.NotifyBase, where: str, shown: str) -> list
     return [] if plugin.tags else [f"{where}: {shown} has no tag, so no unit is routed to it"]
 
 
-def _whole_file_problems(content: str, urls: list, wheres: list[str]) -> list[str] | None:
-    """The problems of a route file found by loading it once, or None when that load cannot vouch for every
-    entry (an entry Apprise dropped or complained about): then each entry is loaded alone to say which and why."""
+def _whole_file_load(content: str, urls: list, wheres: list[str]) -> tuple[apprise.AppriseConfig, list[str]] | None:
+    """The routes of a file loaded once and their problems, or None when that load cannot vouch for every entry (an
+    entry Apprise dropped or complained about): then each entry is loaded alone to say which and why."""
     found = [_entry_url(item) for item in urls]
     entries = [u for u in found if u is not None]
     if len(entries) < len(found) or any(schema_of(u) is None or _options_refused(u) for u in entries):
         return None
     with captured() as messages:
         try:
-            config = apprise.AppriseConfig()
+            config = apprise.AppriseConfig(asset=_asset())
             config.add_config(content, format="yaml")
             plugins = services(config)
         except Exception:  # pragma: no cover - defensive: the entry by entry check says what it is
@@ -125,27 +125,44 @@ def _whole_file_problems(content: str, urls: list, wheres: list[str]) -> list[st
             return None
         if not plugin.tags:  # the only thing left to check (masking costs)
             problems += _plugin_problems(plugin, where, mask_url(url))
-    return problems
+    return config, problems
+
+
+def _parse(content: str) -> tuple[Any, Any]:
+    """The YAML document's node tree and data: with libyaml when PyYAML has it; a document it refuses is parsed
+    again by PyYAML's own loader, whose error the problem quotes (the same words with or without libyaml)."""
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is not None:
+        try:
+            return yaml.compose(content, Loader=fast), yaml.load(content, Loader=fast)
+        except yaml.YAMLError:
+            pass
+    return yaml.compose(content), yaml.safe_load(content)
 
 
 def _content_problems(content: str) -> list[str]:
     """Return the problems of an Apprise YAML route file's content."""
+    return _content_check(content)[0]
+
+
+def _content_check(content: str) -> tuple[list[str], apprise.AppriseConfig | None]:
+    """The problems of an Apprise YAML route file's content, and its routes when one load of the whole file vouched
+    for every entry (None otherwise: the caller loads them)."""
     try:
-        root_node = yaml.compose(content)
-        data = yaml.safe_load(content)
+        root_node, data = _parse(content)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "file"
-        return [f"{where}: YAML syntax error ({getattr(exc, 'problem', None) or 'unreadable'})"]
+        return [f"{where}: YAML syntax error ({getattr(exc, 'problem', None) or 'unreadable'})"], None
 
     if not isinstance(data, dict) or not isinstance(root_node, yaml.MappingNode):
-        return ["file: expected an Apprise YAML mapping with a 'urls:' list"]
+        return ["file: expected an Apprise YAML mapping with a 'urls:' list"], None
     problems = []
     if "include" in data:
         problems.append("file: 'include:' is not supported in route files")
     urls = data.get("urls")
     if not isinstance(urls, list) or not urls:
-        return problems + ["file: no routes: expected a non-empty 'urls:' list"]
+        return problems + ["file: no routes: expected a non-empty 'urls:' list"], None
 
     # Source line of each entry, for messages.
     lines: list[int] = []
@@ -154,12 +171,12 @@ def _content_problems(content: str) -> list[str]:
             lines = [node.start_mark.line + 1 for node in value_node.value]
     globals_ = {k: v for k, v in data.items() if k not in ("urls", "include")}
     wheres = [f"line {lines[i]} (entry #{i + 1})" if i < len(lines) else f"entry #{i + 1}" for i in range(len(urls))]
-    found = _whole_file_problems(content, urls, wheres)
-    if found is not None:
-        return problems + found
+    loaded = _whole_file_load(content, urls, wheres)
+    if loaded is not None:
+        return problems + loaded[1], loaded[0]
     for item, where in zip(urls, wheres, strict=True):
         problems.extend(_entry_problems(item, globals_, where))
-    return problems
+    return problems, None
 
 
 def _asset() -> apprise.AppriseAsset:
@@ -185,13 +202,14 @@ def read_routes(path: str | Path) -> tuple[apprise.AppriseConfig | None, list[st
     # The problems are returned, worded and masked; Apprise's own lines about them stay off the console.
     propagate, APPRISE_LOGGER.propagate = APPRISE_LOGGER.propagate, False
     try:
-        problems = _content_problems(content)
+        problems, config = _content_check(content)
     finally:
         APPRISE_LOGGER.propagate = propagate
     if problems:
         return None, problems
-    config = apprise.AppriseConfig(asset=_asset())
-    config.add_config(content, format="yaml")
+    if config is None:  # checked entry by entry: loaded here as a whole
+        config = apprise.AppriseConfig(asset=_asset())
+        config.add_config(content, format="yaml")
     loaded = services(config)
     remember_routes(loaded)
     _VALIDATED.add(config)
