@@ -3,6 +3,8 @@ digest."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -185,21 +187,32 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None, skip_days_off: b
             quote(decided),
             today,
         )
-        deliveries = deliver_pending(view.plan_id, today)
-    outcomes = [
-        ActivityOutcome(
-            a.facts.key,
-            a.title,
-            list(a.facts.leads),
-            a.facts.end.isoformat(),
-            recorded[a.facts.key].state,
-            (["opened_late"] if a.facts.key in late else []) + recorded[a.facts.key].events,
-            recorded[a.facts.key].queued,
-        )
-        for a in view.activities
-    ]
-    with session() as s:
-        left = pending_count(s, view.plan_id)
+        outcomes = [
+            ActivityOutcome(
+                a.facts.key,
+                a.title,
+                list(a.facts.leads),
+                a.facts.end.isoformat(),
+                recorded[a.facts.key].state,
+                (["opened_late"] if a.facts.key in late else []) + recorded[a.facts.key].events,
+                recorded[a.facts.key].queued,
+            )
+            for a in view.activities
+        ]
+        # The run's table goes to the API while the messages are sent: the API is still recording the activity
+        # tasks then, and its answer would otherwise be waited for after the delivery.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cchc-artifact") as pool:
+            table = pool.submit(
+                copy_context().run,
+                create_table_artifact,
+                key=f"{plan}-phase-{phase}"[:100],
+                table=artifact_table(outcomes),
+                description=t("artifact.phase", plan=plan, phase=view.phase_name, date=today.strftime("%d/%m/%Y")),
+            )
+            deliveries = deliver_pending(view.plan_id, today)
+            with session() as s:
+                left = pending_count(s, view.plan_id)
+            table.result()
     ctx = FlowRunContext.get()
     summary = PhaseRunSummary(
         plan,
@@ -210,11 +223,6 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None, skip_days_off: b
         outcomes,
         deliveries,
         left,
-    )
-    create_table_artifact(
-        key=f"{plan}-phase-{phase}"[:100],
-        table=artifact_table(outcomes),
-        description=t("artifact.phase", plan=plan, phase=view.phase_name, date=today.strftime("%d/%m/%Y")),
     )
     return summary
 
