@@ -22,8 +22,9 @@ from cchc_flow.settings import SettingsInvalid, get_settings
 if TYPE_CHECKING:
     from cchc_flow.models.rules.backdating import LateLetter
 
-out = Console()
-err = Console(stderr=True)
+# No emoji codes: a ":name:" in the data is printed as written (and Rich's table of emoji codes is never loaded).
+out = Console(emoji=False)
+err = Console(stderr=True, emoji=False)
 UnitsOpt = Annotated[Path, typer.Option("--units", help="Danh mục đơn vị / unit directory")]
 FormatOpt = Annotated[str, typer.Option("--format", help="table | json")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="YYYY-MM-DD hoặc DD/MM/YYYY; mặc định: hôm nay")]

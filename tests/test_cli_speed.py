@@ -60,12 +60,43 @@ def test_reading_commands_check_the_schema_without_alembic(tmp_path: Path) -> No
 RUNS_ONLY = ("holidays", "cchc_flow.models.rules.plan", "cchc_flow.models.rules.plan_spec", "yaml")
 
 
+# loaded by no reading command: SQLAlchemy's PostgreSQL dialect on SQLite, Rich's emoji codes, an HTTP client
+NEVER_READING = ("sqlalchemy.dialects.postgresql", "rich._emoji_codes", "urllib.request")
+
+
 def test_reading_commands_leave_the_slow_modules_unloaded(tmp_path: Path) -> None:
     _modules(tmp_path, ["plan", "load", PLAN])
     reads = [["plan", "show", PLAN], ["activity", "list", PLAN], ["history", PLAN]]
-    assert not [m for m in RUNS_ONLY if m in _modules(tmp_path, *reads)]
+    assert not [m for m in (*RUNS_ONLY, *NEVER_READING) if m in _modules(tmp_path, *reads)]
     units = _modules(tmp_path, ["units"])  # it reads the unit directories (YAML), never the calendar
     assert "yaml" in units and "holidays" not in units
+    assert not [m for m in NEVER_READING if m in units]
+
+
+def test_the_tables_name_postgresqls_forms_without_its_dialect_loaded() -> None:
+    script = (
+        "import sys\n"
+        "from sqlalchemy.schema import CreateIndex, CreateTable\n"
+        "from cchc_flow.models.store.tables import DeliveryRow, UnitRow, table_of\n"
+        "assert 'sqlalchemy.dialects.postgresql' not in sys.modules\n"
+        "from sqlalchemy.dialects import postgresql, sqlite\n"
+        "for d in (postgresql.dialect(), sqlite.dialect()):\n"
+        "    print(CreateTable(table_of(UnitRow)).compile(dialect=d))\n"
+        "    for index in table_of(DeliveryRow).indexes:\n"
+        "        print(CreateIndex(index).compile(dialect=d))\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        text=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    pg, lite = run.stdout.split("CREATE TABLE unit")[1:]
+    assert "tags JSONB NOT NULL" in pg and "tags JSON NOT NULL" in lite
+    for ddl in (pg, lite):
+        assert "CREATE UNIQUE INDEX ux_delivery_ok ON delivery (notification_id, route) WHERE ok" in ddl
 
 
 def test_the_command_pauses_the_garbage_collector_while_loading_only(tmp_path: Path) -> None:

@@ -17,8 +17,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 
 # Settings of every Prefect server a cchc process starts (set where the user set nothing): Prefect's task-run recorder
 # writes each task-run event in a transaction of its own by default, about 60-70 a second on SQLite here, so a
@@ -95,6 +93,9 @@ def local_api_url() -> str | None:
     if _server is None:
         return None
     # deferred: Prefect loads only when it is called; every `cchc` command imports this module
+    import urllib.error  # deferred too: only a started server is asked whether it answers
+    import urllib.request
+
     from prefect.settings import PREFECT_API_URL
 
     configured = PREFECT_API_URL.value()
