@@ -14,6 +14,7 @@ import pendulum
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from cchc_flow.flows.running.gc_pause import collections_deferred
 from cchc_flow.models.notify import sending
 from cchc_flow.models.notify.notices import (
     Digest,
@@ -87,8 +88,15 @@ def deliver(
     recording its answer are *in doubt*: they are sent again only on routes where a repeat is harmless (the
     outbox: same key, same file), and otherwise recorded as in doubt for the coordinator to resend or confirm.
     Failed routes are reported in the result (they stay pending); an unexpected error is raised once every
-    answer received has been recorded.
+    answer received has been recorded. The collector makes no automatic pass meanwhile (gc_pause.py).
     """
+    with collections_deferred():
+        return _deliver(plan_id, today, units, sender, flow_run_id)
+
+
+def _deliver(
+    plan_id: int, today: date, units: Collection[str] | None, sender: str | None, flow_run_id: str | None
+) -> list[UnitDelivery]:
     sender = sender_name(sender)
     config = routes()
     with session() as s:

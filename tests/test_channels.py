@@ -316,6 +316,39 @@ def test_a_route_that_ignores_the_timeouts_is_cut_at_the_deadline(tmp_path, monk
     assert results[0].error == "no answer within 3 s"
 
 
+def _route_threads() -> set[int | None]:
+    return {t.ident for t in threading.enumerate() if t.name == "cchc-route"}
+
+
+def test_the_route_threads_are_kept_for_the_next_message(tmp_path):
+    """One message after the other: the second is sent by the thread that sent the first, kept idle meanwhile."""
+    routes = write_routes(tmp_path, ("outbox://vpb", "vpb"))
+    assert [r.ok for r in deliver(routes, "vpb", VI_TITLE, VI_BODY)] == [True]
+    kept = _route_threads()
+    assert kept
+    assert [r.ok for r in deliver(routes, "vpb", VI_TITLE, VI_BODY + " (2)")] == [True]
+    assert _route_threads() == kept
+
+
+def test_a_forked_child_sends_with_threads_of_its_own(tmp_path):
+    """The parent's idle route threads do not exist in a forked child: its messages go out all the same."""
+    import os
+
+    routes = write_routes(tmp_path, ("outbox://vpb", "vpb"))
+    assert [r.ok for r in deliver(routes, "vpb", VI_TITLE, VI_BODY)] == [True]
+    assert _route_threads()
+    pid = os.fork()
+    if pid == 0:  # the child: exit status 0 only if its message went out, well before the 5 s deadline
+        try:
+            started = time.monotonic()
+            ok = [r.ok for r in deliver(routes, "vpb", VI_TITLE, VI_BODY + " (child)")] == [True]
+            os._exit(0 if ok and time.monotonic() - started < 4 else 1)
+        finally:
+            os._exit(2)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 def test_wrong_smtp_password_fails_without_leaking_it(tmp_path):
     with SmtpRecorder(credentials=("cchc", "another-password")) as smtp:
         routes = write_routes(tmp_path, (mailto(smtp, password=PASSWORD), "vpb"))

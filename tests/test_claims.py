@@ -119,3 +119,59 @@ def test_a_claim_of_another_host_is_taken_over_when_its_lease_ended_and_not_befo
     assert vpb and all(s == "doubt" and by is None and ELSEWHERE in e for s, by, e in vpb)
     t5g = rows("select status, claimed_by from notification where recipient = 'T5G'")
     assert t5g and all(s == "pending" and by == ELSEWHERE for s, by in t5g)
+
+
+def test_a_delivery_runs_without_the_collectors_automatic_passes(loaded, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """While the messages are sent the collector makes no pass of its own (each would find their objects alive and
+    age them, setting off passes over the whole process); it is on again afterwards."""
+    import gc
+
+    import cchc_flow.flows.delivery as delivery
+    from cchc_flow.models.notify import sending
+
+    plan_id = record_opening()
+    real_deliver = sending.deliver
+    collecting: list[bool] = []
+
+    def noting_the_collector(*args, **kwargs):  # type: ignore[no-untyped-def]
+        collecting.append(gc.isenabled())
+        return real_deliver(*args, **kwargs)
+
+    monkeypatch.setattr(sending, "deliver", noting_the_collector)
+    with HttpRecorder() as http:
+        monkeypatch.setenv("CCHC_NOTIFY_CONFIG", str(write_json_routes(tmp_path / "routes.yaml", http.port)))
+        results = delivery.deliver(plan_id, OPENING)
+    assert by_unit(http) == {u: 1 for u in OPENING_UNITS} and all(r.sent == r.notifications for r in results)
+    assert collecting == [False] * len(OPENING_UNITS) and gc.isenabled()
+
+
+def test_deferred_collections_resume_when_the_last_deferral_ends() -> None:
+    import gc
+
+    from cchc_flow.flows.running.gc_pause import collections_deferred
+
+    assert gc.isenabled()
+    inner = threading.Event()
+    outer_done = threading.Event()
+
+    def other() -> None:  # a second delivery in another thread, ending after the first
+        with collections_deferred():
+            inner.set()
+            outer_done.wait(10)
+            assert not gc.isenabled()
+
+    with collections_deferred():
+        thread = threading.Thread(target=other)
+        thread.start()
+        inner.wait(10)
+    outer_done.set()
+    assert not gc.isenabled() or not thread.is_alive()  # off while the other one still runs
+    thread.join(10)
+    assert gc.isenabled()
+    gc.disable()  # off already when a deferral starts: left off
+    try:
+        with collections_deferred():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

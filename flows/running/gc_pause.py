@@ -1,4 +1,5 @@
-"""Loading Prefect in a one-shot process without paying for Python's cyclic garbage collector.
+"""Python's cyclic garbage collector kept out of the way where its passes find nothing: while a one-shot process loads
+Prefect, and while a delivery's messages are in flight (collections_deferred, below).
 
 Importing Prefect (and, in the local API's process, Prefect's server stack) creates several hundred thousand objects
 that live as long as the process. The collector scans them again and again while they are being created, and once
@@ -11,6 +12,7 @@ usual.
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -41,3 +43,32 @@ def collector_paused() -> Iterator[None]:
         gc.freeze()
         if was_on:
             gc.enable()
+
+
+_deferring = 0  # bodies of collections_deferred() running now, in any thread
+_resume = False  # whether the collector was on when the first of them started
+_DEFER_LOCK = threading.Lock()
+
+
+@contextmanager
+def collections_deferred() -> Iterator[None]:
+    """Run the body (a burst of short-lived work in many threads: a delivery) without the collector's automatic passes,
+    then resume them (unless the collector was off already). Nothing is frozen: what the body leaves unreachable is
+    collected by the next pass after it.
+
+    While hundreds of messages are in flight, each pass finds their objects alive and moves them to the oldest
+    generation, whose growth then sets off passes over every object of the process: 2-4 of them per 1,000 messages,
+    a quarter of a delivery's CPU, for a few hundred objects of garbage."""
+    global _deferring, _resume
+    with _DEFER_LOCK:
+        if not _deferring:
+            _resume = gc.isenabled()
+            gc.disable()
+        _deferring += 1
+    try:
+        yield
+    finally:
+        with _DEFER_LOCK:
+            _deferring -= 1
+            if not _deferring and _resume:
+                gc.enable()

@@ -538,6 +538,7 @@ def _compose(
 
 _TEMPLATES = jinja2.Environment(
     loader=jinja2.PackageLoader("cchc_flow.models.notify", "templates"),
+    auto_reload=False,  # package data: read once per process, not checked on disk for every message
     autoescape=True,
     trim_blocks=True,
     lstrip_blocks=True,

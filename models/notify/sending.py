@@ -6,10 +6,11 @@ Never raises for a delivery failure; errors are scrubbed of the route's secrets.
 from __future__ import annotations
 
 import copy
+import queue
 import threading
 from collections import OrderedDict
 from collections.abc import Collection, Iterator
-from concurrent.futures import ThreadPoolExecutor, wait
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from email.header import Header
@@ -27,9 +28,10 @@ from cchc_flow.models.notify.capture import captured
 from cchc_flow.models.notify.masking import plugin_secrets, route_name, scrub
 from cchc_flow.models.notify.plugins.outbox import NotifyOutbox
 from cchc_flow.models.notify.routes import check_routes, load_routes, routes_with
+from cchc_flow.models.notify.threads import run_in_thread
 from cchc_flow.settings import get_settings
 
-# Upper bound on routes delivered at the same time by one deliver() call.
+# Upper bound on routes delivered at the same time by one deliver() call (the others wait for one of them).
 MAX_WORKERS = 16
 
 
@@ -222,17 +224,31 @@ def deliver(
     for plugin in plugins:
         _tune(plugin, timeout)
 
-    workers = min(len(plugins), MAX_WORKERS)
     deadline = 2 * timeout + 1  # the sockets time out after `timeout`; this bounds a plugin that ignores them
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cchc-route")
-    try:
-        futures = [pool.submit(_deliver_one, p, title, body, files, key, html) for p in plugins]
-        finished, _ = wait(futures, timeout=deadline)
-        return [
-            f.result()
-            if f in finished
-            else RouteResult(route=route_name(p), ok=False, error=f"no answer within {deadline:g} s")
-            for p, f in zip(plugins, futures, strict=True)
-        ]
-    finally:
-        pool.shutdown(wait=False)
+    futures: list[Future[RouteResult]] = [Future() for _ in plugins]
+    todo: queue.SimpleQueue[tuple[apprise.NotifyBase, Future[RouteResult]]] = queue.SimpleQueue()
+    for item in zip(plugins, futures, strict=True):
+        todo.put(item)
+
+    def send_next() -> None:  # in a route thread: the routes not yet taken, one after the other
+        while True:
+            try:
+                plugin, future = todo.get_nowait()
+            except queue.Empty:
+                return
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(_deliver_one(plugin, title, body, files, key, html))
+                except BaseException as exc:  # given to the caller, as a thread pool would
+                    future.set_exception(exc)
+
+    workers = min(len(plugins), MAX_WORKERS)
+    for _ in range(workers):
+        run_in_thread(send_next, "cchc-route")
+    finished, _ = wait(futures, timeout=deadline)
+    return [
+        f.result()
+        if f in finished
+        else RouteResult(route=route_name(p), ok=False, error=f"no answer within {deadline:g} s")
+        for p, f in zip(plugins, futures, strict=True)
+    ]
