@@ -262,3 +262,33 @@ def test_a_bad_argument_is_refused_and_nothing_changes(loaded, tokens, cli, tmp_
     assert message.startswith("✗ ") and words in message, message
     assert "Sup3r-Secret-71" not in result.stdout + result.stderr  # the routes file's password stays masked
     assert dump() == before
+
+
+def test_libyaml_reads_every_document_as_pyyamls_own_loader_does() -> None:
+    """Documents are read from libyaml's events (PyYAML here has it) with the same checks, data and lines as PyYAML's
+    own loader; what libyaml refuses is read again by PyYAML's, whose words the error quotes (truncated.yaml above)."""
+    import yaml
+
+    from cchc_flow.models.rules import yamlfile
+
+    assert yamlfile._FastLoader is not None
+    repo = DATA.parent.parent
+    files = [*sorted((repo / "config").rglob("*.yaml")), *sorted(DATA.glob("*.yaml")), *sorted(BAD.glob("*.yaml"))]
+    read = 0
+    for path in files:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError:
+            continue
+        outcomes = []
+        for loader in (yamlfile._FastLoader, yamlfile._Loader):
+            try:
+                _, lines, data = yamlfile._read(loader, text)
+                outcomes.append((lines, data))
+            except yamlfile._Refused as exc:
+                outcomes.append((exc.mark.line if exc.mark else None, exc.message))
+            except yaml.YAMLError:  # a syntax error (libyaml words it its own way: read_yaml quotes PyYAML's)
+                outcomes.append("syntax error")
+        assert outcomes[0] == outcomes[1], path
+        read += 1
+    assert read > 20
