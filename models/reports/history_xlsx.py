@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from xlsxwriter import Workbook
-from xlsxwriter.worksheet import Worksheet
 
+from cchc_flow.models.reports.xlsx_rows import Cells, RowsSheet
 from cchc_flow.models.rules.messages import MESSAGES, current_lang, t
 from cchc_flow.models.store.history_query import COLUMNS, DAYS, VN, HistoryFilter, headers, marked_letter
 
 CELL_MAX = 32_767  # the characters an Excel cell holds
-TRUNCATED = -2  # what XlsxWriter's write_string returns when it cut a text to CELL_MAX
 DAY_FORMAT = "dd/mm/yyyy"
 TIME_FORMAT = "dd/mm/yyyy hh:mm:ss"
 # Column widths in characters: text columns wide, codes and dates narrow; anything else 14.
@@ -58,6 +56,7 @@ WIDTHS = {
     "unit_now": 10,
 }
 XLSX_MAX_ROWS = 1_048_576 - 1  # one sheet's rows, less the header
+BATCH = 500  # rows formatted before they are written
 WRAPPED = {"note", "event", "route", "flow_run_url", "row_hash", "actor", "actor_label", "stated_name", "letter_ref"}
 
 
@@ -139,10 +138,10 @@ def write_xlsx(rows: Iterable[Sequence[Any]], path: Path, lang: str | None = Non
         elif name == "at":
             spec["num_format"] = TIME_FORMAT
         formats.append(wb.add_format(spec))
-    sheets: list[Worksheet] = []
+    sheets: list[RowsSheet] = []
 
-    def new_sheet() -> Worksheet:
-        sheet = wb.add_worksheet(title if not sheets else f"{title} ({len(sheets) + 1})")
+    def new_sheet() -> RowsSheet:
+        sheet = wb.add_worksheet(title if not sheets else f"{title} ({len(sheets) + 1})", RowsSheet)
         sheets.append(sheet)
         sheet.freeze_panes(1, 0)
         for i, name in enumerate(COLUMNS):
@@ -157,21 +156,28 @@ def write_xlsx(rows: Iterable[Sequence[Any]], path: Path, lang: str | None = Non
         sheet.set_footer("", {"margin": 0.5})
         for i, text in enumerate(headers(lang)):
             sheet.write_string(0, i, text, heading)
+        sheet.flush()
         return sheet
 
     values = reader(lang)
-    sheet, at, n = new_sheet(), 0, 0
-    put = _Writers(sheet)
-    columns = tuple(enumerate(formats))
+    sheet, at, n, last = new_sheet(), 0, 0, 0
+    cells = Cells(sheet, formats, lambda text: cut(text, lang))
+    batch: list[str] = []
     for r in rows:
         if at == XLSX_MAX_ROWS:
-            sheet, at = new_sheet(), 0
-            put = _Writers(sheet)
+            sheet.write_rows("".join(batch), last)
+            batch.clear()
+            sheet, at, last = new_sheet(), 0, 0
         at += 1
-        for (i, fmt), value in zip(columns, values(r)):
-            if value is not None and value != "" and put[type(value)](at, i, value, fmt) == TRUNCATED:
-                sheet.write_string(at, i, cut(value, lang), fmt)
+        xml = cells.row(at, values(r))
+        if xml:
+            batch.append(xml)
+            last = at
+            if len(batch) == BATCH:
+                sheet.write_rows("".join(batch), last)
+                batch.clear()
         n += 1
+    sheet.write_rows("".join(batch), last)
     wb.close()
     return n
 
@@ -180,19 +186,6 @@ def cut(text: str, lang: str | None = None) -> str:
     """Text longer than a cell holds (CELL_MAX characters), cut with a mark saying so and where the whole text is."""
     mark = t("history.xlsx_cut", lang, n=len(text))
     return text[: CELL_MAX - len(mark)] + mark
-
-
-class _Writers(dict[type, Callable[..., Any]]):
-    """The sheet's cell writer for each type of value: text is always a string (a note like "=1+2" stays text), and
-    so is a value of any other type."""
-
-    def __init__(self, sheet: Worksheet) -> None:
-        super().__init__({int: sheet.write_number, float: sheet.write_number, bool: sheet.write_boolean})
-        self.update({str: sheet.write_string, datetime: sheet.write_datetime, date: sheet.write_datetime})
-        self.sheet = sheet
-
-    def __missing__(self, kind: type) -> Callable[..., Any]:
-        return lambda row, column, value, fmt: self.sheet.write_string(row, column, str(value), fmt)
 
 
 def export_name(plan_number: str, f: HistoryFilter, fmt: str, lang: str | None = None) -> str:
