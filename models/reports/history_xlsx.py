@@ -85,30 +85,25 @@ def reader(lang: str | None = None) -> Callable[[Sequence[Any]], list[Any]]:
     """A row (an Entry or a history_rows() tuple) -> its values as its reader reads them, in COLUMNS order: words
     instead of codes, dates as dates (Vietnam time, no zone). The words of each code are looked up once."""
     lang = lang or current_lang()
-    words: dict[tuple[str, Any], Any] = {}
 
-    def word(prefix: str, code: Any) -> Any:
-        key = (prefix, code)
-        if key not in words:
-            if prefix == "kind":
-                words[key] = t(f"kind.{code}", lang)
-            elif prefix == "headline":
-                words[key] = _notice(code, lang)
-            else:
-                words[key] = _label(prefix, code, lang)
-        return words[key]
+    def label(prefix: str) -> _Words:
+        return _Words(lambda code: _label(prefix, code, lang))
+
+    kinds, headlines = _Words(lambda code: t(f"kind.{code}", lang)), _Words(lambda code: _notice(code, lang))
+    entities, events, states, sources, results, statuses = (
+        label(p) for p in ("entity", "event", "state", "source", "result", "status")
+    )
 
     def values(r: Sequence[Any]) -> list[Any]:
         v = list(r)
-        step = r[_KIND] == "step"
-        v[_KIND] = word("kind", r[_KIND])
-        v[_ENTITY] = word("entity", r[_ENTITY])
-        v[_EVENT] = word("event" if step else "headline", r[_EVENT])
-        v[_FROM] = word("state", r[_FROM])
-        v[_TO] = word("state", r[_TO])
-        v[_SOURCE] = word("source", r[_SOURCE])
-        v[_RESULT] = word("result", r[_RESULT])
-        v[_STATUS] = word("status", r[_STATUS])
+        v[_KIND] = kinds[r[_KIND]]
+        v[_ENTITY] = entities[r[_ENTITY]]
+        v[_EVENT] = (events if r[_KIND] == "step" else headlines)[r[_EVENT]]
+        v[_FROM] = states[r[_FROM]]
+        v[_TO] = states[r[_TO]]
+        v[_SOURCE] = sources[r[_SOURCE]]
+        v[_RESULT] = results[r[_RESULT]]
+        v[_STATUS] = statuses[r[_STATUS]]
         v[_AT] = r[_AT].astimezone(VN).replace(tzinfo=None)
         if r[_NOW]:  # a merged or renamed recipient shows the unit it is today
             v[_UNIT] = t("succession.now", old=r[_UNIT], now=r[_NOW])
@@ -117,6 +112,18 @@ def reader(lang: str | None = None) -> Callable[[Sequence[Any]], list[Any]]:
         return v
 
     return values
+
+
+class _Words(dict[Any, Any]):
+    """A code's words, looked up the first time the code is met."""
+
+    def __init__(self, look: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.look = look
+
+    def __missing__(self, code: Any) -> Any:
+        words = self[code] = self.look(code)
+        return words
 
 
 def reader_values(e: Sequence[Any], lang: str | None = None) -> dict[str, Any]:
