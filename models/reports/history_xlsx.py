@@ -1,6 +1,7 @@
 """The history as a workbook people print: their language, real dates, widths, wrapped notes, A4 landscape.
 
-XlsxWriter in constant-memory mode (each row goes to disk as it is written, a new sheet every 1,048,575 rows);
+XlsxWriter in constant-memory mode (each row goes to disk as it is written, a new sheet every 1,048,575 rows), the
+data rows' XML written in one pass by xlsx_rows (the bytes XlsxWriter writes cell by cell, 4x faster);
 text is always written as text, never as a formula or a link. Steps, states, kinds, results and sources are written
 in the reader's language ("giao nhiệm vụ", "đã giao → quá hạn"); the codes stay in the JSON export. An empty value
 (None or "") writes no cell: its column's format (alignment, date format) shows instead. The name of the file says
