@@ -3,14 +3,11 @@ digest."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from contextvars import copy_context
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
 from prefect import flow, tags, task
-from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import FlowRunContext, TagsContext, TaskRunContext
 from prefect.states import Completed, State
@@ -23,8 +20,10 @@ from cchc_flow.flows.delivery import (
     pending_count,
     units_with_pending,
 )
+from cchc_flow.flows.running.gc_pause import collections_deferred
 from cchc_flow.flows.running.naming import PHASE, phase_label, phase_run_name, plain, task_run_name
 from cchc_flow.flows.running.runtime import quiet_prefect, settle
+from cchc_flow.flows.running.tables import post_table
 from cchc_flow.models.notify.notices import message_key, unqueued
 from cchc_flow.models.notify.routes_file import check_routes
 from cchc_flow.models.rules.calendar import day_off
@@ -163,6 +162,13 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None, skip_days_off: b
     if skip_days_off and (off := day_off_state(today)):
         return off
     check_routes()  # an unusable routes file stops the run before anything is recorded
+    with collections_deferred():  # the run's objects live until it ends: the collector's passes would find them alive
+        return reconcile_phase(plan, phase, today)
+
+
+def reconcile_phase(plan: str, phase: int, today: date) -> PhaseRunSummary:
+    """The body of the phase flow on a working day: open the periods that began, decide and record each activity,
+    then deliver what is pending."""
     with session() as s:
         plan_row = get_plan(s, plan)
         has_series = bool(due_items(s, plan_row, get_phase(s, plan_row, phase), today))
@@ -199,32 +205,17 @@ def phase_flow(plan: str, phase: int, as_of: str | None = None, skip_days_off: b
             )
             for a in view.activities
         ]
-        # The run's table goes to the API while the messages are sent: the API is still recording the activity
-        # tasks then, and its answer would otherwise be waited for after the delivery.
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cchc-artifact") as pool:
-            table = pool.submit(
-                copy_context().run,
-                create_table_artifact,
-                key=f"{plan}-phase-{phase}"[:100],
-                table=artifact_table(outcomes),
-                description=t("artifact.phase", plan=plan, phase=view.phase_name, date=today.strftime("%d/%m/%Y")),
-            )
-            deliveries = deliver_pending(view.plan_id, today)
-            with session() as s:
-                left = pending_count(s, view.plan_id)
-            table.result()
-    ctx = FlowRunContext.get()
-    summary = PhaseRunSummary(
-        plan,
-        phase,
-        view.phase_name,
-        today.isoformat(),
-        str(ctx.flow_run.id) if ctx and ctx.flow_run else None,
-        outcomes,
-        deliveries,
-        left,
-    )
-    return summary
+        # The run's table goes to the API beside the run (flows/running/tables.py): the API is still recording the
+        # activity tasks, and its answer would otherwise be waited for at the end of every run.
+        post_table(
+            f"{plan}-phase-{phase}"[:100],
+            artifact_table(outcomes),
+            t("artifact.phase", plan=plan, phase=view.phase_name, date=today.strftime("%d/%m/%Y")),
+        )
+        deliveries = deliver_pending(view.plan_id, today)
+    with session() as s:
+        left = pending_count(s, view.plan_id)
+    return PhaseRunSummary(plan, phase, view.phase_name, today.isoformat(), _flow_run_id(), outcomes, deliveries, left)
 
 
 def artifact_table(outcomes: list[ActivityOutcome]) -> list[dict[str, object]]:

@@ -299,3 +299,42 @@ def test_the_prefect_ui_shows_the_run_in_the_coordinators_words(loaded, routes) 
     assert list(first) == ["Mã", "Hoạt động", "Chủ trì", "Hạn", "Trạng thái", "Sự kiện", "Thư mới"]
     assert first["Trạng thái"] == "đã giao" and first["Sự kiện"] == "giao nhiệm vụ"
     assert re.fullmatch(r"\d{2}/\d{2}/\d{4}", first["Hạn"]) and "01/10/2013" in table.description
+
+
+def test_the_collector_makes_no_automatic_pass_during_a_run_and_resumes_after_it(loaded, routes, monkeypatch) -> None:
+    """The run's objects (its view of the phase, the decisions, the ORM rows) live until it ends: the activity tasks
+    run with the collector's automatic passes deferred, and they are on again when the run has ended."""
+    import gc
+
+    import cchc_flow.flows.phase as phase
+
+    collecting: list[bool] = []
+    decide = phase.decide
+
+    def noting_the_collector(*args, **kwargs):  # type: ignore[no-untyped-def]
+        collecting.append(gc.isenabled())
+        return decide(*args, **kwargs)
+
+    monkeypatch.setattr(phase, "decide", noting_the_collector)
+    summary = run("2013-10-01")
+    assert len(collecting) == len(summary.activities) > 0
+    assert not any(collecting) and gc.isenabled()
+
+
+def test_a_table_that_cannot_be_posted_is_said_in_a_warning_and_the_wait_for_it_ends(caplog) -> None:  # type: ignore[no-untyped-def]
+    """The run's table goes to the API beside the run; when the API cannot take it, waiting for the posted tables
+    says so (in the configured language) instead of failing a run whose record is whole."""
+    import logging
+
+    from prefect.settings import PREFECT_API_URL, PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+
+    from cchc_flow.flows.running.tables import post_table, tables_posted
+
+    closed = free_port()  # nothing listens there
+    with temporary_settings({PREFECT_API_URL: f"http://127.0.0.1:{closed}/api", PREFECT_CLIENT_MAX_RETRIES: 0}):
+        post_table("byt-3723-2013-2015-phase-1", [{"Mã": "1.1.1"}], "Trạng thái các hoạt động")
+    with caplog.at_level(logging.WARNING, logger="cchc_flow.tables"):
+        tables_posted()
+    said = [r.getMessage() for r in caplog.records if r.name == "cchc_flow.tables"]
+    assert len(said) == 1 and said[0].startswith("Không gửi được bảng trạng thái của lượt chạy lên Prefect (")
+    tables_posted()  # nothing left to wait for

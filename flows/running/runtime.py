@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 from cchc_flow.flows.running.local_api import SERVER_SETTINGS, is_local_api, local_api_url, stop_local_api
+from cchc_flow.flows.running.tables import tables_posted
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
@@ -92,7 +93,8 @@ _FINAL = ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]
 
 
 def settle(flow_run_id: str | None, task_runs: int = 0) -> None:
-    """On the ephemeral API, wait until the server has recorded every task run of the flow run in a final state (in
+    """Wait for the tables posted beside the run (tables.py); then, on the ephemeral API, wait until the server has
+    recorded every task run of the flow run in a final state (in
     a run_series, once at its end); ``task_runs``: how many the run made at least (the server may have recorded only
     some of them, all final, when it is asked).
 
@@ -100,6 +102,7 @@ def settle(flow_run_id: str | None, task_runs: int = 0) -> None:
     a write, it logs `CancelledError` tracebacks and loses the task runs still queued. Waiting here (bounded by
     SETTLE_TIMEOUT) lets it finish: the run's record in Prefect is whole and the exit is quiet.
     """
+    tables_posted()  # the run's table, posted beside it (tables.py), is part of its record in Prefect
     if not flow_run_id or not on_ephemeral_api():
         return
     series = _series.get()

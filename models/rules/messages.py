@@ -739,6 +739,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Trạng thái các hoạt động của {plan}, {phase}, ngày {date}",
         "Activity states of {plan}, {phase}, as of {date}",
     ),
+    "artifact.not_posted": (
+        "Không gửi được bảng trạng thái của lượt chạy lên Prefect ({error}); hồ sơ của lượt chạy trong cơ sở dữ liệu "
+        "vẫn đầy đủ.",
+        "The run's table could not be posted to Prefect ({error}); the run's record in the database is whole.",
+    ),
     "artifact.events": ("Sự kiện", "Events"),
     "artifact.queued": ("Thư mới", "New messages"),
     "task.open": ("mở kỳ", "open periods"),
