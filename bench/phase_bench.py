@@ -366,6 +366,26 @@ def _closed_copy(db: Path) -> Path:
 _runs = 0
 
 
+def postgres_database(world: World, url: str) -> str:
+    """A new CCHC_HOME whose database is ``url`` (a new, empty PostgreSQL database), the world's plan loaded into it;
+    returns ``url``."""
+    from cchc_flow.models.rules.plan import read_directory, read_plan
+    from cchc_flow.models.services.loading import load_plan
+    from cchc_flow.models.store.db import session
+
+    global _runs
+    _runs += 1
+    home = world.folder / f"run-{_runs}"
+    home.mkdir(mode=0o700)
+    _use_home(home, world.routes_path)
+    os.environ["CCHC_DATABASE_URL"] = url
+    directory = read_directory(world.units_path)
+    plan, _warnings = read_plan(world.plan_path, directory)
+    with session() as s:
+        assert load_plan(s, plan, directory, stated_name="bench").status == "created"
+    return url
+
+
 def fresh_database(world: World, template: Path | None = None) -> str:
     """A new CCHC_HOME holding a copy of a template database (default: the freshly loaded plan); its URL."""
     global _runs
@@ -1245,25 +1265,42 @@ def total_rows(rounds: list[Round]) -> list[tuple]:
     return rows
 
 
+def ratio_row(rounds: list[Round], name: str, pick: str, target: float) -> tuple:
+    """One line's row: the median of its runs and of each round's ratio to that round's bare flow."""
+    runs = [getattr(r, pick) for r in rounds]
+    if any(t.error for t in runs):
+        return (name, None, None, f"<= {target:.1f}x a", "MISS (a run failed)")
+    if any(t.aborted for t in runs):
+        return (name, None, None, f"<= {target:.1f}x a", "MISS (stopped at cap)")
+    ratio = statistics.median(r.ratio(pick) for r in rounds)
+    seconds = statistics.median(t.total for t in runs)
+    return (name, seconds, ratio, f"<= {target:.1f}x a", verdict(ratio <= target))
+
+
+def pg_rows(rounds: list[Round]) -> list[tuple]:
+    """The rows of line p: a, b, c and c2 with cchc's database on PostgreSQL, medians over its rounds."""
+    return [
+        (
+            "p  a  bare flow (during the PostgreSQL rounds)",
+            statistics.median(r.bare for r in rounds),
+            1.0,
+            "baseline",
+            "",
+        ),
+        ratio_row(rounds, "p  b  first run, database on PostgreSQL", "first", TARGET_FIRST),
+        ratio_row(rounds, "p  c  re-run, database on PostgreSQL", "rerun", TARGET_RERUN),
+        ratio_row(rounds, "p  c2 re-run through run_phase, on PostgreSQL", "cli_rerun", TARGET_RERUN),
+    ]
+
+
 def round_rows(rounds: list[Round], world: World) -> list[tuple]:
     """The rows of lines a, b, c, c2, d1 and the totals: medians over the rounds."""
-
-    def ratio_row(name: str, pick: str, target: float) -> tuple:
-        runs = [getattr(r, pick) for r in rounds]
-        if any(t.error for t in runs):
-            return (name, None, None, f"<= {target:.1f}x a", "MISS (a run failed)")
-        if any(t.aborted for t in runs):
-            return (name, None, None, f"<= {target:.1f}x a", "MISS (stopped at cap)")
-        ratio = statistics.median(r.ratio(pick) for r in rounds)
-        seconds = statistics.median(t.total for t in runs)
-        return (name, seconds, ratio, f"<= {target:.1f}x a", verdict(ratio <= target))
-
     first_mid = sorted((r.first for r in rounds), key=lambda t: t.total)[len(rounds) // 2]
     rows = [
         ("a  bare flow, 1,000 no-op tasks", statistics.median(r.bare for r in rounds), 1.0, "baseline", ""),
-        ratio_row("b  phase_flow first run (1,000 assign, 100 digests)", "first", TARGET_FIRST),
-        ratio_row("c  phase_flow re-run, same date (nothing new)", "rerun", TARGET_RERUN),
-        ratio_row("c2 re-run through run_phase (as the CLI runs it)", "cli_rerun", TARGET_RERUN),
+        ratio_row(rounds, "b  phase_flow first run (1,000 assign, 100 digests)", "first", TARGET_FIRST),
+        ratio_row(rounds, "c  phase_flow re-run, same date (nothing new)", "rerun", TARGET_RERUN),
+        ratio_row(rounds, "c2 re-run through run_phase (as the CLI runs it)", "cli_rerun", TARGET_RERUN),
         (
             f"d1 delivery step of b: 100 digests, {world.expected_notifications} notif.",
             first_mid.delivery,
@@ -1273,6 +1310,36 @@ def round_rows(rounds: list[Round], world: World) -> list[tuple]:
         ),
     ]
     return rows + total_rows(rounds)
+
+
+def run_pg_rounds(world: World, endpoint: SlowEndpoint, bare, cap: float, settle_max: float, reps: int) -> list[Round]:  # type: ignore[no-untyped-def]
+    """Line p: ``reps`` rounds of a, b, c and c2 as above, with cchc's database on PostgreSQL (the throwaway server the
+    tests use, tests/pgserver.py: a new database with the plan loaded for each round; Prefect's API stays as it is)."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from pgserver import fresh_database as pg_database
+    from pgserver import throwaway_postgres
+
+    rounds: list[Round] = []
+    with throwaway_postgres() as server:
+        for i in range(reps):
+            print(f"round p{i + 1}: a, b, c and c2 with cchc's database on PostgreSQL")
+            url = postgres_database(world, pg_database(server, f"phase_bench_{i + 1}"))
+            settle(settle_max)
+            t = time.perf_counter()
+            bare(n=1000)
+            bare_s = time.perf_counter() - t
+            print(f"    a  {bare_s:6.2f} s")
+            runs = []
+            for name, cli in (("b ", False), ("c ", False), ("c2", True)):
+                settle(settle_max)
+                runs.append(run_phase_once(world, endpoint, url, cap=cap, cli=cli))
+                print(f"    {name} {runs[-1].line()}  ({runs[-1].total / bare_s:.2f}x a)")
+                show_failures(runs[-1])
+            _dispose(url)
+            rounds.append(Round(bare_s, *runs))
+            if runs[0].aborted or runs[0].error:
+                break
+    return rounds
 
 
 def main() -> None:
@@ -1291,6 +1358,7 @@ def main() -> None:
     )
     ap.add_argument("--no-wide", action="store_true", help="skip d2 and d3 (the 1,000-unit deliveries)")
     ap.add_argument("--no-series", action="store_true", help="skip s (100 units x 12 monthly occurrences)")
+    ap.add_argument("--no-pg", action="store_true", help="skip p (the rounds with cchc's database on PostgreSQL)")
     ap.add_argument(
         "--only",
         choices=["d", "s"],
@@ -1413,6 +1481,9 @@ def main() -> None:
                     break
             if url:
                 _dispose(url)
+            pg_rounds = (
+                [] if args.no_pg or not reps else run_pg_rounds(world, endpoint, bare, args.cap, args.settle, reps)
+            )
             series_world = None if args.no_series else make_series_world(endpoint.port)
             series = (
                 None
@@ -1456,6 +1527,8 @@ def main() -> None:
     rows: list[tuple] = []
     if rounds:
         rows += round_rows(rounds, world)
+    if pg_rounds:
+        rows += pg_rows(pg_rounds)
     if series is not None:
         rows += series_rows(series, rounds)
     if wide_result is not None:

@@ -338,3 +338,43 @@ def test_a_table_that_cannot_be_posted_is_said_in_a_warning_and_the_wait_for_it_
     said = [r.getMessage() for r in caplog.records if r.name == "cchc_flow.tables"]
     assert len(said) == 1 and said[0].startswith("Không gửi được bảng trạng thái của lượt chạy lên Prefect (")
     tables_posted()  # nothing left to wait for
+
+
+def test_a_table_posted_after_its_run_has_ended_still_reaches_the_run(caplog) -> None:  # type: ignore[no-untyped-def]
+    """The table is posted beside the run, so the post may come after the run has ended and Prefect has closed the
+    run's own client: it reaches the run all the same, with no warning."""
+    import asyncio
+    import logging
+    import threading
+
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+    from prefect.context import FlowRunContext
+
+    from cchc_flow.flows.running.tables import post_table, posting_thread, tables_posted
+
+    gate = threading.Event()
+    posting_thread().submit(gate.wait, 30)  # the posting thread is busy until the run has ended
+
+    @flow(name="table-after-the-run", persist_result=False)
+    def short_run() -> str:
+        post_table("bang-sau-luot-chay", [{"Mã": "1.1.1", "Trạng thái": "Đang thực hiện"}], "Trạng thái")
+        ctx = FlowRunContext.get()
+        assert ctx is not None and ctx.flow_run is not None
+        return str(ctx.flow_run.id)
+
+    run_id = short_run()
+    gate.set()
+    with caplog.at_level(logging.WARNING, logger="cchc_flow.tables"):
+        tables_posted()
+    assert not [r for r in caplog.records if r.name == "cchc_flow.tables"]
+
+    async def tables() -> list[tuple[str | None, str | None, object]]:
+        async with get_client() as client:
+            found = await client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[run_id]))
+            )
+            return [(a.key, a.type, json.loads(str(a.data))) for a in found]
+
+    assert asyncio.run(tables()) == [("bang-sau-luot-chay", "table", [{"Mã": "1.1.1", "Trạng thái": "Đang thực hiện"}])]
