@@ -339,12 +339,20 @@ def _dispose(url: str) -> None:
 
 
 def _load_template(world: World, expect: int | None = None) -> Path:
+
+    home = world.folder / "template"
+    url = _use_home(home, world.routes_path)
+    world.load_seconds = _load_plan(world, expect)
+    _dispose(url)
+    return _closed_copy(home / "cchc.db")
+
+
+def _load_plan(world: World, expect: int | None = None) -> float:
+    """Load the world's plan into the configured database (CCHC_DATABASE_URL); the seconds the load took."""
     from cchc_flow.models.rules.plan import read_directory, read_plan
     from cchc_flow.models.services.loading import load_plan
     from cchc_flow.models.store.db import session
 
-    home = world.folder / "template"
-    url = _use_home(home, world.routes_path)
     directory = read_directory(world.units_path)
     plan, _warnings = read_plan(world.plan_path, directory)
     assert len(plan.activities) == (world.activities if expect is None else expect), len(plan.activities)
@@ -352,9 +360,7 @@ def _load_template(world: World, expect: int | None = None) -> Path:
     with session() as s:
         result = load_plan(s, plan, directory, stated_name="bench")
     assert result.status == "created", result
-    world.load_seconds = time.perf_counter() - t0
-    _dispose(url)
-    return _closed_copy(home / "cchc.db")
+    return time.perf_counter() - t0
 
 
 def _closed_copy(db: Path) -> Path:
@@ -369,20 +375,13 @@ _runs = 0
 def postgres_database(world: World, url: str) -> str:
     """A new CCHC_HOME whose database is ``url`` (a new, empty PostgreSQL database), the world's plan loaded into it;
     returns ``url``."""
-    from cchc_flow.models.rules.plan import read_directory, read_plan
-    from cchc_flow.models.services.loading import load_plan
-    from cchc_flow.models.store.db import session
-
     global _runs
     _runs += 1
     home = world.folder / f"run-{_runs}"
     home.mkdir(mode=0o700)
     _use_home(home, world.routes_path)
     os.environ["CCHC_DATABASE_URL"] = url
-    directory = read_directory(world.units_path)
-    plan, _warnings = read_plan(world.plan_path, directory)
-    with session() as s:
-        assert load_plan(s, plan, directory, stated_name="bench").status == "created"
+    _load_plan(world)
     return url
 
 

@@ -56,9 +56,9 @@ def collections_deferred() -> Iterator[None]:
     without the collector's automatic passes, then resume them (unless the collector was off already). Nothing is
     frozen: what the body leaves unreachable is collected by the next pass after it.
 
-    A phase run over 1,000 activities holds its view, decisions and rows to the end, and leaves a few hundred objects
-    of cyclic garbage: the 1-3 passes over every object of the process it set off (0.2-0.3 s each in a process that
-    imported Prefect) found nothing to free.
+    A phase run over 1,000 activities holds its view, decisions and rows to the end: the 1-3 passes over every object
+    of the process it set off (0.2-0.3 s each in a process that imported Prefect) found them alive. (A bare flow of
+    1,000 Prefect tasks run with the collector off left 160-1,500 objects of cyclic garbage and under 5 MiB.)
 
     While hundreds of messages are in flight, each pass finds their objects alive and moves them to the oldest
     generation, whose growth then sets off passes over every object of the process: 2-4 of them per 1,000 messages,

@@ -94,9 +94,8 @@ _FINAL = ["COMPLETED", "FAILED", "CRASHED", "CANCELLED"]
 
 def settle(flow_run_id: str | None, task_runs: int = 0) -> None:
     """Wait for the tables posted beside the run (tables.py); then, on the ephemeral API, wait until the server has
-    recorded every task run of the flow run in a final state (in
-    a run_series, once at its end); ``task_runs``: how many the run made at least (the server may have recorded only
-    some of them, all final, when it is asked).
+    recorded every task run of the flow run in a final state (in a run_series, once at its end); ``task_runs``: how
+    many the run made at least (the server may have recorded only some of them, all final, when it is asked).
 
     The ephemeral server records task runs from events, after the flow has ended; stopped at exit in the middle of
     a write, it logs `CancelledError` tracebacks and loses the task runs still queued. Waiting here (bounded by

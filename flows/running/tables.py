@@ -4,8 +4,9 @@ Posting a 1,000-row table waits for the API, which is then busy recording the ru
 of every phase run, more than the rest of a re-run's own work. The table is posted from a thread that keeps the
 run's context (the flow run it belongs to, the API), while the run ends; settle() (runtime.py) waits for it, as
 `cchc phase run` does before it returns, and a process that runs the flow alone (a deployment's) waits for it at
-exit, as Python waits for its thread pools. The post has a client of its own: the run's is closed when the run ends. A table that could not be posted is said in a warning: the run's record is
-in the database, whole, and the run's state in Prefect stands.
+exit, as Python waits for its thread pools (a spawned run's process too). The post has a client of its own: the
+run's is closed when the run ends. A table that could not be posted is said in a warning: the run's record is in
+the database, whole, and the run's state in Prefect stands.
 """
 
 from __future__ import annotations
@@ -51,7 +52,8 @@ def _post(key: str, table: list[dict[str, object]], description: str, flow_run_i
     from prefect.client.schemas.actions import ArtifactCreate
     from prefect.context import SyncClientContext
 
-    SyncClientContext.__var__.set(None)  # type: ignore[arg-type]  # this context is a copy: the run's own context keeps its client
+    # this context is a copy: clearing its client here leaves the run's own context as it is
+    SyncClientContext.__var__.set(None)  # type: ignore[arg-type]
     data = TableArtifact(key=key, table=table, description=description).format(_sync=True)  # type: ignore[call-arg]
     with get_client(sync_client=True) as client:
         client.create_artifact(
