@@ -32,6 +32,7 @@ from cchc_flow.models.store.chain import (
     transition_content,
     transition_hash,
 )
+from cchc_flow.models.store.driver_rows import driver_rows
 from cchc_flow.models.store.queries import get_plan
 from cchc_flow.models.store.tables import DeliveryRow, NotificationRow, PlanRow, TransitionRow, table_of
 
@@ -304,28 +305,11 @@ def _rows(
     processors: list[Processor | None] = [
         c.type.dialect_impl(dialect).result_processor(dialect, None) for c in query.selected_columns
     ]
-    return _raw_rows(connection, query), processors
+    return driver_rows(connection, query, VERIFY_BATCH), processors
 
 
 def _seq_range(seq: sa.Column[Any], after: int | None, upto: int | None) -> list[sa.ColumnElement[bool]]:
     return ([] if after is None else [seq > after]) + ([] if upto is None else [seq <= upto])
-
-
-def _raw_rows(connection: sa.Connection, query: sa.Select[Any]) -> Iterator[Sequence[Any]]:
-    """The rows of ``query`` as the DB-API cursor gives them (server-side on PostgreSQL), VERIFY_BATCH at a time."""
-    compiled = query.compile(dialect=connection.dialect)
-    params: Any = compiled.construct_params()
-    if compiled.positional:
-        params = tuple(params[name] for name in compiled.positiontup or ())
-    dbapi = connection.connection.dbapi_connection
-    assert dbapi is not None
-    cursor = dbapi.cursor(name="cchc_verify") if connection.dialect.name == "postgresql" else dbapi.cursor()
-    try:
-        cursor.execute(str(compiled), params)
-        while batch := cursor.fetchmany(VERIFY_BATCH):
-            yield from batch
-    finally:
-        cursor.close()
 
 
 def _check_anchor(chain: str, plan: str, anchor: tuple[int, str], state: ChainState) -> Break | None:

@@ -22,7 +22,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
-from itertools import chain, islice
+from itertools import islice
 from json.encoder import encode_basestring
 from typing import IO, Any, NamedTuple
 from zoneinfo import ZoneInfo
@@ -38,6 +38,7 @@ from cchc_flow.models.rules.lifecycle import ReviewState, State
 from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.status import due_in_force, timeliness
 from cchc_flow.models.rules.successions import current_code
+from cchc_flow.models.store.driver_rows import driver_rows
 from cchc_flow.models.store.organisations import plan_unit
 from cchc_flow.models.store.prefect_ui import prefect_ui_url
 from cchc_flow.models.store.queries import (
@@ -178,7 +179,7 @@ def shared(session: Session, f: HistoryFilter) -> Shared:
     plan = get_plan(session, f.plan)
     assert plan.id is not None
     _, keys = step_queries(session, plan.id, f)
-    return Shared(plan.id, _Urls(run_url_maker()), _judge(session, plan.id, keys), successors(session))
+    return Shared(plan.id, _Urls(run_url_maker()), _Judge(session, plan.id).load(keys), successors(session))
 
 
 def _merge(steps: Iterator[Row], notices: Iterator[Row]) -> Iterator[Row]:
@@ -218,41 +219,70 @@ class _Urls(dict[str | None, str | None]):
 Judge = Callable[[str, str, date], tuple[str, int, date, date | None] | None]
 
 
-def _judge(session: Session, plan_id: int, keys: Collection[str] | None) -> Judge:
+class _Judge:
     """(activity key, state after the step, its day) -> the activity's four-way status as of that day (done: its
     report counting for that day or the latest before it), the days late, the due date in force that day (an
-    extension approved by then) and the plan's own when an extension had moved it; None for an unknown activity
-    or one outside ``keys`` (None: every activity of the plan)."""
-    extended = approved_extensions(session, plan_id)
-    T = table_of(TransitionRow).c
-    query = sa.select(T.entity_key, T.effective_day).where(T.plan_id == plan_id, T.event == "report")
-    activities = select(col(ActivityRow.key), col(ActivityRow.window_start), col(ActivityRow.window_end)).where(
-        ActivityRow.plan_id == plan_id
-    )
-    if keys is None:
-        # on SQLite, "+" keeps this off the entity index (reading each row through it took 5x as long as the
-        # plan's rows in table order): the planner reads the report-days index alone (ix_transition_event)
-        sqlite = session.get_bind().dialect.name == "sqlite"
-        queries = [query.where((sa.literal_column("+transition.entity") if sqlite else T.entity) == "activity")]
-    else:  # a few activities: their report rows through the report-days index, in chunks the drivers take
-        ordered = sorted(keys)
-        chunks = [ordered[i : i + 500] for i in range(0, len(ordered), 500)]
-        queries = [query.where(T.entity == "activity", T.entity_key.in_(chunk)) for chunk in chunks]
-        activities = activities.where(col(ActivityRow.key).in_(keys))
-    reports: dict[str, list[date]] = {}
-    days = _Days()
-    for q in queries:
-        for key, day in _fetched(session, q):
-            if day := days[day]:
-                reports.setdefault(key, []).append(day)
-    for reported in reports.values():
-        reported.sort()
-    facts = {  # key -> (window start, planned due, extensions approved, report days): one look-up per row
-        key: (start, end, extended.get(key), reports.get(key)) for key, start, end in session.execute(activities)
-    }
+    extension approved by then) and the plan's own when an extension had moved it; None for an activity not
+    loaded (unknown, or outside the keys loaded)."""
 
-    def judge(key: str, state: str, day: date) -> tuple[str, int, date, date | None] | None:
-        known = facts.get(key)
+    def __init__(self, session: Session, plan_id: int) -> None:
+        self.session, self.plan_id = session, plan_id
+        self.extended = approved_extensions(session, plan_id)
+        self.loaded: set[str] = set()  # keys asked for, found or not
+        self.facts: dict[str, tuple[date, date, list[tuple[date, date]] | None, list[date] | None]] = {}
+
+    def load(self, keys: Collection[str] | sa.Select[Any] | None) -> _Judge:
+        """Read what judging the activities ``keys`` (a query of keys, read by the database; None: every activity
+        of the plan) needs; returns self."""
+        T = table_of(TransitionRow).c
+        query = sa.select(T.entity_key, T.effective_day).where(T.plan_id == self.plan_id, T.event == "report")
+        A = table_of(ActivityRow).c
+        activities = sa.select(A.key, A.window_start, A.window_end).where(A.plan_id == self.plan_id)
+        if keys is None:
+            # on SQLite, "+" keeps this off the entity index (reading each row through it took 5x as long as the
+            # plan's rows in table order): the planner reads the report-days index alone (ix_transition_event)
+            sqlite = self.session.get_bind().dialect.name == "sqlite"
+            queries = [query.where((sa.literal_column("+transition.entity") if sqlite else T.entity) == "activity")]
+            lists = [activities]
+        elif isinstance(keys, sa.Select):  # those of the steps a filter selects: the index takes each key once
+            queries = [query.where(T.entity == "activity", T.entity_key.in_(keys))]
+            lists = [activities.where(A.key.in_(keys))]
+        else:  # a few activities: their report rows through the report-days index, in chunks the drivers take
+            ordered = sorted(set(keys) - self.loaded)
+            self.loaded.update(ordered)
+            chunks = [ordered[i : i + 500] for i in range(0, len(ordered), 500)]
+            queries = [query.where(T.entity == "activity", T.entity_key.in_(chunk)) for chunk in chunks]
+            lists = [activities.where(A.key.in_(chunk)) for chunk in chunks]
+        reports: dict[str, list[date]] = {}
+        days = _Days()
+        for q in queries:
+            for key, day in _fetched(self.session, q):
+                if day := days[day]:
+                    reports.setdefault(key, []).append(day)
+        for reported in reports.values():
+            reported.sort()
+        extended = self.extended
+        for q in lists:  # key -> (window start, planned due, extensions approved, report days): one look-up per row
+            for key, start, end in _fetched(self.session, q):
+                first, due = days[start], days[end]
+                assert first is not None and due is not None  # an activity's window is never empty
+                self.facts[key] = (first, due, extended.get(key), reports.get(key))
+        return self
+
+    def load_for(self, steps: sa.Select[Any]) -> _Judge:
+        """Read what judging the steps ``steps`` selects (some days, an actor's, a state's) needs: their activities
+        alone when those steps are fewer than the plan's activities (an actor's month: reading every activity took
+        most of its time), else every activity (reading the keys of those steps again would cost more than it
+        saves); returns self."""
+        T = table_of(TransitionRow).c
+        shown = steps.with_only_columns(T.entity_key).where(T.entity == "activity").order_by(None).correlate(None)
+        count = self.session.execute(sa.select(sa.func.count()).select_from(shown.subquery())).scalar_one()
+        A = table_of(ActivityRow).c
+        activities = self.session.execute(sa.select(sa.func.count()).where(A.plan_id == self.plan_id)).scalar_one()
+        return self.load(shown if count < activities else None)
+
+    def __call__(self, key: str, state: str, day: date) -> tuple[str, int, date, date | None] | None:
+        known = self.facts.get(key)
         if known is None:
             return None
         start, planned, moves, reported = known
@@ -261,8 +291,6 @@ def _judge(session: Session, plan_id: int, keys: Collection[str] | None) -> Judg
         done = reported[i - 1] if reported and i else None  # the latest report counting for that day or before
         st = timeliness(state, start=start, due=due, today=day, done_on=done)
         return str(st.status), st.days_late, due, planned if due != planned else None
-
-    return judge
 
 
 def unit_codes(session: Session, unit: str) -> list[str]:
@@ -383,7 +411,6 @@ def _steps(
     tune = bool(f.activity or f.unit) and session.get_bind().dialect.name == "sqlite"
     streams: list[Iterable[Sequence[Any]]] = []
     queries, keys = step_queries(session, plan_id, f)
-    judged: Collection[str] | None = keys
     for query in queries:
         if tune:
             # SQLite's statistics cannot tell it how few rows one key has: it would walk the day index in order,
@@ -402,12 +429,14 @@ def _steps(
         streams.append(_fetched(session, query))
     if not streams:
         return
-    if limit is not None:  # a page: its activities alone are judged
+    if judge is None and limit is not None:  # a page: its activities alone are judged
         streams = [list(stream) for stream in streams]
-        judged = {r[5] for stream in streams for r in stream if r[4] == "activity"}
-    judge = judge or _judge(session, plan_id, judged)
+        judge = _Judge(session, plan_id).load({r[5] for stream in streams for r in stream if r[4] == "activity"})
     utc, days = _utc_reader(session), _Days()
     rows = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda r: (days[r[3]] or date.min, r[1]))
+    if judge is None and keys is None and (f.since or f.until or f.actor or f.state):
+        judge = _Judge(session, plan_id).load_for(queries[0])
+    judge = judge or _Judge(session, plan_id).load(keys)
     for (
         id_,
         seq,
@@ -549,14 +578,9 @@ def _as_read(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
 
 
 def _fetched(session: Session, query: sa.Select) -> Iterator[Sequence[Any]]:
-    """``query``'s rows as the driver returns them, without a SQLAlchemy Row per row (that took half the time of an
-    export): on SQLite from sqlite3's own cursor, which steps through the result as rows are fetched (times and days
-    as the stored text); elsewhere in batches from a server-side cursor. Memory stays at one batch."""
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        cursor = conn.execute(query).cursor
-        return chain.from_iterable(iter(lambda: cursor.fetchmany(FETCH_BATCH), []))
-    return chain.from_iterable(conn.execute(query.execution_options(yield_per=FETCH_BATCH)).partitions())
+    """``query``'s rows as the driver returns them, FETCH_BATCH at a time (times and days on SQLite as the stored
+    text): a SQLAlchemy Row per row took half the time of an export."""
+    return driver_rows(session.connection(), query, FETCH_BATCH)
 
 
 def _utc_reader(session: Session) -> Callable[[Any], datetime]:
