@@ -97,6 +97,7 @@ def test_driver_rows_streams_side_by_side_and_binds_typed_values(history) -> Non
         side_by_side = [(a[0], b[0]) for a, b in zip(first, second)]  # two open cursors, read in turn
         assert side_by_side == list(zip(ids, theirs))
         assert [a[0] for a in first] == ids[len(theirs) + 1 :]  # zip took one more of ``first`` before it stopped
+        assert [r[0] for r in driver_rows(conn, some, 2, stream=False)] == theirs  # a small result, sent at once
         # a bound value the column's type turns into what is stored (an aware time): read the usual way
         later = datetime.now(UTC) - timedelta(days=1)
         assert [r[0] for r in driver_rows(conn, sa.select(T.id).where(T.at >= later).order_by(T.id), 4)] == ids

@@ -18,11 +18,14 @@ import sqlalchemy as sa
 _cursor_numbers = count(1)  # server-side cursors open at once on one connection need names of their own
 
 
-def driver_rows(connection: sa.Connection, query: sa.Select[Any], batch: int) -> Iterator[Sequence[Any]]:
+def driver_rows(
+    connection: sa.Connection, query: sa.Select[Any], batch: int, *, stream: bool = True
+) -> Iterator[Sequence[Any]]:
     """The rows of ``query``, ``batch`` at a time from the driver. The query runs now; its rows are read as the
-    iterator is."""
+    iterator is. ``stream=False``: a result known to be small (a page, a few activities' rows), which PostgreSQL
+    sends at once (a server-side cursor costs three more round trips)."""
     dialect = connection.dialect
-    if dialect.name == "postgresql" and dialect.driver in ("psycopg", "psycopg2"):
+    if stream and dialect.name == "postgresql" and dialect.driver in ("psycopg", "psycopg2"):
         compiled = query.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
         if not any(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in compiled.binds.values()):
             dbapi = connection.connection.dbapi_connection
@@ -30,7 +33,7 @@ def driver_rows(connection: sa.Connection, query: sa.Select[Any], batch: int) ->
             cursor = dbapi.cursor(name=f"cchc_rows_{next(_cursor_numbers)}")
             cursor.execute(compiled.string, compiled.construct_params())
             return _batches(cursor, batch)
-    if dialect.name == "sqlite":  # SQLAlchemy reads nothing ahead here: its result's cursor is where the rows are
+    if dialect.name == "sqlite" or not stream:  # SQLAlchemy reads nothing ahead from a client-side cursor
         return _batches(connection.execute(query).cursor, batch)
     return (row for rows in connection.execute(query.execution_options(yield_per=batch)).partitions() for row in rows)
 

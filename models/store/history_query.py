@@ -228,7 +228,6 @@ class _Judge:
     def __init__(self, session: Session, plan_id: int) -> None:
         self.session, self.plan_id = session, plan_id
         self.extended = approved_extensions(session, plan_id)
-        self.loaded: set[str] = set()  # keys asked for, found or not
         self.facts: dict[str, tuple[date, date, list[tuple[date, date]] | None, list[date] | None]] = {}
 
     def load(self, keys: Collection[str] | sa.Select[Any] | None) -> _Judge:
@@ -243,27 +242,26 @@ class _Judge:
             # plan's rows in table order): the planner reads the report-days index alone (ix_transition_event)
             sqlite = self.session.get_bind().dialect.name == "sqlite"
             queries = [query.where((sa.literal_column("+transition.entity") if sqlite else T.entity) == "activity")]
-            lists = [activities]
+            lists, stream = [activities], True
         elif isinstance(keys, sa.Select):  # those of the steps a filter selects: the index takes each key once
             queries = [query.where(T.entity == "activity", T.entity_key.in_(keys))]
-            lists = [activities.where(A.key.in_(keys))]
+            lists, stream = [activities.where(A.key.in_(keys))], True
         else:  # a few activities: their report rows through the report-days index, in chunks the drivers take
-            ordered = sorted(set(keys) - self.loaded)
-            self.loaded.update(ordered)
+            ordered = sorted(set(keys))
             chunks = [ordered[i : i + 500] for i in range(0, len(ordered), 500)]
             queries = [query.where(T.entity == "activity", T.entity_key.in_(chunk)) for chunk in chunks]
-            lists = [activities.where(A.key.in_(chunk)) for chunk in chunks]
+            lists, stream = [activities.where(A.key.in_(chunk)) for chunk in chunks], False
         reports: dict[str, list[date]] = {}
         days = _Days()
         for q in queries:
-            for key, day in _fetched(self.session, q):
+            for key, day in _fetched(self.session, q, stream=stream):
                 if day := days[day]:
                     reports.setdefault(key, []).append(day)
         for reported in reports.values():
             reported.sort()
         extended = self.extended
         for q in lists:  # key -> (window start, planned due, extensions approved, report days): one look-up per row
-            for key, start, end in _fetched(self.session, q):
+            for key, start, end in _fetched(self.session, q, stream=stream):
                 first, due = days[start], days[end]
                 assert first is not None and due is not None  # an activity's window is never empty
                 self.facts[key] = (first, due, extended.get(key), reports.get(key))
@@ -426,7 +424,7 @@ def _steps(
             query = query.order_by(*order)
             if limit is not None:
                 query = query.limit(limit)
-        streams.append(_fetched(session, query))
+        streams.append(_fetched(session, query, stream=limit is None))
     if not streams:
         return
     if judge is None and limit is not None:  # a page: its activities alone are judged
@@ -501,7 +499,7 @@ def _notices(
     now = successors(session) if now is None else now
     utc, days = _utc_reader(session), _Days()
     for id_, seq, at, day, entity, key, notice, unit, route, ok, attempts, error, run, digest in _fetched(
-        session, query
+        session, query, stream=limit is None
     ):
         yield (
             "notice",
@@ -577,10 +575,10 @@ def _as_read(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
     return sa.type_coerce(column, sa.DateTime(timezone=True)).label(column.name)
 
 
-def _fetched(session: Session, query: sa.Select) -> Iterator[Sequence[Any]]:
+def _fetched(session: Session, query: sa.Select, stream: bool = True) -> Iterator[Sequence[Any]]:
     """``query``'s rows as the driver returns them, FETCH_BATCH at a time (times and days on SQLite as the stored
-    text): a SQLAlchemy Row per row took half the time of an export."""
-    return driver_rows(session.connection(), query, FETCH_BATCH)
+    text): a SQLAlchemy Row per row took half the time of an export. ``stream=False``: a small result (driver_rows)."""
+    return driver_rows(session.connection(), query, FETCH_BATCH, stream=stream)
 
 
 def _utc_reader(session: Session) -> Callable[[Any], datetime]:
