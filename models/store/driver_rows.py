@@ -3,7 +3,9 @@
 
 On SQLite the rows come from sqlite3's own cursor, which steps through the result as they are fetched. On PostgreSQL
 (psycopg) they come from a server-side cursor of their own, so memory stays at one batch: SQLAlchemy's streamed
-results read a row ahead into a buffer of their own, so their cursor cannot be read directly. Values are the driver's
+results read a row ahead into a buffer of their own, so their cursor cannot be read directly. With psycopg 3 the
+cursor asks for binary rows: the server writes no text for days and times and the driver parses none (a whole export
+of 1,100,000 rows: 0.1-0.2 s less CPU in the server, 0.3-0.6 s less wall). Values are the driver's
 (on SQLite, days and times as the stored text): the caller turns them into what it needs.
 """
 
@@ -30,7 +32,8 @@ def driver_rows(
         if not any(bind.type.dialect_impl(dialect).bind_processor(dialect) for bind in compiled.binds.values()):
             dbapi = connection.connection.dbapi_connection
             assert dbapi is not None
-            cursor = dbapi.cursor(name=f"cchc_rows_{next(_cursor_numbers)}")
+            binary = {"binary": True} if dialect.driver == "psycopg" else {}  # no text to write, then to parse
+            cursor = dbapi.cursor(name=f"cchc_rows_{next(_cursor_numbers)}", **binary)
             cursor.execute(compiled.string, compiled.construct_params())
             return _batches(cursor, batch)
     if dialect.name == "sqlite" or not stream:  # SQLAlchemy reads nothing ahead from a client-side cursor
