@@ -13,6 +13,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+import pytest
 from conftest import REPO
 from history_data import PLAN, record_steps
 
@@ -41,6 +42,9 @@ def test_two_parts_are_the_whole_export(history, tmp_path: Path) -> None:  # typ
                     parts = io.StringIO()
                     assert export(s, f, fmt, parts, parallel=True, split_from=1, share=share) == rows
                     assert parts.getvalue() == whole.getvalue(), (fmt, filters, share, cut_day(s, f, 1, share))
+                one = io.StringIO()  # too short to cut: one piece, judged by what was worked out for the parts
+                assert export(s, f, fmt, one, parallel=True, split_from=10**6) == rows
+                assert one.getvalue() == whole.getvalue(), (fmt, filters)
             target = folder / f"export.{fmt}"  # a file: the child's part is copied in by the kernel
             with target.open("w", encoding="utf-8", newline="") as fh:
                 export(s, HistoryFilter(PLAN), fmt, fh, parallel=True, split_from=1, scratch=folder)
@@ -49,6 +53,30 @@ def test_two_parts_are_the_whole_export(history, tmp_path: Path) -> None:  # typ
             assert target.read_bytes() == whole.getvalue().encode()
     assert HOSTILE in json.loads(target.read_text(encoding="utf-8"))[-1]["note"]
     assert sorted(p.name for p in folder.iterdir()) == ["export.csv", "export.json"]  # no temporary file left
+
+
+def test_a_database_only_its_connection_sees_is_exported_whole(history, db_url: str) -> None:  # type: ignore[no-untyped-def]
+    """SQLite in memory: neither the cut day's own connection nor the forked child can see it; the export is the
+    one-piece export all the same."""
+    import sqlalchemy as sa
+    from sqlalchemy.engine import make_url
+    from sqlmodel import Session
+
+    from cchc_flow.models.store.history_parts import WHOLE, export
+    from cchc_flow.models.store.history_query import HistoryFilter, history_rows
+
+    if make_url(db_url).get_backend_name() != "sqlite":
+        pytest.skip("an in-memory database is SQLite's")
+    record_steps(3, note=HOSTILE)
+    memory = sa.create_engine("sqlite://")
+    with sa.create_engine(db_url).connect() as source, memory.connect() as target:
+        source.connection.dbapi_connection.backup(target.connection.dbapi_connection)  # type: ignore[union-attr]
+    with Session(memory) as s:
+        for fmt in ("csv", "json"):
+            whole, parts = io.StringIO(), io.StringIO()
+            rows = WHOLE[fmt](history_rows(s, HistoryFilter(PLAN)), whole)
+            assert export(s, HistoryFilter(PLAN), fmt, parts, parallel=True, split_from=1) == rows > 1
+            assert parts.getvalue() == whole.getvalue()
 
 
 UI_CASES = [

@@ -54,6 +54,10 @@ class Timeliness:
         return self.status in (Status.DONE_ON_TIME, Status.DONE_LATE)
 
 
+# the members timeliness() names, looked up once (a member read from its enum class runs Python code each time, and
+# a history export judges a million steps)
+_STATE_CANCELLED, _STATE_PLANNED = State.CANCELLED, State.PLANNED
+_DONE_LATE, _OVERDUE = Status.DONE_LATE, Status.OVERDUE
 # the statuses without days, made once
 _CANCELLED, _ON_TIME, _NOT_OPEN, _IN_TIME = (
     Timeliness(s, 0) for s in (Status.CANCELLED, Status.DONE_ON_TIME, Status.NOT_OPEN, Status.IN_TIME)
@@ -78,17 +82,17 @@ def due_in_force(planned: date, approved: Iterable[tuple[date, date]], day: date
 def timeliness(state: str, *, start: date, due: date, today: date, done_on: date | None) -> Timeliness:
     """The status of an activity in ``state`` with window ``start``..``due`` as of ``today``; ``done_on`` is the
     day its last report counts for (None when never reported)."""
-    if state == State.CANCELLED:
+    if state == _STATE_CANCELLED:
         return _CANCELLED
     if state in DONE_STATES:
         day = done_on or today
         if on_time(day, due):
             return _ON_TIME
-        return _late(Status.DONE_LATE, (day - due).days)
-    if state == State.PLANNED and today < start:
+        return _late(_DONE_LATE, (day - due).days)
+    if state == _STATE_PLANNED and today < start:
         return _NOT_OPEN
     late = (today - due).days
-    return _late(Status.OVERDUE, late) if late > 0 else _IN_TIME
+    return _late(_OVERDUE, late) if late > 0 else _IN_TIME
 
 
 @cache

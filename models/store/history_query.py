@@ -178,8 +178,8 @@ def shared(session: Session, f: HistoryFilter) -> Shared:
     over the days of ``f``."""
     plan = get_plan(session, f.plan)
     assert plan.id is not None
-    _, keys = step_queries(session, plan.id, f)
-    return Shared(plan.id, _Urls(run_url_maker()), _Judge(session, plan.id).load(keys), successors(session))
+    queries, keys = step_queries(session, plan.id, f)
+    return Shared(plan.id, _Urls(run_url_maker()), _judge_of(session, plan.id, f, queries, keys), successors(session))
 
 
 def _merge(steps: Iterator[Row], notices: Iterator[Row]) -> Iterator[Row]:
@@ -220,10 +220,7 @@ Judge = Callable[[str, str, date], tuple[str, int, date, date | None] | None]
 
 
 class _Judge:
-    """(activity key, state after the step, its day) -> the activity's four-way status as of that day (done: its
-    report counting for that day or the latest before it), the days late, the due date in force that day (an
-    extension approved by then) and the plan's own when an extension had moved it; None for an activity not
-    loaded (unknown, or outside the keys loaded)."""
+    """What judging a plan's activity steps needs (load, load_for), and the judging itself (status: a Judge)."""
 
     def __init__(self, session: Session, plan_id: int) -> None:
         self.session, self.plan_id = session, plan_id
@@ -279,7 +276,11 @@ class _Judge:
         activities = self.session.execute(sa.select(sa.func.count()).where(A.plan_id == self.plan_id)).scalar_one()
         return self.load(shown if count < activities else None)
 
-    def __call__(self, key: str, state: str, day: date) -> tuple[str, int, date, date | None] | None:
+    def status(self, key: str, state: str, day: date) -> tuple[str, int, date, date | None] | None:
+        """(activity key, state after the step, its day) -> the activity's four-way status as of that day (done:
+        its report counting for that day or the latest before it), the days late, the due date in force that day (an
+        extension approved by then) and the plan's own when an extension had moved it; None for an activity not
+        loaded (unknown, or outside the keys loaded). A bound method: a million steps call it."""
         known = self.facts.get(key)
         if known is None:
             return None
@@ -289,6 +290,16 @@ class _Judge:
         done = reported[i - 1] if reported and i else None  # the latest report counting for that day or before
         st = timeliness(state, start=start, due=due, today=day, done_on=done)
         return str(st.status), st.days_late, due, planned if due != planned else None
+
+
+def _judge_of(
+    session: Session, plan_id: int, f: HistoryFilter, queries: list[sa.Select], keys: list[str] | None
+) -> Judge:
+    """The judge of every step of the history ``f`` (step_queries() gave ``queries`` and ``keys``): of the steps'
+    own activities when some days, an actor or a state narrow it (load_for), else of ``keys`` (None: all)."""
+    judge = _Judge(session, plan_id)
+    narrow = keys is None and queries and (f.since or f.until or f.actor or f.state)
+    return (judge.load_for(queries[0]) if narrow else judge.load(keys)).status
 
 
 def unit_codes(session: Session, unit: str) -> list[str]:
@@ -429,12 +440,10 @@ def _steps(
         return
     if judge is None and limit is not None:  # a page: its activities alone are judged
         streams = [list(stream) for stream in streams]
-        judge = _Judge(session, plan_id).load({r[5] for stream in streams for r in stream if r[4] == "activity"})
-    utc, days = _utc_reader(session), _Days()
+        judge = _Judge(session, plan_id).load({r[5] for stream in streams for r in stream if r[4] == "activity"}).status
+    text, days = _as_text(session), _Days()
     rows = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=lambda r: (days[r[3]] or date.min, r[1]))
-    if judge is None and keys is None and (f.since or f.until or f.actor or f.state):
-        judge = _Judge(session, plan_id).load_for(queries[0])
-    judge = judge or _Judge(session, plan_id).load(keys)
+    judge = judge or _judge_of(session, plan_id, f, queries, keys)
     for (
         id_,
         seq,
@@ -455,8 +464,11 @@ def _steps(
         stated,
         letter,
     ) in rows:
-        at, day = utc(at), days[day]
-        status = (judge(key, to, day) if entity == "activity" and to and day else None) or _NO_STATUS
+        if text:
+            at, day = _utc_text(at), days[day]
+        status, late, due, planned = (
+            judge(key, to, day) if entity == "activity" and to and day else None
+        ) or _NO_STATUS
         yield (
             "step",
             id_,
@@ -482,7 +494,10 @@ def _steps(
             label,
             stated,
             letter,
-            *status,
+            status,
+            late,
+            due,
+            planned,
             None,
         )
 
@@ -497,16 +512,18 @@ def _notices(
     if limit is not None:
         query = query.limit(limit)
     now = successors(session) if now is None else now
-    utc, days = _utc_reader(session), _Days()
+    text, days = _as_text(session), _Days()
     for id_, seq, at, day, entity, key, notice, unit, route, ok, attempts, error, run, digest in _fetched(
         session, query, stream=limit is None
     ):
+        if text:
+            at, day = _utc_text(at), days[day]
         yield (
             "notice",
             id_,
             seq,
-            utc(at),
-            days[day],
+            at,
+            day,
             entity,
             key,
             notice,
@@ -571,7 +588,7 @@ def notice_query(session: Session, plan_id: int, f: HistoryFilter) -> sa.Select:
 
 def _as_read(column: sa.Column[Any]) -> sa.ColumnElement[Any]:
     """A timestamp column as the driver reads it, without the per-row Python step of UTCDateTime: the readers here
-    make it aware themselves (_utc_reader)."""
+    make it aware themselves (_utc_text)."""
     return sa.type_coerce(column, sa.DateTime(timezone=True)).label(column.name)
 
 
@@ -581,21 +598,19 @@ def _fetched(session: Session, query: sa.Select, stream: bool = True) -> Iterato
     return driver_rows(session.connection(), query, FETCH_BATCH, stream=stream)
 
 
-def _utc_reader(session: Session) -> Callable[[Any], datetime]:
-    """A recorded time as _fetched() reads it -> aware, in UTC."""
-    return _utc_text if session.get_bind().dialect.name == "sqlite" else _utc_value
+def _as_text(session: Session) -> bool:
+    """Whether _fetched() reads days and times as their text (SQLite: _utc_text and _Days make them values). Other
+    databases give dates, and times aware (every time column is a timestamp with time zone): as they are."""
+    return session.get_bind().dialect.name == "sqlite"
 
 
 def _utc_text(value: str) -> datetime:
-    """SQLite keeps a time as UTC text without its zone ("2014-01-01 08:00:00.000000")."""
+    """SQLite keeps a time as UTC text without its zone ("2014-01-01 08:00:00.000000") -> aware, in UTC."""
     try:
         return datetime.fromisoformat(value + "+00:00")
     except ValueError:  # written by hand with a zone
-        return _utc_value(datetime.fromisoformat(value))
-
-
-def _utc_value(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+        read = datetime.fromisoformat(value)
+        return read if read.tzinfo is not None else read.replace(tzinfo=UTC)
 
 
 class _Days(dict[Any, date | None]):
@@ -704,13 +719,14 @@ def csv_lines(rows: Iterable[Sequence[Any]], out: IO[str]) -> int:
         add = lines.append
         for (kind, id_, seq, at, day, entity, key, event, fro, to, actor, source, unit, route, result, attempts, note,
              run, url, task, digest, label, stated, letter, status, late, due, planned, now) in batch:  # fmt: skip
+            # two f-strings joined: one of more than 30 parts would be built as a list and joined (CPython)
             add(
                 f"{kind},{id_},{'' if seq is None else seq},{at.astimezone(VN).isoformat()},{iso[day]},"
                 f"{'' if entity is None else entity},{'' if key is None else key},"
                 f"{'' if event is None else event},{'' if fro is None else fro},{'' if to is None else to},"
                 f"{'' if actor is None else actor},{'' if source is None else source},"
                 f"{'' if unit is None else unit},{'' if route is None else route},"
-                f"{'' if result is None else result},{'' if attempts is None else attempts},"
+                f"{'' if result is None else result}," + f"{'' if attempts is None else attempts},"
                 f"{'' if note is None else note},{'' if run is None else run},{'' if url is None else url},"
                 f"{'' if task is None else task},{'' if digest is None else digest},"
                 f"{'' if label is None else label},{'' if stated is None else stated},"
@@ -767,16 +783,16 @@ def json_objects(rows: Iterable[Sequence[Any]], out: IO[str], follows: bool = Fa
                 or not (attempts is None or type(attempts) is int)
             ):
                 raise TypeError
-            text = (
+            text = (  # f-strings joined, as in csv_lines
                 f'{{"kind": {js(kind)}, "id": {id_}, "seq": {q if seq is None else seq}, '
                 f'"at": "{at.astimezone(VN).isoformat()}", "day": {day_json[day]}, '
                 f'"entity": {q if entity is None else js(entity)}, "key": {q if key is None else js(key)}, '
                 f'"event": {q if event is None else js(event)}, "from_state": {q if fro is None else js(fro)}, '
                 f'"to_state": {q if to is None else js(to)}, "actor": {q if actor is None else js(actor)}, '
                 f'"source": {q if source is None else js(source)}, "unit": {q if unit is None else js(unit)}, '
-                f'"route": {q if route is None else js(route)}, "result": {q if result is None else js(result)}, '
+                + f'"route": {q if route is None else js(route)}, "result": {q if result is None else js(result)}, '
                 f'"attempts": {q if attempts is None else attempts}, "note": {q if note is None else js(note)}, '
-                f'"flow_run_id": {q if run is None else js(run)}, "flow_run_url": {q if url is None else js(url)}, '
+                + f'"flow_run_id": {q if run is None else js(run)}, "flow_run_url": {q if url is None else js(url)}, '
                 f'"task_run_id": {q if task is None else js(task)}, "row_hash": {q if digest is None else js(digest)}, '
                 f'"actor_label": {q if label is None else js(label)}, '
                 f'"stated_name": {q if stated is None else js(stated)}, '
