@@ -5,6 +5,7 @@ Run by hand from the repository root (not a test; it prints figures and PASS/MIS
 
     .venv/bin/python bench/phase_bench.py              # full run, 5-10 minutes on 2 cores (see README)
     .venv/bin/python bench/phase_bench.py --quick      # one repetition of each, shorter caps
+    .venv/bin/python bench/phase_bench.py --rounds 5   # five rounds of a, b, c, c2 (and p): steadier medians
     .venv/bin/python bench/phase_bench.py --profile    # also cProfile the project code outside Prefect
     .venv/bin/python bench/phase_bench.py --only s --quick  # line s alone: a bare flow, s1, s2
 
@@ -1355,6 +1356,12 @@ def main() -> None:
         default=60.0,
         help="at most this many seconds of waiting for the Prefect API to go idle between runs",
     )
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="rounds of a, b, c and c2 (and of line p); the medians are over them (default 3)",
+    )
     ap.add_argument("--no-wide", action="store_true", help="skip d2 and d3 (the 1,000-unit deliveries)")
     ap.add_argument("--no-series", action="store_true", help="skip s (100 units x 12 monthly occurrences)")
     ap.add_argument("--no-pg", action="store_true", help="skip p (the rounds with cchc's database on PostgreSQL)")
@@ -1373,7 +1380,7 @@ def main() -> None:
     if args.child_bare:
         child_bare(args.cap)
         return
-    reps = 1 if args.quick else 3
+    reps = 1 if args.quick else max(1, args.rounds)
     if args.only == "d":
         reps, args.no_series, args.no_wide = 0, True, False
     if args.quick:
