@@ -62,8 +62,8 @@ from cchc_flow.models.store.tables import (
 
 VN = ZoneInfo(TZ)
 STREAM_BATCH = 1000  # rows per write
-# rows per read from the driver: at 5,000 a PostgreSQL export of 1,100,000 rows made three times the page faults
-# (312,000 against 100,000: memory given back and taken again each batch) and 0.3-0.4 s more system time
+# rows per read from the driver; at 5,000, a PostgreSQL export of 1,100,000 rows made three times the page faults
+# (312,000 against 100,000) and spent 0.3-0.4 s more system time (bench/README.md)
 FETCH_BATCH = 10_000
 
 
