@@ -102,6 +102,35 @@ def test_the_orm_refuses_updates_and_deletes(history) -> None:  # type: ignore[n
 # ---------------------------------------------------------------------------------------------- the chain
 
 
+def test_steps_appended_together_each_get_the_id_of_their_row(history) -> None:  # type: ignore[no-untyped-def]
+    """Many steps at once are inserted without RETURNING and their ids read back by their places in the chain; one
+    step alone returns its id. Each id is that of the row holding the step, in order, and the chain verifies."""
+    from cchc_flow.models.store.audit import verify
+    from cchc_flow.models.store.db import get_engine, session, write_transaction
+    from cchc_flow.models.store.history import append, step
+    from cchc_flow.models.store.queries import get_plan
+
+    with session() as s, write_transaction(s):
+        plan_id = get_plan(s, PLAN).id
+        fields = {"plan_id": plan_id, "entity": "plan", "key": PLAN, "event": "amended", "actor": "t", "source": "cli"}
+        together = [step(**fields, note=f"cùng lúc {i}") for i in range(7)]
+        append(s, together)
+        alone = [step(**fields, note="một mình")]
+        append(s, alone)
+    with get_engine().connect() as conn:
+        stored = {r.id: r for r in conn.execute(sa.text("SELECT id, seq, note, row_hash FROM transition"))}
+    for row in together + alone:
+        assert (stored[row["id"]].seq, stored[row["id"]].note, stored[row["id"]].row_hash) == (
+            row["seq"],
+            row["note"],
+            row["row_hash"],
+        )
+    assert [r["id"] for r in together + alone] == sorted(r["id"] for r in together + alone)
+    assert [r["seq"] for r in together + alone] == list(range(together[0]["seq"], together[0]["seq"] + 8))
+    with session() as s:
+        assert verify(s).whole
+
+
 def test_a_whole_history_verifies(cli, history) -> None:  # type: ignore[no-untyped-def]
     assert [seq for _, seq in chain("transition")] == [1, 2, 3, 4, 5, 6]
     assert [seq for _, seq in chain("delivery")] == [1, 2, 3, 4]  # 1.1.2 has two leads

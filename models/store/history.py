@@ -81,25 +81,37 @@ def step(
 
 def append(session: Session, steps: Sequence[Step]) -> None:
     """Append ``steps``, in order, to the history inside the caller's transaction: each is sealed into its plan's
-    hash chain (models/store/audit.py, which locks the chain until the transaction ends), then all are inserted in one
-    statement; each step gets its ``id``."""
-    heads: dict[int, tuple[int, str]] = {}
+    hash chain (models/store/audit.py, which locks the chain until the transaction ends), then inserted; each step
+    gets its ``id``.
+
+    One step is inserted returning its id. Many are inserted as an executemany, and their ids read back by their
+    places in their chains (unique): SQLAlchemy would send them returning their ids as one statement of some 19
+    parameters a step, whose placeholders psycopg rewrites in Python each time (1,000 steps: 248 ms on PostgreSQL).
+    """
+    heads: dict[int, tuple[int, int, str]] = {}  # plan -> (its first new place, its head: place and hash)
     for row in steps:
-        if row["plan_id"] not in heads:
-            heads[row["plan_id"]] = chain_head(session, "transition", row["plan_id"])
-        seal_transition(row, heads[row["plan_id"]])
-        heads[row["plan_id"]] = (row["seq"], row["row_hash"])
+        plan_id = row["plan_id"]
+        if plan_id not in heads:
+            seq, digest = chain_head(session, "transition", plan_id)
+            heads[plan_id] = (seq + 1, seq, digest)
+        first, seq, digest = heads[plan_id]
+        seal_transition(row, (seq, digest))
+        heads[plan_id] = (first, row["seq"], row["row_hash"])
     if not steps:
         return
     table = table_of(TransitionRow)
-    ids = (
-        session.connection()
-        .execute(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), list(steps))
-        .scalars()
-        .all()
-    )
-    for row, id_ in zip(steps, ids, strict=True):
-        row["id"] = id_
+    connection = session.connection()
+    if len(steps) == 1:
+        steps[0]["id"] = connection.execute(sa.insert(table).returning(table.c.id), dict(steps[0])).scalar_one()
+        return
+    connection.execute(sa.insert(table), list(steps))
+    T = table.c
+    ids: dict[tuple[int, int], int] = {}
+    for plan_id, (first, last, _) in heads.items():
+        placed = sa.select(T.seq, T.id).where(T.plan_id == plan_id, T.seq.between(first, last))
+        ids.update(((plan_id, seq), id_) for seq, id_ in connection.execute(placed))
+    for row in steps:
+        row["id"] = ids[row["plan_id"], row["seq"]]
 
 
 def record(session: Session, **fields: Any) -> TransitionRow:
