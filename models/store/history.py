@@ -102,7 +102,7 @@ def append(session: Session, steps: Sequence[Step]) -> None:
     table = table_of(TransitionRow)
     connection = session.connection()
     if len(steps) == 1:
-        steps[0]["id"] = connection.execute(sa.insert(table).returning(table.c.id), dict(steps[0])).scalar_one()
+        steps[0]["id"] = connection.execute(sa.insert(table).returning(table.c.id), steps[0]).scalar_one()
         return
     connection.execute(sa.insert(table), list(steps))
     T = table.c

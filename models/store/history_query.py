@@ -300,7 +300,7 @@ def _judge_of(
     """The judge of every step of the history ``f`` (step_queries() gave ``queries`` and ``keys``): of the steps'
     own activities when some days, an actor or a state narrow it (load_for), else of ``keys`` (None: all)."""
     judge = _Judge(session, plan_id)
-    narrow = keys is None and queries and (f.since or f.until or f.actor or f.state)
+    narrow = keys is None and bool(queries) and bool(f.since or f.until or f.actor or f.state)
     return (judge.load_for(queries[0]) if narrow else judge.load(keys)).status
 
 
