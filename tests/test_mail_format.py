@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from email.header import decode_header
 from pathlib import Path
@@ -136,6 +139,36 @@ def test_the_digest_says_what_is_in_it_and_names_units_one_way() -> None:
     )
     assert "hoạt động do Văn phòng Bộ (VPB), T5G chủ trì đã quá hạn 31/12/2013" in overdue.body
     assert "cchc " not in digest.body and "--unit" not in digest.body  # officers use the portal
+
+
+def test_threads_composing_at_once_compile_the_template_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A delivery composes its units' messages in many threads at once: the first one compiles the message template
+    and the others wait for it, instead of each compiling it again."""
+    from cchc_flow.models.notify import notices as module
+
+    env = module._TEMPLATES
+    compiled: list[str | None] = []
+    original = env.compile
+
+    def slow_compile(source, name=None, filename=None, raw=False, defer_init=False):  # type: ignore[no-untyped-def]
+        compiled.append(name)
+        time.sleep(0.05)  # long enough for every thread to ask for the template meanwhile
+        return original(source, name, filename, raw, defer_init)
+
+    env.cache.clear()
+    monkeypatch.setattr(env, "compile", slow_compile)
+    start = threading.Barrier(8)
+
+    def compose() -> str:
+        start.wait()
+        return compose_digest(
+            plan_number="3723/QĐ-BYT", plan_title="KH", unit_code="T5G", unit_name=None, items=notices(), today=TODAY
+        ).html
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        htmls = list(pool.map(lambda _: compose(), range(8)))
+    assert compiled == ["digest.html"]
+    assert len(set(htmls)) == 1 and "<html" in htmls[0]
 
 
 def test_email_has_a_text_part_and_an_html_alternative(tmp_path, smtp_endpoint) -> None:  # type: ignore[no-untyped-def]

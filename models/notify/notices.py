@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -519,7 +520,7 @@ def _compose(
     if anchors:
         lines += [t("anchor.heading", lang), *anchors, ""]
     lines.append(t("digest.footer", lang))
-    html = _TEMPLATES.get_template("digest.html").render(
+    html = _template("digest.html").render(
         lang=lang,
         todo=todo,
         greeting=greeting,
@@ -543,6 +544,14 @@ _TEMPLATES = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_TEMPLATE_LOCK = threading.Lock()
+
+
+def _template(name: str) -> jinja2.Template:
+    """A message template, compiled once per process: the threads of a delivery that compose at the same time wait
+    for the first one's compilation instead of each compiling it again (Jinja's cache is not locked)."""
+    with _TEMPLATE_LOCK:
+        return _TEMPLATES.get_template(name)
 
 
 def portal_link(unit_code: str, items: Sequence[NotificationRow]) -> str | None:
