@@ -5,7 +5,7 @@ Run by hand from the repository root (not a test; it prints figures and PASS/MIS
 
     .venv/bin/python bench/phase_bench.py              # full run, 5-10 minutes on 2 cores (see README)
     .venv/bin/python bench/phase_bench.py --quick      # one repetition of each, shorter caps
-    .venv/bin/python bench/phase_bench.py --rounds 5   # five rounds of a, b, c, c2 (and p): steadier medians
+    .venv/bin/python bench/phase_bench.py --rounds 5   # five rounds of a, b, c, c2, a' (and p): steadier medians
     .venv/bin/python bench/phase_bench.py --profile    # also cProfile the project code outside Prefect
     .venv/bin/python bench/phase_bench.py --only s --quick  # line s alone: a bare flow, s1, s2
 
@@ -576,17 +576,24 @@ def _secs(seconds: float | None) -> str:
 
 @dataclass
 class Round:
-    """One round of measurements, made within a minute of each other."""
+    """One round of measurements, made within a minute of each other: a bare flow, b, c and c2, a bare flow again."""
 
-    bare: float
+    bare: float  # a, just before b
     first: PhaseTiming
     rerun: PhaseTiming
     cli_rerun: PhaseTiming
     bare_recorded: float | None = None  # a, until the API has recorded its 1,000 task runs
     default: BareTiming | None = None  # a0
+    bare_after: float | None = None  # a', just after c2
+
+    @property
+    def baseline(self) -> float:
+        """The bare flow the round's runs are compared with: the mean of the one before them and the one after
+        (the machine's speed drifts within a round; its runs lie between the two)."""
+        return self.bare if self.bare_after is None else (self.bare + self.bare_after) / 2
 
     def ratio(self, which: str) -> float:
-        return getattr(self, which).total / self.bare
+        return getattr(self, which).total / self.baseline
 
 
 class _FailureCounter(logging.Handler):
@@ -1277,12 +1284,13 @@ def ratio_row(rounds: list[Round], name: str, pick: str, target: float) -> tuple
     return (name, seconds, ratio, f"<= {target:.1f}x a", verdict(ratio <= target))
 
 
-def pg_rows(rounds: list[Round]) -> list[tuple]:
-    """The rows of line p: a, b, c and c2 with cchc's database on PostgreSQL, medians over its rounds."""
-    return [
+def pg_rows(rounds: list[Round], a0_rounds: list[Round]) -> list[tuple]:
+    """The rows of line p: a, b, c and c2 with cchc's database on PostgreSQL, medians over its rounds; then its first
+    run until recorded against a0 of ``a0_rounds`` (the main rounds: Prefect's API is the same for both lines)."""
+    rows = [
         (
             "p  a  bare flow (during the PostgreSQL rounds)",
-            statistics.median(r.bare for r in rounds),
+            statistics.median(r.baseline for r in rounds),
             1.0,
             "baseline",
             "",
@@ -1291,13 +1299,21 @@ def pg_rows(rounds: list[Round]) -> list[tuple]:
         ratio_row(rounds, "p  c  re-run, database on PostgreSQL", "rerun", TARGET_RERUN),
         ratio_row(rounds, "p  c2 re-run through run_phase, on PostgreSQL", "cli_rerun", TARGET_RERUN),
     ]
+    bases = [r.default.recorded for r in a0_rounds if r.default and r.default.recorded is not None]
+    recorded = [r.first.recorded for r in rounds]
+    name = "p  b  first run on PostgreSQL, total until recorded"
+    if not bases or any(x is None for x in recorded):
+        return [*rows, (name, None, None, f"<= {TARGET_TOTAL:.1f}x a0", "MISS (a0 or the run not recorded)")]
+    ratio = statistics.median(recorded) / statistics.median(bases)  # type: ignore[type-var, operator]
+    total = statistics.median(recorded)  # type: ignore[type-var]
+    return [*rows, (name, total, ratio, f"<= {TARGET_TOTAL:.1f}x a0", verdict(ratio <= TARGET_TOTAL))]
 
 
 def round_rows(rounds: list[Round], world: World) -> list[tuple]:
     """The rows of lines a, b, c, c2, d1 and the totals: medians over the rounds."""
     first_mid = sorted((r.first for r in rounds), key=lambda t: t.total)[len(rounds) // 2]
     rows = [
-        ("a  bare flow, 1,000 no-op tasks", statistics.median(r.bare for r in rounds), 1.0, "baseline", ""),
+        ("a  bare flow, 1,000 no-op tasks", statistics.median(r.baseline for r in rounds), 1.0, "baseline", ""),
         ratio_row(rounds, "b  phase_flow first run (1,000 assign, 100 digests)", "first", TARGET_FIRST),
         ratio_row(rounds, "c  phase_flow re-run, same date (nothing new)", "rerun", TARGET_RERUN),
         ratio_row(rounds, "c2 re-run through run_phase (as the CLI runs it)", "cli_rerun", TARGET_RERUN),
@@ -1313,7 +1329,7 @@ def round_rows(rounds: list[Round], world: World) -> list[tuple]:
 
 
 def run_pg_rounds(world: World, endpoint: SlowEndpoint, bare, cap: float, settle_max: float, reps: int) -> list[Round]:  # type: ignore[no-untyped-def]
-    """Line p: ``reps`` rounds of a, b, c and c2 as above, with cchc's database on PostgreSQL (the throwaway server the
+    """Line p: ``reps`` rounds of a, b, c, c2 and a' as above, with cchc's database on PostgreSQL (the throwaway server the
     tests use, tests/pgserver.py: a new database with the plan loaded for each round; Prefect's API stays as it is)."""
     sys.path.insert(0, str(REPO / "tests"))
     from pgserver import fresh_database as pg_database
@@ -1325,9 +1341,7 @@ def run_pg_rounds(world: World, endpoint: SlowEndpoint, bare, cap: float, settle
             print(f"round p{i + 1}: a, b, c and c2 with cchc's database on PostgreSQL")
             url = postgres_database(world, pg_database(server, f"phase_bench_{i + 1}"))
             settle(settle_max)
-            t = time.perf_counter()
-            bare(n=1000)
-            bare_s = time.perf_counter() - t
+            bare_s = timed_bare(bare)
             print(f"    a  {bare_s:6.2f} s")
             runs = []
             for name, cli in (("b ", False), ("c ", False), ("c2", True)):
@@ -1336,10 +1350,27 @@ def run_pg_rounds(world: World, endpoint: SlowEndpoint, bare, cap: float, settle
                 print(f"    {name} {runs[-1].line()}  ({runs[-1].total / bare_s:.2f}x a)")
                 show_failures(runs[-1])
             _dispose(url)
-            rounds.append(Round(bare_s, *runs))
+            settle(settle_max)
+            rounds.append(Round(bare_s, *runs, bare_after=timed_bare(bare)))
+            print(round_summary(rounds[-1]))
             if runs[0].aborted or runs[0].error:
                 break
     return rounds
+
+
+def timed_bare(bare) -> float:  # type: ignore[no-untyped-def]
+    """Seconds a bare flow of 1,000 no-op tasks takes."""
+    t = time.perf_counter()
+    bare(n=1000)
+    return time.perf_counter() - t
+
+
+def round_summary(r: Round) -> str:
+    """The round's a' and its ratios against the mean of a and a'."""
+    return (
+        f"    a' {r.bare_after:6.2f} s (bare flow again); against the mean of a and a' ({r.baseline:.2f} s): "
+        f"b {r.ratio('first'):.2f}x, c {r.ratio('rerun'):.2f}x, c2 {r.ratio('cli_rerun'):.2f}x"
+    )
 
 
 def main() -> None:
@@ -1360,7 +1391,7 @@ def main() -> None:
         "--rounds",
         type=int,
         default=3,
-        help="rounds of a, b, c and c2 (and of line p); the medians are over them (default 3)",
+        help="rounds of a, b, c, c2 and a' (and of line p); the medians are over them (default 3)",
     )
     ap.add_argument("--no-wide", action="store_true", help="skip d2 and d3 (the 1,000-unit deliveries)")
     ap.add_argument("--no-series", action="store_true", help="skip s (100 units x 12 monthly occurrences)")
@@ -1481,7 +1512,9 @@ def main() -> None:
                 cli_rerun = run_phase_once(world, endpoint, url, cap=args.cap, cli=True)
                 print(f"    c2 {cli_rerun.line()}  ({cli_rerun.total / bare_s:.2f}x a)")
                 show_failures(cli_rerun)
-                rounds.append(Round(bare_s, first, rerun, cli_rerun, bare_rec, default))
+                settle(args.settle)
+                rounds.append(Round(bare_s, first, rerun, cli_rerun, bare_rec, default, timed_bare(bare)))
+                print(round_summary(rounds[-1]))
                 if first.aborted or first.error:
                     print("    (no more rounds: the first run failed or was stopped)")
                     break
@@ -1534,7 +1567,7 @@ def main() -> None:
     if rounds:
         rows += round_rows(rounds, world)
     if pg_rounds:
-        rows += pg_rows(pg_rounds)
+        rows += pg_rows(pg_rounds, rounds)
     if series is not None:
         rows += series_rows(series, rounds)
     if wide_result is not None:
@@ -1559,12 +1592,13 @@ def main() -> None:
             )
         )
     print(
-        f"\nResults: medians over {len(rounds)} round(s) (x a: the median of each round's own ratio); d2 and d3 "
-        f"once. The endpoint answers each POST after {ENDPOINT_DELAY * 1000:.0f} ms."
+        f"\nResults: medians over {len(rounds)} round(s) (x a: the median of each round's own ratio, each run against "
+        "the mean of its round's bare flows a, before it, and a', after it); d2 and d3 once. The endpoint answers "
+        f"each POST after {ENDPOINT_DELAY * 1000:.0f} ms."
     )
     print_rows(rows)
     print(
-        "per round, x a:  "
+        "per round, x the mean of a and a':  "
         + "   ".join(f"b {r.ratio('first'):.2f} c {r.ratio('rerun'):.2f} c2 {r.ratio('cli_rerun'):.2f}" for r in rounds)
     )
     print(
