@@ -197,10 +197,10 @@ def test_pdf_rendition(tmp_path: Path) -> None:
         text = first.extract_text()
         assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
         assert "Hà Nội, ngày 15 tháng 01 năm 2015" in text and "/BC-VPB" in text
-        assert "Vụ Truyền thông và Thi đua," in text  # Vietnamese letters intact
         top = [w["text"] for w in pages[1].extract_words() if w["top"] < 20 * 72 / 25.4]
         assert top == ["2"] and not [w for w in first.extract_words() if w["top"] < 15 * 72 / 25.4]
         whole = "\n".join(p.extract_text() for p in pages)
+        assert "Vụ Truyền thông và Thi đua," in whole  # Vietnamese letters intact
         assert "Nơi nhận:" in whole and "CHÁNH VĂN PHÒNG" in whole and "PHỤ LỤC" in whole
         assert "33,3 % (1/3)" in whole
         assert "III. XẾP HẠNG CÁC ĐƠN VỊ" in whole and "IV. GIẢI TRÌNH CỦA CÁC ĐƠN VỊ" in whole
@@ -210,6 +210,29 @@ def test_pdf_rendition(tmp_path: Path) -> None:
         assert pdf.metadata["Author"] == "Văn phòng Bộ, Bộ Y tế"
         assert all(f["fontname"].split("+")[-1].startswith(("Liberation", "DejaVu", "Times")) for f in first.chars)
     assert b"/Lang (vi-VN)" in path.read_bytes() or b"/Lang(vi-VN)" in path.read_bytes()
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
+
+
+@pytest.mark.skipif(not (DEJAVU / "DejaVuSerif-BoldItalic.ttf").is_file(), reason="DejaVu Serif is not installed")
+def test_the_nation_and_motto_stay_on_one_line_in_a_wider_font(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DejaVu Serif, the last fallback, is wider than Times: the nation's name and the motto are set smaller rather
+    than broken over two lines."""
+    fonts = tmp_path / "fonts"
+    fonts.mkdir()
+    for style in ("Regular", "Bold", "Italic", "BoldItalic"):
+        source = DEJAVU / ("DejaVuSerif.ttf" if style == "Regular" else f"DejaVuSerif-{style}.ttf")
+        (fonts / f"DejaVuSerif-{style}.ttf").symlink_to(source)
+    monkeypatch.setenv("CCHC_PDF_FONT_DIR", str(fonts))
+    path = write_pdf(report(), tmp_path / "so-ket.pdf")
+    with pdfplumber.open(path) as pdf:
+        first = pdf.pages[0]
+        assert all(c["fontname"].split("+")[-1].startswith("DejaVuSerif") for c in first.chars)
+        lines = first.extract_text().splitlines()
+    nation = next(line for line in lines if "CỘNG HÒA" in line)
+    motto = next(line for line in lines if "Độc lập" in line)
+    assert nation.endswith("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM") and motto.endswith("Độc lập - Tự do - Hạnh phúc")
 
 
 def test_no_vietnamese_font_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -3,7 +3,7 @@
 A4 portrait with the same margins, header block, body, signer and "Nơi nhận"; the appendix of activity tables on
 landscape pages; page numbers from page 2, centred in the top margin; bookmarks for the headings. It needs a serif
 TrueType font with the Vietnamese letters: Times New Roman where installed, else Liberation Serif (same metrics;
-Debian's fonts-liberation), else DejaVu Serif, or the four files named by CCHC_PDF_FONT_DIR; none is a clear error.
+Debian's fonts-liberation2), else DejaVu Serif, or the four files named by CCHC_PDF_FONT_DIR; none is a clear error.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from fontTools.ttLib import TTFont
 from fpdf import FPDF, FontFace
@@ -180,23 +181,35 @@ def _heading(pdf: FPDF, text: str, level: int, room: float = 30) -> None:
     pdf.ln(1)
 
 
-def _column(pdf: FPDF, x: float, width: float, lines: Sequence[tuple[str, str, float, str]]) -> float:
-    """Lines (text, style, size, align) stacked in a column from the current y; returns the y below them."""
+class Line(NamedTuple):
+    """One line of a column: its text, style, size and alignment; ``one_line``: never wrapped (the nation's name and
+    motto), set smaller when the font in use is too wide for the column."""
+
+    text: str
+    style: str
+    size: float
+    align: str
+    one_line: bool = False
+
+
+SMALLEST = 9.0  # pt: a one-line text is never set smaller
+
+
+def _column(pdf: FPDF, x: float, width: float, lines: Sequence[Line]) -> float:
+    """Lines stacked in a column from the current y; returns the y below them."""
     y = pdf.get_y()
-    for text, style, size, align in lines:
+    for text, style, size, align, one_line in lines:
         pdf.set_xy(x, y)
         pdf.set_font(FAMILY, style, size)
+        while one_line and size > SMALLEST and pdf.get_string_width(text) > width - 2 * pdf.c_margin:
+            size -= 0.5
+            pdf.set_font(FAMILY, style, size)
         pdf.multi_cell(width, size * 0.45, text, align=align, new_x="LEFT", new_y="NEXT")
         y = pdf.get_y()
     return y
 
 
-def _two_columns(
-    pdf: FPDF,
-    left: Sequence[tuple[str, str, float, str]],
-    right: Sequence[tuple[str, str, float, str]],
-    widths: tuple[float, float],
-) -> None:
+def _two_columns(pdf: FPDF, left: Sequence[Line], right: Sequence[Line], widths: tuple[float, float]) -> None:
     top = pdf.get_y()
     below_left = _column(pdf, pdf.l_margin, widths[0], left)
     pdf.set_y(top)
@@ -238,16 +251,16 @@ def build_pdf(report: ReviewReport, lang: str | None = None) -> bytes:
     _two_columns(
         pdf,
         [
-            (office.ministry.upper(), "", 12, "C"),
-            (office.unit.upper(), "B", 12, "C"),
-            ("———", "", 8, "C"),
-            (_t("doc.number", lang, symbol=office.symbol), "", 13, "C"),
+            Line(office.ministry.upper(), "", 12, "C"),
+            Line(office.unit.upper(), "B", 12, "C"),
+            Line("———", "", 8, "C"),
+            Line(_t("doc.number", lang, symbol=office.symbol), "", 13, "C"),
         ],
         [
-            (_t("doc.nation", lang), "B", 12, "C"),
-            (_t("doc.motto", lang), "B", 13, "C"),
-            ("—————————", "", 8, "C"),
-            (vn_date(office.place, report.held_on, lang), "I", 13, "C"),
+            Line(_t("doc.nation", lang), "B", 12, "C", one_line=True),
+            Line(_t("doc.motto", lang), "B", 13, "C", one_line=True),
+            Line("—————————", "", 8, "C"),
+            Line(vn_date(office.place, report.held_on, lang), "I", 13, "C"),
         ],
         (62, 103),
     )
@@ -306,10 +319,17 @@ def build_pdf(report: ReviewReport, lang: str | None = None) -> bytes:
     _two_columns(
         pdf,
         [
-            (_t("doc.recipients", lang), "BI", 12, "L"),
-            *((f"- {r.rstrip(';.')}{'.' if i == last else ';'}", "", 11, "L") for i, r in enumerate(office.recipients)),
+            Line(_t("doc.recipients", lang), "BI", 12, "L"),
+            *(
+                Line(f"- {r.rstrip(';.')}{'.' if i == last else ';'}", "", 11, "L")
+                for i, r in enumerate(office.recipients)
+            ),
         ],
-        [(office.signer_title.upper(), "B", 13, "C"), ("\n\n\n\n", "", 13, "C"), (office.signer_name, "B", 13, "C")],
+        [
+            Line(office.signer_title.upper(), "B", 13, "C"),
+            Line("\n\n\n\n", "", 13, "C"),
+            Line(office.signer_name, "B", 13, "C"),
+        ],
         (80, 85),
     )
 

@@ -845,10 +845,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "doc.recipients": ("Nơi nhận:", "Distribution:"),
     "pdf.no_font": (
         "không tìm thấy phông chữ có đủ chữ tiếng Việt để viết báo cáo PDF (đã tìm trong {where}); hãy cài "
-        "phông Liberation Serif (apt-get install fonts-liberation) hoặc đặt CCHC_PDF_FONT_DIR là thư mục "
+        "phông Liberation Serif bản 2 (apt-get install fonts-liberation2) hoặc đặt CCHC_PDF_FONT_DIR là thư mục "
         "chứa bốn tệp .ttf (thường, đậm, nghiêng, đậm nghiêng) của một phông có dấu tiếng Việt",
         "no font with the Vietnamese letters was found to write the PDF report (looked in {where}); "
-        "install Liberation Serif (apt-get install fonts-liberation) or set CCHC_PDF_FONT_DIR to a "
+        "install Liberation Serif 2 (apt-get install fonts-liberation2) or set CCHC_PDF_FONT_DIR to a "
         "folder holding the four .ttf files (regular, bold, italic, bold italic) of a Vietnamese font",
     ),
     "office.to_leadership": ("{unit} (để báo cáo)", "{unit} (for information)"),
