@@ -495,6 +495,28 @@ def test_an_insert_over_a_stored_row_is_refused(history, table: str, form: str) 
     assert verify().whole
 
 
+def test_the_insert_guard_holds_at_each_version_of_its_migrations(history: str, db_url: str) -> None:
+    """The guard's function was rewritten (on PostgreSQL: queries planned once per session instead of at every row):
+    undone and done again, it refuses an insert over a stored row at each version."""
+    from alembic import command
+
+    from cchc_flow.models.store.db import _alembic_config, get_engine
+
+    cfg = _alembic_config(db_url)
+    rows = chain("delivery")
+    columns, values = copy_of("delivery", rows[1][0], error="đã thay")
+    values["id"] = rows[-1][0] + 100  # a new id at a stored row's place
+    params = ", ".join(f":{c}" for c in values)
+    for move, target in ((command.downgrade, "0013"), (command.upgrade, "head")):
+        with get_engine().begin() as conn:
+            cfg.attributes["connection"] = conn
+            move(cfg, target)
+        with pytest.raises(sa.exc.DBAPIError, match="delivery is append-only"):
+            sql(f"INSERT INTO delivery ({columns}) VALUES ({params})", **values)
+    assert chain("delivery") == rows
+    assert verify().whole
+
+
 # ---------------------------------------------------------------------------------------------- anchors outside
 
 
