@@ -4,7 +4,7 @@ Revision ID: 0014
 Revises: 0013
 
 Migration 0006's trigger function built its query with EXECUTE format(...) for the table that fired it. PostgreSQL
-plans such a query afresh at every row inserted: most of the time of inserting a delivery's 3,000 rows went there. The
+plans such a query afresh at every row inserted: half the time of inserting a delivery's 3,000 rows went there. The
 function now holds one static query per table, which PL/pgSQL plans once per session; what it refuses is unchanged
 (a row whose id or (plan_id, seq) is already stored). The triggers call the function by name and stay as they are;
 SQLite's are unchanged.
