@@ -19,16 +19,7 @@ down_revision = "0013"
 branch_labels = None
 depends_on = None
 
-REFUSE = """
-                RAISE EXCEPTION 'cchc: % is append-only: an insert over a stored row refused', TG_TABLE_NAME
-                    USING ERRCODE = 'restrict_violation';"""
-
-
-def upgrade() -> None:
-    if op.get_bind().dialect.name != "postgresql":
-        return
-    op.execute(f"""
-        CREATE OR REPLACE FUNCTION cchc_no_overwrite() RETURNS trigger LANGUAGE plpgsql AS $$
+STATIC = """
         DECLARE stored boolean;
         BEGIN
             IF TG_TABLE_NAME = 'transition' THEN
@@ -39,23 +30,31 @@ def upgrade() -> None:
                     OR EXISTS (SELECT 1 FROM delivery WHERE plan_id = NEW.plan_id AND seq = NEW.seq);
             ELSE
                 RAISE EXCEPTION 'cchc: no overwrite guard for table %', TG_TABLE_NAME;
-            END IF;
-            IF stored THEN{REFUSE}
-            END IF;
-            RETURN NEW;
-        END $$""")
+            END IF;"""
+BUILT_AT_EVERY_ROW = """
+        DECLARE stored boolean;
+        BEGIN
+            EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE id = $1 OR (plan_id = $2 AND seq = $3))',
+                           TG_TABLE_NAME) INTO stored USING NEW.id, NEW.plan_id, NEW.seq;"""  # migration 0006's
+
+
+def upgrade() -> None:
+    _guard(STATIC)
 
 
 def downgrade() -> None:
+    _guard(BUILT_AT_EVERY_ROW)
+
+
+def _guard(lookup: str) -> None:
+    """On PostgreSQL, the guard's function: ``lookup`` sets ``stored``; a stored row refuses the insert."""
     if op.get_bind().dialect.name != "postgresql":
         return
     op.execute(f"""
-        CREATE OR REPLACE FUNCTION cchc_no_overwrite() RETURNS trigger LANGUAGE plpgsql AS $$
-        DECLARE found boolean;
-        BEGIN
-            EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I WHERE id = $1 OR (plan_id = $2 AND seq = $3))',
-                           TG_TABLE_NAME) INTO found USING NEW.id, NEW.plan_id, NEW.seq;
-            IF found THEN{REFUSE}
+        CREATE OR REPLACE FUNCTION cchc_no_overwrite() RETURNS trigger LANGUAGE plpgsql AS $${lookup}
+            IF stored THEN
+                RAISE EXCEPTION 'cchc: % is append-only: an insert over a stored row refused', TG_TABLE_NAME
+                    USING ERRCODE = 'restrict_violation';
             END IF;
             RETURN NEW;
         END $$""")
