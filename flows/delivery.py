@@ -270,10 +270,11 @@ def send_unit(
 
 def unit_result(job: UnitJob) -> UnitDelivery:
     outcomes = job.outcomes
+    failed = {k for k, o in outcomes.items() if not o.ok}  # a route with no outcome was delivered before
     return UnitDelivery(
         job.unit.code,
         len(job.items),
-        sent=sum(1 for n in job.items if all(outcomes.get((n.id, r), Outcome(r, True, None)).ok for r in job.routes)),
+        sent=sum(1 for n in job.items if not any((n.id, r) in failed for r in job.routes)),
         failed_routes=sorted({o.route for o in outcomes.values() if not o.ok and not o.doubt}),
         doubtful=len({nid for (nid, _), o in outcomes.items() if o.doubt}),
     )

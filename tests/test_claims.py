@@ -175,3 +175,35 @@ def test_deferred_collections_resume_when_the_last_deferral_ends() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_long_list_of_ids_is_one_array_on_postgresql_and_bounded_lists_on_sqlite(loaded) -> None:  # type: ignore[no-untyped-def]
+    """Claiming more ids than one SQLite statement takes (CHUNK): on SQLite, IN lists of at most CHUNK values; on
+    PostgreSQL, one statement with the ids as one array parameter (psycopg rewrites no placeholder per id). Ids that
+    name nothing are left alone, and the real ones are all taken."""
+    from cchc_flow.models.notify.notices import take
+    from cchc_flow.models.notify.senders import sender_name
+    from cchc_flow.models.store.db import get_engine, session, write_transaction
+    from cchc_flow.models.store.id_lists import CHUNK
+
+    record_opening()
+    real = [i for (i,) in rows("select id from notification order by id")]
+    wanted = real + list(range(10**6, 10**6 + CHUNK + 7))  # ids that name no notification
+    claims: list[int] = []  # the number of parameters of each claiming UPDATE
+
+    def seen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE NOTIFICATION SET CLAIMED_BY"):
+            claims.append(len(parameters))
+
+    engine = get_engine()
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with session() as s, write_transaction(s):
+            got = take(s, wanted, sender_name("long"))
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
+    assert got.taken == real and not got.in_doubt
+    if engine.dialect.name == "postgresql":
+        assert len(claims) == 1 and claims[0] < 10  # the ids, the sender, its lease, the state: one array of ids
+    else:
+        assert len(claims) == 2 and all(n <= CHUNK + 10 for n in claims) and sum(claims) > len(wanted)

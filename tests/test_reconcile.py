@@ -44,3 +44,33 @@ def test_each_step_keeps_the_task_run_that_decided_it_and_a_second_recording_add
         again = record_decisions(s, view, decided, OPENING, flow_run_id="flow-2")
     assert all(not r.events and not r.queued for r in again.values())
     assert rows("select count(*) from transition where event = 'assign'") == [(4,)]
+
+
+def test_the_new_states_are_written_in_one_statement_and_not_again_row_by_row(loaded) -> None:  # type: ignore[no-untyped-def]
+    """The activities that move together are updated by one statement; the rows the session holds are told their new
+    state as stored, so that its flush at commit does not write each of them again."""
+    import sqlalchemy as sa
+
+    from cchc_flow.models.services.reconcile import record_decisions
+    from cchc_flow.models.store.db import get_engine, session
+
+    view, decided = decided_as_of(OPENING)
+    updates: list[bool] = []  # one entry per UPDATE of the activity table: whether it ran row by row (executemany)
+
+    def seen(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE ACTIVITY"):
+            updates.append(executemany)
+
+    sa.event.listen(get_engine(), "before_cursor_execute", seen)
+    try:
+        with session() as s:
+            recorded = record_decisions(s, view, decided, OPENING)
+    finally:
+        sa.event.remove(get_engine(), "before_cursor_execute", seen)
+    assert updates == [False]  # the four assignments: planned -> assigned, together
+    assert {k: r.state for k, r in recorded.items() if r.events} == dict.fromkeys(
+        ("1.1.1", "1.1.2", "1.2.1", "1.4.1"), "assigned"
+    )
+    assert rows("select key from activity where state = 'assigned' order by key") == [
+        (k,) for k in ("1.1.1", "1.1.2", "1.2.1", "1.4.1")
+    ]

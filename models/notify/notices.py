@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import jinja2
-import pendulum
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
@@ -22,11 +21,12 @@ from cchc_flow.models.rules.labels import day, period_label, unit_label, units_l
 from cchc_flow.models.rules.messages import MESSAGES, current_lang, t
 from cchc_flow.models.store.attachments import original_name
 from cchc_flow.models.store.audit import seal_deliveries
-from cchc_flow.models.store.tables import DeliveryRow, NotificationRow, table_of
+from cchc_flow.models.store.bulk import insert_rows
+from cchc_flow.models.store.id_lists import among, id_lists
+from cchc_flow.models.store.tables import DeliveryRow, NotificationRow, table_of, utc_now
 from cchc_flow.settings import get_settings
 
 LEASE = timedelta(minutes=10)
-T = TypeVar("T")
 
 
 def notification_key(plan: str, entity_key: str, notice: str, recipient: str, offset: int) -> str:
@@ -105,7 +105,7 @@ def notification(
         "details": details,
         "status": "pending",
         "attempts": 0,
-        "created_at": pendulum.now("UTC"),
+        "created_at": utc_now(),
         "flow_run_id": flow_run_id,
     }
 
@@ -130,15 +130,11 @@ def unqueued(session: Session, keys: Iterable[str]) -> set[str]:
     """The idempotency keys among ``keys`` that were never queued."""
     wanted = set(keys)
     found: set[str] = set()
-    for part in chunks(sorted(wanted)):
-        found.update(session.exec(select(col(NotificationRow.key)).where(col(NotificationRow.key).in_(part))))
+    for part in id_lists(session, sorted(wanted)):
+        found.update(
+            session.exec(select(col(NotificationRow.key)).where(among(session, col(NotificationRow.key), part)))
+        )
     return wanted - found
-
-
-def chunks(values: Sequence[T], size: int = 5000) -> Iterator[list[T]]:
-    """``values`` in lists of at most ``size``: bounded IN (...) lists, whatever the size of the plan."""
-    for i in range(0, len(values), size):
-        yield list(values[i : i + size])
 
 
 def _insert_for(session: Session) -> Callable[..., Any]:
@@ -187,16 +183,16 @@ class Claim:
 def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
     """Claim ``ids`` for ``sender`` (compare-and-set); a claim whose holder is known dead or whose lease
     ended is taken over and reported in doubt. Runs in the caller's transaction: commit it before sending."""
-    now = pendulum.now("UTC")
+    now = utc_now()
     out = Claim()
     if not ids:
         return out
-    for part in chunks(ids):  # unclaimed (or ours already): taken together, compare-and-set
+    for part in id_lists(session, ids):  # unclaimed (or ours already): taken together, compare-and-set
         out.taken += (
             session.execute(
                 sa.update(NotificationRow)
                 .where(
-                    col(NotificationRow.id).in_(part),
+                    among(session, col(NotificationRow.id), part),
                     col(NotificationRow.status) == "pending",
                     sa.or_(col(NotificationRow.claimed_by).is_(None), col(NotificationRow.claimed_by) == sender),
                 )
@@ -210,11 +206,11 @@ def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
     rest = sorted(set(ids) - set(out.taken))  # held by another sender (or no longer pending)
     rows = [
         r
-        for part in chunks(rest)
+        for part in id_lists(session, rest)
         for r in session.execute(
             sa.select(
                 col(NotificationRow.id), col(NotificationRow.claimed_by), col(NotificationRow.claimed_until)
-            ).where(col(NotificationRow.id).in_(part), col(NotificationRow.status) == "pending")
+            ).where(among(session, col(NotificationRow.id), part), col(NotificationRow.status) == "pending")
         )
     ]
     for nid, holder, until in sorted(rows):
@@ -245,10 +241,10 @@ def take(session: Session, ids: Sequence[int], sender: str) -> Claim:
 def delivered_routes(session: Session, ids: Sequence[int]) -> dict[int, set[str]]:
     """notification id -> routes it was already delivered on."""
     out: dict[int, set[str]] = {i: set() for i in ids}
-    for part in chunks(ids):
+    for part in id_lists(session, ids):
         for nid, route in session.execute(
             sa.select(col(DeliveryRow.notification_id), col(DeliveryRow.route)).where(
-                col(DeliveryRow.notification_id).in_(part), col(DeliveryRow.ok)
+                among(session, col(DeliveryRow.notification_id), part), col(DeliveryRow.ok)
             )
         ):
             out[nid].add(route)
@@ -266,10 +262,10 @@ class Outcome:
 def hold(session: Session, ids: Sequence[int], why: str) -> None:
     """Say on each pending notification ``ids`` why it was held back (quiet hours, a day off); they stay pending for
     the next run (its claim, compare-and-set, sends each once). Runs in the caller's transaction."""
-    for part in chunks(list(ids)):
+    for part in id_lists(session, list(ids)):
         session.execute(
             sa.update(NotificationRow)
-            .where(col(NotificationRow.id).in_(part), col(NotificationRow.status) == "pending")
+            .where(among(session, col(NotificationRow.id), part), col(NotificationRow.status) == "pending")
             .values(last_error=why)
             .execution_options(synchronize_session=False)
         )
@@ -288,7 +284,7 @@ def record_outcomes(
 
     Runs in the caller's transaction.
     """
-    now = pendulum.now("UTC")
+    now = utc_now()
     done = delivered_routes(session, [n.id for n in notifications])
     attempts: list[dict[str, Any]] = []
     tried: dict[int, list[Outcome]] = {}
@@ -310,7 +306,7 @@ def record_outcomes(
             done[nid].add(route)
     if attempts:
         seal_deliveries(session, attempts, {n.id: n for n in notifications})  # locks the chains
-        session.connection().execute(sa.insert(table_of(DeliveryRow)), attempts)
+        insert_rows(session.connection(), table_of(DeliveryRow), attempts)
     settled: dict[tuple[bool, tuple[tuple[str, Any], ...]], list[int]] = {}  # same new values: one UPDATE
     for n in notifications:
         mine = tried.get(n.id, [])
@@ -326,10 +322,10 @@ def record_outcomes(
         settled.setdefault((bool(mine), tuple(sorted(values.items()))), []).append(n.id)
     for (bump, values_), ids in settled.items():
         extra = {"attempts": NotificationRow.attempts + 1} if bump else {}
-        for part in chunks(ids):
+        for part in id_lists(session, ids):
             session.execute(
                 sa.update(NotificationRow)
-                .where(col(NotificationRow.id).in_(part))
+                .where(among(session, col(NotificationRow.id), part))
                 .values(**dict(values_), **extra)
                 .execution_options(synchronize_session=False)
             )

@@ -8,6 +8,7 @@ from datetime import date
 from typing import cast
 
 import sqlalchemy as sa
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlmodel import Session, col, select
 
 from cchc_flow.models.rules.due import Facts, Parties
@@ -17,6 +18,7 @@ from cchc_flow.models.rules.messages import t
 from cchc_flow.models.rules.status import due_in_force
 from cchc_flow.models.rules.successions import current_code
 from cchc_flow.models.store.history import Step, append, step
+from cchc_flow.models.store.id_lists import among
 from cchc_flow.models.store.queries import (
     approved_extensions,
     get_plan,
@@ -108,15 +110,15 @@ def apply_changes(
             sa.CursorResult,
             session.execute(
                 sa.update(ActivityRow)
-                .where(col(ActivityRow.id).in_([r.id for r in rows]), col(ActivityRow.state) == old)
+                .where(among(session, col(ActivityRow.id), [r.id for r in rows]), col(ActivityRow.state) == old)
                 .values(state=new)
                 .execution_options(synchronize_session=False)
             ),
         )
         if result.rowcount != len(rows):
             raise ConcurrentChange(t("transition.concurrent", id=", ".join(r.key for r in rows)))
-        for r in rows:
-            r.state = new
+        for r in rows:  # as stored already: the session is not to write it again, row by row, when it flushes
+            set_committed_value(r, "state", new)
     append(session, steps)
     return steps
 

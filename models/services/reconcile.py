@@ -14,6 +14,7 @@ from cchc_flow.models.rules.actors import SYSTEM_ACTOR
 from cchc_flow.models.rules.due import Decision, Facts, decide
 from cchc_flow.models.services.activities import Change, PhaseView, apply_changes
 from cchc_flow.models.store.db import write_transaction
+from cchc_flow.models.store.id_lists import among
 from cchc_flow.models.store.killpoints import kill_point
 from cchc_flow.models.store.tables import ActivityRow
 
@@ -56,7 +57,7 @@ def record_decisions(
         stored = dict(
             s.exec(
                 select(ActivityRow.key, ActivityRow.state)
-                .where(col(ActivityRow.id).in_(wanted))
+                .where(among(s, col(ActivityRow.id), wanted))
                 .order_by(col(ActivityRow.id))
                 .with_for_update()
             ).all()
@@ -73,7 +74,7 @@ def record_decisions(
                 r.key: r
                 for r in s.exec(
                     select(ActivityRow)
-                    .where(col(ActivityRow.id).in_([views[d.facts.key].id for d in moving]))
+                    .where(among(s, col(ActivityRow.id), [views[d.facts.key].id for d in moving]))
                     .order_by(col(ActivityRow.id))
                 )
             }

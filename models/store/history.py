@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from cchc_flow.models.rules.calendar import TZ
 from cchc_flow.models.store.audit import chain_head, seal_transition
+from cchc_flow.models.store.bulk import insert_rows
 from cchc_flow.models.store.tables import TransitionRow, table_of, utc_now
 
 
@@ -84,9 +85,10 @@ def append(session: Session, steps: Sequence[Step]) -> None:
     hash chain (models/store/audit.py, which locks the chain until the transaction ends), then inserted; each step
     gets its ``id``.
 
-    One step is inserted returning its id. Many are inserted as an executemany, and their ids read back by their
-    places in their chains (unique): SQLAlchemy would send them returning their ids as one statement of some 19
-    parameters a step, whose placeholders psycopg rewrites in Python each time (1,000 steps: 248 ms on PostgreSQL).
+    One step is inserted returning its id. Many are inserted together (bulk.py: COPY on PostgreSQL), and their ids
+    read back by their places in their chains (unique): SQLAlchemy would send them returning their ids as one
+    statement of some 19 parameters a step, whose placeholders psycopg rewrites in Python each time (1,000 steps:
+    248 ms on PostgreSQL).
     """
     heads: dict[int, tuple[int, int, str]] = {}  # plan -> (its first new place, its head: place and hash)
     for row in steps:
@@ -104,7 +106,7 @@ def append(session: Session, steps: Sequence[Step]) -> None:
     if len(steps) == 1:
         steps[0]["id"] = connection.execute(sa.insert(table).returning(table.c.id), steps[0]).scalar_one()
         return
-    connection.execute(sa.insert(table), list(steps))
+    insert_rows(connection, table, steps)
     T = table.c
     ids: dict[tuple[int, int], int] = {}
     for plan_id, (first, last, _) in heads.items():
