@@ -517,6 +517,29 @@ def test_the_insert_guard_holds_at_each_version_of_its_migrations(history: str, 
     assert verify().whole
 
 
+def test_rows_written_together_meet_the_same_insert_guard(history: str) -> None:
+    """Many rows written at once (models/store/bulk.py: COPY on PostgreSQL) fire the same guard as one row: one of
+    them at a stored row's place, and none of them is written."""
+    from cchc_flow.models.store.bulk import MIN_COPY, insert_rows
+    from cchc_flow.models.store.db import get_engine
+    from cchc_flow.models.store.tables import DeliveryRow, table_of
+
+    rows = chain("delivery")
+    table = table_of(DeliveryRow)
+    with get_engine().connect() as conn:
+        stored = [dict(r._mapping) for r in conn.execute(sa.select(table).order_by(table.c.seq))]
+    head = stored[-1]
+    fresh = [
+        dict(head, id=head["id"] + 1 + i, seq=head["seq"] + 1 + i, ok=False, error=f"mới {i}") for i in range(MIN_COPY)
+    ]  # new places, failed attempts (one delivery per notification and route may be ok)
+    over = dict(stored[1], id=head["id"] + 1000, error="đã thay")  # a new id at a stored row's place
+    with pytest.raises(sa.exc.DBAPIError, match="delivery is append-only"):
+        with get_engine().begin() as conn:
+            insert_rows(conn, table, [*fresh, over])
+    assert chain("delivery") == rows
+    assert verify().whole
+
+
 # ---------------------------------------------------------------------------------------------- anchors outside
 
 
