@@ -48,10 +48,17 @@ def test_the_rows_are_stored_as_an_insert_would_store_them(n: int) -> None:  # t
     engine = get_engine()
     table = scratch_table(engine)
     statements: list[str] = []
-    sa.event.listen(engine, "before_cursor_execute", lambda *a: statements.append(a[2].split()[0].upper()))
+
+    def seen(conn, cursor, statement, *rest) -> None:  # type: ignore[no-untyped-def]
+        statements.append(statement.split()[0].upper())
+
     given = rows_for(n)
-    with engine.begin() as conn:
-        insert_rows(conn, table, given)
+    sa.event.listen(engine, "before_cursor_execute", seen)
+    try:
+        with engine.begin() as conn:
+            insert_rows(conn, table, given)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", seen)
     with engine.connect() as conn:
         stored = [dict(r._mapping) for r in conn.execute(sa.select(table).order_by(table.c.id))]
     assert [r["name"] for r in stored] == [r["name"] for r in given]

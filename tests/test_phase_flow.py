@@ -132,7 +132,7 @@ def test_each_step_names_the_activity_task_that_decided_it_and_task_runs_carry_n
             task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[flow_run.id])))
             recorded = {tr.name for tr in task_runs}
             if len(task_runs) >= expected and {"ghi nhan", "gui thong bao"} <= recorded:
-                break  # the delivery task too (the last): a run that opened periods has one task run more
+                break  # the delivery task (the last) too: the count was once reached without it
             if time.monotonic() > deadline:
                 break
             time.sleep(0.2)
@@ -282,7 +282,7 @@ def test_the_prefect_ui_shows_the_run_in_the_coordinators_words(loaded, routes) 
             )
             recorded = {tr.name for tr in task_runs}
             if len(task_runs) >= expected and {"ghi nhan", "gui thong bao"} <= recorded:
-                break  # the delivery task too (the last): a run that opened periods has one task run more
+                break  # the delivery task (the last) too: the count was once reached without it
             if time.monotonic() > deadline:
                 break
             time.sleep(0.2)
