@@ -1296,6 +1296,16 @@ def ratio_row(rounds: list[Round], name: str, pick: str, target: float) -> tuple
     return (name, seconds, ratio, f"<= {target:.1f}x a", verdict(ratio <= target))
 
 
+def spread_row(rounds: list[Round], name: str) -> tuple:
+    """The machine's own spread: each round's a' (the same bare flow again, after the runs) against its a. A run's
+    ratio in one round carries the same spread; the medians over the rounds narrow it."""
+    ratios = [r.bare_after / r.bare for r in rounds if r.bare_after is not None]
+    if not ratios:
+        return (name, None, None, "info", "")
+    median_after = statistics.median(r.bare_after for r in rounds if r.bare_after is not None)
+    return (name, median_after, statistics.median(ratios), "info (x a)", f"rounds {min(ratios):.2f}-{max(ratios):.2f}x")
+
+
 def pg_rows(rounds: list[Round], a0_rounds: list[Round]) -> list[tuple]:
     """The rows of line p: a, b, c and c2 with cchc's database on PostgreSQL, medians over its rounds; then its first
     run until recorded against a0 of ``a0_rounds`` (the main rounds: Prefect's API is the same for both lines)."""
@@ -1310,6 +1320,7 @@ def pg_rows(rounds: list[Round], a0_rounds: list[Round]) -> list[tuple]:
         ratio_row(rounds, "p  b  first run, database on PostgreSQL", "first", TARGET_FIRST),
         ratio_row(rounds, "p  c  re-run, database on PostgreSQL", "rerun", TARGET_RERUN),
         ratio_row(rounds, "p  c2 re-run through run_phase, on PostgreSQL", "cli_rerun", TARGET_RERUN),
+        spread_row(rounds, "p  a' bare flow again, after p c2 (the spread)"),
     ]
     bases = [r.default.recorded for r in a0_rounds if r.default and r.default.recorded is not None]
     recorded = [r.first.recorded for r in rounds]
@@ -1329,6 +1340,7 @@ def round_rows(rounds: list[Round], world: World) -> list[tuple]:
         ratio_row(rounds, "b  phase_flow first run (1,000 assign, 100 digests)", "first", TARGET_FIRST),
         ratio_row(rounds, "c  phase_flow re-run, same date (nothing new)", "rerun", TARGET_RERUN),
         ratio_row(rounds, "c2 re-run through run_phase (as the CLI runs it)", "cli_rerun", TARGET_RERUN),
+        spread_row(rounds, "a' bare flow again, after c2 (the spread)"),
         (
             f"d1 delivery step of b: 100 digests, {world.expected_notifications} notif.",
             first_mid.delivery,
