@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import typer
 
 from cchc_flow.cli.main import COMMANDS, app
@@ -42,6 +43,7 @@ def _modules(home: Path, *commands: list[str]) -> list[str]:
     return run.stdout.split()
 
 
+@pytest.mark.one_pass  # always on a SQLite file of its own (CCHC_DATABASE_URL unset)
 def test_help_lists_the_commands_without_importing_them(tmp_path: Path) -> None:
     loaded = _loaded(tmp_path, ["--help"])
     assert not [m for m in (*ANY_COMMAND, "sqlalchemy", "sqlmodel", "pendulum", "yaml", "jinja2") if m in loaded]
@@ -49,6 +51,7 @@ def test_help_lists_the_commands_without_importing_them(tmp_path: Path) -> None:
     assert "cchc_flow" in loaded
 
 
+@pytest.mark.one_pass  # always on a SQLite file of its own (CCHC_DATABASE_URL unset)
 def test_reading_commands_check_the_schema_without_alembic(tmp_path: Path) -> None:
     assert "alembic" in _loaded(tmp_path, ["plan", "load", PLAN])  # a new database: Alembic creates the schema
     reads = [["units"], ["plan", "show", PLAN], ["activity", "list", PLAN], ["history", PLAN]]
@@ -64,6 +67,7 @@ RUNS_ONLY = ("holidays", "cchc_flow.models.rules.plan", "cchc_flow.models.rules.
 NEVER_READING = ("sqlalchemy.dialects.postgresql", "rich._emoji_codes", "urllib.request")
 
 
+@pytest.mark.one_pass  # always on a SQLite file of its own (CCHC_DATABASE_URL unset)
 def test_reading_commands_leave_the_slow_modules_unloaded(tmp_path: Path) -> None:
     _modules(tmp_path, ["plan", "load", PLAN])
     reads = [["plan", "show", PLAN], ["activity", "list", PLAN], ["history", PLAN]]
@@ -99,6 +103,7 @@ def test_the_tables_name_postgresqls_forms_without_its_dialect_loaded() -> None:
         assert "CREATE UNIQUE INDEX ux_delivery_ok ON delivery (notification_id, route) WHERE ok" in ddl
 
 
+@pytest.mark.one_pass  # always on a SQLite file of its own (CCHC_DATABASE_URL unset)
 def test_the_command_pauses_the_garbage_collector_while_loading_only(tmp_path: Path) -> None:
     script = (
         "import gc, sys\n"

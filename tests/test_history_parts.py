@@ -99,6 +99,7 @@ print(json.dumps([ours, imported, theirs.rstrip("/") if theirs else None]))
 """
 
 
+@pytest.mark.one_pass  # Prefect's settings alone
 def test_the_ui_address_is_prefects_without_importing_it(tmp_path: Path) -> None:
     clean = {k: v for k, v in os.environ.items() if not k.upper().startswith("PREFECT_")}
     runs = []

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from conftest import REFERENCE_PLAN, REPO
 
+pytestmark = pytest.mark.one_pass  # about Prefect's API alone: run once, not again on PostgreSQL
+
 PLAN = "byt-3723-2013-2015"
 SCRIPT = """
 import sys

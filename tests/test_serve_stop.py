@@ -11,9 +11,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from conftest import REPO
 from endpoints import free_port
 from portal import csrf_of, issue, text_of
+
+pytestmark = pytest.mark.one_pass  # processes and signals: run once, not again on PostgreSQL
 
 
 def children(pid: int) -> list[tuple[int, str]]:
