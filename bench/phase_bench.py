@@ -22,6 +22,7 @@ import cProfile
 import io
 import json
 import logging
+import math
 import multiprocessing
 import multiprocessing.connection
 import os
@@ -550,6 +551,9 @@ class _Wrap:
 class PhaseTiming:
     total: float
     activities: float = 0.0  # flow start -> deliver_pending starts: phase_view + one task per activity
+    view: float = 0.0  # flow start -> phase_view returns: the flow run's start, the routes check, reading the phase
+    tasks: float = 0.0  # phase_view returns -> record_decisions starts: the 1,000 activity tasks
+    record: float = 0.0  # record_decisions, wall time: recording the decisions (inside the record task)
     delivery: float = 0.0  # deliver_pending, wall time: one notify task per unit, submitted concurrently
     tail: float = 0.0  # deliver_pending returns -> flow returns: pending count, table artifact, flow end
     posts: int = 0
@@ -565,6 +569,12 @@ class PhaseTiming:
     task_failures: Counter = field(default_factory=Counter)
     recorded: float | None = None  # run start -> the API has recorded the run's task runs in a final state
 
+    @property
+    def own(self) -> float:
+        """Seconds of the run outside its 1,000 activity tasks: what cchc adds to a bare flow of as many tasks,
+        with the flow run's own start and end, which the bare flow has too."""
+        return self.total - self.tasks
+
     def line(self) -> str:
         if self.error:
             return f"FAILED after {self.total:.1f} s: {self.error}"
@@ -575,7 +585,8 @@ class PhaseTiming:
                 f"{self.sent} notifications recorded as sent"
             )
         return (
-            f"{self.total:6.2f} s = activities {self.activities:5.2f} + delivery {self.delivery:5.2f} + tail "
+            f"{self.total:6.2f} s = activities {self.activities:5.2f} (view {self.view:.2f}, tasks {self.tasks:.2f}, "
+            f"record {self.record:.2f}) + delivery {self.delivery:5.2f} + tail "
             f"{self.tail:4.2f}; queued {self.queued}, sent {self.sent}, left pending {self.left}, "
             f"units failed {self.failed_units}, POSTs {self.posts} (first->last {self.span:.2f} s), "
             f"routes file loaded {self.route_loads}x; recorded by the API after {_secs(self.recorded)}"
@@ -597,6 +608,7 @@ class Round:
     bare_recorded: float | None = None  # a, until the API has recorded its 1,000 task runs
     default: BareTiming | None = None  # a0
     bare_after: float | None = None  # a', just after c2
+    bare_tasks: float | None = None  # a, its 1,000 tasks alone (without the flow run's start and end)
 
     @property
     def baseline(self) -> float:
@@ -639,7 +651,7 @@ def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float
 
     endpoint.clear()
     routes_file._read.cache_clear()  # each `cchc phase run` (or scheduled run) is a new process: the routes are read
-    marks = {"start": 0.0, "end": 0.0, "loads": 0}
+    marks = {"start": 0.0, "end": 0.0, "loads": 0, "view": 0.0, "record": 0.0, "recorded": 0.0}
 
     def clock(original):  # type: ignore[no-untyped-def]
         def timed(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -651,6 +663,20 @@ def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float
 
         return timed
 
+    def mark(before: str, after: str):  # type: ignore[no-untyped-def]
+        def wrapper(original):  # type: ignore[no-untyped-def]
+            def marked(*args, **kwargs):  # type: ignore[no-untyped-def]
+                if before:
+                    marks[before] = time.perf_counter()
+                try:
+                    return original(*args, **kwargs)
+                finally:
+                    marks[after] = time.perf_counter()
+
+            return marked
+
+        return wrapper
+
     def count(original):  # type: ignore[no-untyped-def]
         def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
             marks["loads"] += 1
@@ -659,7 +685,13 @@ def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float
         return counted
 
     summary, error, api = None, "", _api_url()
-    with _Wrap(phase, "deliver_pending", clock), _Wrap(routes_file, "read_routes", count), _FailureCounter() as fails:
+    with (
+        _Wrap(phase, "deliver_pending", clock),
+        _Wrap(phase, "phase_view", mark("", "view")),
+        _Wrap(phase, "record_decisions", mark("record", "recorded")),
+        _Wrap(routes_file, "read_routes", count),
+        _FailureCounter() as fails,
+    ):
         with Deadline(cap) as deadline:
             t0 = time.perf_counter()
             try:
@@ -695,6 +727,9 @@ def run_phase_once(world: World, endpoint: SlowEndpoint, url: str, *, cap: float
     return PhaseTiming(
         total=t1 - t0,
         activities=marks["start"] - t0,
+        view=marks["view"] - t0,
+        tasks=marks["record"] - marks["view"],
+        record=marks["recorded"] - marks["record"],
         delivery=marks["end"] - marks["start"],
         tail=t1 - marks["end"],
         posts=len(posts),
@@ -715,6 +750,9 @@ def show_failures(t: PhaseTiming) -> None:
         print(f"       {n} task runs failed with {error}")
 
 
+BARE_TASKS = [0.0]  # seconds the last bare flow spent in its tasks (from the first call to the last return)
+
+
 def bare_flow_factory():  # type: ignore[no-untyped-def]
     from prefect import flow, task
     from prefect.cache_policies import NO_CACHE
@@ -726,7 +764,9 @@ def bare_flow_factory():  # type: ignore[no-untyped-def]
 
     @flow(name="bare", persist_result=False, log_prints=False)
     def bare(n: int) -> str:
+        t = time.perf_counter()
         assert sum(noop(i) for i in range(n)) == sum(range(n))  # sequential task calls, as phase_flow makes them
+        BARE_TASKS[0] = time.perf_counter() - t
         ctx = FlowRunContext.get()
         assert ctx is not None and ctx.flow_run is not None
         return str(ctx.flow_run.id)
@@ -1284,25 +1324,73 @@ def total_rows(rounds: list[Round]) -> list[tuple]:
     return rows
 
 
+def median_range(values: list[float], confidence: float = 0.95) -> tuple[float, float] | None:
+    """The narrowest range of order statistics that holds the median of what was sampled with ``confidence``
+    (distribution-free: the count of values below the median is binomial, n and 1/2); None for fewer than 6 values."""
+    ordered, n = sorted(values), len(values)
+    for k in range(n // 2, 0, -1):  # [k-th, (n-k+1)-th value]: wider as k falls
+        if sum(math.comb(n, i) for i in range(k, n - k + 1)) / 2**n >= confidence:
+            return ordered[k - 1], ordered[n - k]
+    return None
+
+
 def ratio_row(rounds: list[Round], name: str, pick: str, target: float) -> tuple:
-    """One line's row: the median of its runs and of each round's ratio to that round's bare flow."""
+    """One line's row: the median of its runs and of each round's ratio to that round's bare flow, judged against
+    ``target``; with six rounds or more, the 95% range of that median."""
     runs = [getattr(r, pick) for r in rounds]
     if any(t.error for t in runs):
         return (name, None, None, f"<= {target:.1f}x a", "MISS (a run failed)")
     if any(t.aborted for t in runs):
         return (name, None, None, f"<= {target:.1f}x a", "MISS (stopped at cap)")
-    ratio = statistics.median(r.ratio(pick) for r in rounds)
+    ratios = [r.ratio(pick) for r in rounds]
+    ratio = statistics.median(ratios)
     seconds = statistics.median(t.total for t in runs)
-    return (name, seconds, ratio, f"<= {target:.1f}x a", verdict(ratio <= target))
+    known = median_range(ratios)
+    within = f" (95%: {known[0]:.2f}-{known[1]:.2f}x)" if known else ""
+    return (name, seconds, ratio, f"<= {target:.1f}x a", verdict(ratio <= target) + within)
+
+
+def parts_row(rounds: list[Round], name: str, pick: str) -> tuple:
+    """Where a line's runs went: their 1,000 activity tasks (seconds, and against the round's bare flow), and the
+    rest of the run (medians): reading the phase with the flow run's start, recording, delivering, the end."""
+    runs = [getattr(r, pick) for r in rounds]
+    if any(t.error or t.aborted for t in runs):
+        return (name, None, None, "info (x a)", "")
+    end = statistics.median(t.own - t.view - t.record - t.delivery for t in runs)
+    return (
+        name,
+        statistics.median(t.tasks for t in runs),
+        statistics.median(t.tasks / r.baseline for r, t in zip(rounds, runs)),
+        "info (x a)",
+        f"rest {statistics.median(t.own for t in runs):.2f} s: view {statistics.median(t.view for t in runs):.2f}, "
+        f"record {statistics.median(t.record for t in runs):.2f}, delivery "
+        f"{statistics.median(t.delivery for t in runs):.2f}, end {end:.2f}",
+    )
+
+
+def bare_parts_row(rounds: list[Round], name: str) -> tuple:
+    """Where the bare flow a went: its 1,000 tasks (seconds, and against the mean of a and a'), and the rest (the
+    flow run's start and end), medians."""
+    pairs = [(r, r.bare_tasks) for r in rounds if r.bare_tasks]
+    if not pairs:
+        return (name, None, None, "info (x a)", "")
+    return (
+        name,
+        statistics.median(tasks for _, tasks in pairs),
+        statistics.median(tasks / r.baseline for r, tasks in pairs),
+        "info (x a)",
+        f"rest {statistics.median(r.bare - tasks for r, tasks in pairs):.2f} s: the flow run's start and end",
+    )
 
 
 def spread_row(rounds: list[Round], name: str) -> tuple:
     """The machine's own spread: each round's a' (the same bare flow again, after the runs) against its a. A run's
     ratio in one round carries the same spread; the medians over the rounds narrow it."""
-    ratios = [r.bare_after / r.bare for r in rounds if r.bare_after is not None]
-    if not ratios:
+    pairs = [(r.bare, r.bare_after) for r in rounds if r.bare_after is not None]
+    if not pairs:
         return (name, None, None, "info", "")
-    median_after = statistics.median(r.bare_after for r in rounds if r.bare_after is not None)
+    ratios = [after / before for before, after in pairs]
+    median_after = statistics.median(after for _, after in pairs)
     return (name, median_after, statistics.median(ratios), "info (x a)", f"rounds {min(ratios):.2f}-{max(ratios):.2f}x")
 
 
@@ -1317,9 +1405,13 @@ def pg_rows(rounds: list[Round], a0_rounds: list[Round]) -> list[tuple]:
             "baseline",
             "",
         ),
+        bare_parts_row(rounds, "      its 1,000 tasks; the rest"),
         ratio_row(rounds, "p  b  first run, database on PostgreSQL", "first", TARGET_FIRST),
+        parts_row(rounds, "      its 1,000 activity tasks; the rest", "first"),
         ratio_row(rounds, "p  c  re-run, database on PostgreSQL", "rerun", TARGET_RERUN),
+        parts_row(rounds, "      its 1,000 activity tasks; the rest", "rerun"),
         ratio_row(rounds, "p  c2 re-run through run_phase, on PostgreSQL", "cli_rerun", TARGET_RERUN),
+        parts_row(rounds, "      its 1,000 activity tasks; the rest", "cli_rerun"),
         spread_row(rounds, "p  a' bare flow again, after p c2 (the spread)"),
     ]
     bases = [r.default.recorded for r in a0_rounds if r.default and r.default.recorded is not None]
@@ -1337,9 +1429,13 @@ def round_rows(rounds: list[Round], world: World) -> list[tuple]:
     first_mid = sorted((r.first for r in rounds), key=lambda t: t.total)[len(rounds) // 2]
     rows = [
         ("a  bare flow, 1,000 no-op tasks", statistics.median(r.baseline for r in rounds), 1.0, "baseline", ""),
+        bare_parts_row(rounds, "   its 1,000 tasks; the rest"),
         ratio_row(rounds, "b  phase_flow first run (1,000 assign, 100 digests)", "first", TARGET_FIRST),
+        parts_row(rounds, "   its 1,000 activity tasks; the rest", "first"),
         ratio_row(rounds, "c  phase_flow re-run, same date (nothing new)", "rerun", TARGET_RERUN),
+        parts_row(rounds, "   its 1,000 activity tasks; the rest", "rerun"),
         ratio_row(rounds, "c2 re-run through run_phase (as the CLI runs it)", "cli_rerun", TARGET_RERUN),
+        parts_row(rounds, "   its 1,000 activity tasks; the rest", "cli_rerun"),
         spread_row(rounds, "a' bare flow again, after c2 (the spread)"),
         (
             f"d1 delivery step of b: 100 digests, {world.expected_notifications} notif.",
@@ -1368,8 +1464,10 @@ def run_pg_rounds(world: World, endpoint: SlowEndpoint, bare, cap: float, settle
                 url = postgres_database(world, pg_database(server, f"phase_bench_{i + 1}"))
                 waited = settle(settle_max)
                 bare_s = timed_bare(bare)
+                bare_tasks = BARE_TASKS[0]
                 print(
-                    f"    a  {bare_s:6.2f} s (after {waited:.1f} s of waiting for this process, the API and the database)"
+                    f"    a  {bare_s:6.2f} s, tasks {bare_tasks:.2f} (after {waited:.1f} s of waiting for this process, "
+                    "the API and the database)"
                 )
                 runs = []
                 for name, cli in (("b ", False), ("c ", False), ("c2", True)):
@@ -1379,7 +1477,7 @@ def run_pg_rounds(world: World, endpoint: SlowEndpoint, bare, cap: float, settle
                     show_failures(runs[-1])
                 _dispose(url)
                 settle(settle_max)
-                rounds.append(Round(bare_s, *runs, bare_after=timed_bare(bare)))
+                rounds.append(Round(bare_s, *runs, bare_after=timed_bare(bare), bare_tasks=bare_tasks))
                 print(round_summary(rounds[-1]))
                 if runs[0].aborted or runs[0].error:
                     break
@@ -1524,8 +1622,9 @@ def main() -> None:
                 t = time.perf_counter()
                 bare_id = bare(n=1000)
                 bare_s = time.perf_counter() - t
+                bare_tasks = BARE_TASKS[0]
                 bare_rec = recorded_after(api_url, bare_id, t, 1000, args.cap)
-                print(f"    a  {bare_s:6.2f} s; recorded by the API after {_secs(bare_rec)}")
+                print(f"    a  {bare_s:6.2f} s, tasks {bare_tasks:.2f}; recorded by the API after {_secs(bare_rec)}")
                 settle(args.settle)
                 if url:
                     _dispose(url)
@@ -1543,7 +1642,7 @@ def main() -> None:
                 print(f"    c2 {cli_rerun.line()}  ({cli_rerun.total / bare_s:.2f}x a)")
                 show_failures(cli_rerun)
                 settle(args.settle)
-                rounds.append(Round(bare_s, first, rerun, cli_rerun, bare_rec, default, timed_bare(bare)))
+                rounds.append(Round(bare_s, first, rerun, cli_rerun, bare_rec, default, timed_bare(bare), bare_tasks))
                 print(round_summary(rounds[-1]))
                 if first.aborted or first.error:
                     print("    (no more rounds: the first run failed or was stopped)")
