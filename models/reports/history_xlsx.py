@@ -3,7 +3,8 @@
 XlsxWriter in constant-memory mode (each row goes to disk as it is written, a new sheet every 1,048,575 rows), the
 data rows' XML written in one pass by xlsx_rows (the bytes XlsxWriter writes cell by cell, 4x faster);
 text is always written as text, never as a formula or a link. Steps, states, kinds, results and sources are written
-in the reader's language ("giao nhiệm vụ", "đã giao → quá hạn"); the codes stay in the JSON export. An empty value
+in the reader's language ("giao nhiệm vụ", "đã giao → quá hạn"); the codes stay in the JSON export. A time is
+written to the second, as the table shows it (the CSV and JSON hold it whole). An empty value
 (None or "") writes no cell: its column's format (alignment, date format) shows instead. The name of the file says
 its filters (export_name).
 """
@@ -105,7 +106,8 @@ def reader(lang: str | None = None) -> Callable[[Sequence[Any]], list[Any]]:
         v[_SOURCE] = sources[r[_SOURCE]]
         v[_RESULT] = results[r[_RESULT]]
         v[_STATUS] = statuses[r[_STATUS]]
-        v[_AT] = r[_AT].astimezone(VN).replace(tzinfo=None)
+        # to the second, as the table shows it: a spreadsheet that rounds a shown time would show some a second later
+        v[_AT] = r[_AT].astimezone(VN).replace(tzinfo=None, microsecond=0)
         if r[_NOW]:  # a merged or renamed recipient shows the unit it is today
             v[_UNIT] = t("succession.now", old=r[_UNIT], now=r[_NOW])
         if r[_LETTER] is not None:  # a back-dated step says so in its letter column, as in the CSV
