@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import textwrap
 from datetime import datetime
 from pathlib import Path
 
@@ -252,6 +253,12 @@ def test_the_workbook_prints(cli, history, tmp_path: Path) -> None:  # type: ign
     assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
     assert sheet.sheet_properties.pageSetUpPr.fitToPage and sheet.page_setup.fitToWidth in (1, None)  # 1: the default
     assert sheet.page_setup.fitToHeight == 0 and sheet.print_title_rows == "$1:$1"
+    # the heading row's height is set, for every heading wrapped in its column: an application that does not fit the
+    # rows' heights on opening (LibreOffice 7.4) would otherwise print the headings over the first rows
+    lines = max(
+        len(textwrap.wrap(c.value, int(sheet.column_dimensions[c.column_letter].width * 0.9))) for c in sheet[1]
+    )
+    assert lines >= 3 and (sheet.row_dimensions[1].height or 0) >= 15 * lines
     events = {r[COLUMNS.index("event")].value for r in rows}
     states = {r[COLUMNS.index("to_state")].value for r in rows} - {None}
     assert "ghi chú" in events and "note" not in events

@@ -12,6 +12,7 @@ its filters (export_name).
 from __future__ import annotations
 
 import re
+import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -164,6 +165,7 @@ def write_xlsx(rows: Iterable[Sequence[Any]], path: Path, lang: str | None = Non
         sheet.set_margins(left=0.4, right=0.4, top=1, bottom=1)
         sheet.set_header("", {"margin": 0.5})
         sheet.set_footer("", {"margin": 0.5})
+        sheet.set_row(0, heading_height(headers(lang)))
         for i, text in enumerate(headers(lang)):
             sheet.write_string(0, i, text, heading)
         sheet.flush()
@@ -190,6 +192,14 @@ def write_xlsx(rows: Iterable[Sequence[Any]], path: Path, lang: str | None = Non
     sheet.write_rows("".join(batch), last)
     wb.close()
     return n
+
+
+def heading_height(texts: Sequence[str]) -> int:
+    """Points the heading row needs for its headings wrapped in their columns (15 a line of 11-point bold text, each
+    line kept a tenth short of the column's width). Set on the row: an application that opens the file without
+    fitting the rows' heights (LibreOffice 7.4) would otherwise print the headings over the first rows."""
+    lines = (len(textwrap.wrap(text, int(WIDTHS.get(name, 14) * 0.9))) for name, text in zip(COLUMNS, texts))
+    return 15 * max(1, *lines)
 
 
 def cut(text: str, lang: str | None = None) -> str:
